@@ -1,0 +1,42 @@
+"""The FastAPI application: the store opened in the lifespan, routers collected here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api import health
+from app.settings import Settings
+from stores import GraphStore, open_store
+
+__all__ = ["create_app", "open_configured_store"]
+
+
+def open_configured_store(settings: Settings) -> GraphStore:
+    """The store the settings name."""
+    password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
+    return open_store(settings.store, user=settings.neo4j_user, password=password,
+                      database=settings.neo4j_database)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new application; the store is opened when it starts and closed when it stops."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = open_configured_store(settings)
+        try:
+            yield
+        finally:
+            app.state.store.close()
+
+    app = FastAPI(title="affgraph", version=__version__, lifespan=lifespan,
+                  description="Party–enterprise affiliation structures: reporting lines, "
+                  "parents-in-law and orphaned branches, as of any date.")
+    app.state.settings = settings
+    app.include_router(health.router, prefix="/api")
+    return app

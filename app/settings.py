@@ -1,0 +1,23 @@
+"""All configuration, from one place: ``AFFGRAPH_*`` environment variables (or a ``.env``)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """affgraph's settings. Every field is documented in the README's settings table."""
+
+    model_config = SettingsConfigDict(env_prefix="AFFGRAPH_", env_file=".env",
+                                      env_file_encoding="utf-8", extra="ignore")
+
+    store: str = Field("./affgraph.db", description="a file path (the embedded store) or a "
+                       "bolt:// / neo4j:// URL (the Neo4j store)")
+    neo4j_user: str = Field("neo4j", description="user for the Neo4j store")
+    neo4j_password: SecretStr | None = Field(None, description="password for the Neo4j store")
+    neo4j_database: str = Field("neo4j", description="database of the Neo4j store")
+    host: str = Field("127.0.0.1", description="address `affgraph serve` binds to")
+    port: int = Field(8000, description="port `affgraph serve` listens on")

@@ -1,0 +1,45 @@
+"""How the schema maps onto a Neo4j graph, and the constraints and indexes that follow.
+
+Mapping
+-------
+* A node record becomes a node with two labels: ``:Node`` (every graph node, which carries
+  the store-wide unique ``id``) and its own label (``:PartyOrg``, ``:Enterprise``, …). Its
+  fields become properties; dates are Cypher ``date`` values.
+* An edge record becomes a relationship of its type carrying ``key`` (see
+  :attr:`graph_schema.records.Edge.key`), ``kind``, the validity dates and its properties.
+* Source and transfer records become ``:Source`` and ``:Transfer`` nodes outside the graph
+  proper (they have no ``:Node`` label); a transfer names its organization by ``org``.
+
+Labels and relationship types are never taken from input: every Cypher text that names one
+is built here from the declaration, so only declared names can appear in it.
+"""
+
+from __future__ import annotations
+
+from graph_schema.declaration import NODE_LABELS, REL_TYPES
+
+__all__ = ["NODE_LABEL", "SOURCE_LABEL", "TRANSFER_LABEL", "constraint_statements"]
+
+NODE_LABEL = "Node"
+SOURCE_LABEL = "Source"
+TRANSFER_LABEL = "Transfer"
+
+
+def constraint_statements() -> list[str]:
+    """The ``CREATE CONSTRAINT/INDEX … IF NOT EXISTS`` statements a store runs on open."""
+    statements = [
+        f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS "
+        f"FOR (n:{name}) REQUIRE n.id IS UNIQUE"
+        for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL)
+    ]
+    for label in NODE_LABELS:
+        for prop in ("kind", "name"):
+            statements.append(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS "
+                              f"FOR (n:{label}) ON (n.{prop})")
+    statements.append(f"CREATE INDEX transfer_org IF NOT EXISTS "
+                      f"FOR (t:{TRANSFER_LABEL}) ON (t.org)")
+    statements.extend(
+        f"CREATE INDEX {rel.lower()}_key IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.key)"
+        for rel in REL_TYPES
+    )
+    return statements

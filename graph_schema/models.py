@@ -1,0 +1,234 @@
+"""Pydantic models and the JSON Schema, derived from :mod:`graph_schema.declaration`.
+
+Nothing here names a label, kind or property: it all comes from the declaration. One model
+per node label and per relationship type, discriminated by ``label`` / ``type``, and the
+whole canonical record discriminated by ``record``. :data:`RECORD_ADAPTER` validates one
+canonical record (a dict as read from JSON Lines or CSV) and :func:`validate_record` turns
+it into the plain record a store takes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from functools import cache
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from graph_schema.declaration import (
+    EDGE_COMMON,
+    FORMAT_VERSION,
+    NODE_COMMON,
+    NODE_LABELS,
+    REL_TYPES,
+    SOURCE_FIELDS,
+    TRANSFER_FIELDS,
+    TRANSFER_STATUSES,
+    NodeLabel,
+    Prop,
+    RelType,
+)
+from graph_schema.records import Record, from_canonical
+from graph_schema.uscc import is_valid_uscc
+
+__all__ = [
+    "EDGE_MODELS",
+    "NODE_MODELS",
+    "RECORD_ADAPTER",
+    "SOURCE_MODEL",
+    "TRANSFER_MODEL",
+    "json_schema",
+    "validate_record",
+]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _parse_date(value: Any) -> Any:
+    """Accept a ``date`` or a ``YYYY-MM-DD`` text only (no timestamps, no other layouts)."""
+    if isinstance(value, date) or not isinstance(value, str):
+        return value
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("expected a real calendar date YYYY-MM-DD") from None
+
+
+def _split_list(value: Any) -> Any:
+    """A list property may come as a ``|``-separated text (CSV)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split("|") if part.strip()]
+    return value
+
+
+def _check_uscc(value: str) -> str:
+    if not is_valid_uscc(value):
+        raise ValueError("expected an 18-character unified social credit code with a valid "
+                         "check character")
+    return value
+
+
+_CHECKS: Mapping[str, Callable[[str], str]] = {"uscc": _check_uscc}
+
+_BASE_TYPES: Mapping[str, Any] = {
+    "str": Annotated[str, Field(min_length=1)],
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "date": Annotated[date, BeforeValidator(_parse_date)],
+    "str_list": Annotated[list[Annotated[str, Field(min_length=1)]],
+                          BeforeValidator(_split_list)],
+}
+
+
+def _field(prop: Prop, annotation: Any | None = None) -> tuple[Any, Any]:
+    """The (annotation, FieldInfo) pair of a declared property."""
+    ann = annotation if annotation is not None else _BASE_TYPES[prop.type]
+    if prop.check:
+        ann = Annotated[ann, AfterValidator(_CHECKS[prop.check])]
+    info = Field(
+        default=... if prop.required else None,
+        description=prop.description,
+        ge=prop.minimum,
+        le=prop.maximum,
+    )
+    return (ann if prop.required else ann | None), info
+
+
+def _literal(values: Iterable[str]) -> Any:
+    return Literal[tuple(values)]
+
+
+def _valid_to_after_from(cls: type[BaseModel], value: date | None, info: ValidationInfo) -> (
+        date | None):
+    start = info.data.get("valid_from")
+    if value is not None and start is not None and value <= start:
+        raise ValueError(f"expected a date after valid_from ({start.isoformat()}): intervals "
+                         "are half-open, [valid_from, valid_to)")
+    return value
+
+
+_CONFIG = ConfigDict(extra="forbid", frozen=True)
+_INTERVAL_CHECK = {"_interval": field_validator("valid_to")(classmethod(_valid_to_after_from))}
+
+
+def _fields(props: Iterable[Prop], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    return {p.name: (overrides[p.name] if p.name in overrides else _field(p)) for p in props}
+
+
+def _node_model(label: NodeLabel) -> type[BaseModel]:
+    overrides = {
+        "label": (_literal([label.name]), Field(description=label.description)),
+        "kind": _field(Prop("kind", "str", "one of: " + ", ".join(label.kinds), required=True),
+                       _literal(label.kinds)),
+    }
+    fields = _fields((*NODE_COMMON, *label.props), overrides)
+    return create_model(
+        f"{label.name}Node",
+        __config__=_CONFIG,
+        __doc__=label.description,
+        __validators__=_INTERVAL_CHECK,
+        record=(Literal["node"], Field(description="the record kind")),
+        **fields,
+    )
+
+
+def _edge_model(rel: RelType) -> type[BaseModel]:
+    overrides: dict[str, Any] = {"type": (_literal([rel.name]), Field(description=rel.description))}
+    common = list(EDGE_COMMON)
+    if rel.has_kinds:
+        overrides["kind"] = _field(
+            Prop("kind", "str", "one of: " + ", ".join(rel.kinds), required=True),
+            _literal(rel.kinds))
+    else:
+        common = [p for p in common if p.name != "kind"]
+    name = "".join(part.title() for part in rel.name.split("_"))
+    return create_model(
+        f"{name}Edge",
+        __config__=_CONFIG,
+        __doc__=rel.description,
+        __validators__=_INTERVAL_CHECK,
+        record=(Literal["edge"], Field(description="the record kind")),
+        **_fields((*common, *rel.props), overrides),
+    )
+
+
+def _fill_transfer_id(self: Any) -> Any:
+    """A transfer without an id gets one made from its organization and date."""
+    if self.id is None:
+        when = self.date.isoformat() if self.date else "undated"
+        object.__setattr__(self, "id", f"transfer:{self.org}:{when}")
+    return self
+
+
+SOURCE_MODEL: type[BaseModel] = create_model(
+    "SourceRecord",
+    __config__=_CONFIG,
+    __doc__="A document that facts are taken from.",
+    record=(Literal["source"], Field(description="the record kind")),
+    **_fields(SOURCE_FIELDS, {}),
+)
+
+TRANSFER_MODEL: type[BaseModel] = create_model(
+    "TransferRecord",
+    __config__=_CONFIG,
+    __doc__="A change of affiliation, proposed or carried out.",
+    __validators__={"_id": model_validator(mode="after")(_fill_transfer_id)},
+    record=(Literal["transfer"], Field(description="the record kind")),
+    **_fields(TRANSFER_FIELDS, {
+        "status": _field(Prop("status", "str", "; ".join(
+            f"{k}: {v}" for k, v in TRANSFER_STATUSES.items()), required=True),
+            _literal(TRANSFER_STATUSES)),
+    }),
+)
+
+NODE_MODELS: Mapping[str, type[BaseModel]] = {n: _node_model(lb) for n, lb in NODE_LABELS.items()}
+EDGE_MODELS: Mapping[str, type[BaseModel]] = {n: _edge_model(r) for n, r in REL_TYPES.items()}
+
+_NodeRecord = Annotated[Union[tuple(NODE_MODELS.values())], Field(discriminator="label")]  # type: ignore[valid-type]  # noqa: UP007
+_EdgeRecord = Annotated[Union[tuple(EDGE_MODELS.values())], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
+CanonicalRecord = Annotated[
+    Union[SOURCE_MODEL, _NodeRecord, _EdgeRecord, TRANSFER_MODEL],  # type: ignore[valid-type]  # noqa: UP007
+    Field(discriminator="record"),
+]
+
+#: Validates one canonical record dict; errors carry the field's location.
+RECORD_ADAPTER: TypeAdapter[Any] = TypeAdapter(CanonicalRecord)
+
+
+def validate_record(data: Mapping[str, Any]) -> Record:
+    """Validate one canonical record dict and return the plain record for the stores.
+
+    Raises :class:`pydantic.ValidationError` naming every bad field.
+    """
+    model = RECORD_ADAPTER.validate_python(data)
+    return from_canonical(model.model_dump(exclude_none=True))
+
+
+@cache
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of one canonical record (JSON Lines line or CSV row)."""
+    schema: dict[str, Any] = RECORD_ADAPTER.json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://affgraph.example/schema/canonical-record-v{FORMAT_VERSION}.json",
+        "title": f"affgraph canonical record (format v{FORMAT_VERSION})",
+        "description": "One record of the canonical format: a source, node, edge or transfer. "
+        "Dates are YYYY-MM-DD; validity intervals are half-open [valid_from, valid_to).",
+        **schema,
+    }

@@ -1,0 +1,202 @@
+"""The records stores hold and return: small, typed and cheap to build.
+
+The store interface speaks these, not the Pydantic models: a province has millions of
+records, and every record here is already valid (validation happens once, at the edge, in
+:mod:`graph_schema.models`). Each has a core of typed fields — identity, discriminator and
+validity — and ``props`` for the remaining declared properties (name_en, members, source, …).
+
+``to_canonical`` / ``*_from_canonical`` convert to and from the canonical record dicts of
+FORMAT.md, which is also how stores persist records (see :func:`canonical_json`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+__all__ = [
+    "Edge",
+    "Node",
+    "Record",
+    "Source",
+    "Transfer",
+    "active",
+    "canonical_json",
+    "edge_from_canonical",
+    "edge_sort_key",
+    "from_canonical",
+    "node_from_canonical",
+    "source_from_canonical",
+    "to_canonical",
+    "transfer_from_canonical",
+]
+
+
+
+def active(valid_from: date | None, valid_to: date | None, as_of: date | None) -> bool:
+    """Whether a half-open interval [valid_from, valid_to) holds on ``as_of``.
+
+    ``as_of=None`` means "ignore time": every record counts.
+    """
+    if as_of is None:
+        return True
+    if valid_from is not None and as_of < valid_from:
+        return False
+    return valid_to is None or as_of < valid_to
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A node: a Party organization, enterprise, body or area."""
+
+    id: str
+    label: str
+    kind: str
+    name: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    def active(self, as_of: date | None) -> bool:
+        """Whether the node exists on ``as_of``."""
+        return active(self.valid_from, self.valid_to, as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A relationship between two nodes, valid over a half-open interval.
+
+    An edge is identified by :attr:`key`: its type, ends, kind and start date. Loading a line
+    with the same key again updates it; a line that ended and began again is a second edge.
+    """
+
+    type: str
+    src: str
+    dst: str
+    kind: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The natural key: ``TYPE|from|to|kind|valid_from``."""
+        start = self.valid_from.isoformat() if self.valid_from else ""
+        return f"{self.type}|{self.src}|{self.dst}|{self.kind or ''}|{start}"
+
+    def active(self, as_of: date | None) -> bool:
+        """Whether the line holds on ``as_of``."""
+        return active(self.valid_from, self.valid_to, as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A change of affiliation, proposed or carried out (see FORMAT.md)."""
+
+    id: str
+    org: str
+    status: str
+    date: date | None = None
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A document facts are taken from."""
+
+    id: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+
+Record = Node | Edge | Transfer | Source
+
+
+def edge_sort_key(edge: Edge) -> tuple[str, str, str, str, date]:
+    """The order in which stores return edges: type, ends, kind, start."""
+    return (edge.type, edge.src, edge.dst, edge.kind or "", edge.valid_from or date.min)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _props(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _iso(v) for k, v in values.items() if v is not None}
+
+
+def to_canonical(record: Record) -> dict[str, Any]:
+    """The canonical dict of FORMAT.md (dates as ``YYYY-MM-DD``, empty values left out)."""
+    out: dict[str, Any]
+    if isinstance(record, Node):
+        out = {"record": "node", "id": record.id, "label": record.label, "kind": record.kind,
+               "name": record.name, "valid_from": record.valid_from, "valid_to": record.valid_to}
+    elif isinstance(record, Edge):
+        out = {"record": "edge", "type": record.type, "from": record.src, "to": record.dst,
+               "kind": record.kind, "valid_from": record.valid_from, "valid_to": record.valid_to}
+    elif isinstance(record, Transfer):
+        out = {"record": "transfer", "id": record.id, "org": record.org,
+               "status": record.status, "date": record.date}
+    else:
+        out = {"record": "source", "id": record.id}
+    return _props({**out, **record.props})
+
+
+def canonical_json(record: Record) -> str:
+    """A deterministic JSON text of the record: equal records give equal texts."""
+    return json.dumps(to_canonical(record), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+
+
+def _rest(data: Mapping[str, Any], core: tuple[str, ...], dates: tuple[str, ...] = ()) -> dict[
+        str, Any]:
+    return {k: (_date(v) if k in dates else v) for k, v in data.items()
+            if k not in core and k != "record" and v is not None}
+
+
+def node_from_canonical(data: Mapping[str, Any]) -> Node:
+    """Build a :class:`Node` from a canonical dict that is already valid."""
+    core = ("id", "label", "kind", "name", "valid_from", "valid_to")
+    return Node(data["id"], data["label"], data["kind"], data["name"],
+                _date(data.get("valid_from")), _date(data.get("valid_to")), _rest(data, core))
+
+
+def edge_from_canonical(data: Mapping[str, Any]) -> Edge:
+    """Build an :class:`Edge` from a canonical dict that is already valid."""
+    core = ("type", "from", "to", "kind", "valid_from", "valid_to")
+    return Edge(data["type"], data["from"], data["to"], data.get("kind"),
+                _date(data.get("valid_from")), _date(data.get("valid_to")), _rest(data, core))
+
+
+def transfer_from_canonical(data: Mapping[str, Any]) -> Transfer:
+    """Build a :class:`Transfer` from a canonical dict that is already valid."""
+    return Transfer(data["id"], data["org"], data["status"], _date(data.get("date")),
+                    _rest(data, ("id", "org", "status", "date")))
+
+
+def source_from_canonical(data: Mapping[str, Any]) -> Source:
+    """Build a :class:`Source` from a canonical dict that is already valid."""
+    return Source(data["id"], _rest(data, ("id",), dates=("date",)))
+
+
+_FROM_CANONICAL = {
+    "node": node_from_canonical,
+    "edge": edge_from_canonical,
+    "transfer": transfer_from_canonical,
+    "source": source_from_canonical,
+}
+
+
+def from_canonical(data: Mapping[str, Any]) -> Record:
+    """Build the record named by ``data["record"]``."""
+    build: Any = _FROM_CANONICAL[data["record"]]
+    record: Record = build(data)
+    return record

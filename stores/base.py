@@ -1,0 +1,177 @@
+"""The one interface every store keeps: a writer side and a reader side.
+
+Both stores — the embedded default (:mod:`stores.embedded`) and Neo4j (:mod:`stores.neo4j`) —
+implement :class:`GraphStore`, and one contract test suite (``tests/test_store_contract.py``)
+runs the same tests against both.
+
+Writes go through a writer context: every upsert inside one ``with store.writer() as w:``
+block is one all-or-nothing write. If the block raises, nothing of it is kept, in the file,
+the database or the in-memory graph.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, Protocol
+
+from graph_schema.records import Edge, Node, Source, Transfer
+
+__all__ = [
+    "Direction",
+    "GraphStore",
+    "LabelChangeError",
+    "StoreCounts",
+    "StoreError",
+    "StoreWriter",
+    "UnknownNodeError",
+    "WriteSummary",
+]
+
+Direction = Literal["out", "in", "both"]
+
+
+class StoreError(Exception):
+    """Base of every error a store raises on purpose."""
+
+
+class UnknownNodeError(StoreError):
+    """An edge names a node id that is neither in the store nor in the same write."""
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.ids = sorted(set(ids))
+        shown = ", ".join(self.ids[:10]) + (" …" if len(self.ids) > 10 else "")
+        super().__init__(f"edges refer to {len(self.ids)} unknown node id(s): {shown}")
+
+
+class LabelChangeError(StoreError):
+    """A node id is loaded again under another label (a label is part of a node's identity)."""
+
+    def __init__(self, changes: Iterable[tuple[str, str, str]]) -> None:
+        self.changes = sorted(changes)
+        shown = "; ".join(f"{i}: {old} → {new}" for i, old, new in self.changes[:10])
+        super().__init__(f"{len(self.changes)} node(s) would change label ({shown}); a node's "
+                         "label cannot change — give the node a new id")
+
+
+@dataclass
+class WriteSummary:
+    """What one write did, per record kind: created, updated and unchanged counts."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, record_kind: str, status: str, n: int = 1) -> None:
+        """Count ``n`` records of ``record_kind`` ("node", "edge", …) as ``status``."""
+        if n:
+            self.counts.setdefault(record_kind, Counter())[status] += n
+
+    def total(self, status: str) -> int:
+        """Records of every kind with ``status``."""
+        return sum(c[status] for c in self.counts.values())
+
+    @property
+    def changed(self) -> bool:
+        """Whether the write created or updated anything."""
+        return bool(self.total("created") or self.total("updated"))
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    """How much a store holds."""
+
+    nodes_by_label: dict[str, int]
+    edges_by_type: dict[str, int]
+    transfers: int
+    sources: int
+
+    @property
+    def nodes(self) -> int:
+        return sum(self.nodes_by_label.values())
+
+    @property
+    def edges(self) -> int:
+        return sum(self.edges_by_type.values())
+
+
+class StoreWriter(Protocol):
+    """Batched upserts inside one all-or-nothing write.
+
+    Nodes must be written before the edges that refer to them (in the same writer or an
+    earlier one). ``summary`` is complete once the ``with`` block has exited cleanly.
+    """
+
+    summary: WriteSummary
+
+    def upsert_sources(self, records: Iterable[Source]) -> None: ...
+
+    def upsert_nodes(self, records: Iterable[Node]) -> None: ...
+
+    def upsert_edges(self, records: Iterable[Edge]) -> None: ...
+
+    def upsert_transfers(self, records: Iterable[Transfer]) -> None: ...
+
+
+class GraphStore(Protocol):
+    """A graph of nodes, edges, transfers and sources, with writes and as-of reads."""
+
+    #: "embedded" or "neo4j"
+    kind: str
+    #: the file path or server URL it was opened on (never a password)
+    location: str
+
+    def writer(self) -> AbstractContextManager[StoreWriter]:
+        """A context in which upserts are collected and committed as one write."""
+        ...
+
+    def get_node(self, node_id: str) -> Node | None:
+        """The node with this id, or None."""
+        ...
+
+    def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
+        """The label of each of ``ids`` that names a node in the store (others left out)."""
+        ...
+
+    def edges(
+        self,
+        node_id: str,
+        *,
+        direction: Direction = "out",
+        types: Collection[str] | None = None,
+        as_of: date | None = None,
+    ) -> list[Edge]:
+        """Edges at one node, by direction and type, that hold on ``as_of`` (None: all).
+
+        Sorted by (type, src, dst, kind, valid_from) so that both stores agree.
+        """
+        ...
+
+    def iter_nodes(self, *, label: str | None = None, kind: str | None = None) -> Iterator[Node]:
+        """Every node, or those of a label (and kind), in id order."""
+        ...
+
+    def iter_edges(self, *, types: Collection[str] | None = None) -> Iterator[Edge]:
+        """Every edge (of the given types), ordered by key."""
+        ...
+
+    def get_source(self, source_id: str) -> Source | None:
+        """The source record with this id, or None."""
+        ...
+
+    def iter_sources(self) -> Iterator[Source]:
+        """Every source record, in id order."""
+        ...
+
+    def iter_transfers(self, *, org: str | None = None) -> Iterator[Transfer]:
+        """Every transfer record (of one organization), in (date, id) order."""
+        ...
+
+    def counts(self) -> StoreCounts:
+        """Node counts by label, edge counts by type, transfers and sources."""
+        ...
+
+    def close(self) -> None:
+        """Release the file or the driver."""
+        ...

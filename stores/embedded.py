@@ -1,0 +1,575 @@
+"""The embedded store: a networkx ``MultiDiGraph`` in memory, persisted in one SQLite file.
+
+Why this shape
+--------------
+* **Reads** come from the in-memory graph, which holds only what whole-graph questions need:
+  label, kind, name, validity dates and the numeric/boolean properties of each node; type,
+  kind, dates and numeric properties of each edge. Texts and provenance (aliases, quotes,
+  sources) stay in SQLite and are fetched per record, so a province of ~1M nodes fits in a
+  small memory budget. Graph edges are keyed by their SQLite ``rowid``.
+* **Writes** are one SQLite transaction on a connection of their own, staged through temporary
+  tables and applied with set-based SQL (no per-row round trips). The in-memory graph is
+  changed only after ``COMMIT`` succeeds, so a failed write leaves file and graph as they were.
+* **Other processes** may write the same file (``affgraph load`` while ``affgraph serve`` runs).
+  Each write bumps ``meta.generation``; readers notice a foreign commit cheaply through
+  ``PRAGMA data_version`` and rebuild the graph.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sqlite3
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graph_schema.declaration import (
+    EDGE_COMMON,
+    NODE_COMMON,
+    NODE_LABELS,
+    REL_TYPES,
+    Prop,
+)
+from graph_schema.records import (
+    Edge,
+    Node,
+    Source,
+    Transfer,
+    active,
+    canonical_json,
+    edge_from_canonical,
+    edge_sort_key,
+    node_from_canonical,
+    source_from_canonical,
+    transfer_from_canonical,
+)
+from stores.base import (
+    Direction,
+    LabelChangeError,
+    StoreCounts,
+    StoreError,
+    UnknownNodeError,
+    WriteSummary,
+)
+
+__all__ = ["EmbeddedStore", "StoreBusyError"]
+
+SCHEMA_VERSION = "1"
+_BUSY_TIMEOUT_S = 30.0
+#: SQLite page cache of a writer: large enough that a province's indexes stay in memory.
+_WRITE_CACHE_KIB = 1024 * 1024
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the write lock on the file for longer than we wait."""
+
+
+def _hot(props: Iterable[Prop]) -> tuple[str, ...]:
+    """The numeric and boolean properties, which live in the graph as well as in SQLite."""
+    seen: dict[str, None] = {}
+    for p in props:
+        if p.type in ("int", "float", "bool"):
+            seen[p.name] = None
+    return tuple(seen)
+
+
+#: Node properties kept in memory besides the core (label, kind, name, validity).
+NODE_HOT = _hot(p for lb in NODE_LABELS.values() for p in (*NODE_COMMON, *lb.props))
+#: Edge properties kept in memory besides the core (type, kind, validity).
+EDGE_HOT = _hot(p for rel in REL_TYPES.values() for p in (*EDGE_COMMON, *rel.props))
+
+_NODE_COLS = ("id", "label", "kind", "name", "valid_from", "valid_to", *NODE_HOT)
+#: The edge columns that become graph attributes.
+_EDGE_ATTR_COLS = ("type", "kind", "valid_from", "valid_to", *EDGE_HOT)
+_EDGE_COLS = ("key", "src", "dst", *_EDGE_ATTR_COLS)
+
+
+def _ddl() -> str:
+    node_hot = "".join(f", {c}" for c in NODE_HOT)
+    edge_hot = "".join(f", {c}" for c in EDGE_HOT)
+    return f"""
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS nodes (
+        id TEXT PRIMARY KEY, label TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+        valid_from TEXT, valid_to TEXT{node_hot}, data TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS nodes_label_kind ON nodes (label, kind);
+    CREATE TABLE IF NOT EXISTS edges (
+        key TEXT NOT NULL UNIQUE, type TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
+        kind TEXT, valid_from TEXT, valid_to TEXT{edge_hot}, data TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS edges_src ON edges (src);
+    CREATE INDEX IF NOT EXISTS edges_dst ON edges (dst);
+    CREATE TABLE IF NOT EXISTS transfers (
+        id TEXT PRIMARY KEY, org TEXT NOT NULL, date TEXT, data TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS transfers_org ON transfers (org);
+    CREATE TABLE IF NOT EXISTS sources (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+    """
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+class _Interner:
+    """Shares one object per distinct label, kind, type and date across the whole graph."""
+
+    def __init__(self) -> None:
+        self._dates: dict[str, date] = {}
+        self.edge_attrs: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def date(self, text: str | None) -> date | None:
+        if text is None:
+            return None
+        found = self._dates.get(text)
+        if found is None:
+            found = self._dates[text] = date.fromisoformat(text)
+        return found
+
+    @staticmethod
+    def text(text: str | None) -> str | None:
+        return None if text is None else sys.intern(text)
+
+
+def _node_attrs(row: Sequence[Any], intern: _Interner) -> dict[str, Any]:
+    """Graph attributes of a node from a ``_NODE_COLS`` row (``None`` values left out)."""
+    attrs: dict[str, Any] = {"label": intern.text(row[1]), "kind": intern.text(row[2]),
+                             "name": row[3]}
+    if row[4] is not None:
+        attrs["valid_from"] = intern.date(row[4])
+    if row[5] is not None:
+        attrs["valid_to"] = intern.date(row[5])
+    for name, value in zip(NODE_HOT, row[6:], strict=True):
+        if value is not None:
+            attrs[name] = value
+    return attrs
+
+
+def _edge_attrs(row: Sequence[Any], intern: _Interner) -> dict[str, Any]:
+    """Graph attributes of an edge from its ``_EDGE_ATTR_COLS`` values.
+
+    Edges with equal attributes share one dict: a province has millions of edges but only
+    thousands of distinct (type, kind, dates) combinations, and the dicts dominate memory.
+    The graph is therefore read-only to everyone but the store, which replaces (never
+    mutates) an edge's dict when the edge changes.
+    """
+    shared = intern.edge_attrs.get(tuple(row))
+    if shared is not None:
+        return shared
+    attrs: dict[str, Any] = {"type": intern.text(row[0])}
+    if row[1] is not None:
+        attrs["kind"] = intern.text(row[1])
+    if row[2] is not None:
+        attrs["valid_from"] = intern.date(row[2])
+    if row[3] is not None:
+        attrs["valid_to"] = intern.date(row[3])
+    for name, value in zip(EDGE_HOT, row[4:], strict=True):
+        if value is not None:
+            attrs[name] = value
+    intern.edge_attrs[tuple(row)] = attrs
+    return attrs
+
+
+def _build_graph(node_rows: Iterable[Sequence[Any]],
+                 edge_rows: Iterable[Sequence[Any]]) -> nx.MultiDiGraph[str]:
+    """A ``MultiDiGraph`` from node rows and ``(src, dst, rowid, *attr cols)`` edge rows.
+
+    Fills networkx's adjacency dicts directly: ``add_edges_from`` does the same work with
+    several calls per edge, which is most of the time of reopening a province.
+    """
+    intern = _Interner()
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    node, succ, pred = graph._node, graph._succ, graph._pred
+    for row in node_rows:
+        node[row[0]] = _node_attrs(row, intern)
+        succ[row[0]] = {}
+        pred[row[0]] = {}
+    ids = {node_id: node_id for node_id in node}  # one string object per id, shared
+    for row in edge_rows:
+        src, dst = ids[row[0]], ids[row[1]]
+        out = succ[src]
+        keys = out.get(dst)
+        if keys is None:
+            keys = out[dst] = {}
+            pred[dst][src] = keys
+        keys[row[2]] = _edge_attrs(row[3:], intern)
+    return graph
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while building millions of acyclic dicts (3x faster)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _node_cols(node: Node) -> tuple[Any, ...]:
+    """The ``_NODE_COLS`` values of a node."""
+    hot = tuple(node.props.get(name) for name in NODE_HOT)
+    return (node.id, node.label, node.kind, node.name, _iso(node.valid_from),
+            _iso(node.valid_to), *hot)
+
+
+def _edge_cols(edge: Edge) -> tuple[Any, ...]:
+    """The ``_EDGE_COLS`` values of an edge; ``[3:]`` are its ``_EDGE_ATTR_COLS``."""
+    hot = tuple(edge.props.get(name) for name in EDGE_HOT)
+    return (edge.key, edge.src, edge.dst, edge.type, edge.kind, _iso(edge.valid_from),
+            _iso(edge.valid_to), *hot)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
+                           check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    return conn
+
+
+class EmbeddedWriter:
+    """One all-or-nothing write into an :class:`EmbeddedStore` (see :meth:`EmbeddedStore.writer`).
+
+    Each upsert stages its rows into a temporary table, works out which are new or changed
+    with one join, and upserts only those. Graph changes are queued and applied by the store
+    after the commit.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.summary = WriteSummary()
+        self.node_changes: list[Node] = []
+        self.edge_changes: list[tuple[int, Edge]] = []
+
+    def upsert_sources(self, records: Iterable[Source]) -> None:
+        rows = [(s.id, canonical_json(s)) for s in records]
+        self._upsert_simple("source", "sources", ("id", "data"), rows)
+
+    def upsert_transfers(self, records: Iterable[Transfer]) -> None:
+        rows = [(t.id, t.org, _iso(t.date), canonical_json(t)) for t in records]
+        self._upsert_simple("transfer", "transfers", ("id", "org", "date", "data"), rows)
+
+    def upsert_nodes(self, records: Iterable[Node]) -> None:
+        by_id = {n.id: n for n in records}  # the last record of an id wins
+        rows = [(*_node_cols(n), canonical_json(n)) for n in by_id.values()]
+        changed = self._stage_and_diff("node", "nodes", "id", _NODE_COLS, rows)
+        relabelled = self._conn.execute(
+            "SELECT s.id, n.label, s.label FROM _stage s JOIN nodes n ON n.id = s.id "
+            "WHERE n.label != s.label").fetchall()
+        if relabelled:
+            raise LabelChangeError(relabelled)
+        self._apply_stage("nodes", "id", _NODE_COLS)
+        self.node_changes.extend(by_id[i] for i in changed)
+
+    def upsert_edges(self, records: Iterable[Edge]) -> None:
+        by_key = {e.key: e for e in records}
+        rows = [(*_edge_cols(e), canonical_json(e)) for e in by_key.values()]
+        self._stage_and_diff("edge", "edges", "key", _EDGE_COLS, rows)
+        missing = [r[0] for r in self._conn.execute(
+            "SELECT s.src FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id = s.src)"
+            " UNION SELECT s.dst FROM _stage s "
+            "WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id = s.dst)")]
+        if missing:
+            raise UnknownNodeError(missing)
+        self._apply_stage("edges", "key", _EDGE_COLS)
+        rowids = self._conn.execute(
+            "SELECT e.rowid, e.key FROM edges e JOIN _changed c ON c.k = e.key").fetchall()
+        self.edge_changes.extend((rowid, by_key[key]) for rowid, key in rowids)
+
+    # -- staging ---------------------------------------------------------------------------
+
+    def _stage_and_diff(self, record_kind: str, table: str, key: str, cols: Sequence[str],
+                        rows: list[tuple[Any, ...]]) -> list[str]:
+        """Stage ``rows`` in ``_stage``, count statuses, and return the keys that change."""
+        conn = self._conn
+        col_list = ", ".join(cols)
+        conn.execute("DROP TABLE IF EXISTS temp._stage")
+        conn.execute(f"CREATE TEMP TABLE _stage AS SELECT {col_list}, data FROM {table} LIMIT 0")
+        marks = ", ".join("?" for _ in range(len(cols) + 1))
+        conn.executemany(f"INSERT INTO _stage VALUES ({marks})", rows)
+        conn.execute("DROP TABLE IF EXISTS temp._changed")
+        conn.execute(
+            f"CREATE TEMP TABLE _changed AS SELECT s.{key} AS k, t.{key} IS NULL AS created "
+            f"FROM _stage s LEFT JOIN {table} t ON t.{key} = s.{key} "
+            "WHERE t.data IS NULL OR t.data != s.data")
+        created, updated = conn.execute(
+            "SELECT coalesce(sum(created), 0), coalesce(sum(1 - created), 0) FROM _changed"
+        ).fetchone()
+        self.summary.add(record_kind, "created", created)
+        self.summary.add(record_kind, "updated", updated)
+        self.summary.add(record_kind, "unchanged", len(rows) - created - updated)
+        return [r[0] for r in conn.execute("SELECT k FROM _changed")]
+
+    def _apply_stage(self, table: str, key: str, cols: Sequence[str]) -> None:
+        """Upsert the changed staged rows into ``table``."""
+        all_cols = (*cols, "data")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in all_cols if c != key)
+        self._conn.execute(
+            f"INSERT INTO {table} ({', '.join(all_cols)}) "
+            f"SELECT {', '.join(all_cols)} FROM _stage WHERE {key} IN (SELECT k FROM _changed) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
+
+    def _upsert_simple(self, record_kind: str, table: str, cols: Sequence[str],
+                       rows: list[tuple[Any, ...]]) -> None:
+        rows = list({r[0]: r for r in rows}.values())
+        self._stage_and_diff(record_kind, table, cols[0], cols[:-1], rows)
+        self._apply_stage(table, cols[0], cols[:-1])
+
+
+class EmbeddedStore:
+    """The default store: see the module docstring.
+
+    Parameters
+    ----------
+    path
+        The SQLite file; created (with its folder) if missing.
+
+    Examples
+    --------
+    >>> store = EmbeddedStore(tmp_path / "affgraph.db")  # doctest: +SKIP
+    >>> with store.writer() as w:  # doctest: +SKIP
+    ...     w.upsert_nodes([Node("a", "PartyOrg", "branch", "A branch")])
+    """
+
+    kind = "embedded"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = _connect(self.path)
+        self._conn.executescript(_ddl())
+        self._init_meta()
+        self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+        self._nodes_by_label: Counter[str] = Counter()
+        self._edges_by_type: Counter[str] = Counter()
+        self._generation = -1
+        self._data_version = -1
+        self._reload()
+
+    # -- opening and reloading ---------------------------------------------------------------
+
+    def _init_meta(self) -> None:
+        self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                           (SCHEMA_VERSION,))
+        self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+        version = self._meta("schema_version")
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: store schema version {version}, this affgraph "
+                             f"reads version {SCHEMA_VERSION}")
+
+    def _meta(self, key: str) -> str:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0])
+
+    def _reload(self) -> None:
+        """Rebuild the in-memory graph from the file, in one read transaction."""
+        conn = self._conn
+        with _gc_paused():
+            conn.execute("BEGIN")
+            try:
+                generation = int(self._meta("generation"))
+                graph = _build_graph(
+                    conn.execute(f"SELECT {', '.join(_NODE_COLS)} FROM nodes"),
+                    conn.execute(f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} "
+                                 "FROM edges"))
+            finally:
+                conn.execute("COMMIT")
+        self.graph = graph
+        self._nodes_by_label = Counter(a["label"] for a in graph._node.values())
+        self._edges_by_type = Counter(
+            attrs["type"] for nbrs in graph._succ.values() for keys in nbrs.values()
+            for attrs in keys.values())
+        self._generation = generation
+        self._data_version = self._read_data_version()
+
+    def _read_data_version(self) -> int:
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def refresh(self) -> bool:
+        """Rebuild the graph if another process has written the file; True if it did."""
+        with self._lock:
+            version = self._read_data_version()
+            if version == self._data_version:
+                return False
+            self._data_version = version
+            if int(self._meta("generation")) == self._generation:
+                return False
+            self._reload()
+            return True
+
+    # -- writing ----------------------------------------------------------------------------
+
+    @contextmanager
+    def writer(self) -> Iterator[EmbeddedWriter]:
+        """One all-or-nothing write; see :class:`EmbeddedWriter`.
+
+        Writers are serialised by SQLite's write lock: a second writer, in this process or
+        another, waits up to 30 s and then gets :class:`StoreBusyError`. The cyclic GC is
+        paused inside the block: a bulk load allocates millions of acyclic objects, and
+        repeated full collections over them made loads several times slower.
+        """
+        conn = _connect(self.path)
+        conn.execute(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB}")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreBusyError(f"{self.path} is being written by another load; try again "
+                                     "when it has finished") from exc
+            writer = EmbeddedWriter(conn)
+            try:
+                with _gc_paused():
+                    yield writer
+                self.refresh()  # take in any foreign write before ours lands on top
+                generation = int(conn.execute(
+                    "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]) + 1
+                if writer.summary.changed:
+                    conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'",
+                                 (str(generation),))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            if writer.summary.changed:
+                self._apply(writer, generation)
+        finally:
+            conn.close()
+
+    def _apply(self, writer: EmbeddedWriter, generation: int) -> None:
+        """Bring the in-memory graph up to a committed write."""
+        intern = _Interner()
+        with self._lock, _gc_paused():
+            graph = self.graph
+            for node in writer.node_changes:
+                attrs = _node_attrs(_node_cols(node), intern)
+                if node.id not in graph:
+                    self._nodes_by_label[node.label] += 1
+                    graph.add_node(node.id)
+                graph._node[node.id] = attrs
+            for rowid, edge in writer.edge_changes:
+                attrs = _edge_attrs(_edge_cols(edge)[3:], intern)
+                keys = graph._succ[edge.src].get(edge.dst)
+                if keys is None:
+                    keys = graph._succ[edge.src][edge.dst] = {}
+                    graph._pred[edge.dst][edge.src] = keys
+                if rowid not in keys:
+                    self._edges_by_type[edge.type] += 1
+                keys[rowid] = attrs
+            self._generation = generation
+            self._data_version = self._read_data_version()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def get_node(self, node_id: str) -> Node | None:
+        self.refresh()
+        rows = self._fetch("SELECT data FROM nodes WHERE id = ?", (node_id,))
+        return node_from_canonical(json.loads(rows[0][0])) if rows else None
+
+    def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
+        self.refresh()
+        with self._lock:
+            nodes = self.graph._node
+            return {i: nodes[i]["label"] for i in ids if i in nodes}
+
+    def edges(
+        self,
+        node_id: str,
+        *,
+        direction: Direction = "out",
+        types: Collection[str] | None = None,
+        as_of: date | None = None,
+    ) -> list[Edge]:
+        self.refresh()
+        with self._lock:
+            rowids = self._edge_rowids(node_id, direction, types, as_of)
+            found = self._edges_by_rowid(rowids)
+        return sorted(found, key=edge_sort_key)
+
+    def _edge_rowids(self, node_id: str, direction: Direction, types: Collection[str] | None,
+                     as_of: date | None) -> list[int]:
+        graph = self.graph
+        if node_id not in graph:
+            return []
+        views = []
+        if direction in ("out", "both"):
+            views.append(graph.out_edges(node_id, keys=True, data=True))
+        if direction in ("in", "both"):
+            views.append(graph.in_edges(node_id, keys=True, data=True))
+        rowids = []
+        for view in views:
+            for _, _, key, attrs in view:
+                if types is not None and attrs["type"] not in types:
+                    continue
+                if active(attrs.get("valid_from"), attrs.get("valid_to"), as_of):
+                    rowids.append(key)
+        return sorted(set(rowids))
+
+    def _edges_by_rowid(self, rowids: Sequence[int]) -> list[Edge]:
+        found: list[Edge] = []
+        for start in range(0, len(rowids), 500):
+            chunk = rowids[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found.extend(edge_from_canonical(json.loads(r[0])) for r in self._conn.execute(
+                f"SELECT data FROM edges WHERE rowid IN ({marks})", chunk))
+        return found
+
+    def _iter_data(self, sql: str, params: Sequence[Any], build: Callable[[Any], Any]) -> (
+            Iterator[Any]):
+        self.refresh()
+        for (data,) in self._fetch(sql, params):
+            yield build(json.loads(data))
+
+    def iter_nodes(self, *, label: str | None = None, kind: str | None = None) -> Iterator[Node]:
+        return self._iter_data(
+            "SELECT data FROM nodes WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR kind = ?2)"
+            " ORDER BY id", (label, kind), node_from_canonical)
+
+    def iter_edges(self, *, types: Collection[str] | None = None) -> Iterator[Edge]:
+        wanted = None if types is None else set(types)
+        for edge in self._iter_data("SELECT data FROM edges ORDER BY key", (),
+                                    edge_from_canonical):
+            if wanted is None or edge.type in wanted:
+                yield edge
+
+    def get_source(self, source_id: str) -> Source | None:
+        rows = self._fetch("SELECT data FROM sources WHERE id = ?", (source_id,))
+        return source_from_canonical(json.loads(rows[0][0])) if rows else None
+
+    def iter_sources(self) -> Iterator[Source]:
+        return self._iter_data("SELECT data FROM sources ORDER BY id", (), source_from_canonical)
+
+    def iter_transfers(self, *, org: str | None = None) -> Iterator[Transfer]:
+        return self._iter_data(
+            "SELECT data FROM transfers WHERE (?1 IS NULL OR org = ?1) "
+            "ORDER BY date IS NOT NULL, date, id", (org,), transfer_from_canonical)
+
+    def counts(self) -> StoreCounts:
+        self.refresh()
+        with self._lock:
+            transfers, sources = self._conn.execute(
+                "SELECT (SELECT count(*) FROM transfers), (SELECT count(*) FROM sources)"
+            ).fetchone()
+            return StoreCounts(dict(sorted(self._nodes_by_label.items())),
+                               dict(sorted(self._edges_by_type.items())), transfers, sources)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
