@@ -124,7 +124,17 @@ def _valid_to_after_from(cls: type[BaseModel], value: date | None, info: Validat
 
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True)
-_INTERVAL_CHECK = {"_interval": field_validator("valid_to")(classmethod(_valid_to_after_from))}
+_INTERVAL_CHECK: dict[str, Any] = {
+    "_interval": field_validator("valid_to")(classmethod(_valid_to_after_from))}
+
+
+def _model(name: str, doc: str, record: str, fields: dict[str, Any],
+           validators: dict[str, Any] | None = None) -> type[BaseModel]:
+    """A frozen model refusing unknown fields, with the ``record`` discriminator first."""
+    spec: dict[str, Any] = {"record": (Literal[record], Field(description="the record kind")),
+                            **fields}
+    return create_model(name, __config__=_CONFIG, __doc__=doc, __validators__=validators,
+                        **spec)
 
 
 def _fields(props: Iterable[Prop], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,14 +148,7 @@ def _node_model(label: NodeLabel) -> type[BaseModel]:
                        _literal(label.kinds)),
     }
     fields = _fields((*NODE_COMMON, *label.props), overrides)
-    return create_model(
-        f"{label.name}Node",
-        __config__=_CONFIG,
-        __doc__=label.description,
-        __validators__=_INTERVAL_CHECK,
-        record=(Literal["node"], Field(description="the record kind")),
-        **fields,
-    )
+    return _model(f"{label.name}Node", label.description, "node", fields, _INTERVAL_CHECK)
 
 
 def _edge_model(rel: RelType) -> type[BaseModel]:
@@ -158,14 +161,8 @@ def _edge_model(rel: RelType) -> type[BaseModel]:
     else:
         common = [p for p in common if p.name != "kind"]
     name = "".join(part.title() for part in rel.name.split("_"))
-    return create_model(
-        f"{name}Edge",
-        __config__=_CONFIG,
-        __doc__=rel.description,
-        __validators__=_INTERVAL_CHECK,
-        record=(Literal["edge"], Field(description="the record kind")),
-        **_fields((*common, *rel.props), overrides),
-    )
+    fields = _fields((*common, *rel.props), overrides)
+    return _model(f"{name}Edge", rel.description, "edge", fields, _INTERVAL_CHECK)
 
 
 def _fill_transfer_id(self: Any) -> Any:
@@ -176,25 +173,15 @@ def _fill_transfer_id(self: Any) -> Any:
     return self
 
 
-SOURCE_MODEL: type[BaseModel] = create_model(
-    "SourceRecord",
-    __config__=_CONFIG,
-    __doc__="A document that facts are taken from.",
-    record=(Literal["source"], Field(description="the record kind")),
-    **_fields(SOURCE_FIELDS, {}),
-)
+SOURCE_MODEL = _model("SourceRecord", "A document that facts are taken from.", "source",
+                      _fields(SOURCE_FIELDS, {}))
 
-TRANSFER_MODEL: type[BaseModel] = create_model(
-    "TransferRecord",
-    __config__=_CONFIG,
-    __doc__="A change of affiliation, proposed or carried out.",
-    __validators__={"_id": model_validator(mode="after")(_fill_transfer_id)},
-    record=(Literal["transfer"], Field(description="the record kind")),
-    **_fields(TRANSFER_FIELDS, {
-        "status": _field(Prop("status", "str", "; ".join(
-            f"{k}: {v}" for k, v in TRANSFER_STATUSES.items()), required=True),
-            _literal(TRANSFER_STATUSES)),
-    }),
+_STATUS = Prop("status", "str", "; ".join(f"{k}: {v}" for k, v in TRANSFER_STATUSES.items()),
+               required=True)
+TRANSFER_MODEL = _model(
+    "TransferRecord", "A change of affiliation, proposed or carried out.", "transfer",
+    _fields(TRANSFER_FIELDS, {"status": _field(_STATUS, _literal(TRANSFER_STATUSES))}),
+    {"_id": model_validator(mode="after")(_fill_transfer_id)},
 )
 
 NODE_MODELS: Mapping[str, type[BaseModel]] = {n: _node_model(lb) for n, lb in NODE_LABELS.items()}

@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -176,6 +176,23 @@ def _edge_attrs(row: Sequence[Any], intern: _Interner) -> dict[str, Any]:
     return attrs
 
 
+class _Adjacency(NamedTuple):
+    """networkx's own dicts behind a ``MultiDiGraph`` (node attrs, successors, predecessors).
+
+    The store fills and changes them directly, which is several times faster than the public
+    methods at province scale; networkx is pinned to a minor version for this reason.
+    """
+
+    node: dict[str, dict[str, Any]]
+    succ: dict[str, dict[str, dict[int, dict[str, Any]]]]
+    pred: dict[str, dict[str, dict[int, dict[str, Any]]]]
+
+
+def _adjacency(graph: nx.MultiDiGraph[str]) -> _Adjacency:
+    internals: Any = graph
+    return _Adjacency(internals._node, internals._succ, internals._pred)
+
+
 def _build_graph(node_rows: Iterable[Sequence[Any]],
                  edge_rows: Iterable[Sequence[Any]]) -> nx.MultiDiGraph[str]:
     """A ``MultiDiGraph`` from node rows and ``(src, dst, rowid, *attr cols)`` edge rows.
@@ -185,7 +202,7 @@ def _build_graph(node_rows: Iterable[Sequence[Any]],
     """
     intern = _Interner()
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-    node, succ, pred = graph._node, graph._succ, graph._pred
+    node, succ, pred = _adjacency(graph)
     for row in node_rows:
         node[row[0]] = _node_attrs(row, intern)
         succ[row[0]] = {}
@@ -387,9 +404,10 @@ class EmbeddedStore:
             finally:
                 conn.execute("COMMIT")
         self.graph = graph
-        self._nodes_by_label = Counter(a["label"] for a in graph._node.values())
+        adjacency = _adjacency(graph)
+        self._nodes_by_label = Counter(a["label"] for a in adjacency.node.values())
         self._edges_by_type = Counter(
-            attrs["type"] for nbrs in graph._succ.values() for keys in nbrs.values()
+            attrs["type"] for nbrs in adjacency.succ.values() for keys in nbrs.values()
             for attrs in keys.values())
         self._generation = generation
         self._data_version = self._read_data_version()
@@ -453,18 +471,19 @@ class EmbeddedStore:
         intern = _Interner()
         with self._lock, _gc_paused():
             graph = self.graph
+            adjacency = _adjacency(graph)
             for node in writer.node_changes:
                 attrs = _node_attrs(_node_cols(node), intern)
                 if node.id not in graph:
                     self._nodes_by_label[node.label] += 1
                     graph.add_node(node.id)
-                graph._node[node.id] = attrs
+                adjacency.node[node.id] = attrs
             for rowid, edge in writer.edge_changes:
                 attrs = _edge_attrs(_edge_cols(edge)[3:], intern)
-                keys = graph._succ[edge.src].get(edge.dst)
+                keys = adjacency.succ[edge.src].get(edge.dst)
                 if keys is None:
-                    keys = graph._succ[edge.src][edge.dst] = {}
-                    graph._pred[edge.dst][edge.src] = keys
+                    keys = adjacency.succ[edge.src][edge.dst] = {}
+                    adjacency.pred[edge.dst][edge.src] = keys
                 if rowid not in keys:
                     self._edges_by_type[edge.type] += 1
                 keys[rowid] = attrs
@@ -485,7 +504,7 @@ class EmbeddedStore:
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         self.refresh()
         with self._lock:
-            nodes = self.graph._node
+            nodes = _adjacency(self.graph).node
             return {i: nodes[i]["label"] for i in ids if i in nodes}
 
     def edges(
@@ -507,7 +526,7 @@ class EmbeddedStore:
         graph = self.graph
         if node_id not in graph:
             return []
-        views = []
+        views: list[Iterable[tuple[str, str, Any, dict[str, Any]]]] = []
         if direction in ("out", "both"):
             views.append(graph.out_edges(node_id, keys=True, data=True))
         if direction in ("in", "both"):

@@ -51,7 +51,7 @@ _HASH = "_hash"
 
 def _q(text: str) -> LiteralString:
     """A query built only from schema names (never from input); see module docstring."""
-    return cast(LiteralString, text)
+    return text  # safe: only names from the schema declaration are interpolated
 
 
 def _hash(text: str) -> str:
@@ -87,9 +87,8 @@ RETURN r.id AS k, n.{_HASH} AS hash, [l IN labels(n) WHERE l <> '{NODE_LABEL}'] 
 _MERGE_NODES = {
     label: _q(f"""
 UNWIND $rows AS r
-MERGE (n:{NODE_LABEL} {{id: r.id}})
+MERGE (n:{NODE_LABEL}:{label} {{id: r.id}})
 SET n = r.props
-SET n:{label}
 """)
     for label in NODE_LABELS
 }

@@ -48,6 +48,16 @@ def load_all(store: GraphStore) -> None:
         w.upsert_transfers([TRANSFER])
 
 
+def write(store: GraphStore, nodes: list[Node], edges: list[Edge] | None = None,
+          then: Exception | None = None) -> None:
+    """One write of nodes then edges; ``then`` is raised inside the block, after them."""
+    with store.writer() as w:
+        w.upsert_nodes(nodes)
+        w.upsert_edges(edges or [])
+        if then is not None:
+            raise then
+
+
 def snapshot(store: GraphStore) -> tuple[object, ...]:
     """Everything a store holds, in a comparable form."""
     return (store.counts(), list(store.iter_nodes()), list(store.iter_edges()),
@@ -159,9 +169,9 @@ def test_failed_write_unknown_endpoint_leaves_store_unchanged(store: GraphStore)
     before = snapshot(store)
     newcomer = Node("tj-new-branch", "PartyOrg", "branch", "新支部")
     changed = Node(SASAC.id, "PartyOrg", "committee", "renamed in the failed write")
-    with pytest.raises(UnknownNodeError, match="no-such-superior"), store.writer() as w:
-        w.upsert_nodes([newcomer, changed])
-        w.upsert_edges([Edge("AFFILIATED_TO", newcomer.id, "no-such-superior", "territorial")])
+    line = Edge("AFFILIATED_TO", newcomer.id, "no-such-superior", "territorial")
+    with pytest.raises(UnknownNodeError, match="no-such-superior"):
+        write(store, [newcomer, changed], [line])
     after = snapshot(store)
     assert after == before
     assert store.get_node(newcomer.id) is None
@@ -171,19 +181,18 @@ def test_failed_write_unknown_endpoint_leaves_store_unchanged(store: GraphStore)
 def test_failed_write_exception_in_block_leaves_store_unchanged(store: GraphStore) -> None:
     load_all(store)
     before = snapshot(store)
-    with pytest.raises(RuntimeError, match="interrupted"), store.writer() as w:
-        w.upsert_nodes([Node("tj-other", "Body", "sasac", "其他")])
-        w.upsert_edges([Edge("SUPERVISES", "tj-other", JV.id, "inspection")])
-        raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        write(store, [Node("tj-other", "Body", "sasac", "其他")],
+              [Edge("SUPERVISES", "tj-other", JV.id, "inspection")], RuntimeError("interrupted"))
     assert snapshot(store) == before
 
 
 def test_label_change_is_refused_and_nothing_written(store: GraphStore) -> None:
     load_all(store)
     before = snapshot(store)
-    with pytest.raises(LabelChangeError, match="tj-jv"), store.writer() as w:
-        w.upsert_nodes([Node("fresh", "Area", "street", "某街道"),
-                        Node(JV.id, "Body", "other", "not an enterprise")])
+    with pytest.raises(LabelChangeError, match="tj-jv"):
+        write(store, [Node("fresh", "Area", "street", "某街道"),
+                      Node(JV.id, "Body", "other", "not an enterprise")])
     assert snapshot(store) == before
 
 
