@@ -84,14 +84,23 @@ OPTIONAL MATCH (n:{NODE_LABEL} {{id: r.id}})
 RETURN r.id AS k, n.{_HASH} AS hash, [l IN labels(n) WHERE l <> '{NODE_LABEL}'] AS labels
 """)
 
-_MERGE_NODES = {
+# New nodes are created with both labels at once, and changed ones matched through
+# ``:Node`` alone: a lookup naming two labels cannot use the ``Node.id`` index on every
+# server (ArcadeDB scans), and adding a label after creation trips its unique constraint.
+_CREATE_NODES = {
     label: _q(f"""
 UNWIND $rows AS r
-MERGE (n:{NODE_LABEL}:{label} {{id: r.id}})
+CREATE (n:{NODE_LABEL}:{label})
 SET n = r.props
 """)
     for label in NODE_LABELS
 }
+
+_UPDATE_NODES = _q(f"""
+UNWIND $rows AS r
+MATCH (n:{NODE_LABEL} {{id: r.id}})
+SET n = r.props
+""")
 
 _MISSING_IDS = _q(f"""
 UNWIND $ids AS id
@@ -260,40 +269,45 @@ class Neo4jWriter:
         self.transfers.update((r.id, r) for r in records)
 
 
-def _changed_rows(tx: ManagedTransaction, status_query: LiteralString, rows: list[dict[str, Any]],
-                  key: str, record_kind: str, summary: WriteSummary) -> tuple[
-                      list[dict[str, Any]], list[tuple[str, str, str]]]:
-    """The rows whose hash differs from what is stored, counting statuses on the way.
+def _statuses(tx: ManagedTransaction, status_query: LiteralString, rows: list[dict[str, Any]],
+              key: str, record_kind: str, summary: WriteSummary) -> tuple[
+                  list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str, str]]]:
+    """Split rows into created and updated (unchanged ones dropped), counting all three.
 
     Also returns (id, old label, new label) for nodes that exist under another label.
     """
-    changed, relabelled = [], []
+    created, updated, relabelled = [], [], []
     for batch in _batches(rows):
         stored = {r["k"]: (r["hash"], r["labels"]) for r in tx.run(status_query, rows=list(batch))}
         for row in batch:
             old_hash, old_labels = stored.get(row[key], (None, None))
             if old_hash is None:
-                summary.add(record_kind, "created")
-                changed.append(row)
+                created.append(row)
             elif old_hash == row["props"][_HASH]:
                 summary.add(record_kind, "unchanged")
             else:
-                summary.add(record_kind, "updated")
-                changed.append(row)
+                updated.append(row)
             if old_labels and row.get("label") not in old_labels:
                 relabelled.append((row[key], old_labels[0], row["label"]))
-    return changed, relabelled
+    summary.add(record_kind, "created", len(created))
+    summary.add(record_kind, "updated", len(updated))
+    return created, updated, relabelled
+
+
+def _run_batches(tx: ManagedTransaction, query: LiteralString, rows: list[dict[str, Any]]) -> (
+        None):
+    for batch in _batches(rows):
+        tx.run(query, rows=list(batch)).consume()
 
 
 def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
     """The body of the one write transaction. Idempotent, so the driver may retry it."""
     summary = WriteSummary()
-    for queries, kind, records in ((_SOURCE_QUERIES, "source", writer.sources),
-                                   (_TRANSFER_QUERIES, "transfer", writer.transfers)):
+    for (status, merge), kind, records in ((_SOURCE_QUERIES, "source", writer.sources),
+                                           (_TRANSFER_QUERIES, "transfer", writer.transfers)):
         rows = [{"id": r.id, "props": _record_props(r)} for r in records.values()]
-        changed, _ = _changed_rows(tx, queries[0], rows, "id", kind, summary)
-        for batch in _batches(changed):
-            tx.run(queries[1], rows=list(batch)).consume()
+        created, updated, _ = _statuses(tx, status, rows, "id", kind, summary)
+        _run_batches(tx, merge, created + updated)
     _write_nodes(tx, writer.nodes.values(), summary)
     _write_edges(tx, writer.edges.values(), summary)
     return summary
@@ -301,13 +315,12 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
 
 def _write_nodes(tx: ManagedTransaction, nodes: Iterable[Node], summary: WriteSummary) -> None:
     rows = [{"id": n.id, "label": n.label, "props": _node_props(n)} for n in nodes]
-    changed, relabelled = _changed_rows(tx, _STATUS_NODES, rows, "id", "node", summary)
+    created, updated, relabelled = _statuses(tx, _STATUS_NODES, rows, "id", "node", summary)
     if relabelled:
         raise LabelChangeError(relabelled)
-    for label, query in _MERGE_NODES.items():
-        mine = [r for r in changed if r["label"] == label]
-        for batch in _batches(mine):
-            tx.run(query, rows=list(batch)).consume()
+    for label, query in _CREATE_NODES.items():
+        _run_batches(tx, query, [r for r in created if r["label"] == label])
+    _run_batches(tx, _UPDATE_NODES, updated)
 
 
 def _write_edges(tx: ManagedTransaction, edges: Iterable[Edge], summary: WriteSummary) -> None:
@@ -322,9 +335,8 @@ def _write_edges(tx: ManagedTransaction, edges: Iterable[Edge], summary: WriteSu
     if missing:
         raise UnknownNodeError(missing)
     for rel, rows in by_type.items():
-        changed, _ = _changed_rows(tx, _STATUS_EDGES[rel], rows, "key", "edge", summary)
-        for batch in _batches(changed):
-            tx.run(_MERGE_EDGES[rel], rows=list(batch)).consume()
+        created, updated, _ = _statuses(tx, _STATUS_EDGES[rel], rows, "key", "edge", summary)
+        _run_batches(tx, _MERGE_EDGES[rel], created + updated)
 
 
 class Neo4jStore:
