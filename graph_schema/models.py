@@ -59,14 +59,21 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def _parse_date(value: Any) -> Any:
     """Accept a ``date`` or a ``YYYY-MM-DD`` text only (no timestamps, no other layouts)."""
-    if isinstance(value, date) or not isinstance(value, str):
+    if type(value) is date:
         return value
-    if not _ISO_DATE.fullmatch(value):
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise ValueError("expected a date YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise ValueError("expected a real calendar date YYYY-MM-DD") from None
+
+
+def _refuse_bool(value: Any) -> Any:
+    """``true`` is not a number, though Python and lax validation would take it as 1."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    return value
 
 
 def _split_list(value: Any) -> Any:
@@ -99,14 +106,12 @@ _BASE_TYPES: Mapping[str, Any] = {
 def _field(prop: Prop, annotation: Any | None = None) -> tuple[Any, Any]:
     """The (annotation, FieldInfo) pair of a declared property."""
     ann = annotation if annotation is not None else _BASE_TYPES[prop.type]
+    if prop.type in ("int", "float"):
+        ann = Annotated[ann, Field(ge=prop.minimum, le=prop.maximum),
+                        BeforeValidator(_refuse_bool)]
     if prop.check:
         ann = Annotated[ann, AfterValidator(_CHECKS[prop.check])]
-    info = Field(
-        default=... if prop.required else None,
-        description=prop.description,
-        ge=prop.minimum,
-        le=prop.maximum,
-    )
+    info = Field(default=... if prop.required else None, description=prop.description)
     return (ann if prop.required else ann | None), info
 
 

@@ -75,7 +75,7 @@ def _duplicates(items: Iterable[Located], what: str) -> Iterator[LoadError]:
         if key in first:
             seen = first[key]
             yield LoadError(item.file, item.line, "id" if what != "edge" else "from/to", key,
-                            f"expected a {what} not already in this load (first at "
+                            f"expected each {what} once per load (first at "
                             f"{seen.file}:{seen.line})")
         else:
             first[key] = item

@@ -450,22 +450,26 @@ def check_schema_object(sub: dict[str, Any], defs: dict[str, Any]) -> None:
     assert set(sub) <= DRAFT_2020_12_KEYWORDS, set(sub) - DRAFT_2020_12_KEYWORDS
     if "$ref" in sub:
         ref = sub["$ref"]
-        assert ref.startswith("#/$defs/") and ref.removeprefix("#/$defs/") in defs, ref
+        assert ref.startswith("#/$defs/"), ref
+        assert ref.removeprefix("#/$defs/") in defs, ref
     if "type" in sub:
         types = sub["type"] if isinstance(sub["type"], list) else [sub["type"]]
         assert set(types) <= JSON_TYPES, types
     if "enum" in sub:
-        assert isinstance(sub["enum"], list) and sub["enum"], sub
+        assert isinstance(sub["enum"], list), sub
+        assert sub["enum"], sub
         assert len({json.dumps(v) for v in sub["enum"]}) == len(sub["enum"]), sub
     if "required" in sub:
         assert isinstance(sub["required"], list)
         assert set(sub["required"]) <= set(sub.get("properties", {})), sub
     for key in SUBSCHEMA_LISTS:
         if key in sub:
-            assert isinstance(sub[key], list) and sub[key], sub
+            assert isinstance(sub[key], list), sub
+            assert sub[key], sub
     for key in ("minimum", "maximum", "minLength"):
         if key in sub:
-            assert isinstance(sub[key], int | float) and not isinstance(sub[key], bool)
+            assert isinstance(sub[key], int | float), sub
+            assert not isinstance(sub[key], bool), sub
     if "discriminator" in sub:
         assert set(sub["discriminator"]) <= {"propertyName", "mapping"}
         assert isinstance(sub["discriminator"]["propertyName"], str)
