@@ -60,7 +60,7 @@ from stores.base import (
     WriteSummary,
 )
 
-__all__ = ["EmbeddedStore", "StoreBusyError"]
+__all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError", "adjacency"]
 
 SCHEMA_VERSION = "1"
 _BUSY_TIMEOUT_S = 30.0
@@ -176,7 +176,7 @@ def _edge_attrs(row: Sequence[Any], intern: _Interner) -> dict[str, Any]:
     return attrs
 
 
-class _Adjacency(NamedTuple):
+class Adjacency(NamedTuple):
     """networkx's own dicts behind a ``MultiDiGraph`` (node attrs, successors, predecessors).
 
     The store fills and changes them directly, which is several times faster than the public
@@ -188,9 +188,9 @@ class _Adjacency(NamedTuple):
     pred: dict[str, dict[str, dict[int, dict[str, Any]]]]
 
 
-def _adjacency(graph: nx.MultiDiGraph[str]) -> _Adjacency:
+def adjacency(graph: nx.MultiDiGraph[str]) -> Adjacency:
     internals: Any = graph
-    return _Adjacency(internals._node, internals._succ, internals._pred)
+    return Adjacency(internals._node, internals._succ, internals._pred)
 
 
 def _build_graph(node_rows: Iterable[Sequence[Any]],
@@ -202,7 +202,7 @@ def _build_graph(node_rows: Iterable[Sequence[Any]],
     """
     intern = _Interner()
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-    node, succ, pred = _adjacency(graph)
+    node, succ, pred = adjacency(graph)
     for row in node_rows:
         node[row[0]] = _node_attrs(row, intern)
         succ[row[0]] = {}
@@ -404,10 +404,10 @@ class EmbeddedStore:
             finally:
                 conn.execute("COMMIT")
         self.graph = graph
-        adjacency = _adjacency(graph)
-        self._nodes_by_label = Counter(a["label"] for a in adjacency.node.values())
+        adj = adjacency(graph)
+        self._nodes_by_label = Counter(a["label"] for a in adj.node.values())
         self._edges_by_type = Counter(
-            attrs["type"] for nbrs in adjacency.succ.values() for keys in nbrs.values()
+            attrs["type"] for nbrs in adj.succ.values() for keys in nbrs.values()
             for attrs in keys.values())
         self._generation = generation
         self._data_version = self._read_data_version()
@@ -471,19 +471,19 @@ class EmbeddedStore:
         intern = _Interner()
         with self._lock, _gc_paused():
             graph = self.graph
-            adjacency = _adjacency(graph)
+            adj = adjacency(graph)
             for node in writer.node_changes:
                 attrs = _node_attrs(_node_cols(node), intern)
                 if node.id not in graph:
                     self._nodes_by_label[node.label] += 1
                     graph.add_node(node.id)
-                adjacency.node[node.id] = attrs
+                adj.node[node.id] = attrs
             for rowid, edge in writer.edge_changes:
                 attrs = _edge_attrs(_edge_cols(edge)[3:], intern)
-                keys = adjacency.succ[edge.src].get(edge.dst)
+                keys = adj.succ[edge.src].get(edge.dst)
                 if keys is None:
-                    keys = adjacency.succ[edge.src][edge.dst] = {}
-                    adjacency.pred[edge.dst][edge.src] = keys
+                    keys = adj.succ[edge.src][edge.dst] = {}
+                    adj.pred[edge.dst][edge.src] = keys
                 if rowid not in keys:
                     self._edges_by_type[edge.type] += 1
                 keys[rowid] = attrs
@@ -491,6 +491,43 @@ class EmbeddedStore:
             self._data_version = self._read_data_version()
 
     # -- reading ----------------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self) -> Iterator[nx.MultiDiGraph[str]]:
+        """The current graph, held still for a consistent read (writes wait meanwhile).
+
+        The graph is read-only: edges with equal attributes share one attribute dict.
+        """
+        self.refresh()
+        with self._lock:
+            yield self.graph
+
+    def node_records(self, ids: Iterable[str]) -> dict[str, Node]:
+        """Full records (texts and provenance included) of the given node ids."""
+        wanted = sorted(set(ids))
+        found: dict[str, Node] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                for (data,) in self._conn.execute(
+                        f"SELECT data FROM nodes WHERE id IN ({marks})", chunk):
+                    node = node_from_canonical(json.loads(data))
+                    found[node.id] = node
+        return found
+
+    def edge_records(self, rowids: Iterable[int]) -> dict[int, Edge]:
+        """Full records of edges by their graph keys (SQLite rowids)."""
+        wanted = sorted(set(rowids))
+        found: dict[int, Edge] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                for rowid, data in self._conn.execute(
+                        f"SELECT rowid, data FROM edges WHERE rowid IN ({marks})", chunk):
+                    found[rowid] = edge_from_canonical(json.loads(data))
+        return found
 
     def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
@@ -504,7 +541,7 @@ class EmbeddedStore:
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         self.refresh()
         with self._lock:
-            nodes = _adjacency(self.graph).node
+            nodes = adjacency(self.graph).node
             return {i: nodes[i]["label"] for i in ids if i in nodes}
 
     def edges(
@@ -518,7 +555,7 @@ class EmbeddedStore:
         self.refresh()
         with self._lock:
             rowids = self._edge_rowids(node_id, direction, types, as_of)
-            found = self._edges_by_rowid(rowids)
+            found = self.edge_records(rowids).values()
         return sorted(found, key=edge_sort_key)
 
     def _edge_rowids(self, node_id: str, direction: Direction, types: Collection[str] | None,
@@ -539,15 +576,6 @@ class EmbeddedStore:
                 if active(attrs.get("valid_from"), attrs.get("valid_to"), as_of):
                     rowids.append(key)
         return sorted(set(rowids))
-
-    def _edges_by_rowid(self, rowids: Sequence[int]) -> list[Edge]:
-        found: list[Edge] = []
-        for start in range(0, len(rowids), 500):
-            chunk = rowids[start:start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            found.extend(edge_from_canonical(json.loads(r[0])) for r in self._conn.execute(
-                f"SELECT data FROM edges WHERE rowid IN ({marks})", chunk))
-        return found
 
     def _iter_data(self, sql: str, params: Sequence[Any], build: Callable[[Any], Any]) -> (
             Iterator[Any]):

@@ -72,6 +72,15 @@ def _native(value: Any) -> Any:
     return value
 
 
+def _plain(value: Any) -> Any:
+    """A query result with Cypher dates turned into ``datetime.date``, at any depth."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return _native(value)
+
+
 def _props(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _native(v) for k, v in values.items() if k != _HASH}
 
@@ -376,6 +385,15 @@ class Neo4jStore:
     def _read(self, work: Callable[[ManagedTransaction], Any]) -> Any:
         with self.driver.session(database=self.database) as session:
             return session.execute_read(work)
+
+    def read_rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a read query (a constant text; values as parameters) and return plain dicts.
+
+        The named queries use this; their Cypher texts are constants of :mod:`queries`.
+        """
+        text: LiteralString = query  # constants only, see above
+        return cast(list[dict[str, Any]],
+                    self._read(lambda tx: [_plain(r.data()) for r in tx.run(text, **params)]))
 
     def _rows(self, query: LiteralString, **params: Any) -> list[dict[str, Any]]:
         """Run a read query and return its records as plain dicts."""
