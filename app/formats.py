@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
-__all__ = ["columns_of", "rows_of", "to_csv"]
+__all__ = ["columns_of", "item_columns", "rows_of", "to_csv"]
 
 
 def _flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -59,10 +59,21 @@ def columns_of(rows: list[dict[str, Any]]) -> list[str]:
     return [c for c in columns if c not in nested]
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
-    """CSV text with a header of every column that occurs (see :func:`columns_of`)."""
+def item_columns(result_model: type[BaseModel]) -> list[str]:
+    """The top-level fields of a list answer's items (the header of an empty CSV)."""
+    items = result_model.model_fields.get("items")
+    args = get_args(items.annotation) if items else ()
+    if args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+        return list(args[0].model_fields)
+    return []
+
+
+def to_csv(rows: list[dict[str, Any]], empty_columns: list[str] | None = None) -> str:
+    """CSV text with a header of every column that occurs (see :func:`columns_of`);
+    ``empty_columns`` is the header when there are no rows."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns_of(rows), lineterminator="\n",
+    columns = columns_of(rows) if rows else (empty_columns or [])
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n",
                             extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)

@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
-from app.api import health
+from app.api import health, queries
+from app.api.errors import install_error_handlers
 from app.settings import Settings
 from stores import GraphStore, open_store
 
@@ -38,5 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Party–enterprise affiliation structures: reporting lines, "
                   "parents-in-law and orphaned branches, as of any date.")
     app.state.settings = settings
+    install_error_handlers(app)
     app.include_router(health.router, prefix="/api")
+    app.include_router(queries.router, prefix="/api")
     return app

@@ -50,6 +50,7 @@ __all__ = [
     "RECORD_ADAPTER",
     "SOURCE_MODEL",
     "TRANSFER_MODEL",
+    "IsoDate",
     "json_schema",
     "validate_record",
 ]
@@ -92,12 +93,15 @@ def _check_uscc(value: str) -> str:
 
 _CHECKS: Mapping[str, Callable[[str], str]] = {"uscc": _check_uscc}
 
+#: A date given as ``YYYY-MM-DD`` (or a ``date``), and nothing else: the format's only dates.
+IsoDate = Annotated[date, BeforeValidator(_parse_date)]
+
 _BASE_TYPES: Mapping[str, Any] = {
     "str": Annotated[str, Field(min_length=1)],
     "int": int,
     "float": float,
     "bool": bool,
-    "date": Annotated[date, BeforeValidator(_parse_date)],
+    "date": IsoDate,
     "str_list": Annotated[list[Annotated[str, Field(min_length=1)]],
                           BeforeValidator(_split_list)],
 }

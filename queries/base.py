@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from graph_schema.models import IsoDate
 from stores.base import GraphStore, StoreError
 from stores.embedded import EmbeddedStore
 from stores.neo4j import Neo4jStore
@@ -57,7 +58,7 @@ class QueryParams(BaseModel):
 class AsOfParams(QueryParams):
     """Parameters of a query asked for one day."""
 
-    as_of: date = Field(default_factory=date.today,
+    as_of: IsoDate = Field(default_factory=date.today,
                         description="the day the question is asked for (YYYY-MM-DD); "
                         "default today")
 

@@ -107,7 +107,8 @@ def _result(start: str, as_of: date, steps: list[ChainStep], reason: StopReason,
 
 def _check_party_org(label: str, node_id: str) -> None:
     if label != "PartyOrg":
-        raise QueryError(f"{node_id!r} is a {label}: a reporting line starts at a PartyOrg")
+        raise QueryError(f"{node_id!r} is not a PartyOrg but a node of label {label}: a "
+                         "reporting line starts at a Party organization")
 
 
 # -- embedded -----------------------------------------------------------------------------------

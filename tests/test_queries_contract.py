@@ -59,7 +59,7 @@ def test_chain_steps_carry_the_line_and_its_provenance(pathologies: GraphStore) 
 def test_chain_refuses_unknown_ids_and_non_organizations(pathologies: GraphStore) -> None:
     with pytest.raises(NotFoundError, match="nope"):
         CHAIN.run(pathologies, EntityParams(id="nope"))
-    with pytest.raises(QueryError, match="is a Enterprise"):
+    with pytest.raises(QueryError, match="not a PartyOrg but a node of label Enterprise"):
         CHAIN.run(pathologies, EntityParams(id="ent-closed"))
 
 

@@ -1,0 +1,105 @@
+"""One error envelope for every error: ``{"error": {"code", "message", "details"}}``.
+
+Bad input is always a 4xx naming what was wrong; a 500 means a bug, and says only that.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException
+
+from queries.base import NotFoundError, QueryError
+from stores.base import StoreError
+
+__all__ = ["ErrorBody", "ErrorEnvelope", "error_response", "install_error_handlers"]
+
+log = logging.getLogger("affgraph.api")
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 406: "not_acceptable", 413: "too_large",
+          415: "unsupported_media_type", 422: "invalid_parameter", 429: "too_many_requests",
+          503: "store_unavailable"}
+
+
+class ErrorBody(BaseModel):
+    """What went wrong."""
+
+    code: str = Field(description="a stable code, e.g. not_found or invalid_parameter")
+    message: str = Field(description="a sentence for people")
+    details: Any = Field(None, description="e.g. each bad parameter with its value")
+
+
+class ErrorEnvelope(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorBody
+
+
+def error_response(status: int, message: str, details: Any = None,
+                   code: str | None = None, headers: dict[str, str] | None = None) -> (
+                       JSONResponse):
+    """An error response in the envelope."""
+    body = ErrorEnvelope(error=ErrorBody(code=code or _CODES.get(status, "error"),
+                                         message=message, details=details))
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def _parameter_details(errors: list[Any]) -> list[dict[str, Any]]:
+    details = []
+    for problem in errors:
+        loc = [str(p) for p in problem.get("loc", ()) if p not in ("query", "path", "body")]
+        value = problem.get("input")
+        details.append({"parameter": ".".join(loc) or "request",
+                        "value": value if isinstance(value, str | int | float | None)
+                        else repr(value),
+                        "message": str(problem.get("msg", "invalid")).removeprefix(
+                            "Value error, ")})
+    return details
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    errors = exc.errors() if isinstance(exc, RequestValidationError | ValidationError) else []
+    details = _parameter_details(list(errors))
+    names = ", ".join(sorted({d["parameter"] for d in details})) or "request"
+    first = details[0]["message"] if details else "invalid request"
+    return error_response(422, f"invalid {names}: {first}", details)
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(exc.status_code, str(exc.detail), headers=headers)
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(404, str(exc))
+
+
+async def _query_error(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(422, str(exc), code="invalid_request")
+
+
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(503, f"the store could not answer: {exc}")
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal error: this is a bug in affgraph", code="internal")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every error through the envelope."""
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(ValidationError, _invalid)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(QueryError, _query_error)
+    app.add_exception_handler(StoreError, _store_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,174 @@
+"""A route for every named query, built from the catalogue, plus the catalogue itself.
+
+Each query's parameters model becomes the route's documented path and query parameters,
+its result model the documented response. Every list route answers JSON or, with
+``?format=csv`` or ``Accept: text/csv``, the same rows as CSV.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from app.api.deps import StoreDep
+from app.api.errors import ErrorEnvelope
+from app.formats import item_columns, rows_of, to_csv
+from queries.base import NamedQuery
+from queries.catalog import QUERIES, describe
+
+__all__ = ["ROUTES", "QueryRoute", "router"]
+
+
+@dataclass(frozen=True)
+class QueryRoute:
+    """Where a named query is served."""
+
+    query: str
+    path: str
+    tag: str
+
+
+ROUTES = (
+    QueryRoute("node", "/nodes/{id}", "nodes"),
+    QueryRoute("superiors", "/nodes/{id}/superiors", "nodes"),
+    QueryRoute("chain", "/orgs/{id}/chain", "organizations"),
+    QueryRoute("subtree", "/orgs/{id}/subtree", "organizations"),
+    QueryRoute("history", "/orgs/{id}/history", "organizations"),
+    QueryRoute("overlaps", "/analysis/overlaps", "analysis"),
+    QueryRoute("overlap_pairs", "/analysis/overlap-pairs", "analysis"),
+    QueryRoute("orphans", "/analysis/orphans", "analysis"),
+    QueryRoute("conflicts", "/analysis/conflicts", "analysis"),
+    QueryRoute("mismatches", "/analysis/mismatches", "analysis"),
+    QueryRoute("coverage", "/analysis/coverage", "analysis"),
+    QueryRoute("transfers", "/transfers", "transfers"),
+    QueryRoute("search", "/search", "nodes"),
+    QueryRoute("stats", "/stats", "analysis"),
+)
+
+Format = Literal["json", "csv"]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorEnvelope, "description": "unknown id"},
+    422: {"model": ErrorEnvelope, "description": "a parameter is invalid"},
+}
+
+router = APIRouter()
+
+
+class QueryInfo(BaseModel):
+    """A catalogue entry."""
+
+    name: str
+    title: str
+    description: str
+    parameters: list[dict[str, Any]]
+    cypher: str
+    path: str | None
+
+
+class Catalogue(BaseModel):
+    """Every named query."""
+
+    items: list[QueryInfo]
+    total: int
+
+
+def _paths() -> dict[str, str]:
+    return {r.query: f"/api{r.path}" for r in ROUTES}
+
+
+@router.get("/queries", response_model=Catalogue, tags=["queries"],
+            summary="The catalogue of named queries")
+def list_queries() -> Catalogue:
+    """Every question affgraph answers: name, description, parameters, Cypher and URL."""
+    paths = _paths()
+    items = [QueryInfo(**describe(q), path=paths.get(q.name)) for q in QUERIES.values()]
+    return Catalogue(items=items, total=len(items))
+
+
+@router.get("/queries/{name}", response_model=QueryInfo, tags=["queries"],
+            summary="One named query", responses=_ERRORS)
+def get_query(name: Annotated[str, Path(description="the query's name")]) -> QueryInfo:
+    """A named query's description, parameters, Cypher and URL."""
+    from queries.base import NotFoundError
+
+    if name not in QUERIES:
+        raise NotFoundError(name, "named query")
+    return QueryInfo(**describe(QUERIES[name]), path=_paths().get(name))
+
+
+def _wants_csv(request: Request, fmt: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "csv"
+    accept = request.headers.get("accept", "")
+    return "text/csv" in accept and "application/json" not in accept
+
+
+def _annotation(field: FieldInfo) -> Any:
+    """The field's type with its constraints and validators (e.g. limit ≤ 10,000)."""
+    if not field.metadata:
+        return field.annotation
+    return Annotated[(field.annotation, *field.metadata)]
+
+
+def _signature(query: NamedQuery[Any, Any], path: str) -> inspect.Signature:
+    """The endpoint's parameters: the query's, in the path or the query string."""
+    in_path = set(re.findall(r"{(\w+)}", path))
+    params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          annotation=Request),
+        inspect.Parameter("store", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          annotation=StoreDep),
+    ]
+    for name, field in query.params.model_fields.items():
+        annotation = _annotation(field)
+        if name in in_path:
+            default: Any = Path(description=field.description)
+        else:
+            annotation = annotation | None
+            default = Query(None, description=field.description or name)
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                                        default=default, annotation=annotation))
+    params.append(inspect.Parameter(
+        "format", inspect.Parameter.KEYWORD_ONLY, annotation=Format | None,
+        default=Query(None, description="json (default) or csv; or send Accept: text/csv")))
+    return inspect.Signature(params)
+
+
+def _endpoint(query: NamedQuery[Any, Any], path: str) -> Any:
+    def endpoint(request: Request, store: StoreDep, **values: Any) -> Any:
+        fmt = values.pop("format", None)
+        params = query.params.model_validate({k: v for k, v in values.items()
+                                              if v is not None})
+        result = query.run(store, params)
+        if _wants_csv(request, fmt):
+            return Response(to_csv(rows_of(result), item_columns(query.result)),
+                            media_type="text/csv; charset=utf-8")
+        return result
+
+    endpoint.__signature__ = _signature(query, path)  # type: ignore[attr-defined]
+    endpoint.__name__ = f"query_{query.name}"
+    endpoint.__doc__ = query.description
+    return endpoint
+
+
+def _add_routes() -> None:
+    for route in ROUTES:
+        query = QUERIES.get(route.query)
+        if query is None:
+            continue
+        router.add_api_route(
+            route.path, _endpoint(query, route.path), methods=["GET"],
+            response_model=query.result, summary=query.title, description=query.description,
+            tags=[route.tag], responses={**_ERRORS, 200: {
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+                "description": "the answer (JSON, or CSV rows with ?format=csv)"}})
+
+
+_add_routes()
