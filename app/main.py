@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api import health, queries
+from app.api.auth import require_read
 from app.api.errors import install_error_handlers
 from app.settings import Settings
 from stores import GraphStore, open_store
@@ -40,6 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   "parents-in-law and orphaned branches, as of any date.")
     app.state.settings = settings
     install_error_handlers(app)
+    if settings.cors_origins:  # off unless configured
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET"], allow_headers=["Authorization"])
+    reads = [Depends(require_read)]
     app.include_router(health.router, prefix="/api")
-    app.include_router(queries.router, prefix="/api")
+    app.include_router(queries.router, prefix="/api", dependencies=reads)
     return app

@@ -21,3 +21,9 @@ class Settings(BaseSettings):
     neo4j_database: str = Field("neo4j", description="database of the Neo4j store")
     host: str = Field("127.0.0.1", description="address `affgraph serve` binds to")
     port: int = Field(8000, description="port `affgraph serve` listens on")
+    api_token: SecretStr | None = Field(None, description="bearer token that writes "
+                                        "(POST /api/load) require; unset: writes disabled")
+    token_for_reads: bool = Field(False, description="require the bearer token for reads too")
+    max_upload_mb: float = Field(100.0, gt=0, description="largest upload POST /api/load takes")
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed by "
+                                    "CORS (JSON list); empty: CORS off")
