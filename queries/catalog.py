@@ -10,11 +10,14 @@ from typing import Any
 
 from queries.base import NamedQuery
 from queries.chain import CHAIN
+from queries.coverage import COVERAGE
+from queries.mismatches import MISMATCHES
 from queries.orphans import ORPHANS
 
 __all__ = ["QUERIES", "describe"]
 
-QUERIES: dict[str, NamedQuery[Any, Any]] = {q.name: q for q in (CHAIN, ORPHANS)}
+QUERIES: dict[str, NamedQuery[Any, Any]] = {
+    q.name: q for q in (CHAIN, ORPHANS, MISMATCHES, COVERAGE)}
 
 
 def describe(query: NamedQuery[Any, Any]) -> dict[str, Any]:

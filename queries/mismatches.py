@@ -1,0 +1,408 @@
+"""``mismatches``: where the formal line disagrees with ownership or location, as of a day.
+
+Only active enterprises (not placeholders for unknown ids) are examined. Everything counts
+"as of" the day: a line and every node it touches must hold on it.
+
+Definitions
+-----------
+* An organization is *based in* an enterprise by an active BASED_IN line from an active
+  PartyOrg to it.
+* The *state system*: a Party organization is a **state-system committee** if it is active
+  and has an active BASED_IN line to an active Body of kind ``sasac``.
+* An organization's **reporting chain** is the walk of :mod:`queries.chain`: from the
+  organization, follow its one active AFFILIATED_TO line upward, again and again. The walk
+  stops (keeping the superior it reached) at a dissolved or unresolved superior; it stops
+  (keeping nothing more) where an organization has no active line or two or more at once,
+  where a superior is already on the chain (a cycle), and after 50 superiors.
+* An organization's formal line **reaches the state system** if one of its *superiors* on
+  that chain (the organization itself excluded) is a state-system committee; the nearest one
+  is the one reported. Computed once per organization, with memoisation along the chains, so
+  the whole graph is answered in linear time.
+* An area's **committees** are the active PartyOrgs with an active BASED_IN line to it.
+
+Details
+-------
+* ``ownership`` / ``state_line_zero_equity`` — the enterprise's ``state_equity_pct`` is
+  exactly 0, yet an organization based in it reaches the state system (Tianjin Pipe);
+  ``related_id`` is the state-system committee reached. One item per such organization.
+* ``ownership`` / ``majority_state_no_line`` — ``state_equity_pct`` > 50 and none of the
+  organizations based in it reaches the state system: one item per organization (with
+  ``related_id`` null), or one item with ``org_id`` null if it has no organization at all.
+* ``location`` / ``registered_outside_line`` — the enterprise has an active ``registered``
+  LOCATED_IN line to an active Area of kind street, township or park that has at least one
+  committee, and an organization based in it has a reporting chain (here the organization
+  itself included) holding none of that area's committees (Tianjin Pharmaceutical: registered
+  in a street, affiliated to the SASAC committee). ``related_id`` is the area (the first by
+  id, if it is registered in several such areas).
+
+An enterprise without ``state_equity_pct`` has no ownership item. Each item carries the
+latest transfer record (by date, then id; any status) of the organization involved, which
+may explain it (e.g. a ``retained`` decision).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from queries.base import ListParams, NamedQuery, page
+from queries.common import Adjacency, active, adjacency, cypher_active, lines_in, lines_out
+from stores.base import GraphStore
+from stores.embedded import EmbeddedStore
+
+__all__ = ["MISMATCHES", "Chains", "MismatchItem", "MismatchesParams", "MismatchesResult",
+           "enterprise_mismatches"]
+
+MAX_DEPTH = 50
+#: Area kinds whose committees a registered enterprise's line is expected to run through.
+LINE_AREA_KINDS = ("street", "township", "park")
+MAJORITY_PCT = 50.0
+
+MismatchType = Literal["ownership", "location"]
+Detail = Literal["state_line_zero_equity", "majority_state_no_line", "registered_outside_line"]
+
+
+class MismatchesParams(ListParams):
+    """Which mismatches to list."""
+
+    kind: MismatchType | None = Field(None, description="only mismatches of this type: "
+                                      "ownership or location")
+
+
+class MismatchItem(BaseModel):
+    """An enterprise whose formal line disagrees with its ownership or location."""
+
+    id: str = Field(description="the enterprise")
+    name: str
+    kind: str = Field(description="the enterprise's kind")
+    type: MismatchType
+    detail: Detail
+    org_id: str | None = Field(None, description="the organization based in the enterprise "
+                               "(null: it has none)")
+    related_id: str | None = Field(None, description="the state-system committee reached "
+                                   "(ownership) or the area of registration (location)")
+    state_equity_pct: float | None = None
+    transfer_id: str | None = Field(None, description="the latest transfer record of the "
+                                    "organization, any status")
+    transfer_status: str | None = None
+
+
+class MismatchesResult(BaseModel):
+    """Mismatches on a day, one page, with counts by type."""
+
+    as_of: date
+    items: list[MismatchItem]
+    total: int
+    limit: int
+    offset: int
+    by_type: dict[str, int]
+
+
+# -- the rules, shared by both stores ----------------------------------------------------------
+
+class Chains:
+    """Reporting chains over a graph seen through three functions, with memoisation.
+
+    ``lines(n)``: targets of the active AFFILIATED_TO lines leaving ``n`` (one per line);
+    ``halts(n)``: the walk stops on reaching ``n`` (dissolved, unresolved, or unknown);
+    ``is_state(n)``: ``n`` is a state-system committee.
+    """
+
+    def __init__(self, lines: Callable[[str], list[str]], halts: Callable[[str], bool],
+                 is_state: Callable[[str], bool]) -> None:
+        self._lines = lines
+        self._halts = halts
+        self._is_state = is_state
+        #: node -> (nearest state-system committee on the walk from it, itself included,
+        #: distance to it) or None; each node is worked out once
+        self._first: dict[str, tuple[str, int] | None] = {}
+        self._ups: dict[str, str | None] = {}
+
+    def _up(self, node: str) -> str | None:
+        """The one superior of ``node``, or None (none, or several at once); memoised."""
+        try:
+            return self._ups[node]
+        except KeyError:
+            ups = self._lines(node)
+            up = self._ups[node] = ups[0] if len(ups) == 1 else None
+            return up
+
+    def _first_state(self, start: str) -> tuple[str, int] | None:
+        """The nearest state-system committee from a node reached as a superior (itself
+        included), following superiors until the walk stops; memoised for every node passed."""
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        found: tuple[str, int] | None = None
+        while node is not None:
+            if node in self._first:
+                found = self._first[node]
+                break
+            if node in on_path:
+                # a cycle with no state-system committee on it (we would have stopped there)
+                found = None
+                break
+            path.append(node)
+            on_path.add(node)
+            if self._is_state(node):
+                path.pop()
+                self._first[node] = found = (node, 0)
+                break
+            if self._halts(node):
+                break
+            node = self._up(node)
+        for step in reversed(path):
+            found = None if found is None else (found[0], found[1] + 1)
+            self._first[step] = found
+        return self._first[start]
+
+    def reaches_state(self, org: str) -> str | None:
+        """The nearest state-system committee among the superiors on ``org``'s chain."""
+        up = self._up(org)
+        if up is None:
+            return None
+        found = self._first_state(up)
+        if found is None:
+            return None
+        committee, distance = found
+        if committee == org or 1 + distance > MAX_DEPTH:
+            return None  # ``org`` itself on a cycle, or beyond the depth the chain walks
+        return committee
+
+    def chain(self, org: str) -> Iterator[str]:
+        """The organization, then its superiors, as :mod:`queries.chain` walks them."""
+        yield org
+        seen = {org}
+        current = org
+        while True:
+            target = self._up(current)
+            if target is None or target in seen:
+                return
+            yield target
+            seen.add(target)
+            if self._halts(target) or len(seen) > MAX_DEPTH:
+                return
+            current = target
+
+
+def enterprise_mismatches(ent: Mapping[str, Any], chains: Chains) -> list[dict[str, Any]]:
+    """Every mismatch of one active enterprise.
+
+    ``ent``: id, name, kind, state_equity_pct, orgs (ids of the organizations based in it),
+    areas (``{area, committees}`` for its registered street/township/park areas).
+    """
+    orgs = sorted(set(ent["orgs"]))
+    pct = ent["state_equity_pct"]
+    found: list[dict[str, Any]] = []
+
+    def item(type_: MismatchType, detail: Detail, org: str | None, related: str | None) -> (
+            None):
+        found.append({"id": ent["id"], "name": ent["name"], "kind": ent["kind"],
+                      "type": type_, "detail": detail, "org_id": org, "related_id": related,
+                      "state_equity_pct": pct})
+
+    if pct is not None and pct == 0:
+        for org in orgs:
+            committee = chains.reaches_state(org)
+            if committee is not None:
+                item("ownership", "state_line_zero_equity", org, committee)
+    elif pct is not None and pct > MAJORITY_PCT:
+        if not orgs:
+            item("ownership", "majority_state_no_line", None, None)
+        elif all(chains.reaches_state(org) is None for org in orgs):
+            for org in orgs:
+                item("ownership", "majority_state_no_line", org, None)
+    areas = sorted({a["area"]: frozenset(a["committees"]) for a in ent["areas"]
+                    if a["committees"]}.items())
+    if areas:
+        for org in orgs:
+            on_chain = set(chains.chain(org))
+            missed = [area for area, committees in areas if not on_chain & committees]
+            if missed:
+                item("location", "registered_outside_line", org, missed[0])
+    return found
+
+
+def _result(store: GraphStore, found: list[dict[str, Any]], params: MismatchesParams) -> (
+        MismatchesResult):
+    by_type: dict[str, int] = {}
+    for item in found:
+        by_type[item["type"]] = by_type.get(item["type"], 0) + 1
+    if params.kind:
+        found = [item for item in found if item["type"] == params.kind]
+    found.sort(key=lambda i: (i["type"], i["id"], i["org_id"] or "", i["detail"]))
+    shown = page(found, params)
+    transfers = latest_transfers(store, {i["org_id"] for i in shown if i["org_id"]})
+    items = [MismatchItem(**item, transfer_id=transfers.get(item["org_id"], (None, None))[0],
+                          transfer_status=transfers.get(item["org_id"], (None, None))[1])
+             for item in shown]
+    return MismatchesResult(as_of=params.as_of, items=items, total=len(found),
+                            limit=params.limit, offset=params.offset,
+                            by_type=dict(sorted(by_type.items())))
+
+
+def latest_transfers(store: GraphStore, orgs: set[str | None]) -> dict[str | None, tuple[
+        str, str]]:
+    """(id, status) of the latest transfer record (by date, then id) of each organization."""
+    if not orgs:
+        return {}
+    return {t.org: (t.id, t.status) for t in store.iter_transfers() if t.org in orgs}
+
+
+# -- embedded -----------------------------------------------------------------------------------
+
+def _embedded(store: EmbeddedStore, params: MismatchesParams) -> MismatchesResult:
+    as_of = params.as_of
+    found: list[dict[str, Any]] = []
+    with store.reading() as graph:
+        adj = adjacency(graph)
+        nodes = adj.node
+
+        def node_active(node_id: str) -> bool:
+            return active(nodes[node_id], as_of)
+
+        def lines(node_id: str) -> list[str]:
+            return [t for t, _, _ in lines_out(adj, node_id, "AFFILIATED_TO", as_of)]
+
+        def halts(node_id: str) -> bool:
+            return not node_active(node_id) or bool(nodes[node_id].get("unresolved", False))
+
+        def is_state(node_id: str) -> bool:
+            return node_active(node_id) and any(
+                nodes[b]["label"] == "Body" and nodes[b]["kind"] == "sasac" and node_active(b)
+                for b, _, _ in lines_out(adj, node_id, "BASED_IN", as_of))
+
+        chains = Chains(lines, halts, is_state)
+        committees: dict[str, list[str]] = {}
+        for ent_id, attrs in nodes.items():
+            if (attrs["label"] != "Enterprise" or attrs.get("unresolved")
+                    or not active(attrs, as_of)):
+                continue
+            ent = _embedded_enterprise(adj, ent_id, attrs, as_of, committees)
+            if ent is not None:
+                found.extend(enterprise_mismatches(ent, chains))
+    return _result(store, found, params)
+
+
+def _embedded_enterprise(adj: Adjacency, ent_id: str, attrs: Mapping[str, Any], as_of: date,
+                         committees: dict[str, list[str]]) -> dict[str, Any] | None:
+    """The facts :func:`enterprise_mismatches` needs, or None if it cannot have any."""
+    nodes = adj.node
+    areas = []
+    for area, _, line in lines_out(adj, ent_id, "LOCATED_IN", as_of):
+        a = nodes[area]
+        if (line.get("kind") == "registered" and a["label"] == "Area"
+                and a["kind"] in LINE_AREA_KINDS and active(a, as_of)):
+            if area not in committees:  # each area once: it may hold many enterprises
+                committees[area] = sorted({
+                    c for c, _, _ in lines_in(adj, area, "BASED_IN", as_of)
+                    if nodes[c]["label"] == "PartyOrg" and active(nodes[c], as_of)})
+            areas.append({"area": area, "committees": committees[area]})
+    pct = attrs.get("state_equity_pct")
+    if not (_ownership_candidate(pct) or any(a["committees"] for a in areas)):
+        return None
+    orgs = [o for o, _, _ in lines_in(adj, ent_id, "BASED_IN", as_of)
+            if nodes[o]["label"] == "PartyOrg" and active(nodes[o], as_of)]
+    return {"id": ent_id, "name": attrs["name"], "kind": attrs["kind"],
+            "state_equity_pct": pct, "orgs": orgs, "areas": areas}
+
+
+def _ownership_candidate(pct: float | None) -> bool:
+    return pct is not None and (pct == 0 or pct > MAJORITY_PCT)
+
+
+# -- Cypher -------------------------------------------------------------------------------------
+
+_AREA_KINDS = ", ".join(f"'{k}'" for k in LINE_AREA_KINDS)
+
+CYPHER = f"""
+MATCH (e:Enterprise)
+WHERE {cypher_active("e")} AND NOT coalesce(e.unresolved, false)
+CALL {{
+  WITH e
+  OPTIONAL MATCH (e)-[l:LOCATED_IN]->(a:Node)
+  WHERE a:Area AND l.kind = 'registered' AND a.kind IN [{_AREA_KINDS}]
+    AND {cypher_active("l")} AND {cypher_active("a")}
+  WITH DISTINCT a
+  OPTIONAL MATCH (a)<-[cb:BASED_IN]-(c:Node)
+  WHERE c:PartyOrg AND {cypher_active("cb")} AND {cypher_active("c")}
+  WITH a, collect(DISTINCT c.id) AS committees
+  RETURN collect(CASE WHEN a IS NULL THEN null
+                 ELSE {{area: a.id, committees: committees}} END) AS areas
+}}
+WITH e, areas
+WHERE e.state_equity_pct = 0 OR e.state_equity_pct > {MAJORITY_PCT}
+   OR ANY(x IN areas WHERE size(x.committees) > 0)
+CALL {{
+  WITH e
+  OPTIONAL MATCH (e)<-[b:BASED_IN]-(o:Node)
+  WHERE o:PartyOrg AND {cypher_active("b")} AND {cypher_active("o")}
+  RETURN collect(DISTINCT o) AS orgs
+}}
+CALL {{
+  WITH orgs
+  UNWIND orgs AS o
+  OPTIONAL MATCH p = (o)-[:AFFILIATED_TO*1..{MAX_DEPTH}]->(s:Node)
+  WHERE ALL(r IN relationships(p) WHERE {cypher_active("r")})
+  WITH o, collect(DISTINCT s) AS ups
+  UNWIND [o] + ups AS m
+  WITH DISTINCT m
+  OPTIONAL MATCH (m)-[r:AFFILIATED_TO]->(t:Node)
+  WHERE {cypher_active("r")}
+  WITH m, collect(t.id) AS lines
+  RETURN collect({{id: m.id, active: {cypher_active("m")},
+      unresolved: coalesce(m.unresolved, false), lines: lines,
+      sasac: EXISTS {{ MATCH (m)-[sb:BASED_IN]->(x:Node)
+                      WHERE x:Body AND x.kind = 'sasac' AND {cypher_active("sb")}
+                        AND {cypher_active("x")} }}}}) AS chain
+}}
+RETURN e.id AS id, e.name AS name, e.kind AS kind, e.state_equity_pct AS state_equity_pct,
+       [o IN orgs | o.id] AS orgs, areas, chain
+"""
+
+
+def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: MismatchesParams) -> (
+        MismatchesResult):
+    info: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for node in row["chain"]:
+            info[node["id"]] = node
+
+    def lines(node_id: str) -> list[str]:
+        node = info.get(node_id)
+        return list(node["lines"]) if node else []
+
+    def halts(node_id: str) -> bool:
+        node = info.get(node_id)
+        return node is None or not node["active"] or bool(node["unresolved"])
+
+    def is_state(node_id: str) -> bool:
+        node = info.get(node_id)
+        return node is not None and bool(node["active"]) and bool(node["sasac"])
+
+    chains = Chains(lines, halts, is_state)
+    found: list[dict[str, Any]] = []
+    for row in rows:
+        found.extend(enterprise_mismatches(row, chains))
+    return _result(store, found, params)
+
+
+MISMATCHES: NamedQuery[MismatchesParams, MismatchesResult] = NamedQuery(
+    name="mismatches",
+    title="Line versus ownership or location",
+    description="Active enterprises whose formal Party line disagrees, on a day, with their "
+    "ownership or their location: no state equity yet the organization's line reaches a "
+    "SASAC (state-system) committee (state_line_zero_equity); majority state equity yet no "
+    "organization's line reaches one (majority_state_no_line); registered in a street, "
+    "township or park that has a committee, yet the organization's line runs through none "
+    "of that area's committees (registered_outside_line). Each item carries the latest "
+    "transfer record of the organization involved, which may explain it.",
+    params=MismatchesParams,
+    result=MismatchesResult,
+    cypher=CYPHER,
+    from_rows=_from_rows,
+    embedded=_embedded,
+)
