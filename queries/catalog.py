@@ -11,13 +11,18 @@ from typing import Any
 from queries.base import NamedQuery
 from queries.chain import CHAIN
 from queries.coverage import COVERAGE
+from queries.history import HISTORY, TRANSFERS
 from queries.mismatches import MISMATCHES
+from queries.node import NODE
 from queries.orphans import ORPHANS
+from queries.search import SEARCH
+from queries.stats import STATS
+from queries.subtree import SUBTREE
 
 __all__ = ["QUERIES", "describe"]
 
-QUERIES: dict[str, NamedQuery[Any, Any]] = {
-    q.name: q for q in (CHAIN, ORPHANS, MISMATCHES, COVERAGE)}
+QUERIES: dict[str, NamedQuery[Any, Any]] = {q.name: q for q in (
+    NODE, CHAIN, SUBTREE, HISTORY, STATS, ORPHANS, MISMATCHES, COVERAGE, TRANSFERS, SEARCH)}
 
 
 def describe(query: NamedQuery[Any, Any]) -> dict[str, Any]:

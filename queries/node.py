@@ -1,0 +1,144 @@
+"""``node``: one node with every property it has, whether it exists on a day, and its source.
+
+The answer's fields are derived from the schema declaration: every property any node label
+declares (``members`` for a Party organization, ``employees`` for an enterprise, …) is an
+optional field, left empty where the node has none. ``source_record`` is the source record
+named by the node's ``source`` (title, publisher, date, url, language), when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field, create_model
+
+from graph_schema.cypher import NODE_LABEL, SOURCE_LABEL
+from graph_schema.declaration import NODE_COMMON, NODE_LABELS, SOURCE_FIELDS, Prop
+from graph_schema.records import Node
+from graph_schema.records import active as interval_active
+from queries.base import EntityParams, NamedQuery, NotFoundError
+from stores.base import GraphStore
+from stores.embedded import EmbeddedStore
+
+__all__ = ["NODE", "NODE_PROPS", "NodeResult", "SourceInfo", "node_result"]
+
+_PY_TYPES: Mapping[str, Any] = {
+    "str": str, "int": int, "float": float, "date": date, "bool": bool, "str_list": list[str],
+}
+
+
+def _unique(props: Iterable[Prop]) -> tuple[Prop, ...]:
+    seen: dict[str, Prop] = {}
+    for prop in props:
+        seen.setdefault(prop.name, prop)
+    return tuple(seen.values())
+
+
+#: Every property a node of any label may have: the common ones, then each label's own.
+NODE_PROPS: tuple[Prop, ...] = _unique(
+    (*NODE_COMMON, *(p for label in NODE_LABELS.values() for p in label.props)))
+
+
+def _fields(props: Iterable[Prop]) -> dict[str, Any]:
+    """Model fields of declared properties: the required ones required, the rest optional."""
+    fields: dict[str, Any] = {}
+    for prop in props:
+        ann = _PY_TYPES[prop.type]
+        if prop.required:
+            fields[prop.name] = (ann, Field(description=prop.description))
+        else:
+            fields[prop.name] = (ann | None, Field(None, description=prop.description))
+    return fields
+
+
+SourceInfo: type[BaseModel] = create_model(
+    "SourceInfo", __doc__="The source record a node's facts are taken from.",
+    **_fields(SOURCE_FIELDS))
+
+_EXTRA: dict[str, Any] = {
+    "as_of": (date, Field(description="the day asked about")),
+    "active": (bool, Field(description="whether the node exists on as_of "
+                                       "(valid_from ≤ as_of < valid_to)")),
+    "source_record": (SourceInfo | None, Field(
+        None, description="the source record named by `source`, if it is in the store")),
+}
+if clash := {p.name for p in NODE_PROPS} & set(_EXTRA):  # pragma: no cover - schema guard
+    raise RuntimeError(f"node properties {sorted(clash)} clash with the fields of `node`")
+
+NodeResult: type[BaseModel] = create_model(
+    "NodeResult", __doc__="One node: every declared property it has, whether it exists on "
+    "the day asked about, and its source record.", **_fields(NODE_PROPS), **_EXTRA)
+
+_NODE_NAMES = frozenset(p.name for p in NODE_PROPS)
+_SOURCE_NAMES = frozenset(p.name for p in SOURCE_FIELDS)
+
+
+# -- the answer, shared by both stores ----------------------------------------------------------
+
+def node_result(label: str, values: Mapping[str, Any], source: Mapping[str, Any] | None,
+                as_of: date) -> BaseModel:
+    """The answer from a node's label, its stored properties and its source's properties.
+
+    Properties the schema does not declare (store internals) are left out.
+    """
+    props = {k: v for k, v in values.items() if k in _NODE_NAMES and v is not None}
+    props["label"] = label
+    found = None
+    if source is not None:
+        found = SourceInfo(**{k: v for k, v in source.items()
+                              if k in _SOURCE_NAMES and v is not None})
+    return NodeResult(**props, as_of=as_of, source_record=found,
+                      active=interval_active(props.get("valid_from"), props.get("valid_to"),
+                                             as_of))
+
+
+# -- embedded -----------------------------------------------------------------------------------
+
+def _values(node: Node) -> dict[str, Any]:
+    return {"id": node.id, "kind": node.kind, "name": node.name,
+            "valid_from": node.valid_from, "valid_to": node.valid_to, **node.props}
+
+
+def _embedded(store: EmbeddedStore, params: EntityParams) -> BaseModel:
+    node = store.get_node(params.id)
+    if node is None:
+        raise NotFoundError(params.id)
+    source_id = node.props.get("source")
+    source = store.get_source(source_id) if isinstance(source_id, str) else None
+    values = None if source is None else {"id": source.id, **source.props}
+    return node_result(node.label, _values(node), values, params.as_of)
+
+
+# -- Cypher -------------------------------------------------------------------------------------
+
+CYPHER = f"""
+MATCH (n:{NODE_LABEL} {{id: $id}})
+OPTIONAL MATCH (s:{SOURCE_LABEL} {{id: n.source}})
+RETURN [l IN labels(n) WHERE l <> '{NODE_LABEL}'][0] AS label, properties(n) AS props,
+       properties(s) AS source
+"""
+
+
+def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: EntityParams) -> (
+        BaseModel):
+    if not rows:
+        raise NotFoundError(params.id)
+    row = rows[0]
+    return node_result(row["label"], row["props"], row["source"], params.as_of)
+
+
+NODE: NamedQuery[EntityParams, BaseModel] = NamedQuery(
+    name="node",
+    title="Node details",
+    description="One node (organization, enterprise, body or area) with every property it "
+    "has — names, aliases, kind, validity dates, members, employees, state equity, credit "
+    "code — its provenance (source, quote, page, and the source record's title, publisher, "
+    "date and link), and whether it exists on the day asked.",
+    params=EntityParams,
+    result=NodeResult,
+    cypher=CYPHER,
+    from_rows=_from_rows,
+    embedded=_embedded,
+)

@@ -1,0 +1,192 @@
+"""``search``: find nodes by name, English name or alias, in Chinese or Latin script.
+
+A node matches when ``q`` is a substring of its name, its English name or one of its aliases,
+ignoring case (Python's ``str.lower()`` on both sides, so Unicode letters fold too). Each
+match is ranked by the best of its names that contain ``q``: 0 if that name *is* ``q``, 1 if
+it starts with ``q``, 2 otherwise; ``matched`` says which field gave the best rank (name
+before name_en before alias on a tie). Results are ordered by rank, then by the length of the
+node's name, then by id.
+
+Both stores pre-select candidates cheaply (Neo4j: ``toLower … CONTAINS``; embedded: SQLite
+with a Python case-folding function) and the exact test and ranking are the same Python code.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from contextlib import closing
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from graph_schema.cypher import NODE_LABEL
+from graph_schema.declaration import NODE_LABELS
+from queries.base import MAX_LIMIT, NamedQuery, QueryParams
+from stores.base import GraphStore
+from stores.embedded import EmbeddedStore
+
+__all__ = ["SEARCH", "SearchItem", "SearchParams", "SearchResult", "best_match",
+           "search_result"]
+
+Matched = Literal["name", "name_en", "alias"]
+_ALL_KINDS = sorted({kind for label in NODE_LABELS.values() for kind in label.kinds})
+Label: Any = Literal[tuple(NODE_LABELS)]
+Kind: Any = Literal[tuple(_ALL_KINDS)]
+
+
+class SearchParams(QueryParams):
+    """What to look for."""
+
+    q: str = Field(min_length=1, description="text to find in names, English names and "
+                   "aliases (any case, substring)")
+    label: Label | None = Field(None, description="only nodes of this label: "
+                                + ", ".join(NODE_LABELS))
+    kind: Kind | None = Field(None, description="only nodes of this kind")
+    limit: int = Field(100, ge=0, le=MAX_LIMIT, description="items per page (at most 10,000)")
+    offset: int = Field(0, ge=0, description="items to skip")
+
+    @model_validator(mode="after")
+    def _kind_of_label(self) -> Self:
+        if self.label is not None and self.kind is not None \
+                and self.kind not in NODE_LABELS[self.label].kinds:
+            raise ValueError(f"kind {self.kind!r} is not a kind of {self.label}: expected one "
+                             f"of {', '.join(NODE_LABELS[self.label].kinds)}")
+        return self
+
+
+class SearchItem(BaseModel):
+    """A node found."""
+
+    id: str
+    label: str
+    kind: str
+    name: str
+    name_en: str | None = None
+    matched: Matched = Field(description="the field that matched best: name, name_en or alias")
+    match: str = Field(description="the text of that field (the alias, for an alias)")
+
+
+class SearchResult(BaseModel):
+    """One page of the nodes found."""
+
+    q: str
+    items: list[SearchItem]
+    total: int
+    limit: int
+    offset: int
+
+
+# -- the rules, shared by both stores ----------------------------------------------------------
+
+def best_match(needle: str, name: str, name_en: str | None,
+               aliases: Iterable[str] | None) -> tuple[int, Matched, str] | None:
+    """(rank, field, text) of the best of a node's names containing ``needle`` (already
+    lower-cased), or None: rank 0 equal, 1 starts with, 2 contains."""
+    fields: list[tuple[Matched, str | None]] = [("name", name), ("name_en", name_en)]
+    fields.extend(("alias", alias) for alias in aliases or ())
+    best: tuple[int, Matched, str] | None = None
+    for field, text in fields:
+        if not text:
+            continue
+        folded = text.lower()
+        if needle not in folded:
+            continue
+        rank = 0 if folded == needle else 1 if folded.startswith(needle) else 2
+        if best is None or rank < best[0]:
+            best = (rank, field, text)
+    return best
+
+
+def search_result(rows: Iterable[Mapping[str, Any]], params: SearchParams) -> SearchResult:
+    """Rank and page candidate rows (id, label, kind, name, name_en, aliases)."""
+    needle = params.q.lower()
+    found = []
+    for row in rows:
+        if params.label is not None and row["label"] != params.label:
+            continue
+        if params.kind is not None and row["kind"] != params.kind:
+            continue
+        best = best_match(needle, row["name"], row.get("name_en"), row.get("aliases"))
+        if best is not None:
+            found.append((best[0], len(row["name"]), row["id"], best, row))
+    found.sort(key=lambda f: f[:3])
+    shown = found[params.offset:params.offset + params.limit]
+    items = [SearchItem(id=row["id"], label=row["label"], kind=row["kind"], name=row["name"],
+                        name_en=row.get("name_en"), matched=best[1], match=best[2])
+             for _, _, _, best, row in shown]
+    return SearchResult(q=params.q, items=items, total=len(found), limit=params.limit,
+                        offset=params.offset)
+
+
+# -- embedded -----------------------------------------------------------------------------------
+
+def _hit(needle: str, name: str | None, name_en: str | None, aliases: str | None) -> bool:
+    """The SQLite pre-filter: does any of a row's names contain ``needle`` (case-folded)?"""
+    if name and needle in name.lower():
+        return True
+    if name_en and needle in name_en.lower():
+        return True
+    if aliases:
+        return any(needle in alias.lower() for alias in json.loads(aliases))
+    return False
+
+
+_SQL = """
+SELECT id, label, kind, name, json_extract(data, '$.name_en'), json_extract(data, '$.aliases')
+FROM nodes
+WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR kind = ?2)
+  AND affgraph_hit(?3, name, json_extract(data, '$.name_en'), json_extract(data, '$.aliases'))
+"""
+
+
+def embedded_candidates(store: EmbeddedStore, needle: str, label: str | None,
+                        kind: str | None) -> list[dict[str, Any]]:
+    """Rows of the nodes whose names contain ``needle`` (lower-cased), read from the store's
+    SQLite file on a connection of our own, where Python's case folding is registered
+    (SQLite's own ``lower()`` folds ASCII only)."""
+    with closing(sqlite3.connect(store.path, timeout=30.0)) as conn:
+        conn.execute("PRAGMA query_only = ON")
+        conn.create_function("affgraph_hit", 4, _hit, deterministic=True)
+        rows = conn.execute(_SQL, (label, kind, needle)).fetchall()
+    return [{"id": i, "label": lb, "kind": k, "name": name, "name_en": name_en,
+             "aliases": json.loads(aliases) if aliases else None}
+            for i, lb, k, name, name_en, aliases in rows]
+
+
+def _embedded(store: EmbeddedStore, params: SearchParams) -> SearchResult:
+    rows = embedded_candidates(store, params.q.lower(), params.label, params.kind)
+    return search_result(rows, params)
+
+
+# -- Cypher -------------------------------------------------------------------------------------
+
+CYPHER = f"""
+WITH toLower($q) AS q
+MATCH (n:{NODE_LABEL})
+WHERE ($label IS NULL OR $label IN labels(n)) AND ($kind IS NULL OR n.kind = $kind)
+  AND (toLower(n.name) CONTAINS q OR toLower(coalesce(n.name_en, '')) CONTAINS q
+       OR ANY(a IN coalesce(n.aliases, []) WHERE toLower(a) CONTAINS q))
+RETURN n.id AS id, [l IN labels(n) WHERE l <> '{NODE_LABEL}'][0] AS label, n.kind AS kind,
+       n.name AS name, n.name_en AS name_en, n.aliases AS aliases
+"""
+
+
+def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: SearchParams) -> (
+        SearchResult):
+    return search_result(rows, params)
+
+
+SEARCH: NamedQuery[SearchParams, SearchResult] = NamedQuery(
+    name="search",
+    title="Find by name",
+    description="Nodes whose name, English name or alias contains the text, in any case "
+    "(Chinese or Latin script), optionally of one label and kind. Exact names first, then "
+    "names starting with the text, then the rest; shorter names first, then by id.",
+    params=SearchParams,
+    result=SearchResult,
+    cypher=CYPHER,
+    from_rows=_from_rows,
+    embedded=_embedded,
+)
