@@ -8,17 +8,26 @@ Why this shape
   sources) stay in SQLite and are fetched per record, so a province of ~1M nodes fits in a
   small memory budget. Graph edges are keyed by their SQLite ``rowid``.
 * **Writes** are one SQLite transaction on a connection of their own, staged through temporary
-  tables and applied with set-based SQL (no per-row round trips). The in-memory graph is
-  changed only after ``COMMIT`` succeeds, so a failed write leaves file and graph as they were.
-* **Other processes** may write the same file (``affgraph load`` while ``affgraph serve`` runs).
-  Each write bumps ``meta.generation``; readers notice a foreign commit cheaply through
-  ``PRAGMA data_version`` and rebuild the graph.
+  tables and applied with set-based SQL (no per-row round trips). Each write is a new
+  *generation*; every row it changes carries that number (``gen``).
+* **The graph catches up** with the file by applying the rows of generations it has not seen
+  (:meth:`EmbeddedStore._catch_up`). That one mechanism serves our own writes (after their
+  ``COMMIT``, so a failed write leaves file and graph as they were), writes by other processes
+  (``affgraph load`` while ``affgraph serve`` runs: noticed through ``PRAGMA data_version``)
+  and opening the file.
+* **Opening a province fast**: after large writes the graph's own dicts are saved in the file
+  as a snapshot (pickle, read back with an unpickler that admits no class but
+  ``datetime.date``, so a shared file cannot run code). Opening loads the snapshot and
+  catches up with any later generations; without a snapshot it builds from the rows.
 """
 
 from __future__ import annotations
 
 import gc
+import io
 import json
+import logging
+import pickle
 import sqlite3
 import sys
 import threading
@@ -62,7 +71,13 @@ from stores.base import (
 
 __all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError", "adjacency"]
 
-SCHEMA_VERSION = "1"
+log = logging.getLogger("affgraph.store")
+
+SCHEMA_VERSION = "2"
+#: Version of the snapshot payload; a snapshot of another version is ignored (rebuilt).
+SNAPSHOT_FORMAT = 1
+#: Rows applied since the last snapshot that make a new one worth its cost.
+SNAPSHOT_MIN_ROWS = 100_000
 _BUSY_TIMEOUT_S = 30.0
 #: SQLite page cache of a writer: large enough that a province's indexes stay in memory.
 _WRITE_CACHE_KIB = 1024 * 1024
@@ -99,17 +114,23 @@ def _ddl() -> str:
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS nodes (
         id TEXT PRIMARY KEY, label TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
-        valid_from TEXT, valid_to TEXT{node_hot}, data TEXT NOT NULL);
+        valid_from TEXT, valid_to TEXT{node_hot}, data TEXT NOT NULL, gen INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS nodes_label_kind ON nodes (label, kind);
+    CREATE INDEX IF NOT EXISTS nodes_gen ON nodes (gen);
     CREATE TABLE IF NOT EXISTS edges (
         key TEXT NOT NULL UNIQUE, type TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
-        kind TEXT, valid_from TEXT, valid_to TEXT{edge_hot}, data TEXT NOT NULL);
+        kind TEXT, valid_from TEXT, valid_to TEXT{edge_hot}, data TEXT NOT NULL,
+        gen INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS edges_gen ON edges (gen);
     CREATE INDEX IF NOT EXISTS edges_src ON edges (src);
     CREATE INDEX IF NOT EXISTS edges_dst ON edges (dst);
     CREATE TABLE IF NOT EXISTS transfers (
         id TEXT PRIMARY KEY, org TEXT NOT NULL, date TEXT, data TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS transfers_org ON transfers (org);
     CREATE TABLE IF NOT EXISTS sources (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS snapshot (
+        id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL,
+        format INTEGER NOT NULL, data BLOB NOT NULL);
     """
 
 
@@ -193,30 +214,56 @@ def adjacency(graph: nx.MultiDiGraph[str]) -> Adjacency:
     return Adjacency(internals._node, internals._succ, internals._pred)
 
 
-def _build_graph(node_rows: Iterable[Sequence[Any]],
-                 edge_rows: Iterable[Sequence[Any]]) -> nx.MultiDiGraph[str]:
-    """A ``MultiDiGraph`` from node rows and ``(src, dst, rowid, *attr cols)`` edge rows.
+def _apply_rows(adj: Adjacency, counts: _Counts, node_rows: Iterable[Sequence[Any]],
+                edge_rows: Iterable[Sequence[Any]]) -> int:
+    """Apply node rows (``_NODE_COLS``) and edge rows (``src, dst, rowid, *_EDGE_ATTR_COLS``)
+    to networkx's own dicts, adding or replacing; returns the number of rows applied.
 
-    Fills networkx's adjacency dicts directly: ``add_edges_from`` does the same work with
-    several calls per edge, which is most of the time of reopening a province.
+    Filling the dicts directly is several times faster than ``add_edges_from`` at province
+    scale. Nodes come before the edges that need them (the caller reads them in that order).
     """
     intern = _Interner()
-    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-    node, succ, pred = adjacency(graph)
+    node, succ, pred = adj
+    applied = 0
     for row in node_rows:
-        node[row[0]] = _node_attrs(row, intern)
-        succ[row[0]] = {}
-        pred[row[0]] = {}
-    ids = {node_id: node_id for node_id in node}  # one string object per id, shared
+        node_id = row[0]
+        if node_id not in node:
+            succ[node_id] = {}
+            pred[node_id] = {}
+            counts.nodes[row[1]] += 1
+        node[node_id] = _node_attrs(row, intern)
+        applied += 1
+    # edges name their ends by new string objects: share the node's own id object instead
+    # (worth it only for large catch-ups: it saves ~2 x 60 bytes per edge)
+    ids = {node_id: node_id for node_id in node} if applied > 10_000 else {}
     for row in edge_rows:
-        src, dst = ids[row[0]], ids[row[1]]
+        src, dst = ids.get(row[0], row[0]), ids.get(row[1], row[1])
         out = succ[src]
         keys = out.get(dst)
         if keys is None:
             keys = out[dst] = {}
             pred[dst][src] = keys
-        keys[row[2]] = _edge_attrs(row[3:], intern)
-    return graph
+        if row[2] not in keys:
+            counts.edges[row[3]] += 1
+        keys[row[2]] = _edge_attrs(row[3:], intern)  # replaced, never mutated: dicts are shared
+        applied += 1
+    return applied
+
+
+class _Counts(NamedTuple):
+    """Nodes by label and edges by type, kept up to date as rows are applied."""
+
+    nodes: Counter[str]
+    edges: Counter[str]
+
+
+class _SnapshotUnpickler(pickle.Unpickler):
+    """Reads a snapshot: plain containers, strings, numbers and dates — no other class."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("datetime", "date"):
+            return date
+        raise pickle.UnpicklingError(f"a snapshot may not refer to {module}.{name}")
 
 
 @contextmanager
@@ -262,11 +309,10 @@ class EmbeddedWriter:
     after the commit.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, generation: int) -> None:
         self._conn = conn
+        self.generation = generation
         self.summary = WriteSummary()
-        self.node_changes: list[Node] = []
-        self.edge_changes: list[tuple[int, Edge]] = []
 
     def upsert_sources(self, records: Iterable[Source]) -> None:
         rows = [(s.id, canonical_json(s)) for s in records]
@@ -279,14 +325,13 @@ class EmbeddedWriter:
     def upsert_nodes(self, records: Iterable[Node]) -> None:
         by_id = {n.id: n for n in records}  # the last record of an id wins
         rows = [(*_node_cols(n), canonical_json(n)) for n in by_id.values()]
-        changed = self._stage_and_diff("node", "nodes", "id", _NODE_COLS, rows)
+        self._stage_and_diff("node", "nodes", "id", _NODE_COLS, rows)
         relabelled = self._conn.execute(
             "SELECT s.id, n.label, s.label FROM _stage s JOIN nodes n ON n.id = s.id "
             "WHERE n.label != s.label").fetchall()
         if relabelled:
             raise LabelChangeError(relabelled)
-        self._apply_stage("nodes", "id", _NODE_COLS)
-        self.node_changes.extend(by_id[i] for i in changed)
+        self._apply_stage("nodes", "id", _NODE_COLS, with_gen=True)
 
     def upsert_edges(self, records: Iterable[Edge]) -> None:
         by_key = {e.key: e for e in records}
@@ -298,16 +343,13 @@ class EmbeddedWriter:
             "WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id = s.dst)")]
         if missing:
             raise UnknownNodeError(missing)
-        self._apply_stage("edges", "key", _EDGE_COLS)
-        rowids = self._conn.execute(
-            "SELECT e.rowid, e.key FROM edges e JOIN _changed c ON c.k = e.key").fetchall()
-        self.edge_changes.extend((rowid, by_key[key]) for rowid, key in rowids)
+        self._apply_stage("edges", "key", _EDGE_COLS, with_gen=True)
 
     # -- staging ---------------------------------------------------------------------------
 
     def _stage_and_diff(self, record_kind: str, table: str, key: str, cols: Sequence[str],
-                        rows: list[tuple[Any, ...]]) -> list[str]:
-        """Stage ``rows`` in ``_stage``, count statuses, and return the keys that change."""
+                        rows: list[tuple[Any, ...]]) -> None:
+        """Stage ``rows`` in ``_stage``, list the keys that change in ``_changed``, count."""
         conn = self._conn
         col_list = ", ".join(cols)
         conn.execute("DROP TABLE IF EXISTS temp._stage")
@@ -325,15 +367,16 @@ class EmbeddedWriter:
         self.summary.add(record_kind, "created", created)
         self.summary.add(record_kind, "updated", updated)
         self.summary.add(record_kind, "unchanged", len(rows) - created - updated)
-        return [r[0] for r in conn.execute("SELECT k FROM _changed")]
 
-    def _apply_stage(self, table: str, key: str, cols: Sequence[str]) -> None:
-        """Upsert the changed staged rows into ``table``."""
-        all_cols = (*cols, "data")
+    def _apply_stage(self, table: str, key: str, cols: Sequence[str],
+                     with_gen: bool = False) -> None:
+        """Upsert the changed staged rows into ``table`` (graph tables get this ``gen``)."""
+        all_cols = (*cols, "data", *(("gen",) if with_gen else ()))
+        values = (*cols, "data", *((str(self.generation),) if with_gen else ()))
         updates = ", ".join(f"{c} = excluded.{c}" for c in all_cols if c != key)
         self._conn.execute(
             f"INSERT INTO {table} ({', '.join(all_cols)}) "
-            f"SELECT {', '.join(all_cols)} FROM _stage WHERE {key} IN (SELECT k FROM _changed) "
+            f"SELECT {', '.join(values)} FROM _stage WHERE {key} IN (SELECT k FROM _changed) "
             f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
 
     def _upsert_simple(self, record_kind: str, table: str, cols: Sequence[str],
@@ -369,11 +412,13 @@ class EmbeddedStore:
         self._conn.executescript(_ddl())
         self._init_meta()
         self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-        self._nodes_by_label: Counter[str] = Counter()
-        self._edges_by_type: Counter[str] = Counter()
-        self._generation = -1
+        self._counts = _Counts(Counter(), Counter())
+        self._generation = 0
+        self._since_snapshot = 0
         self._data_version = -1
-        self._reload()
+        with self._lock:
+            self._load_snapshot()
+            self._catch_up()
 
     # -- opening and reloading ---------------------------------------------------------------
 
@@ -390,42 +435,87 @@ class EmbeddedStore:
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0])
 
-    def _reload(self) -> None:
-        """Rebuild the in-memory graph from the file, in one read transaction."""
+    def _load_snapshot(self) -> None:
+        """Start from the saved snapshot, if there is a usable one."""
+        row = self._conn.execute("SELECT generation, format, data FROM snapshot").fetchone()
+        if row is None or row[1] != SNAPSHOT_FORMAT:
+            return
+        try:
+            with _gc_paused():
+                node, succ, pred, nodes, edges = _SnapshotUnpickler(io.BytesIO(row[2])).load()
+        except (pickle.UnpicklingError, ValueError, TypeError, EOFError) as exc:
+            log.warning("%s: ignoring an unreadable snapshot (%s); building from the rows",
+                        self.path, exc)
+            return
+        with _gc_paused():
+            graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+            internals: Any = graph
+            internals._node, internals._succ, internals._adj, internals._pred = (
+                node, succ, succ, pred)
+        self.graph = graph
+        self._counts = _Counts(Counter(nodes), Counter(edges))
+        self._generation = row[0]
+
+    def _catch_up(self) -> int:
+        """Apply the rows of every generation the graph has not seen; return how many.
+
+        Reads in one transaction, so the graph moves from one committed state to another.
+        Call with the lock held.
+        """
         conn = self._conn
         with _gc_paused():
             conn.execute("BEGIN")
             try:
                 generation = int(self._meta("generation"))
-                graph = _build_graph(
-                    conn.execute(f"SELECT {', '.join(_NODE_COLS)} FROM nodes"),
-                    conn.execute(f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} "
-                                 "FROM edges"))
+                applied = 0
+                if generation != self._generation:
+                    applied = _apply_rows(
+                        adjacency(self.graph), self._counts,
+                        conn.execute(f"SELECT {', '.join(_NODE_COLS)} FROM nodes WHERE gen > ?",
+                                     (self._generation,)),
+                        conn.execute(f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} "
+                                     "FROM edges WHERE gen > ?", (self._generation,)))
             finally:
                 conn.execute("COMMIT")
-        self.graph = graph
-        adj = adjacency(graph)
-        self._nodes_by_label = Counter(a["label"] for a in adj.node.values())
-        self._edges_by_type = Counter(
-            attrs["type"] for nbrs in adj.succ.values() for keys in nbrs.values()
-            for attrs in keys.values())
         self._generation = generation
         self._data_version = self._read_data_version()
+        self._since_snapshot += applied
+        if self._since_snapshot >= max(SNAPSHOT_MIN_ROWS, self.graph.number_of_nodes() // 4):
+            self.save_snapshot()
+        return applied
+
+    def save_snapshot(self) -> bool:
+        """Save the graph in the file so that opening it is fast; False if the file has
+        moved on meanwhile (another process wrote; it will save its own)."""
+        with self._lock, _gc_paused():
+            adj = adjacency(self.graph)
+            payload = pickle.dumps((adj.node, adj.succ, adj.pred, dict(self._counts.nodes),
+                                    dict(self._counts.edges)), protocol=5)
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if int(self._meta("generation")) != self._generation:
+                    conn.execute("ROLLBACK")
+                    return False
+                conn.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)",
+                             (self._generation, SNAPSHOT_FORMAT, payload))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._since_snapshot = 0
+            self._data_version = self._read_data_version()
+            return True
 
     def _read_data_version(self) -> int:
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def refresh(self) -> bool:
-        """Rebuild the graph if another process has written the file; True if it did."""
+        """Catch up with writes by other processes; True if there were any."""
         with self._lock:
-            version = self._read_data_version()
-            if version == self._data_version:
+            if self._read_data_version() == self._data_version:
                 return False
-            self._data_version = version
-            if int(self._meta("generation")) == self._generation:
-                return False
-            self._reload()
-            return True
+            return self._catch_up() > 0
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -447,13 +537,12 @@ class EmbeddedStore:
             except sqlite3.OperationalError as exc:
                 raise StoreBusyError(f"{self.path} is being written by another load; try again "
                                      "when it has finished") from exc
-            writer = EmbeddedWriter(conn)
+            generation = int(conn.execute(
+                "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]) + 1
+            writer = EmbeddedWriter(conn, generation)
             try:
                 with _gc_paused():
                     yield writer
-                self.refresh()  # take in any foreign write before ours lands on top
-                generation = int(conn.execute(
-                    "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]) + 1
                 if writer.summary.changed:
                     conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'",
                                  (str(generation),))
@@ -461,34 +550,11 @@ class EmbeddedStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            if writer.summary.changed:
-                self._apply(writer, generation)
         finally:
             conn.close()
-
-    def _apply(self, writer: EmbeddedWriter, generation: int) -> None:
-        """Bring the in-memory graph up to a committed write."""
-        intern = _Interner()
-        with self._lock, _gc_paused():
-            graph = self.graph
-            adj = adjacency(graph)
-            for node in writer.node_changes:
-                attrs = _node_attrs(_node_cols(node), intern)
-                if node.id not in graph:
-                    self._nodes_by_label[node.label] += 1
-                    graph.add_node(node.id)
-                adj.node[node.id] = attrs
-            for rowid, edge in writer.edge_changes:
-                attrs = _edge_attrs(_edge_cols(edge)[3:], intern)
-                keys = adj.succ[edge.src].get(edge.dst)
-                if keys is None:
-                    keys = adj.succ[edge.src][edge.dst] = {}
-                    adj.pred[edge.dst][edge.src] = keys
-                if rowid not in keys:
-                    self._edges_by_type[edge.type] += 1
-                keys[rowid] = attrs
-            self._generation = generation
-            self._data_version = self._read_data_version()
+        if writer.summary.changed:
+            with self._lock:
+                self._catch_up()
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -613,8 +679,8 @@ class EmbeddedStore:
             transfers, sources = self._conn.execute(
                 "SELECT (SELECT count(*) FROM transfers), (SELECT count(*) FROM sources)"
             ).fetchone()
-            return StoreCounts(dict(sorted(self._nodes_by_label.items())),
-                               dict(sorted(self._edges_by_type.items())), transfers, sources)
+            return StoreCounts(dict(sorted(self._counts.nodes.items())),
+                               dict(sorted(self._counts.edges.items())), transfers, sources)
 
     def close(self) -> None:
         with self._lock:

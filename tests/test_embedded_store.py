@@ -1,0 +1,131 @@
+"""What only the embedded store does: snapshots, catching up, and refusing unsafe snapshots."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import stores.embedded as embedded
+from graph_schema.records import Edge, Node
+from stores.embedded import EmbeddedStore, adjacency
+
+
+def chain_graph(n: int) -> tuple[list[Node], list[Edge]]:
+    nodes = [Node(f"o{i}", "PartyOrg", "branch" if i else "local_committee", f"组织{i}",
+                  props={"members": i % 7}) for i in range(n)]
+    edges = [Edge("AFFILIATED_TO", f"o{i}", f"o{i // 2}", "territorial") for i in range(1, n)]
+    return nodes, edges
+
+
+def write(store: EmbeddedStore, nodes: list[Node], edges: list[Edge]) -> None:
+    with store.writer() as w:
+        w.upsert_nodes(nodes)
+        w.upsert_edges(edges)
+
+
+def graph_state(store: EmbeddedStore) -> tuple[object, ...]:
+    adj = adjacency(store.graph)
+    return adj.node, adj.succ, adj.pred, store.counts()
+
+
+def snapshot_generation(path: Path) -> int | None:
+    with sqlite3.connect(path) as conn:
+        row = conn.execute("SELECT generation FROM snapshot").fetchone()
+    return None if row is None else int(row[0])
+
+
+@pytest.fixture
+def small_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshot after writes of a few hundred rows instead of 100,000."""
+    monkeypatch.setattr(embedded, "SNAPSHOT_MIN_ROWS", 100)
+
+
+def test_large_write_saves_a_snapshot_and_reopen_uses_it(tmp_path: Path,
+                                                         small_snapshots: None) -> None:
+    path = tmp_path / "s.db"
+    store = EmbeddedStore(path)
+    write(store, *chain_graph(300))
+    assert snapshot_generation(path) == 1
+    expected = graph_state(store)
+    store.close()
+    reopened = EmbeddedStore(path)
+    assert graph_state(reopened) == expected
+
+
+def test_reopen_is_snapshot_plus_later_generations(tmp_path: Path,
+                                                   small_snapshots: None) -> None:
+    path = tmp_path / "s.db"
+    store = EmbeddedStore(path)
+    nodes, edges = chain_graph(300)
+    write(store, nodes, edges)
+    write(store, [Node("o1", "PartyOrg", "general_branch", "改名了", props={"members": 40}),
+                  Node("late", "PartyOrg", "branch", "后来的")],
+          [Edge("AFFILIATED_TO", "late", "o1", "territorial")])
+    assert snapshot_generation(path) == 1  # the small second write did not re-snapshot
+    expected = graph_state(store)
+    store.close()
+    reopened = EmbeddedStore(path)
+    assert graph_state(reopened) == expected
+    assert reopened.graph.nodes["o1"]["kind"] == "general_branch"
+    assert list(reopened.graph.predecessors("o1")) == ["o2", "o3", "late"]
+
+
+def test_without_snapshot_the_graph_is_built_from_rows(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = EmbeddedStore(path)
+    write(store, *chain_graph(50))
+    assert snapshot_generation(path) is None
+    expected = graph_state(store)
+    store.close()
+    assert graph_state(EmbeddedStore(path)) == expected
+
+
+def test_another_writer_is_caught_up_incrementally(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    reader = EmbeddedStore(path)
+    other = EmbeddedStore(path)  # stands in for another process: its own connections
+    write(other, *chain_graph(20))
+    assert reader.counts().nodes == 20
+    write(other, [Node("x", "Area", "street", "某街道")], [])
+    assert reader.refresh() is True  # one new generation, applied
+    assert reader.refresh() is False  # nothing new since
+    assert reader.get_node("x") is not None
+    assert reader.counts().nodes_by_label == {"Area": 1, "PartyOrg": 20}
+
+
+class _Boom:
+    """A pickle payload that would run a command when unpickled by a plain unpickler."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.system, ("touch pwned-by-snapshot",))
+
+
+def test_a_crafted_snapshot_runs_nothing_and_is_ignored(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         caplog: pytest.LogCaptureFixture) -> (
+                                                             None):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "s.db"
+    store = EmbeddedStore(path)
+    write(store, *chain_graph(30))
+    expected = graph_state(store)
+    store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT OR REPLACE INTO snapshot VALUES (1, 1, ?, ?)",
+                     (embedded.SNAPSHOT_FORMAT, pickle.dumps(_Boom())))
+    reopened = EmbeddedStore(path)
+    assert not (tmp_path / "pwned-by-snapshot").exists()
+    assert "ignoring an unreadable snapshot" in caplog.text
+    assert graph_state(reopened) == expected
+
+
+def test_edges_with_equal_attributes_share_one_dict(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "s.db")
+    write(store, *chain_graph(10))
+    dicts = {id(d) for _, _, d in store.graph.edges(data=True)}
+    assert store.graph.number_of_edges() == 9
+    assert len(dicts) == 1
