@@ -1,14 +1,25 @@
+# syntax=docker/dockerfile:1
+# The affgraph service: `affgraph serve` (HTTP API and web UI) on a slim Python, as a
+# non-root user. Built by docker-compose.yml (services app and load); see README
+# "Deploy with Neo4j".
+
+# The web UI's libraries (web/package.json, exact versions from web/package-lock.json).
+FROM node:22-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
-RUN useradd --create-home affgraph
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin affgraph
 WORKDIR /home/affgraph/app
-COPY pyproject.toml README.md ./
-COPY app app
-COPY graph_schema graph_schema
-COPY loaders loaders
-COPY queries queries
-COPY stores stores
-COPY data data
-RUN pip install --no-cache-dir .
+# The source (see .dockerignore), installed in place: the app finds web/ and data/ beside it.
+COPY . .
+COPY --from=web /web/node_modules web/node_modules
+RUN pip install --no-cache-dir -e . && affgraph --help >/dev/null
 USER affgraph
 EXPOSE 8000
-CMD ["affgraph", "serve"]
+CMD ["affgraph", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,7 +1,8 @@
 # affgraph: the two commands of the README, and the helpers behind them.
 #   make run   install (into .venv), load the bundled public cases, serve on 127.0.0.1:8000
 #   make test  install with the dev tools, then ruff, mypy and the whole test suite
-# A second run is fast: pip runs again only when pyproject.toml has changed.
+# A second run is fast: pip runs again only when pyproject.toml has changed, npm ci (the web
+# UI's libraries, into web/node_modules) only when web/package-lock.json has.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,8 +10,9 @@ BIN    := $(VENV)/bin
 STORE  ?= ./affgraph.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+WEB    := web
 
-.PHONY: run test lint typecheck pytest install install-dev format clean
+.PHONY: run test lint typecheck pytest install install-dev install-web format clean notebooks cookbook
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +29,18 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-run: install
+# The browser UI's libraries (Cytoscape.js and its extensions), exactly as the lock file says.
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install-web: $(WEB)/node_modules/.installed
+
+run: install install-web
 	$(BIN)/affgraph load data/cases --store $(STORE)
 	$(BIN)/affgraph serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: install-dev lint typecheck pytest
+test: install-dev install-web lint typecheck pytest
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -39,12 +48,21 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install-dev
+pytest: install-dev install-web
 	$(BIN)/pytest
+
+# Run the Cypher notebooks against a fresh ArcadeDB Bolt server holding the public cases.
+notebooks: install-dev
+	$(BIN)/pytest tests/test_notebooks.py
+
+# Regenerate docs/cypher-cookbook.md from the catalogue of named queries.
+cookbook: install
+	$(BIN)/python docs/make_cookbook.py
 
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache affgraph.db affgraph.db-wal affgraph.db-shm
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache affgraph.db affgraph.db-wal affgraph.db-shm \
+		$(WEB)/node_modules test-artifacts

@@ -13,15 +13,16 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.formats import columns_of, rows_of, to_csv
 from app.main import create_app, open_configured_store
+from app.progress import LoadDisplay
 from app.settings import Settings
 from graph_schema.models import json_schema
 from loaders.errors import LoadFailedError
 from loaders.load import load_paths
+from loaders.registry import LAYOUTS
 from queries.base import QueryError
 from queries.catalog import QUERIES, describe
 from stores.base import GraphStore, StoreError, WriteSummary
@@ -64,12 +65,28 @@ def _summary_table(summary: WriteSummary) -> Table:
 def load(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to load.")],
     store: StoreOption = None,
+    as_table: Annotated[str | None, typer.Option(
+        "--as", metavar="TABLE",
+        help="Read every CSV file as this source table: " + ", ".join(LAYOUTS) + " (see "
+        "docs/loaders.md). Default: canonical CSVs by file name, other CSVs by their header.",
+        show_default=False)] = None,
+    allow_unresolved: Annotated[bool, typer.Option(
+        "--allow-unresolved",
+        help="Make placeholder nodes, marked unresolved, for references to unknown ids (and "
+        "list them) instead of reporting the references as errors.")] = False,
 ) -> None:
-    """Load canonical JSON Lines / CSV files (and folders of them) into the store.
+    """Load canonical files and source tables (and folders of them) into the store.
 
-    All or nothing: every error in the input is reported as file:line: field: value —
-    expected …, and then nothing is written.
+    JSON Lines and canonical CSV (nodes*/edges*/transfers*/sources*.csv) are read as they
+    are; other CSV files are source tables (county, park, street, sasac, transfers,
+    supervision), chosen with --as or recognised by their header. All or nothing: every error
+    in the input is reported as file:line: field: value — expected …, and then nothing is
+    written.
     """
+    if as_table is not None and as_table not in LAYOUTS:
+        err.print(f"[red]error:[/red] --as {as_table}: expected one of {', '.join(LAYOUTS)}",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
     settings = _settings(store)
     try:
         graph = open_configured_store(settings)
@@ -77,11 +94,9 @@ def load(
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     try:
-        with Progress(SpinnerColumn(), TextColumn("reading and checking"),
-                      TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
-                      console=err, transient=True) as progress:
-            task = progress.add_task("load")
-            summary = load_paths(graph, paths, lambda n: progress.advance(task, n))
+        with LoadDisplay(err) as display:
+            result = load_paths(graph, paths, display.hooks, as_table=as_table,
+                                allow_unresolved=allow_unresolved)
     except LoadFailedError as exc:
         for error in exc.errors:
             err.print(str(error), markup=False, highlight=False, soft_wrap=True)
@@ -92,8 +107,13 @@ def load(
         raise typer.Exit(1) from exc
     finally:
         graph.close()
-    out.print(_summary_table(summary))
-    if not summary.changed:
+    out.print(_summary_table(result))
+    if result.placeholders:
+        out.print(f"{len(result.placeholders)} placeholder(s) made for unknown ids, marked "
+                  "unresolved:", highlight=False)
+        for placeholder in result.placeholders:
+            out.print(f"  {placeholder}", markup=False, highlight=False, soft_wrap=True)
+    if not result.changed:
         out.print("Nothing changed: the store already held these records.")
 
 
@@ -200,6 +220,106 @@ def queries() -> None:
 def schema() -> None:
     """Print the JSON Schema of the canonical records."""
     typer.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+@cli.command()
+def generate(
+    folder: Annotated[Path, typer.Option(
+        "--out", help="Folder for sources.csv, nodes.csv, edges.csv and transfers.csv "
+        "(created if missing; the files are overwritten).", file_okay=False)],
+    nodes: Annotated[int, typer.Option(help="About how many nodes (at least 1000).")] = 10_000,
+    seed: Annotated[int, typer.Option(help="The same seed gives byte-identical files.")] = 1,
+) -> None:
+    """Write a realistic synthetic province in the canonical CSV format.
+
+    Load it with ``affgraph load DIR``. The same seed gives byte-identical files.
+    """
+    from generator import MIN_NODES, generate_province
+
+    if nodes < MIN_NODES:
+        err.print(f"[red]error:[/red] --nodes must be at least {MIN_NODES}, got {nodes}")
+        raise typer.Exit(2)
+    try:
+        summary = generate_province(folder, nodes, seed)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot write {folder}: {exc}")
+        raise typer.Exit(1) from exc
+    table = Table("file", "rows", "by label / type / status", title=f"Generated (seed {seed})")
+    groups = (("node", summary.by_label()), ("edge", summary.by_type()),
+              ("transfer", summary.transfers), ("source", {"source": summary.sources}))
+    for kind, counts in groups:
+        detail = ", ".join(f"{name} {n:,}" for name, n in sorted(counts.items()))
+        table.add_row(summary.files[kind].name, f"{summary.rows[kind]:,}", detail)
+    out.print(table)
+    cases = Table("phenomenon", "count", title="What is in it")
+    for name, n in summary.phenomena.items():
+        cases.add_row(name, f"{n:,}")
+    out.print(cases)
+    total = sum(summary.rows.values())
+    out.print(f"Wrote {total:,} rows to {folder} in {summary.seconds:.1f} s.")
+
+
+@cli.command("export")
+def export_command(
+    out_path: Annotated[Path, typer.Argument(
+        metavar="OUT", help="File to write (graphml, json) or folder (csv, neo4j-admin).")],
+    fmt: Annotated[str, typer.Option(
+        "--format", help="graphml, json, csv or neo4j-admin.", show_default=False)],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Keep only nodes and edges valid on this day, YYYY-MM-DD (edges "
+        "need both ends valid).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Write even if OUT exists (files of the export are replaced).")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Export the graph: GraphML (Gephi, networkx), JSON, canonical CSV or neo4j-admin CSV.
+
+    Examples: affgraph export --format graphml graph.graphml;
+    affgraph export --format csv --as-of 2022-01-01 out/ (affgraph load out/ reads it back).
+    """
+    from pydantic import TypeAdapter
+
+    from exports import FORMATS, export
+    from graph_schema.models import IsoDate
+
+    info = FORMATS.get(fmt)
+    if info is None:
+        err.print(f"[red]error:[/red] --format: {fmt!r} — expected one of "
+                  f"{', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    day = None
+    if as_of is not None:
+        try:
+            day = TypeAdapter(IsoDate).validate_python(as_of)
+        except ValidationError as exc:
+            err.print(f"--as-of: {as_of!r} — expected a date YYYY-MM-DD", markup=False)
+            raise typer.Exit(2) from exc
+    exists = out_path.exists() and (not out_path.is_dir() or any(out_path.iterdir()))
+    if exists and not force:
+        err.print(f"[red]error:[/red] {out_path} exists"
+                  f"{' and is not empty' if out_path.is_dir() else ''}; use --force to write "
+                  "into it anyway")
+        raise typer.Exit(2)
+    if out_path.exists() and info.folder != out_path.is_dir():
+        what = "a folder" if info.folder else "a file"
+        err.print(f"[red]error:[/red] {out_path}: --format {fmt} writes {what}")
+        raise typer.Exit(2)
+    graph = _open_or_exit(_settings(store))
+    try:
+        result = export(graph, fmt, out_path, as_of=day)
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        graph.close()
+    table = Table("records", "exported")
+    for kind, count in result.counts.items():
+        if kind in ("node", "edge") or count:
+            table.add_row(kind, str(count))
+    out.print(f"Exported {fmt}{' as of ' + day.isoformat() if day else ''} to {out_path}")
+    out.print(table)
+    if fmt == "neo4j-admin":
+        out.print(f"Import with: {out_path / 'import.sh'} (see {out_path / 'README.md'})")
 
 
 def main() -> None:

@@ -9,10 +9,11 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
-from app.api import health, queries
+from app.api import export, health, load, queries
 from app.api.auth import require_read
 from app.api.errors import install_error_handlers
 from app.settings import Settings
+from app.web import mount_web
 from stores import GraphStore, open_store
 
 __all__ = ["create_app", "open_configured_store"]
@@ -45,7 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origins:  # off unless configured
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"])
+    app.middleware("http")(load.guard_writes)
     reads = [Depends(require_read)]
     app.include_router(health.router, prefix="/api")
     app.include_router(queries.router, prefix="/api", dependencies=reads)
+    app.include_router(load.router, prefix="/api")
+    app.include_router(export.router, prefix="/api", dependencies=reads)
+    mount_web(app)  # the browser UI: /, /static, /vendor
     return app

@@ -123,7 +123,7 @@ class Sink:
 
     def transfer(self, org: str, status: str, when: int, *, old: str | None,
                  proposed_to: str | None, proposed_by: str | None, decided_to: str | None,
-                 reason: str) -> str:
+                 reason: str | None) -> str:
         transfer_id = self._id("t")
         self._transfer_row((transfer_id, org, old, proposed_to, proposed_by, decided_to, status,
                             TEXT[when], reason, self.source))

@@ -65,10 +65,12 @@ class EndpointRule:
     """Which labels may stand at each end of a relationship, for the given kinds.
 
     ``kinds`` empty means the rule holds for every kind of the type (or a type without kinds).
+    The labels keep the order they are declared in: the first is the most usual one (a
+    placeholder for an unknown endpoint takes it, see ``load --allow-unresolved``).
     """
 
-    sources: frozenset[str]
-    targets: frozenset[str]
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
     kinds: frozenset[str] = frozenset()
 
 
@@ -88,8 +90,8 @@ class RelType:
         return bool(self.kinds)
 
 
-def _labels(*names: str) -> frozenset[str]:
-    return frozenset(names)
+def _labels(*names: str) -> tuple[str, ...]:
+    return names
 
 
 _PROVENANCE = (

@@ -17,7 +17,8 @@ from typing import Any
 
 from loaders.errors import LoadError
 
-__all__ = ["CSV_PREFIXES", "RawRecord", "csv_record_kind", "read_csv", "read_jsonl"]
+__all__ = ["CSV_PREFIXES", "CsvFile", "CsvRow", "RawRecord", "csv_record_kind", "read_csv",
+           "read_jsonl"]
 
 #: CSV file name prefix → the record kind all its rows have.
 CSV_PREFIXES = {"nodes": "node", "edges": "edge", "transfers": "transfer", "sources": "source"}
@@ -74,33 +75,73 @@ def _json_record(name: str, number: int, text: str) -> RawRecord | LoadError:
     return RawRecord(name, number, data)
 
 
+@dataclass(frozen=True)
+class CsvRow:
+    """One data row of a CSV file: its line and its non-blank cells by (stripped) header name."""
+
+    line: int
+    cells: dict[str, str]
+
+
+class CsvFile:
+    """A CSV file (UTF-8, optional byte order mark, header row), read for its rows.
+
+    ``error`` holds what made the file unreadable as a whole (bad encoding, no header);
+    ``header`` the header's names as written (stripped).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.name = str(path)
+        self.header: list[str] = []
+        self.error: LoadError | None = None
+        self._text = ""
+        raw = path.read_bytes()
+        try:
+            self._text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            self.error = LoadError(self.name, line, "line", raw[exc.start:exc.start + 8],
+                                   "expected UTF-8 text")
+            return
+        self._reader = csv.DictReader(io.StringIO(self._text, newline=""), restkey="\0extra")
+        try:
+            fieldnames = self._reader.fieldnames
+        except csv.Error as exc:
+            self.error = LoadError(self.name, 1, "line", None, f"expected valid CSV ({exc})")
+            return
+        if not fieldnames:
+            self.error = LoadError(self.name, 1, "header", None,
+                                   "expected a header row naming the fields")
+            return
+        self.header = [name.strip() for name in fieldnames]
+
+    def rows(self) -> Iterator[CsvRow | LoadError]:
+        """Each data row, or a located error for a row that is not valid CSV."""
+        if self.error is not None:
+            return
+        reader = self._reader
+        try:
+            for row in reader:
+                extra = row.pop("\0extra", None)
+                if extra:
+                    yield LoadError(self.name, reader.line_num, "line", extra,
+                                    "expected no more cells than header fields")
+                    continue
+                yield CsvRow(reader.line_num, {
+                    k.strip(): v for k, v in row.items()
+                    if k is not None and v is not None and v.strip() != ""})
+        except csv.Error as exc:
+            yield LoadError(self.name, reader.line_num, "line", None, f"expected valid CSV ({exc})")
+
+
 def read_csv(path: Path, record_kind: str) -> Read:
     """Rows of a canonical CSV file (UTF-8, header row); empty cells mean no value."""
-    name = str(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        yield LoadError(name, line, "line", raw[exc.start:exc.start + 8], "expected UTF-8 text")
+    table = CsvFile(path)
+    if table.error is not None:
+        yield table.error
         return
-    reader = csv.DictReader(io.StringIO(text, newline=""), restkey="\0extra")
-    if not reader.fieldnames:
-        yield LoadError(name, 1, "header", None, "expected a header row naming the fields")
-        return
-    try:
-        for row in reader:
-            yield _csv_record(name, reader.line_num, row, record_kind)
-    except csv.Error as exc:
-        yield LoadError(name, reader.line_num, "line", None, f"expected valid CSV ({exc})")
-
-
-def _csv_record(name: str, line: int, row: dict[str, Any], record_kind: str) -> (
-        RawRecord | LoadError):
-    extra = row.pop("\0extra", None)
-    if extra:
-        return LoadError(name, line, "line", extra, "expected no more cells than header fields")
-    data: dict[str, Any] = {k.strip(): v for k, v in row.items()
-                            if k is not None and v is not None and v.strip() != ""}
-    data["record"] = record_kind
-    return RawRecord(name, line, data)
+    for row in table.rows():
+        if isinstance(row, LoadError):
+            yield row
+        else:
+            yield RawRecord(table.name, row.line, {**row.cells, "record": record_kind})

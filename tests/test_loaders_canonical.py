@@ -362,10 +362,11 @@ def test_unrecognised_and_missing_paths(embedded: EmbeddedStore, tmp_path: Path)
     good = write_jsonl(tmp_path / "good.jsonl", GOOD)
     assert load_errors(embedded, notes, people, missing, good) == [
         f"{missing}:0: path: — expected an existing file or folder",
-        f"{notes}:0: path: — expected a .jsonl file or a nodes*/edges*/transfers*/sources*.csv "
-        "file",
-        f"{people}:0: path: — expected a .jsonl file or a nodes*/edges*/transfers*/sources*.csv "
-        "file",
+        f"{notes}:0: path: — expected a .jsonl file or a .csv file (canonical or a source "
+        "table)",
+        f"{people}:1: header: 'id' — expected the required columns of a source table (or a "
+        "canonical file named nodes*/edges*/transfers*/sources*.csv); nearest: transfers lacks "
+        "organization, status, source, quote",
     ]
     assert embedded.counts() == EMPTY
 

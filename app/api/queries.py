@@ -127,12 +127,18 @@ def _signature(query: NamedQuery[Any, Any], path: str) -> inspect.Signature:
                           annotation=StoreDep),
     ]
     for name, field in query.params.model_fields.items():
+        # Path()/Query() go inside Annotated: as a default value, FastAPI drops the field's
+        # string constraints (min_length) from the docs and from its own validation.
         annotation = _annotation(field)
+        default: Any = inspect.Parameter.empty
         if name in in_path:
-            default: Any = Path(description=field.description)
+            annotation = Annotated[annotation, Path(description=field.description)]
+        elif field.is_required():  # e.g. search's q: documented as required, not optional
+            annotation = Annotated[annotation, Query(description=field.description or name)]
         else:
-            annotation = annotation | None
-            default = Query(None, description=field.description or name)
+            annotation = Annotated[annotation | None,
+                                   Query(description=field.description or name)]
+            default = None
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
                                         default=default, annotation=annotation))
     params.append(inspect.Parameter(

@@ -1,0 +1,167 @@
+"""``POST /api/load``: upload canonical files or source tables; all or nothing, like the CLI.
+
+Writes need ``Authorization: Bearer <AFFGRAPH_API_TOKEN>``. :func:`guard_writes` checks the
+token and the declared size *before* the body is read, so neither a stranger nor an
+oversized upload costs the server a byte of disk.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from app.api.auth import require_write
+from app.api.deps import StoreDep
+from app.api.errors import ErrorEnvelope, error_response
+from app.settings import Settings
+from loaders.errors import LoadFailedError
+from loaders.load import LoadResult, load_paths
+from loaders.registry import LAYOUTS
+
+__all__ = ["LOAD_PATH", "LoadAnswer", "guard_writes", "router"]
+
+LOAD_PATH = "/api/load"
+_CHUNK = 1 << 20
+
+router = APIRouter(tags=["load"])
+
+
+class PlaceholderOut(BaseModel):
+    """A placeholder node made for an unknown reference."""
+
+    id: str
+    label: str
+    kind: str
+    file: str
+    line: int
+    field: str
+
+
+class LoadAnswer(BaseModel):
+    """What the load did."""
+
+    created: int
+    updated: int
+    unchanged: int
+    by_record: dict[str, dict[str, int]] = Field(
+        description="per record kind (source, node, edge, transfer): created/updated/unchanged")
+    placeholders: list[PlaceholderOut]
+    files: list[str]
+
+
+def _limit_bytes(settings: Settings) -> int:
+    return int(settings.max_upload_mb * 1024 * 1024)
+
+
+async def guard_writes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> (
+        Response):
+    """HTTP middleware: token and declared size of a write, checked before the body is read."""
+    if request.url.path != LOAD_PATH or request.method != "POST":
+        return await call_next(request)
+    settings: Settings = request.app.state.settings
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    credentials = (HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
+                   if scheme.lower() == "bearer" and token else None)
+    try:
+        require_write(request, credentials)
+    except HTTPException as exc:
+        return error_response(exc.status_code, str(exc.detail),
+                              headers=dict(exc.headers) if exc.headers else None)
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        return error_response(411, "send the upload with a Content-Length header",
+                              code="length_required")
+    if int(length) > _limit_bytes(settings):
+        return error_response(413, f"the upload is {int(length):,} bytes; the limit is "
+                              f"{_limit_bytes(settings):,} (AFFGRAPH_MAX_UPLOAD_MB)")
+    return await call_next(request)
+
+
+async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> list[str]:
+    """Write the uploads into ``folder`` under their base names; refuse clashes and size."""
+    names: list[str] = []
+    total = 0
+    for upload in uploads:
+        name = Path(upload.filename or "").name
+        if not name or name in names:
+            raise HTTPException(422, f"each file needs a distinct name (got {name!r})")
+        with (folder / name).open("wb") as out:
+            while chunk := await upload.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise HTTPException(413, f"the upload exceeds the limit of {limit:,} bytes")
+                out.write(chunk)
+        names.append(name)
+    return names
+
+
+def _answer(result: LoadResult, names: list[str], folder: Path) -> LoadAnswer:
+    prefix = f"{folder}/"
+    return LoadAnswer(
+        created=result.total("created"), updated=result.total("updated"),
+        unchanged=result.total("unchanged"),
+        by_record={kind: dict(counts) for kind, counts in result.counts.items()},
+        placeholders=[PlaceholderOut(id=p.id, label=p.label, kind=p.kind,
+                                     file=p.file.removeprefix(prefix), line=p.line,
+                                     field=p.field) for p in result.placeholders],
+        files=names)
+
+
+def _invalid(exc: LoadFailedError, folder: Path) -> JSONResponse:
+    prefix = f"{folder}/"
+    details: list[dict[str, Any]] = []
+    for error in exc.errors:
+        detail = error.as_dict()
+        detail["file"] = str(detail["file"]).removeprefix(prefix)
+        details.append(detail)
+    return error_response(422, f"{len(details)} error(s) in the upload; nothing was loaded",
+                          details, code="invalid_input")
+
+
+@router.post(
+    "/load", response_model=LoadAnswer, dependencies=[Depends(require_write)],
+    summary="Load files (all or nothing)",
+    responses={401: {"model": ErrorEnvelope}, 403: {"model": ErrorEnvelope},
+               411: {"model": ErrorEnvelope}, 413: {"model": ErrorEnvelope},
+               422: {"model": ErrorEnvelope, "description": "every error, with its location"}})
+async def post_load(
+    request: Request,
+    store: StoreDep,
+    files: Annotated[list[UploadFile], File(description="canonical .jsonl/.csv files or "
+                                                        "source tables")],
+    as_table: Annotated[str | None, Form(alias="as", description="read every CSV as this "
+                                         "source table: " + ", ".join(LAYOUTS))] = None,
+    allow_unresolved: Annotated[bool, Form(description="make marked placeholders for "
+                                           "unknown references")] = False,
+) -> LoadAnswer | JSONResponse:
+    """Upload files and load them as one all-or-nothing write.
+
+    Answers the created/updated/unchanged counts, or 422 with every error and its location
+    (file, line, field, value, expected); then nothing was written.
+    """
+    if as_table is not None and as_table not in LAYOUTS:
+        raise HTTPException(422, f"as: {as_table!r} — expected one of {', '.join(LAYOUTS)}")
+    settings: Settings = request.app.state.settings
+    with tempfile.TemporaryDirectory(prefix="affgraph-upload-") as tmp:
+        folder = Path(tmp)
+        names = await _save(files, folder, _limit_bytes(settings))
+        try:
+            # each file, not the folder: a file the loader cannot read is an error, not
+            # silently left out (as a folder's .xlsx would be)
+            result = await run_in_threadpool(load_paths, store,
+                                             sorted(folder / name for name in names), None,
+                                             as_table=as_table,
+                                             allow_unresolved=allow_unresolved)
+        except LoadFailedError as exc:
+            return _invalid(exc, folder)
+        return _answer(result, names, folder)

@@ -1,0 +1,92 @@
+"""Exports of the graph for analysts' tools: GraphML, JSON, canonical CSV and the CSV layout
+of ``neo4j-admin database import full``; optionally only what is valid on an as-of day.
+
+``affgraph export --format F [--as-of D] OUT`` and ``GET /api/export`` both call
+:func:`export`. See :mod:`exports.snapshot` for what ``--as-of`` keeps.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from exports.canonical import write_csv, write_json
+from exports.graphml import write_graphml
+from exports.neo4j_admin import write_neo4j_admin
+from exports.snapshot import Snapshot
+from stores.base import GraphStore
+
+__all__ = [
+    "FORMATS",
+    "ExportFormat",
+    "ExportResult",
+    "FormatInfo",
+    "Snapshot",
+    "export",
+    "zip_folder",
+]
+
+ExportFormat = Literal["graphml", "json", "csv", "neo4j-admin"]
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    """How a format is written: to one file, or to a folder of files."""
+
+    name: ExportFormat
+    description: str
+    folder: bool
+    suffix: str
+    media_type: str
+    write: Callable[[Snapshot, Path], list[Path]]
+
+
+FORMATS: Mapping[str, FormatInfo] = {f.name: f for f in (
+    FormatInfo("graphml", "GraphML (Gephi, yEd, networkx): nodes and edges, typed attributes",
+               False, ".graphml", "application/graphml+xml", write_graphml),
+    FormatInfo("json", 'one JSON object {"nodes", "edges", "transfers", "sources"} of '
+               "canonical records", False, ".json", "application/json", write_json),
+    FormatInfo("csv", "nodes.csv, edges.csv, transfers.csv, sources.csv in the canonical "
+               "layout (affgraph load reads them back)", True, ".zip", "application/zip",
+               write_csv),
+    FormatInfo("neo4j-admin", "header and data CSV files for neo4j-admin database import "
+               "full, with import.sh", True, ".zip", "application/zip", write_neo4j_admin),
+)}
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote."""
+
+    format: str
+    as_of: date | None
+    paths: list[Path]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def export(store: GraphStore, fmt: str, out: Path, *, as_of: date | None = None) -> (
+        ExportResult):
+    """Export ``store`` in format ``fmt`` to ``out`` (a file, or a folder for csv and
+    neo4j-admin), keeping only what is valid on ``as_of`` if given."""
+    info = FORMATS.get(fmt)
+    if info is None:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of "
+                         f"{', '.join(FORMATS)}")
+    snapshot = Snapshot(store, as_of)
+    paths = info.write(snapshot, out)
+    counts = {k: snapshot.counts[k] for k in ("node", "edge", "transfer", "source")}
+    return ExportResult(fmt, as_of, paths, counts)
+
+
+def zip_folder(folder: Path, paths: list[Path], target: Path) -> Path:
+    """Zip ``paths`` (files in ``folder``) into ``target``, named relative to ``folder``."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in paths:
+            info = zipfile.ZipInfo.from_file(path, path.relative_to(folder).as_posix())
+            with path.open("rb") as handle:
+                archive.writestr(info, handle.read(), compress_type=zipfile.ZIP_DEFLATED)
+    return target

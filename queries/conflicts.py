@@ -1,0 +1,252 @@
+"""``conflicts``: errors in the formal lines on a day — two superiors at once, and cycles.
+
+* ``multiple_superiors``: an active Party organization with active AFFILIATED_TO lines to two
+  or more distinct active organizations (two lines to the same superior are not a conflict).
+* ``cycle``: an elementary cycle of active AFFILIATED_TO lines between active organizations,
+  of at most ``MAX_CYCLE`` members, listed once: its members in line order, starting at the
+  smallest id (which is also the item's id). A line from an organization to itself is a
+  cycle of one.
+
+The embedded store finds the strongly connected components of the active lines (iteratively,
+over the organizations that have both an active superior and an active subordinate) and lists
+the elementary cycles inside each; the Cypher matches closed paths from each organization. Both
+feed :func:`_result`, which keeps each elementary cycle once, in its canonical rotation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from graph_schema.cypher import NODE_LABEL
+from queries.base import ListParams, NamedQuery, page
+from queries.common import Adjacency, active, adjacency, cypher_active, lines_in, lines_out
+from stores.base import GraphStore
+from stores.embedded import EmbeddedStore
+
+__all__ = ["CONFLICTS", "MAX_CYCLE", "ConflictItem", "ConflictsResult", "cycles_in",
+           "strong_components"]
+
+#: The longest cycle looked for (members); the Cypher's variable-length bound.
+MAX_CYCLE = 50
+
+ConflictType = Literal["cycle", "multiple_superiors"]
+
+
+class ConflictItem(BaseModel):
+    """One error in the formal lines."""
+
+    id: str = Field(description="the organization (for a cycle: its smallest id)")
+    name: str
+    kind: str
+    type: ConflictType
+    superiors: list[str] = Field(default_factory=list,
+                                 description="multiple_superiors: the superiors, sorted")
+    cycle: list[str] = Field(default_factory=list,
+                             description="cycle: the members in line order, from the "
+                             "smallest id")
+
+
+class ConflictsResult(BaseModel):
+    """Conflicts on a day, one page, with counts by type."""
+
+    as_of: date
+    items: list[ConflictItem]
+    total: int
+    limit: int
+    offset: int
+    by_type: dict[str, int]
+
+
+# -- the rules, shared by both stores ----------------------------------------------------------
+
+def _canonical(members: list[str]) -> tuple[str, ...] | None:
+    """A closed path's members (first not repeated at the end) as an elementary cycle in its
+    canonical rotation, or None if the path passes a member twice or is too long."""
+    if not members or len(set(members)) != len(members) or len(members) > MAX_CYCLE:
+        return None
+    start = members.index(min(members))
+    return tuple(members[start:] + members[:start])
+
+
+def _result(nodes: Mapping[str, Mapping[str, Any]], multiple: Iterable[tuple[str, list[str]]],
+            closed_paths: Iterable[list[str]], params: ListParams) -> ConflictsResult:
+    """``nodes``: id → name, kind of every organization named; ``multiple``: (organization,
+    its distinct superiors); ``closed_paths``: member lists of closed paths (any rotation,
+    repeats allowed)."""
+    found = []
+    for org, superiors in multiple:
+        if len(set(superiors)) >= 2:
+            found.append(ConflictItem(id=org, name=nodes[org]["name"], kind=nodes[org]["kind"],
+                                      type="multiple_superiors", superiors=sorted(set(superiors))))
+    cycles = {c for path in closed_paths if (c := _canonical(path)) is not None}
+    for cycle in cycles:
+        first = nodes[cycle[0]]
+        found.append(ConflictItem(id=cycle[0], name=first["name"], kind=first["kind"],
+                                  type="cycle", cycle=list(cycle)))
+    found.sort(key=lambda item: (item.type, item.id, item.cycle))
+    by_type: dict[str, int] = {}
+    for item in found:
+        by_type[item.type] = by_type.get(item.type, 0) + 1
+    return ConflictsResult(as_of=params.as_of, items=page(found, params), total=len(found),
+                           limit=params.limit, offset=params.offset,
+                           by_type=dict(sorted(by_type.items())))
+
+
+# -- embedded -----------------------------------------------------------------------------------
+
+def strong_components(nodes: Iterable[str], succ: Callable[[str], list[str]]) -> Iterator[
+        list[str]]:
+    """Tarjan's strongly connected components, iteratively (no recursion limit).
+
+    ``succ`` gives a node's successors; successors outside ``nodes`` may be returned and are
+    visited too. Yields each component as a list.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = []
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        work.append((root, iter(succ(root))))
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(succ(child))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    yield component
+
+
+def cycles_in(component: list[str], succ: Callable[[str], list[str]]) -> Iterator[list[str]]:
+    """The elementary cycles (of at most ``MAX_CYCLE`` members) inside one strongly connected
+    component, each once, starting at its smallest member."""
+    members = set(component)
+    for start in sorted(component):
+        path = [start]
+        on_path = {start}
+        work = [iter(sorted(succ(start)))]
+        while work:
+            for child in work[-1]:
+                if child == start:
+                    yield list(path)
+                elif (child in members and child > start and child not in on_path
+                      and len(path) < MAX_CYCLE):
+                    path.append(child)
+                    on_path.add(child)
+                    work.append(iter(sorted(succ(child))))
+                    break
+            else:
+                work.pop()
+                on_path.discard(path.pop())
+
+
+def _superiors(adj: Adjacency, node_id: str, as_of: date) -> list[str]:
+    """The distinct active organizations an organization has an active line to."""
+    return sorted({s for s, _, _ in lines_out(adj, node_id, "AFFILIATED_TO", as_of)
+                   if active(adj.node[s], as_of)})
+
+
+def _embedded(store: EmbeddedStore, params: ListParams) -> ConflictsResult:
+    as_of = params.as_of
+    multiple: list[tuple[str, list[str]]] = []
+    ups: dict[str, list[str]] = {}  # the organizations that can lie on a cycle
+    with store.reading() as graph:
+        adj = adjacency(graph)
+        nodes = adj.node
+        for node_id, attrs in nodes.items():
+            if attrs["label"] != "PartyOrg" or not active(attrs, as_of):
+                continue
+            superiors = _superiors(adj, node_id, as_of)
+            if len(superiors) >= 2:
+                multiple.append((node_id, superiors))
+            if superiors and any(active(nodes[s], as_of) for s, _, _ in
+                                 lines_in(adj, node_id, "AFFILIATED_TO", as_of)):
+                ups[node_id] = superiors
+
+        def succ(node_id: str) -> list[str]:
+            return [s for s in ups.get(node_id, ()) if s in ups]
+
+        closed = [cycle for component in strong_components(ups, succ)
+                  if len(component) > 1 or component[0] in succ(component[0])
+                  for cycle in cycles_in(component, succ)]
+        named = {org for org, _ in multiple} | {cycle[0] for cycle in closed}
+        info = {n: {"name": nodes[n]["name"], "kind": nodes[n]["kind"]} for n in named}
+    return _result(info, multiple, closed, params)
+
+
+# -- Cypher -------------------------------------------------------------------------------------
+
+CYPHER = f"""
+MATCH (o:PartyOrg)
+WHERE {cypher_active("o")}
+CALL {{
+  WITH o
+  MATCH (o)-[r:AFFILIATED_TO]->(s:{NODE_LABEL})
+  WHERE {cypher_active("r")} AND {cypher_active("s")}
+  RETURN collect(DISTINCT s.id) AS superiors
+}}
+WITH o, superiors
+WHERE size(superiors) >= 2
+RETURN 'multiple_superiors' AS type, o.id AS id, o.name AS name, o.kind AS kind,
+       superiors, [] AS members
+UNION ALL
+MATCH p = (o:PartyOrg)-[:AFFILIATED_TO*1..{MAX_CYCLE}]->(o)
+WITH o, p, o.id AS start
+WHERE ALL(r IN relationships(p) WHERE {cypher_active("r")})
+  AND ALL(x IN nodes(p) WHERE x.id >= start AND {cypher_active("x")})
+RETURN 'cycle' AS type, o.id AS id, o.name AS name, o.kind AS kind, [] AS superiors,
+       [x IN nodes(p) | x.id] AS members
+"""
+
+
+def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: ListParams) -> (
+        ConflictsResult):
+    info = {r["id"]: {"name": r["name"], "kind": r["kind"]} for r in rows}
+    multiple = [(r["id"], r["superiors"]) for r in rows if r["type"] == "multiple_superiors"]
+    closed = [r["members"][:-1] for r in rows if r["type"] == "cycle"]
+    return _result(info, multiple, closed, params)
+
+
+CONFLICTS: NamedQuery[ListParams, ConflictsResult] = NamedQuery(
+    name="conflicts",
+    title="Conflicts in the formal lines",
+    description="Data errors in the affiliation lines on a day: Party organizations with two "
+    "or more formal superiors at once (multiple_superiors, with the superiors), and cycles of "
+    "AFFILIATED_TO lines (cycle, with the members in line order from the smallest id; a line "
+    "to itself is a cycle of one). Each cycle is listed once.",
+    params=ListParams,
+    result=ConflictsResult,
+    cypher=CYPHER,
+    from_rows=_from_rows,
+    embedded=_embedded,
+)

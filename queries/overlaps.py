@@ -1,0 +1,326 @@
+"""``overlaps`` and ``overlap_pairs``: who answers to the most bodies, and which bodies overlap.
+
+* ``overlaps`` ranks active enterprises and Party organizations by their number of distinct
+  superiors on a day, by exactly the definition of :mod:`queries.superiors` (the same
+  gathering rules and the same shared counting function).
+* ``overlap_pairs`` pairs the supervisors (sources of active SUPERVISES lines, themselves
+  active) that supervise the same active entities directly, with the number shared and the
+  Jaccard index: shared / the number supervised by either.
+
+Both scan the whole graph once: the embedded store visits each node and its lines; the Cypher
+aggregates per entity (per supervisor pair), and Python applies the shared rules.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from itertools import combinations
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from graph_schema.cypher import NODE_LABEL
+from queries.base import ListParams, NamedQuery, page
+from queries.common import active, adjacency, cypher_active
+from queries.superiors import (
+    AFFILIATION,
+    CYPHER_BASED,
+    CYPHER_FORMAL,
+    CYPHER_SUPERVISING,
+    SUBJECT_LABELS,
+    SUPERVISION,
+    Relation,
+    Tally,
+    cypher_label,
+    embedded_reaches,
+    tally,
+)
+from stores.base import GraphStore
+from stores.embedded import EmbeddedStore
+
+__all__ = [
+    "OVERLAPS",
+    "OVERLAP_PAIRS",
+    "OverlapItem",
+    "OverlapPair",
+    "OverlapPairsParams",
+    "OverlapPairsResult",
+    "OverlapsParams",
+    "OverlapsResult",
+    "jaccard",
+]
+
+JACCARD_PLACES = 6
+
+
+class OverlapsParams(ListParams):
+    """Which entities to rank."""
+
+    min: int = Field(3, ge=1, description="only entities with at least this many distinct "
+                     "superiors")
+    label: Literal["Enterprise", "PartyOrg"] | None = Field(
+        None, description="only enterprises or only Party organizations")
+
+
+class OverlapItem(BaseModel):
+    """An entity and how many bodies it answers to."""
+
+    id: str
+    label: str
+    kind: str
+    name: str
+    superiors: int = Field(description="distinct superiors (formal and supervising)")
+    formal: int = Field(description="distinct formal superiors (AFFILIATED_TO)")
+    supervising: int = Field(description="distinct supervising bodies or organizations")
+    body_kinds: list[str] = Field(description="the distinct kinds of the supervisors")
+
+
+class OverlapsResult(BaseModel):
+    """Entities by number of superiors, most first; one page."""
+
+    as_of: date
+    items: list[OverlapItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class OverlapPairsParams(ListParams):
+    """Which supervisor pairs to list."""
+
+    min: int = Field(1, ge=1, description="only pairs that share at least this many entities")
+
+
+class OverlapPair(BaseModel):
+    """Two supervisors that supervise some of the same entities."""
+
+    id: str = Field(description="the supervisor with the smaller id")
+    name: str
+    kind: str
+    other_id: str
+    other_name: str
+    other_kind: str
+    shared: int = Field(description="entities both supervise")
+    jaccard: float = Field(description="shared / entities either supervises (6 places)")
+    supervised: int = Field(description="entities the first supervises")
+    other_supervised: int = Field(description="entities the other supervises")
+
+
+class OverlapPairsResult(BaseModel):
+    """Supervisor pairs by overlap, largest first; one page."""
+
+    as_of: date
+    items: list[OverlapPair]
+    total: int
+    limit: int
+    offset: int
+
+
+# -- the rules, shared by both stores ------------------------------------------------------------
+
+def _entity_tally(entity_id: str, subjects: Iterable[Mapping[str, Any]]) -> Tally:
+    """The superiors of one active entity, from its subjects: the entity itself (``via``
+    null) and each organization based in it, each with the ``lines`` (relation, superior id
+    and kind) that reach it."""
+    subjects = list(subjects)
+    based = {s["via"] for s in subjects if s["via"] is not None}
+    return tally(entity_id, True, based, ((line["relation"], line["id"], line["kind"])
+                                          for s in subjects for line in s["lines"]))
+
+
+def _overlaps_result(found: list[tuple[str, Tally]], info: Callable[[str], Mapping[str, Any]],
+                     params: OverlapsParams) -> OverlapsResult:
+    """Rank (entity id, tally) pairs already at or above the minimum; ``info`` gives an
+    entity's label, kind and name."""
+    found.sort(key=lambda f: (-f[1].superiors, f[0]))
+    items = [OverlapItem(id=entity_id, **{k: info(entity_id)[k] for k in ("label", "kind",
+                                                                          "name")},
+                         superiors=t.superiors, formal=len(t.formal),
+                         supervising=len(t.supervising), body_kinds=t.supervisor_kinds)
+             for entity_id, t in page(found, params)]
+    return OverlapsResult(as_of=params.as_of, items=items, total=len(found),
+                          limit=params.limit, offset=params.offset)
+
+
+def jaccard(shared: int, size_a: int, size_b: int) -> float:
+    """Shared / union, rounded to 6 places."""
+    return round(shared / (size_a + size_b - shared), JACCARD_PLACES)
+
+
+def _pairs_result(supervisors: Mapping[str, Mapping[str, Any]],
+                  pairs: Iterable[tuple[str, str, int]],
+                  params: OverlapPairsParams) -> OverlapPairsResult:
+    """``supervisors``: id → name, kind, size (entities supervised); ``pairs``: (smaller id,
+    other id, shared)."""
+    found = []
+    for a, b, shared in pairs:
+        if shared < params.min:
+            continue
+        first, other = supervisors[a], supervisors[b]
+        found.append(OverlapPair(
+            id=a, name=first["name"], kind=first["kind"], other_id=b,
+            other_name=other["name"], other_kind=other["kind"], shared=shared,
+            jaccard=jaccard(shared, first["size"], other["size"]),
+            supervised=first["size"], other_supervised=other["size"]))
+    found.sort(key=lambda p: (-p.shared, -p.jaccard, p.id, p.other_id))
+    return OverlapPairsResult(as_of=params.as_of, items=page(found, params), total=len(found),
+                              limit=params.limit, offset=params.offset)
+
+
+# -- embedded -----------------------------------------------------------------------------------
+
+def _overlaps_embedded(store: EmbeddedStore, params: OverlapsParams) -> OverlapsResult:
+    as_of = params.as_of
+    labels = (params.label,) if params.label else SUBJECT_LABELS
+    found = []
+    with store.reading() as graph:
+        adj = adjacency(graph)
+        nodes = adj.node
+        for node_id, attrs in nodes.items():
+            if attrs["label"] not in labels or not active(attrs, as_of):
+                continue
+            based, reaches = embedded_reaches(adj, node_id, as_of)
+            if len(reaches) < params.min:  # cannot reach the minimum
+                continue
+            counts = tally(node_id, True, based, ((relation, superior, nodes[superior]["kind"])
+                                                  for relation, superior, _, _ in reaches))
+            if counts.superiors >= params.min:
+                found.append((node_id, counts))
+        return _overlaps_result(found, nodes.__getitem__, params)
+
+
+def _pairs_embedded(store: EmbeddedStore, params: OverlapPairsParams) -> OverlapPairsResult:
+    as_of = params.as_of
+    supervisors: dict[str, dict[str, Any]] = {}
+    shared: Counter[tuple[str, str]] = Counter()
+    with store.reading() as graph:
+        adj = adjacency(graph)
+        nodes = adj.node
+        for target, sources in adj.pred.items():
+            if not active(nodes[target], as_of):
+                continue
+            found = sorted({source for source, keys in sources.items()
+                            if active(nodes[source], as_of)
+                            and any(attrs["type"] == "SUPERVISES" and active(attrs, as_of)
+                                    for attrs in keys.values())})
+            for source in found:
+                entry = supervisors.get(source)
+                if entry is None:
+                    attrs = nodes[source]
+                    entry = supervisors[source] = {"name": attrs["name"],
+                                                   "kind": attrs["kind"], "size": 0}
+                entry["size"] += 1
+            shared.update(combinations(found, 2))
+    return _pairs_result(supervisors, ((a, b, n) for (a, b), n in shared.items()), params)
+
+
+# -- Cypher -------------------------------------------------------------------------------------
+
+def _cypher_line(relation: Relation) -> str:
+    return (f"CASE WHEN s IS NULL THEN null ELSE {{relation: '{relation}', id: s.id, "
+            "kind: s.kind} END")
+
+
+# Each entity's lines are gathered in a subquery of its own, so that the aggregation holds one
+# entity at a time (ArcadeDB refuses a query whose GROUP BY over every entity outgrows its heap
+# budget).
+OVERLAPS_CYPHER = f"""
+MATCH (n:{NODE_LABEL})
+WHERE (n:Enterprise OR n:PartyOrg) AND ($label IS NULL OR $label IN labels(n))
+  AND {cypher_active("n")}
+CALL {{
+  WITH n
+  OPTIONAL MATCH {CYPHER_BASED}
+  WITH n, collect(DISTINCT o) AS based
+  UNWIND [n] + based AS m
+  OPTIONAL MATCH {CYPHER_FORMAL}
+  WITH n, m, collect({_cypher_line(AFFILIATION)}) AS ups
+  OPTIONAL MATCH {CYPHER_SUPERVISING}
+  WITH n, m, ups, collect({_cypher_line(SUPERVISION)}) AS sups
+  RETURN collect({{via: CASE WHEN m.id = n.id THEN null ELSE m.id END, lines: ups + sups}})
+         AS subjects
+}}
+WITH n, subjects
+WHERE reduce(total = 0, x IN subjects | total + size(x.lines)) >= $min
+RETURN n.id AS id, {cypher_label("n")} AS label, n.kind AS kind, n.name AS name, subjects
+"""
+
+
+def _overlaps_from_rows(store: GraphStore, rows: list[dict[str, Any]],
+                        params: OverlapsParams) -> OverlapsResult:
+    by_id = {row["id"]: row for row in rows}
+    found = [(row["id"], counts) for row in rows
+             if (counts := _entity_tally(row["id"], row["subjects"])).superiors >= params.min]
+    return _overlaps_result(found, by_id.__getitem__, params)
+
+
+# Per-node subqueries keep every aggregation small: the sizes are counted per supervisor,
+# and the pairs per target before they are counted per pair (ArcadeDB limits the heap a
+# query's GROUP BY may hold).
+PAIRS_CYPHER = f"""
+MATCH (a:{NODE_LABEL})
+WHERE (a:Body OR a:PartyOrg) AND {cypher_active("a")}
+CALL {{
+  WITH a
+  MATCH (a)-[r:SUPERVISES]->(t:{NODE_LABEL})
+  WHERE {cypher_active("r")} AND {cypher_active("t")}
+  RETURN count(DISTINCT t) AS n
+}}
+WITH a, n WHERE n > 0
+RETURN 'supervisor' AS row, a.id AS id, a.name AS name, a.kind AS kind, n, null AS other_id
+UNION ALL
+MATCH (t:{NODE_LABEL})
+WHERE (t:Enterprise OR t:PartyOrg) AND {cypher_active("t")}
+CALL {{
+  WITH t
+  MATCH (t)<-[r:SUPERVISES]-(a:{NODE_LABEL})
+  WHERE {cypher_active("r")} AND {cypher_active("a")}
+  RETURN collect(DISTINCT a.id) AS sources
+}}
+WITH sources WHERE size(sources) > 1
+UNWIND sources AS a_id
+UNWIND sources AS b_id
+WITH a_id, b_id WHERE a_id < b_id
+WITH a_id, b_id, count(*) AS shared
+WHERE shared >= $min
+RETURN 'pair' AS row, a_id AS id, null AS name, null AS kind, shared AS n, b_id AS other_id
+"""
+
+
+def _pairs_from_rows(store: GraphStore, rows: list[dict[str, Any]],
+                     params: OverlapPairsParams) -> OverlapPairsResult:
+    supervisors = {r["id"]: {"name": r["name"], "kind": r["kind"], "size": r["n"]}
+                   for r in rows if r["row"] == "supervisor"}
+    pairs = ((r["id"], r["other_id"], r["n"]) for r in rows if r["row"] == "pair")
+    return _pairs_result(supervisors, pairs, params)
+
+
+OVERLAPS: NamedQuery[OverlapsParams, OverlapsResult] = NamedQuery(
+    name="overlaps",
+    title="Overlapping parents-in-law",
+    description="Active enterprises and Party organizations ranked by how many distinct "
+    "bodies and organizations they answer to on a day (formal superiors and supervisors, as "
+    "in 'superiors'; for an enterprise, also those of the organizations based in it), "
+    "keeping those with at least 'min'; with the formal and supervising counts and the "
+    "kinds of the supervisors. Most first.",
+    params=OverlapsParams,
+    result=OverlapsResult,
+    cypher=OVERLAPS_CYPHER,
+    from_rows=_overlaps_from_rows,
+    embedded=_overlaps_embedded,
+)
+
+OVERLAP_PAIRS: NamedQuery[OverlapPairsParams, OverlapPairsResult] = NamedQuery(
+    name="overlap_pairs",
+    title="Overlapping supervisors",
+    description="Pairs of supervising bodies or organizations (active SUPERVISES lines) that "
+    "supervise the same active entities directly on a day: how many they share (at least "
+    "'min') and the Jaccard index (shared / supervised by either). Largest overlap first.",
+    params=OverlapPairsParams,
+    result=OverlapPairsResult,
+    cypher=PAIRS_CYPHER,
+    from_rows=_pairs_from_rows,
+    embedded=_pairs_embedded,
+)

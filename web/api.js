@@ -1,0 +1,61 @@
+// The HTTP API of the same origin. Errors come as {"error": {"code", "message", "details"}};
+// they are thrown as ApiError with the server's message. If the server asks for a token
+// (AFFGRAPH_TOKEN_FOR_READS), the user is asked once and it is kept for the session.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const TOKEN_KEY = "affgraph.token";
+
+function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+export async function get(path, params, { retried = false } = {}) {
+  const headers = { Accept: "application/json" };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(`/api${path}${query(params)}`, { headers });
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (response.status === 401 && !retried) {
+    const given = window.prompt("This server needs its API token to read:");
+    if (given) {
+      sessionStorage.setItem(TOKEN_KEY, given);
+      return get(path, params, { retried: true });
+    }
+  }
+  if (!response.ok) {
+    const error = (body && body.error) || {};
+    throw new ApiError(response.status, error.code || "error",
+      error.message || `${response.status} ${response.statusText} for ${path}`);
+  }
+  return body;
+}
+
+const id = (value) => encodeURIComponent(value);
+
+export const api = {
+  node: (nodeId, asOf) => get(`/nodes/${id(nodeId)}`, { as_of: asOf }),
+  superiors: (nodeId, asOf) => get(`/nodes/${id(nodeId)}/superiors`, { as_of: asOf }),
+  chain: (orgId, asOf) => get(`/orgs/${id(orgId)}/chain`, { as_of: asOf }),
+  subtree: (orgId, asOf, depth, maxNodes) =>
+    get(`/orgs/${id(orgId)}/subtree`, { as_of: asOf, depth, max_nodes: maxNodes }),
+  history: (orgId) => get(`/orgs/${id(orgId)}/history`), // about all time: no day
+  search: (q, limit = 12) => get("/search", { q, limit }),
+  list: (path, params) => get(path, params),
+};

@@ -1,0 +1,44 @@
+// The UI's state lives in the URL hash, so a link or a reload restores the same view:
+//   #view=tree&id=tj-zhonghuan-samsung-jv-pc&date=2022-07-05
+//   #view=analysis&list=orphans&reason=affiliation_ended&date=2024-01-01
+// Changing the state writes the hash; the hashchange listener in app.js re-renders.
+
+export const VIEWS = ["tree", "superiors", "analysis"];
+
+export function today() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The state in the hash: view, id, date, list, and the list's filter parameters. */
+export function readState() {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ""));
+  const state = Object.fromEntries(params.entries());
+  if (!VIEWS.includes(state.view)) state.view = state.id ? "tree" : "analysis";
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(state.date || "")) state.date = today();
+  if (state.view === "analysis" && !state.list) state.list = "orphans";
+  return state;
+}
+
+export function hashOf(state) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(state)) {
+    if (value !== undefined && value !== null && value !== "") params.set(key, value);
+  }
+  return "#" + params.toString();
+}
+
+/** Go to a new state: ``patch`` changes some keys; ``replace`` starts from scratch. */
+export function go(patch, { replace = false } = {}) {
+  const base = replace ? { date: readState().date } : readState();
+  const hash = hashOf({ ...base, ...patch });
+  document.body.dataset.state = "loading"; // until the new view is drawn
+  if (hash !== location.hash) location.hash = hash;
+  else window.dispatchEvent(new HashChangeEvent("hashchange"));
+}
+
+/** The view a node opens: the tree for an organization, its parents-in-law otherwise. */
+export function viewFor(label) {
+  return label === "PartyOrg" ? "tree" : "superiors";
+}
