@@ -409,6 +409,7 @@ class EmbeddedStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._conn = _connect(self.path)
+        self._check_version()
         self._conn.executescript(_ddl())
         self._init_meta()
         self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
@@ -422,14 +423,24 @@ class EmbeddedStore:
 
     # -- opening and reloading ---------------------------------------------------------------
 
+    def _check_version(self) -> None:
+        """Refuse a file of another schema version before touching it."""
+        has_meta = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if not has_meta:
+            return
+        row = self._conn.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is not None and row[0] != SCHEMA_VERSION:
+            self._conn.close()
+            raise StoreError(f"{self.path} is an affgraph store of schema version {row[0]}; "
+                             f"this affgraph reads version {SCHEMA_VERSION}: load the data "
+                             "into a new store file")
+
     def _init_meta(self) -> None:
         self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                            (SCHEMA_VERSION,))
         self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
-        version = self._meta("schema_version")
-        if version != SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: store schema version {version}, this affgraph "
-                             f"reads version {SCHEMA_VERSION}")
 
     def _meta(self, key: str) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -11,6 +11,7 @@ import pytest
 
 import stores.embedded as embedded
 from graph_schema.records import Edge, Node
+from stores.base import StoreError
 from stores.embedded import EmbeddedStore, adjacency
 
 
@@ -129,3 +130,13 @@ def test_edges_with_equal_attributes_share_one_dict(tmp_path: Path) -> None:
     dicts = {id(d) for _, _, d in store.graph.edges(data=True)}
     assert store.graph.number_of_edges() == 9
     assert len(dicts) == 1
+
+
+def test_a_file_of_another_schema_version_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        conn.execute("CREATE TABLE nodes (id TEXT PRIMARY KEY, data TEXT)")
+    with pytest.raises(StoreError, match="schema version 1; this affgraph reads"):
+        EmbeddedStore(path)

@@ -22,6 +22,7 @@ from app.api.errors import ErrorEnvelope
 from app.formats import item_columns, rows_of, to_csv
 from queries.base import NamedQuery
 from queries.catalog import QUERIES, describe
+from queries.graphview import GRAPH_VIEWS, GraphAnswer
 
 __all__ = ["ROUTES", "QueryRoute", "router"]
 
@@ -53,6 +54,7 @@ ROUTES = (
 )
 
 Format = Literal["json", "csv"]
+GraphFormat = Literal["json", "csv", "graph"]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "unknown id"},
     422: {"model": ErrorEnvelope, "description": "a parameter is invalid"},
@@ -141,9 +143,12 @@ def _signature(query: NamedQuery[Any, Any], path: str) -> inspect.Signature:
             default = None
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
                                         default=default, annotation=annotation))
+    graph = query.name in GRAPH_VIEWS
     params.append(inspect.Parameter(
-        "format", inspect.Parameter.KEYWORD_ONLY, annotation=Format | None,
-        default=Query(None, description="json (default) or csv; or send Accept: text/csv")))
+        "format", inspect.Parameter.KEYWORD_ONLY,
+        annotation=(GraphFormat if graph else Format) | None,
+        default=Query(None, description="json (default) or csv (or send Accept: text/csv)"
+                      + ("; graph: nodes + edges for a graph library" if graph else ""))))
     return inspect.Signature(params)
 
 
@@ -153,6 +158,8 @@ def _endpoint(query: NamedQuery[Any, Any], path: str) -> Any:
         params = query.params.model_validate({k: v for k, v in values.items()
                                               if v is not None})
         result = query.run(store, params)
+        if fmt == "graph":
+            return GRAPH_VIEWS[query.name](result)
         if _wants_csv(request, fmt):
             return Response(to_csv(rows_of(result), item_columns(query.result)),
                             media_type="text/csv; charset=utf-8")
@@ -171,7 +178,9 @@ def _add_routes() -> None:
             continue
         router.add_api_route(
             route.path, _endpoint(query, route.path), methods=["GET"],
-            response_model=query.result, summary=query.title, description=query.description,
+            response_model=(query.result | GraphAnswer if query.name in GRAPH_VIEWS
+                            else query.result),
+            summary=query.title, description=query.description,
             tags=[route.tag], responses={**_ERRORS, 200: {
                 "content": {"text/csv": {"schema": {"type": "string"}}},
                 "description": "the answer (JSON, or CSV rows with ?format=csv)"}})
