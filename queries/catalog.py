@@ -10,19 +10,23 @@ from typing import Any
 
 from queries.base import NamedQuery
 from queries.chain import CHAIN
+from queries.conflicts import CONFLICTS
 from queries.coverage import COVERAGE
 from queries.history import HISTORY, TRANSFERS
 from queries.mismatches import MISMATCHES
 from queries.node import NODE
 from queries.orphans import ORPHANS
+from queries.overlaps import OVERLAP_PAIRS, OVERLAPS
 from queries.search import SEARCH
 from queries.stats import STATS
 from queries.subtree import SUBTREE
+from queries.superiors import SUPERIORS
 
 __all__ = ["QUERIES", "describe"]
 
 QUERIES: dict[str, NamedQuery[Any, Any]] = {q.name: q for q in (
-    NODE, CHAIN, SUBTREE, HISTORY, STATS, ORPHANS, MISMATCHES, COVERAGE, TRANSFERS, SEARCH)}
+    NODE, CHAIN, SUBTREE, HISTORY, SUPERIORS, STATS, ORPHANS, OVERLAPS, OVERLAP_PAIRS,
+    CONFLICTS, MISMATCHES, COVERAGE, TRANSFERS, SEARCH)}
 
 
 def describe(query: NamedQuery[Any, Any]) -> dict[str, Any]:

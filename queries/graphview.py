@@ -15,17 +15,18 @@ from pydantic import BaseModel, Field
 
 from queries.chain import ChainResult
 from queries.subtree import SubtreeResult, TreeNode
+from queries.superiors import SuperiorsResult
 
 __all__ = ["GRAPH_VIEWS", "GraphAnswer", "GraphEdge", "GraphNode"]
 
 
 class GraphNode(BaseModel):
-    """A node of a graph answer."""
+    """A node of a graph answer (label, kind and name when the answer carries them)."""
 
     id: str
-    label: str
-    kind: str
-    name: str
+    label: str | None = None
+    kind: str | None = None
+    name: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, description="the rest of its fields")
 
 
@@ -56,6 +57,7 @@ def _node(values: dict[str, Any], *skip: str) -> GraphNode:
     return GraphNode(**{k: values[k] for k in _CORE}, data=rest)
 
 
+
 def chain_graph(result: BaseModel) -> GraphAnswer:
     """The reporting line: each step, and the AFFILIATED_TO line up from the one below."""
     assert isinstance(result, ChainResult)
@@ -83,8 +85,37 @@ def subtree_graph(result: BaseModel) -> GraphAnswer:
     return GraphAnswer(query="subtree", id=result.id, nodes=nodes, edges=edges)
 
 
+def superiors_graph(result: BaseModel) -> GraphAnswer:
+    """The entity in the centre, each superior around it, one edge per line.
+
+    A line that reaches the enterprise through an organization based in it runs to that
+    organization, which is linked to the enterprise by BASED_IN.
+    """
+    assert isinstance(result, SuperiorsResult)
+    nodes = {result.id: GraphNode(id=result.id, data={"role": "entity"})}
+    edges: list[GraphEdge] = []
+    for item in result.items:
+        values = item.model_dump(mode="json")
+        nodes.setdefault(item.id, GraphNode(id=item.id, label=item.label, kind=item.kind,
+                                            name=item.name, data={"role": "superior"}))
+        target = item.via or result.id
+        if item.via and item.via not in nodes:
+            nodes[item.via] = GraphNode(id=item.via, data={"role": "based organization"})
+            edges.append(GraphEdge(source=item.via, target=result.id, type="BASED_IN"))
+        rel_type = "AFFILIATED_TO" if item.relation == "affiliation" else "SUPERVISES"
+        line = {k: values[k] for k in ("valid_from", "valid_to", "source", "quote") if values[k]}
+        if rel_type == "AFFILIATED_TO":  # the formal line runs from the organization upward
+            edges.append(GraphEdge(source=target, target=item.id, type=rel_type,
+                                   kind=item.line_kind, data=line))
+        else:
+            edges.append(GraphEdge(source=item.id, target=target, type=rel_type,
+                                   kind=item.line_kind, data=line))
+    return GraphAnswer(query="superiors", id=result.id, nodes=list(nodes.values()), edges=edges)
+
+
 #: Query name → how its answer becomes a graph.
 GRAPH_VIEWS: dict[str, Callable[[BaseModel], GraphAnswer]] = {
     "chain": chain_graph,
     "subtree": subtree_graph,
+    "superiors": superiors_graph,
 }
