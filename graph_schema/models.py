@@ -213,7 +213,8 @@ def validate_record(data: Mapping[str, Any]) -> Record:
     Raises :class:`pydantic.ValidationError` naming every bad field.
     """
     model = RECORD_ADAPTER.validate_python(data)
-    return from_canonical(model.model_dump(exclude_none=True))
+    # the validated fields as they are: flat values, so no model_dump recursion is needed
+    return from_canonical({k: v for k, v in model.__dict__.items() if v is not None})
 
 
 @cache

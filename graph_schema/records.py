@@ -11,11 +11,12 @@ FORMAT.md, which is also how stores persist records (see :func:`canonical_json`)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+import orjson
 
 __all__ = [
     "Edge",
@@ -129,12 +130,9 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value)
 
 
-def _props(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _iso(v) for k, v in values.items() if v is not None}
-
-
-def to_canonical(record: Record) -> dict[str, Any]:
-    """The canonical dict of FORMAT.md (dates as ``YYYY-MM-DD``, empty values left out)."""
+def _fields(record: Record) -> dict[str, Any]:
+    """The record's canonical fields with their Python values (dates as ``date``), in the
+    order FORMAT.md lists them, empty values left out."""
     out: dict[str, Any]
     if isinstance(record, Node):
         out = {"record": "node", "id": record.id, "label": record.label, "kind": record.kind,
@@ -147,13 +145,22 @@ def to_canonical(record: Record) -> dict[str, Any]:
                "status": record.status, "date": record.date}
     else:
         out = {"record": "source", "id": record.id}
-    return _props({**out, **record.props})
+    out.update(record.props)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def to_canonical(record: Record) -> dict[str, Any]:
+    """The canonical dict of FORMAT.md (dates as ``YYYY-MM-DD``, empty values left out)."""
+    return {k: _iso(v) for k, v in _fields(record).items()}
 
 
 def canonical_json(record: Record) -> str:
-    """A deterministic JSON text of the record: equal records give equal texts."""
-    return json.dumps(to_canonical(record), ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
+    """A deterministic JSON text of the record: equal records give equal texts.
+
+    orjson: several times faster than the standard library on the load path, and it writes
+    dates as ``YYYY-MM-DD`` itself.
+    """
+    return orjson.dumps(_fields(record), option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _rest(data: Mapping[str, Any], core: tuple[str, ...], dates: tuple[str, ...] = ()) -> dict[

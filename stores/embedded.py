@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import gc
 import io
-import json
 import logging
 import pickle
 import sqlite3
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import networkx as nx
+import orjson
 
 from graph_schema.declaration import (
     EDGE_COMMON,
@@ -589,7 +589,7 @@ class EmbeddedStore:
                 marks = ", ".join("?" for _ in chunk)
                 for (data,) in self._conn.execute(
                         f"SELECT data FROM nodes WHERE id IN ({marks})", chunk):
-                    node = node_from_canonical(json.loads(data))
+                    node = node_from_canonical(orjson.loads(data))
                     found[node.id] = node
         return found
 
@@ -603,7 +603,7 @@ class EmbeddedStore:
                 marks = ", ".join("?" for _ in chunk)
                 for rowid, data in self._conn.execute(
                         f"SELECT rowid, data FROM edges WHERE rowid IN ({marks})", chunk):
-                    found[rowid] = edge_from_canonical(json.loads(data))
+                    found[rowid] = edge_from_canonical(orjson.loads(data))
         return found
 
     def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -613,7 +613,7 @@ class EmbeddedStore:
     def get_node(self, node_id: str) -> Node | None:
         self.refresh()
         rows = self._fetch("SELECT data FROM nodes WHERE id = ?", (node_id,))
-        return node_from_canonical(json.loads(rows[0][0])) if rows else None
+        return node_from_canonical(orjson.loads(rows[0][0])) if rows else None
 
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         self.refresh()
@@ -658,7 +658,7 @@ class EmbeddedStore:
             Iterator[Any]):
         self.refresh()
         for (data,) in self._fetch(sql, params):
-            yield build(json.loads(data))
+            yield build(orjson.loads(data))
 
     def iter_nodes(self, *, label: str | None = None, kind: str | None = None) -> Iterator[Node]:
         return self._iter_data(
@@ -674,7 +674,7 @@ class EmbeddedStore:
 
     def get_source(self, source_id: str) -> Source | None:
         rows = self._fetch("SELECT data FROM sources WHERE id = ?", (source_id,))
-        return source_from_canonical(json.loads(rows[0][0])) if rows else None
+        return source_from_canonical(orjson.loads(rows[0][0])) if rows else None
 
     def iter_sources(self) -> Iterator[Source]:
         return self._iter_data("SELECT data FROM sources ORDER BY id", (), source_from_canonical)
