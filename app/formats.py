@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any, get_args
 
@@ -23,6 +24,8 @@ def _flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
             flat.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list) and any(isinstance(v, Mapping | list) for v in value):
+            flat[name] = json.dumps(value, ensure_ascii=False)  # a table inside a cell: JSON
         elif isinstance(value, list):
             flat[name] = "|".join(str(v) for v in value)
         else:

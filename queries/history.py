@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph_schema.cypher import NODE_LABEL, TRANSFER_LABEL
 from graph_schema.declaration import TRANSFER_FIELDS, TRANSFER_STATUSES
+from graph_schema.models import IsoDate
 from graph_schema.records import Transfer
 from queries.base import MAX_LIMIT, NamedQuery, NotFoundError, QueryError, QueryParams
 from queries.common import adjacency, cypher_node, lines_out
@@ -70,9 +71,9 @@ class TransfersParams(QueryParams):
     status: Status | None = Field(None, description="only records with this status")
     org: str | None = Field(None, min_length=1,
                             description="only transfers of this Party organization")
-    date_from: dt.date | None = Field(None, description="only records dated on or after this day "
+    date_from: IsoDate | None = Field(None, description="only records dated on or after this day "
                                    "(records without a date are then left out)")
-    date_to: dt.date | None = Field(None, description="only records dated on or before this day "
+    date_to: IsoDate | None = Field(None, description="only records dated on or before this day "
                                  "(records without a date are then left out)")
     limit: int = Field(100, ge=0, le=MAX_LIMIT, description="items per page (at most 10,000)")
     offset: int = Field(0, ge=0, description="items to skip")

@@ -25,9 +25,10 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _check(settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> None:
+def _check(settings: Settings, credentials: HTTPAuthorizationCredentials | None,
+           what: str = "writes") -> None:
     if settings.api_token is None:
-        raise HTTPException(403, "writes are disabled: the server has no AFFGRAPH_API_TOKEN")
+        raise HTTPException(403, f"{what} are disabled: the server has no AFFGRAPH_API_TOKEN")
     expected = settings.api_token.get_secret_value().encode()
     given = credentials.credentials.encode() if credentials else b""
     if not credentials or not hmac.compare_digest(given, expected):
@@ -44,4 +45,4 @@ def require_read(request: Request, credentials: Credentials) -> None:
     """Dependency of every read route: a no-op unless AFFGRAPH_TOKEN_FOR_READS is set."""
     settings = _settings(request)
     if settings.token_for_reads:
-        _check(settings, credentials)
+        _check(settings, credentials, "reads")

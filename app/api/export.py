@@ -28,8 +28,9 @@ router = APIRouter(tags=["export"])
 _FORMAT_DOC = "; ".join(f"{f.name}: {f.description}" for f in FORMATS.values())
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "the export as a file download (Content-Disposition: attachment)",
-          "content": {f.media_type: {"schema": {"type": "string", "format": "binary"}}
-                      for f in FORMATS.values()}},
+          "content": {f.media_type: {"schema": (
+              {"type": "object"} if f.media_type == "application/json"
+              else {"type": "string", "format": "binary"})} for f in FORMATS.values()}},
     422: {"model": ErrorEnvelope, "description": "an unknown format or an invalid date"},
     503: {"model": ErrorEnvelope, "description": "the store could not answer"},
 }
