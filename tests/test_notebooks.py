@@ -6,6 +6,7 @@ outputs."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -52,7 +53,8 @@ ORPHANS = [
 #: Words each notebook's outputs must show.
 EXPECTED = {
     "reporting_lines_and_parents_in_law.ipynb": ["tj-zhonghuan-pc", "tj-jinzhi-pc",
-                                                 "transferred", "jd-ent-a1"],
+                                                 "transferred", "jd-ent-a1", "stops at root",
+                                                 "Jiading District Social Work Committee"],
     "orphans_over_time.ipynb": ["no_affiliation", "affiliation_ended", "superior_dissolved",
                                 "host_dissolved", "nb-b1"],
     "cypher_to_networkx.ipynb": ["betweenness", "jd-swc", "a tree: True"],
@@ -91,8 +93,15 @@ def test_notebook_runs(name: str, bolt: BoltTarget, cases_dir: Path, tmp_path: P
                        "AFFGRAPH_NEO4J_PASSWORD": bolt.auth[1],
                        "AFFGRAPH_NEO4J_DATABASE": bolt.database, "MPLBACKEND": "Agg"}.items():
         monkeypatch.setenv(key, value)  # the kernel inherits the environment
+    # A kernel of this very interpreter, whatever kernels the machine has installed.
+    spec = tmp_path / "jupyter" / "kernels" / "affgraph-test"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "affgraph tests", "language": "python"}), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     notebook = _read(name)
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="affgraph-test",
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
     started = time.monotonic()
     client.execute()  # raises CellExecutionError, naming the cell, if one fails
