@@ -143,7 +143,6 @@ export function graph() {
     instance = cytoscape({
       container: document.getElementById("cy"),
       style: STYLE,
-      wheelSensitivity: 0.3,
       minZoom: 0.05,
       maxZoom: 3,
       textureOnViewport: true,
