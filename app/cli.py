@@ -201,6 +201,9 @@ def query(
     except QueryError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     finally:
         graph.close()
     _print_answer(answer, output)

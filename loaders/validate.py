@@ -239,6 +239,7 @@ def check_batch(batch: Batch, store: GraphStore, *, allow_unresolved: bool = Fal
         errors.extend(_duplicates(items, what))
     labels = {item.record.id: item.record.label for item in batch.nodes
               if isinstance(item.record, Node)}
+    errors.extend(_check_relabels(batch, store))
     refs = list(_references(batch))
     unknown = {ref for _, _, ref in refs} - labels.keys()
     labels.update(store.node_labels(unknown))
@@ -254,9 +255,36 @@ def check_batch(batch: Batch, store: GraphStore, *, allow_unresolved: bool = Fal
             errors.append(item.error(name, ref, "expected the id of a node in this load or in "
                                      "the store"))
     errors.extend(_check_endpoints(batch, labels))
+    errors.extend(_check_transfer_ends(batch, labels))
     errors.extend(_check_sources(batch, store))
     errors.extend(check_transfers(batch, store, labels))
     return errors
+
+
+def _check_relabels(batch: Batch, store: GraphStore) -> Iterator[LoadError]:
+    """A node already in the store keeps its label (the stores refuse a change; say where)."""
+    stored = store.node_labels(item.record.id for item in batch.nodes
+                               if isinstance(item.record, Node))
+    for item in batch.nodes:
+        node = item.record
+        assert isinstance(node, Node)
+        old = stored.get(node.id)
+        if old is not None and old != node.label:
+            yield item.error("label", node.label, f"expected {old}: node {node.id!r} is in the "
+                             "store as a " + old + "; a label cannot change (use a new id)")
+
+
+def _check_transfer_ends(batch: Batch, labels: dict[str, str]) -> Iterator[LoadError]:
+    """A transfer is about a Party organization and its superiors, all PartyOrg nodes."""
+    for item in batch.transfers:
+        transfer = item.record
+        assert isinstance(transfer, Transfer)
+        for name, ref in (("org", transfer.org), *((n, transfer.props.get(n)) for n in (
+                "from", "proposed_to", "decided_to"))):
+            label = labels.get(ref) if isinstance(ref, str) else None
+            if label is not None and label != "PartyOrg":
+                yield item.error(name, ref, "expected the id of a PartyOrg, not of a node of "
+                                 f"label {label}")
 
 
 def _check_endpoints(batch: Batch, labels: dict[str, str]) -> Iterator[LoadError]:

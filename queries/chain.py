@@ -79,9 +79,9 @@ def walk(start: str, as_of: date, info: Callable[[str], NodeInfo],
         if not ups:
             root = steps[-1].kind == "local_committee"
             return _result(start, as_of, steps, "root" if root else "no_superior")
-        if len(ups) > 1:
-            return _result(start, as_of, steps, "multiple_superiors",
-                           [u["target"] for u in ups])
+        targets = sorted({u["target"] for u in ups})
+        if len(targets) > 1:  # two lines to one superior (say, of two kinds) are no conflict
+            return _result(start, as_of, steps, "multiple_superiors", targets)
         line = ups[0]
         target = line["target"]
         if target in seen:

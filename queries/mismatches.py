@@ -126,8 +126,8 @@ class Chains:
         try:
             return self._ups[node]
         except KeyError:
-            ups = self._lines(node)
-            up = self._ups[node] = ups[0] if len(ups) == 1 else None
+            ups = set(self._lines(node))  # distinct superiors, as in chain and conflicts
+            up = self._ups[node] = next(iter(ups)) if len(ups) == 1 else None
             return up
 
     def _first_state(self, start: str) -> tuple[str, int] | None:
@@ -235,7 +235,8 @@ def _result(store: GraphStore, found: list[dict[str, Any]], params: MismatchesPa
         found = [item for item in found if item["type"] == params.kind]
     found.sort(key=lambda i: (i["type"], i["id"], i["org_id"] or "", i["detail"]))
     shown = page(found, params)
-    transfers = latest_transfers(store, {i["org_id"] for i in shown if i["org_id"]})
+    transfers = latest_transfers(store, {i["org_id"] for i in shown if i["org_id"]},
+                                 params.as_of)
     items = [MismatchItem(**item, transfer_id=transfers.get(item["org_id"], (None, None))[0],
                           transfer_status=transfers.get(item["org_id"], (None, None))[1])
              for item in shown]
@@ -244,12 +245,14 @@ def _result(store: GraphStore, found: list[dict[str, Any]], params: MismatchesPa
                             by_type=dict(sorted(by_type.items())))
 
 
-def latest_transfers(store: GraphStore, orgs: set[str | None]) -> dict[str | None, tuple[
-        str, str]]:
-    """(id, status) of the latest transfer record (by date, then id) of each organization."""
+def latest_transfers(store: GraphStore, orgs: set[str | None], as_of: date) -> dict[
+        str | None, tuple[str, str]]:
+    """(id, status) of the latest transfer record (by date, then id) of each organization,
+    among those dated by ``as_of`` (or undated): a later decision explains nothing yet."""
     if not orgs:
         return {}
-    return {t.org: (t.id, t.status) for t in store.iter_transfers() if t.org in orgs}
+    return {t.org: (t.id, t.status) for t in store.iter_transfers()
+            if t.org in orgs and (t.date is None or t.date <= as_of)}
 
 
 # -- embedded -----------------------------------------------------------------------------------

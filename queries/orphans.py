@@ -101,7 +101,7 @@ def _result(store: GraphStore, found: list[dict[str, Any]], params: OrphansParam
         found = [item for item in found if item["reason"] == params.reason]
     found.sort(key=lambda item: item["id"])
     shown = page(found, params)
-    open_transfers = _open_transfers(store, {item["id"] for item in shown})
+    open_transfers = _open_transfers(store, {item["id"] for item in shown}, params.as_of)
     items = [OrphanItem(**item, open_transfer=open_transfers.get(item["id"]))
              for item in shown]
     return OrphansResult(as_of=params.as_of, items=items, total=len(found),
@@ -109,12 +109,13 @@ def _result(store: GraphStore, found: list[dict[str, Any]], params: OrphansParam
                          by_reason=dict(sorted(by_reason.items())))
 
 
-def _open_transfers(store: GraphStore, orgs: set[str]) -> dict[str, str]:
+def _open_transfers(store: GraphStore, orgs: set[str], as_of: date) -> dict[str, str]:
     """The latest proposed or pending transfer of each organization (iter order: by date)."""
     if not orgs:
         return {}
     return {t.org: t.id for t in store.iter_transfers()
-            if t.org in orgs and t.status in OPEN_TRANSFER}
+            if t.org in orgs and t.status in OPEN_TRANSFER
+            and (t.date is None or t.date <= as_of)}
 
 
 def _item(node_id: str, name: str, kind: str, verdict: tuple[Reason, str | None,

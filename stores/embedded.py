@@ -73,7 +73,7 @@ __all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError", "adjacency"]
 
 log = logging.getLogger("affgraph.store")
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 #: Version of the snapshot payload; a snapshot of another version is ignored (rebuilt).
 SNAPSHOT_FORMAT = 1
 #: Rows applied since the last snapshot that make a new one worth its cost.
@@ -118,6 +118,7 @@ def _ddl() -> str:
     CREATE INDEX IF NOT EXISTS nodes_label_kind ON nodes (label, kind);
     CREATE INDEX IF NOT EXISTS nodes_gen ON nodes (gen);
     CREATE TABLE IF NOT EXISTS edges (
+        eid INTEGER PRIMARY KEY,  -- the graph's edge key: an alias of rowid that VACUUM keeps
         key TEXT NOT NULL UNIQUE, type TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
         kind TEXT, valid_from TEXT, valid_to TEXT{edge_hot}, data TEXT NOT NULL,
         gen INTEGER NOT NULL);
@@ -492,18 +493,37 @@ class EmbeddedStore:
         self._data_version = self._read_data_version()
         self._since_snapshot += applied
         if self._since_snapshot >= max(SNAPSHOT_MIN_ROWS, self.graph.number_of_nodes() // 4):
-            self.save_snapshot()
+            self._try_snapshot()
         return applied
 
-    def save_snapshot(self) -> bool:
+    def _try_snapshot(self) -> None:
+        """Save a snapshot if the file is free now; a snapshot is only a speed-up, so a busy
+        file or a full disk must never turn a committed write into a reported failure."""
+        try:
+            self.save_snapshot(wait=False)
+        except sqlite3.Error as exc:
+            log.warning("%s: snapshot not saved (%s); opening will build from the rows",
+                        self.path, exc)
+
+    def save_snapshot(self, *, wait: bool = True) -> bool:
         """Save the graph in the file so that opening it is fast; False if the file has
-        moved on meanwhile (another process wrote; it will save its own)."""
+        moved on meanwhile (another process wrote; it will save its own) or, with
+        ``wait=False``, if another process is writing it right now."""
         with self._lock, _gc_paused():
             adj = adjacency(self.graph)
             payload = pickle.dumps((adj.node, adj.succ, adj.pred, dict(self._counts.nodes),
                                     dict(self._counts.edges)), protocol=5)
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
+            if not wait:
+                conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                if wait:
+                    raise
+                return False
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
             try:
                 if int(self._meta("generation")) != self._generation:
                     conn.execute("ROLLBACK")

@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any, LiteralString, cast
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j.exceptions import DriverError, Neo4jError
 from neo4j.time import Date as CypherDate
 
 from graph_schema.cypher import NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, constraint_statements
@@ -37,6 +38,7 @@ from stores.base import (
     Direction,
     LabelChangeError,
     StoreCounts,
+    StoreError,
     UnknownNodeError,
     WriteSummary,
 )
@@ -366,13 +368,28 @@ class Neo4jStore:
     def __init__(self, uri: str, auth: tuple[str, str], *, database: str = "neo4j") -> None:
         self.location = uri
         self.database = database
-        self.driver: Driver = GraphDatabase.driver(uri, auth=auth)
         try:
-            self.driver.verify_connectivity()
-            self.ensure_schema()
+            self.driver: Driver = GraphDatabase.driver(uri, auth=auth)
+        except (DriverError, Neo4jError, ValueError) as exc:
+            raise StoreError(f"Neo4j store at {uri}: {exc}") from exc
+        try:
+            with self._server_errors():
+                self.driver.verify_connectivity()
+                self.ensure_schema()
         except BaseException:
             self.driver.close()
             raise
+
+    @contextmanager
+    def _server_errors(self) -> Iterator[None]:
+        """The server's or the driver's failures (unreachable, refused, timed out) as
+        :class:`StoreError`: the store is unavailable, which is not a bug of ours."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except (DriverError, Neo4jError) as exc:
+            raise StoreError(f"Neo4j store at {self.location}: {exc}") from exc
 
     def ensure_schema(self) -> None:
         """Create the constraints and indexes the schema asks for (idempotent)."""
@@ -383,7 +400,7 @@ class Neo4jStore:
     # -- transactions --------------------------------------------------------------------------
 
     def _read(self, work: Callable[[ManagedTransaction], Any]) -> Any:
-        with self.driver.session(database=self.database) as session:
+        with self._server_errors(), self.driver.session(database=self.database) as session:
             return session.execute_read(work)
 
     def read_rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
@@ -410,7 +427,7 @@ class Neo4jStore:
     def writer(self) -> Iterator[Neo4jWriter]:
         writer = Neo4jWriter()
         yield writer
-        with self.driver.session(database=self.database) as session:
+        with self._server_errors(), self.driver.session(database=self.database) as session:
             summary = session.execute_write(_write_all, writer)
         writer.summary.counts.update(summary.counts)
 

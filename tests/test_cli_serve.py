@@ -94,3 +94,13 @@ def test_every_command_has_help() -> None:
         done = run(*command, "--help")
         assert done.returncode == 0, command
         assert "Usage" in done.stdout
+
+
+def test_an_unreachable_neo4j_store_is_exit_2_with_a_message() -> None:
+    env = {**os.environ, "AFFGRAPH_NEO4J_PASSWORD": "not-used"}
+    url = f"bolt://127.0.0.1:{free_port()}"
+    for args in (["query", "orphans", "--store", url], ["load", "data/cases", "--store", url]):
+        done = run(*args, env=env)
+        assert done.returncode == 2, done.stderr
+        assert f"Neo4j store at {url}" in done.stderr
+        assert "Traceback" not in done.stderr

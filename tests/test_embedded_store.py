@@ -140,3 +140,35 @@ def test_a_file_of_another_schema_version_is_refused_clearly(tmp_path: Path) -> 
         conn.execute("CREATE TABLE nodes (id TEXT PRIMARY KEY, data TEXT)")
     with pytest.raises(StoreError, match="schema version 1; this affgraph reads"):
         EmbeddedStore(path)
+
+
+def test_a_failed_snapshot_never_fails_a_committed_write(
+        tmp_path: Path, small_snapshots: None, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def busy(self: EmbeddedStore, *, wait: bool = True) -> bool:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(EmbeddedStore, "save_snapshot", busy)
+    path = tmp_path / "s.db"
+    store = EmbeddedStore(path)
+    write(store, *chain_graph(300))  # large enough to want a snapshot; must not raise
+    assert store.counts().nodes == 300
+    assert "snapshot not saved" in caplog.text
+    assert snapshot_generation(path) is None
+    assert EmbeddedStore(path).counts().nodes == 300
+
+
+def test_edge_keys_survive_vacuum(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = EmbeddedStore(path)
+    nodes, edges = chain_graph(40)
+    write(store, nodes, edges[::2])
+    write(store, [], edges[1::2])
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM edges WHERE key = ?", (edges[0].key,))  # leave a gap
+    store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("VACUUM")
+    reopened = EmbeddedStore(path)
+    for edge in edges[1:]:
+        assert reopened.edges(edge.src, types=["AFFILIATED_TO"]) == [edge]

@@ -525,3 +525,19 @@ def test_load_command(tmp_path: Path) -> None:
         assert reopened.counts().nodes == 8
     finally:
         reopened.close()
+
+
+def test_a_label_change_is_a_located_error(store: GraphStore, tmp_path: Path) -> None:
+    load_paths(store, [write_jsonl(tmp_path / "a.jsonl", GOOD)])
+    again = write_jsonl(tmp_path / "b.jsonl",
+                        {**GOOD, "label": "Enterprise", "kind": "private"})
+    assert load_errors(store, again) == [
+        f"{again}:1: label: 'Enterprise' — expected PartyOrg: node 'p1' is in the store as a "
+        "PartyOrg; a label cannot change (use a new id)"]
+
+
+def test_transfer_ends_must_be_party_organizations(store: GraphStore, tmp_path: Path) -> None:
+    transfer = {"record": "transfer", "org": "e1", "status": "proposed", "proposed_to": "p1"}
+    path = write_jsonl(tmp_path / "t.jsonl", GOOD, ENTERPRISE, transfer)
+    assert load_errors(store, path) == [
+        f"{path}:3: org: 'e1' — expected the id of a PartyOrg, not of a node of label Enterprise"]

@@ -101,3 +101,14 @@ def test_orphans_filter_and_pages(pathologies: GraphStore) -> None:
                                                          offset=2))
     assert [i.id for i in second_page.items] == ["b-future", "b-ghost"]
     assert (second_page.total, second_page.limit, second_page.offset) == (6, 2, 2)
+
+
+def test_two_lines_to_one_superior_are_one_superior(store: GraphStore) -> None:
+    from graph_schema.records import Edge, Node
+
+    with store.writer() as w:
+        w.upsert_nodes([Node("root", "PartyOrg", "local_committee", "Root"),
+                        Node("b", "PartyOrg", "branch", "B")])
+        w.upsert_edges([Edge("AFFILIATED_TO", "b", "root", "territorial", D("2010-01-01")),
+                        Edge("AFFILIATED_TO", "b", "root", "direct", D("2015-01-01"))])
+    assert chain_of(store, "b", "2020-01-01") == (["b", "root"], "root", [])

@@ -15,14 +15,15 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException
 
 from queries.base import NotFoundError, QueryError
-from stores.base import StoreError
+from stores.base import LabelChangeError, StoreError, UnknownNodeError
 
 __all__ = ["ErrorBody", "ErrorEnvelope", "error_response", "install_error_handlers"]
 
 log = logging.getLogger("affgraph.api")
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 406: "not_acceptable", 413: "too_large",
+          405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
+          411: "length_required", 413: "too_large",
           415: "unsupported_media_type", 422: "invalid_parameter", 429: "too_many_requests",
           503: "store_unavailable"}
 
@@ -85,6 +86,10 @@ async def _query_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, str(exc), code="invalid_request")
 
 
+async def _conflict(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(409, str(exc), code="conflict")
+
+
 async def _store_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(503, f"the store could not answer: {exc}")
 
@@ -101,5 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(QueryError, _query_error)
+    app.add_exception_handler(LabelChangeError, _conflict)
+    app.add_exception_handler(UnknownNodeError, _conflict)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(Exception, _unexpected)
