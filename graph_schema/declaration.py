@@ -19,6 +19,7 @@ __all__ = [
     "FORMAT_VERSION",
     "NODE_COMMON",
     "NODE_LABELS",
+    "NON_PUBLIC_ENTERPRISE_KINDS",
     "RECORD_KINDS",
     "REL_TYPES",
     "SOURCE_FIELDS",
@@ -291,6 +292,11 @@ REL_TYPES: Mapping[str, RelType] = {
         ),
     )
 }
+
+#: The non-public enterprise kinds: the 2012 Opinions' coverage targets (50+ employees should
+#: have Party members; organizations or at least work coverage) apply to these.
+NON_PUBLIC_ENTERPRISE_KINDS: frozenset[str] = frozenset(
+    {"private", "foreign", "hmt", "joint_venture"})
 
 TRANSFER_STATUSES: Mapping[str, str] = {
     "proposed": "a move has been proposed",

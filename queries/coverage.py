@@ -11,7 +11,8 @@ enterprise still covers it).
 
 Statuses
 --------
-* ``uncovered`` — an active enterprise with ``employees`` ≥ 50, no active organization based
+* ``uncovered`` — an active non-public enterprise (private, foreign, HMT, joint venture:
+  ``NON_PUBLIC_ENTERPRISE_KINDS``) with ``employees`` ≥ 50, no active organization based
   in it by an active BASED_IN line (a joint branch based in it covers it as well), and no
   active SUPERVISES line of kind ``instructor`` to it from an active node;
 * ``work_coverage_only`` — the same, but with such an instructor line (work coverage only);
@@ -33,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from graph_schema.declaration import NON_PUBLIC_ENTERPRISE_KINDS
 from queries.base import ListParams, NamedQuery, page
 from queries.common import active, adjacency, cypher_active, lines_in, lines_out
 from stores.base import GraphStore
@@ -43,6 +45,8 @@ __all__ = ["COVERAGE", "CoverageItem", "CoverageParams", "CoverageResult", "ente
 
 #: 2012 Opinions: enterprises with this many employees or more should have Party members.
 EMPLOYEE_TARGET = 50
+# (only non-public enterprises: NON_PUBLIC_ENTERPRISE_KINDS; state-owned and collective ones
+# answer to other rules)
 #: Party Constitution: a primary organization needs at least this many full members.
 MIN_MEMBERS = 3
 #: a joint branch should not spread over more units than this
@@ -149,7 +153,8 @@ def _embedded(store: EmbeddedStore, params: CoverageParams) -> CoverageResult:
                                    "name": attrs["name"]}
             if label == "Enterprise":
                 employees = attrs.get("employees")
-                if employees is None or employees < EMPLOYEE_TARGET or not active(attrs, as_of):
+                if (attrs["kind"] not in NON_PUBLIC_ENTERPRISE_KINDS or employees is None
+                        or employees < EMPLOYEE_TARGET or not active(attrs, as_of)):
                     continue
                 row["employees"] = employees
                 row["orgs"] = len({
@@ -175,7 +180,8 @@ _BRANCH_KINDS = ", ".join(f"'{k}'" for k in BRANCH_KINDS)
 
 CYPHER = f"""
 MATCH (e:Enterprise)
-WHERE e.employees >= {EMPLOYEE_TARGET} AND {cypher_active("e")}
+WHERE e.employees >= {EMPLOYEE_TARGET} AND e.kind IN {sorted(NON_PUBLIC_ENTERPRISE_KINDS)!r}
+  AND {cypher_active("e")}
   AND NOT coalesce(e.unresolved, false)
 CALL {{
   WITH e
