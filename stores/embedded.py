@@ -471,12 +471,14 @@ class EmbeddedStore:
     def _catch_up(self) -> int:
         """Apply the rows of every generation the graph has not seen; return how many.
 
-        Reads in one transaction, so the graph moves from one committed state to another.
-        Call with the lock held.
+        Reads in one transaction (the caller's, if one is open), so the graph moves from one
+        committed state to another. Call with the lock held.
         """
         conn = self._conn
+        own = not conn.in_transaction
         with _gc_paused():
-            conn.execute("BEGIN")
+            if own:
+                conn.execute("BEGIN")
             try:
                 generation = int(self._meta("generation"))
                 applied = 0
@@ -488,11 +490,13 @@ class EmbeddedStore:
                         conn.execute(f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} "
                                      "FROM edges WHERE gen > ?", (self._generation,)))
             finally:
-                conn.execute("COMMIT")
+                if own:
+                    conn.execute("COMMIT")
         self._generation = generation
         self._data_version = self._read_data_version()
         self._since_snapshot += applied
-        if self._since_snapshot >= max(SNAPSHOT_MIN_ROWS, self.graph.number_of_nodes() // 4):
+        big = max(SNAPSHOT_MIN_ROWS, self.graph.number_of_nodes() // 4)
+        if self._since_snapshot >= big and not conn.in_transaction:
             self._try_snapshot()
         return applied
 
@@ -595,9 +599,20 @@ class EmbeddedStore:
 
         The graph is read-only: edges with equal attributes share one attribute dict.
         """
-        self.refresh()
         with self._lock:
-            yield self.graph
+            conn = self._conn
+            if conn.in_transaction:  # a nested read: the outer one holds the snapshot
+                yield self.graph
+                return
+            # One read transaction for the whole read: the graph is caught up inside it, so
+            # the rows a query fetches (names, provenance) are of the graph's generation even
+            # if another process commits meanwhile.
+            conn.execute("BEGIN")
+            try:
+                self._catch_up()
+                yield self.graph
+            finally:
+                conn.execute("COMMIT")
 
     def node_records(self, ids: Iterable[str]) -> dict[str, Node]:
         """Full records (texts and provenance included) of the given node ids."""

@@ -172,3 +172,18 @@ def test_edge_keys_survive_vacuum(tmp_path: Path) -> None:
     reopened = EmbeddedStore(path)
     for edge in edges[1:]:
         assert reopened.edges(edge.src, types=["AFFILIATED_TO"]) == [edge]
+
+
+def test_a_read_sees_one_generation_even_if_another_process_commits(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    reader = EmbeddedStore(path)
+    other = EmbeddedStore(path)  # stands in for another process
+    write(other, [Node("a", "PartyOrg", "branch", "old name")], [])
+    with reader.reading() as graph:
+        assert graph.nodes["a"]["name"] == "old name"
+        write(other, [Node("a", "PartyOrg", "branch", "new name")], [])  # commits meanwhile
+        assert reader.node_records(["a"])["a"].name == "old name"  # still the graph's state
+        assert graph.nodes["a"]["name"] == "old name"
+    with reader.reading() as graph:
+        assert graph.nodes["a"]["name"] == "new name"
+        assert reader.node_records(["a"])["a"].name == "new name"
