@@ -13,10 +13,7 @@ with a Python case-folding function) and the exact test and ranking are the same
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Iterable, Mapping
-from contextlib import closing
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
@@ -122,41 +119,10 @@ def search_result(rows: Iterable[Mapping[str, Any]], params: SearchParams) -> Se
 
 # -- embedded -----------------------------------------------------------------------------------
 
-def _hit(needle: str, name: str | None, name_en: str | None, aliases: str | None) -> bool:
-    """The SQLite pre-filter: does any of a row's names contain ``needle`` (case-folded)?"""
-    if name and needle in name.lower():
-        return True
-    if name_en and needle in name_en.lower():
-        return True
-    if aliases:
-        return any(needle in alias.lower() for alias in json.loads(aliases))
-    return False
-
-
-_SQL = """
-SELECT id, label, kind, name, json_extract(data, '$.name_en'), json_extract(data, '$.aliases')
-FROM nodes
-WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR kind = ?2)
-  AND affgraph_hit(?3, name, json_extract(data, '$.name_en'), json_extract(data, '$.aliases'))
-"""
-
-
-def embedded_candidates(store: EmbeddedStore, needle: str, label: str | None,
-                        kind: str | None) -> list[dict[str, Any]]:
-    """Rows of the nodes whose names contain ``needle`` (lower-cased), read from the store's
-    SQLite file on a connection of our own, where Python's case folding is registered
-    (SQLite's own ``lower()`` folds ASCII only)."""
-    with closing(sqlite3.connect(store.path, timeout=30.0)) as conn:
-        conn.execute("PRAGMA query_only = ON")
-        conn.create_function("affgraph_hit", 4, _hit, deterministic=True)
-        rows = conn.execute(_SQL, (label, kind, needle)).fetchall()
-    return [{"id": i, "label": lb, "kind": k, "name": name, "name_en": name_en,
-             "aliases": json.loads(aliases) if aliases else None}
-            for i, lb, k, name, name_en, aliases in rows]
-
-
 def _embedded(store: EmbeddedStore, params: SearchParams) -> SearchResult:
-    rows = embedded_candidates(store, params.q.lower(), params.label, params.kind)
+    rows = [{"id": n.id, "label": n.label, "kind": n.kind, "name": n.name,
+             "name_en": n.props.get("name_en"), "aliases": n.props.get("aliases")}
+            for n in store.name_matches(params.q, label=params.label, kind=params.kind)]
     return search_result(rows, params)
 
 

@@ -251,6 +251,16 @@ def _apply_rows(adj: Adjacency, counts: _Counts, node_rows: Iterable[Sequence[An
     return applied
 
 
+def _names_contain(data: str, needle: str) -> bool:
+    """SQL function: does a node's name, name_en or an alias contain ``needle`` (lowered)?"""
+    verbatim = needle.isprintable() and '"' not in needle and "\\" not in needle
+    if verbatim and needle not in data.lower():  # cheap pre-test: JSON keeps such text as is
+        return False
+    record = orjson.loads(data)
+    names = [record.get("name") or "", record.get("name_en") or "", *record.get("aliases", ())]
+    return any(needle in name.lower() for name in names)
+
+
 class _Counts(NamedTuple):
     """Nodes by label and edges by type, kept up to date as rows are applied."""
 
@@ -410,6 +420,8 @@ class EmbeddedStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._conn = _connect(self.path)
+        self._conn.create_function("affgraph_names_contain", 2, _names_contain,
+                                   deterministic=True)
         self._check_version()
         self._conn.executescript(_ddl())
         self._init_meta()
@@ -627,6 +639,17 @@ class EmbeddedStore:
                     node = node_from_canonical(orjson.loads(data))
                     found[node.id] = node
         return found
+
+    def name_matches(self, needle: str, *, label: str | None = None,
+                     kind: str | None = None) -> list[Node]:
+        """Nodes whose name, English name or an alias contains ``needle`` (compared in
+        Python's Unicode lower case: SQLite's own ``lower()`` folds ASCII only)."""
+        with self.reading():
+            rows = self._conn.execute(
+                "SELECT data FROM nodes WHERE (?1 IS NULL OR label = ?1) "
+                "AND (?2 IS NULL OR kind = ?2) AND affgraph_names_contain(data, ?3)",
+                (label, kind, needle.lower())).fetchall()
+        return [node_from_canonical(orjson.loads(data)) for (data,) in rows]
 
     def edge_records(self, rowids: Iterable[int]) -> dict[int, Edge]:
         """Full records of edges by their graph keys (SQLite rowids)."""
