@@ -40,7 +40,7 @@ run: install install-web
 	$(BIN)/affgraph load data/cases --store $(STORE)
 	$(BIN)/affgraph serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: install-dev install-web lint typecheck pytest
+test: install-dev install-web lint typecheck audit pytest
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -51,6 +51,22 @@ typecheck: install-dev
 pytest: install-dev install-web
 	$(BIN)/pytest
 
+# Known vulnerabilities of the installed packages (pip-audit, strict: a package it cannot look
+# up fails the audit). It needs PyPI's per-release JSON (https://pypi.org/pypi/P/V/json); where
+# that is unreachable (offline, or a mirror without it) the audit is skipped, saying so.
+.PHONY: audit
+audit: install-dev
+	@if $(BIN)/python -c "import importlib.metadata as m, urllib.request as u; \
+	u.urlopen('https://pypi.org/pypi/pip/' + m.version('pip') + '/json', timeout=15)" 2>/dev/null; \
+	then \
+		$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/audit-requirements.txt && \
+		$(BIN)/pip-audit --strict --disable-pip --no-deps --progress-spinner off \
+			-r $(VENV)/audit-requirements.txt; \
+	else \
+		echo "make audit: SKIPPED: PyPI's advisory data (https://pypi.org/pypi/P/V/json) is not" \
+			"reachable from this machine, so nothing can be audited; run make audit online."; \
+	fi
+
 # Run the Cypher notebooks against a fresh ArcadeDB Bolt server holding the public cases.
 notebooks: install-dev
 	$(BIN)/pytest tests/test_notebooks.py
@@ -58,6 +74,16 @@ notebooks: install-dev
 # Regenerate docs/cypher-cookbook.md from the catalogue of named queries.
 cookbook: install
 	$(BIN)/python docs/make_cookbook.py
+
+# The performance harness (issue 8, bench/README.md): a province of SCALE nodes on the embedded
+# store, NEO4J_SCALE on the Neo4j store (ArcadeDB's Bolt server); one table, and the same
+# figures in bench/results/latest.json. Generated provinces are cached in bench/data/.
+SCALE       ?= 1000000
+NEO4J_SCALE ?= 100000
+
+.PHONY: bench
+bench: install-dev
+	$(BIN)/python -m bench.run --scale $(SCALE) --neo4j-scale $(NEO4J_SCALE)
 
 format: install-dev
 	$(BIN)/ruff check --fix .
