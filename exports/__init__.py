@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from exports.graphml import write_graphml
 from exports.neo4j_admin import write_neo4j_admin
 from exports.snapshot import Snapshot
 from stores.base import GraphStore
+from stores.embedded import EmbeddedStore
 
 __all__ = [
     "FORMATS",
@@ -77,7 +79,12 @@ def export(store: GraphStore, fmt: str, out: Path, *, as_of: date | None = None)
         raise ValueError(f"unknown export format {fmt!r}; expected one of "
                          f"{', '.join(FORMATS)}")
     snapshot = Snapshot(store, as_of)
-    paths = info.write(snapshot, out)
+    # One read of one generation: a load committed meanwhile must not mix into the export.
+    # (The Neo4j store pages through separate read transactions: there an export taken
+    # during a load can mix states.)
+    pinned = store.reading() if isinstance(store, EmbeddedStore) else nullcontext()
+    with pinned:
+        paths = info.write(snapshot, out)
     counts = {k: snapshot.counts[k] for k in ("node", "edge", "transfer", "source")}
     return ExportResult(fmt, as_of, paths, counts)
 

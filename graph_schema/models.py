@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INT64 = 2**63
 
 
 def _parse_date(value: Any) -> Any:
@@ -111,8 +112,11 @@ def _field(prop: Prop, annotation: Any | None = None) -> tuple[Any, Any]:
     """The (annotation, FieldInfo) pair of a declared property."""
     ann = annotation if annotation is not None else _BASE_TYPES[prop.type]
     if prop.type in ("int", "float"):
-        ann = Annotated[ann, Field(ge=prop.minimum, le=prop.maximum),
-                        BeforeValidator(_refuse_bool)]
+        low, high = prop.minimum, prop.maximum
+        if prop.type == "int":  # stores keep 64-bit integers (SQLite, Neo4j)
+            low = max(low, -_INT64) if low is not None else -_INT64
+            high = min(high, _INT64 - 1) if high is not None else _INT64 - 1
+        ann = Annotated[ann, Field(ge=low, le=high), BeforeValidator(_refuse_bool)]
     if prop.check:
         ann = Annotated[ann, AfterValidator(_CHECKS[prop.check])]
     info = Field(default=... if prop.required else None, description=prop.description)

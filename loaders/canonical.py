@@ -67,6 +67,9 @@ def _json_record(name: str, number: int, text: str) -> RawRecord | LoadError:
     except json.JSONDecodeError as exc:
         return LoadError(name, number, "line", text[:40], f"expected a JSON object ({exc.msg} "
                          f"at column {exc.colno})")
+    except RecursionError:
+        return LoadError(name, number, "line", text[:40], "expected a flat JSON object (this "
+                         "one is nested too deeply to read)")
     if not isinstance(data, dict):
         return LoadError(name, number, "line", text[:40], "expected a JSON object")
     if "record" not in data:

@@ -22,6 +22,7 @@ from stores.neo4j import Neo4jStore
 
 __all__ = [
     "MAX_LIMIT",
+    "MAX_OFFSET",
     "AsOfParams",
     "EntityParams",
     "ListParams",
@@ -35,6 +36,8 @@ __all__ = [
 
 #: The most items one page of a list answer may hold.
 MAX_LIMIT = 10_000
+#: The furthest a page may start (beyond any store's size; keeps values within 64 bits).
+MAX_OFFSET = 1_000_000_000
 
 
 class QueryError(StoreError):
@@ -67,7 +70,7 @@ class ListParams(AsOfParams):
     """Parameters of a query whose answer is a list, one page at a time."""
 
     limit: int = Field(100, ge=0, le=MAX_LIMIT, description="items per page (at most 10,000)")
-    offset: int = Field(0, ge=0, description="items to skip")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="items to skip")
 
 
 class EntityParams(AsOfParams):
@@ -122,7 +125,10 @@ class NamedQuery(Generic[P, R]):
     def run(self, store: GraphStore, params: P) -> R:
         """Answer on whichever store this is."""
         if isinstance(store, EmbeddedStore):
-            return self.embedded(store, params)
+            # the whole answer from one generation: every read the implementation makes
+            # (graph, records, transfers) joins this one read transaction
+            with store.reading():
+                return self.embedded(store, params)
         if isinstance(store, Neo4jStore):
             rows = store.read_rows(self.cypher, **self.cypher_params(params))
             return self.from_rows(store, rows, params)

@@ -21,7 +21,7 @@ from graph_schema.cypher import NODE_LABEL, TRANSFER_LABEL
 from graph_schema.declaration import TRANSFER_FIELDS, TRANSFER_STATUSES
 from graph_schema.models import IsoDate
 from graph_schema.records import Transfer
-from queries.base import MAX_LIMIT, NamedQuery, NotFoundError, QueryError, QueryParams
+from queries.base import MAX_LIMIT, MAX_OFFSET, NamedQuery, NotFoundError, QueryError, QueryParams
 from queries.common import adjacency, cypher_node, lines_out
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
@@ -76,7 +76,7 @@ class TransfersParams(QueryParams):
     date_to: IsoDate | None = Field(None, description="only records dated on or before this day "
                                  "(records without a date are then left out)")
     limit: int = Field(100, ge=0, le=MAX_LIMIT, description="items per page (at most 10,000)")
-    offset: int = Field(0, ge=0, description="items to skip")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="items to skip")
 
     @model_validator(mode="after")
     def _range(self) -> Self:

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.base import ListParams, NamedQuery, page
+from queries.base import MAX_OFFSET, ListParams, NamedQuery, page
 from queries.common import active, adjacency, cypher_active
 from queries.superiors import (
     AFFILIATION,
@@ -58,8 +58,8 @@ JACCARD_PLACES = 6
 class OverlapsParams(ListParams):
     """Which entities to rank."""
 
-    min: int = Field(3, ge=1, description="only entities with at least this many distinct "
-                     "superiors")
+    min: int = Field(3, ge=1, le=MAX_OFFSET,
+                     description="only entities with at least this many distinct superiors")
     label: Literal["Enterprise", "PartyOrg"] | None = Field(
         None, description="only enterprises or only Party organizations")
 
@@ -90,7 +90,8 @@ class OverlapsResult(BaseModel):
 class OverlapPairsParams(ListParams):
     """Which supervisor pairs to list."""
 
-    min: int = Field(1, ge=1, description="only pairs that share at least this many entities")
+    min: int = Field(1, ge=1, le=MAX_OFFSET,
+                     description="only pairs that share at least this many entities")
 
 
 class OverlapPair(BaseModel):

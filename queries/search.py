@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from graph_schema.cypher import NODE_LABEL
 from graph_schema.declaration import NODE_LABELS
-from queries.base import MAX_LIMIT, NamedQuery, QueryParams
+from queries.base import MAX_LIMIT, MAX_OFFSET, NamedQuery, QueryParams
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
 
@@ -42,7 +42,7 @@ class SearchParams(QueryParams):
                                 + ", ".join(NODE_LABELS))
     kind: Kind | None = Field(None, description="only nodes of this kind")
     limit: int = Field(100, ge=0, le=MAX_LIMIT, description="items per page (at most 10,000)")
-    offset: int = Field(0, ge=0, description="items to skip")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="items to skip")
 
     @model_validator(mode="after")
     def _kind_of_label(self) -> Self:

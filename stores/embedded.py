@@ -422,9 +422,8 @@ class EmbeddedStore:
         self._conn = _connect(self.path)
         self._conn.create_function("affgraph_names_contain", 2, _names_contain,
                                    deterministic=True)
-        self._check_version()
-        self._conn.executescript(_ddl())
-        self._init_meta()
+        if not self._check_version():
+            self._create()
         self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self._counts = _Counts(Counter(), Counter())
         self._generation = 0
@@ -436,24 +435,35 @@ class EmbeddedStore:
 
     # -- opening and reloading ---------------------------------------------------------------
 
-    def _check_version(self) -> None:
-        """Refuse a file of another schema version before touching it."""
+    def _check_version(self) -> bool:
+        """Whether the file is a store of this schema version already (then opening it only
+        reads: no write lock, so it opens while another process loads). Refuses a file of
+        another schema version before touching it."""
         has_meta = self._conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
         if not has_meta:
-            return
+            return False
         row = self._conn.execute(
             "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is not None and row[0] != SCHEMA_VERSION:
+        if row is None:
+            return False
+        if row[0] != SCHEMA_VERSION:
             self._conn.close()
             raise StoreError(f"{self.path} is an affgraph store of schema version {row[0]}; "
                              f"this affgraph reads version {SCHEMA_VERSION}: load the data "
                              "into a new store file")
+        return True
 
-    def _init_meta(self) -> None:
-        self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                           (SCHEMA_VERSION,))
-        self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+    def _create(self) -> None:
+        """Make the tables of a new store (the one time opening writes)."""
+        try:
+            self._conn.executescript(_ddl())
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                               (SCHEMA_VERSION,))
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+        except sqlite3.OperationalError as exc:
+            self._conn.close()
+            raise StoreBusyError(f"{self.path} could not be created: {exc}") from exc
 
     def _meta(self, key: str) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

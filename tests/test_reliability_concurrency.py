@@ -1,0 +1,389 @@
+"""Concurrency on the embedded store, with real processes: ``affgraph serve`` answering
+while a separate ``affgraph load`` writes the same file, and two loads at once.
+
+* Every answer a reader gets while a load runs is the answer before the load or the answer
+  after it — never a mix — for each route polled (health counts, stats, orphans, a node, a
+  reporting line, a history, a subtree).
+* Two ``affgraph load`` processes started together on one store are serialised: the store
+  ends as if they had run one after the other, in some order. A load that cannot get the
+  write lock is refused with StoreBusyError's message, having written nothing.
+
+Two bugs found here are fixed and guarded by these tests: an export taken during a load
+mixed two states, and opening a store during another load failed with a raw lock error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from loaders.load import load_paths
+from stores.embedded import EmbeddedStore
+from tests.reliability_helpers import (
+    AFFGRAPH,
+    Fingerprint,
+    Served,
+    Watched,
+    copy_store,
+    dataset,
+    file_fingerprint,
+    loaded_store,
+    run_affgraph,
+    serve,
+    start_server,
+    uploads,
+)
+
+NODES = 10_000
+#: the provinces two loads at once write: small, the loads overlap anyway
+SMALL = 4_000
+#: ``affgraph`` with the store's busy timeout (30 s) cut to 1 s, so that a refused write is
+#: seen in a second instead of half a minute, and its progress display shown at once (not
+#: after half a second), so that its phases are seen; everything else is the real command.
+SHORT_BUSY = [sys.executable, "-c",
+              "import functools, stores.embedded as e, app.cli as c; e._BUSY_TIMEOUT_S = 1.0; "
+              "c.LoadDisplay = functools.partial(c.LoadDisplay, delay=0.0); c.main()"]
+BUSY_MESSAGE = "is being written by another load; try again when it has finished"
+
+
+class MixedExportError(AssertionError):
+    """An export that holds neither the state before a load nor the state after it."""
+
+
+class RawLockError(AssertionError):
+    """A locked store reported as a raw sqlite3 error instead of StoreBusyError's message."""
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.getbasetemp() / "reliability-data"
+
+
+@pytest.fixture(scope="module")
+def base_db(data_dir: Path) -> Path:
+    """A closed store holding a generated province (seed 1)."""
+    return loaded_store(data_dir, f"first-{NODES}.db", dataset(data_dir, NODES, 1))
+
+
+@pytest.fixture(scope="module")
+def changed_orgs(tmp_path_factory: pytest.TempPathFactory, base_db: Path,
+                 data_dir: Path) -> list[str]:
+    """Party organizations whose records the second province (seed 2) changes."""
+    db = copy_store(base_db, tmp_path_factory.mktemp("changed") / "affgraph.db")
+    store = EmbeddedStore(db)
+    try:
+        old = {n.id: n for n in store.iter_nodes(label="PartyOrg")}
+        load_paths(store, [dataset(data_dir, NODES, 2)])
+        new = {n.id: n for n in store.iter_nodes(label="PartyOrg")}
+    finally:
+        store.close()
+    changed = sorted(i for i in old if old[i] != new[i])
+    assert len(changed) > 100
+    return [changed[len(changed) * k // 4] for k in range(4)]
+
+
+def _routes(orgs: list[str]) -> list[str]:
+    a, b, c, d = orgs
+    return ["/api/health", "/api/stats", "/api/analysis/orphans?limit=50",
+            f"/api/nodes/{a}", f"/api/orgs/{b}/chain", f"/api/orgs/{c}/history",
+            f"/api/orgs/{d}/subtree?depth=2", f"/api/nodes/{d}/superiors"]
+
+
+def _digest(response: httpx.Response) -> str:
+    assert response.status_code == 200, f"{response.request.url}: {response.text[:500]}"
+    return hashlib.sha256(response.content).hexdigest()
+
+
+def _answers(url: str, routes: list[str]) -> dict[str, str]:
+    with httpx.Client(base_url=url, timeout=60) as client:
+        return {route: _digest(client.get(route)) for route in routes}
+
+
+@dataclass
+class Readers:
+    """Threads asking the server the same routes again and again until stopped."""
+
+    url: str
+    routes: list[str]
+    threads: int = 4
+    seen: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._workers = [threading.Thread(target=self._run, args=(k,), daemon=True)
+                         for k in range(self.threads)]
+
+    def _run(self, k: int) -> None:
+        # each thread starts at another route, so that all are asked all the time
+        order = self.routes[k:] + self.routes[:k]
+        with httpx.Client(base_url=self.url, timeout=120) as client:
+            while not self._stop.is_set():
+                for route in order:
+                    try:
+                        answer = client.get(route)
+                        digest = _digest(answer)
+                    except (httpx.HTTPError, AssertionError) as exc:
+                        with self._lock:
+                            self.errors.append(f"{route}: {exc}")
+                        continue
+                    with self._lock:
+                        self.seen.setdefault(route, []).append((time.monotonic(), digest))
+
+    def __enter__(self) -> Readers:
+        for worker in self._workers:
+            worker.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for worker in self._workers:
+            worker.join(timeout=120)
+
+
+def test_reads_during_a_load_see_the_old_or_the_new_data(
+        tmp_path: Path, base_db: Path, data_dir: Path, changed_orgs: list[str]) -> None:
+    db = copy_store(base_db, tmp_path / "affgraph.db")
+    routes = _routes(changed_orgs)
+    second = dataset(data_dir, NODES, 2)
+    with serve(str(db), tmp_path / "serve.log") as server:
+        before = _answers(server.url, routes)
+        with Readers(server.url, routes) as readers:
+            time.sleep(0.5)
+            started = time.monotonic()
+            load = run_affgraph("load", str(second), "--store", str(db))
+            ended = time.monotonic()
+            time.sleep(0.5)
+        assert load.returncode == 0, load.stderr[-3000:]
+        after = _answers(server.url, routes)
+    assert not readers.errors, readers.errors[:10]
+    changed = [r for r in routes if before[r] != after[r]]
+    assert "/api/health" in changed, changed
+    assert f"/api/nodes/{changed_orgs[0]}" in changed, changed
+    during = 0
+    for route in routes:
+        for when, digest in readers.seen[route]:
+            assert digest in (before[route], after[route]), (
+                f"{route} answered a state that is neither before nor after the load, "
+                f"{when - started:.2f}s after it started")
+            during += started <= when <= ended
+    # reads were answered while the load ran, and some saw the new data before it ended
+    # (the commit comes before the load process has finished)
+    assert during > 20, during
+    print(f"\n{during} answers during a load of {ended - started:.1f}s, "
+          f"{sum(map(len, readers.seen.values()))} in all; routes changed by the load: "
+          f"{len(changed)} of {len(routes)}")
+
+
+def _export_digest(client: httpx.Client) -> str:
+    return _digest(client.get("/api/export", params={"format": "json"}))
+
+
+def test_an_export_during_loads_is_one_state(tmp_path: Path, base_db: Path,
+                                             data_dir: Path) -> None:
+    db = copy_store(base_db, tmp_path / "affgraph.db")
+    loads = [dataset(data_dir, NODES, 2), dataset(data_dir, NODES, 1)]
+    with serve(str(db), tmp_path / "serve.log") as server, \
+            httpx.Client(base_url=server.url, timeout=120) as client:
+        states = {_export_digest(client)}
+        route = ["/api/export?format=json"]
+        with Readers(server.url, route, threads=2) as readers:
+            for data in loads:  # each load commits once, while exports run
+                done = run_affgraph("load", str(data), "--store", str(db))
+                assert done.returncode == 0, done.stderr[-3000:]
+                states.add(_export_digest(client))
+        assert not readers.errors, readers.errors[:5]
+    assert len(states) == len(loads) + 1
+    mixed = [digest for _, digest in readers.seen[route[0]] if digest not in states]
+    if mixed:
+        raise MixedExportError(f"{len(mixed)} of {len(readers.seen[route[0]])} exports mixed two "
+                          "states")
+
+
+# -- two loads at once -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_db(data_dir: Path) -> Path:
+    """A closed store holding a small generated province (seed 1)."""
+    return loaded_store(data_dir, f"first-{SMALL}.db", dataset(data_dir, SMALL, 1))
+
+
+@pytest.fixture(scope="module")
+def xy(data_dir: Path) -> tuple[Path, Path]:
+    """Two loads for it, X and Y (seeds 2 and 3), that update many of the same records."""
+    return dataset(data_dir, SMALL, 2), dataset(data_dir, SMALL, 3)
+
+
+@pytest.fixture(scope="module")
+def orders(tmp_path_factory: pytest.TempPathFactory, small_db: Path,
+           xy: tuple[Path, Path]) -> dict[str, Fingerprint]:
+    """The store after loading X then Y, Y then X, X alone and Y alone."""
+    x, y = xy
+    base_db = small_db
+    found = {}
+    for name, order in (("XY", (x, y)), ("YX", (y, x)), ("X", (x,)), ("Y", (y,))):
+        db = copy_store(base_db, tmp_path_factory.mktemp(f"order-{name}") / "affgraph.db")
+        store = EmbeddedStore(db)
+        try:
+            for data in order:
+                load_paths(store, [data])
+        finally:
+            store.close()
+        found[name] = file_fingerprint(db)
+    assert found["XY"] != found["YX"], "X and Y must disagree for the test to tell orders"
+    return found
+
+
+def test_two_concurrent_loads_are_serialised(tmp_path: Path, small_db: Path,
+                                             xy: tuple[Path, Path],
+                                             orders: dict[str, Fingerprint]) -> None:
+    db = copy_store(small_db, tmp_path / "affgraph.db")
+    x, y = xy
+    loads = [Watched([*AFFGRAPH, "load", str(data), "--store", str(db)]) for data in (x, y)]
+    try:
+        codes = [load.wait() for load in loads]
+    finally:
+        for load in loads:
+            load.close()
+    outputs = [load.text() for load in loads]
+    state = file_fingerprint(db)
+    if codes == [0, 0]:
+        assert state in (orders["XY"], orders["YX"]), (
+            f"both loads succeeded but the store matches neither order: {state}")
+        order = "XY" if state == orders["XY"] else "YX"
+        print(f"\nboth loads succeeded, serialised as {order}")
+    else:
+        # a refused load must say why, and the store holds the other load alone
+        refused = [k for k, code in enumerate(codes) if code != 0]
+        assert len(refused) == 1, outputs
+        assert BUSY_MESSAGE in outputs[refused[0]], outputs[refused[0]][-2000:]
+        assert state == orders["Y" if refused == [0] else "X"]
+
+
+def _hold_write_lock(db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+def test_a_load_that_cannot_get_the_lock_is_refused_clearly(
+        tmp_path: Path, base_db: Path, data_dir: Path) -> None:
+    db = copy_store(base_db, tmp_path / "affgraph.db")
+    before = file_fingerprint(db)
+    load = Watched([*SHORT_BUSY, "load", str(dataset(data_dir, NODES, 2)), "--store", str(db)])
+    holder = None
+    try:
+        # once the load is reading, the store is open: another writer takes the lock
+        while load.running() and "reading" not in load.events:
+            time.sleep(0.005)
+        holder = _hold_write_lock(db)
+        assert "writing" not in load.events
+        code = load.wait()
+    finally:
+        load.close()
+        if holder is not None:
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert code == 1, load.text()[-2000:]
+    text = " ".join(load.text().split())
+    assert BUSY_MESSAGE in text, text[-2000:]
+    assert "nothing was loaded" in text, text[-2000:]
+    assert "Traceback" not in text
+    assert file_fingerprint(db) == before
+
+
+def test_a_load_started_during_another_load_is_refused_clearly(
+        tmp_path: Path, base_db: Path, data_dir: Path) -> None:
+    db = copy_store(base_db, tmp_path / "affgraph.db")
+    before = file_fingerprint(db)
+    holder = _hold_write_lock(db)  # another load, writing for longer than the busy timeout
+    try:
+        proc = Watched([*SHORT_BUSY, "load", str(dataset(data_dir, NODES, 2)),
+                        "--store", str(db)])
+        code = proc.wait()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    text = " ".join(proc.text().split())
+    if "OperationalError" in text:
+        raise RawLockError(text[-1500:])
+    assert code in (1, 2), text[-1500:]
+    assert BUSY_MESSAGE in text, text[-1500:]
+    assert file_fingerprint(db) == before
+
+
+@pytest.fixture(scope="module")
+def big_second(data_dir: Path) -> tuple[Path, Path]:
+    """A store of 30,000 nodes and a load that changes >100,000 rows of it, so that a
+    process catching up with it saves a snapshot."""
+    return (loaded_store(data_dir, "first-30000.db", dataset(data_dir, 30_000, 1)),
+            dataset(data_dir, 30_000, 2))
+
+
+def test_reads_are_answered_while_another_load_holds_the_write_lock(
+        tmp_path: Path, big_second: tuple[Path, Path]) -> None:
+    """A server catching up with a large load saves a snapshot: it must not wait for the
+    write lock a further load holds (it once waited the busy timeout, then answered 500)."""
+    base, second = big_second
+    db = copy_store(base, tmp_path / "affgraph.db")
+    server: Served = start_server(str(db), tmp_path / "serve.log",
+                                  command=[*SHORT_BUSY[:2], SHORT_BUSY[2].replace("1.0", "3.0")])
+    try:
+        store = EmbeddedStore(db)  # a load by another process (here: in the test's)
+        try:
+            load_paths(store, [second])
+            nodes = store.counts().nodes
+        finally:
+            store.close()
+        holder = _hold_write_lock(db)  # and then a further load, writing
+        try:
+            started = time.monotonic()
+            answer = httpx.get(f"{server.url}/api/health", timeout=60)
+            took = time.monotonic() - started
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    finally:
+        server.stop()
+    assert answer.status_code == 200, f"{answer.status_code} after {took:.1f}s: {answer.text}"
+    assert answer.json()["nodes"] == nodes
+
+
+def test_an_api_load_during_a_cli_load_is_serialised_or_refused(
+        tmp_path: Path, small_db: Path, xy: tuple[Path, Path],
+        orders: dict[str, Fingerprint]) -> None:
+    """POST /api/load while `affgraph load` writes the same file: one order, or a 503 that
+    says the store is being written (StoreBusyError), never a mix."""
+    db = copy_store(small_db, tmp_path / "affgraph.db")
+    x, y = xy
+    token = "concurrency-token-5c2a"
+    env = {**os.environ, "AFFGRAPH_API_TOKEN": token}
+    with serve(str(db), tmp_path / "serve.log", env=env) as server:
+        load = Watched([*AFFGRAPH, "load", str(x), "--store", str(db)])
+        try:
+            while load.running() and "checking" not in load.events:
+                time.sleep(0.005)
+            answer = httpx.post(f"{server.url}/api/load", files=uploads(y), timeout=180,
+                                headers={"Authorization": f"Bearer {token}"})
+            code = load.wait()
+        finally:
+            load.close()
+    assert code == 0, load.text()[-2000:]
+    state = file_fingerprint(db)
+    if answer.status_code == 200:
+        assert state in (orders["XY"], orders["YX"])
+    else:
+        assert answer.status_code == 503, answer.text
+        assert BUSY_MESSAGE in answer.json()["error"]["message"]
+        assert state == orders["X"]
