@@ -636,19 +636,20 @@ class EmbeddedStore:
             finally:
                 conn.execute("COMMIT")
 
-    def node_records(self, ids: Iterable[str]) -> dict[str, Node]:
-        """Full records (texts and provenance included) of the given node ids."""
-        wanted = sorted(set(ids))
-        found: dict[str, Node] = {}
+    def _by_keys(self, sql: str, keys: Iterable[Any]) -> Iterator[Any]:
+        """Rows of ``sql`` (with ``{marks}`` for an IN list) for many keys, 500 at a time."""
+        wanted = sorted(set(keys))
         with self._lock:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
-                marks = ", ".join("?" for _ in chunk)
-                for (data,) in self._conn.execute(
-                        f"SELECT data FROM nodes WHERE id IN ({marks})", chunk):
-                    node = node_from_canonical(orjson.loads(data))
-                    found[node.id] = node
-        return found
+                yield from self._conn.execute(
+                    sql.format(marks=", ".join("?" for _ in chunk)), chunk).fetchall()
+
+    def node_records(self, ids: Iterable[str]) -> dict[str, Node]:
+        """Full records (texts and provenance included) of the given node ids."""
+        nodes = (node_from_canonical(orjson.loads(data)) for (data,) in self._by_keys(
+            "SELECT data FROM nodes WHERE id IN ({marks})", ids))
+        return {node.id: node for node in nodes}
 
     def name_matches(self, needle: str, *, label: str | None = None,
                      kind: str | None = None) -> list[Node]:
@@ -663,16 +664,8 @@ class EmbeddedStore:
 
     def edge_records(self, rowids: Iterable[int]) -> dict[int, Edge]:
         """Full records of edges by their graph keys (SQLite rowids)."""
-        wanted = sorted(set(rowids))
-        found: dict[int, Edge] = {}
-        with self._lock:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
-                marks = ", ".join("?" for _ in chunk)
-                for rowid, data in self._conn.execute(
-                        f"SELECT rowid, data FROM edges WHERE rowid IN ({marks})", chunk):
-                    found[rowid] = edge_from_canonical(orjson.loads(data))
-        return found
+        return {rowid: edge_from_canonical(orjson.loads(data)) for rowid, data in self._by_keys(
+            "SELECT rowid, data FROM edges WHERE rowid IN ({marks})", rowids)}
 
     def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
