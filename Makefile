@@ -12,7 +12,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WEB    := web
 
-.PHONY: run test lint typecheck pytest install install-dev install-web format clean notebooks cookbook
+.PHONY: run test lint typecheck pytest install install-dev install-web install-browser format clean notebooks cookbook
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,16 @@ run: install install-web
 	$(BIN)/affgraph load data/cases --store $(STORE)
 	$(BIN)/affgraph serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: install-dev install-web lint typecheck audit pytest
+test: install-dev install-web install-browser lint typecheck audit pytest
+
+# Debian's Chromium, which the web UI's end-to-end tests drive through Playwright (Playwright's
+# own browser download cannot work here). Installed only when missing; needs root or sudo.
+install-browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo="sudo"; fi; \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -86,7 +86,7 @@ def _write(path: Path, records: list[dict[str, Any]]) -> Path:
 def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterator[str]:
     """``affgraph load`` the cases and the test files, then ``affgraph serve`` them."""
     if missing_vendor_files(WEB_DIR):
-        pytest.skip("web/node_modules is missing: run `make test` (it runs npm ci in web/)")
+        pytest.fail("web/node_modules is missing: run `make test` (it runs npm ci in web/)")
     root = tmp_path_factory.mktemp("web-ui")
     db = root / "ui.db"
     extra = _write(root / "extra.jsonl", EXTRA)
@@ -122,7 +122,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Debian's Chromium, headless, with a new empty profile."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium-profile")
