@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from graph_schema.declaration import NODE_LABELS, REL_TYPES
 
-__all__ = ["NODE_LABEL", "SOURCE_LABEL", "TRANSFER_LABEL", "constraint_statements"]
+__all__ = ["NODE_LABEL", "SOURCE_LABEL", "TRANSFER_LABEL", "constraint_statements",
+           "cypher_active"]
 
 NODE_LABEL = "Node"
 SOURCE_LABEL = "Source"
@@ -43,3 +44,10 @@ def constraint_statements() -> list[str]:
         for rel in REL_TYPES
     )
     return statements
+
+
+def cypher_active(var: str) -> str:
+    """Cypher test that node or relationship ``var`` holds on ``$as_of``: the half-open
+    [valid_from, valid_to) of :func:`graph_schema.records.active`, in Cypher."""
+    return (f"(({var}.valid_from IS NULL OR {var}.valid_from <= $as_of) AND "
+            f"({var}.valid_to IS NULL OR $as_of < {var}.valid_to))")

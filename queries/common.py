@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from graph_schema.cypher import NODE_LABEL
+from graph_schema import records
+from graph_schema.cypher import NODE_LABEL, cypher_active
 from stores.embedded import Adjacency, adjacency
 
 __all__ = [
@@ -32,9 +33,7 @@ Attrs = Mapping[str, Any]
 
 def active(attrs: Attrs, as_of: date) -> bool:
     """Whether a node or edge (by its graph attributes) holds on ``as_of``."""
-    start = attrs.get("valid_from")
-    end = attrs.get("valid_to")
-    return (start is None or start <= as_of) and (end is None or as_of < end)
+    return records.active(attrs.get("valid_from"), attrs.get("valid_to"), as_of)
 
 
 def lines_out(adj: Adjacency, node_id: str, rel_type: str, as_of: date | None) -> Iterator[
@@ -62,12 +61,6 @@ def node_ref(adj: Adjacency, node_id: str) -> dict[str, Any]:
     attrs = adj.node[node_id]
     return {"id": node_id, "label": attrs["label"], "kind": attrs["kind"],
             "name": attrs["name"]}
-
-
-def cypher_active(var: str) -> str:
-    """Cypher test that node or relationship ``var`` holds on ``$as_of``."""
-    return (f"(({var}.valid_from IS NULL OR {var}.valid_from <= $as_of) AND "
-            f"({var}.valid_to IS NULL OR $as_of < {var}.valid_to))")
 
 
 def cypher_node(var: str) -> str:

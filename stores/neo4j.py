@@ -24,7 +24,13 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import DriverError, Neo4jError
 from neo4j.time import Date as CypherDate
 
-from graph_schema.cypher import NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, constraint_statements
+from graph_schema.cypher import (
+    NODE_LABEL,
+    SOURCE_LABEL,
+    TRANSFER_LABEL,
+    constraint_statements,
+    cypher_active,
+)
 from graph_schema.declaration import NODE_LABELS, REL_TYPES
 from graph_schema.records import (
     Edge,
@@ -165,8 +171,7 @@ UNWIND $ids AS id MATCH (n:{NODE_LABEL} {{id: id}})
 RETURN n.id AS id, [l IN labels(n) WHERE l <> '{NODE_LABEL}'] AS labels
 """)
 
-_ACTIVE = ("($as_of IS NULL OR ((e.valid_from IS NULL OR e.valid_from <= $as_of) "
-           "AND (e.valid_to IS NULL OR $as_of < e.valid_to)))")
+_ACTIVE = f"($as_of IS NULL OR {cypher_active('e')})"
 _EDGES = {
     "out": _q(f"""
 MATCH (n:{NODE_LABEL} {{id: $id}})-[e]->(m:{NODE_LABEL})
