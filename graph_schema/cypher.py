@@ -19,7 +19,7 @@ from __future__ import annotations
 from graph_schema.declaration import NODE_LABELS, REL_TYPES
 
 __all__ = ["NODE_LABEL", "SOURCE_LABEL", "TRANSFER_LABEL", "constraint_statements",
-           "cypher_active"]
+           "cypher_active", "cypher_label"]
 
 NODE_LABEL = "Node"
 SOURCE_LABEL = "Source"
@@ -51,3 +51,8 @@ def cypher_active(var: str) -> str:
     [valid_from, valid_to) of :func:`graph_schema.records.active`, in Cypher."""
     return (f"(({var}.valid_from IS NULL OR {var}.valid_from <= $as_of) AND "
             f"({var}.valid_to IS NULL OR $as_of < {var}.valid_to))")
+
+
+def cypher_label(var: str) -> str:
+    """Cypher expression: the schema label of node ``var`` (its label other than ``:Node``)."""
+    return f"[l IN labels({var}) WHERE l <> '{NODE_LABEL}'][0]"

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from graph_schema import records
-from graph_schema.cypher import NODE_LABEL, cypher_active
+from graph_schema.cypher import NODE_LABEL, cypher_active, cypher_label
 from stores.embedded import Adjacency, adjacency
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "active",
     "adjacency",
     "cypher_active",
+    "cypher_based_orgs",
+    "cypher_label",
     "cypher_node",
     "lines_in",
     "lines_out",
@@ -65,5 +67,13 @@ def node_ref(adj: Adjacency, node_id: str) -> dict[str, Any]:
 
 def cypher_node(var: str) -> str:
     """Cypher map of a node as answers show it (id, label, kind, name)."""
-    return (f"{{id: {var}.id, label: [l IN labels({var}) WHERE l <> '{NODE_LABEL}'][0], "
+    return (f"{{id: {var}.id, label: {cypher_label(var)}, "
             f"kind: {var}.kind, name: {var}.name}}")
+
+
+def cypher_based_orgs(enterprise: str) -> str:
+    """Cypher pattern and test for the active organizations ``o`` based in enterprise
+    ``enterprise`` by an active line ``b`` (for ``OPTIONAL MATCH``)."""
+    return (f"(o:{NODE_LABEL})-[b:BASED_IN]->({enterprise})\n"
+            f"WHERE {enterprise}:Enterprise AND o:PartyOrg AND {cypher_active('b')} "
+            f"AND {cypher_active('o')}")

@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field
 
 from graph_schema.declaration import NON_PUBLIC_ENTERPRISE_KINDS
 from queries.base import ListParams, NamedQuery, page
-from queries.common import active, adjacency, cypher_active, lines_in, lines_out
+from queries.common import active, adjacency, cypher_active, cypher_based_orgs, lines_in, lines_out
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
 
@@ -185,8 +185,7 @@ WHERE e.employees >= {EMPLOYEE_TARGET} AND e.kind IN {sorted(NON_PUBLIC_ENTERPRI
   AND NOT coalesce(e.unresolved, false)
 CALL {{
   WITH e
-  OPTIONAL MATCH (e)<-[b:BASED_IN]-(o:Node)
-  WHERE o:PartyOrg AND {cypher_active("b")} AND {cypher_active("o")}
+  OPTIONAL MATCH {cypher_based_orgs("e")}
   RETURN count(DISTINCT o) AS orgs
 }}
 CALL {{

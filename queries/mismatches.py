@@ -49,7 +49,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from queries.base import ListParams, NamedQuery, page
-from queries.common import Adjacency, active, adjacency, cypher_active, lines_in, lines_out
+from queries.common import (
+    Adjacency,
+    active,
+    adjacency,
+    cypher_active,
+    cypher_based_orgs,
+    lines_in,
+    lines_out,
+)
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
 
@@ -341,8 +349,7 @@ WHERE e.state_equity_pct = 0 OR e.state_equity_pct > {MAJORITY_PCT}
    OR ANY(x IN areas WHERE size(x.committees) > 0)
 CALL {{
   WITH e
-  OPTIONAL MATCH (e)<-[b:BASED_IN]-(o:Node)
-  WHERE o:PartyOrg AND {cypher_active("b")} AND {cypher_active("o")}
+  OPTIONAL MATCH {cypher_based_orgs("e")}
   RETURN collect(DISTINCT o) AS orgs
 }}
 CALL {{

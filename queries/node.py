@@ -19,6 +19,7 @@ from graph_schema.declaration import NODE_COMMON, NODE_LABELS, SOURCE_FIELDS, Pr
 from graph_schema.records import Node
 from graph_schema.records import active as interval_active
 from queries.base import EntityParams, NamedQuery, NotFoundError
+from queries.common import cypher_label
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
 
@@ -116,7 +117,7 @@ def _embedded(store: EmbeddedStore, params: EntityParams) -> BaseModel:
 CYPHER = f"""
 MATCH (n:{NODE_LABEL} {{id: $id}})
 OPTIONAL MATCH (s:{SOURCE_LABEL} {{id: n.source}})
-RETURN [l IN labels(n) WHERE l <> '{NODE_LABEL}'][0] AS label, properties(n) AS props,
+RETURN {cypher_label('n')} AS label, properties(n) AS props,
        properties(s) AS source
 """
 

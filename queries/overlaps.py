@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
 from queries.base import MAX_OFFSET, ListParams, NamedQuery, page
-from queries.common import active, adjacency, cypher_active
+from queries.common import active, adjacency, cypher_active, cypher_label
 from queries.superiors import (
     AFFILIATION,
     CYPHER_BASED,
@@ -33,7 +33,6 @@ from queries.superiors import (
     SUPERVISION,
     Relation,
     Tally,
-    cypher_label,
     embedded_reaches,
     tally,
 )

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, model_validator
 from graph_schema.cypher import NODE_LABEL
 from graph_schema.declaration import NODE_LABELS
 from queries.base import MAX_LIMIT, MAX_OFFSET, NamedQuery, QueryParams
+from queries.common import cypher_label
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
 
@@ -134,7 +135,7 @@ MATCH (n:{NODE_LABEL})
 WHERE ($label IS NULL OR $label IN labels(n)) AND ($kind IS NULL OR n.kind = $kind)
   AND (toLower(n.name) CONTAINS q OR toLower(coalesce(n.name_en, '')) CONTAINS q
        OR ANY(a IN coalesce(n.aliases, []) WHERE toLower(a) CONTAINS q))
-RETURN n.id AS id, [l IN labels(n) WHERE l <> '{NODE_LABEL}'][0] AS label, n.kind AS kind,
+RETURN n.id AS id, {cypher_label('n')} AS label, n.kind AS kind,
        n.name AS name, n.name_en AS name_en, n.aliases AS aliases
 """
 

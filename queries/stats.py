@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
 from queries.base import AsOfParams, NamedQuery
-from queries.common import active, adjacency, cypher_active
+from queries.common import active, adjacency, cypher_active, cypher_label
 from queries.subtree import MAX_DEPTH, PARTY_ORG, check_root, cypher_descendants, embedded_levels
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
@@ -109,7 +109,7 @@ def _embedded(store: EmbeddedStore, params: StatsParams) -> StatsResult:
 
 # -- Cypher -------------------------------------------------------------------------------------
 
-_LABEL = f"[l IN labels(n) WHERE l <> '{NODE_LABEL}'][0]"
+_LABEL = cypher_label("n")
 
 CYPHER = f"""
 UNWIND CASE WHEN $root IS NULL THEN [true] ELSE [] END AS whole_graph
@@ -123,7 +123,7 @@ OPTIONAL MATCH {cypher_descendants("r", "c")}
 WITH r, collect(DISTINCT c) AS under
 UNWIND [r] + under AS n
 WITH DISTINCT r, n
-RETURN [l IN labels(r) WHERE l <> '{NODE_LABEL}'][0] AS root_label, {_LABEL} AS label,
+RETURN {cypher_label('r')} AS root_label, {_LABEL} AS label,
        n.kind AS kind, {cypher_active("n")} AS active, count(n) AS count,
        sum(coalesce(n.members, 0)) AS members
 """

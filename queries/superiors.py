@@ -25,7 +25,16 @@ from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
 from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError
-from queries.common import Adjacency, active, adjacency, cypher_active, lines_in, lines_out
+from queries.common import (
+    Adjacency,
+    active,
+    adjacency,
+    cypher_active,
+    cypher_based_orgs,
+    cypher_label,
+    lines_in,
+    lines_out,
+)
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
 
@@ -45,7 +54,6 @@ __all__ = [
     "check_subject",
     "counted",
     "counts_as_superior",
-    "cypher_label",
     "embedded_reaches",
     "tally",
 ]
@@ -232,14 +240,8 @@ def _embedded(store: EmbeddedStore, params: EntityParams) -> SuperiorsResult:
 
 # -- Cypher -------------------------------------------------------------------------------------
 
-def cypher_label(var: str) -> str:
-    """Cypher expression: the schema label of node ``var``."""
-    return f"[l IN labels({var}) WHERE l <> '{NODE_LABEL}'][0]"
-
-
 #: The organizations based in enterprise ``n`` (``o`` by line ``b``), for ``OPTIONAL MATCH``.
-CYPHER_BASED = f"""(o:{NODE_LABEL})-[b:BASED_IN]->(n)
-WHERE n:Enterprise AND o:PartyOrg AND {cypher_active("b")} AND {cypher_active("o")}"""
+CYPHER_BASED = cypher_based_orgs("n")
 #: The formal superiors ``s`` of subject ``m`` by line ``r``.
 CYPHER_FORMAL = f"""(m)-[r:AFFILIATED_TO]->(s:{NODE_LABEL})
 WHERE m:PartyOrg AND {cypher_active("r")} AND {cypher_active("s")}"""
