@@ -195,9 +195,10 @@ def query(
             field = ".".join(str(p) for p in problem["loc"]) or "parameters"
             err.print(f"--{field}: {problem.get('input')!r} — {problem['msg']}", markup=False)
         raise typer.Exit(2) from exc
-    graph = _open_or_exit(_settings(store))
+    settings = _settings(store)
+    graph = _open_or_exit(settings)
     try:
-        answer = found.run(graph, params)
+        answer = found.run(graph, params, timeout=settings.query_timeout_s)
     except QueryError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc

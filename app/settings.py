@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(None, description="bearer token that writes "
                                         "(POST /api/load) require; unset: writes disabled")
     token_for_reads: bool = Field(False, description="require the bearer token for reads too")
+    query_timeout_s: float = Field(30.0, gt=0, description="longest a query may run, in "
+                                   "seconds (on Neo4j: the transaction timeout); past it 504")
     max_upload_mb: float = Field(100.0, gt=0, description="largest upload POST /api/load takes")
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by "
                                     "CORS (JSON list); empty: CORS off")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graph_schema.models import IsoDate
 from stores.base import GraphStore, StoreError
+from stores.deadline import time_limit
 from stores.embedded import EmbeddedStore
 from stores.neo4j import Neo4jStore
 
@@ -122,18 +123,21 @@ class NamedQuery(Generic[P, R]):
         """The Cypher parameters: the query's parameters as plain values."""
         return params.model_dump()
 
-    def run(self, store: GraphStore, params: P) -> R:
-        """Answer on whichever store this is."""
-        if isinstance(store, EmbeddedStore):
-            # the whole answer from one generation: every read the implementation makes
-            # (graph, records, transfers) joins this one read transaction
-            with store.reading():
-                return self.embedded(store, params)
-        if isinstance(store, Neo4jStore):
-            rows = store.read_rows(self.cypher, **self.cypher_params(params))
-            return self.from_rows(store, rows, params)
+    def run(self, store: GraphStore, params: P, *, timeout: float | None = None) -> R:
+        """Answer on whichever store this is, within ``timeout`` seconds if given (past it:
+        :class:`~stores.deadline.QueryTimeoutError`, see :mod:`stores.deadline`)."""
+        with time_limit(timeout):
+            if isinstance(store, EmbeddedStore):
+                # the whole answer from one generation: every read the implementation makes
+                # (graph, records, transfers) joins this one read transaction
+                with store.reading():
+                    return self.embedded(store, params)
+            if isinstance(store, Neo4jStore):
+                rows = store.read_rows(self.cypher, **self.cypher_params(params))
+                return self.from_rows(store, rows, params)
         raise QueryError(f"no implementation of {self.name} for a {store.kind} store")
 
-    def run_dict(self, store: GraphStore, values: dict[str, Any]) -> R:
+    def run_dict(self, store: GraphStore, values: dict[str, Any], *,
+                 timeout: float | None = None) -> R:
         """Validate raw parameters (e.g. from the CLI) and answer."""
-        return self.run(store, self.params.model_validate(values))
+        return self.run(store, self.params.model_validate(values), timeout=timeout)

@@ -21,6 +21,7 @@ from queries.base import AsOfParams, NamedQuery
 from queries.common import active, adjacency, cypher_active, cypher_label
 from queries.subtree import MAX_DEPTH, PARTY_ORG, check_root, cypher_descendants, embedded_levels
 from stores.base import GraphStore
+from stores.deadline import bounded
 from stores.embedded import EmbeddedStore
 
 __all__ = ["STATS", "KindCount", "StatsParams", "StatsResult", "stats_result"]
@@ -95,7 +96,7 @@ def _embedded(store: EmbeddedStore, params: StatsParams) -> StatsResult:
             check_root(params.root, None if attrs is None else attrs["label"])
             root_label = attrs["label"] if attrs else None
             ids = embedded_levels(adj, params.root, as_of, MAX_DEPTH)
-        for node_id in ids:
+        for node_id in bounded(ids):
             node = adj.node[node_id]
             key = (node["label"], node["kind"], active(node, as_of))
             group = groups.setdefault(key, [0, 0])

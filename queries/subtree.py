@@ -26,6 +26,7 @@ from graph_schema.cypher import NODE_LABEL
 from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError
 from queries.common import Adjacency, active, adjacency, cypher_active, cypher_node, lines_in
 from stores.base import GraphStore
+from stores.deadline import bounded
 from stores.embedded import EmbeddedStore
 
 __all__ = [
@@ -111,9 +112,10 @@ def build_tree(root: str, rows: Sequence[Mapping[str, Any]], params: SubtreePara
     cut = [row for row in below if row["level"] <= params.depth]
     shown = [by_id[root], *cut[:params.max_nodes - 1]]
     items = {row["id"]: TreeNode(id=row["id"], label=row["label"], kind=row["kind"],
-                                 name=row["name"], members=row.get("members")) for row in shown}
+                                 name=row["name"], members=row.get("members"))
+             for row in bounded(shown)}
     placed = {root}
-    for row in shown:
+    for row in bounded(shown):
         item = items[row["id"]]
         for kid in sorted(set(row["kids"])):
             if kid not in items:
@@ -155,7 +157,7 @@ def embedded_levels(adj: Adjacency, root: str, as_of: date, depth: int,
             break
         level += 1
         found = []
-        for node_id in frontier:
+        for node_id in bounded(frontier):
             for kid in embedded_children(adj, node_id, as_of):
                 if kid not in levels:
                     levels[kid] = level
@@ -173,7 +175,7 @@ def _embedded(store: EmbeddedStore, params: SubtreeParams) -> SubtreeResult:
         levels = embedded_levels(adj, root, params.as_of, params.depth, params.max_nodes)
         below = sorted((level, node_id) for node_id, level in levels.items() if node_id != root)
         rows = []
-        for level, node_id in [(0, root), *below[:params.max_nodes]]:
+        for level, node_id in bounded([(0, root), *below[:params.max_nodes]]):
             node = adj.node[node_id]
             rows.append({"id": node_id, "label": node["label"], "kind": node["kind"],
                          "name": node["name"], "members": node.get("members"),

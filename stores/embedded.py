@@ -68,6 +68,7 @@ from stores.base import (
     UnknownNodeError,
     WriteSummary,
 )
+from stores.deadline import QueryTimeoutError, acquired, current_limit, expired
 
 __all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError", "adjacency"]
 
@@ -79,6 +80,8 @@ SNAPSHOT_FORMAT = 1
 #: Rows applied since the last snapshot that make a new one worth its cost.
 SNAPSHOT_MIN_ROWS = 100_000
 _BUSY_TIMEOUT_S = 30.0
+#: SQLite VM steps between two looks at a query's time limit (~1 ms of work).
+_PROGRESS_STEPS = 20_000
 #: SQLite page cache of a writer: large enough that a province's indexes stay in memory.
 _WRITE_CACHE_KIB = 1024 * 1024
 
@@ -287,6 +290,26 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def _stopped_at_deadline(conn: sqlite3.Connection) -> Iterator[None]:
+    """Under a query time limit (:mod:`stores.deadline`), SQLite statements of the block stop
+    when it passes: SQLite asks a progress handler every few thousand VM steps, and aborts
+    the statement when it answers true. Installed only after catching up, so a catch-up is
+    never cut half-way."""
+    if current_limit() is None:
+        yield
+        return
+    conn.set_progress_handler(expired, _PROGRESS_STEPS)
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if expired():
+            raise QueryTimeoutError(current_limit()) from exc
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 def _node_cols(node: Node) -> tuple[Any, ...]:
@@ -619,9 +642,10 @@ class EmbeddedStore:
     def reading(self) -> Iterator[nx.MultiDiGraph[str]]:
         """The current graph, held still for a consistent read (writes wait meanwhile).
 
-        The graph is read-only: edges with equal attributes share one attribute dict.
+        The graph is read-only: edges with equal attributes share one attribute dict. Waiting
+        for the lock counts against the query's time limit (:mod:`stores.deadline`).
         """
-        with self._lock:
+        with acquired(self._lock):
             conn = self._conn
             if conn.in_transaction:  # a nested read: the outer one holds the snapshot
                 yield self.graph
@@ -632,7 +656,8 @@ class EmbeddedStore:
             conn.execute("BEGIN")
             try:
                 self._catch_up()
-                yield self.graph
+                with _stopped_at_deadline(conn):
+                    yield self.graph
             finally:
                 conn.execute("COMMIT")
 

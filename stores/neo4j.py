@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, LiteralString, cast
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import DriverError, Neo4jError
 from neo4j.time import Date as CypherDate
 
@@ -48,6 +48,7 @@ from stores.base import (
     UnknownNodeError,
     WriteSummary,
 )
+from stores.deadline import QueryTimeoutError, current_limit, remaining
 
 __all__ = ["BATCH_SIZE", "Neo4jStore", "Neo4jWriter"]
 
@@ -55,6 +56,10 @@ __all__ = ["BATCH_SIZE", "Neo4jStore", "Neo4jWriter"]
 BATCH_SIZE = 2000
 _PAGE = 5000
 _HASH = "_hash"
+#: The server's codes for a transaction it stopped at its time limit (Neo4j 5 sends
+#: ``…TransactionTimedOutClientConfiguration`` for the driver's timeout, ``…TransactionTimedOut``
+#: for its own ``db.transaction.timeout``; ArcadeDB sends the latter).
+_TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOut"
 
 
 def _q(text: str) -> LiteralString:
@@ -393,7 +398,11 @@ class Neo4jStore:
             yield
         except StoreError:
             raise
-        except (DriverError, Neo4jError) as exc:
+        except Neo4jError as exc:
+            if (exc.code or "").startswith(_TIMED_OUT):
+                raise QueryTimeoutError(current_limit()) from exc
+            raise StoreError(f"Neo4j store at {self.location}: {exc}") from exc
+        except DriverError as exc:
             raise StoreError(f"Neo4j store at {self.location}: {exc}") from exc
 
     def ensure_schema(self) -> None:
@@ -405,8 +414,12 @@ class Neo4jStore:
     # -- transactions --------------------------------------------------------------------------
 
     def _read(self, work: Callable[[ManagedTransaction], Any]) -> Any:
+        """Run ``work`` in a read transaction; under a time limit (:mod:`stores.deadline`)
+        the server stops the transaction when the time left has passed."""
+        left = remaining()
+        limited = work if left is None else unit_of_work(timeout=left)(work)
         with self._server_errors(), self.driver.session(database=self.database) as session:
-            return session.execute_read(work)
+            return session.execute_read(limited)
 
     def read_rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
         """Run a read query (a constant text; values as parameters) and return plain dicts.

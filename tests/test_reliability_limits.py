@@ -8,16 +8,22 @@
   province-wide tree of 50,000+ organizations, depth=50 and max_nodes=50,000 answer a
   bounded, truncated tree, without the server's memory growing out of bounds; a reporting
   line deeper than 50 stops at ``max_depth``. On both stores.
-* Per-query time limit: the app sets none of its own. What exists is the ArcadeDB server's
-  ``arcadedb.command.timeout`` (``BoltServer``'s ``query_timeout_ms``; the driver's own
-  timeout is ignored by ArcadeDB): a query running past it is stopped by the server and
-  reported as a :class:`StoreError`.
+* Per-query time limit (``AFFGRAPH_QUERY_TIMEOUT_S``, :mod:`stores.deadline`): a query past
+  it is stopped and answered 504 in the envelope. On the embedded store its scans, its SQLite
+  statements (a progress handler) and its wait for the read lock stop at the limit, and the
+  store answers normally afterwards; on the Neo4j store each read transaction carries the
+  time left as its server-side timeout (seen on the wire, in the driver's BEGIN message) and
+  the server's ``TransactionTimedOut`` becomes the same 504.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -27,8 +33,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from app.api.queries import ROUTES
+from app.cli import cli
 from app.main import create_app
 from app.settings import Settings
 from graph_schema.records import Edge, Node, Source
@@ -38,7 +46,8 @@ from queries.catalog import QUERIES
 from queries.chain import MAX_DEPTH as CHAIN_MAX_DEPTH
 from queries.subtree import MAX_DEPTH, MAX_NODES
 from stores.arcadedb import BoltServer
-from stores.base import GraphStore, StoreError
+from stores.base import GraphStore
+from stores.deadline import QueryTimeoutError
 from stores.embedded import EmbeddedStore
 from stores.neo4j import Neo4jStore
 from tests.reliability_helpers import serve
@@ -259,10 +268,107 @@ def test_a_huge_subtree_is_bounded_on_the_neo4j_store(
 
 
 @pytest.fixture(scope="module")
-def short_timeout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltServer]:
-    """An ArcadeDB Bolt server whose queries may run for 1.5 s at most."""
-    server = BoltServer(tmp_path_factory.mktemp("arcadedb-timeout"), query_timeout_ms=1500,
-                        heap="512m")
+def wide_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+    """An embedded store holding a 50,000-organization tree."""
+    store = EmbeddedStore(tmp_path_factory.mktemp("wide") / "affgraph.db")
+    write_tree(store, wide_tree(100, 500, 60))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _timed(work: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.monotonic()
+    answer = work()
+    return answer, time.monotonic() - started
+
+
+@pytest.mark.parametrize(("name", "values"), [
+    ("subtree", {"id": "root", "depth": MAX_DEPTH, "max_nodes": MAX_NODES}),  # a Python walk
+    ("search", {"q": "g0"}),  # a SQLite scan (the progress handler stops it)
+])
+def test_the_embedded_store_stops_a_query_at_its_time_limit(
+        wide_store: EmbeddedStore, name: str, values: dict[str, Any]) -> None:
+    query = QUERIES[name]
+    query.run_dict(wide_store, values)  # warm (the first read of a store catches up)
+    whole, took = _timed(lambda: query.run_dict(wide_store, values))
+    limit = took / 10
+    started = time.monotonic()
+    with pytest.raises(QueryTimeoutError, match=r"ran past its time limit") as caught:
+        query.run_dict(wide_store, values, timeout=limit)
+    stopped = time.monotonic() - started
+    assert caught.value.seconds == limit
+    assert stopped < took / 2, f"{name}: stopped after {stopped:.3f}s; whole answer {took:.3f}s"
+    # nothing is left behind: the next answer, without a limit and with a generous one, is whole
+    assert query.run_dict(wide_store, values) == whole
+    assert query.run_dict(wide_store, values, timeout=600) == whole
+    assert not wide_store._conn.in_transaction
+    print(f"\n{name}: whole answer {took * 1000:.0f} ms; limit {limit * 1000:.0f} ms, "
+          f"stopped after {stopped * 1000:.0f} ms")
+
+
+def test_a_query_waiting_for_the_read_lock_stops_at_its_time_limit(
+        wide_store: EmbeddedStore) -> None:
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with wide_store.reading():
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(30)
+        started = time.monotonic()
+        with pytest.raises(QueryTimeoutError):
+            QUERIES["node"].run_dict(wide_store, {"id": "root"}, timeout=0.3)
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        holder.join()
+    assert 0.3 <= waited < 5
+    assert QUERIES["node"].run_dict(wide_store, {"id": "root"}, timeout=5).id == "root"
+
+
+def test_a_route_past_the_time_limit_answers_504(wide_store: EmbeddedStore) -> None:
+    settings = Settings(store=str(wide_store.path), query_timeout_s=0.001)
+    with TestClient(create_app(settings)) as client:
+        answer = client.get("/api/orgs/root/subtree",
+                            params={"depth": MAX_DEPTH, "max_nodes": MAX_NODES})
+        assert answer.status_code == 504
+        error = answer.json()["error"]
+        assert error["code"] == "query_timeout"
+        assert "0.001 s" in error["message"]
+        assert "AFFGRAPH_QUERY_TIMEOUT_S" in error["message"]
+        assert client.get("/api/health").status_code == 200  # not a query: no limit
+    roomy = Settings(store=str(wide_store.path), query_timeout_s=600)
+    with TestClient(create_app(roomy)) as client:
+        answer = client.get("/api/orgs/root/subtree",
+                            params={"depth": MAX_DEPTH, "max_nodes": MAX_NODES})
+        assert answer.status_code == 200
+        assert answer.json()["total"] == MAX_NODES
+
+
+def test_affgraph_query_past_the_time_limit_exits_2(
+        wide_store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AFFGRAPH_QUERY_TIMEOUT_S", "0.001")
+    args = ["query", "subtree", "--id", "root", "--depth", str(MAX_DEPTH), "--max_nodes",
+            str(MAX_NODES), "--store", str(wide_store.path), "--format", "json"]
+    stopped = CliRunner().invoke(cli, args)
+    assert stopped.exit_code == 2, stopped.output
+    assert "ran past its time limit of 0.001 s" in stopped.output
+    monkeypatch.setenv("AFFGRAPH_QUERY_TIMEOUT_S", "600")
+    whole = CliRunner().invoke(cli, args)
+    assert whole.exit_code == 0, whole.output
+    assert json.loads(whole.stdout)["total"] == MAX_NODES
+
+
+@pytest.fixture(scope="module")
+def timeout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltServer]:
+    """An ArcadeDB Bolt server of this module's own (its time limit is changed at run time)."""
+    server = BoltServer(tmp_path_factory.mktemp("arcadedb-timeout"), heap="512m")
     server.start()
     try:
         yield server
@@ -270,19 +376,43 @@ def short_timeout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[B
         server.stop()
 
 
-def test_arcadedb_stops_a_query_at_its_command_timeout(
-        short_timeout_server: BoltServer) -> None:
-    store = Neo4jStore(short_timeout_server.uri, short_timeout_server.auth,
-                       database=short_timeout_server.database)
+def test_the_neo4j_store_sends_the_time_left_as_the_transaction_timeout(
+        timeout_server: BoltServer, caplog: pytest.LogCaptureFixture) -> None:
+    store = Neo4jStore(timeout_server.uri, timeout_server.auth,
+                       database=timeout_server.database)
     try:
-        slow = "UNWIND range(1, 30000) AS x UNWIND range(1, 30000) AS y RETURN count(*) AS n"
-        started = time.monotonic()
-        with pytest.raises(StoreError, match=r"timeout|TimedOut"):
-            store.read_rows(slow)
-        took = time.monotonic() - started
-        assert took < 15, f"stopped only after {took:.1f}s"
-        # the store still answers afterwards
-        assert store.read_rows("RETURN 1 AS one") == [{"one": 1}]
+        with caplog.at_level(logging.DEBUG, logger="neo4j"):
+            QUERIES["stats"].run_dict(store, {}, timeout=7.5)
+            QUERIES["stats"].run_dict(store, {})
     finally:
         store.close()
-    print(f"\nArcadeDB stopped the query after {took:.1f}s (command timeout 1.5 s)")
+    begins = [r.getMessage() for r in caplog.records if " C: BEGIN " in r.getMessage()]
+    assert len(begins) == 2, begins
+    sent = re.search(r"'tx_timeout': (\d+)", begins[0])
+    assert sent is not None, begins[0]
+    assert 7000 < int(sent.group(1)) <= 7500  # the time left, in ms, when the read began
+    assert "tx_timeout" not in begins[1]  # no limit: the server's own applies
+
+
+def test_a_neo4j_query_stopped_by_the_server_answers_504(timeout_server: BoltServer) -> None:
+    store = Neo4jStore(timeout_server.uri, timeout_server.auth,
+                       database=timeout_server.database)
+    write_tree(store, wide_tree(20, 100, 60))
+    store.close()
+    settings = Settings(store=timeout_server.uri, neo4j_user=timeout_server.auth[0],
+                        neo4j_password=timeout_server.auth[1],
+                        neo4j_database=timeout_server.database, query_timeout_s=0.2)
+    # ArcadeDB ignores the driver's transaction timeout: give it the same limit as its own
+    database = timeout_server.database
+    timeout_server.server_command(f"set database setting {database} arcadedb.command.timeout 200")
+    try:
+        with TestClient(create_app(settings)) as client:
+            answer, took = _timed(lambda: client.get("/api/analysis/orphans"))
+            assert answer.status_code == 504, answer.text[:300]
+            assert answer.json()["error"]["code"] == "query_timeout"
+            assert "0.2 s" in answer.json()["error"]["message"]
+            assert took < 10
+            assert client.get("/api/nodes/root").status_code == 200  # the store still answers
+    finally:
+        timeout_server.server_command(
+            f"set database setting {database} arcadedb.command.timeout 60000")

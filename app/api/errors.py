@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from queries.base import NotFoundError, QueryError
 from stores.base import LabelChangeError, StoreError, UnknownNodeError
+from stores.deadline import QueryTimeoutError
 
 __all__ = ["ErrorBody", "ErrorEnvelope", "error_response", "install_error_handlers"]
 
@@ -25,7 +26,7 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
           411: "length_required", 413: "too_large",
           415: "unsupported_media_type", 422: "invalid_parameter", 429: "too_many_requests",
-          503: "store_unavailable"}
+          503: "store_unavailable", 504: "query_timeout"}
 
 
 class ErrorBody(BaseModel):
@@ -90,6 +91,10 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, str(exc), code="conflict")
 
 
+async def _timed_out(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(504, str(exc))
+
+
 async def _store_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(503, f"the store could not answer: {exc}")
 
@@ -108,5 +113,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(QueryError, _query_error)
     app.add_exception_handler(LabelChangeError, _conflict)
     app.add_exception_handler(UnknownNodeError, _conflict)
+    app.add_exception_handler(QueryTimeoutError, _timed_out)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -59,6 +59,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "unknown id"},
     422: {"model": ErrorEnvelope, "description": "a parameter is invalid"},
 }
+_STORE_ERRORS: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorEnvelope, "description": "the store could not answer"},
+    504: {"model": ErrorEnvelope, "description": "the query ran past AFFGRAPH_QUERY_TIMEOUT_S"},
+}
 
 router = APIRouter()
 
@@ -157,7 +161,7 @@ def _endpoint(query: NamedQuery[Any, Any], path: str) -> Any:
         fmt = values.pop("format", None)
         params = query.params.model_validate({k: v for k, v in values.items()
                                               if v is not None})
-        result = query.run(store, params)
+        result = query.run(store, params, timeout=request.app.state.settings.query_timeout_s)
         if fmt == "graph":
             return GRAPH_VIEWS[query.name](result)
         if _wants_csv(request, fmt):
@@ -181,7 +185,7 @@ def _add_routes() -> None:
             response_model=(query.result | GraphAnswer if query.name in GRAPH_VIEWS
                             else query.result),
             summary=query.title, description=query.description,
-            tags=[route.tag], responses={**_ERRORS, 200: {
+            tags=[route.tag], responses={**_ERRORS, **_STORE_ERRORS, 200: {
                 "content": {"text/csv": {"schema": {"type": "string"}}},
                 "description": "the answer (JSON, or CSV rows with ?format=csv)"}})
 
