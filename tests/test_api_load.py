@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -408,3 +410,16 @@ def test_the_token_is_never_logged(store: GraphStore, client_for: Callable[..., 
     settings = settings_client.app.state.settings  # type: ignore[attr-defined]
     assert TOKEN not in repr(settings)
     assert TOKEN not in str(settings.model_dump())
+
+
+def test_upload_folders_left_by_killed_servers_are_swept(tmp_path: Path) -> None:
+    gone = subprocess.Popen(["true"])  # a process that has exited: its pid is free
+    gone.wait()
+    dead = tmp_path / f"{load_api.UPLOAD_PREFIX}{gone.pid}-x1y2"
+    alive = tmp_path / f"{load_api.UPLOAD_PREFIX}{os.getpid()}-a3b4"
+    unrelated = tmp_path / f"{load_api.UPLOAD_PREFIX}notapid"
+    for folder in (dead, alive, unrelated):
+        folder.mkdir()
+        (folder / "nodes.jsonl").write_text("{}\n")
+    assert load_api.sweep_stale_uploads(tmp_path) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, unrelated.name])

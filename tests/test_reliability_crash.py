@@ -371,6 +371,8 @@ def test_server_killed_during_an_upload_load_leaves_the_previous_data(
         assert answer.status_code == 200, answer.text[:2000]
         health = httpx.get(f"{with_server.url}/api/health").json()
         assert health["nodes"] == sum(n for _, n in after.nodes_by_label)
+        # the folders the killed servers' uploads were saved in were removed at its start
+        assert list(scratch.iterdir()) == []
     finally:
         with_server.stop()
     assert file_fingerprint(db) == after

@@ -7,6 +7,10 @@ oversized upload costs the server a byte of disk.
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -27,10 +31,15 @@ from loaders.errors import LoadFailedError
 from loaders.load import LoadResult, load_paths
 from loaders.registry import LAYOUTS
 
-__all__ = ["LOAD_PATH", "LoadAnswer", "guard_writes", "router"]
+__all__ = ["LOAD_PATH", "LoadAnswer", "guard_writes", "router", "sweep_stale_uploads"]
 
 LOAD_PATH = "/api/load"
 _CHUNK = 1 << 20
+#: Uploads are saved in ``<temp dir>/affgraph-upload-<server pid>-<random>/`` until loaded.
+UPLOAD_PREFIX = "affgraph-upload-"
+_UPLOAD_FOLDER = re.compile(rf"{UPLOAD_PREFIX}(\d+)-")
+
+log = logging.getLogger("affgraph.api")
 
 router = APIRouter(tags=["load"])
 
@@ -152,7 +161,7 @@ async def post_load(
     if as_table is not None and as_table not in LAYOUTS:
         raise HTTPException(422, f"as: {as_table!r} — expected one of {', '.join(LAYOUTS)}")
     settings: Settings = request.app.state.settings
-    with tempfile.TemporaryDirectory(prefix="affgraph-upload-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-") as tmp:
         folder = Path(tmp)
         names = await _save(files, folder, _limit_bytes(settings))
         try:
@@ -165,3 +174,30 @@ async def post_load(
         except LoadFailedError as exc:
             return _invalid(exc, folder)
         return _answer(result, names, folder)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def sweep_stale_uploads(root: Path | None = None) -> list[Path]:
+    """Remove the upload folders of servers that died mid-upload (killed: no ``finally``
+    ran); a folder whose server process still runs is left alone. Returns what it removed.
+
+    A server calls this as it starts, so uploads a crash left behind do not pile up.
+    """
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*"):
+        owner = _UPLOAD_FOLDER.match(folder.name)
+        if not folder.is_dir() or owner is None or _running(int(owner.group(1))):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        log.info("removed %s, left by a server that stopped mid-upload", folder)
+        removed.append(folder)
+    return removed
