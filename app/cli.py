@@ -233,18 +233,25 @@ def generate(
         "(created if missing; the files are overwritten).", file_okay=False)],
     nodes: Annotated[int, typer.Option(help="About how many nodes (at least 1000).")] = 10_000,
     seed: Annotated[int, typer.Option(help="The same seed gives byte-identical files.")] = 1,
+    province: Annotated[int | None, typer.Option(
+        help="A province code (10–99): ids and the source get the prefix p<code>- and "
+        "division codes start with it, so provinces generated apart load into one store.")] = None,
 ) -> None:
     """Write a realistic synthetic province in the canonical CSV format.
 
     Load it with ``affgraph load DIR``. The same seed gives byte-identical files.
     """
-    from generator import MIN_NODES, generate_province
+    from generator import MIN_NODES, PROVINCE_CODES, generate_province
 
     if nodes < MIN_NODES:
         err.print(f"[red]error:[/red] --nodes must be at least {MIN_NODES}, got {nodes}")
         raise typer.Exit(2)
+    if province is not None and province not in PROVINCE_CODES:
+        err.print(f"[red]error:[/red] --province must be from {PROVINCE_CODES.start} to "
+                  f"{PROVINCE_CODES.stop - 1}, got {province}")
+        raise typer.Exit(2)
     try:
-        summary = generate_province(folder, nodes, seed)
+        summary = generate_province(folder, nodes, seed, province)
     except OSError as exc:
         err.print(f"[red]error:[/red] cannot write {folder}: {exc}")
         raise typer.Exit(1) from exc

@@ -195,7 +195,8 @@ def build_county(gen: Gen, city: City, number: int, district: bool, budget: int,
     parks = 0
     if budget >= 500 and rng.random() < 0.5:
         parks = 2 if budget >= 4000 and rng.random() < 0.3 else 1
-    county = County(city, number, area, zh, en, Sup(committee), f"99{city.index:02d}{number:02d}",
+    division = f"{gen.province_code}{city.index:02d}{number:02d}"
+    county = County(city, number, area, zh, en, Sup(committee), division,
                     placeholder, placeholder, placeholder, [], {}, [], groups)
     per_zone = zone_budget(budget, streets, parks)
     communities = min(30, max(1, round(per_zone / 70)))

@@ -50,9 +50,11 @@ class Sup:
 class Gen:
     """Random source, output and phenomenon counts of one generation."""
 
-    def __init__(self, rng: Random, out: Sink) -> None:
+    def __init__(self, rng: Random, out: Sink, province_code: str = "99") -> None:
         self.rng = rng
         self.out = out
+        #: the first two digits of every administrative division code (and so of USCCs)
+        self.province_code = province_code
         self.stats: Counter[str] = Counter()
         self._uscc_serial = 0
 

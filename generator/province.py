@@ -34,9 +34,19 @@ from generator.names import INDUSTRIES, TRADE_NAMES
 from generator.sink import Sink
 from generator.special import SPECIALS
 
-__all__ = ["MIN_NODES", "SOURCE_ID", "GenerationSummary", "Plan", "generate_province"]
+__all__ = [
+    "MIN_NODES",
+    "PROVINCE_CODES",
+    "SOURCE_ID",
+    "GenerationSummary",
+    "Plan",
+    "generate_province",
+]
 
 SOURCE_ID = "synthetic"
+#: Province codes ``--province`` takes (the first two digits of China's division codes are 11–82;
+#: 99, used when none is given, is no real province).
+PROVINCE_CODES = range(10, 100)
 #: Below this the fixed structure (cities, SASAC, county organs) would be most of the data.
 MIN_NODES = 1000
 
@@ -146,7 +156,7 @@ def _group(gen: Gen, owner: str, owner_committee: Sup, root: Sup, prefix: tuple[
     vt = merge[0] if merge else None
     equity = 100.0 if rng.random() < 0.8 else round(51 + 48 * rng.random(), 1)
     ent = out.enterprise("soe", zh, en, vf, vt, 3000 + int(rng.lognormvariate(8, 0.8)), equity,
-                         gen.uscc("990000"))
+                         gen.uscc(f"{gen.province_code}0000"))
     out.edge(LOC, ent, hq, "registered", vf, vt)
     owned_from = max(vf, owner_committee.vf or vf)
     out.edge(OWNS, owner, ent, None, owned_from, vt, equity)
@@ -186,7 +196,7 @@ def _platform(gen: Gen, owner: str, owner_committee: Sup, names: tuple[str, str]
     """A state capital investment and operation company (a platform company)."""
     out, rng = gen.out, gen.rng
     ent = out.enterprise("soe", names[0], names[1], vf, None, 200 + int(rng.random() * 800),
-                         100.0, gen.uscc("990000"))
+                         100.0, gen.uscc(f"{gen.province_code}0000"))
     out.edge(LOC, ent, hq, "registered", vf)
     out.edge(OWNS, owner, ent, None, vf, None, 100.0)
     cvf = vf + 30 + int(rng.random() * 180)
@@ -337,26 +347,36 @@ def _write_county(gen: Gen, plan: Plan, province: Province, city: City, number: 
     Filler(gen, province, county).fill(targets, _specials(gen, plan, county_no, zones))
 
 
-def generate_province(folder: Path, nodes: int = 10_000, seed: int = 1) -> GenerationSummary:
+def generate_province(folder: Path, nodes: int = 10_000, seed: int = 1,
+                      province: int | None = None) -> GenerationSummary:
     """Write a synthetic province of about ``nodes`` nodes into ``folder``.
 
     ``sources.csv``, ``nodes.csv``, ``edges.csv`` and ``transfers.csv`` (canonical CSV). The
-    same seed gives byte-identical files. Raises :class:`ValueError` for fewer than
-    :data:`MIN_NODES` nodes.
+    same seed gives byte-identical files. ``province`` (a code in :data:`PROVINCE_CODES`)
+    puts every id and the source in a namespace of its own (``p12-o-000001``) and makes the
+    division codes (and so the USCCs) start with it, so that provinces generated apart load
+    into one store side by side. Raises :class:`ValueError` for fewer than
+    :data:`MIN_NODES` nodes or a code outside :data:`PROVINCE_CODES`.
     """
     if nodes < MIN_NODES:
         raise ValueError(f"expected at least {MIN_NODES} nodes, got {nodes}")
+    if province is not None and province not in PROVINCE_CODES:
+        raise ValueError(f"expected a province code from {PROVINCE_CODES.start} to "
+                         f"{PROVINCE_CODES.stop - 1}, got {province}")
     started = time.perf_counter()
     plan = Plan.for_nodes(nodes)
-    with Sink(folder, SOURCE_ID) as out:
-        out.source_record(SOURCE_ID, f"affgraph synthetic province, seed {seed}, {nodes} nodes",
-                          "affgraph", "zh")
-        gen = Gen(Random(seed), out)
-        province = build_province(gen, plan)
+    code = "99" if province is None else f"{province:02d}"
+    namespace = "" if province is None else f"p{code}-"
+    source_id = SOURCE_ID if province is None else f"{namespace}{SOURCE_ID}"
+    title = f"affgraph synthetic province{'' if province is None else ' ' + code}, seed {seed}, "
+    with Sink(folder, source_id, namespace) as out:
+        out.source_record(source_id, f"{title}{nodes} nodes", "affgraph", "zh")
+        gen = Gen(Random(seed), out, code)
+        built = build_province(gen, plan)
         county_no = 0
-        for city in province.cities:
+        for city in built.cities:
             for number in range(1, city.counties + 1):
-                _write_county(gen, plan, province, city, number, county_no)
+                _write_county(gen, plan, built, city, number, county_no)
                 county_no += 1
     rows = {"source": out.sources, "node": out.total_nodes,
             "edge": sum(out.edges.values()), "transfer": sum(out.transfers.values())}

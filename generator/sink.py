@@ -44,7 +44,7 @@ def _check(what: str, vf: int | None, vt: int | None) -> None:
 class Sink:
     """Writes the records of one dataset into ``folder`` and counts them."""
 
-    def __init__(self, folder: Path, source: str) -> None:
+    def __init__(self, folder: Path, source: str, id_prefix: str = "") -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.source = source
@@ -68,6 +68,7 @@ class Sink:
         self.sources = 0
         self.total_nodes = 0
         self._next = {"a": 0, "b": 0, "o": 0, "e": 0, "t": 0}
+        self._id_prefix = id_prefix
 
     def close(self) -> None:
         for handle in self._handles:
@@ -76,7 +77,7 @@ class Sink:
     def _id(self, prefix: str) -> str:
         n = self._next[prefix] + 1
         self._next[prefix] = n
-        return f"{prefix}-{n:06d}"
+        return f"{self._id_prefix}{prefix}-{n:06d}"
 
     # -- records ------------------------------------------------------------------------------
 

@@ -107,6 +107,45 @@ def test_too_few_nodes_are_refused(tmp_path: Path) -> None:
         generate_province(tmp_path, MIN_NODES - 1)
 
 
+def _column(path: Path, name: str) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row[name] for row in csv.DictReader(handle)]
+
+
+def test_provinces_generated_apart_load_side_by_side(tmp_path: Path) -> None:
+    tianjin, hebei = tmp_path / "p12", tmp_path / "p13"
+    one = generate_province(tianjin, MIN_NODES, seed=3, province=12)
+    two = generate_province(hebei, MIN_NODES, seed=3, province=13)
+    ids = _column(tianjin / "nodes.csv", "id")
+    assert all(node_id.startswith("p12-") for node_id in ids)
+    assert all(t.startswith("p12-") for t in _column(tianjin / "transfers.csv", "id"))
+    assert _column(tianjin / "sources.csv", "id") == ["p12-synthetic"]
+    assert set(_column(tianjin / "nodes.csv", "source")) == {"p12-synthetic"}
+    codes = [c for c in _column(tianjin / "nodes.csv", "uscc") if c]
+    assert codes
+    assert all(is_valid_uscc(c) and c[2:4] == "12" for c in codes)
+    # the same seed: the same shape, in another namespace
+    assert [i.replace("p12-", "p13-", 1) for i in ids] == _column(hebei / "nodes.csv", "id")
+    store = EmbeddedStore(tmp_path / "both.db")
+    try:
+        load_paths(store, [tianjin])
+        load_paths(store, [hebei])
+        counts = store.counts()
+        assert sum(counts.nodes_by_label.values()) == one.node_count + two.node_count
+        assert sum(counts.edges_by_type.values()) == one.edge_count + two.edge_count
+        assert counts.sources == 2
+    finally:
+        store.close()
+
+
+def test_a_province_code_out_of_range_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="province code from 10 to 99, got 100"):
+        generate_province(tmp_path, MIN_NODES, province=100)
+    answer = CliRunner().invoke(cli, ["generate", "--out", str(tmp_path), "--province", "7"])
+    assert answer.exit_code == 2
+    assert "--province must be from 10 to 99, got 7" in answer.output
+
+
 def test_columns_are_canonical_field_names_and_everything_cites_the_source(
         folder: Path) -> None:
     node_fields = {p.name for p in NODE_COMMON} | {
