@@ -57,6 +57,7 @@ from queries.common import (
     cypher_based_orgs,
     lines_in,
     lines_out,
+    transfers_of,
 )
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
@@ -259,8 +260,8 @@ def latest_transfers(store: GraphStore, orgs: set[str | None], as_of: date) -> d
     among those dated by ``as_of`` (or undated): a later decision explains nothing yet."""
     if not orgs:
         return {}
-    return {t.org: (t.id, t.status) for t in store.iter_transfers()
-            if t.org in orgs and (t.date is None or t.date <= as_of)}
+    return {t.org: (t.id, t.status) for t in transfers_of(store, {o for o in orgs if o})
+            if t.date is None or t.date <= as_of}
 
 
 # -- embedded -----------------------------------------------------------------------------------

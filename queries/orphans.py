@@ -12,6 +12,12 @@ Reasons, in the order they are tested:
   ceased to exist.
 
 Roots (``local_committee``) are never orphans, nor are placeholders for unknown ids.
+
+:func:`classify` is the one definition of the reasons, on both stores. The Cypher returns the
+organizations that may be orphans with their lines and hosts; the embedded store finds the
+same organizations in one numpy pass over its columnar index (:mod:`stores.columns`;
+:func:`_candidates`) — a Python loop over every organization of a province took a second —
+and gathers the lines and hosts of those few from the graph.
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from queries.base import ListParams, NamedQuery, page
-from queries.common import active, adjacency, cypher_active, lines_out
+from queries.common import active, adjacency, cypher_active, lines_out, transfers_of
 from stores.base import GraphStore
+from stores.columns import Columns, day
+from stores.deadline import bounded
 from stores.embedded import EmbeddedStore
 
 __all__ = ["ORPHANS", "OrphanItem", "OrphansParams", "OrphansResult", "classify"]
@@ -113,9 +122,8 @@ def _open_transfers(store: GraphStore, orgs: set[str], as_of: date) -> dict[str,
     """The latest proposed or pending transfer of each organization (iter order: by date)."""
     if not orgs:
         return {}
-    return {t.org: t.id for t in store.iter_transfers()
-            if t.org in orgs and t.status in OPEN_TRANSFER
-            and (t.date is None or t.date <= as_of)}
+    return {t.org: t.id for t in transfers_of(store, orgs)
+            if t.status in OPEN_TRANSFER and (t.date is None or t.date <= as_of)}
 
 
 def _item(node_id: str, name: str, kind: str, verdict: tuple[Reason, str | None,
@@ -132,10 +140,8 @@ def _embedded(store: EmbeddedStore, params: OrphansParams) -> OrphansResult:
     found = []
     with store.reading() as graph:
         adj = adjacency(graph)
-        for node_id, attrs in adj.node.items():
-            if (attrs["label"] != "PartyOrg" or attrs["kind"] == "local_committee"
-                    or attrs.get("unresolved") or not active(attrs, as_of)):
-                continue
+        for node_id in bounded(_candidates(store.columns(), as_of)):
+            attrs = adj.node[node_id]
             lines = [_line(adj.node[t], t, e, as_of)
                      for t, _, e in lines_out(adj, node_id, "AFFILIATED_TO", None)]
             hosts = [{"hid": h, "h_active": active(adj.node[h], as_of),
@@ -146,6 +152,29 @@ def _embedded(store: EmbeddedStore, params: OrphansParams) -> OrphansResult:
             if verdict:
                 found.append(_item(node_id, attrs["name"], attrs["kind"], verdict))
     return _result(store, found, params)
+
+
+def _candidates(columns: Columns, as_of: date) -> list[str]:
+    """The organizations :func:`classify` may find orphaned, in one pass over the columns:
+    those the Cypher's ``WHERE`` keeps — active, resolved, not roots, and with no active line
+    to an active resolved superior or with hosts begun by the day none of which is active.
+    (Exactly the organizations ``classify`` answers for; it alone says why.)"""
+    on = day(as_of)
+    alive = columns.alive(on)
+    orgs = (columns.label_is("PartyOrg") & ~columns.kind_in(["local_committee"])
+            & ~columns.unresolved & alive)
+    aff = columns.edges("AFFILIATED_TO")
+    good = aff.active(on) & alive[aff.dst] & ~columns.unresolved[aff.dst]
+    placed = np.zeros(len(columns), dtype=bool)
+    placed[aff.src[good]] = True
+    based = columns.edges("BASED_IN")
+    hosted = based.started(on) & columns.label_is("Enterprise")[based.dst]
+    has_host = np.zeros(len(columns), dtype=bool)
+    has_host[based.src[hosted]] = True
+    live_host = np.zeros(len(columns), dtype=bool)
+    live_host[based.src[hosted & alive[based.dst]]] = True
+    orphaned = orgs & (~placed | (has_host & ~live_host))
+    return [columns.ids[i] for i in np.flatnonzero(orphaned).tolist()]
 
 
 def _started(attrs: Any, as_of: date) -> bool:

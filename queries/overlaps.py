@@ -7,8 +7,12 @@
   active) that supervise the same active entities directly, with the number shared and the
   Jaccard index: shared / the number supervised by either.
 
-Both scan the whole graph once: the embedded store visits each node and its lines; the Cypher
-aggregates per entity (per supervisor pair), and Python applies the shared rules.
+Both scan the whole graph once. ``overlaps``: the Cypher gathers each entity's lines per
+entity; the embedded store gathers every entity's lines at once from its columnar index
+(:func:`queries.superiors.columns_reaches` over :mod:`stores.columns`: a per-node Python loop
+over a province took seconds). Either way they are counted by
+:func:`queries.superiors.count_superiors` — the one counting function, numpy, which the
+superiors query uses for one entity — and ranked by :func:`_ranked`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from datetime import date
 from itertools import combinations
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
@@ -31,10 +37,11 @@ from queries.superiors import (
     CYPHER_SUPERVISING,
     SUBJECT_LABELS,
     SUPERVISION,
+    Ints,
     Relation,
-    Tally,
-    embedded_reaches,
-    tally,
+    SuperiorCounts,
+    columns_reaches,
+    count_superiors,
 )
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
@@ -120,27 +127,31 @@ class OverlapPairsResult(BaseModel):
 
 # -- the rules, shared by both stores ------------------------------------------------------------
 
-def _entity_tally(entity_id: str, subjects: Iterable[Mapping[str, Any]]) -> Tally:
-    """The superiors of one active entity, from its subjects: the entity itself (``via``
-    null) and each organization based in it, each with the ``lines`` (relation, superior id
-    and kind) that reach it."""
-    subjects = list(subjects)
-    based = {s["via"] for s in subjects if s["via"] is not None}
-    return tally(entity_id, True, based, ((line["relation"], line["id"], line["kind"])
-                                          for s in subjects for line in s["lines"]))
+def _ranked(found: Ints, superiors: Ints, rank: npt.NDArray[np.integer[Any]]) -> Ints:
+    """Entity codes ranked most superiors first, then by id (``rank``: a code's position in
+    id order)."""
+    ranked: Ints = found[np.lexsort((rank[found], -superiors[found]))]
+    return ranked
 
 
-def _overlaps_result(found: list[tuple[str, Tally]], info: Callable[[str], Mapping[str, Any]],
+def _overlaps_result(ranked: Ints, counts: SuperiorCounts,
+                     info: Callable[[int], Mapping[str, Any]], kind_of: Callable[[int], str],
                      params: OverlapsParams) -> OverlapsResult:
-    """Rank (entity id, tally) pairs already at or above the minimum; ``info`` gives an
-    entity's label, kind and name."""
-    found.sort(key=lambda f: (-f[1].superiors, f[0]))
-    items = [OverlapItem(id=entity_id, **{k: info(entity_id)[k] for k in ("label", "kind",
-                                                                          "name")},
-                         superiors=t.superiors, formal=len(t.formal),
-                         supervising=len(t.supervising), body_kinds=t.supervisor_kinds)
-             for entity_id, t in page(found, params)]
-    return OverlapsResult(as_of=params.as_of, items=items, total=len(found),
+    """One page of the ranked entity codes (those at or above the minimum); ``info`` gives an
+    entity's id, label, kind and name, ``kind_of`` a superior's kind."""
+    shown = np.array(page(ranked.tolist(), params), dtype=np.int64)
+    starts = np.searchsorted(counts.entity, shown, "left").tolist()
+    ends = np.searchsorted(counts.entity, shown, "right").tolist()
+    items = []
+    for code, start, end in zip(shown.tolist(), starts, ends, strict=True):
+        supervisors = counts.superior[start:end][counts.supervising[start:end]]
+        entity = info(code)
+        items.append(OverlapItem(
+            **{k: entity[k] for k in ("id", "label", "kind", "name")},
+            superiors=int(counts.superiors[code]), formal=int(counts.formal_count[code]),
+            supervising=int(counts.supervising_count[code]),
+            body_kinds=sorted({kind_of(s) for s in supervisors.tolist()})))
+    return OverlapsResult(as_of=params.as_of, items=items, total=len(ranked),
                           limit=params.limit, offset=params.offset)
 
 
@@ -172,23 +183,20 @@ def _pairs_result(supervisors: Mapping[str, Mapping[str, Any]],
 # -- embedded -----------------------------------------------------------------------------------
 
 def _overlaps_embedded(store: EmbeddedStore, params: OverlapsParams) -> OverlapsResult:
-    as_of = params.as_of
     labels = (params.label,) if params.label else SUBJECT_LABELS
-    found = []
     with store.reading() as graph:
-        adj = adjacency(graph)
-        nodes = adj.node
-        for node_id, attrs in nodes.items():
-            if attrs["label"] not in labels or not active(attrs, as_of):
-                continue
-            based, reaches = embedded_reaches(adj, node_id, as_of)
-            if len(reaches) < params.min:  # cannot reach the minimum
-                continue
-            counts = tally(node_id, True, based, ((relation, superior, nodes[superior]["kind"])
-                                                  for relation, superior, _, _ in reaches))
-            if counts.superiors >= params.min:
-                found.append((node_id, counts))
-        return _overlaps_result(found, nodes.__getitem__, params)
+        nodes = adjacency(graph).node
+        columns = store.columns()
+        counts = count_superiors(len(columns), *columns_reaches(columns, params.as_of, labels))
+        ranked = _ranked(np.flatnonzero(counts.superiors >= params.min), counts.superiors,
+                         columns.rank())
+        ids, kinds = columns.ids, columns.kinds.names
+
+        def info(code: int) -> Mapping[str, Any]:
+            return {"id": ids[code], **nodes[ids[code]]}
+
+        return _overlaps_result(ranked, counts, info, lambda code: kinds[columns.kind[code]],
+                                params)
 
 
 def _pairs_embedded(store: EmbeddedStore, params: OverlapPairsParams) -> OverlapPairsResult:
@@ -250,10 +258,30 @@ RETURN n.id AS id, {cypher_label("n")} AS label, n.kind AS kind, n.name AS name,
 
 def _overlaps_from_rows(store: GraphStore, rows: list[dict[str, Any]],
                         params: OverlapsParams) -> OverlapsResult:
-    by_id = {row["id"]: row for row in rows}
-    found = [(row["id"], counts) for row in rows
-             if (counts := _entity_tally(row["id"], row["subjects"])).superiors >= params.min]
-    return _overlaps_result(found, by_id.__getitem__, params)
+    codes = {row["id"]: code for code, row in enumerate(rows)}  # entities first
+    entity, superior, formal, based_entity, based_org = [], [], [], [], []
+    kinds: dict[int, str] = {}
+    for code, row in enumerate(rows):
+        for subject in row["subjects"]:
+            if subject["via"] is not None:
+                based_entity.append(code)
+                based_org.append(codes.setdefault(subject["via"], len(codes)))
+            for line in subject["lines"]:
+                entity.append(code)
+                superior.append(reached := codes.setdefault(line["id"], len(codes)))
+                formal.append(line["relation"] == AFFILIATION)
+                kinds[reached] = line["kind"]
+    counts = count_superiors(
+        len(codes), np.array(entity, dtype=np.int64), np.array(superior, dtype=np.int64),
+        np.array(formal, dtype=bool), np.array(based_entity, dtype=np.int64),
+        np.array(based_org, dtype=np.int64))
+    ids = list(codes)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)] = np.arange(
+        len(ids))
+    found = np.flatnonzero(counts.superiors[:len(rows)] >= params.min)
+    return _overlaps_result(_ranked(found, counts.superiors, rank), counts, rows.__getitem__,
+                            kinds.__getitem__, params)
 
 
 # Per-node subqueries keep every aggregation small: the sizes are counted per supervisor,

@@ -13,14 +13,22 @@ The definition, shared with :mod:`queries.overlaps` (which counts it for every e
 superior: the entity itself and, for an enterprise, its own organizations (a branch under
 the enterprise's committee) are left out. An entity that does not exist on the day has no
 superiors.
+
+The lines are gathered three ways — by Cypher (``CYPHER_*``), over the networkx graph for one
+entity (:func:`embedded_reaches`) and over the embedded store's columns for every entity at
+once (:func:`columns_reaches`, for ``overlaps``) — and counted one way:
+:func:`count_superiors` (with :func:`counts_as_superior`), numpy, for one entity as for a
+province.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
@@ -36,6 +44,7 @@ from queries.common import (
     lines_out,
 )
 from stores.base import GraphStore
+from stores.columns import Columns, day
 from stores.embedded import EmbeddedStore
 
 __all__ = [
@@ -48,10 +57,13 @@ __all__ = [
     "SUPERVISION",
     "Reach",
     "Relation",
+    "SuperiorCounts",
     "SuperiorItem",
     "SuperiorsResult",
     "Tally",
     "check_subject",
+    "columns_reaches",
+    "count_superiors",
     "counted",
     "counts_as_superior",
     "embedded_reaches",
@@ -59,6 +71,8 @@ __all__ = [
 ]
 
 Relation = Literal["affiliation", "supervision"]
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 
 #: The labels whose superiors can be asked for.
 SUBJECT_LABELS = ("PartyOrg", "Enterprise")
@@ -107,18 +121,117 @@ def check_subject(label: str, node_id: str) -> None:
                          "Enterprise")
 
 
-def counts_as_superior(entity_id: str, based: Collection[str], superior_id: str) -> bool:
-    """Nothing is its own superior: neither the entity nor an organization based in it."""
-    return superior_id != entity_id and superior_id not in based
+class SuperiorCounts(NamedTuple):
+    """What :func:`count_superiors` finds; entities and superiors are integer codes."""
+
+    #: the distinct (entity, superior) pairs that count, sorted by entity, then superior
+    entity: Ints
+    superior: Ints
+    #: per pair: reached by an affiliation line (a formal superior) ...
+    formal: Bools
+    #: ... and by a supervision line (a supervisor); a pair can be both
+    supervising: Bools
+    #: per entity code: distinct superiors, formal ones, supervising ones
+    superiors: Ints
+    formal_count: Ints
+    supervising_count: Ints
+
+
+def counts_as_superior(size: int, entity: Ints, superior: Ints, based_entity: Ints,
+                       based_org: Ints) -> Bools:
+    """Nothing is its own superior: whether ``superior[i]`` counts for ``entity[i]`` —
+    neither the entity itself nor an organization based in it (organization
+    ``based_org[j]`` is based in entity ``based_entity[j]``; codes below ``size``)."""
+    found: Bools = superior != entity
+    if len(based_entity):
+        own = _distinct(based_entity.astype(np.int64) * size + based_org)
+        is_based = np.zeros(size, dtype=bool)
+        is_based[based_org] = True
+        maybe = np.flatnonzero(is_based[superior])  # based in some entity: look closer
+        pair = entity[maybe].astype(np.int64) * size + superior[maybe]
+        at = np.minimum(np.searchsorted(own, pair), len(own) - 1)
+        found[maybe] &= own[at] != pair
+    return found
+
+
+def count_superiors(size: int, entity: Ints, superior: Ints, formal: Bools,
+                    based_entity: Ints, based_org: Ints) -> SuperiorCounts:
+    """Count the distinct superiors of entities from the lines that reach them.
+
+    The one definition of the count, for one entity (:func:`tally`: the superiors query) and
+    for every entity at once (``overlaps``), on both stores; numpy, so that a whole province
+    counts in milliseconds.
+
+    Line ``i`` reaches entity ``entity[i]`` from ``superior[i]``, as its formal superior
+    (``formal[i]``: relation affiliation) or as a supervisor; organization ``based_org[j]``
+    is based in entity ``based_entity[j]``; every code is below ``size``. Superiors that
+    count (:func:`counts_as_superior`) count once per entity, as formal, supervising or both.
+    """
+    # (pair, relation) keys, sorted and distinct: a pair's supervision key comes first
+    keys = _distinct(((entity.astype(np.int64) * size + superior) << 1) | formal)
+    pairs = keys >> 1
+    keys = keys[counts_as_superior(size, pairs // size, pairs % size, based_entity, based_org)]
+    pairs = keys >> 1
+    is_formal = (keys & 1).astype(bool)
+    first = _run_starts(pairs)
+    last = np.ones_like(first)
+    last[:-1] = first[1:]
+    distinct = pairs[first]
+    owner = distinct // size
+    pair_formal: Bools = is_formal[last]
+    pair_supervising: Bools = ~is_formal[first]
+    return SuperiorCounts(
+        owner, distinct % size, pair_formal, pair_supervising,
+        np.bincount(owner, minlength=size), np.bincount(owner[pair_formal], minlength=size),
+        np.bincount(owner[pair_supervising], minlength=size))
+
+
+def _run_starts(values: Ints) -> Bools:
+    """Where each run of equal values of a sorted array starts."""
+    starts = np.ones(len(values), dtype=bool)
+    starts[1:] = values[1:] != values[:-1]
+    return starts
+
+
+def _distinct(values: Ints) -> Ints:
+    """The distinct values, sorted (np.unique hashes, which is slower on large arrays)."""
+    ordered = np.sort(values)
+    found: Ints = ordered[_run_starts(ordered)]
+    return found
+
+
+def _count_one(entity_id: str, based: Collection[str],
+               lines: Sequence[tuple[str, str]]) -> tuple[list[str], SuperiorCounts]:
+    """:func:`count_superiors` for one entity; ``lines``: (relation, superior id). Returns
+    the ids by code, and the counts."""
+    codes = {entity_id: 0}
+    for org in based:
+        codes.setdefault(org, len(codes))
+    superiors = [codes.setdefault(superior, len(codes)) for _, superior in lines]
+    counts = count_superiors(
+        len(codes), np.zeros(len(lines), dtype=np.int64), np.array(superiors, dtype=np.int64),
+        np.array([relation == AFFILIATION for relation, _ in lines], dtype=bool),
+        np.zeros(len(based), dtype=np.int64),
+        np.array([codes[org] for org in based], dtype=np.int64))
+    return list(codes), counts
 
 
 def counted(entity_id: str, entity_active: bool, based: Collection[str],
             reaches: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The reaches (mappings with the superior's ``id``) that count as superiors: none if
-    the entity does not exist on the day (see :func:`counts_as_superior`)."""
+    """The reaches (mappings with the superior's ``id``) that count as superiors
+    (:func:`counts_as_superior`): none if the entity does not exist on the day."""
     if not entity_active:
         return []
-    return [r for r in reaches if counts_as_superior(entity_id, based, r["id"])]
+    reaches = list(reaches)
+    codes = {entity_id: 0}
+    for org in based:
+        codes.setdefault(org, len(codes))
+    superiors = np.array([codes.setdefault(r["id"], len(codes)) for r in reaches],
+                         dtype=np.int64)
+    counts = counts_as_superior(len(codes), np.zeros(len(reaches), dtype=np.int64), superiors,
+                                np.zeros(len(based), dtype=np.int64),
+                                np.array([codes[org] for org in based], dtype=np.int64))
+    return [r for r, kept in zip(reaches, counts.tolist(), strict=True) if kept]
 
 
 class Tally:
@@ -152,19 +265,26 @@ class Tally:
 
 def tally(entity_id: str, entity_active: bool, based: Collection[str],
           lines: Iterable[tuple[str, str, str]]) -> Tally:
-    """Count the distinct superiors of an entity from the lines that reach it.
+    """Count the distinct superiors of one entity from the lines that reach it
+    (:func:`count_superiors`).
 
     ``lines``: (relation, superior id, superior kind); ``based``: the organizations based in
-    it. Only lines to superiors that count (:func:`counts_as_superior`) are counted, and
-    none if the entity does not exist on the day.
+    it. Nothing is counted if the entity does not exist on the day.
     """
     found = Tally()
-    if not entity_active:
+    lines = list(lines)
+    if not entity_active or not lines:
         return found
-    for relation, superior, kind in lines:
-        if counts_as_superior(entity_id, based, superior):
-            found.kinds[superior] = kind
-            (found.formal if relation == AFFILIATION else found.supervising).add(superior)
+    ids, counts = _count_one(entity_id, based, [(relation, s) for relation, s, _ in lines])
+    kinds = {superior: kind for _, superior, kind in lines}
+    for code, formal, supervising in zip(counts.superior.tolist(), counts.formal.tolist(),
+                                         counts.supervising.tolist(), strict=True):
+        superior = ids[code]
+        found.kinds[superior] = kinds[superior]
+        if formal:
+            found.formal.add(superior)
+        if supervising:
+            found.supervising.add(superior)
     return found
 
 
@@ -215,6 +335,51 @@ def embedded_reaches(adj: Adjacency, node_id: str, as_of: date) -> tuple[list[st
                        for s, key, _ in lines_in(adj, subject, "SUPERVISES", as_of)
                        if active(nodes[s], as_of))
     return based, reaches
+
+
+def columns_reaches(columns: Columns, as_of: date, labels: Collection[str]) -> tuple[
+        Ints, Ints, Bools, Ints, Ints]:
+    """:func:`embedded_reaches` for every active entity of ``labels`` at once, over the
+    columns: the arguments of :func:`count_superiors` after its ``size``.
+
+    Returns the lines (entity, superior, formal) that reach each entity — itself or, for an
+    enterprise, an active organization based in it by an active line — from an active
+    superior by an active line, and the (enterprise, organization) pairs of those based
+    organizations. Codes are node indexes.
+    """
+    on = day(as_of)
+    alive = columns.alive(on)
+    party, enterprise = columns.label_is("PartyOrg"), columns.label_is("Enterprise")
+    wanted = np.zeros(len(columns), dtype=bool)
+    for label in labels:
+        wanted |= columns.label_is(label)
+    wanted &= alive
+    aff, sup = columns.edges("AFFILIATED_TO"), columns.edges("SUPERVISES")
+    up = aff.active(on) & party[aff.src] & alive[aff.src] & alive[aff.dst]
+    down = sup.active(on) & alive[sup.src] & alive[sup.dst]
+    subject = np.concatenate((aff.src[up], sup.dst[down])).astype(np.int64)
+    superior = np.concatenate((aff.dst[up], sup.src[down])).astype(np.int64)
+    formal = np.concatenate((np.ones(int(up.sum()), dtype=bool),
+                             np.zeros(int(down.sum()), dtype=bool)))
+    based = columns.edges("BASED_IN")
+    kept = (based.active(on) & party[based.src] & alive[based.src] & enterprise[based.dst]
+            & wanted[based.dst])
+    pairs = _distinct(based.dst[kept].astype(np.int64) * len(columns) + based.src[kept])
+    host, org = pairs // len(columns), pairs % len(columns)
+    # each (enterprise, organization) pair takes the lines of the organization
+    is_org = np.zeros(len(columns), dtype=bool)
+    is_org[org] = True
+    of_orgs = np.flatnonzero(is_org[subject])
+    order = of_orgs[np.argsort(subject[of_orgs], kind="stable")]
+    ordered = subject[order]
+    first = np.searchsorted(ordered, org, "left")
+    count = np.searchsorted(ordered, org, "right") - first
+    offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    via = order[np.repeat(first, count) + offsets]
+    direct = wanted[subject]
+    return (np.concatenate((subject[direct], np.repeat(host, count))),
+            np.concatenate((superior[direct], superior[via])),
+            np.concatenate((formal[direct], formal[via])), host, org)
 
 
 def _embedded(store: EmbeddedStore, params: EntityParams) -> SuperiorsResult:

@@ -35,7 +35,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import networkx as nx
 import orjson
@@ -69,6 +69,9 @@ from stores.base import (
     WriteSummary,
 )
 from stores.deadline import QueryTimeoutError, acquired, current_limit, expired
+
+if TYPE_CHECKING:
+    from stores.columns import Columns
 
 __all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError", "adjacency"]
 
@@ -452,6 +455,7 @@ class EmbeddedStore:
         self._generation = 0
         self._since_snapshot = 0
         self._data_version = -1
+        self._columns: Columns | None = None
         with self._lock:
             self._load_snapshot()
             self._catch_up()
@@ -660,6 +664,18 @@ class EmbeddedStore:
                     yield self.graph
             finally:
                 conn.execute("COMMIT")
+
+    def columns(self) -> Columns:
+        """The graph as numpy columns, for whole-graph queries (see :mod:`stores.columns`):
+        of the generation being read, built or brought forward here at most once per
+        generation, and kept until the graph moves on."""
+        from stores import columns  # numpy: imported by the first whole-graph query
+
+        with self.reading():
+            adj = adjacency(self.graph)
+            self._columns = columns.catch_up(self._columns, adj.node, adj.succ, self._conn,
+                                             self._generation, NODE_HOT)
+            return self._columns
 
     def _by_keys(self, sql: str, keys: Iterable[Any]) -> Iterator[Any]:
         """Rows of ``sql`` (with ``{marks}`` for an IN list) for many keys, 500 at a time."""
