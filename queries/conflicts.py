@@ -7,10 +7,12 @@
   smallest id (which is also the item's id). A line from an organization to itself is a
   cycle of one.
 
-The embedded store finds the strongly connected components of the active lines (iteratively,
-over the organizations that have both an active superior and an active subordinate) and lists
-the elementary cycles inside each; the Cypher matches closed paths from each organization. Both
-feed :func:`_result`, which keeps each elementary cycle once, in its canonical rotation.
+The embedded store reads the active lines from its columnar index (:mod:`stores.columns`) in
+numpy: the organizations with several superiors, and the few that can lie on a cycle (those
+left after repeatedly dropping organizations without a superior or a subordinate among them);
+it finds the strongly connected components of those (iteratively) and lists the elementary
+cycles inside each. The Cypher matches closed paths from each organization. Both feed
+:func:`_result`, which keeps each elementary cycle once, in its canonical rotation.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
 from queries.base import ListParams, NamedQuery, page
-from queries.common import Adjacency, active, adjacency, cypher_active, lines_in, lines_out
+from queries.common import adjacency, cypher_active
 from stores.base import GraphStore
+from stores.columns import Columns, day
 from stores.embedded import EmbeddedStore
 
 __all__ = ["CONFLICTS", "MAX_CYCLE", "ConflictItem", "ConflictsResult", "cycles_in",
@@ -170,38 +174,69 @@ def cycles_in(component: list[str], succ: Callable[[str], list[str]]) -> Iterato
                 on_path.discard(path.pop())
 
 
-def _superiors(adj: Adjacency, node_id: str, as_of: date) -> list[str]:
-    """The distinct active organizations an organization has an active line to."""
-    return sorted({s for s, _, _ in lines_out(adj, node_id, "AFFILIATED_TO", as_of)
-                   if active(adj.node[s], as_of)})
-
-
 def _embedded(store: EmbeddedStore, params: ListParams) -> ConflictsResult:
-    as_of = params.as_of
-    multiple: list[tuple[str, list[str]]] = []
-    ups: dict[str, list[str]] = {}  # the organizations that can lie on a cycle
     with store.reading() as graph:
-        adj = adjacency(graph)
-        nodes = adj.node
-        for node_id, attrs in nodes.items():
-            if attrs["label"] != "PartyOrg" or not active(attrs, as_of):
-                continue
-            superiors = _superiors(adj, node_id, as_of)
-            if len(superiors) >= 2:
-                multiple.append((node_id, superiors))
-            if superiors and any(active(nodes[s], as_of) for s, _, _ in
-                                 lines_in(adj, node_id, "AFFILIATED_TO", as_of)):
-                ups[node_id] = superiors
+        nodes = adjacency(graph).node
+        columns = store.columns()
+        ids = columns.ids
+        multiple, ups = _formal_lines(columns, params.as_of)
+        multiple_ids = [(ids[org], sorted(ids[s] for s in found))
+                        for org, found in multiple.items()]
+        ups_ids = {ids[org]: [ids[s] for s in found] for org, found in ups.items()}
 
         def succ(node_id: str) -> list[str]:
-            return [s for s in ups.get(node_id, ()) if s in ups]
+            return [s for s in ups_ids.get(node_id, ()) if s in ups_ids]
 
-        closed = [cycle for component in strong_components(ups, succ)
+        closed = [cycle for component in strong_components(ups_ids, succ)
                   if len(component) > 1 or component[0] in succ(component[0])
                   for cycle in cycles_in(component, succ)]
-        named = {org for org, _ in multiple} | {cycle[0] for cycle in closed}
+        named = {org for org, _ in multiple_ids} | {cycle[0] for cycle in closed}
         info = {n: {"name": nodes[n]["name"], "kind": nodes[n]["kind"]} for n in named}
-    return _result(info, multiple, closed, params)
+    return _result(info, multiple_ids, closed, params)
+
+
+def _formal_lines(columns: Columns, as_of: date) -> tuple[dict[int, list[int]],
+                                                          dict[int, list[int]]]:
+    """From the active AFFILIATED_TO lines between an active organization and an active
+    node: the organizations with two or more distinct superiors (with them), and the
+    organizations that can lie on a cycle (with their distinct superiors) — found in numpy,
+    so that Python looks at a few nodes only.
+
+    An organization can lie on a cycle if it has a superior and an active subordinate line
+    (from an active node); among those, the ones left after repeatedly dropping any without
+    a superior or a subordinate among them (a cycle keeps all its members: each has both).
+    """
+    on = day(as_of)
+    n = len(columns)
+    alive = columns.alive(on)
+    orgs = columns.label_is("PartyOrg") & alive
+    aff = columns.edges("AFFILIATED_TO")
+    line = aff.active(on)
+    up = line & orgs[aff.src] & alive[aff.dst]
+    pairs = np.unique(aff.src[up].astype(np.int64) * n + aff.dst[up])
+    src, dst = pairs // n, pairs % n
+    distinct = np.bincount(src, minlength=n)
+    two = distinct[src] >= 2
+    multiple: dict[int, list[int]] = {}
+    for org, superior in zip(src[two].tolist(), dst[two].tolist(), strict=True):
+        multiple.setdefault(org, []).append(superior)
+    subordinate = np.zeros(n, dtype=bool)
+    subordinate[aff.dst[line & alive[aff.src]]] = True
+    kept = (distinct > 0) & subordinate
+    while True:  # drop those with no superior or no subordinate left among the kept
+        inner = kept[src] & kept[dst]
+        has_up = np.zeros(n, dtype=bool)
+        has_up[src[inner]] = True
+        has_down = np.zeros(n, dtype=bool)
+        has_down[dst[inner]] = True
+        left = kept & has_up & has_down
+        if left.sum() == kept.sum():
+            break
+        kept = left
+    ups: dict[int, list[int]] = {int(org): [] for org in np.flatnonzero(kept).tolist()}
+    for org, superior in zip(src[kept[src]].tolist(), dst[kept[src]].tolist(), strict=True):
+        ups[org].append(superior)
+    return multiple, ups
 
 
 # -- Cypher -------------------------------------------------------------------------------------

@@ -24,24 +24,32 @@ Statuses
 
 An organization may have two statuses (a joint branch of two members in seven units): it is
 then listed once for each. ``units`` is given for every joint branch listed.
+
+Both stores gather the same rows (:class:`Gathered`: the Cypher's rows, or one numpy pass over
+the embedded store's columnar index, :mod:`stores.columns`) and apply the rules in one place,
+:func:`statuses`, to all rows at once in numpy (a Python loop over a province's enterprises
+and organizations took seconds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from graph_schema.declaration import NON_PUBLIC_ENTERPRISE_KINDS
 from queries.base import ListParams, NamedQuery, page
-from queries.common import active, adjacency, cypher_active, cypher_based_orgs, lines_in, lines_out
+from queries.common import adjacency, cypher_active, cypher_based_orgs
 from stores.base import GraphStore
+from stores.columns import Bools, Columns, Ints, day
 from stores.embedded import EmbeddedStore
 
-__all__ = ["COVERAGE", "CoverageItem", "CoverageParams", "CoverageResult", "enterprise_status",
-           "org_statuses"]
+__all__ = ["COVERAGE", "CoverageItem", "CoverageParams", "CoverageResult", "Gathered",
+           "statuses"]
 
 #: 2012 Opinions: enterprises with this many employees or more should have Party members.
 EMPLOYEE_TARGET = 50
@@ -55,6 +63,7 @@ JOINT_MAX_UNITS = 5
 BRANCH_MAX_MEMBERS = 50
 BRANCH_KINDS = ("branch", "general_branch", "joint_branch", "temporary_branch")
 
+Floats = npt.NDArray[np.float64]
 Status = Literal["uncovered", "work_coverage_only", "below_minimum", "joint_branch_too_wide",
                  "branch_too_large"]
 
@@ -91,87 +100,125 @@ class CoverageResult(BaseModel):
 
 # -- the rules, shared by both stores ----------------------------------------------------------
 
-def enterprise_status(employees: int | None, orgs: int, instructors: int) -> Status | None:
-    """The gap of an active enterprise with ``orgs`` organizations based in it and
-    ``instructors`` instructor lines to it, or None."""
-    if employees is None or employees < EMPLOYEE_TARGET or orgs > 0:
-        return None
-    return "work_coverage_only" if instructors > 0 else "uncovered"
+class Gathered(NamedTuple):
+    """What both stores gather for the rules: active enterprises and organizations, one row
+    each, as arrays (numpy; NaN where a number is unknown)."""
+
+    #: an enterprise row (else an organization row)
+    enterprise: Bools
+    kind: npt.NDArray[np.str_]
+    #: enterprises: head count; organizations based in it; instructor lines to it
+    employees: Floats
+    orgs: Ints
+    instructors: Ints
+    #: organizations: full members; joint branches: the units it is based in
+    members: Floats
+    units: Floats
 
 
-def org_statuses(kind: str, members: int | None, units: int | None) -> list[Status]:
-    """The gaps of an active organization (``units``: for a joint branch), possibly none."""
-    found: list[Status] = []
-    if kind in BRANCH_KINDS and members is not None and members < MIN_MEMBERS:
-        found.append("below_minimum")
-    if kind == "joint_branch" and units is not None and units > JOINT_MAX_UNITS:
-        found.append("joint_branch_too_wide")
-    if kind == "branch" and members is not None and members > BRANCH_MAX_MEMBERS:
-        found.append("branch_too_large")
-    return found
+def statuses(rows: Gathered) -> dict[Status, Bools]:
+    """The rules: which rows have each gap (see the module docstring), for every row at
+    once. A row may have two."""
+    org = ~rows.enterprise
+    gap = rows.enterprise & (rows.employees >= EMPLOYEE_TARGET) & (rows.orgs == 0)
+    return {
+        "uncovered": gap & (rows.instructors == 0),
+        "work_coverage_only": gap & (rows.instructors > 0),
+        "below_minimum": org & np.isin(rows.kind, BRANCH_KINDS) & (rows.members < MIN_MEMBERS),
+        "joint_branch_too_wide": org & (rows.kind == "joint_branch")
+        & (rows.units > JOINT_MAX_UNITS),
+        "branch_too_large": org & (rows.kind == "branch") & (rows.members > BRANCH_MAX_MEMBERS),
+    }
 
 
-def _items(row: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Items of one row: an enterprise (employees, orgs, instructors) or an organization
-    (members, units)."""
-    base = {"id": row["id"], "label": row["label"], "kind": row["kind"], "name": row["name"]}
-    if row["label"] == "Enterprise":
-        status = enterprise_status(row["employees"], row["orgs"], row["instructors"])
-        return [] if status is None else [{**base, "status": status,
-                                           "employees": row["employees"]}]
-    units = row["units"] if row["kind"] == "joint_branch" else None
-    return [{**base, "status": status, "members": row["members"], "units": units}
-            for status in org_statuses(row["kind"], row["members"], units)]
-
-
-def _result(found: list[dict[str, Any]], params: CoverageParams) -> CoverageResult:
-    by_status: dict[str, int] = {}
-    for item in found:
-        by_status[item["status"]] = by_status.get(item["status"], 0) + 1
-    if params.status:
-        found = [item for item in found if item["status"] == params.status]
-    found.sort(key=lambda item: (item["status"], item["id"]))
-    return CoverageResult(as_of=params.as_of,
-                          items=[CoverageItem(**item) for item in page(found, params)],
-                          total=len(found), limit=params.limit, offset=params.offset,
-                          by_status=dict(sorted(by_status.items())))
+def _result(rows: Gathered, rank: npt.NDArray[np.integer[Any]],
+            item: Callable[[int], dict[str, Any]], params: CoverageParams) -> CoverageResult:
+    """Rank the gaps by status, then id (``rank``: a row's position in id order), and shape
+    one page; ``item`` gives a row's id, label, kind, name and employees or members."""
+    found = statuses(rows)
+    by_status = {status: int(hits.sum()) for status, hits in sorted(found.items())
+                 if hits.any()}
+    ranked: list[tuple[Status, Ints]] = []
+    for status in [params.status] if params.status else sorted(found):
+        hits = np.flatnonzero(found[status])
+        ranked.append((status, hits[np.argsort(rank[hits], kind="stable")]))
+    listed = [(status, row) for status, hits in ranked for row in hits.tolist()]
+    items = []
+    for status, row in page(listed, params):
+        fields = item(row)
+        if rows.enterprise[row]:
+            items.append(CoverageItem(**fields, status=status))
+        else:
+            units = None if rows.kind[row] != "joint_branch" else int(rows.units[row])
+            items.append(CoverageItem(**fields, status=status, units=units))
+    return CoverageResult(as_of=params.as_of, items=items, total=len(listed),
+                          limit=params.limit, offset=params.offset, by_status=by_status)
 
 
 # -- embedded -----------------------------------------------------------------------------------
 
 def _embedded(store: EmbeddedStore, params: CoverageParams) -> CoverageResult:
-    as_of = params.as_of
-    found: list[dict[str, Any]] = []
     with store.reading() as graph:
-        adj = adjacency(graph)
-        nodes = adj.node
-        for node_id, attrs in nodes.items():
-            label = attrs["label"]
-            if label not in ("Enterprise", "PartyOrg") or attrs.get("unresolved"):
-                continue
-            row: dict[str, Any] = {"id": node_id, "label": label, "kind": attrs["kind"],
-                                   "name": attrs["name"]}
-            if label == "Enterprise":
-                employees = attrs.get("employees")
-                if (attrs["kind"] not in NON_PUBLIC_ENTERPRISE_KINDS or employees is None
-                        or employees < EMPLOYEE_TARGET or not active(attrs, as_of)):
-                    continue
-                row["employees"] = employees
-                row["orgs"] = len({
-                    o for o, _, _ in lines_in(adj, node_id, "BASED_IN", as_of)
-                    if nodes[o]["label"] == "PartyOrg" and active(nodes[o], as_of)})
-                row["instructors"] = sum(
-                    1 for s, _, line in lines_in(adj, node_id, "SUPERVISES", as_of)
-                    if line.get("kind") == "instructor" and active(nodes[s], as_of))
-            else:
-                if attrs["kind"] not in BRANCH_KINDS or not active(attrs, as_of):
-                    continue
-                row["members"] = attrs.get("members")
-                row["units"] = len({
-                    u for u, _, _ in lines_out(adj, node_id, "BASED_IN", as_of)
-                    if active(nodes[u], as_of)}) if attrs["kind"] == "joint_branch" else None
-            found.extend(_items(row))
-    return _result(found, params)
+        nodes = adjacency(graph).node
+        columns = store.columns()
+        at, rows = _gathered(columns, params.as_of)
+        ids = columns.ids
+
+        def item(row: int) -> dict[str, Any]:
+            node_id = ids[at[row]]
+            attrs = nodes[node_id]
+            fields = {"id": node_id, "label": attrs["label"], "kind": attrs["kind"],
+                      "name": attrs["name"]}
+            if attrs["label"] == "Enterprise":
+                return {**fields, "employees": attrs.get("employees")}
+            return {**fields, "members": attrs.get("members")}
+
+        return _result(rows, columns.rank()[at], item, params)
+
+
+def _gathered(columns: Columns, as_of: date) -> tuple[Ints, Gathered]:
+    """The node indexes of the rows, and the rows, as the Cypher gathers them."""
+    on = day(as_of)
+    n = len(columns)
+    alive = columns.alive(on)
+    party = columns.label_is("PartyOrg")
+    resolved = alive & ~columns.unresolved
+    employees = columns.prop("employees")
+    enterprises = (columns.label_is("Enterprise") & resolved
+                   & columns.kind_in(NON_PUBLIC_ENTERPRISE_KINDS)
+                   & (employees >= EMPLOYEE_TARGET))
+    orgs = party & resolved & columns.kind_in(BRANCH_KINDS)
+    based = columns.edges("BASED_IN")
+    line = based.active(on)
+    # organizations based in an enterprise: distinct, active
+    housed = line & party[based.src] & alive[based.src] & enterprises[based.dst]
+    in_enterprise = np.bincount(_distinct(based.dst[housed], based.src[housed], n) // n,
+                                minlength=n)
+    sup = columns.edges("SUPERVISES")
+    taught = (sup.active(on) & columns.edge_kind_is(sup, "instructor") & alive[sup.src]
+              & enterprises[sup.dst])
+    instructors = np.bincount(sup.dst[taught], minlength=n)
+    # units of a joint branch: distinct, active
+    joint = orgs & columns.kind_in(["joint_branch"])
+    spread = line & joint[based.src] & alive[based.dst]
+    units = np.bincount(_distinct(based.src[spread], based.dst[spread], n) // n, minlength=n)
+    at = np.flatnonzero(enterprises | orgs)
+    kinds = np.array(columns.kinds.names, dtype=np.str_)
+    is_enterprise = enterprises[at]
+    return at, Gathered(
+        is_enterprise, kinds[columns.kind[at]], employees[at], in_enterprise[at],
+        instructors[at], columns.prop("members")[at],
+        np.where(joint[at], units[at], np.nan))
+
+
+def _distinct(first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]],
+              n: int) -> Ints:
+    """The distinct pairs, as ``first * n + second``, sorted."""
+    pairs = np.sort(first.astype(np.int64) * n + second)
+    keep = np.ones(len(pairs), dtype=bool)
+    keep[1:] = pairs[1:] != pairs[:-1]
+    found: Ints = pairs[keep]
+    return found
 
 
 # -- Cypher -------------------------------------------------------------------------------------
@@ -215,10 +262,25 @@ RETURN o.id AS id, 'PartyOrg' AS label, o.kind AS kind, o.name AS name,
 
 def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: CoverageParams) -> (
         CoverageResult):
-    found: list[dict[str, Any]] = []
-    for row in rows:
-        found.extend(_items(row))
-    return _result(found, params)
+    gathered = Gathered(
+        np.array([r["label"] == "Enterprise" for r in rows], dtype=bool),
+        np.array([r["kind"] for r in rows], dtype=np.str_),
+        np.array([r["employees"] for r in rows], dtype=np.float64),
+        np.array([r["orgs"] or 0 for r in rows], dtype=np.int64),
+        np.array([r["instructors"] or 0 for r in rows], dtype=np.int64),
+        np.array([r["members"] for r in rows], dtype=np.float64),
+        np.array([r["units"] if r["kind"] == "joint_branch" else None for r in rows],
+                 dtype=np.float64))
+    rank = np.empty(len(rows), dtype=np.int64)
+    rank[np.array(sorted(range(len(rows)), key=lambda i: rows[i]["id"]), dtype=np.int64)] = (
+        np.arange(len(rows)))
+
+    def item(row: int) -> dict[str, Any]:
+        fields = {k: rows[row][k] for k in ("id", "label", "kind", "name")}
+        key = "employees" if rows[row]["label"] == "Enterprise" else "members"
+        return {**fields, key: rows[row][key]}
+
+    return _result(gathered, rank, item, params)
 
 
 COVERAGE: NamedQuery[CoverageParams, CoverageResult] = NamedQuery(

@@ -38,6 +38,12 @@ Details
 An enterprise without ``state_equity_pct`` has no ownership item. Each item carries the
 latest transfer record (by date, then id; any status) of the organization involved, which
 may explain it (e.g. a ``retained`` decision).
+
+:func:`enterprise_mismatches` with :class:`Chains` is the one definition of the rules, on both
+stores. The embedded store asks it only of the enterprises that may have a mismatch, found in
+a few numpy passes over its columnar index (:mod:`stores.columns`; :func:`_candidates`: every
+ownership candidate, and those whose organizations' chains, walked all at once, miss a
+committee of their area) — asking every enterprise of a province took seconds.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from queries.base import ListParams, NamedQuery, page
@@ -60,6 +68,8 @@ from queries.common import (
     transfers_of,
 )
 from stores.base import GraphStore
+from stores.columns import Bools, Columns, Ints, day
+from stores.deadline import bounded
 from stores.embedded import EmbeddedStore
 
 __all__ = ["MISMATCHES", "Chains", "MismatchItem", "MismatchesParams", "MismatchesResult",
@@ -288,15 +298,109 @@ def _embedded(store: EmbeddedStore, params: MismatchesParams) -> MismatchesResul
                 for b, _, _ in lines_out(adj, node_id, "BASED_IN", as_of))
 
         chains = Chains(lines, halts, is_state)
-        committees: dict[str, list[str]] = {}
-        for ent_id, attrs in nodes.items():
-            if (attrs["label"] != "Enterprise" or attrs.get("unresolved")
-                    or not active(attrs, as_of)):
-                continue
-            ent = _embedded_enterprise(adj, ent_id, attrs, as_of, committees)
+        candidates, committees = _candidates(store.columns(), as_of)
+        for ent_id in bounded(candidates):
+            ent = _embedded_enterprise(adj, ent_id, nodes[ent_id], as_of, committees)
             if ent is not None:
                 found.extend(enterprise_mismatches(ent, chains))
     return _result(store, found, params)
+
+
+def _candidates(columns: Columns, as_of: date) -> tuple[list[str], dict[str, list[str]]]:
+    """The active resolved enterprises that may have a mismatch, in a few numpy passes over
+    the columns: every ownership candidate (few), and those registered in an area with
+    committees where an organization based in them has a reporting chain holding none of
+    the area's committees — the chains walked for all of them at once, as
+    :meth:`Chains.chain` walks one. :func:`enterprise_mismatches` decides for each.
+
+    Also the committees of every area an active enterprise is registered in (the cache
+    :func:`_embedded_enterprise` fills: an area has thousands of lines)."""
+    on = day(as_of)
+    n = len(columns)
+    alive = columns.alive(on)
+    party = columns.label_is("PartyOrg")
+    enterprises = columns.label_is("Enterprise") & alive & ~columns.unresolved
+    pct = columns.prop("state_equity_pct")
+    found = enterprises & ((pct == 0) | (pct > MAJORITY_PCT))  # as _ownership_candidate
+    # registered in an area of a line-area kind: (enterprise, area)
+    located = columns.edges("LOCATED_IN")
+    areas = columns.label_is("Area") & columns.kind_in(LINE_AREA_KINDS) & alive
+    registered = (located.active(on) & columns.edge_kind_is(located, "registered")
+                  & enterprises[located.src] & areas[located.dst])
+    ent_area = _pairs(located.src[registered], located.dst[registered], n)
+    # the committees of those areas: (area, committee), and the organizations of the
+    # enterprises: (enterprise, organization)
+    based = columns.edges("BASED_IN")
+    by_org = based.active(on) & party[based.src] & alive[based.src]
+    in_area = np.zeros(n, dtype=bool)
+    in_area[ent_area % n] = True
+    committee = _pairs(based.dst[by_org & in_area[based.dst]],
+                       based.src[by_org & in_area[based.dst]], n)
+    ent_org = _pairs(based.dst[by_org & enterprises[based.dst]],
+                     based.src[by_org & enterprises[based.dst]], n)
+    with_committees = np.zeros(n, dtype=bool)
+    with_committees[committee // n] = True
+    ent_area_all, ent_area = ent_area, ent_area[with_committees[ent_area % n]]
+    # one walker per (enterprise, organization, area): does the chain meet a committee?
+    owner_of = ent_org // n
+    first = np.searchsorted(owner_of, ent_area // n, "left")
+    count = np.searchsorted(owner_of, ent_area // n, "right") - first
+    pick = np.repeat(first, count) + (np.arange(int(count.sum()))
+                                      - np.repeat(np.cumsum(count) - count, count))
+    walker_ent = ent_org[pick] // n
+    walker_area = np.repeat(ent_area % n, count)
+    node = ent_org[pick] % n  # the organization itself is on its chain
+    met = _member(committee, walker_area * n + node)
+    up, halts = _superiors(columns, on), ~alive | columns.unresolved
+    walking = np.flatnonzero(~met)
+    for _ in range(MAX_DEPTH):  # a chain holds at most MAX_DEPTH superiors
+        step = up[node[walking]]
+        walking = walking[step >= 0]
+        if not len(walking):
+            break
+        node[walking] = step[step >= 0]
+        met[walking] = _member(committee, walker_area[walking] * n + node[walking])
+        walking = walking[~met[walking] & ~halts[node[walking]]]  # stops after a halt
+    found[walker_ent[~met]] = True
+    ids = columns.ids
+    committees: dict[str, list[str]] = {ids[a]: [] for a in np.unique(ent_area_all % n).tolist()}
+    for key in committee.tolist():
+        committees[ids[key // n]].append(ids[key % n])
+    return ([ids[i] for i in np.flatnonzero(found).tolist()],
+            {area: sorted(found_in) for area, found_in in committees.items()})
+
+
+def _superiors(columns: Columns, on: int) -> Ints:
+    """Each node's one superior by its active AFFILIATED_TO lines (their targets, whatever
+    their state), or -1: none, or several at once (as :meth:`Chains._up`)."""
+    n = len(columns)
+    aff = columns.edges("AFFILIATED_TO")
+    line = aff.active(on)
+    pairs = _pairs(aff.src[line], aff.dst[line], n)
+    distinct = np.bincount(pairs // n, minlength=n)
+    up = np.full(n, -1, dtype=np.int64)
+    one = distinct[pairs // n] == 1
+    up[pairs[one] // n] = pairs[one] % n
+    return up
+
+
+def _pairs(first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]],
+           n: int) -> Ints:
+    """The distinct pairs, as ``first * n + second``, sorted."""
+    pairs = np.sort(first.astype(np.int64) * n + second)
+    keep = np.ones(len(pairs), dtype=bool)
+    keep[1:] = pairs[1:] != pairs[:-1]
+    found: Ints = pairs[keep]
+    return found
+
+
+def _member(sorted_keys: Ints, keys: Ints) -> Bools:
+    """Which ``keys`` are among ``sorted_keys``."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    found: Bools = sorted_keys[at] == keys
+    return found
 
 
 def _embedded_enterprise(adj: Adjacency, ent_id: str, attrs: Mapping[str, Any], as_of: date,

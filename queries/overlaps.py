@@ -17,10 +17,8 @@ superiors query uses for one entity — and ranked by :func:`_ranked`.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from itertools import combinations
 from typing import Any, Literal
 
 import numpy as np
@@ -29,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
 from queries.base import MAX_OFFSET, ListParams, NamedQuery, page
-from queries.common import active, adjacency, cypher_active, cypher_label
+from queries.common import adjacency, cypher_active, cypher_label
 from queries.superiors import (
     AFFILIATION,
     CYPHER_BASED,
@@ -44,6 +42,7 @@ from queries.superiors import (
     count_superiors,
 )
 from stores.base import GraphStore
+from stores.columns import Columns, day
 from stores.embedded import EmbeddedStore
 
 __all__ = [
@@ -167,16 +166,18 @@ def _pairs_result(supervisors: Mapping[str, Mapping[str, Any]],
     other id, shared)."""
     found = []
     for a, b, shared in pairs:
-        if shared < params.min:
-            continue
+        if shared >= params.min:
+            share = jaccard(shared, supervisors[a]["size"], supervisors[b]["size"])
+            found.append((-shared, -share, a, b))
+    found.sort()
+    items = []
+    for shared, share, a, b in page(found, params):
         first, other = supervisors[a], supervisors[b]
-        found.append(OverlapPair(
+        items.append(OverlapPair(
             id=a, name=first["name"], kind=first["kind"], other_id=b,
-            other_name=other["name"], other_kind=other["kind"], shared=shared,
-            jaccard=jaccard(shared, first["size"], other["size"]),
-            supervised=first["size"], other_supervised=other["size"]))
-    found.sort(key=lambda p: (-p.shared, -p.jaccard, p.id, p.other_id))
-    return OverlapPairsResult(as_of=params.as_of, items=page(found, params), total=len(found),
+            other_name=other["name"], other_kind=other["kind"], shared=-shared,
+            jaccard=-share, supervised=first["size"], other_supervised=other["size"]))
+    return OverlapPairsResult(as_of=params.as_of, items=items, total=len(found),
                               limit=params.limit, offset=params.offset)
 
 
@@ -200,28 +201,57 @@ def _overlaps_embedded(store: EmbeddedStore, params: OverlapsParams) -> Overlaps
 
 
 def _pairs_embedded(store: EmbeddedStore, params: OverlapPairsParams) -> OverlapPairsResult:
-    as_of = params.as_of
-    supervisors: dict[str, dict[str, Any]] = {}
-    shared: Counter[tuple[str, str]] = Counter()
     with store.reading() as graph:
-        adj = adjacency(graph)
-        nodes = adj.node
-        for target, sources in adj.pred.items():
-            if not active(nodes[target], as_of):
-                continue
-            found = sorted({source for source, keys in sources.items()
-                            if active(nodes[source], as_of)
-                            and any(attrs["type"] == "SUPERVISES" and active(attrs, as_of)
-                                    for attrs in keys.values())})
-            for source in found:
-                entry = supervisors.get(source)
-                if entry is None:
-                    attrs = nodes[source]
-                    entry = supervisors[source] = {"name": attrs["name"],
-                                                   "kind": attrs["kind"], "size": 0}
-                entry["size"] += 1
-            shared.update(combinations(found, 2))
-    return _pairs_result(supervisors, ((a, b, n) for (a, b), n in shared.items()), params)
+        nodes = adjacency(graph).node
+        columns = store.columns()
+        ids = columns.ids
+        first, second, shared, size = _supervisor_pairs(columns, params.as_of)
+        kept = shared >= params.min
+        first, second, shared = first[kept], second[kept], shared[kept]
+        named = np.unique(np.concatenate((first, second))).tolist()
+        supervisors = {ids[i]: {"name": nodes[ids[i]]["name"], "kind": nodes[ids[i]]["kind"],
+                                "size": int(size[i])} for i in named}
+        pairs = ((ids[a], ids[b], n) for a, b, n in zip(first.tolist(), second.tolist(),
+                                                        shared.tolist(), strict=True))
+        return _pairs_result(supervisors, pairs, params)
+
+
+def _supervisor_pairs(columns: Columns, as_of: date) -> tuple[Ints, Ints, Ints, Ints]:
+    """The pairs of supervisors (first before second by id) that supervise some of the same
+    targets, with the number shared; and how many targets each node supervises. A target
+    and its supervisors are active nodes (of any label), each line an active SUPERVISES line;
+    a supervisor counts once per target."""
+    on = day(as_of)
+    n = len(columns)
+    alive = columns.alive(on)
+    sup = columns.edges("SUPERVISES")
+    line = sup.active(on) & alive[sup.src] & alive[sup.dst]
+    rank = columns.rank().astype(np.int64)
+    # distinct (target, supervisor), by target, then supervisor id
+    keys = np.sort(sup.dst[line].astype(np.int64) * n + rank[sup.src[line]])
+    keep = np.ones(len(keys), dtype=bool)
+    keep[1:] = keys[1:] != keys[:-1]
+    keys = keys[keep]
+    target, by_id = keys // n, keys % n
+    order = np.argsort(rank)  # node index by id position
+    supervisor = order[by_id]
+    size = np.bincount(supervisor, minlength=n)
+    # every pair within a target's supervisors: position p pairs with the later ones
+    starts = np.ones(len(target), dtype=bool)
+    starts[1:] = target[1:] != target[:-1]
+    begin = np.flatnonzero(starts)
+    group = np.diff(np.append(begin, len(target)))
+    later = np.repeat(begin + group, group) - np.arange(len(target)) - 1
+    firsts = np.repeat(np.arange(len(target)), later)
+    seconds = firsts + 1 + (np.arange(int(later.sum())) - np.repeat(np.cumsum(later) - later,
+                                                                     later))
+    pair = np.sort(by_id[firsts] * n + by_id[seconds])
+    starts = np.ones(len(pair), dtype=bool)
+    starts[1:] = pair[1:] != pair[:-1]
+    begin = np.flatnonzero(starts)
+    shared = np.diff(np.append(begin, len(pair)))
+    pair = pair[begin]
+    return order[pair // n], order[pair % n], shared, size
 
 
 # -- Cypher -------------------------------------------------------------------------------------
