@@ -20,6 +20,7 @@ __all__ = [
     "REPO",
     "NodeIds",
     "count_rows",
+    "current_rss_mib",
     "ensure_province",
     "peak_rss_mib",
     "percentile",
@@ -73,6 +74,14 @@ def timed(fn: Callable[[], T]) -> tuple[float, T]:
 def peak_rss_mib() -> float:
     """This process's peak resident set size so far, in MiB (Linux: ru_maxrss is KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mib() -> float:
+    """This process's resident set size now, in MiB (Linux: /proc/self/status)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
 
 
 def count_rows(folder: Path) -> dict[str, int]:

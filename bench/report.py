@@ -9,7 +9,7 @@ from typing import Any
 
 __all__ = ["TARGETS", "Target", "check_targets", "flatten", "table"]
 
-WHOLE = ("orphans", "overlaps", "coverage", "mismatches")
+WHOLE = ("orphans", "overlaps", "coverage", "mismatches", "overlap_pairs", "conflicts")
 DAYS = ("today", "past")
 ENTITY = ("chain", "superiors", "subtree")
 HTTP = ("node", "chain", "superiors")
@@ -39,6 +39,10 @@ def flatten(results: dict[str, Any]) -> dict[str, float | None]:
         "embedded.rss_open_mib": g("reopen", "peak_rss_mib"),
         "embedded.peak_rss_mib": g("queries", "rss_queries_mib"),
         "embedded.serve_peak_rss_mib": g("http", "server_peak_rss_mib"),
+        "embedded.columns_build_s": g("queries", "columns", "build_s"),
+        "embedded.columns_rank_s": g("queries", "columns", "rank_s"),
+        "embedded.columns_mib": g("queries", "columns", "mib"),
+        "embedded.columns_rss_added_mib": g("queries", "columns", "rss_added_mib"),
         "http.ready_s": g("http", "ready_s"),
         "export.neo4j_admin_s": g("export", "seconds"),
         "export.neo4j_admin_rows_per_s": g("export", "rows_per_s"),
@@ -176,6 +180,11 @@ def table(results: dict[str, Any]) -> str:
         "", "embedded.peak_rss_mib")
     row("peak RSS of affgraph serve (after the HTTP run)",
         _mib(f["embedded.serve_peak_rss_mib"]), "")
+    row("columnar index of the whole-graph queries: build (first such query of a generation)",
+        f"{_s(f['embedded.columns_build_s'])} (+ {_s(f['embedded.columns_rank_s'])} for the "
+        f"id order, first ranked query)", "1 run")
+    row("columnar index: arrays held / RSS added by the build",
+        f"{_mib(f['embedded.columns_mib'])} / {_mib(f['embedded.columns_rss_added_mib'])}", "")
     for name in WHOLE:
         for day in DAYS:
             key = f"{name}@{day}"

@@ -8,14 +8,13 @@ exactly one Cypher text.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
 from graph_schema import records
 from graph_schema.cypher import NODE_LABEL, cypher_active, cypher_label
-from stores.base import GraphStore
-from stores.embedded import Adjacency, EmbeddedStore, adjacency
+from stores.embedded import Adjacency, adjacency
 
 __all__ = [
     "Adjacency",
@@ -29,7 +28,6 @@ __all__ = [
     "lines_in",
     "lines_out",
     "node_ref",
-    "transfers_of",
 ]
 
 Attrs = Mapping[str, Any]
@@ -79,15 +77,3 @@ def cypher_based_orgs(enterprise: str) -> str:
     return (f"(o:{NODE_LABEL})-[b:BASED_IN]->({enterprise})\n"
             f"WHERE {enterprise}:Enterprise AND o:PartyOrg AND {cypher_active('b')} "
             f"AND {cypher_active('o')}")
-
-
-def transfers_of(store: GraphStore, orgs: Collection[str]) -> Iterator[records.Transfer]:
-    """The transfer records of some organizations (those a page of answers names), each
-    organization's in the store's (date, id) order. The embedded store looks each one up by
-    its index, rather than reading every transfer; other stores read them all once."""
-    if isinstance(store, EmbeddedStore):
-        for org in sorted(orgs):
-            yield from store.iter_transfers(org=org)
-        return
-    wanted = set(orgs)
-    yield from (t for t in store.iter_transfers() if t.org in wanted)

@@ -58,14 +58,11 @@ from pydantic import BaseModel, Field
 
 from queries.base import ListParams, NamedQuery, page
 from queries.common import (
-    Adjacency,
     active,
     adjacency,
     cypher_active,
     cypher_based_orgs,
-    lines_in,
     lines_out,
-    transfers_of,
 )
 from stores.base import GraphStore
 from stores.columns import Bools, Columns, Ints, day
@@ -270,8 +267,8 @@ def latest_transfers(store: GraphStore, orgs: set[str | None], as_of: date) -> d
     among those dated by ``as_of`` (or undated): a later decision explains nothing yet."""
     if not orgs:
         return {}
-    return {t.org: (t.id, t.status) for t in transfers_of(store, {o for o in orgs if o})
-            if t.date is None or t.date <= as_of}
+    return {t.org: (t.id, t.status) for t in store.iter_transfers()
+            if t.org in orgs and (t.date is None or t.date <= as_of)}
 
 
 # -- embedded -----------------------------------------------------------------------------------
@@ -298,30 +295,30 @@ def _embedded(store: EmbeddedStore, params: MismatchesParams) -> MismatchesResul
                 for b, _, _ in lines_out(adj, node_id, "BASED_IN", as_of))
 
         chains = Chains(lines, halts, is_state)
-        candidates, committees = _candidates(store.columns(), as_of)
-        for ent_id in bounded(candidates):
-            ent = _embedded_enterprise(adj, ent_id, nodes[ent_id], as_of, committees)
-            if ent is not None:
-                found.extend(enterprise_mismatches(ent, chains))
+        for ent in bounded(_candidates(store.columns(), as_of)):
+            attrs = nodes[ent["id"]]
+            ent.update(name=attrs["name"], kind=attrs["kind"],
+                       state_equity_pct=attrs.get("state_equity_pct"))
+            found.extend(enterprise_mismatches(ent, chains))
     return _result(store, found, params)
 
 
-def _candidates(columns: Columns, as_of: date) -> tuple[list[str], dict[str, list[str]]]:
-    """The active resolved enterprises that may have a mismatch, in a few numpy passes over
-    the columns: every ownership candidate (few), and those registered in an area with
+def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
+    """The active resolved enterprises that may have a mismatch, with the facts
+    :func:`enterprise_mismatches` needs (``id``, ``orgs``, ``areas``; the caller adds name,
+    kind and ``state_equity_pct``), gathered in a few numpy passes over the columns.
+
+    They are every ownership candidate (few), and those registered in an area with
     committees where an organization based in them has a reporting chain holding none of
     the area's committees — the chains walked for all of them at once, as
-    :meth:`Chains.chain` walks one. :func:`enterprise_mismatches` decides for each.
-
-    Also the committees of every area an active enterprise is registered in (the cache
-    :func:`_embedded_enterprise` fills: an area has thousands of lines)."""
+    :meth:`Chains.chain` walks one. :func:`enterprise_mismatches` decides for each."""
     on = day(as_of)
     n = len(columns)
     alive = columns.alive(on)
     party = columns.label_is("PartyOrg")
     enterprises = columns.label_is("Enterprise") & alive & ~columns.unresolved
     pct = columns.prop("state_equity_pct")
-    found = enterprises & ((pct == 0) | (pct > MAJORITY_PCT))  # as _ownership_candidate
+    found = enterprises & ((pct == 0) | (pct > MAJORITY_PCT))  # ownership candidates
     # registered in an area of a line-area kind: (enterprise, area)
     located = columns.edges("LOCATED_IN")
     areas = columns.label_is("Area") & columns.kind_in(LINE_AREA_KINDS) & alive
@@ -340,7 +337,7 @@ def _candidates(columns: Columns, as_of: date) -> tuple[list[str], dict[str, lis
                      based.src[by_org & enterprises[based.dst]], n)
     with_committees = np.zeros(n, dtype=bool)
     with_committees[committee // n] = True
-    ent_area_all, ent_area = ent_area, ent_area[with_committees[ent_area % n]]
+    ent_area = ent_area[with_committees[ent_area % n]]
     # one walker per (enterprise, organization, area): does the chain meet a committee?
     owner_of = ent_org // n
     first = np.searchsorted(owner_of, ent_area // n, "left")
@@ -362,12 +359,23 @@ def _candidates(columns: Columns, as_of: date) -> tuple[list[str], dict[str, lis
         met[walking] = _member(committee, walker_area[walking] * n + node[walking])
         walking = walking[~met[walking] & ~halts[node[walking]]]  # stops after a halt
     found[walker_ent[~met]] = True
+    # the facts of the candidates
     ids = columns.ids
-    committees: dict[str, list[str]] = {ids[a]: [] for a in np.unique(ent_area_all % n).tolist()}
-    for key in committee.tolist():
-        committees[ids[key // n]].append(ids[key % n])
-    return ([ids[i] for i in np.flatnonzero(found).tolist()],
-            {area: sorted(found_in) for area, found_in in committees.items()})
+    ent_area = ent_area[found[ent_area // n]]
+    wanted = np.zeros(n, dtype=bool)
+    wanted[ent_area % n] = True
+    of_area: dict[int, list[str]] = {}
+    for key in committee[wanted[committee // n]].tolist():
+        of_area.setdefault(key // n, []).append(ids[key % n])
+    committees = {area: sorted(found_in) for area, found_in in of_area.items()}
+    facts: dict[int, dict[str, Any]] = {
+        i: {"id": ids[i], "orgs": [], "areas": []} for i in np.flatnonzero(found).tolist()}
+    for key in ent_org[found[ent_org // n]].tolist():
+        facts[key // n]["orgs"].append(ids[key % n])
+    for key in ent_area.tolist():
+        facts[key // n]["areas"].append({"area": ids[key % n],
+                                         "committees": committees[key % n]})
+    return list(facts.values())
 
 
 def _superiors(columns: Columns, on: int) -> Ints:
@@ -401,33 +409,6 @@ def _member(sorted_keys: Ints, keys: Ints) -> Bools:
     at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
     found: Bools = sorted_keys[at] == keys
     return found
-
-
-def _embedded_enterprise(adj: Adjacency, ent_id: str, attrs: Mapping[str, Any], as_of: date,
-                         committees: dict[str, list[str]]) -> dict[str, Any] | None:
-    """The facts :func:`enterprise_mismatches` needs, or None if it cannot have any."""
-    nodes = adj.node
-    areas = []
-    for area, _, line in lines_out(adj, ent_id, "LOCATED_IN", as_of):
-        a = nodes[area]
-        if (line.get("kind") == "registered" and a["label"] == "Area"
-                and a["kind"] in LINE_AREA_KINDS and active(a, as_of)):
-            if area not in committees:  # each area once: it may hold many enterprises
-                committees[area] = sorted({
-                    c for c, _, _ in lines_in(adj, area, "BASED_IN", as_of)
-                    if nodes[c]["label"] == "PartyOrg" and active(nodes[c], as_of)})
-            areas.append({"area": area, "committees": committees[area]})
-    pct = attrs.get("state_equity_pct")
-    if not (_ownership_candidate(pct) or any(a["committees"] for a in areas)):
-        return None
-    orgs = [o for o, _, _ in lines_in(adj, ent_id, "BASED_IN", as_of)
-            if nodes[o]["label"] == "PartyOrg" and active(nodes[o], as_of)]
-    return {"id": ent_id, "name": attrs["name"], "kind": attrs["kind"],
-            "state_equity_pct": pct, "orgs": orgs, "areas": areas}
-
-
-def _ownership_candidate(pct: float | None) -> bool:
-    return pct is not None and (pct == 0 or pct > MAJORITY_PCT)
 
 
 # -- Cypher -------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from queries.base import ListParams, NamedQuery, page
-from queries.common import active, adjacency, cypher_active, lines_out, transfers_of
+from queries.common import active, adjacency, cypher_active, lines_out
 from stores.base import GraphStore
 from stores.columns import Columns, day
 from stores.deadline import bounded
@@ -122,8 +122,9 @@ def _open_transfers(store: GraphStore, orgs: set[str], as_of: date) -> dict[str,
     """The latest proposed or pending transfer of each organization (iter order: by date)."""
     if not orgs:
         return {}
-    return {t.org: t.id for t in transfers_of(store, orgs)
-            if t.status in OPEN_TRANSFER and (t.date is None or t.date <= as_of)}
+    return {t.org: t.id for t in store.iter_transfers()
+            if t.org in orgs and t.status in OPEN_TRANSFER
+            and (t.date is None or t.date <= as_of)}
 
 
 def _item(node_id: str, name: str, kind: str, verdict: tuple[Reason, str | None,

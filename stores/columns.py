@@ -144,8 +144,8 @@ class EdgeColumns:
     kind: npt.NDArray[np.int16]
     start: npt.NDArray[np.int32]
     end: npt.NDArray[np.int32]
-    #: the graph's edge key (the SQLite rowid), ascending
-    key: npt.NDArray[np.int64]
+    #: the graph's edge key (the SQLite rowid), ascending; 32 bits while they fit
+    key: npt.NDArray[np.signedinteger[Any]]
 
     def __len__(self) -> int:
         return len(self.key)
@@ -321,7 +321,7 @@ def build(node: Mapping[str, Mapping[str, Any]],
     count = int(per_pair.sum())
     src = np.repeat(np.repeat(np.arange(n, dtype=np.int32), per_node), per_pair)
     dst = np.repeat(targets, per_pair)
-    key = np.fromiter(chain.from_iterable(keyed), np.int64, count)
+    key = _narrow(np.fromiter(chain.from_iterable(keyed), np.int64, count))
     attrs: list[Mapping[str, Any]] = list(
         chain.from_iterable(map(dict.values, keyed)))  # type: ignore[arg-type]
     del keyed
@@ -331,7 +331,7 @@ def build(node: Mapping[str, Mapping[str, Any]],
     by_type = {}
     for code, name in enumerate(types.names):
         part = np.flatnonzero(edge.type == code)
-        part = part[np.argsort(key[part], kind="stable")]
+        part = part[np.argsort(key[part])]  # keys are distinct: any sort will do
         by_type[name] = EdgeColumns(src[part], dst[part], edge.kind[part], edge.start[part],
                                     edge.end[part], key[part])
     return Columns(generation, ids, fields.label, fields.kind, fields.start, fields.end,
@@ -398,7 +398,7 @@ def _brought_forward(columns: Columns, node: Mapping[str, Mapping[str, Any]],
     if edge_rows:
         attrs = [succ[s][d][k] for k, s, d in edge_rows]
         edge = _EdgeFields(attrs, types, edge_kinds)
-        keys = np.array([r[0] for r in edge_rows], dtype=np.int64)
+        keys = _narrow(np.array([r[0] for r in edge_rows], dtype=np.int64))
         src = np.fromiter((index[r[1]] for r in edge_rows), np.int32, len(edge_rows))
         dst = np.fromiter((index[r[2]] for r in edge_rows), np.int32, len(edge_rows))
         for code, name in enumerate(types.names):
@@ -411,9 +411,18 @@ def _brought_forward(columns: Columns, node: Mapping[str, Mapping[str, Any]],
                    labels, kinds, edge_kinds)
 
 
+def _narrow(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.signedinteger[Any]]:
+    """Edge keys as 32-bit integers when they fit (they are SQLite rowids: they do, short of
+    two billion edges), else as they are."""
+    if len(keys) and int(keys.max()) > np.iinfo(np.int32).max:
+        return keys
+    return keys.astype(np.int32)
+
+
 def _merged(old: EdgeColumns, src: npt.NDArray[np.int32], dst: npt.NDArray[np.int32],
             kind: npt.NDArray[np.int16], start: npt.NDArray[np.int32],
-            end: npt.NDArray[np.int32], key: npt.NDArray[np.int64]) -> EdgeColumns:
+            end: npt.NDArray[np.int32], key: npt.NDArray[np.signedinteger[Any]]) -> (
+                EdgeColumns):
     """``old`` with the edges of these keys replaced (same key) or added, in key order."""
     pos = np.searchsorted(old.key, key)
     known = pos < len(old)
