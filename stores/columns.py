@@ -22,20 +22,23 @@ whole column (:meth:`Columns.alive`, :meth:`EdgeColumns.active`).
 
 The networkx graph stays the store's graph: it answers the traversals (chain, subtree, the
 superiors of one entity) and names, and the columns are derived from it. Only the queries'
-fields are kept (no names, no texts), about 30 bytes per node and 20 per edge.
+fields are kept (no names, no texts): about 45 bytes per node and 22 per edge, ~100 MiB for
+a province of 1M nodes and 2.6M edges (the graph itself holds ~1.8 GiB).
 
 Keeping it current
 ------------------
 The store keeps one :class:`Columns` per generation (:meth:`stores.embedded.EmbeddedStore
 .columns`). It is built the first time a whole-graph query asks for it (:func:`build`, from
-the graph's dicts with C-level iteration: about a second per million nodes), and after the
-graph has caught up with later generations — writes by this process or another one — it
-is brought forward by :func:`catch_up`: the rows of those generations (``gen >`` the columns'
-generation, read in the caller's read transaction, so of exactly the graph's generation) are
-replaced or appended, from the graph's own dicts. Edges are never deleted and a changed edge
-keeps its key, type and ends (the key is its natural key's row). A catch-up that touches a
-large part of the graph is a rebuild. Columns are never changed in place once handed out:
-a catch-up makes new arrays, so a reader holding the old object keeps a consistent one.
+the graph's dicts with C-level iteration, no Python statement per node or edge: ~1 s for
+200k nodes, ~3 s of CPU for 1M), and after the graph has caught up with later generations —
+writes by this process or another one — it is brought forward by :func:`catch_up`: the rows
+of those generations (``gen >`` the columns' generation, read in the caller's read
+transaction, so of exactly the graph's generation) are replaced or appended, from the
+graph's own dicts (~0.25 s for a small write at 1M nodes, mostly mapping ids to indexes).
+Edges are never deleted and a changed edge keeps its key, type and ends (the key is its
+natural key's row). A catch-up that touches a large part of the graph is a rebuild. Columns
+are never changed in place once handed out (only the id order is added when first asked
+for): a catch-up makes new arrays, so a reader holding the old object keeps a consistent one.
 """
 
 from __future__ import annotations
@@ -228,10 +231,6 @@ class Columns:
             self._rank.append(rank)
         return self._rank[0]
 
-    def kind_names(self, codes: Iterable[int]) -> list[str]:
-        names = self.kinds.names
-        return [names[c] for c in codes]
-
     # -- edges ----------------------------------------------------------------------------
 
     def edges(self, rel_type: str) -> EdgeColumns:
@@ -296,28 +295,28 @@ def _numeric_props(node_hot: Sequence[str]) -> tuple[str, ...]:
     return tuple(name for name in node_hot if name not in _BOOL_PROPS)
 
 
-def build(node: Mapping[str, Mapping[str, Any]],
-          succ: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]],
+Neighbours = Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]]
+
+
+def build(node: Mapping[str, Mapping[str, Any]], succ: Neighbours, pred: Neighbours,
           generation: int, node_hot: Sequence[str]) -> Columns:
-    """The columns of a graph, from networkx's own dicts (node attrs, successors).
+    """The columns of a graph, from networkx's own dicts (node attrs, successors,
+    predecessors).
 
     Iterates the dicts with C-level ``map``/``chain`` (no Python statement per node or edge):
-    about a second per million nodes and 2.5 million edges.
+    ~3 s of CPU for a million nodes and 2.6 million edges.
     """
     ids = list(node)
     n = len(ids)
     labels, kinds, types, edge_kinds = _Codes(), _Codes(), _Codes(), _Codes()
     fields = _NodeFields(list(node.values()), labels, kinds, _numeric_props(node_hot))
     check()
-    index = dict(zip(ids, range(n), strict=True))
     # successors: node → {target → {key → attrs}}; flattened in node order
     per_node = np.fromiter(map(len, succ.values()), np.int64, n)
     keyed: list[Mapping[int, Mapping[str, Any]]] = list(
         chain.from_iterable(map(dict.values, succ.values())))  # type: ignore[arg-type]
     per_pair = np.fromiter(map(len, keyed), np.int64, len(keyed))
-    targets = np.fromiter(map(index.__getitem__, chain.from_iterable(succ.values())),
-                          np.int32, len(keyed))
-    del index
+    targets = _targets(ids, succ, pred, keyed)
     count = int(per_pair.sum())
     src = np.repeat(np.repeat(np.arange(n, dtype=np.int32), per_node), per_pair)
     dst = np.repeat(targets, per_pair)
@@ -338,9 +337,34 @@ def build(node: Mapping[str, Mapping[str, Any]],
                    fields.unresolved, fields.props, by_type, labels, kinds, edge_kinds)
 
 
+def _targets(ids: list[str], succ: Neighbours, pred: Neighbours,
+             keyed: list[Mapping[int, Mapping[str, Any]]]) -> npt.NDArray[np.int32]:
+    """The target's index of each (source, target) pair of ``keyed``, succ's key dicts in
+    succ's order.
+
+    networkx shares one key dict between ``succ[u][v]`` and ``pred[v][u]``, so the pairs of
+    succ and of pred (whose order gives the target) are matched by that dict's identity: two
+    sorts of integers, instead of millions of lookups in a dict of a million ids (which
+    would also leave a million integers behind in the allocator). A graph that did not share
+    them would be looked up by id instead."""
+    n, m = len(ids), len(keyed)
+    outgoing = np.fromiter(map(id, keyed), np.int64, m)
+    per_target = np.fromiter(map(len, pred.values()), np.int64, len(pred))
+    if len(pred) == n and int(per_target.sum()) == m and list(pred) == ids:
+        incoming = np.fromiter(map(id, chain.from_iterable(
+            map(dict.values, pred.values()))), np.int64, m)  # type: ignore[arg-type]
+        by_in, by_out = np.argsort(incoming), np.argsort(outgoing)
+        if np.array_equal(incoming[by_in], outgoing[by_out]):
+            found = np.empty(m, dtype=np.int32)
+            found[by_out] = np.repeat(np.arange(n, dtype=np.int32), per_target)[by_in]
+            return found
+    index = dict(zip(ids, range(n), strict=True))
+    return np.fromiter(map(index.__getitem__, chain.from_iterable(succ.values())), np.int32, m)
+
+
 def catch_up(columns: Columns | None, node: Mapping[str, Mapping[str, Any]],
-             succ: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]],
-             conn: sqlite3.Connection, generation: int, node_hot: Sequence[str]) -> Columns:
+             succ: Neighbours, pred: Neighbours, conn: sqlite3.Connection, generation: int,
+             node_hot: Sequence[str]) -> Columns:
     """Columns of the graph at ``generation``: ``columns`` if it is of that generation
     already, brought forward by the rows of the later generations, or built anew.
 
@@ -350,13 +374,13 @@ def catch_up(columns: Columns | None, node: Mapping[str, Mapping[str, Any]],
     if columns is not None and columns.generation == generation:
         return columns
     if columns is None or columns.generation > generation:
-        return build(node, succ, generation, node_hot)
+        return build(node, succ, pred, generation, node_hot)
     old = columns.generation
     changed = conn.execute("SELECT count(*) FROM nodes WHERE gen > ?", (old,)).fetchone()[0]
     changed += conn.execute("SELECT count(*) FROM edges WHERE gen > ?", (old,)).fetchone()[0]
     size = len(columns) + sum(len(e) for e in columns.edges_by_type.values())
     if changed > REBUILD_SHARE * size:
-        return build(node, succ, generation, node_hot)
+        return build(node, succ, pred, generation, node_hot)
     node_ids = [r[0] for r in conn.execute("SELECT id FROM nodes WHERE gen > ?", (old,))]
     edge_rows = conn.execute("SELECT rowid, src, dst FROM edges WHERE gen > ?",
                              (old,)).fetchall()

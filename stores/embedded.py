@@ -673,8 +673,8 @@ class EmbeddedStore:
 
         with self.reading():
             adj = adjacency(self.graph)
-            self._columns = columns.catch_up(self._columns, adj.node, adj.succ, self._conn,
-                                             self._generation, NODE_HOT)
+            self._columns = columns.catch_up(self._columns, adj.node, adj.succ, adj.pred,
+                                             self._conn, self._generation, NODE_HOT)
             return self._columns
 
     def _by_keys(self, sql: str, keys: Iterable[Any]) -> Iterator[Any]:

@@ -20,7 +20,7 @@ import stores.columns as columns_module
 from graph_schema.records import Edge, Node
 from queries.orphans import ORPHANS, OrphansParams
 from stores.columns import NO_END, NO_START, Columns, day
-from stores.embedded import EmbeddedStore
+from stores.embedded import NODE_HOT, EmbeddedStore, adjacency
 
 D = date.fromisoformat
 REPO = Path(__file__).resolve().parent.parent
@@ -176,6 +176,17 @@ def test_edges_active_at_interval_boundaries(store: EmbeddedStore, on: str,
     assert c.edges("SUPERVISES").active(n).tolist() == [instructor]
     assert c.edges("BASED_IN").started(n).tolist() == [based_started]
     assert c.edges("LOCATED_IN").active(n).tolist() == [True]  # no dates: always
+
+
+def test_targets_without_shared_key_dicts(store: EmbeddedStore) -> None:
+    """Edge ends are matched through the key dicts succ and pred share (networkx's layout);
+    a graph whose pred holds copies is looked up by id, with the same columns."""
+    adj = adjacency(store.graph)
+    copied = {dst: {src: dict(keys) for src, keys in sources.items()}
+              for dst, sources in adj.pred.items()}
+    shared = columns_module.build(adj.node, adj.succ, adj.pred, 1, NODE_HOT)
+    apart = columns_module.build(adj.node, adj.succ, copied, 1, NODE_HOT)
+    assert content(apart) == content(shared) == expected(NODES, EDGES)
 
 
 def test_days_are_ordinals() -> None:
