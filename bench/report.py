@@ -140,7 +140,9 @@ def _mib(value: float | None) -> str:
 
 
 def _x(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.1f}×"
+    if value is None:
+        return "—"
+    return f"{value:,.1f}×" if value >= 0.1 else f"{value:.2g}×"
 
 
 def table(results: dict[str, Any]) -> str:
@@ -181,8 +183,8 @@ def table(results: dict[str, Any]) -> str:
     row("peak RSS of affgraph serve (after the HTTP run)",
         _mib(f["embedded.serve_peak_rss_mib"]), "")
     row("columnar index of the whole-graph queries: build (first such query of a generation)",
-        f"{_s(f['embedded.columns_build_s'])} (+ {_s(f['embedded.columns_rank_s'])} for the "
-        f"id order, first ranked query)", "1 run")
+        f"{_s(f['embedded.columns_build_s'])} (+ {_ms(f['embedded.columns_rank_s'])} for the "
+        f"id order, at the first query that sorts by id)", "1 run")
     row("columnar index: arrays held / RSS added by the build",
         f"{_mib(f['embedded.columns_mib'])} / {_mib(f['embedded.columns_rss_added_mib'])}", "")
     for name in WHOLE:
