@@ -1,8 +1,10 @@
 """The affgraph schema, declared once, as data.
 
 Everything else derives from this module: the Pydantic models that validate records
-(:mod:`graph_schema.models`), the Neo4j constraints and indexes (:mod:`graph_schema.cypher`),
-the JSON Schema printed by ``affgraph schema``, and the reference tables in the docs.
+(:mod:`graph_schema.models`) and the same rules applied a column at a time to bulk CSV
+(:mod:`graph_schema.bulk`), the record rows a load holds (:mod:`graph_schema.rows`), the
+Neo4j constraints and indexes (:mod:`graph_schema.cypher`), the JSON Schema printed by
+``affgraph schema``, and the reference tables in the docs.
 The names are exactly those of the canonical data format (``shared/FORMAT.md``, v1).
 
 To add a kind, a property or a relationship type, edit this file only.

@@ -45,13 +45,18 @@ from graph_schema.records import Record, from_canonical
 from graph_schema.uscc import is_valid_uscc
 
 __all__ = [
+    "CHECKS",
     "EDGE_MODELS",
     "NODE_MODELS",
     "RECORD_ADAPTER",
     "SOURCE_MODEL",
     "TRANSFER_MODEL",
     "IsoDate",
+    "bounds",
     "json_schema",
+    "parse_date",
+    "split_list",
+    "transfer_id",
     "validate_record",
 ]
 
@@ -59,7 +64,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT64 = 2**63
 
 
-def _parse_date(value: Any) -> Any:
+def parse_date(value: Any) -> Any:
     """Accept a ``date`` or a ``YYYY-MM-DD`` text only (no timestamps, no other layouts)."""
     if type(value) is date:
         return value
@@ -78,7 +83,7 @@ def _refuse_bool(value: Any) -> Any:
     return value
 
 
-def _split_list(value: Any) -> Any:
+def split_list(value: Any) -> Any:
     """A list property may come as a ``|``-separated text (CSV)."""
     if isinstance(value, str):
         return [part.strip() for part in value.split("|") if part.strip()]
@@ -92,10 +97,11 @@ def _check_uscc(value: str) -> str:
     return value
 
 
-_CHECKS: Mapping[str, Callable[[str], str]] = {"uscc": _check_uscc}
+#: the named extra checks of :attr:`Prop.check`
+CHECKS: Mapping[str, Callable[[str], str]] = {"uscc": _check_uscc}
 
 #: A date given as ``YYYY-MM-DD`` (or a ``date``), and nothing else: the format's only dates.
-IsoDate = Annotated[date, BeforeValidator(_parse_date)]
+IsoDate = Annotated[date, BeforeValidator(parse_date)]
 
 _BASE_TYPES: Mapping[str, Any] = {
     "str": Annotated[str, Field(min_length=1)],
@@ -104,21 +110,27 @@ _BASE_TYPES: Mapping[str, Any] = {
     "bool": bool,
     "date": IsoDate,
     "str_list": Annotated[list[Annotated[str, Field(min_length=1)]],
-                          BeforeValidator(_split_list)],
+                          BeforeValidator(split_list)],
 }
+
+
+def bounds(prop: Prop) -> tuple[float | None, float | None]:
+    """The least and greatest value of a number property (``None``: no limit)."""
+    low, high = prop.minimum, prop.maximum
+    if prop.type == "int":  # stores keep 64-bit integers (SQLite, Neo4j)
+        low = max(low, -_INT64) if low is not None else -_INT64
+        high = min(high, _INT64 - 1) if high is not None else _INT64 - 1
+    return low, high
 
 
 def _field(prop: Prop, annotation: Any | None = None) -> tuple[Any, Any]:
     """The (annotation, FieldInfo) pair of a declared property."""
     ann = annotation if annotation is not None else _BASE_TYPES[prop.type]
     if prop.type in ("int", "float"):
-        low, high = prop.minimum, prop.maximum
-        if prop.type == "int":  # stores keep 64-bit integers (SQLite, Neo4j)
-            low = max(low, -_INT64) if low is not None else -_INT64
-            high = min(high, _INT64 - 1) if high is not None else _INT64 - 1
+        low, high = bounds(prop)
         ann = Annotated[ann, Field(ge=low, le=high), BeforeValidator(_refuse_bool)]
     if prop.check:
-        ann = Annotated[ann, AfterValidator(_CHECKS[prop.check])]
+        ann = Annotated[ann, AfterValidator(CHECKS[prop.check])]
     info = Field(default=... if prop.required else None, description=prop.description)
     return (ann if prop.required else ann | None), info
 
@@ -178,11 +190,15 @@ def _edge_model(rel: RelType) -> type[BaseModel]:
     return _model(f"{name}Edge", rel.description, "edge", fields, _INTERVAL_CHECK)
 
 
+def transfer_id(org: str, when: date | None) -> str:
+    """The id of a transfer that has none, made from its organization and date."""
+    return f"transfer:{org}:{when.isoformat() if when else 'undated'}"
+
+
 def _fill_transfer_id(self: Any) -> Any:
     """A transfer without an id gets one made from its organization and date."""
     if self.id is None:
-        when = self.date.isoformat() if self.date else "undated"
-        object.__setattr__(self, "id", f"transfer:{self.org}:{when}")
+        object.__setattr__(self, "id", transfer_id(self.org, self.date))
     return self
 
 

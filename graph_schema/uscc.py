@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import mul
+
 __all__ = ["USCC_ALPHABET", "is_valid_uscc", "uscc_check_char"]
 
 #: The 31 characters a code may use: digits and capitals without I, O, S, V and Z.
@@ -23,7 +25,14 @@ def uscc_check_char(first17: str) -> str:
 
 
 def is_valid_uscc(code: str) -> bool:
-    """Whether ``code`` has 18 allowed characters and the right check character."""
-    if len(code) != 18 or any(c not in _VALUE for c in code):
+    """Whether ``code`` has 18 allowed characters and the right check character.
+
+    (What :func:`uscc_check_char` computes, in one pass: a load checks a code per enterprise.)
+    """
+    if len(code) != 18 or code[17] not in _VALUE:
         return False
-    return uscc_check_char(code[:17]) == code[17]
+    try:
+        total = sum(map(mul, map(_VALUE.__getitem__, code[:17]), _WEIGHTS))
+    except KeyError:  # a character outside the alphabet
+        return False
+    return USCC_ALPHABET[-total % 31] == code[17]

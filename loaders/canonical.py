@@ -7,6 +7,7 @@ for what cannot be read at all (bad encoding, broken JSON). Validation is
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -86,55 +87,129 @@ class CsvRow:
     cells: dict[str, str]
 
 
+#: bytes read at a time when checking a file's encoding
+_BLOCK = 1 << 20
+#: where csv.DictReader puts the cells of a row beyond the header's fields
+_REST = "\0extra"
+
+
+def _utf8_error(name: str, path: Path) -> LoadError | None:
+    """The located error of a file that is not UTF-8 text (the first bad bytes), or None.
+
+    Checked a block at a time, so that a large file is never held in memory for it.
+    """
+    offset, pending = 0, b""
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(_BLOCK)
+            data = pending + block
+            try:
+                _, used = codecs.utf_8_decode(data, "strict", not block)
+            except UnicodeDecodeError as exc:
+                start = offset + exc.start
+                break
+            offset += used
+            pending = data[used:]
+            if not block:
+                return None
+    raw = path.read_bytes()  # the bad bytes and the lines before them
+    return LoadError(name, raw[:start].count(b"\n") + 1, "line", raw[start:start + 8],
+                     "expected UTF-8 text")
+
+
 class CsvFile:
     """A CSV file (UTF-8, optional byte order mark, header row), read for its rows.
 
     ``error`` holds what made the file unreadable as a whole (bad encoding, no header);
-    ``header`` the header's names as written (stripped).
+    ``header`` the header's names as written (stripped). The rows are read from the file as
+    they are asked for (:meth:`rows`, :meth:`chunks`), never all held at once.
     """
 
     def __init__(self, path: Path) -> None:
         self.name = str(path)
+        self.path = path
         self.header: list[str] = []
-        self.error: LoadError | None = None
-        self._text = ""
-        raw = path.read_bytes()
-        try:
-            self._text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[:exc.start].count(b"\n") + 1
-            self.error = LoadError(self.name, line, "line", raw[exc.start:exc.start + 8],
-                                   "expected UTF-8 text")
+        self.error: LoadError | None = _utf8_error(self.name, path)
+        self._fieldnames: list[str] = []
+        if self.error is not None:
             return
-        self._reader = csv.DictReader(io.StringIO(self._text, newline=""), restkey="\0extra")
-        try:
-            fieldnames = self._reader.fieldnames
-        except csv.Error as exc:
-            self.error = LoadError(self.name, 1, "line", None, f"expected valid CSV ({exc})")
-            return
+        with self._open() as handle:
+            reader = csv.reader(handle)
+            try:
+                fieldnames = next(reader, None)
+            except csv.Error as exc:
+                self.error = LoadError(self.name, 1, "line", None, f"expected valid CSV ({exc})")
+                return
         if not fieldnames:
             self.error = LoadError(self.name, 1, "header", None,
                                    "expected a header row naming the fields")
             return
+        self._fieldnames = fieldnames
         self.header = [name.strip() for name in fieldnames]
+
+    def _open(self) -> io.TextIOWrapper:
+        return self.path.open(encoding="utf-8-sig", newline="")
+
+    def chunks(self, size: int) -> Iterator[tuple[list[int], list[list[str]]] | LoadError]:
+        """The data rows, ``size`` at a time: their lines and their cells as written (blank
+        lines skipped); or a located error for the row that is not valid CSV, where the
+        file's reading ends."""
+        if self.error is not None:
+            return
+        with self._open() as handle:
+            reader = csv.reader(handle)
+            lines: list[int] = []
+            rows: list[list[str]] = []
+            error: LoadError | None = None
+            try:
+                next(reader, None)  # the header
+                for row in reader:
+                    if row:
+                        rows.append(row)
+                        lines.append(reader.line_num)
+                        if len(rows) >= size:
+                            yield lines, rows
+                            lines, rows = [], []
+            except csv.Error as exc:
+                error = LoadError(self.name, reader.line_num, "line", None,
+                                  f"expected valid CSV ({exc})")
+            except UnicodeDecodeError:  # the file changed since it was checked
+                error = LoadError(self.name, reader.line_num + 1, "line", None,
+                                  "expected UTF-8 text")
+            if rows:
+                yield lines, rows
+            if error is not None:
+                yield error
+
+    def lines(self) -> Iterator[tuple[int, list[str]] | LoadError]:
+        """Each data row's line and cells (see :meth:`chunks`), or the located error."""
+        for chunk in self.chunks(1000):
+            if isinstance(chunk, LoadError):
+                yield chunk
+            else:
+                yield from zip(*chunk, strict=True)
+
+    def cells(self, line: int, row: list[str]) -> CsvRow | LoadError:
+        """A row's non-blank cells by stripped header name (as ``csv.DictReader`` pairs
+        them), or the error of a row with more cells than the header has fields."""
+        fields = self._fieldnames
+        paired: dict[str, Any] = dict(zip(fields, row, strict=False))
+        if len(fields) < len(row):
+            paired[_REST] = row[len(fields):]
+        else:
+            for name in fields[len(row):]:
+                paired[name] = None
+        extra = paired.pop(_REST, None)
+        if extra:
+            return LoadError(self.name, line, "line", extra,
+                             "expected no more cells than header fields")
+        return CsvRow(line, {k.strip(): v for k, v in paired.items()
+                             if v is not None and v.strip() != ""})
 
     def rows(self) -> Iterator[CsvRow | LoadError]:
         """Each data row, or a located error for a row that is not valid CSV."""
-        if self.error is not None:
-            return
-        reader = self._reader
-        try:
-            for row in reader:
-                extra = row.pop("\0extra", None)
-                if extra:
-                    yield LoadError(self.name, reader.line_num, "line", extra,
-                                    "expected no more cells than header fields")
-                    continue
-                yield CsvRow(reader.line_num, {
-                    k.strip(): v for k, v in row.items()
-                    if k is not None and v is not None and v.strip() != ""})
-        except csv.Error as exc:
-            yield LoadError(self.name, reader.line_num, "line", None, f"expected valid CSV ({exc})")
+        for item in self.lines():
+            yield item if isinstance(item, LoadError) else self.cells(*item)
 
 
 def read_csv(path: Path, record_kind: str) -> Read:

@@ -1,22 +1,33 @@
 """Validation of a whole load: each record against the schema, then the load as a whole.
 
-Per record: the Pydantic models derived from the declaration. Across records: duplicate
+Per record: the Pydantic models derived from the declaration (for canonical CSV, the same
+rules a column at a time first: :mod:`graph_schema.bulk`). Across records: duplicate
 ids in one load, references to ids found neither in the load nor in the store (or, if asked
 for, placeholder nodes for them), edge endpoints whose labels the declaration does not allow,
 provenance naming unknown sources, and transfers that disagree with the AFFILIATED_TO lines.
 All errors are collected; none stops the others from being found.
+
+A load's valid records are held as rows (:class:`Rows`), and the checks across records ask
+whole columns first (sets of ids, of label pairs, of sources): single records are looked at,
+and made into :class:`Located` records, only where there is something to report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from array import array
+from bisect import bisect_right
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, count
+from operator import itemgetter
+from typing import Any
 
 from pydantic import ValidationError
 
 from graph_schema.declaration import NODE_LABELS, REL_TYPES, EndpointRule
 from graph_schema.models import validate_record
-from graph_schema.records import Edge, Node, Record, Source, Transfer
+from graph_schema.records import Edge, Record, Transfer
+from graph_schema.rows import EDGE_ROW, ROW_FIELDS, Row, edge_key, record_of, row_of
 from loaders.canonical import RawRecord
 from loaders.errors import LoadError, from_pydantic
 from stores.base import GraphStore
@@ -27,6 +38,7 @@ __all__ = [
     "Located",
     "Placeholder",
     "Reference",
+    "Rows",
     "check_batch",
     "check_transfers",
     "invalid_node",
@@ -77,29 +89,92 @@ def invalid_node(data: Mapping[str, object]) -> Invalid | None:
     return Invalid(node_id, label if isinstance(label, str) and label in NODE_LABELS else None)
 
 
+class Rows:
+    """The valid records of one kind in a load, as rows (:mod:`graph_schema.rows`), in input
+    order, with the file and line each was read from.
+
+    A province load holds millions of them: rows take a fraction of the memory records take,
+    lines are packed in an array, files are kept per run of rows, and the source columns of
+    records a source table produced only for those. :meth:`located` makes the
+    :class:`Located` record of one row, where an error or a placeholder needs it.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.fields = ROW_FIELDS[kind]
+        self.rows: list[Row] = []
+        self.lines = array("q")
+        self._starts: list[int] = []  # index of the first row of each file's run
+        self._files: list[str] = []
+        self._columns: dict[int, Mapping[str, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _file(self, file: str) -> None:
+        if self._files and self._files[-1] == file:
+            return
+        if self._starts and self._starts[-1] == len(self.rows):  # an empty run: replace it
+            self._files[-1] = file
+            return
+        self._starts.append(len(self.rows))
+        self._files.append(file)
+
+    def add(self, file: str, line: int, row: Row,
+            columns: Mapping[str, str] | None = None) -> None:
+        """Add one row read at ``file:line`` (``columns``: its fields' source columns)."""
+        self._file(file)
+        if columns is not None:
+            self._columns[len(self.rows)] = columns
+        self.rows.append(row)
+        self.lines.append(line)
+
+    def extend(self, file: str, rows: Sequence[Row], lines: Iterable[int]) -> None:
+        """Add rows read from ``file``, at ``lines``."""
+        if rows:
+            self._file(file)
+            self.rows.extend(rows)
+            self.lines.extend(lines)
+
+    def file(self, index: int) -> str:
+        return self._files[bisect_right(self._starts, index) - 1]
+
+    def located(self, index: int) -> Located:
+        """The record of row ``index`` and where it was read."""
+        return Located(self.file(index), self.lines[index],
+                       record_of(self.kind, self.rows[index]), self._columns.get(index))
+
+    def column(self, name: str) -> list[Any]:
+        """Every row's value of the field ``name``, in order."""
+        return list(map(itemgetter(self.fields.index(name)), self.rows))
+
+    def take(self) -> list[Row]:
+        """The rows, which this object then no longer holds (to free them once written)."""
+        rows, self.rows = self.rows, []
+        return rows
+
+
 @dataclass
 class Batch:
     """The valid records of one load, by kind, in input order."""
 
-    sources: list[Located] = field(default_factory=list)
-    nodes: list[Located] = field(default_factory=list)
-    edges: list[Located] = field(default_factory=list)
-    transfers: list[Located] = field(default_factory=list)
+    sources: Rows = field(default_factory=lambda: Rows("source"))
+    nodes: Rows = field(default_factory=lambda: Rows("node"))
+    edges: Rows = field(default_factory=lambda: Rows("edge"))
+    transfers: Rows = field(default_factory=lambda: Rows("transfer"))
     #: the placeholder nodes made for unknown ids (``check_batch(allow_unresolved=True)``)
     placeholders: list[Placeholder] = field(default_factory=list)
     #: node records that failed validation, by id (their label, if known)
     invalid: dict[str, str | None] = field(default_factory=dict)
 
+    def of(self, kind: str) -> Rows:
+        """The rows of a record kind."""
+        return {"source": self.sources, "node": self.nodes, "edge": self.edges,
+                "transfer": self.transfers}[kind]
+
     def add(self, item: Located) -> None:
-        record = item.record
-        if isinstance(record, Node):
-            self.nodes.append(item)
-        elif isinstance(record, Edge):
-            self.edges.append(item)
-        elif isinstance(record, Transfer):
-            self.transfers.append(item)
-        else:
-            self.sources.append(item)
+        kind, row = row_of(item.record)
+        self.of(kind).add(item.file, item.line, row, item.fields)
 
     def __len__(self) -> int:
         return len(self.sources) + len(self.nodes) + len(self.edges) + len(self.transfers)
@@ -113,23 +188,51 @@ def validate_raw(raw: RawRecord) -> Located | list[LoadError]:
         return from_pydantic(raw.file, raw.line, raw.data, exc.errors())
 
 
-def _key(record: Record) -> str:
-    return record.key if isinstance(record, Edge) else record.id
+def _where(column: Iterable[Any], values: Collection[Any]) -> Iterator[int]:
+    """The indexes at which ``column`` holds one of ``values`` (a C-speed scan)."""
+    return compress(count(), map(values.__contains__, column))
 
 
-def _duplicates(items: Iterable[Located], what: str) -> Iterator[LoadError]:
-    first: dict[str, Located] = {}
-    for item in items:
-        key = _key(item.record)
-        if key in first:
-            seen = first[key]
-            field_name = (item.column("id") if what != "edge"
-                          else f"{item.column('from')}/{item.column('to')}")
-            yield LoadError(item.file, item.line, field_name, key,
-                            f"expected each {what} once per load (first at "
-                            f"{seen.file}:{seen.line})")
-        else:
-            first[key] = item
+def _edge_keys(edges: Rows, indexes: Iterable[int]) -> Iterator[tuple[int, str]]:
+    rows = edges.rows
+    return ((i, edge_key(rows[i])) for i in indexes)
+
+
+def _duplicates(rows: Rows, what: str, ids: Sequence[str] | None = None, *,
+                ends: Collection[str] = ()) -> Iterator[LoadError]:
+    """Each record whose id (an edge: key) an earlier record of the load has.
+
+    For edges, ``ends`` holds (at least) every id they name.
+    """
+    if what == "edge":
+        edges = rows.rows
+        if "|" in "".join(ends):  # ids holding the key's separator: compare the keys
+            distinct = len(set(map(edge_key, edges)))
+        else:  # the key's fields are the key; equal fields, equal hashes
+            distinct = len(set(map(hash, map(itemgetter(*_EDGE_KEY), edges))))
+        if distinct == len(edges):
+            return
+        keys: Iterable[tuple[int, str]] = _edge_keys(rows, range(len(edges)))
+    else:
+        assert ids is not None
+        if len(set(ids)) == len(ids):
+            return
+        keys = enumerate(ids)
+    first: dict[str, int] = {}
+    for index, key in keys:
+        if key not in first:
+            first[key] = index
+            continue
+        item, seen = rows.located(index), first[key]
+        field_name = (item.column("id") if what != "edge"
+                      else f"{item.column('from')}/{item.column('to')}")
+        yield LoadError(item.file, item.line, field_name, key,
+                        f"expected each {what} once per load (first at "
+                        f"{rows.file(seen)}:{rows.lines[seen]})")
+
+
+#: the fields that make an edge's key (see :func:`graph_schema.rows.edge_key`)
+_EDGE_KEY = tuple(EDGE_ROW.index(name) for name in ("type", "from", "to", "kind", "valid_from"))
 
 
 @dataclass(frozen=True)
@@ -145,25 +248,46 @@ class Reference:
     rules: tuple[EndpointRule, ...] = ()
 
 
+def _type_rules(type_: str, kind: str | None) -> tuple[EndpointRule, ...]:
+    return tuple(r for r in REL_TYPES[type_].endpoints if not r.kinds or kind in r.kinds)
+
+
 def _rules(edge: Edge) -> tuple[EndpointRule, ...]:
-    return tuple(r for r in REL_TYPES[edge.type].endpoints if not r.kinds or edge.kind in r.kinds)
+    return _type_rules(edge.type, edge.kind)
 
 
-def _references(batch: Batch) -> Iterator[tuple[Located, str, str]]:
-    """(record, field, node id) for every node reference in the batch, in input order."""
-    for item in batch.edges:
-        edge = item.record
-        assert isinstance(edge, Edge)
-        yield item, "from", edge.src
-        yield item, "to", edge.dst
-    for item in batch.transfers:
+#: the fields of a transfer that name a node (besides ``org``), in the order they are checked
+_TRANSFER_REFS = ("from", "proposed_to", "decided_to")
+
+
+def _references(batch: Batch, wanted: Collection[str]) -> Iterator[tuple[Located, str, str]]:
+    """(record, field, node id) for every reference to one of the ``wanted`` ids in the
+    batch, in input order."""
+    edges = batch.edges
+    src, dst = edges.column("from"), edges.column("to")
+    for index in sorted({*_where(src, wanted), *_where(dst, wanted)}):
+        item = edges.located(index)
+        for name, ref in (("from", src[index]), ("to", dst[index])):
+            if ref in wanted:
+                yield item, name, ref
+    for index in range(len(batch.transfers)):
+        item = batch.transfers.located(index)
         transfer = item.record
         assert isinstance(transfer, Transfer)
-        yield item, "org", transfer.org
-        for name in ("from", "proposed_to", "decided_to"):
-            value = transfer.props.get(name)
-            if value is not None:
-                yield item, name, value
+        for name, ref in (("org", transfer.org),
+                          *((n, transfer.props.get(n)) for n in _TRANSFER_REFS)):
+            if ref is not None and ref in wanted:
+                yield item, name, ref
+
+
+def _referenced(batch: Batch) -> set[str]:
+    """Every node id the batch refers to."""
+    found = {*batch.edges.column("from"), *batch.edges.column("to"),
+             *batch.transfers.column("org")}
+    for name in _TRANSFER_REFS:
+        found.update(batch.transfers.column(name))
+    found.discard(None)
+    return found
 
 
 def reference(item: Located, field_name: str, node_id: str) -> Reference:
@@ -232,20 +356,27 @@ def check_batch(batch: Batch, store: GraphStore, *, allow_unresolved: bool = Fal
 
     With ``allow_unresolved``, a reference to an unknown id gets a placeholder node instead
     (added to ``batch.nodes`` and listed in ``batch.placeholders``).
+
+    Each check first asks the whole batch at once (sets of ids, of label pairs, of sources)
+    and looks at single records only where that finds something to report.
     """
     errors: list[LoadError] = []
-    for items, what in ((batch.sources, "source"), (batch.nodes, "node"),
-                        (batch.edges, "edge"), (batch.transfers, "transfer")):
-        errors.extend(_duplicates(items, what))
-    labels = {item.record.id: item.record.label for item in batch.nodes
-              if isinstance(item.record, Node)}
-    errors.extend(_check_relabels(batch, store))
-    refs = list(_references(batch))
-    unknown = {ref for _, _, ref in refs} - labels.keys()
+    ids = batch.nodes.column("id")
+    referenced = _referenced(batch)
+    errors.extend(_duplicates(batch.sources, "source", batch.sources.column("id")))
+    errors.extend(_duplicates(batch.nodes, "node", ids))
+    errors.extend(_duplicates(batch.edges, "edge", ends=referenced))
+    errors.extend(_duplicates(batch.transfers, "transfer", batch.transfers.column("id")))
+    labels = dict(zip(ids, batch.nodes.column("label"), strict=True))
+    errors.extend(_check_relabels(batch, store, ids))
+    del ids
+    unknown = referenced - labels.keys()
+    del referenced
     labels.update(store.node_labels(unknown))
-    for item, name, ref in refs:
-        if ref in labels or ref in batch.invalid:
-            continue  # known, or invalid and reported where it stands
+    unresolved = unknown - labels.keys() - batch.invalid.keys()
+    for item, name, ref in _references(batch, unresolved) if unresolved else ():
+        if ref in labels:
+            continue  # a placeholder made for an earlier reference
         if allow_unresolved:
             located, made = _placeholder(reference(item, name, ref), labels)
             batch.add(located)
@@ -261,63 +392,81 @@ def check_batch(batch: Batch, store: GraphStore, *, allow_unresolved: bool = Fal
     return errors
 
 
-def _check_relabels(batch: Batch, store: GraphStore) -> Iterator[LoadError]:
+def _check_relabels(batch: Batch, store: GraphStore, ids: Sequence[str]) -> Iterator[LoadError]:
     """A node already in the store keeps its label (the stores refuse a change; say where)."""
-    stored = store.node_labels(item.record.id for item in batch.nodes
-                               if isinstance(item.record, Node))
-    for item in batch.nodes:
-        node = item.record
-        assert isinstance(node, Node)
-        old = stored.get(node.id)
-        if old is not None and old != node.label:
-            yield item.error("label", node.label, f"expected {old}: node {node.id!r} is in the "
+    stored = store.node_labels(ids)
+    if not stored:
+        return
+    labels = batch.nodes.column("label")
+    for index in _where(ids, stored.keys()):
+        old, label = stored[ids[index]], labels[index]
+        if old != label:
+            item = batch.nodes.located(index)
+            yield item.error("label", label, f"expected {old}: node {ids[index]!r} is in the "
                              "store as a " + old + "; a label cannot change (use a new id)")
 
 
 def _check_transfer_ends(batch: Batch, labels: dict[str, str]) -> Iterator[LoadError]:
     """A transfer is about a Party organization and its superiors, all PartyOrg nodes."""
-    for item in batch.transfers:
+    for index in range(len(batch.transfers)):
+        item = batch.transfers.located(index)
         transfer = item.record
         assert isinstance(transfer, Transfer)
-        for name, ref in (("org", transfer.org), *((n, transfer.props.get(n)) for n in (
-                "from", "proposed_to", "decided_to"))):
+        for name, ref in (("org", transfer.org), *((n, transfer.props.get(n)) for n in
+                                                  _TRANSFER_REFS)):
             label = labels.get(ref) if isinstance(ref, str) else None
             if label is not None and label != "PartyOrg":
                 yield item.error(name, ref, "expected the id of a PartyOrg, not of a node of "
                                  f"label {label}")
 
 
+def _rule_fits(type_: str, kind: str | None, src: str, dst: str) -> bool:
+    return any(src in r.sources and dst in r.targets for r in _type_rules(type_, kind))
+
+
 def _check_endpoints(batch: Batch, labels: dict[str, str]) -> Iterator[LoadError]:
-    for item in batch.edges:
+    edges = batch.edges
+    if not edges:
+        return
+
+    def combos() -> Iterator[tuple[str, str | None, str | None, str | None]]:
+        return zip(edges.column("type"), edges.column("kind"),
+                   map(labels.get, edges.column("from")), map(labels.get, edges.column("to")),
+                   strict=True)
+
+    # the distinct (type, kind, source label, target label) of the batch: a handful
+    wrong = {combo for combo in set(combos()) if combo[2] is not None
+             and combo[3] is not None and not _rule_fits(*combo)}  # type: ignore[arg-type]
+    if not wrong:
+        return  # (an edge with an end of no known label is reported as an unknown reference)
+    for index in _where(combos(), wrong):
+        item = edges.located(index)
         edge = item.record
         assert isinstance(edge, Edge)
-        src, dst = labels.get(edge.src), labels.get(edge.dst)
-        if src is None or dst is None:
-            continue  # reported as an unknown reference
-        rules = _rules(edge)
-        if not any(src in r.sources and dst in r.targets for r in rules):
-            allowed = "; ".join(f"{'|'.join(sorted(r.sources))} → {'|'.join(sorted(r.targets))}"
-                                for r in rules)
-            yield LoadError(item.file, item.line, f"{item.column('from')}/{item.column('to')}",
-                            f"{src} → {dst}",
-                            f"expected {edge.type}{'/' + edge.kind if edge.kind else ''} "
-                            f"between {allowed}")
+        src, dst = labels[edge.src], labels[edge.dst]
+        allowed = "; ".join(f"{'|'.join(sorted(r.sources))} → {'|'.join(sorted(r.targets))}"
+                            for r in _rules(edge))
+        yield LoadError(item.file, item.line, f"{item.column('from')}/{item.column('to')}",
+                        f"{src} → {dst}",
+                        f"expected {edge.type}{'/' + edge.kind if edge.kind else ''} "
+                        f"between {allowed}")
 
 
 def _check_sources(batch: Batch, store: GraphStore) -> Iterator[LoadError]:
     """Provenance must name a source record of the load or the store."""
-    known = {item.record.id for item in batch.sources if isinstance(item.record, Source)}
-    missing: set[str] = set()
-    for item in (*batch.nodes, *batch.edges, *batch.transfers):
-        ref = item.record.props.get("source")
-        if ref is None or ref in known:
-            continue
-        if ref not in missing and store.get_source(ref) is not None:
-            known.add(ref)
-            continue
-        missing.add(ref)
-        yield item.error("source", ref,
-                         "expected the id of a source record in this load or in the store")
+    known = set(batch.sources.column("id"))
+    cited = {kind: batch.of(kind).column("source") for kind in ("node", "edge", "transfer")}
+    named = set().union(*cited.values()) - known
+    named.discard(None)
+    missing = {ref for ref in named if store.get_source(ref) is None}
+    if not missing:
+        return
+    for kind, column in cited.items():
+        rows = batch.of(kind)
+        for index in _where(column, missing):
+            ref = column[index]
+            yield rows.located(index).error(
+                "source", ref, "expected the id of a source record in this load or in the store")
 
 
 # -- transfers against the AFFILIATED_TO lines -----------------------------------------------
@@ -330,15 +479,18 @@ def _interval(edge: Edge) -> str:
 
 
 class _Lines:
-    """The AFFILIATED_TO lines of an organization after the load: the store's, updated by the
-    load's (a line with the same key is replaced). The store is asked only when needed."""
+    """The AFFILIATED_TO lines of some organizations after the load: the store's, updated by
+    the load's (a line with the same key is replaced). The store is asked only when needed."""
 
-    def __init__(self, batch: Batch, store: GraphStore) -> None:
+    def __init__(self, batch: Batch, store: GraphStore, orgs: Collection[str]) -> None:
         self._store = store
         self._batch: dict[str, dict[str, Edge]] = {}
-        for item in batch.edges:
-            edge = item.record
-            if isinstance(edge, Edge) and edge.type == "AFFILIATED_TO":
+        edges = batch.edges
+        types = edges.column("type")
+        for index in _where(edges.column("from"), orgs):
+            if types[index] == "AFFILIATED_TO":
+                edge = record_of("edge", edges.rows[index])
+                assert isinstance(edge, Edge)
                 self._batch.setdefault(edge.src, {})[edge.key] = edge
         self._merged: dict[str, list[Edge]] = {}
 
@@ -399,13 +551,17 @@ def check_transfers(batch: Batch, store: GraphStore, labels: Mapping[str, str]) 
         LoadError]:
     """``transferred`` and ``retained`` transfers must agree with the AFFILIATED_TO lines of
     the load and the store (see FORMAT.md); each that does not is reported."""
-    lines = _Lines(batch, store)
+    decided: list[tuple[Located, Transfer]] = []
+    for index in range(len(batch.transfers)):
+        item = batch.transfers.located(index)
+        if isinstance(item.record, Transfer) and item.record.status in ("retained",
+                                                                        "transferred"):
+            decided.append((item, item.record))
+    if not decided:
+        return []
+    lines = _Lines(batch, store, {transfer.org for _, transfer in decided})
     errors: list[LoadError] = []
-    for item in batch.transfers:
-        transfer = item.record
-        assert isinstance(transfer, Transfer)
-        if transfer.status not in ("retained", "transferred"):
-            continue
+    for item, transfer in decided:
         ends = [transfer.org, transfer.props.get("from"), transfer.props.get("decided_to")]
         if any(end is not None and end not in labels for end in ends):
             continue  # an unknown reference, reported as such

@@ -12,18 +12,20 @@ the database or the in-memory graph.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from graph_schema.records import Edge, Node, Source, Transfer
+from graph_schema.rows import Row
 
 __all__ = [
     "Direction",
     "GraphStore",
     "LabelChangeError",
+    "RowWriter",
     "StoreCounts",
     "StoreError",
     "StoreWriter",
@@ -112,6 +114,17 @@ class StoreWriter(Protocol):
     def upsert_edges(self, records: Iterable[Edge]) -> None: ...
 
     def upsert_transfers(self, records: Iterable[Transfer]) -> None: ...
+
+
+@runtime_checkable
+class RowWriter(Protocol):
+    """A writer that also takes records as rows (:mod:`graph_schema.rows`), in bulk: what a
+    load of millions of records writes, without making a record object of each."""
+
+    def upsert_rows(self, kind: str, rows: Sequence[Row]) -> None:
+        """Upsert valid rows of one record kind ("source", "node", "edge", "transfer"),
+        whose ids (edges: keys) are distinct; as the upserts of their records would."""
+        ...
 
 
 class GraphStore(Protocol):

@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -60,6 +61,7 @@ from graph_schema.records import (
     source_from_canonical,
     transfer_from_canonical,
 )
+from graph_schema.rows import EDGE_ROW, NODE_ROW, Row, row_json
 from stores.base import (
     Direction,
     LabelChangeError,
@@ -87,6 +89,8 @@ _BUSY_TIMEOUT_S = 30.0
 _PROGRESS_STEPS = 20_000
 #: SQLite page cache of a writer: large enough that a province's indexes stay in memory.
 _WRITE_CACHE_KIB = 1024 * 1024
+#: Rows inserted into an empty table from which its indexes are made afterwards, by sorting.
+_REINDEX_ROWS = 50_000
 
 
 class StoreBusyError(StoreError):
@@ -329,6 +333,52 @@ def _edge_cols(edge: Edge) -> tuple[Any, ...]:
             _iso(edge.valid_to), *hot)
 
 
+class _IsoDates(dict[date | None, str | None]):
+    """``date`` → its ``YYYY-MM-DD`` text (``None`` → ``None``), each worked out once."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, day: date | None) -> str | None:
+        text = self[day] = day.isoformat() if day is not None else None
+        return text
+
+
+def _positions(fields: Sequence[str], names: Sequence[str]) -> Callable[[Row], tuple[Any, ...]]:
+    """A function picking the values of ``names`` from a row of ``fields``, as a tuple."""
+    at = [fields.index(name) for name in names]
+    if not at:
+        return lambda row: ()
+    pick = itemgetter(*at)
+    return pick if len(at) > 1 else lambda row: (pick(row),)
+
+
+def _node_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
+    """``_NODE_COLS`` and data of node rows (:data:`graph_schema.rows.NODE_ROW`)."""
+    iso, hot = _IsoDates(), _positions(NODE_ROW, NODE_HOT)
+    for row in rows:
+        yield (row[0], row[1], row[2], row[3], iso[row[4]], iso[row[5]], *hot(row),
+               row_json("node", row))
+
+
+def _edge_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
+    """``_EDGE_COLS`` and data of edge rows (:data:`graph_schema.rows.EDGE_ROW`)."""
+    iso, hot = _IsoDates(), _positions(EDGE_ROW, EDGE_HOT)
+    for row in rows:
+        start = iso[row[4]]
+        yield (f"{row[0]}|{row[1]}|{row[2]}|{row[3] or ''}|{start or ''}", row[1], row[2],
+               row[0], row[3], start, iso[row[5]], *hot(row), row_json("edge", row))
+
+
+def _transfer_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
+    iso = _IsoDates()
+    return ((row[0], row[1], iso[row[3]], row_json("transfer", row)) for row in rows)
+
+
+def _source_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
+    return ((row[0], row_json("source", row)) for row in rows)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
                            check_same_thread=False)
@@ -341,58 +391,131 @@ def _connect(path: Path) -> sqlite3.Connection:
 class EmbeddedWriter:
     """One all-or-nothing write into an :class:`EmbeddedStore` (see :meth:`EmbeddedStore.writer`).
 
-    Each upsert stages its rows into a temporary table, works out which are new or changed
-    with one join, and upserts only those. Graph changes are queued and applied by the store
-    after the commit.
+    Into an empty table, an upsert inserts its rows as they come (every one is new). Otherwise
+    it stages them into a temporary table, works out which are new or changed with one join,
+    and upserts only those. Graph changes are applied by the store after the commit.
     """
 
     def __init__(self, conn: sqlite3.Connection, generation: int) -> None:
         self._conn = conn
         self.generation = generation
         self.summary = WriteSummary()
+        #: the ids of the nodes this write has written (edges need no lookup for them)
+        self._written: set[str] = set()
+
+    def done(self) -> None:
+        """The write is over: let go of what only it needed."""
+        self._written = set()
 
     def upsert_sources(self, records: Iterable[Source]) -> None:
-        rows = [(s.id, canonical_json(s)) for s in records]
-        self._upsert_simple("source", "sources", ("id", "data"), rows)
+        rows = list({s.id: (s.id, canonical_json(s)) for s in records}.values())
+        self._upsert("source", "sources", ("id",), lambda: rows, len(rows))
 
     def upsert_transfers(self, records: Iterable[Transfer]) -> None:
-        rows = [(t.id, t.org, _iso(t.date), canonical_json(t)) for t in records]
-        self._upsert_simple("transfer", "transfers", ("id", "org", "date", "data"), rows)
+        rows = list({t.id: (t.id, t.org, _iso(t.date), canonical_json(t))
+                     for t in records}.values())
+        self._upsert("transfer", "transfers", ("id", "org", "date"), lambda: rows, len(rows))
 
     def upsert_nodes(self, records: Iterable[Node]) -> None:
         by_id = {n.id: n for n in records}  # the last record of an id wins
         rows = [(*_node_cols(n), canonical_json(n)) for n in by_id.values()]
-        self._stage_and_diff("node", "nodes", "id", _NODE_COLS, rows)
-        relabelled = self._conn.execute(
-            "SELECT s.id, n.label, s.label FROM _stage s JOIN nodes n ON n.id = s.id "
-            "WHERE n.label != s.label").fetchall()
-        if relabelled:
-            raise LabelChangeError(relabelled)
-        self._apply_stage("nodes", "id", _NODE_COLS, with_gen=True)
+        self._upsert_nodes(lambda: rows, len(rows), by_id.keys())
 
     def upsert_edges(self, records: Iterable[Edge]) -> None:
         by_key = {e.key: e for e in records}
         rows = [(*_edge_cols(e), canonical_json(e)) for e in by_key.values()]
-        self._stage_and_diff("edge", "edges", "key", _EDGE_COLS, rows)
-        missing = [r[0] for r in self._conn.execute(
-            "SELECT s.src FROM _stage s WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id = s.src)"
-            " UNION SELECT s.dst FROM _stage s "
-            "WHERE NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id = s.dst)")]
-        if missing:
-            raise UnknownNodeError(missing)
-        self._apply_stage("edges", "key", _EDGE_COLS, with_gen=True)
+        self._upsert_edges(lambda: rows, len(rows), {*(e.src for e in by_key.values()),
+                                                     *(e.dst for e in by_key.values())})
 
-    # -- staging ---------------------------------------------------------------------------
+    def upsert_rows(self, kind: str, rows: Sequence[Row]) -> None:
+        """Upsert valid rows of one record kind (:mod:`graph_schema.rows`), as the upserts of
+        their records would: what a load writes. The table rows are made from them as they
+        are written, never all held at once. Their ids (edges: keys) must be distinct (a load
+        checks that): into an empty table, one given twice is an ``sqlite3.IntegrityError``."""
+        if kind == "node":
+            self._upsert_nodes(lambda: _node_table_rows(rows), len(rows),
+                               map(itemgetter(0), rows))
+        elif kind == "edge":
+            self._upsert_edges(lambda: _edge_table_rows(rows), len(rows),
+                               {*map(itemgetter(1), rows), *map(itemgetter(2), rows)})
+        elif kind == "transfer":
+            self._upsert("transfer", "transfers", ("id", "org", "date"),
+                         lambda: _transfer_table_rows(rows), len(rows))
+        elif kind == "source":
+            self._upsert("source", "sources", ("id",), lambda: _source_table_rows(rows),
+                         len(rows))
+        else:
+            raise ValueError(f"not a record kind: {kind!r}")
+
+    def _upsert_nodes(self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int,
+                      ids: Iterable[str]) -> None:
+        if not self._upsert("node", "nodes", _NODE_COLS, rows, count, graph=True):
+            relabelled = self._conn.execute(
+                "SELECT s.id, n.label, s.label FROM _stage s JOIN nodes n ON n.id = s.id "
+                "WHERE n.label != s.label").fetchall()
+            if relabelled:
+                raise LabelChangeError(relabelled)
+            self._apply_stage("nodes", "id", _NODE_COLS, with_gen=True)
+        self._written.update(ids)
+
+    def _upsert_edges(self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int,
+                      ends: set[str]) -> None:
+        ends -= self._written
+        if ends:  # nodes of earlier writes: ask the file (before writing, if staged)
+            found: set[str] = set()
+            wanted = sorted(ends)
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                found.update(r[0] for r in self._conn.execute(
+                    f"SELECT id FROM nodes WHERE id IN ({', '.join('?' for _ in chunk)})", chunk))
+            if ends - found:
+                raise UnknownNodeError(ends - found)
+        if not self._upsert("edge", "edges", _EDGE_COLS, rows, count, graph=True):
+            self._apply_stage("edges", "key", _EDGE_COLS, with_gen=True)
+
+    # -- writing and staging ---------------------------------------------------------------
+
+    def _upsert(self, record_kind: str, table: str, cols: Sequence[str],
+                rows: Callable[[], Iterable[tuple[Any, ...]]], count: int, *,
+                graph: bool = False) -> bool:
+        """Write ``rows()`` (``count`` of them: ``cols`` and data; distinct keys) into
+        ``table``: inserted outright if the table is empty (True), else staged and counted
+        (False; graph tables are left for the caller to check and apply, the others are
+        applied).
+
+        A large insert into an empty table drops the table's secondary indexes first and
+        makes them again after (in the same transaction): sorting once is much faster than
+        inserting millions of keys one by one, and the indexes come out compact.
+        """
+        conn = self._conn
+        if conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
+            columns = (*cols, "data", *(("gen",) if graph else ()))
+            marks = ", ".join(["?"] * (len(cols) + 1) + ([str(self.generation)] if graph else []))
+            indexes = conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL", (table,)).fetchall() if count >= _REINDEX_ROWS else []
+            for name, _ in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
+            created = conn.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows()).rowcount
+            for _, sql in indexes:
+                conn.execute(sql)
+            self.summary.add(record_kind, "created", created)
+            return True
+        self._stage_and_diff(record_kind, table, cols[0], cols, rows())
+        if not graph:
+            self._apply_stage(table, cols[0], cols)
+        return False
 
     def _stage_and_diff(self, record_kind: str, table: str, key: str, cols: Sequence[str],
-                        rows: list[tuple[Any, ...]]) -> None:
+                        rows: Iterable[tuple[Any, ...]]) -> None:
         """Stage ``rows`` in ``_stage``, list the keys that change in ``_changed``, count."""
         conn = self._conn
         col_list = ", ".join(cols)
         conn.execute("DROP TABLE IF EXISTS temp._stage")
         conn.execute(f"CREATE TEMP TABLE _stage AS SELECT {col_list}, data FROM {table} LIMIT 0")
         marks = ", ".join("?" for _ in range(len(cols) + 1))
-        conn.executemany(f"INSERT INTO _stage VALUES ({marks})", rows)
+        staged = conn.executemany(f"INSERT INTO _stage VALUES ({marks})", rows).rowcount
         conn.execute("DROP TABLE IF EXISTS temp._changed")
         conn.execute(
             f"CREATE TEMP TABLE _changed AS SELECT s.{key} AS k, t.{key} IS NULL AS created "
@@ -403,7 +526,7 @@ class EmbeddedWriter:
         ).fetchone()
         self.summary.add(record_kind, "created", created)
         self.summary.add(record_kind, "updated", updated)
-        self.summary.add(record_kind, "unchanged", len(rows) - created - updated)
+        self.summary.add(record_kind, "unchanged", staged - created - updated)
 
     def _apply_stage(self, table: str, key: str, cols: Sequence[str],
                      with_gen: bool = False) -> None:
@@ -415,12 +538,6 @@ class EmbeddedWriter:
             f"INSERT INTO {table} ({', '.join(all_cols)}) "
             f"SELECT {', '.join(values)} FROM _stage WHERE {key} IN (SELECT k FROM _changed) "
             f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
-
-    def _upsert_simple(self, record_kind: str, table: str, cols: Sequence[str],
-                       rows: list[tuple[Any, ...]]) -> None:
-        rows = list({r[0]: r for r in rows}.values())
-        self._stage_and_diff(record_kind, table, cols[0], cols[:-1], rows)
-        self._apply_stage(table, cols[0], cols[:-1])
 
 
 class EmbeddedStore:
@@ -627,6 +744,7 @@ class EmbeddedStore:
             try:
                 with _gc_paused():
                     yield writer
+                writer.done()
                 if writer.summary.changed:
                     conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'",
                                  (str(generation),))
