@@ -99,30 +99,63 @@ def _props(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # -- Cypher, per label and type, from the declaration ----------------------------------------
+#
+# Each upsert is one statement per batch, so one round trip: it looks every row up, creates
+# the missing ones, writes the changed ones (their ``_hash`` differs from the stored one),
+# leaves the unchanged ones alone, and returns the counts of the write summary: ``rows`` that
+# got that far, ``existing`` ones among them and ``unchanged`` ones among those. A conditional
+# write is a ``FOREACH`` over a list of zero or one element, which Neo4j 5 and ArcadeDB both
+# run. A missing node, line or record is created by MERGE where MERGE guards against a
+# concurrent writer (Neo4j locks the ends of a line, or the unique ``id``, before creating);
+# looking up first keeps MERGE off the rows that exist (on ArcadeDB a matching MERGE is
+# several times slower than the lookup, so a reload of unchanged data costs lookups only).
 
-_STATUS_NODES = _q(f"""
-UNWIND $rows AS r
-OPTIONAL MATCH (n:{NODE_LABEL} {{id: r.id}})
-RETURN r.id AS k, n.{_HASH} AS hash, [l IN labels(n) WHERE l <> '{NODE_LABEL}'] AS labels
-""")
+_WHEN = "FOREACH (once IN CASE WHEN {test} THEN [1] ELSE [] END | {write})"
+_CHANGED = f"old IS NOT NULL AND (before IS NULL OR before <> r.{_HASH})"
+_COUNTS = (f"count(*) AS rows, count(old) AS existing, "
+           f"count(CASE WHEN before = r.{_HASH} THEN 1 END) AS unchanged")
 
-# New nodes are created with both labels at once, and changed ones matched through
+# New nodes are created with both labels at once, and existing ones matched through
 # ``:Node`` alone: a lookup naming two labels cannot use the ``Node.id`` index on every
-# server (ArcadeDB scans), and adding a label after creation trips its unique constraint.
-_CREATE_NODES = {
+# server (ArcadeDB scans), and adding a label after creation trips its unique constraint
+# (so CREATE, the ``Node.id`` constraint refusing a concurrent duplicate). A node stored
+# under another label is left alone and returned in ``relabelled``.
+_MERGE_NODES = {
     label: _q(f"""
 UNWIND $rows AS r
-CREATE (n:{NODE_LABEL}:{label})
-SET n = r.props
+OPTIONAL MATCH (old:{NODE_LABEL} {{id: r.id}})
+WITH r, old, old.{_HASH} AS before, [l IN labels(old) WHERE l <> '{NODE_LABEL}'] AS was
+{_WHEN.format(test="old IS NULL", write=f"CREATE (n:{NODE_LABEL}:{label}) SET n = r")}
+{_WHEN.format(test=f"'{label}' IN was AND {_CHANGED}", write="SET old = r")}
+RETURN {_COUNTS},
+       collect(CASE WHEN NOT '{label}' IN was THEN [r.id, was[0]] END) AS relabelled
 """)
     for label in NODE_LABELS
 }
 
-_UPDATE_NODES = _q(f"""
-UNWIND $rows AS r
-MATCH (n:{NODE_LABEL} {{id: r.id}})
-SET n = r.props
+# Per relationship type, two texts that differ only in the end a line is looked up from:
+# ArcadeDB walks the lines of the first node of the pattern (OPTIONAL MATCH and MERGE alike),
+# so from a body supervising 800 enterprises each lookup walks 800 lines, and from each
+# enterprise a handful (Neo4j picks the cheaper end itself). :func:`_write_edges` starts from
+# the end with more distinct ids in the write. A row whose end is missing stops at its MATCH:
+# ``rows`` falls short.
+def _merge_edges(rel: str, line: str) -> LiteralString:
+    return _q(f"""
+UNWIND $rows AS row
+MATCH (a:{NODE_LABEL} {{id: row.src}})
+MATCH (b:{NODE_LABEL} {{id: row.dst}})
+OPTIONAL MATCH {line.format(var="old", rel=rel)}
+WITH a, b, row, old, row.props AS r, old.{_HASH} AS before
+{_WHEN.format(test="old IS NULL", write=f"MERGE {line.format(var='e', rel=rel)} SET e = r")}
+{_WHEN.format(test=_CHANGED, write="SET old = r")}
+RETURN {_COUNTS}
 """)
+
+
+_FROM_SRC = "(a)-[{var}:{rel} {{key: row.key}}]->(b)"
+_FROM_DST = "(b)<-[{var}:{rel} {{key: row.key}}]-(a)"
+_MERGE_EDGES = {(rel, from_dst): _merge_edges(rel, _FROM_DST if from_dst else _FROM_SRC)
+                for rel in REL_TYPES for from_dst in (False, True)}
 
 _MISSING_IDS = _q(f"""
 UNWIND $ids AS id
@@ -131,43 +164,20 @@ WITH id, n WHERE n IS NULL
 RETURN id
 """)
 
-_STATUS_EDGES = {
-    rel: _q(f"""
+
+def _merge_records(label: str) -> LiteralString:
+    return _q(f"""
 UNWIND $rows AS r
-OPTIONAL MATCH (:{NODE_LABEL} {{id: r.src}})-[e:{rel} {{key: r.key}}]->(:{NODE_LABEL} {{id: r.dst}})
-RETURN r.key AS k, e.{_HASH} AS hash, [] AS labels
+OPTIONAL MATCH (old:{label} {{id: r.id}})
+WITH r, old, old.{_HASH} AS before
+{_WHEN.format(test="old IS NULL", write=f"MERGE (n:{label} {{id: r.id}}) SET n = r")}
+{_WHEN.format(test=_CHANGED, write="SET old = r")}
+RETURN {_COUNTS}
 """)
-    for rel in REL_TYPES
-}
-
-_MERGE_EDGES = {
-    rel: _q(f"""
-UNWIND $rows AS r
-MATCH (a:{NODE_LABEL} {{id: r.src}})
-MATCH (b:{NODE_LABEL} {{id: r.dst}})
-MERGE (a)-[e:{rel} {{key: r.key}}]->(b)
-SET e = r.props
-""")
-    for rel in REL_TYPES
-}
 
 
-def _simple_queries(label: str) -> tuple[LiteralString, LiteralString]:
-    status = _q(f"""
-UNWIND $rows AS r
-OPTIONAL MATCH (n:{label} {{id: r.id}})
-RETURN r.id AS k, n.{_HASH} AS hash, [] AS labels
-""")
-    merge = _q(f"""
-UNWIND $rows AS r
-MERGE (n:{label} {{id: r.id}})
-SET n = r.props
-""")
-    return status, merge
-
-
-_SOURCE_QUERIES = _simple_queries(SOURCE_LABEL)
-_TRANSFER_QUERIES = _simple_queries(TRANSFER_LABEL)
+_MERGE_SOURCES = _merge_records(SOURCE_LABEL)
+_MERGE_TRANSFERS = _merge_records(TRANSFER_LABEL)
 
 _GET_NODE = _q(f"MATCH (n:{NODE_LABEL} {{id: $id}}) RETURN n")
 _GET_SOURCE = _q(f"MATCH (s:{SOURCE_LABEL} {{id: $id}}) RETURN s")
@@ -290,74 +300,75 @@ class Neo4jWriter:
         self.transfers.update((r.id, r) for r in records)
 
 
-def _statuses(tx: ManagedTransaction, status_query: LiteralString, rows: list[dict[str, Any]],
-              key: str, record_kind: str, summary: WriteSummary) -> tuple[
-                  list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str, str]]]:
-    """Split rows into created and updated (unchanged ones dropped), counting all three.
+@dataclass
+class _Tally:
+    """What the batches of one upsert statement returned, summed."""
 
-    Also returns (id, old label, new label) for nodes that exist under another label.
-    """
-    created, updated, relabelled = [], [], []
-    for batch in _batches(rows):
-        stored = {r["k"]: (r["hash"], r["labels"]) for r in tx.run(status_query, rows=list(batch))}
-        for row in batch:
-            old_hash, old_labels = stored.get(row[key], (None, None))
-            if old_hash is None:
-                created.append(row)
-            elif old_hash == row["props"][_HASH]:
-                summary.add(record_kind, "unchanged")
-            else:
-                updated.append(row)
-            if old_labels and row.get("label") not in old_labels:
-                relabelled.append((row[key], old_labels[0], row["label"]))
-    summary.add(record_kind, "created", len(created))
-    summary.add(record_kind, "updated", len(updated))
-    return created, updated, relabelled
+    sent: int = 0
+    rows: int = 0
+    existing: int = 0
+    unchanged: int = 0
+    relabelled: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, record_kind: str, summary: WriteSummary) -> None:
+        """Add the created, updated and unchanged counts to ``summary``."""
+        summary.add(record_kind, "created", self.rows - self.existing)
+        summary.add(record_kind, "updated", self.existing - self.unchanged)
+        summary.add(record_kind, "unchanged", self.unchanged)
 
 
 def _run_batches(tx: ManagedTransaction, query: LiteralString, rows: list[dict[str, Any]]) -> (
-        None):
+        _Tally):
+    """Send ``rows`` to an upsert statement, ``BATCH_SIZE`` at a time; sum what it returns."""
+    tally = _Tally(sent=len(rows))
     for batch in _batches(rows):
-        tx.run(query, rows=list(batch)).consume()
+        found = tx.run(query, rows=list(batch)).single(strict=True)
+        tally.rows += found["rows"]
+        tally.existing += found["existing"]
+        tally.unchanged += found["unchanged"]
+        tally.relabelled.extend((k, old) for k, old in found.get("relabelled") or ())
+    return tally
 
 
 def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
     """The body of the one write transaction. Idempotent, so the driver may retry it."""
     summary = WriteSummary()
-    for (status, merge), kind, records in ((_SOURCE_QUERIES, "source", writer.sources),
-                                           (_TRANSFER_QUERIES, "transfer", writer.transfers)):
-        rows = [{"id": r.id, "props": _record_props(r)} for r in records.values()]
-        created, updated, _ = _statuses(tx, status, rows, "id", kind, summary)
-        _run_batches(tx, merge, created + updated)
+    for query, kind, records in ((_MERGE_SOURCES, "source", writer.sources),
+                                 (_MERGE_TRANSFERS, "transfer", writer.transfers)):
+        rows = [_record_props(r) for r in records.values()]
+        _run_batches(tx, query, rows).count(kind, summary)
     _write_nodes(tx, writer.nodes.values(), summary)
     _write_edges(tx, writer.edges.values(), summary)
     return summary
 
 
 def _write_nodes(tx: ManagedTransaction, nodes: Iterable[Node], summary: WriteSummary) -> None:
-    rows = [{"id": n.id, "label": n.label, "props": _node_props(n)} for n in nodes]
-    created, updated, relabelled = _statuses(tx, _STATUS_NODES, rows, "id", "node", summary)
-    if relabelled:
+    by_label: dict[str, list[dict[str, Any]]] = {}
+    for n in nodes:
+        by_label.setdefault(n.label, []).append(_node_props(n))
+    relabelled: list[tuple[str, str, str]] = []
+    for label, rows in by_label.items():
+        tally = _run_batches(tx, _MERGE_NODES[label], rows)
+        tally.count("node", summary)
+        relabelled.extend((k, old, label) for k, old in tally.relabelled)
+    if relabelled:  # raised inside the transaction: nothing of the write is kept
         raise LabelChangeError(relabelled)
-    for label, query in _CREATE_NODES.items():
-        _run_batches(tx, query, [r for r in created if r["label"] == label])
-    _run_batches(tx, _UPDATE_NODES, updated)
 
 
 def _write_edges(tx: ManagedTransaction, edges: Iterable[Edge], summary: WriteSummary) -> None:
     by_type: dict[str, list[dict[str, Any]]] = {}
-    ends: set[str] = set()
     for e in edges:
         by_type.setdefault(e.type, []).append(
             {"key": e.key, "src": e.src, "dst": e.dst, "props": _edge_props(e)})
-        ends.update((e.src, e.dst))
-    missing = [r["id"] for batch in _batches(sorted(ends))
-               for r in tx.run(_MISSING_IDS, ids=list(batch))]
-    if missing:
-        raise UnknownNodeError(missing)
     for rel, rows in by_type.items():
-        created, updated, _ = _statuses(tx, _STATUS_EDGES[rel], rows, "key", "edge", summary)
-        _run_batches(tx, _MERGE_EDGES[rel], created + updated)
+        from_dst = len({r["dst"] for r in rows}) > len({r["src"] for r in rows})
+        tally = _run_batches(tx, _MERGE_EDGES[rel, from_dst], rows)
+        if tally.rows < tally.sent:  # some end is missing: say which, for every type
+            ends = sorted({r[end] for typed in by_type.values() for r in typed
+                           for end in ("src", "dst")})
+            raise UnknownNodeError(r["id"] for batch in _batches(ends)
+                                   for r in tx.run(_MISSING_IDS, ids=list(batch)))
+        tally.count("edge", summary)
 
 
 class Neo4jStore:
