@@ -1,8 +1,11 @@
 # affgraph: the two commands of the README, and the helpers behind them.
 #   make run   install (into .venv), load the bundled public cases, serve on 127.0.0.1:8000
 #   make test  install with the dev tools, then ruff, mypy and the whole test suite
-# A second run is fast: pip runs again only when pyproject.toml has changed, npm ci (the web
-# UI's libraries, into web/node_modules) only when web/package-lock.json has.
+#   make lock  re-resolve requirements.lock, the exact versions every install uses
+#   make audit known vulnerabilities of those versions (run by make test)
+# A second run is fast: pip runs again only when pyproject.toml or requirements.lock has
+# changed, npm ci (the web UI's libraries, into web/node_modules) only when
+# web/package-lock.json has.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -11,20 +14,50 @@ STORE  ?= ./affgraph.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WEB    := web
+LOCK   := requirements.lock
 
-.PHONY: run test lint typecheck pytest install install-dev install-web install-browser format clean notebooks cookbook
+.PHONY: run test lint typecheck pytest install install-dev install-web install-browser format clean notebooks cookbook \
+	lock audit
+
+# Every install takes its versions from $(LOCK) (pip's --constraint: exactly the locked
+# version of whatever pyproject.toml asks for), pip and setuptools included: the venv's own
+# setuptools (65.5.0 from Python 3.11's ensurepip) has known advisories, so it is replaced by
+# the locked release first.
+PIP_LOCKED = $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_LOCKED) --upgrade pip setuptools
+	$(PIP_LOCKED) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_LOCKED) --upgrade pip setuptools
+	$(PIP_LOCKED) -e '.[dev]'
 	touch $(VENV)/.installed $@
+
+# Re-resolve $(LOCK): a throwaway venv, the newest pip and setuptools, the newest releases
+# pyproject.toml's ranges allow for the dev install (a superset of the runtime one), frozen
+# (--all: pip and setuptools too; the editable affgraph left out). Its header records a digest
+# of pyproject.toml's dependencies, so make audit fails on a lock older than they are. Run it
+# after changing pyproject.toml's dependencies, and to raise pins (e.g. past an advisory's
+# fixed_in); commit the lock with the change.
+lock:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip setuptools; \
+	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev]'; \
+	{ echo "# Exact versions of every distribution make install-dev puts in .venv (editable"; \
+	  echo "# affgraph aside), resolved by make lock on $$("$$tmp/venv/bin/python" -c \
+	    'import platform as p; print("Python", p.python_version(), "on", p.system(), p.machine())'). Do not edit"; \
+	  echo "# by hand: make lock re-resolves it from pyproject.toml. Installs use it as constraints"; \
+	  echo "# (pip install -c $(LOCK)); make audit audits it."; \
+	  "$$tmp/venv/bin/python" tools/audit.py --digest pyproject.toml; \
+	  "$$tmp/venv/bin/python" -m pip freeze --all --exclude-editable; } > $(LOCK).new; \
+	mv $(LOCK).new $(LOCK); \
+	echo "make lock: wrote $(LOCK) ($$(grep -vc '^#' $(LOCK)) distributions)"
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -60,20 +93,31 @@ typecheck: install-dev
 pytest: install-dev install-web
 	$(BIN)/pytest
 
-# Known vulnerabilities of the installed packages (pip-audit, strict: a package it cannot look
-# up fails the audit). It needs PyPI's per-release JSON (https://pypi.org/pypi/P/V/json); where
-# that is unreachable (offline, or a mirror without it) the audit is skipped, saying so.
-.PHONY: audit
+# Known vulnerabilities of the locked versions ($(LOCK)); findings fail the audit, and so does
+# a lock older than pyproject.toml's dependencies. Two modes:
+#  - pip-audit --strict over the lock, where PyPI's per-release JSON
+#    (https://pypi.org/pypi/P/V/json) answers;
+#  - otherwise (offline, or a mirror without it, as on CI) tools/audit.py: PyPI's per-project
+#    JSON (https://pypi.org/pypi/P/json), whose advisories are those of the latest release, so
+#    the pins at their latest release are audited exactly and the others are listed as not
+#    audited (a warning). Where pypi.org does not answer at all it says SKIPPED.
+# Acting on a finding: raise the pin past the advisory's fixed_in (widen pyproject.toml's range
+# if need be, then make lock), or, if it does not apply or has no fix yet, add its id to
+# AUDIT_IGNORE below with a comment saying why.
+AUDIT_IGNORE :=
+
 audit: install-dev
+	@$(BIN)/python tools/audit.py $(LOCK) --pyproject pyproject.toml --check-only
 	@if $(BIN)/python -c "import importlib.metadata as m, urllib.request as u; \
 	u.urlopen('https://pypi.org/pypi/pip/' + m.version('pip') + '/json', timeout=15)" 2>/dev/null; \
 	then \
-		$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/audit-requirements.txt && \
+		echo "make audit: pip-audit over $(LOCK) (PyPI's per-release advisories)"; \
 		$(BIN)/pip-audit --strict --disable-pip --no-deps --progress-spinner off \
-			-r $(VENV)/audit-requirements.txt; \
+			$(addprefix --ignore-vuln ,$(AUDIT_IGNORE)) -r $(LOCK); \
 	else \
-		echo "make audit: SKIPPED: PyPI's advisory data (https://pypi.org/pypi/P/V/json) is not" \
-			"reachable from this machine, so nothing can be audited; run make audit online."; \
+		echo "make audit: PyPI's per-release JSON is not reachable, so pip-audit cannot run;" \
+			"tools/audit.py audits $(LOCK) from PyPI's per-project JSON instead."; \
+		$(BIN)/python tools/audit.py $(LOCK) $(addprefix --ignore ,$(AUDIT_IGNORE)); \
 	fi
 
 # Run the Cypher notebooks against a fresh ArcadeDB Bolt server holding the public cases.

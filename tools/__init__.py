@@ -1,0 +1,1 @@
+"""Maintenance scripts run by the Makefile (not part of the installed package)."""
