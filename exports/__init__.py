@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,8 +18,7 @@ from exports.canonical import write_csv, write_json
 from exports.graphml import write_graphml
 from exports.neo4j_admin import write_neo4j_admin
 from exports.snapshot import Snapshot
-from stores.base import GraphStore
-from stores.embedded import EmbeddedStore
+from stores.base import GraphStore, read_consistently
 
 __all__ = [
     "FORMATS",
@@ -78,15 +76,16 @@ def export(store: GraphStore, fmt: str, out: Path, *, as_of: date | None = None)
     if info is None:
         raise ValueError(f"unknown export format {fmt!r}; expected one of "
                          f"{', '.join(FORMATS)}")
-    snapshot = Snapshot(store, as_of)
-    # One read of one generation: a load committed meanwhile must not mix into the export.
-    # (The Neo4j store pages through separate read transactions: there an export taken
-    # during a load can mix states.)
-    pinned = store.reading() if isinstance(store, EmbeddedStore) else nullcontext()
-    with pinned:
+
+    def write() -> ExportResult:
+        snapshot = Snapshot(store, as_of)
         paths = info.write(snapshot, out)
-    counts = {k: snapshot.counts[k] for k in ("node", "edge", "transfer", "source")}
-    return ExportResult(fmt, as_of, paths, counts)
+        counts = {k: snapshot.counts[k] for k in ("node", "edge", "transfer", "source")}
+        return ExportResult(fmt, as_of, paths, counts)
+
+    # One state of the store: a load committed meanwhile must not mix into the export (on
+    # the Neo4j store, whose pages are separate transactions, the export is written again).
+    return read_consistently(store, write)
 
 
 def zip_folder(folder: Path, paths: list[Path], target: Path) -> Path:

@@ -9,6 +9,10 @@ Mapping
   :attr:`graph_schema.records.Edge.key`), ``kind``, the validity dates and its properties.
 * Source and transfer records become ``:Source`` and ``:Transfer`` nodes outside the graph
   proper (they have no ``:Node`` label); a transfer names its organization by ``org``.
+* One ``:AffgraphStore {id: 'store'}`` node holds the store's ``generation``: every write
+  that changes something adds one to it in its own transaction, so that a read spanning
+  several transactions can tell whether a write committed meanwhile (see
+  :meth:`stores.neo4j.Neo4jStore.reading`).
 
 Labels and relationship types are never taken from input: every Cypher text that names one
 is built here from the declaration, so only declared names can appear in it.
@@ -18,12 +22,14 @@ from __future__ import annotations
 
 from graph_schema.declaration import NODE_LABELS, REL_TYPES
 
-__all__ = ["NODE_LABEL", "SOURCE_LABEL", "TRANSFER_LABEL", "constraint_statements",
-           "cypher_active", "cypher_label"]
+__all__ = ["NODE_LABEL", "SOURCE_LABEL", "STORE_LABEL", "TRANSFER_LABEL",
+           "constraint_statements", "cypher_active", "cypher_label"]
 
 NODE_LABEL = "Node"
 SOURCE_LABEL = "Source"
 TRANSFER_LABEL = "Transfer"
+#: the one node of the store's own state (its generation); not a record
+STORE_LABEL = "AffgraphStore"
 
 
 def constraint_statements() -> list[str]:
@@ -31,7 +37,7 @@ def constraint_statements() -> list[str]:
     statements = [
         f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS "
         f"FOR (n:{name}) REQUIRE n.id IS UNIQUE"
-        for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL)
+        for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, STORE_LABEL)
     ]
     for label in NODE_LABELS:
         for prop in ("kind", "name"):

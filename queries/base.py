@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph_schema.models import IsoDate
-from stores.base import GraphStore, StoreError
+from stores.base import GraphStore, StoreError, read_consistently
 from stores.deadline import time_limit
 from stores.embedded import EmbeddedStore
 from stores.neo4j import Neo4jStore
@@ -127,14 +127,16 @@ class NamedQuery(Generic[P, R]):
         """Answer on whichever store this is, within ``timeout`` seconds if given (past it:
         :class:`~stores.deadline.QueryTimeoutError`, see :mod:`stores.deadline`)."""
         with time_limit(timeout):
-            if isinstance(store, EmbeddedStore):
-                # the whole answer from one generation: every read the implementation makes
-                # (graph, records, transfers) joins this one read transaction
-                with store.reading():
-                    return self.embedded(store, params)
-            if isinstance(store, Neo4jStore):
-                rows = store.read_rows(self.cypher, **self.cypher_params(params))
-                return self.from_rows(store, rows, params)
+            # the whole answer from one state of the store: every read the implementation
+            # makes (graph, records, transfers, names) joins one consistent read
+            return read_consistently(store, lambda: self._answer(store, params))
+
+    def _answer(self, store: GraphStore, params: P) -> R:
+        if isinstance(store, EmbeddedStore):
+            return self.embedded(store, params)
+        if isinstance(store, Neo4jStore):
+            rows = store.read_rows(self.cypher, **self.cypher_params(params))
+            return self.from_rows(store, rows, params)
         raise QueryError(f"no implementation of {self.name} for a {store.kind} store")
 
     def run_dict(self, store: GraphStore, values: dict[str, Any], *,

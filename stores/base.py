@@ -7,16 +7,20 @@ runs the same tests against both.
 Writes go through a writer context: every upsert inside one ``with store.writer() as w:``
 block is one all-or-nothing write. If the block raises, nothing of it is kept, in the file,
 the database or the in-memory graph.
+
+Reads that take several steps (a named query and the names it looks up, an export, the
+counts) go through :func:`read_consistently`, so that all of them see one state of the store
+— the one before a concurrent write or the one after it, never a mix.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from graph_schema.records import Edge, Node, Source, Transfer
 from graph_schema.rows import Row
@@ -26,11 +30,13 @@ __all__ = [
     "GraphStore",
     "LabelChangeError",
     "RowWriter",
+    "StoreChangedError",
     "StoreCounts",
     "StoreError",
     "StoreWriter",
     "UnknownNodeError",
     "WriteSummary",
+    "read_consistently",
 ]
 
 Direction = Literal["out", "in", "both"]
@@ -38,6 +44,17 @@ Direction = Literal["out", "in", "both"]
 
 class StoreError(Exception):
     """Base of every error a store raises on purpose."""
+
+
+class StoreChangedError(StoreError):
+    """A write committed while a read of several steps was running, again and again: the
+    read could not get one state of the store (the API answers 503: try again)."""
+
+    def __init__(self, location: str, attempts: int) -> None:
+        self.attempts = attempts
+        super().__init__(f"{location} was written to during this read ({attempts} "
+                         f"attempt{'s' if attempts > 1 else ''}), so no answer of one state "
+                         "could be made; try again when the load has finished")
 
 
 class UnknownNodeError(StoreError):
@@ -139,6 +156,15 @@ class GraphStore(Protocol):
         """A context in which upserts are collected and committed as one write."""
         ...
 
+    def reading(self) -> AbstractContextManager[Any]:
+        """A context in which every read sees one state of the store (reentrant).
+
+        The embedded store holds its graph still for the block; the Neo4j store checks on
+        leaving that no write committed meanwhile and raises :class:`StoreChangedError` if
+        one did. Use :func:`read_consistently`, which tries such a read again.
+        """
+        ...
+
     def get_node(self, node_id: str) -> Node | None:
         """The node with this id, or None."""
         ...
@@ -188,3 +214,26 @@ class GraphStore(Protocol):
     def close(self) -> None:
         """Release the file or the driver."""
         ...
+
+
+T = TypeVar("T")
+
+#: How often :func:`read_consistently` tries a read that a write overtook.
+READ_ATTEMPTS = 5
+
+
+def read_consistently(store: GraphStore, read: Callable[[], T]) -> T:
+    """``read()`` (any number of reads of ``store``) with every step seeing one state.
+
+    A read that a committed write overtook (:class:`StoreChangedError`, Neo4j store) is
+    made again from the start — it cannot have been passed on, since its result is only
+    returned here; after :data:`READ_ATTEMPTS` overtaken tries the error goes to the caller.
+    """
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        try:
+            with store.reading():
+                return read()
+        except StoreChangedError as exc:
+            if attempt == READ_ATTEMPTS:
+                raise StoreChangedError(store.location, attempt) from exc
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -9,6 +9,14 @@ values travel only as parameters.
 A write (``with store.writer() as w``) collects the records and sends them in one managed
 write transaction when the block exits, so a failure anywhere leaves nothing behind.
 The graph mapping is documented in :mod:`graph_schema.cypher`.
+
+A read of several transactions (``with store.reading():``) sees one state by an optimistic
+check: a write that changes anything also adds one to the store's ``generation``, in the
+same transaction; the read notes the generation before and after, and if it moved, a write
+committed in between and the read may have mixed two states: it raises
+:class:`~stores.base.StoreChangedError` and :func:`~stores.base.read_consistently` makes it
+again. (Neo4j's reads are read-committed, so one long query alone could see a commit part-way
+as well; the same check covers it.)
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, LiteralString, cast
@@ -27,6 +36,7 @@ from neo4j.time import Date as CypherDate
 from graph_schema.cypher import (
     NODE_LABEL,
     SOURCE_LABEL,
+    STORE_LABEL,
     TRANSFER_LABEL,
     constraint_statements,
     cypher_active,
@@ -43,10 +53,12 @@ from graph_schema.records import (
 from stores.base import (
     Direction,
     LabelChangeError,
+    StoreChangedError,
     StoreCounts,
     StoreError,
     UnknownNodeError,
     WriteSummary,
+    read_consistently,
 )
 from stores.deadline import QueryTimeoutError, current_limit, remaining
 
@@ -178,6 +190,17 @@ RETURN {_COUNTS}
 
 _MERGE_SOURCES = _merge_records(SOURCE_LABEL)
 _MERGE_TRANSFERS = _merge_records(TRANSFER_LABEL)
+
+# The store's generation (see the module docstring): one node, one counter.
+_GENERATION = _q(f"MATCH (s:{STORE_LABEL} {{id: 'store'}}) RETURN s.generation AS g")
+_NEXT_GENERATION = _q(f"""
+MERGE (s:{STORE_LABEL} {{id: 'store'}})
+SET s.generation = coalesce(s.generation, 0) + 1
+""")
+
+#: The generation each store's consistent read in this context began at, by ``id(store)``
+#: (a new dict each time, never changed in place).
+_READS: ContextVar[dict[int, int]] = ContextVar("neo4j_reads", default={})  # noqa: B039
 
 _GET_NODE = _q(f"MATCH (n:{NODE_LABEL} {{id: $id}}) RETURN n")
 _GET_SOURCE = _q(f"MATCH (s:{SOURCE_LABEL} {{id: $id}}) RETURN s")
@@ -339,6 +362,8 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
         _run_batches(tx, query, rows).count(kind, summary)
     _write_nodes(tx, writer.nodes.values(), summary)
     _write_edges(tx, writer.edges.values(), summary)
+    if summary.changed:  # committed with the records, or not at all
+        tx.run(_NEXT_GENERATION).consume()
     return summary
 
 
@@ -452,6 +477,27 @@ class Neo4jStore:
             return [(list(r[0].labels), dict(r[0])) for r in tx.run(query, **params)]
         return cast(list[Any], self._read(work))
 
+    def generation(self) -> int:
+        """How many changing writes the store has had (0 for a new one)."""
+        found = self._rows(_GENERATION)
+        return int(found[0]["g"] or 0) if found else 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads in the block see one state, or :class:`StoreChangedError` is raised on
+        leaving it (see the module docstring). Reentrant: an inner block joins the outer."""
+        began = _READS.get()
+        if id(self) in began:
+            yield
+            return
+        token = _READS.set({**began, id(self): self.generation()})
+        try:
+            yield
+            if self.generation() != _READS.get()[id(self)]:
+                raise StoreChangedError(self.location, 1)
+        finally:
+            _READS.reset(token)
+
     @contextmanager
     def writer(self) -> Iterator[Neo4jWriter]:
         writer = Neo4jWriter()
@@ -531,6 +577,9 @@ class Neo4jStore:
         yield from sorted(found, key=lambda t: (t.date is not None, t.date or date.min, t.id))
 
     def counts(self) -> StoreCounts:
+        return read_consistently(self, self._counts)
+
+    def _counts(self) -> StoreCounts:
         by_label = {lb: self._rows(q)[0]["n"] for lb, q in _COUNT_LABEL.items()}
         by_type = {rel: self._rows(q)[0]["n"] for rel, q in _COUNT_TYPE.items()}
         other = self._rows(_COUNT_OTHER)[0]

@@ -10,24 +10,38 @@ while a separate ``affgraph load`` writes the same file, and two loads at once.
 
 Two bugs found here are fixed and guarded by these tests: an export taken during a load
 mixed two states, and opening a store during another load failed with a raw lock error.
+
+The Neo4j store (on the ArcadeDB Bolt server): exports (many page transactions) and named
+queries polled while ``affgraph load`` writes a province over Bolt each give the state before
+or after the load; a read that a write overtakes is seen (the store's generation moved) and
+made again, and a read overtaken every time ends in StoreChangedError's message.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from exports import export
 from loaders.load import load_paths
+from queries.catalog import QUERIES
+from stores.base import READ_ATTEMPTS, GraphStore, StoreChangedError, read_consistently
 from stores.embedded import EmbeddedStore
+from stores.neo4j import Neo4jStore
+from tests.conftest import BoltTarget
 from tests.reliability_helpers import (
     AFFGRAPH,
     Fingerprint,
@@ -36,6 +50,7 @@ from tests.reliability_helpers import (
     copy_store,
     dataset,
     file_fingerprint,
+    fingerprint,
     loaded_store,
     run_affgraph,
     serve,
@@ -387,3 +402,160 @@ def test_an_api_load_during_a_cli_load_is_serialised_or_refused(
         assert answer.status_code == 503, answer.text
         assert BUSY_MESSAGE in answer.json()["error"]["message"]
         assert state == orders["X"]
+
+
+# -- the Neo4j store: reads of several transactions during a write ------------------------------
+
+#: nodes of the province on the Neo4j store: an export of it takes several pages of each kind
+#: (5,000 records a page), so a load's commit can fall between two of them
+NEO4J_NODES = 6_000
+
+
+def _renamed(store: GraphStore, writer_store: GraphStore, node_id: str, name: str) -> None:
+    """Rename a node through ``writer_store`` (another client of the same server)."""
+    node = store.get_node(node_id)
+    assert node is not None
+    with writer_store.writer() as w:
+        w.upsert_nodes([dataclasses.replace(node, name=name)])
+
+
+def test_neo4j_read_overtaken_by_a_write_is_made_again(
+        open_store: Callable[[str], GraphStore], cases_dir: Path) -> None:
+    store = open_store("neo4j")
+    assert isinstance(store, Neo4jStore)
+    load_paths(store, [cases_dir])
+    other = open_store("neo4j")  # a second client of the same database, as another process
+    start = store.generation()
+    assert start >= 1
+    # a write that changes nothing leaves the generation alone: reads are not disturbed
+    load_paths(other, [cases_dir])
+    assert store.generation() == start
+    before = fingerprint(store)
+    # a write committed inside a read of several transactions is seen on leaving it
+    def overtaken_read() -> None:
+        with store.reading():
+            assert fingerprint(store) == before
+            _renamed(store, other, ORG_NEO4J, "改名一")
+
+    with pytest.raises(StoreChangedError, match="was written to during this read"):
+        overtaken_read()
+    assert store.generation() == start + 1
+    # read_consistently makes such a read again, and returns the second, unmixed one
+    calls: list[Fingerprint] = []
+
+    def read() -> Fingerprint:
+        calls.append(fingerprint(store))
+        if len(calls) == 1:
+            _renamed(store, other, ORG_NEO4J, "改名二")
+        return calls[-1]
+
+    got = read_consistently(store, read)
+    assert len(calls) == 2
+    assert calls[0] != calls[1]
+    assert got == calls[1] == fingerprint(store)
+    # nested reads join the outer one: one check, at the outermost end
+    with store.reading():
+        with store.reading():
+            counts = store.counts()
+        assert counts == store.counts()
+
+    # overtaken on every try: the caller is told, in words
+    def always_overtaken() -> None:
+        _renamed(store, other, ORG_NEO4J, f"改名{store.generation()}")
+
+    with pytest.raises(StoreChangedError, match=f"{READ_ATTEMPTS} attempts.*try again"):
+        read_consistently(store, always_overtaken)
+
+
+ORG_NEO4J = "tj-zhonghuan-samsung-jv-pc"
+
+
+@contextmanager
+def _counting_overtaken(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """Count the reads of the Neo4j store that a write overtook (each made again)."""
+    overtaken: list[int] = []
+    real = Neo4jStore.reading
+
+    @contextmanager
+    def reading(self: Neo4jStore) -> Iterator[None]:
+        try:
+            with real(self):
+                yield
+        except StoreChangedError:
+            overtaken.append(1)
+            raise
+
+    monkeypatch.setattr(Neo4jStore, "reading", reading)
+    yield overtaken
+
+
+def _neo4j_state(store: GraphStore, folder: Path, org: str) -> dict[str, str]:
+    """Digests of a JSON export and of three named queries' answers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"export-{threading.get_ident()}.json"
+    export(store, "json", path)
+    answers: dict[str, Any] = {
+        "stats": QUERIES["stats"].run_dict(store, {}),
+        "orphans": QUERIES["orphans"].run_dict(store, {"limit": 10_000}),
+        "chain": QUERIES["chain"].run_dict(store, {"id": org}),
+    }
+    state = {"export": hashlib.sha256(path.read_bytes()).hexdigest()}
+    state.update((k, hashlib.sha256(v.model_dump_json().encode()).hexdigest())
+                 for k, v in answers.items())
+    return state
+
+
+def test_neo4j_exports_and_queries_during_a_load_see_one_state(
+        open_store: Callable[[str], GraphStore], bolt: BoltTarget, data_dir: Path,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_store("neo4j")
+    load_paths(store, [dataset(data_dir, NEO4J_NODES, 1)])
+    second = dataset(data_dir, NEO4J_NODES, 2)
+    org = next(n.id for n in store.iter_nodes(label="PartyOrg", kind="branch"))
+    before = _neo4j_state(store, tmp_path / "before", org)
+    assert store.counts().nodes > 5_000  # several pages an export
+    env = {**os.environ, "AFFGRAPH_NEO4J_USER": bolt.auth[0],
+           "AFFGRAPH_NEO4J_PASSWORD": bolt.auth[1], "AFFGRAPH_NEO4J_DATABASE": bolt.database}
+    seen: list[tuple[float, dict[str, str]]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            try:
+                state = _neo4j_state(store, tmp_path / "during", org)
+            except BaseException as exc:  # reported below, with the others
+                errors.append(exc)
+                return
+            seen.append((time.monotonic(), state))
+
+    with _counting_overtaken(monkeypatch) as overtaken:
+        readers = [threading.Thread(target=poll, daemon=True) for _ in range(2)]
+        for reader in readers:
+            reader.start()
+        started = time.monotonic()
+        load = run_affgraph("load", str(second), "--store", bolt.uri, env=env, timeout=600)
+        ended = time.monotonic()
+        time.sleep(0.5)
+        stop.set()
+        for reader in readers:
+            reader.join(timeout=300)
+    assert load.returncode == 0, load.stderr[-3000:]
+    assert not errors, errors[:3]
+    after = _neo4j_state(store, tmp_path / "after", org)
+    assert after["export"] != before["export"]
+    assert after["stats"] != before["stats"]
+    for when, state in seen:
+        for name, digest in state.items():
+            assert digest in (before[name], after[name]), (
+                f"{name} answered a state that is neither before nor after the load, "
+                f"{when - started:.2f}s after it started")
+    # each reader finished rounds while the load ran (an export here takes seconds, the load
+    # about twice as long), and the load's commit fell inside some reader's read: one
+    # round goes on at any moment in each thread, its reads back to back
+    during = sum(started <= when <= ended for when, _ in seen)
+    assert during >= 2, during
+    assert overtaken, "no read was overtaken by the load's commit, so nothing was tested"
+    print(f"\n{len(seen)} rounds (export + 3 queries) during and around a Neo4j load of "
+          f"{ended - started:.1f}s, {during} during it; {len(overtaken)} read(s) overtaken by "
+          "its commit and made again")

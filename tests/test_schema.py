@@ -14,7 +14,13 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from app.cli import cli
-from graph_schema.cypher import NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, constraint_statements
+from graph_schema.cypher import (
+    NODE_LABEL,
+    SOURCE_LABEL,
+    STORE_LABEL,
+    TRANSFER_LABEL,
+    constraint_statements,
+)
 from graph_schema.declaration import (
     EDGE_COMMON,
     NODE_COMMON,
@@ -573,7 +579,7 @@ def test_constraint_statements() -> None:
     unique = [s for s in statements if s.startswith("CREATE CONSTRAINT")]
     assert unique == [f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS "
                       f"FOR (n:{name}) REQUIRE n.id IS UNIQUE"
-                      for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL)]
+                      for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, STORE_LABEL)]
     indexes = [s for s in statements if s.startswith("CREATE INDEX")]
     assert len(unique) + len(indexes) == len(statements)
     for label in NODE_LABELS:
