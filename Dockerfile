@@ -16,10 +16,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin affgraph
 WORKDIR /home/affgraph/app
-# The source (see .dockerignore), installed in place: the app finds web/ and data/ beside it.
+# The source (see .dockerignore), installed in place: the app finds web/ and data/ beside it,
+# with the exact versions of requirements.lock (the ones the tests and the audit ran on).
 COPY . .
 COPY --from=web /web/node_modules web/node_modules
-RUN pip install --no-cache-dir -e . && affgraph --help >/dev/null
+RUN pip install --no-cache-dir --constraint requirements.lock -e . && affgraph --help >/dev/null
 USER affgraph
 EXPOSE 8000
 CMD ["affgraph", "serve", "--host", "0.0.0.0", "--port", "8000"]
