@@ -7,17 +7,24 @@ chains, trees and nodes are asked for on generated days, depths and pages. Each 
 not be a 5xx, must conform to the documented schema, status code and content type, and an
 invalid request must be refused. Deterministic (Hypothesis derandomized, no example
 database) and bounded: about 2,000 requests, some 20 seconds.
+
+The write operation, ``POST /api/load``, is fuzzed the same way with the token: generated
+multipart uploads (file names and contents of any characters, form fields of any type).
+Besides the checks above, no upload that is refused may change the store (its generation is
+read after every request), and at the end the store holds exactly the public cases.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -39,6 +46,7 @@ from app.settings import Settings
 from loaders.load import load_paths
 from queries.catalog import QUERIES
 from stores.embedded import EmbeddedStore
+from tests.reliability_helpers import file_fingerprint
 
 #: Generated requests per operation and mode; an operation with no parameters has only a
 #: few distinct requests, and Hypothesis stops when it has tried them all.
@@ -98,10 +106,23 @@ def _strategy(operation: Operation, mode: GenerationMode,
     return st.one_of(free, chosen)
 
 
+def _as_parts(files: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[str, tuple[Any, ...]]]:
+    """Multipart parts as httpx takes them: a generated form value that is not text (a
+    number, say) is sent as its text, as a browser or ``requests`` would."""
+    return [(name, (part[0], part[1] if isinstance(part[1], str | bytes) else str(part[1]),
+                    *part[2:]))
+            for name, part in files]
+
+
 def _fuzz(client: TestClient, operation: Operation, mode: GenerationMode,
-          known: dict[str, list[str]], tally: Tally) -> None:
+          known: dict[str, list[str]], tally: Tally, *,
+          headers: dict[str, str] | None = None,
+          after: Callable[[Case, httpx.Response], None] | None = None) -> None:
+    """Send ``operation``'s generated cases of ``mode``, check each answer, count them in
+    ``tally``; ``headers`` are added to each request, ``after`` checks more of each."""
     label = f"{operation.method.upper()} {operation.path} ({mode.value})"
     checks = NEGATIVE_CHECKS if mode is GenerationMode.NEGATIVE else CHECKS
+    sendable = SENT | ({"files", "data"} if operation.method.upper() == "POST" else set())
 
     @settings(max_examples=EXAMPLES[mode], derandomize=True, database=None, deadline=None,
               phases=[Phase.explicit, Phase.generate, Phase.shrink], print_blob=False,
@@ -109,14 +130,21 @@ def _fuzz(client: TestClient, operation: Operation, mode: GenerationMode,
     @given(case=_strategy(operation, mode, known))
     def run(case: Case) -> None:
         tally.cases[label] += 1
-        sent: dict[str, Any] = case.as_transport_kwargs(base_url="http://testserver")
-        assert set(sent) <= SENT, sent
-        assert sent["method"] == "GET", sent
-        request = {k: v for k, v in sent.items() if k in SENT and (v or k != "cookies")}
+        sent: dict[str, Any] = case.as_transport_kwargs(base_url="http://testserver",
+                                                        headers=headers)
+        assert set(sent) <= sendable, sent
+        assert sent["method"] == operation.method.upper(), sent
+        request = {k: v for k, v in sent.items()
+                   if k in sendable and (v or k not in ("cookies", "data"))}
+        if request.get("files"):
+            request["files"] = _as_parts(request["files"])
         response = client.request(**request)
+        response.request.read()  # a multipart body is streamed: keep it for the checks
         tally.statuses[response.status_code] += 1
         case.validate_response(response, checks=checks, headers=sent["headers"],
                                transport_kwargs=sent)
+        if after is not None:
+            after(case, response)
 
     try:
         run()
@@ -165,3 +193,108 @@ def test_fuzz_every_get_operation(served: Served) -> None:
     assert total >= MIN_CASES, summary
     assert not [s for s in tally.statuses if s >= 500], summary
     assert {200, 404, 422} <= set(tally.statuses), summary  # answers, unknown ids, bad input
+
+
+# -- the write operation ---------------------------------------------------------------------
+
+TOKEN = "fuzz-token-0c41e9"
+
+
+def _generation(db: Path) -> int:
+    """The embedded store's generation, read from its file (it grows with every write)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'")
+                   .fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_fuzz_the_load_operation(tmp_path: Path, cases_dir: Path) -> None:
+    db = tmp_path / "affgraph.db"
+    store = EmbeddedStore(db)
+    try:
+        load_paths(store, [cases_dir])
+    finally:
+        store.close()
+    before = file_fingerprint(db)
+    generation = _generation(db)
+    changed: list[str] = []
+
+    def nothing_written_unless_loaded(case: Case, response: httpx.Response) -> None:
+        now = _generation(db)
+        if now != generation:
+            assert response.status_code == 200, (
+                f"a refused upload ({response.status_code}) changed the store: {case!r}")
+            changed.append(response.text)
+
+    settings_ = Settings(store=str(db), api_token=TOKEN, token_for_reads=False)
+    tally = Tally()
+    started = time.monotonic()
+    with TestClient(create_app(settings_)) as client:
+        raw = client.get("/openapi.json").json()
+        schema = schemathesis.openapi.from_dict(raw)
+        schema.config.generation.update(with_security_parameters=False)
+        operations = [result.ok() for result in schema.get_all_operations()
+                      if isinstance(result, Ok)]
+        posts = [op for op in operations if op.method.upper() == "POST"]
+        assert [op.path for op in posts] == ["/api/load"]
+        for mode in EXAMPLES:
+            _fuzz(client, posts[0], mode, {}, tally,
+                  headers={"Authorization": f"Bearer {TOKEN}"},
+                  after=nothing_written_unless_loaded)
+    elapsed = time.monotonic() - started
+    total = sum(tally.cases.values())
+    summary = (f"{total} cases of POST /api/load in {elapsed:.1f} s; "
+               f"statuses {dict(sorted(tally.statuses.items()))}")
+    print(summary)
+    assert not tally.failures, summary + "\n\n" + "\n\n".join(
+        f"== {label}\n{report}" for label, report in tally.failures.items())
+    assert total >= 150, summary
+    assert not [s for s in tally.statuses if s >= 500], summary
+    assert 422 in tally.statuses, summary  # the loader refused the generated files, located
+    assert not changed, changed[:3]  # no generated upload is a valid dataset that changes
+    assert file_fingerprint(db) == before
+
+
+#: Upload file names: any text (surrogates aside: a client cannot send them), and the names a
+#: file system or a path join treats specially.
+UPLOAD_NAMES = st.one_of(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=300),
+    st.sampled_from(["..", ".", "a/..", "/", "../../etc/passwd", "nodes.jsonl", "edges.csv",
+                     "x" * 256, "é" * 128, "county.csv", "nodes.jsonl\x00.csv"]))
+
+
+def test_fuzz_upload_names_and_bodies(tmp_path: Path, cases_dir: Path) -> None:
+    """Uploads of 1–3 files with generated names and bytes: a 200 or a located 422, never
+    a 5xx, and a refused upload leaves the store as it was."""
+    db = tmp_path / "affgraph.db"
+    store = EmbeddedStore(db)
+    try:
+        load_paths(store, [cases_dir])
+    finally:
+        store.close()
+    before = file_fingerprint(db)
+    generation = _generation(db)
+    statuses: Counter[int] = Counter()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    app = create_app(Settings(store=str(db), api_token=TOKEN, token_for_reads=False))
+    with TestClient(app, raise_server_exceptions=False) as client:
+
+        @settings(max_examples=300, derandomize=True, database=None, deadline=None,
+                  print_blob=False, suppress_health_check=list(HealthCheck))
+        @given(parts=st.lists(st.tuples(UPLOAD_NAMES, st.binary(max_size=2048)),
+                              min_size=1, max_size=3))
+        def run(parts: list[tuple[str, bytes]]) -> None:
+            response = client.post("/api/load", headers=auth,
+                                   files=[("files", (name, body)) for name, body in parts])
+            statuses[response.status_code] += 1
+            assert response.status_code in (200, 422), response.text[:1000]
+            if response.status_code == 422:
+                assert response.json()["error"]["message"], response.text[:1000]
+                assert _generation(db) == generation, "a refused upload changed the store"
+
+        run()
+    print(f"upload names and bodies: statuses {dict(sorted(statuses.items()))}")
+    assert sum(statuses.values()) >= 300
+    assert file_fingerprint(db) == before

@@ -96,14 +96,29 @@ async def guard_writes(request: Request, call_next: Callable[[Request], Awaitabl
     return await call_next(request)
 
 
+#: The longest file name (in UTF-8 bytes) the upload folder takes: Linux's NAME_MAX.
+_NAME_MAX = 255
+
+
+def _upload_name(filename: str | None, taken: list[str]) -> str:
+    """The base name an upload is saved under, or a 422 saying why it cannot be: a name
+    that is empty, ``..``, too long for the file system, has a NUL, or is taken."""
+    name = Path(filename or "").name
+    if not name or name in taken:
+        raise HTTPException(422, f"each file needs a distinct name (got {name!r})")
+    if name in (".", "..") or "\0" in name or len(name.encode("utf-8", "surrogatepass")) > (
+            _NAME_MAX):
+        raise HTTPException(422, f"file name {name[:100]!r}: expected a file's name of at "
+                            f"most {_NAME_MAX} bytes, without NUL characters")
+    return name
+
+
 async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> list[str]:
     """Write the uploads into ``folder`` under their base names; refuse clashes and size."""
     names: list[str] = []
     total = 0
     for upload in uploads:
-        name = Path(upload.filename or "").name
-        if not name or name in names:
-            raise HTTPException(422, f"each file needs a distinct name (got {name!r})")
+        name = _upload_name(upload.filename, names)
         with (folder / name).open("wb") as out:
             while chunk := await upload.read(_CHUNK):
                 total += len(chunk)
@@ -140,7 +155,9 @@ def _invalid(exc: LoadFailedError, folder: Path) -> JSONResponse:
 @router.post(
     "/load", response_model=LoadAnswer, dependencies=[Depends(require_write)],
     summary="Load files (all or nothing)",
-    responses={401: {"model": ErrorEnvelope}, 403: {"model": ErrorEnvelope},
+    responses={400: {"model": ErrorEnvelope, "description": "a body that is not valid "
+                     "multipart/form-data"},
+               401: {"model": ErrorEnvelope}, 403: {"model": ErrorEnvelope},
                411: {"model": ErrorEnvelope}, 413: {"model": ErrorEnvelope},
                422: {"model": ErrorEnvelope, "description": "every error, with its location"}})
 async def post_load(
