@@ -18,7 +18,7 @@ from exports.canonical import write_csv, write_json
 from exports.graphml import write_graphml
 from exports.neo4j_admin import write_neo4j_admin
 from exports.snapshot import Snapshot
-from stores.base import GraphStore, read_consistently
+from stores.base import GraphStore, StoreChangedError, read_consistently
 
 __all__ = [
     "FORMATS",
@@ -77,15 +77,23 @@ def export(store: GraphStore, fmt: str, out: Path, *, as_of: date | None = None)
         raise ValueError(f"unknown export format {fmt!r}; expected one of "
                          f"{', '.join(FORMATS)}")
 
+    written: list[Path] = []
+
     def write() -> ExportResult:
         snapshot = Snapshot(store, as_of)
         paths = info.write(snapshot, out)
+        written[:] = paths
         counts = {k: snapshot.counts[k] for k in ("node", "edge", "transfer", "source")}
         return ExportResult(fmt, as_of, paths, counts)
 
     # One state of the store: a load committed meanwhile must not mix into the export (on
     # the Neo4j store, whose pages are separate transactions, the export is written again).
-    return read_consistently(store, write)
+    try:
+        return read_consistently(store, write)
+    except StoreChangedError:
+        for path in written:  # the last try's files mix two states: never leave them
+            path.unlink(missing_ok=True)
+        raise
 
 
 def zip_folder(folder: Path, paths: list[Path], target: Path) -> Path:

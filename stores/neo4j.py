@@ -22,15 +22,16 @@ as well; the same check covers it.)
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, LiteralString, cast
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
-from neo4j.exceptions import DriverError, Neo4jError
+from neo4j.exceptions import ConstraintError, DriverError, Neo4jError
 from neo4j.time import Date as CypherDate
 
 from graph_schema.cypher import (
@@ -192,15 +193,25 @@ _MERGE_SOURCES = _merge_records(SOURCE_LABEL)
 _MERGE_TRANSFERS = _merge_records(TRANSFER_LABEL)
 
 # The store's generation (see the module docstring): one node, one counter.
-_GENERATION = _q(f"MATCH (s:{STORE_LABEL} {{id: 'store'}}) RETURN s.generation AS g")
+# ``epoch`` is set when the node is made, so that a database emptied and loaded again does
+# not repeat the generations a reader saw before. The node is made when a store is opened
+# (:meth:`Neo4jStore.ensure_schema`): two first writes at once must not both create it.
+_STATE = _q(f"MATCH (s:{STORE_LABEL} {{id: 'store'}}) RETURN s.epoch AS epoch, "
+            "s.generation AS generation")
+_MAKE_STATE = _q(f"""
+MERGE (s:{STORE_LABEL} {{id: 'store'}})
+ON CREATE SET s.generation = 0, s.epoch = $epoch
+""")
 _NEXT_GENERATION = _q(f"""
 MERGE (s:{STORE_LABEL} {{id: 'store'}})
-SET s.generation = coalesce(s.generation, 0) + 1
+ON CREATE SET s.generation = 1, s.epoch = $epoch
+ON MATCH SET s.generation = coalesce(s.generation, 0) + 1
 """)
 
 #: The generation each store's consistent read in this context began at, by ``id(store)``
 #: (a new dict each time, never changed in place).
-_READS: ContextVar[dict[int, int]] = ContextVar("neo4j_reads", default={})  # noqa: B039
+_State = tuple[str | None, int]  # (epoch, generation)
+_READS: ContextVar[dict[int, _State]] = ContextVar("neo4j_reads", default={})  # noqa: B039
 
 _GET_NODE = _q(f"MATCH (n:{NODE_LABEL} {{id: $id}}) RETURN n")
 _GET_SOURCE = _q(f"MATCH (s:{SOURCE_LABEL} {{id: $id}}) RETURN s")
@@ -363,7 +374,7 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
     _write_nodes(tx, writer.nodes.values(), summary)
     _write_edges(tx, writer.edges.values(), summary)
     if summary.changed:  # committed with the records, or not at all
-        tx.run(_NEXT_GENERATION).consume()
+        tx.run(_NEXT_GENERATION, epoch=uuid.uuid4().hex).consume()
     return summary
 
 
@@ -442,10 +453,14 @@ class Neo4jStore:
             raise StoreError(f"Neo4j store at {self.location}: {exc}") from exc
 
     def ensure_schema(self) -> None:
-        """Create the constraints and indexes the schema asks for (idempotent)."""
+        """Create the constraints and indexes the schema asks for, and the store's state
+        node (idempotent)."""
         with self.driver.session(database=self.database) as session:
             for statement in constraint_statements():
                 session.run(_q(statement)).consume()
+            # another client making it at the same moment is fine: it is there
+            with suppress(ConstraintError):
+                session.run(_MAKE_STATE, epoch=uuid.uuid4().hex).consume()
 
     # -- transactions --------------------------------------------------------------------------
 
@@ -477,10 +492,15 @@ class Neo4jStore:
             return [(list(r[0].labels), dict(r[0])) for r in tx.run(query, **params)]
         return cast(list[Any], self._read(work))
 
+    def state(self) -> _State:
+        """The store's epoch (made with its database) and generation (how many changing
+        writes it has had): a read that sees the same pair before and after saw one state."""
+        found = self._rows(_STATE)
+        return (found[0]["epoch"], int(found[0]["generation"] or 0)) if found else (None, 0)
+
     def generation(self) -> int:
         """How many changing writes the store has had (0 for a new one)."""
-        found = self._rows(_GENERATION)
-        return int(found[0]["g"] or 0) if found else 0
+        return self.state()[1]
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -490,10 +510,10 @@ class Neo4jStore:
         if id(self) in began:
             yield
             return
-        token = _READS.set({**began, id(self): self.generation()})
+        token = _READS.set({**began, id(self): self.state()})
         try:
             yield
-            if self.generation() != _READS.get()[id(self)]:
+            if self.state() != _READS.get()[id(self)]:
                 raise StoreChangedError(self.location, 1)
         finally:
             _READS.reset(token)

@@ -106,10 +106,13 @@ def _upload_name(filename: str | None, taken: list[str]) -> str:
     name = Path(filename or "").name
     if not name or name in taken:
         raise HTTPException(422, f"each file needs a distinct name (got {name!r})")
-    if name in (".", "..") or "\0" in name or len(name.encode("utf-8", "surrogatepass")) > (
-            _NAME_MAX):
+    try:  # as the file system takes it (a name decoded with a crafted charset may not be)
+        size = len(os.fsencode(name))
+    except UnicodeEncodeError:
+        size = -1
+    if name in (".", "..") or "\0" in name or not 0 < size <= _NAME_MAX:
         raise HTTPException(422, f"file name {name[:100]!r}: expected a file's name of at "
-                            f"most {_NAME_MAX} bytes, without NUL characters")
+                            f"most {_NAME_MAX} bytes in UTF-8, without NUL characters")
     return name
 
 
