@@ -7,6 +7,9 @@ of ``neo4j-admin database import full``; optionally only what is valid on an as-
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +21,7 @@ from exports.canonical import write_csv, write_json
 from exports.graphml import write_graphml
 from exports.neo4j_admin import write_neo4j_admin
 from exports.snapshot import Snapshot
-from stores.base import GraphStore, StoreChangedError, read_consistently
+from stores.base import GraphStore, read_consistently
 
 __all__ = [
     "FORMATS",
@@ -71,29 +74,41 @@ class ExportResult:
 def export(store: GraphStore, fmt: str, out: Path, *, as_of: date | None = None) -> (
         ExportResult):
     """Export ``store`` in format ``fmt`` to ``out`` (a file, or a folder for csv and
-    neo4j-admin), keeping only what is valid on ``as_of`` if given."""
+    neo4j-admin), keeping only what is valid on ``as_of`` if given.
+
+    The files are written in a staging folder beside ``out`` and moved into place only once
+    the whole export was read from one state of the store (a load committed meanwhile must
+    not mix into it; on the Neo4j store, whose pages are separate transactions, the export
+    is written again): an export that fails, or that loads overtake on every try, leaves
+    nothing at ``out``.
+    """
     info = FORMATS.get(fmt)
     if info is None:
         raise ValueError(f"unknown export format {fmt!r}; expected one of "
                          f"{', '.join(FORMATS)}")
-
-    written: list[Path] = []
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staged = staging / out.name
 
     def write() -> ExportResult:
         snapshot = Snapshot(store, as_of)
-        paths = info.write(snapshot, out)
-        written[:] = paths
+        paths = info.write(snapshot, staged)
         counts = {k: snapshot.counts[k] for k in ("node", "edge", "transfer", "source")}
         return ExportResult(fmt, as_of, paths, counts)
 
-    # One state of the store: a load committed meanwhile must not mix into the export (on
-    # the Neo4j store, whose pages are separate transactions, the export is written again).
     try:
-        return read_consistently(store, write)
-    except StoreChangedError:
-        for path in written:  # the last try's files mix two states: never leave them
-            path.unlink(missing_ok=True)
-        raise
+        result = read_consistently(store, write)
+        result.paths = [_into_place(path, staged, out) for path in result.paths]
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _into_place(path: Path, staged: Path, out: Path) -> Path:
+    """Move a written file from the staging folder to where it belongs under ``out``."""
+    target = out if path == staged else out / path.relative_to(staged)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)
+    return target
 
 
 def zip_folder(folder: Path, paths: list[Path], target: Path) -> Path:

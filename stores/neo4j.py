@@ -12,11 +12,13 @@ The graph mapping is documented in :mod:`graph_schema.cypher`.
 
 A read of several transactions (``with store.reading():``) sees one state by an optimistic
 check: a write that changes anything also adds one to the store's ``generation``, in the
-same transaction; the read notes the generation before and after, and if it moved, a write
-committed in between and the read may have mixed two states: it raises
+same transaction; each transaction of the read reads the generation (and the store's epoch)
+before and after its work, in the same transaction, and if it moved, a write committed in
+between and the read may have mixed two states: it raises
 :class:`~stores.base.StoreChangedError` and :func:`~stores.base.read_consistently` makes it
 again. (Neo4j's reads are read-committed, so one long query alone could see a commit part-way
-as well; the same check covers it.)
+as well; the same check covers it — short of a commit still being applied at the very moment
+the closing check reads the generation, which no check without read locks can see.)
 """
 
 from __future__ import annotations
@@ -211,7 +213,42 @@ ON MATCH SET s.generation = coalesce(s.generation, 0) + 1
 #: The generation each store's consistent read in this context began at, by ``id(store)``
 #: (a new dict each time, never changed in place).
 _State = tuple[str | None, int]  # (epoch, generation)
-_READS: ContextVar[dict[int, _State]] = ContextVar("neo4j_reads", default={})  # noqa: B039
+
+
+def _state(tx: ManagedTransaction) -> _State:
+    found = tx.run(_STATE).single()
+    return (found["epoch"], int(found["generation"] or 0)) if found else (None, 0)
+
+
+@dataclass
+class _OneState:
+    """The check of one consistent read (:meth:`Neo4jStore.reading`): each of its
+    transactions reads the store's state before and after its work, in the same transaction;
+    all must equal the first. The generation only grows within an epoch, so the first read's
+    state equal to the last one's means no write committed between them."""
+
+    location: str
+    began: _State | None = None
+
+    def checked(self, work: Callable[[ManagedTransaction], Any]) -> (
+            Callable[[ManagedTransaction], Any]):
+        def run(tx: ManagedTransaction) -> Any:
+            self._same(_state(tx))
+            result = work(tx)
+            self._same(_state(tx))
+            return result
+        return run
+
+    def _same(self, now: _State) -> None:
+        if self.began is None:
+            self.began = now
+        elif now != self.began:
+            raise StoreChangedError(self.location, 1)
+
+
+#: The consistent read of each store (by ``id(store)``) open in this context: a new dict each
+#: time, never changed in place.
+_READS: ContextVar[dict[int, _OneState]] = ContextVar("neo4j_reads", default={})  # noqa: B039
 
 _GET_NODE = _q(f"MATCH (n:{NODE_LABEL} {{id: $id}}) RETURN n")
 _GET_SOURCE = _q(f"MATCH (s:{SOURCE_LABEL} {{id: $id}}) RETURN s")
@@ -466,7 +503,11 @@ class Neo4jStore:
 
     def _read(self, work: Callable[[ManagedTransaction], Any]) -> Any:
         """Run ``work`` in a read transaction; under a time limit (:mod:`stores.deadline`)
-        the server stops the transaction when the time left has passed."""
+        the server stops the transaction when the time left has passed. Inside
+        :meth:`reading` the transaction also checks the store's state before and after."""
+        one_state = _READS.get().get(id(self))
+        if one_state is not None:
+            work = one_state.checked(work)
         left = remaining()
         limited = work if left is None else unit_of_work(timeout=left)(work)
         with self._server_errors(), self.driver.session(database=self.database) as session:
@@ -495,8 +536,7 @@ class Neo4jStore:
     def state(self) -> _State:
         """The store's epoch (made with its database) and generation (how many changing
         writes it has had): a read that sees the same pair before and after saw one state."""
-        found = self._rows(_STATE)
-        return (found[0]["epoch"], int(found[0]["generation"] or 0)) if found else (None, 0)
+        return cast(_State, self._read(_state))
 
     def generation(self) -> int:
         """How many changing writes the store has had (0 for a new one)."""
@@ -506,15 +546,13 @@ class Neo4jStore:
     def reading(self) -> Iterator[None]:
         """Reads in the block see one state, or :class:`StoreChangedError` is raised on
         leaving it (see the module docstring). Reentrant: an inner block joins the outer."""
-        began = _READS.get()
-        if id(self) in began:
+        reads = _READS.get()
+        if id(self) in reads:
             yield
             return
-        token = _READS.set({**began, id(self): self.state()})
+        token = _READS.set({**reads, id(self): _OneState(self.location)})
         try:
             yield
-            if self.state() != _READS.get()[id(self)]:
-                raise StoreChangedError(self.location, 1)
         finally:
             _READS.reset(token)
 

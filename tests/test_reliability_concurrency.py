@@ -432,11 +432,12 @@ def test_neo4j_read_overtaken_by_a_write_is_made_again(
     load_paths(other, [cases_dir])
     assert store.generation() == start
     before = fingerprint(store)
-    # a write committed inside a read of several transactions is seen on leaving it
+    # a write committed between two transactions of one read is seen by the later one
     def overtaken_read() -> None:
         with store.reading():
             assert fingerprint(store) == before
             _renamed(store, other, ORG_NEO4J, "改名一")
+            store.counts()
 
     with pytest.raises(StoreChangedError, match="was written to during this read"):
         overtaken_read()
@@ -448,6 +449,7 @@ def test_neo4j_read_overtaken_by_a_write_is_made_again(
         calls.append(fingerprint(store))
         if len(calls) == 1:
             _renamed(store, other, ORG_NEO4J, "改名二")
+            store.counts()  # read again after the write: overtaken
         return calls[-1]
 
     got = read_consistently(store, read)
@@ -463,6 +465,7 @@ def test_neo4j_read_overtaken_by_a_write_is_made_again(
     # overtaken on every try: the caller is told, in words
     def always_overtaken() -> None:
         _renamed(store, other, ORG_NEO4J, f"改名{store.generation()}")
+        store.counts()
 
     with pytest.raises(StoreChangedError, match=f"{READ_ATTEMPTS} attempts.*try again"):
         read_consistently(store, always_overtaken)
@@ -532,10 +535,11 @@ def test_neo4j_first_writes_at_once_and_an_emptied_database(
             store.counts()
             bolt.reset()
             store.ensure_schema()
-            for _ in range(2):  # back at generation 2, in a new epoch
+            for k in range(2):  # back at generation 2, in a new epoch
                 with other.writer() as w:
-                    w.upsert_nodes([Node(f"c-{store.generation()}", "PartyOrg", "branch",
-                                         "支部", None, None, {})])
+                    w.upsert_nodes([Node(f"c-{k}", "PartyOrg", "branch", "支部", None, None,
+                                         {})])
+            store.counts()
 
     with pytest.raises(StoreChangedError):
         emptied_and_loaded_again()
