@@ -210,13 +210,19 @@ def _generation(db: Path) -> int:
         conn.close()
 
 
-def test_fuzz_the_load_operation(tmp_path: Path, cases_dir: Path) -> None:
-    db = tmp_path / "affgraph.db"
-    store = EmbeddedStore(db)
+@pytest.fixture
+def db(tmp_path: Path, cases_dir: Path) -> Path:
+    """A closed embedded store file holding the public cases, for the writes to try."""
+    path = tmp_path / "affgraph.db"
+    store = EmbeddedStore(path)
     try:
         load_paths(store, [cases_dir])
     finally:
         store.close()
+    return path
+
+
+def test_fuzz_the_load_operation(db: Path) -> None:
     before = file_fingerprint(db)
     generation = _generation(db)
     changed: list[str] = []
@@ -271,16 +277,10 @@ CHARSETS = ["utf-8", "latin-1", "ascii", "cp1252", "utf-16", "unicode_escape",
             "raw_unicode_escape"]
 
 
-def test_fuzz_upload_names_and_bodies(tmp_path: Path, cases_dir: Path) -> None:
+def test_fuzz_upload_names_and_bodies(db: Path) -> None:
     """Uploads of 1–3 files with generated names and bytes, and file names of any bytes in
     any declared charset: a 200 or a located 422 (400: not multipart), never a 5xx, and a
     refused upload leaves the store as it was."""
-    db = tmp_path / "affgraph.db"
-    store = EmbeddedStore(db)
-    try:
-        load_paths(store, [cases_dir])
-    finally:
-        store.close()
     before = file_fingerprint(db)
     generation = _generation(db)
     statuses: Counter[int] = Counter()
