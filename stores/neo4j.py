@@ -194,7 +194,7 @@ RETURN {_COUNTS}
 _MERGE_SOURCES = _merge_records(SOURCE_LABEL)
 _MERGE_TRANSFERS = _merge_records(TRANSFER_LABEL)
 
-# The store's generation (see the module docstring): one node, one counter.
+# The store's state (see the module docstring): one node with a counter, ``generation``.
 # ``epoch`` is set when the node is made, so that a database emptied and loaded again does
 # not repeat the generations a reader saw before. The node is made when a store is opened
 # (:meth:`Neo4jStore.ensure_schema`): two first writes at once must not both create it.
@@ -210,8 +210,6 @@ ON CREATE SET s.generation = 1, s.epoch = $epoch
 ON MATCH SET s.generation = coalesce(s.generation, 0) + 1
 """)
 
-#: The generation each store's consistent read in this context began at, by ``id(store)``
-#: (a new dict each time, never changed in place).
 _State = tuple[str | None, int]  # (epoch, generation)
 
 

@@ -16,7 +16,8 @@ releases pyproject.toml allows) or, when the advisory does not apply or cannot b
 ignore it by id with ``--ignore ID`` -- in the Makefile's ``AUDIT_IGNORE``, with a comment
 giving the reason.
 
-Standard library only: it runs with the venv's python, before or without any package.
+It runs with the dev venv's python and uses ``packaging`` (which pip-audit brings) for
+names and versions; otherwise only the standard library.
 
     python tools/audit.py [requirements.lock] [--ignore ID ...] [--timeout S] [--workers N]
 
@@ -40,6 +41,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 PYPI_JSON = "https://pypi.org/pypi"
 DEFAULT_LOCK = "requirements.lock"
@@ -91,49 +95,13 @@ class Report:
     assessments: tuple[Assessment, ...] = field(default=())
 
 
-def canonical_name(name: str) -> str:
-    """PEP 503 normalisation: ``Foo_Bar.baz`` -> ``foo-bar-baz``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-_VERSION = re.compile(
-    r"""^\s*v?
-    (?:(?P<epoch>[0-9]+)!)?
-    (?P<release>[0-9]+(?:\.[0-9]+)*)
-    (?:[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?
-    (?:-(?P<post_n1>[0-9]+)|[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?)?
-    (?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?
-    (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
-    \s*$""",
-    re.VERBOSE | re.IGNORECASE,
-)
-_PRE = {"alpha": "a", "a": "a", "beta": "b", "b": "b", "c": "rc", "pre": "rc",
-        "preview": "rc", "rc": "rc"}
-
-
-def canonical_version(version: str) -> str:
-    """PEP 440 normal form, so that ``1.0`` equals ``1.0.0`` and ``1.0-post1`` ``1.0.post1``.
-
-    A string that is not a PEP 440 version is only stripped and lower-cased.
-    """
-    m = _VERSION.match(version)
-    if m is None:
-        return version.strip().lower()
-    release = [int(part) for part in m["release"].split(".")]
-    while len(release) > 1 and release[-1] == 0:
-        release.pop()
-    out = ".".join(str(part) for part in release)
-    if m["epoch"] and int(m["epoch"]):
-        out = f"{int(m['epoch'])}!{out}"
-    if m["pre_l"]:
-        out += f"{_PRE[m['pre_l'].lower()]}{int(m['pre_n'] or 0)}"
-    if m["post_n1"] or m["post_l"]:
-        out += f".post{int(m['post_n1'] or m['post_n2'] or 0)}"
-    if m["dev_l"]:
-        out += f".dev{int(m['dev_n'] or 0)}"
-    if m["local"]:
-        out += "+" + re.sub(r"[-_]", ".", m["local"].lower())
-    return out
+def same_version(a: str, b: str) -> bool:
+    """Whether two version strings name one release (PEP 440: ``1.0`` is ``1.0.0``); a
+    string that is not a PEP 440 version is compared as text."""
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a.strip().lower() == b.strip().lower()
 
 
 def parse_lock(text: str) -> list[Pin]:
@@ -173,7 +141,7 @@ def assess(pin: Pin, project: Mapping[str, Any], ignore: Iterable[str] = ()) -> 
         return Assessment(pin, audited=False, kind=LOOKUP_FAILED,
                           reason="the project JSON names no latest release")
     vulns = project.get("vulnerabilities")
-    if canonical_version(pin.version) != canonical_version(latest):
+    if not same_version(pin.version, latest):
         advisories = [v for v in vulns or [] if isinstance(v, Mapping) and not v.get("withdrawn")]
         note = f"; the latest has {len(advisories)} advisories of its own" if advisories else ""
         return Assessment(pin, audited=False, kind=BEHIND,
@@ -284,7 +252,7 @@ Fetch = Callable[[str], Mapping[str, Any]]
 
 def fetch_project(name: str, base: str = PYPI_JSON, timeout: float = 20.0) -> Mapping[str, Any]:
     """PyPI's JSON for one project (raises OSError/ValueError when it cannot be had)."""
-    url = f"{base.rstrip('/')}/{canonical_name(name)}/json"
+    url = f"{base.rstrip('/')}/{canonicalize_name(name)}/json"
     req = urllib.request.Request(url, headers={"Accept": "application/json",
                                                "User-Agent": "affgraph-tools-audit"})
     with urllib.request.urlopen(req, timeout=timeout) as response:
