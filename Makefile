@@ -86,6 +86,7 @@ install-browser:
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install-dev
 	$(BIN)/mypy

@@ -29,14 +29,24 @@ from stores.base import GraphStore, StoreError, WriteSummary
 
 __all__ = ["cli", "main"]
 
-cli = typer.Typer(name="affgraph", no_args_is_help=True, add_completion=False,
-                  help="A graph database of Party–enterprise affiliation structures.")
+cli = typer.Typer(
+    name="affgraph",
+    no_args_is_help=True,
+    add_completion=False,
+    help="A graph database of Party–enterprise affiliation structures.",
+)
 out = Console()
 err = Console(stderr=True)
 
-StoreOption = Annotated[str | None, typer.Option(
-    "--store", help="File path (embedded store) or bolt:// / neo4j:// URL. "
-    "Default: $AFFGRAPH_STORE or ./affgraph.db.", show_default=False)]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="File path (embedded store) or bolt:// / neo4j:// URL. "
+        "Default: $AFFGRAPH_STORE or ./affgraph.db.",
+        show_default=False,
+    ),
+]
 
 
 def _settings(store: str | None) -> Settings:
@@ -65,15 +75,24 @@ def _summary_table(summary: WriteSummary) -> Table:
 def load(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to load.")],
     store: StoreOption = None,
-    as_table: Annotated[str | None, typer.Option(
-        "--as", metavar="TABLE",
-        help="Read every CSV file as this source table: " + ", ".join(LAYOUTS) + " (see "
-        "docs/loaders.md). Default: canonical CSVs by file name, other CSVs by their header.",
-        show_default=False)] = None,
-    allow_unresolved: Annotated[bool, typer.Option(
-        "--allow-unresolved",
-        help="Make placeholder nodes, marked unresolved, for references to unknown ids (and "
-        "list them) instead of reporting the references as errors.")] = False,
+    as_table: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="TABLE",
+            help="Read every CSV file as this source table: " + ", ".join(LAYOUTS) + " (see "
+            "docs/loaders.md). Default: canonical CSVs by file name, other CSVs by their header.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_unresolved: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unresolved",
+            help="Make placeholder nodes, marked unresolved, for references to unknown ids (and "
+            "list them) instead of reporting the references as errors.",
+        ),
+    ] = False,
 ) -> None:
     """Load canonical files and source tables (and folders of them) into the store.
 
@@ -84,8 +103,11 @@ def load(
     written.
     """
     if as_table is not None and as_table not in LAYOUTS:
-        err.print(f"[red]error:[/red] --as {as_table}: expected one of {', '.join(LAYOUTS)}",
-                  highlight=False, soft_wrap=True)
+        err.print(
+            f"[red]error:[/red] --as {as_table}: expected one of {', '.join(LAYOUTS)}",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
     settings = _settings(store)
     try:
@@ -95,8 +117,9 @@ def load(
         raise typer.Exit(2) from exc
     try:
         with LoadDisplay(err) as display:
-            result = load_paths(graph, paths, display.hooks, as_table=as_table,
-                                allow_unresolved=allow_unresolved)
+            result = load_paths(
+                graph, paths, display.hooks, as_table=as_table, allow_unresolved=allow_unresolved
+            )
     except LoadFailedError as exc:
         for error in exc.errors:
             err.print(str(error), markup=False, highlight=False, soft_wrap=True)
@@ -109,8 +132,10 @@ def load(
         graph.close()
     out.print(_summary_table(result))
     if result.placeholders:
-        out.print(f"{len(result.placeholders)} placeholder(s) made for unknown ids, marked "
-                  "unresolved:", highlight=False)
+        out.print(
+            f"{len(result.placeholders)} placeholder(s) made for unknown ids, marked unresolved:",
+            highlight=False,
+        )
         for placeholder in result.placeholders:
             out.print(f"  {placeholder}", markup=False, highlight=False, soft_wrap=True)
     if not result.changed:
@@ -169,8 +194,9 @@ def _print_answer(answer: BaseModel, output: str) -> None:
 def query(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A named query; `affgraph queries` lists them.")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Day to ask for, YYYY-MM-DD "
-                                              "(default today).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Day to ask for, YYYY-MM-DD (default today).")
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="json, csv or table.")] = "table",
     store: StoreOption = None,
 ) -> None:
@@ -228,14 +254,24 @@ def schema() -> None:
 
 @cli.command()
 def generate(
-    folder: Annotated[Path, typer.Option(
-        "--out", help="Folder for sources.csv, nodes.csv, edges.csv and transfers.csv "
-        "(created if missing; the files are overwritten).", file_okay=False)],
+    folder: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder for sources.csv, nodes.csv, edges.csv and transfers.csv "
+            "(created if missing; the files are overwritten).",
+            file_okay=False,
+        ),
+    ],
     nodes: Annotated[int, typer.Option(help="About how many nodes (at least 1000).")] = 10_000,
     seed: Annotated[int, typer.Option(help="The same seed gives byte-identical files.")] = 1,
-    province: Annotated[int | None, typer.Option(
-        help="A province code (10–99): ids and the source get the prefix p<code>- and "
-        "division codes start with it, so provinces generated apart load into one store.")] = None,
+    province: Annotated[
+        int | None,
+        typer.Option(
+            help="A province code (10–99): ids and the source get the prefix p<code>- and "
+            "division codes start with it, so provinces generated apart load into one store."
+        ),
+    ] = None,
 ) -> None:
     """Write a realistic synthetic province in the canonical CSV format.
 
@@ -247,8 +283,10 @@ def generate(
         err.print(f"[red]error:[/red] --nodes must be at least {MIN_NODES}, got {nodes}")
         raise typer.Exit(2)
     if province is not None and province not in PROVINCE_CODES:
-        err.print(f"[red]error:[/red] --province must be from {PROVINCE_CODES.start} to "
-                  f"{PROVINCE_CODES.stop - 1}, got {province}")
+        err.print(
+            f"[red]error:[/red] --province must be from {PROVINCE_CODES.start} to "
+            f"{PROVINCE_CODES.stop - 1}, got {province}"
+        )
         raise typer.Exit(2)
     try:
         summary = generate_province(folder, nodes, seed, province)
@@ -256,8 +294,12 @@ def generate(
         err.print(f"[red]error:[/red] cannot write {folder}: {exc}")
         raise typer.Exit(1) from exc
     table = Table("file", "rows", "by label / type / status", title=f"Generated (seed {seed})")
-    groups = (("node", summary.by_label()), ("edge", summary.by_type()),
-              ("transfer", summary.transfers), ("source", {"source": summary.sources}))
+    groups = (
+        ("node", summary.by_label()),
+        ("edge", summary.by_type()),
+        ("transfer", summary.transfers),
+        ("source", {"source": summary.sources}),
+    )
     for kind, counts in groups:
         detail = ", ".join(f"{name} {n:,}" for name, n in sorted(counts.items()))
         table.add_row(summary.files[kind].name, f"{summary.rows[kind]:,}", detail)
@@ -272,15 +314,29 @@ def generate(
 
 @cli.command("export")
 def export_command(
-    out_path: Annotated[Path, typer.Argument(
-        metavar="OUT", help="File to write (graphml, json) or folder (csv, neo4j-admin).")],
-    fmt: Annotated[str, typer.Option(
-        "--format", help="graphml, json, csv or neo4j-admin.", show_default=False)],
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Keep only nodes and edges valid on this day, YYYY-MM-DD (edges "
-        "need both ends valid).")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Write even if OUT exists (files of the export are replaced).")] = False,
+    out_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OUT", help="File to write (graphml, json) or folder (csv, neo4j-admin)."
+        ),
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", help="graphml, json, csv or neo4j-admin.", show_default=False)
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Keep only nodes and edges valid on this day, YYYY-MM-DD (edges "
+            "need both ends valid).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write even if OUT exists (files of the export are replaced)."
+        ),
+    ] = False,
     store: StoreOption = None,
 ) -> None:
     """Export the graph: GraphML (Gephi, networkx), JSON, canonical CSV or neo4j-admin CSV.
@@ -295,8 +351,7 @@ def export_command(
 
     info = FORMATS.get(fmt)
     if info is None:
-        err.print(f"[red]error:[/red] --format: {fmt!r} — expected one of "
-                  f"{', '.join(FORMATS)}")
+        err.print(f"[red]error:[/red] --format: {fmt!r} — expected one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
     day = None
     if as_of is not None:
@@ -307,9 +362,11 @@ def export_command(
             raise typer.Exit(2) from exc
     exists = out_path.exists() and (not out_path.is_dir() or any(out_path.iterdir()))
     if exists and not force:
-        err.print(f"[red]error:[/red] {out_path} exists"
-                  f"{' and is not empty' if out_path.is_dir() else ''}; use --force to write "
-                  "into it anyway")
+        err.print(
+            f"[red]error:[/red] {out_path} exists"
+            f"{' and is not empty' if out_path.is_dir() else ''}; use --force to write "
+            "into it anyway"
+        )
         raise typer.Exit(2)
     if out_path.exists() and info.folder != out_path.is_dir():
         what = "a folder" if info.folder else "a file"

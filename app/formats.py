@@ -33,8 +33,9 @@ def _flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _tree_rows(node: Mapping[str, Any], depth: int = 0, parent: str | None = None) -> Iterator[
-        dict[str, Any]]:
+def _tree_rows(
+    node: Mapping[str, Any], depth: int = 0, parent: str | None = None
+) -> Iterator[dict[str, Any]]:
     children = node.get("children", [])
     fields = {k: v for k, v in node.items() if k != "children"}
     yield {"depth": depth, "parent": parent, **_flatten(fields)}
@@ -76,8 +77,7 @@ def to_csv(rows: list[dict[str, Any]], empty_columns: list[str] | None = None) -
     ``empty_columns`` is the header when there are no rows."""
     out = io.StringIO()
     columns = columns_of(rows) if rows else (empty_columns or [])
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n",
-                            extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

@@ -22,8 +22,12 @@ __all__ = ["create_app", "open_configured_store"]
 def open_configured_store(settings: Settings) -> GraphStore:
     """The store the settings name."""
     password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
-    return open_store(settings.store, user=settings.neo4j_user, password=password,
-                      database=settings.neo4j_database)
+    return open_store(
+        settings.store,
+        user=settings.neo4j_user,
+        password=password,
+        database=settings.neo4j_database,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,14 +43,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.store.close()
 
-    app = FastAPI(title="affgraph", version=__version__, lifespan=lifespan,
-                  description="Party–enterprise affiliation structures: reporting lines, "
-                  "parents-in-law and orphaned branches, as of any date.")
+    app = FastAPI(
+        title="affgraph",
+        version=__version__,
+        lifespan=lifespan,
+        description="Party–enterprise affiliation structures: reporting lines, "
+        "parents-in-law and orphaned branches, as of any date.",
+    )
     app.state.settings = settings
     install_error_handlers(app)
     if settings.cors_origins:  # off unless configured
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET"], allow_headers=["Authorization"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET"],
+            allow_headers=["Authorization"],
+        )
     app.middleware("http")(load.guard_writes)
     # documented (and checked) only when reads need the token
     reads = [Depends(require_read)] if settings.token_for_reads else []

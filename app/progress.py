@@ -36,9 +36,15 @@ class LoadDisplay:
 
     def __init__(self, console: Console, delay: float = DELAY) -> None:
         self._progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-            TextColumn("{task.fields[files]}"), TextColumn("{task.fields[records]:,} records"),
-            TimeElapsedColumn(), console=console, transient=True)
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[files]}"),
+            TextColumn("{task.fields[records]:,} records"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
         self._task = self._progress.add_task("reading", total=None, records=0, files="")
         self._enabled = console.is_terminal
         self._records = 0
@@ -56,8 +62,9 @@ class LoadDisplay:
             self._timer.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._timer.cancel()
         with self._lock:
             self._closed = True
@@ -85,12 +92,22 @@ class LoadDisplay:
     def _file(self, index: int, total: int, path: Path) -> None:
         # the bar counts the files, then checking and writing as one step each
         self._files = total
-        self._progress.update(self._task, total=total + 2, completed=index - 1,
-                              description=f"reading {path.name}", files=f"{index}/{total} files",
-                              records=self._records)
+        self._progress.update(
+            self._task,
+            total=total + 2,
+            completed=index - 1,
+            description=f"reading {path.name}",
+            files=f"{index}/{total} files",
+            records=self._records,
+        )
 
     def _step(self, name: str) -> None:
         done = self._files + (1 if name == "writing" else 0)
-        self._progress.update(self._task, total=self._files + 2, completed=done,
-                              description=name, files=f"{self._files} files",
-                              records=self._records)
+        self._progress.update(
+            self._task,
+            total=self._files + 2,
+            completed=done,
+            description=name,
+            files=f"{self._files} files",
+            records=self._records,
+        )

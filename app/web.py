@@ -73,8 +73,11 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR) -> None:
     """Serve the UI at ``/``, its files at ``/static`` and its libraries at ``/vendor``."""
     modules = web_dir / "node_modules"
     if missing_vendor_files(web_dir):
-        log.warning("the web UI's libraries are not installed in %s: run `make run` or "
-                    "`cd web && npm ci`; until then / explains this (the API works)", modules)
+        log.warning(
+            "the web UI's libraries are not installed in %s: run `make run` or "
+            "`cd web && npm ci`; until then / explains this (the API works)",
+            modules,
+        )
 
     @app.get("/", include_in_schema=False)
     def index() -> Response:

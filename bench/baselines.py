@@ -69,19 +69,28 @@ class Floor:
         self.party = (label == "PartyOrg").to_numpy()
         self.enterprise = (label == "Enterprise").to_numpy()
         self.root = (nodes["kind"] == "local_committee").to_numpy()
-        self.unresolved = (nodes["unresolved"].str.lower() == "true").to_numpy() if (
-            "unresolved" in nodes) else np.zeros(self.n, dtype=bool)
+        self.unresolved = (
+            (nodes["unresolved"].str.lower() == "true").to_numpy()
+            if ("unresolved" in nodes)
+            else np.zeros(self.n, dtype=bool)
+        )
         self.vf = _days(nodes["valid_from"], _ALWAYS)
         self.vt = _days(nodes["valid_to"], _NEVER)
-        edges = pd.read_csv(folder / "edges.csv", dtype=str, keep_default_na=False,
-                            usecols=["type", "from", "to", "valid_from", "valid_to"])
+        edges = pd.read_csv(
+            folder / "edges.csv",
+            dtype=str,
+            keep_default_na=False,
+            usecols=["type", "from", "to", "valid_from", "valid_to"],
+        )
         self.edges: dict[str, _Edges] = {}
         for rel in (AFF, SUP, BASED):
             part = edges[edges["type"] == rel]
             self.edges[rel] = _Edges(
                 index.get_indexer(part["from"]).astype(np.int64),
                 index.get_indexer(part["to"]).astype(np.int64),
-                _days(part["valid_from"], _ALWAYS), _days(part["valid_to"], _NEVER))
+                _days(part["valid_from"], _ALWAYS),
+                _days(part["valid_to"], _NEVER),
+            )
 
     def _active(self, day: int) -> Bools:
         return (self.vf <= day) & (day < self.vt)
@@ -120,8 +129,13 @@ class Floor:
         s = sup.active(day) & alive[sup.src] & entity[sup.dst]
         subject = np.concatenate([aff.src[a], sup.dst[s]])
         superior = np.concatenate([aff.dst[a], sup.src[s]])
-        b = (based.active(day) & self.party[based.src] & alive[based.src]
-             & self.enterprise[based.dst] & alive[based.dst])
+        b = (
+            based.active(day)
+            & self.party[based.src]
+            & alive[based.src]
+            & self.enterprise[based.dst]
+            & alive[based.dst]
+        )
         org, ent = based.src[b], based.dst[b]
         # each (org, enterprise) pair inherits the org's (subject, superior) pairs
         order = np.argsort(subject, kind="stable")
@@ -172,12 +186,16 @@ class ByHand:
         graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         with (folder / "nodes.csv").open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
-                graph.add_node(row["id"], **{k: _value(k, v) for k, v in row.items()
-                                             if v and k != "id"})
+                graph.add_node(
+                    row["id"], **{k: _value(k, v) for k, v in row.items() if v and k != "id"}
+                )
         with (folder / "edges.csv").open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
-                graph.add_edge(row["from"], row["to"], **{
-                    k: _value(k, v) for k, v in row.items() if v and k not in ("from", "to")})
+                graph.add_edge(
+                    row["from"],
+                    row["to"],
+                    **{k: _value(k, v) for k, v in row.items() if v and k not in ("from", "to")},
+                )
         self.graph = graph
 
     def orphans(self, as_of: date) -> int:
@@ -190,8 +208,12 @@ class ByHand:
 
         found = 0
         for node, attrs in g.nodes(data=True):
-            if (attrs["label"] != "PartyOrg" or attrs["kind"] == "local_committee"
-                    or attrs.get("unresolved") or not active(attrs)):
+            if (
+                attrs["label"] != "PartyOrg"
+                or attrs["kind"] == "local_committee"
+                or attrs.get("unresolved")
+                or not active(attrs)
+            ):
                 continue
             has_superior = False
             hosts = []
@@ -200,8 +222,11 @@ class ByHand:
                 if line["type"] == AFF:
                     if active(line) and active(other) and not other.get("unresolved"):
                         has_superior = True
-                elif (line["type"] == BASED and other["label"] == "Enterprise"
-                      and (line.get("valid_from") is None or line["valid_from"] <= as_of)):
+                elif (
+                    line["type"] == BASED
+                    and other["label"] == "Enterprise"
+                    and (line.get("valid_from") is None or line["valid_from"] <= as_of)
+                ):
                     hosts.append(other)
             if not has_superior or (hosts and not any(active(h) for h in hosts)):
                 found += 1
@@ -222,8 +247,12 @@ class ByHand:
             based = set()
             if attrs["label"] == "Enterprise":
                 for org, _, line in g.in_edges(node, data=True):
-                    if (line["type"] == BASED and active(line)
-                            and g.nodes[org]["label"] == "PartyOrg" and active(g.nodes[org])):
+                    if (
+                        line["type"] == BASED
+                        and active(line)
+                        and g.nodes[org]["label"] == "PartyOrg"
+                        and active(g.nodes[org])
+                    ):
                         based.add(org)
             superiors = set()
             for subject in (node, *based):

@@ -42,8 +42,9 @@ T = TypeVar("T")
 def say(message: str) -> None:
     """A progress line on stderr: minutes:seconds since the harness started, and a message."""
     elapsed = time.time() - _T0
-    print(f"[{int(elapsed // 60):3d}:{int(elapsed % 60):02d}] {message}", file=sys.stderr,
-          flush=True)
+    print(
+        f"[{int(elapsed // 60):3d}:{int(elapsed % 60):02d}] {message}", file=sys.stderr, flush=True
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -59,9 +60,14 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def summarize(seconds: Sequence[float]) -> dict[str, Any]:
     """Median, p95, p99, min and max (seconds) and the number of runs."""
-    return {"median": statistics.median(seconds), "p95": percentile(seconds, 95),
-            "p99": percentile(seconds, 99), "min": min(seconds), "max": max(seconds),
-            "runs": len(seconds)}
+    return {
+        "median": statistics.median(seconds),
+        "p95": percentile(seconds, 95),
+        "p99": percentile(seconds, 99),
+        "min": min(seconds),
+        "max": max(seconds),
+        "runs": len(seconds),
+    }
 
 
 def timed(fn: Callable[[], T]) -> tuple[float, T]:
@@ -113,10 +119,16 @@ def ensure_province(root: Path, nodes: int, seed: int) -> tuple[Path, dict[str, 
     summary = generate_province(partial, nodes, seed)
     seconds = time.perf_counter() - start
     rows = count_rows(partial)
-    info = {"nodes_requested": nodes, "seed": seed, "rows": rows,
-            "rows_total": sum(rows.values()), "generate_s": seconds,
-            "generate_rows_per_s": sum(rows.values()) / seconds,
-            "by_label": summary.by_label(), "by_type": summary.by_type()}
+    info = {
+        "nodes_requested": nodes,
+        "seed": seed,
+        "rows": rows,
+        "rows_total": sum(rows.values()),
+        "generate_s": seconds,
+        "generate_rows_per_s": sum(rows.values()) / seconds,
+        "by_label": summary.by_label(),
+        "by_type": summary.by_type(),
+    }
     (partial / "generated.json").write_text(json.dumps(info, indent=2))
     partial.rename(folder)
     say(f"generated {info['rows_total']:,} rows in {seconds:.1f} s")
@@ -153,4 +165,4 @@ def write_json(path: Path, data: Any) -> None:
 
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

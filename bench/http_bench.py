@@ -46,13 +46,22 @@ def bench_http(db: Path, ids: NodeIds, requests: int, seed: int, log: Path) -> d
     """Start ``affgraph serve`` on ``db``, send ``requests`` requests to each endpoint
     (interleaved), stop it; percentiles in seconds."""
     port = _free_port()
-    command = [str(Path(sys.executable).with_name("affgraph")), "serve", "--store", str(db),
-               "--host", "127.0.0.1", "--port", str(port)]
+    command = [
+        str(Path(sys.executable).with_name("affgraph")),
+        "serve",
+        "--store",
+        str(db),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     base = f"http://127.0.0.1:{port}"
     say(f"http: starting affgraph serve on {base} …")
     with log.open("wb") as log_file:
-        server = subprocess.Popen(command, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log_file,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT
+        )
         try:
             return _measure(server, base, ids, requests, seed)
         finally:
@@ -64,8 +73,9 @@ def bench_http(db: Path, ids: NodeIds, requests: int, seed: int, log: Path) -> d
                 server.wait()
 
 
-def _measure(server: subprocess.Popen[bytes], base: str, ids: NodeIds, requests: int,
-             seed: int) -> dict[str, Any]:
+def _measure(
+    server: subprocess.Popen[bytes], base: str, ids: NodeIds, requests: int, seed: int
+) -> dict[str, Any]:
     start = time.perf_counter()
     with httpx.Client(base_url=base, timeout=60) as client:
         while True:
@@ -83,8 +93,10 @@ def _measure(server: subprocess.Popen[bytes], base: str, ids: NodeIds, requests:
         say(f"http: ready in {ready:.1f} s; {requests:,} requests per endpoint, interleaved …")
         rng = random.Random(seed)
         pools = {name: ids.of(*labels) for name, _, labels in ENDPOINTS}
-        plan = {name: [path.format(id=rng.choice(pools[name])) for _ in range(requests)]
-                for name, path, _ in ENDPOINTS}
+        plan = {
+            name: [path.format(id=rng.choice(pools[name])) for _ in range(requests)]
+            for name, path, _ in ENDPOINTS
+        }
         for name, _, _ in ENDPOINTS:
             for url in plan[name][:_WARM_UP]:
                 client.get(url)
@@ -98,13 +110,23 @@ def _measure(server: subprocess.Popen[bytes], base: str, ids: NodeIds, requests:
                 times[name].append(time.perf_counter() - t0)
                 if response.status_code != 200:
                     failures[name] += 1
-    out: dict[str, Any] = {"ready_s": ready, "requests": requests,
-                           "server_peak_rss_mib": _vm_hwm_mib(server.pid), "endpoints": {}}
+    out: dict[str, Any] = {
+        "ready_s": ready,
+        "requests": requests,
+        "server_peak_rss_mib": _vm_hwm_mib(server.pid),
+        "endpoints": {},
+    }
     for name, values in times.items():
-        out["endpoints"][name] = {"p50": percentile(values, 50), "p95": percentile(values, 95),
-                                  "p99": percentile(values, 99), "runs": len(values),
-                                  "non_200": failures[name]}
-        say(f"http: {name}: p50 {percentile(values, 50) * 1000:.2f} ms, p95 "
+        out["endpoints"][name] = {
+            "p50": percentile(values, 50),
+            "p95": percentile(values, 95),
+            "p99": percentile(values, 99),
+            "runs": len(values),
+            "non_200": failures[name],
+        }
+        say(
+            f"http: {name}: p50 {percentile(values, 50) * 1000:.2f} ms, p95 "
             f"{percentile(values, 95) * 1000:.2f} ms, p99 {percentile(values, 99) * 1000:.2f} ms"
-            f"{f' ({failures[name]} not 200)' if failures[name] else ''}")
+            f"{f' ({failures[name]} not 200)' if failures[name] else ''}"
+        )
     return out

@@ -50,32 +50,41 @@ def _bare_load(uri: str, auth: tuple[str, str], database: str, folder: Path) -> 
 
             def send(query: str, rows: list[dict[str, Any]]) -> None:
                 for batch in chunks(rows, BATCH_SIZE):
+
                     def write(tx: ManagedTransaction, b: Sequence[Any] = batch) -> None:
                         tx.run(query, rows=list(b)).consume()
 
                     session.execute_write(write)
 
-            for label, name in (("Source", "sources.csv"), ("Node", "nodes.csv"),
-                                ("Transfer", "transfers.csv")):
-                rows = [{"id": r["id"], "props": {k: v for k, v in r.items() if v}}
-                        for r in _csv_rows(folder / name)]
-                send(f"UNWIND $rows AS r MERGE (n:{label} {{id: r.id}}) SET n += r.props",
-                     rows)
+            for label, name in (
+                ("Source", "sources.csv"),
+                ("Node", "nodes.csv"),
+                ("Transfer", "transfers.csv"),
+            ):
+                rows = [
+                    {"id": r["id"], "props": {k: v for k, v in r.items() if v}}
+                    for r in _csv_rows(folder / name)
+                ]
+                send(f"UNWIND $rows AS r MERGE (n:{label} {{id: r.id}}) SET n += r.props", rows)
             by_type: dict[str, list[dict[str, Any]]] = {}
             for r in _csv_rows(folder / "edges.csv"):
                 key = "|".join((r["type"], r["from"], r["to"], r["kind"], r["valid_from"]))
                 props = {k: v for k, v in r.items() if v and k not in ("type", "from", "to")}
                 by_type.setdefault(r["type"], []).append(
-                    {"src": r["from"], "dst": r["to"], "key": key, "props": props})
+                    {"src": r["from"], "dst": r["to"], "key": key, "props": props}
+                )
             for rel, rows in by_type.items():
-                send(f"UNWIND $rows AS r MATCH (a:Node {{id: r.src}}) MATCH (b:Node "
-                     f"{{id: r.dst}}) MERGE (a)-[e:{rel} {{key: r.key}}]->(b) SET e += r.props",
-                     rows)
+                send(
+                    f"UNWIND $rows AS r MATCH (a:Node {{id: r.src}}) MATCH (b:Node "
+                    f"{{id: r.dst}}) MERGE (a)-[e:{rel} {{key: r.key}}]->(b) SET e += r.props",
+                    rows,
+                )
         return time.perf_counter() - start
 
 
-def bench_neo4j(folder: Path, rows: int, ids: NodeIds, work: Path, calls: int, seed: int,
-                heap: str) -> dict[str, Any]:
+def bench_neo4j(
+    folder: Path, rows: int, ids: NodeIds, work: Path, calls: int, seed: int, heap: str
+) -> dict[str, Any]:
     """Loads and queries on a fresh ArcadeDB Bolt server under ``work``; see the module."""
     from loaders.load import load_paths
     from queries.base import QueryError
@@ -123,8 +132,10 @@ def bench_neo4j(folder: Path, rows: int, ids: NodeIds, work: Path, calls: int, s
                 if i >= 5:
                     times.append(time.perf_counter() - t0)
             out["queries"][name] = {**summarize(times), "errors": errors}
-            say(f"neo4j: {name}: p50 {out['queries'][name]['median'] * 1000:.1f} ms, p95 "
-                f"{out['queries'][name]['p95'] * 1000:.1f} ms over {len(times)} calls")
+            say(
+                f"neo4j: {name}: p50 {out['queries'][name]['median'] * 1000:.1f} ms, p95 "
+                f"{out['queries'][name]['p95'] * 1000:.1f} ms over {len(times)} calls"
+            )
         store.close()
 
         server.reset_database()

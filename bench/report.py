@@ -26,6 +26,7 @@ def _get(data: dict[str, Any], *path: str) -> Any:
 
 def flatten(results: dict[str, Any]) -> dict[str, float | None]:
     """Every figure under a flat, stable name (seconds, rows/s, MiB, ratios)."""
+
     def g(*path: str) -> Any:
         return _get(results, *path)
 
@@ -96,8 +97,11 @@ class Target:
 TARGETS = (
     Target("embedded.load_rows_per_s", 200_000, False, "≥ 200,000 rows/s"),
     Target("embedded.reopen_s", 5.0, True, "≤ 5 s"),
-    *(Target(f"embedded.{n}@{d}.median_s", 0.3, True, "≤ 0.3 s")
-      for n in ("orphans", "overlaps") for d in DAYS),
+    *(
+        Target(f"embedded.{n}@{d}.median_s", 0.3, True, "≤ 0.3 s")
+        for n in ("orphans", "overlaps")
+        for d in DAYS
+    ),
     *(Target(f"http.{n}.p95_s", 0.005, True, "p95 ≤ 5 ms") for n in HTTP),
     Target("embedded.peak_rss_mib", 1.5 * GIB, True, "≤ 1.5 GiB"),
     Target("neo4j.store_vs_bare", 0.8, False, "≥ 0.8× bare"),
@@ -113,18 +117,30 @@ def check_targets(figures: dict[str, float | None]) -> list[dict[str, Any]]:
         miss = None
         if met is False and value:
             miss = value / t.bound if t.most else t.bound / value
-        found.append({"figure": t.figure, "target": t.text, "bound": t.bound,
-                      "value": value, "met": met, "off_by": miss})
+        found.append(
+            {
+                "figure": t.figure,
+                "target": t.text,
+                "bound": t.bound,
+                "value": value,
+                "met": met,
+                "off_by": miss,
+            }
+        )
     return found
 
 
 # -- the table ----------------------------------------------------------------------------------
 
+
 def _ms(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value * 1000:,.0f} ms" if value >= 1 else (
-        f"{value * 1000:.1f} ms" if value >= 0.01 else f"{value * 1000:.2f} ms")
+    return (
+        f"{value * 1000:,.0f} ms"
+        if value >= 1
+        else (f"{value * 1000:.1f} ms" if value >= 0.01 else f"{value * 1000:.2f} ms")
+    )
 
 
 def _s(value: float | None) -> str:
@@ -152,8 +168,9 @@ def table(results: dict[str, Any]) -> str:
     met = {t["figure"]: t for t in results["targets"]}
     rows: list[tuple[str, str, str, str, str, str]] = []
 
-    def row(name: str, value: str, runs: str, figure: str | None = None,
-            floor: str = "", nx: str = "") -> None:
+    def row(
+        name: str, value: str, runs: str, figure: str | None = None, floor: str = "", nx: str = ""
+    ) -> None:
         target, mark = "", ""
         if figure in met:
             target = met[figure]["target"]
@@ -165,78 +182,154 @@ def table(results: dict[str, Any]) -> str:
     days = q.get("as_of") or {"today": "today", "past": meta.get("past")}
     scale, n4 = meta["scale"], meta["neo4j_scale"]
     province = results.get("province") or {}
-    rows.append((f"**embedded store, {scale:,} nodes "
-                 f"({province.get('rows_total', 0):,} rows)**", "", "", "", "", ""))
+    rows.append(
+        (
+            f"**embedded store, {scale:,} nodes ({province.get('rows_total', 0):,} rows)**",
+            "",
+            "",
+            "",
+            "",
+            "",
+        )
+    )
     gen = "cached" if province.get("cached") else "1 run"
     row("generate (affgraph generate)", _rate(f["embedded.generate_rows_per_s"]), gen)
-    row("load (validate + write + snapshot)",
-        f"{_rate(f['embedded.load_rows_per_s'])} ({_s(f['embedded.load_s'])})", "1 run",
-        "embedded.load_rows_per_s")
+    row(
+        "load (validate + write + snapshot)",
+        f"{_rate(f['embedded.load_rows_per_s'])} ({_s(f['embedded.load_s'])})",
+        "1 run",
+        "embedded.load_rows_per_s",
+    )
     row("load peak RSS", _mib(f["embedded.load_peak_rss_mib"]), "1 run")
     row("store file", _mib(f["embedded.store_file_mib"]), "")
     reopen = results.get("reopen") or {}
-    row("reopen (time to a usable store; Python start-up and imports not included)",
-        _s(f["embedded.reopen_s"]), f"median of {reopen.get('runs', '?')}",
-        "embedded.reopen_s")
-    row("peak RSS holding the graph (open + all queries)", _mib(f["embedded.peak_rss_mib"]),
-        "", "embedded.peak_rss_mib")
-    row("peak RSS of affgraph serve (after the HTTP run)",
-        _mib(f["embedded.serve_peak_rss_mib"]), "")
-    row("columnar index of the whole-graph queries: build (first such query of a generation)",
+    row(
+        "reopen (time to a usable store; Python start-up and imports not included)",
+        _s(f["embedded.reopen_s"]),
+        f"median of {reopen.get('runs', '?')}",
+        "embedded.reopen_s",
+    )
+    row(
+        "peak RSS holding the graph (open + all queries)",
+        _mib(f["embedded.peak_rss_mib"]),
+        "",
+        "embedded.peak_rss_mib",
+    )
+    row(
+        "peak RSS of affgraph serve (after the HTTP run)",
+        _mib(f["embedded.serve_peak_rss_mib"]),
+        "",
+    )
+    row(
+        "columnar index of the whole-graph queries: build (first such query of a generation)",
         f"{_s(f['embedded.columns_build_s'])} (+ {_ms(f['embedded.columns_rank_s'])} for the "
-        f"id order, at the first query that sorts by id)", "1 run")
-    row("columnar index: arrays held / RSS added by the build",
-        f"{_mib(f['embedded.columns_mib'])} / {_mib(f['embedded.columns_rss_added_mib'])}", "")
+        f"id order, at the first query that sorts by id)",
+        "1 run",
+    )
+    row(
+        "columnar index: arrays held / RSS added by the build",
+        f"{_mib(f['embedded.columns_mib'])} / {_mib(f['embedded.columns_rss_added_mib'])}",
+        "",
+    )
     for name in WHOLE:
         for day in DAYS:
             key = f"{name}@{day}"
             whole = q.get("whole", {}).get(key, {})
-            value = (f"{_ms(f[f'embedded.{key}.median_s'])} (p95 "
-                     f"{_ms(f[f'embedded.{key}.p95_s'])}; {whole.get('total', '?'):,} found)"
-                     if whole else "—")
+            value = (
+                f"{_ms(f[f'embedded.{key}.median_s'])} (p95 "
+                f"{_ms(f[f'embedded.{key}.p95_s'])}; {whole.get('total', '?'):,} found)"
+                if whole
+                else "—"
+            )
             floor = nx = ""
             if name in ("orphans", "overlaps"):
-                floor = (f"{_x(f[f'ratio.{key}.vs_floor'])} "
-                         f"({_ms(f[f'baseline.{key}.floor_median_s'])})")
-                nx_runs = (q.get("baselines", {}).get("ratios", {}).get(key, {})
-                           .get("nx_runs", "?"))
-                nx = (f"{_x(f[f'ratio.{key}.vs_nx'])} "
-                      f"({_ms(f[f'baseline.{key}.nx_median_s'])}, {nx_runs} runs)")
+                floor = (
+                    f"{_x(f[f'ratio.{key}.vs_floor'])} ({_ms(f[f'baseline.{key}.floor_median_s'])})"
+                )
+                nx_runs = q.get("baselines", {}).get("ratios", {}).get(key, {}).get("nx_runs", "?")
+                nx = (
+                    f"{_x(f[f'ratio.{key}.vs_nx'])} "
+                    f"({_ms(f[f'baseline.{key}.nx_median_s'])}, {nx_runs} runs)"
+                )
             figure = f"embedded.{key}.median_s" if name in ("orphans", "overlaps") else None
-            row(f"{name} as of {days.get(day, day)}", value,
-                f"median of {whole.get('runs', reps)}", figure, floor, nx)
-    for name, what in (("chain", "random PartyOrg"), ("superiors",
-                                                      "random PartyOrg / Enterprise"),
-                       ("subtree", "a county committee, depth 3")):
+            row(
+                f"{name} as of {days.get(day, day)}",
+                value,
+                f"median of {whole.get('runs', reps)}",
+                figure,
+                floor,
+                nx,
+            )
+    for name, what in (
+        ("chain", "random PartyOrg"),
+        ("superiors", "random PartyOrg / Enterprise"),
+        ("subtree", "a county committee, depth 3"),
+    ):
         entity = q.get("entity", {}).get(name, {})
-        row(f"{name} ({what})", f"{_ms(f[f'embedded.{name}.median_s'])} (p95 "
-            f"{_ms(f[f'embedded.{name}.p95_s'])})", f"{entity.get('runs', calls)} calls")
+        row(
+            f"{name} ({what})",
+            f"{_ms(f[f'embedded.{name}.median_s'])} (p95 {_ms(f[f'embedded.{name}.p95_s'])})",
+            f"{entity.get('runs', calls)} calls",
+        )
     http = results.get("http") or {}
     rows.append(("**over HTTP** (affgraph serve, keep-alive client)", "", "", "", "", ""))
     row("affgraph serve: start to first /api/health answer", _s(f["http.ready_s"]), "1 run")
-    for name, path in (("node", "/api/nodes/{id}"), ("chain", "/api/orgs/{id}/chain"),
-                       ("superiors", "/api/nodes/{id}/superiors")):
-        row(f"`{path}`", f"p50 {_ms(f[f'http.{name}.p50_s'])}, p95 "
+    for name, path in (
+        ("node", "/api/nodes/{id}"),
+        ("chain", "/api/orgs/{id}/chain"),
+        ("superiors", "/api/nodes/{id}/superiors"),
+    ):
+        row(
+            f"`{path}`",
+            f"p50 {_ms(f[f'http.{name}.p50_s'])}, p95 "
             f"{_ms(f[f'http.{name}.p95_s'])}, p99 {_ms(f[f'http.{name}.p99_s'])}",
-            f"{http.get('requests', '?')} requests", f"http.{name}.p95_s")
+            f"{http.get('requests', '?')} requests",
+            f"http.{name}.p95_s",
+        )
     rows.append(("**export**", "", "", "", "", ""))
-    row("`affgraph export --format neo4j-admin`",
+    row(
+        "`affgraph export --format neo4j-admin`",
         f"{_rate(f['export.neo4j_admin_rows_per_s'])} ({_s(f['export.neo4j_admin_s'])}, "
-        f"{_mib(f['export.neo4j_admin_mib'])} of CSV)", "1 run")
-    rows.append((f"**Neo4j store on ArcadeDB's Bolt server, {n4:,} nodes "
-                 f"({(results.get('neo4j') or {}).get('rows', 0):,} rows)**", "", "", "", "",
-                 ""))
-    row("load: Neo4jStore + load_paths",
-        f"{_rate(f['neo4j.store_load_rows_per_s'])} ({_s(f['neo4j.store_load_s'])})", "1 run")
-    row("load: bare UNWIND/MERGE script",
-        f"{_rate(f['neo4j.bare_load_rows_per_s'])} ({_s(f['neo4j.bare_load_s'])})", "1 run")
+        f"{_mib(f['export.neo4j_admin_mib'])} of CSV)",
+        "1 run",
+    )
+    rows.append(
+        (
+            f"**Neo4j store on ArcadeDB's Bolt server, {n4:,} nodes "
+            f"({(results.get('neo4j') or {}).get('rows', 0):,} rows)**",
+            "",
+            "",
+            "",
+            "",
+            "",
+        )
+    )
+    row(
+        "load: Neo4jStore + load_paths",
+        f"{_rate(f['neo4j.store_load_rows_per_s'])} ({_s(f['neo4j.store_load_s'])})",
+        "1 run",
+    )
+    row(
+        "load: bare UNWIND/MERGE script",
+        f"{_rate(f['neo4j.bare_load_rows_per_s'])} ({_s(f['neo4j.bare_load_s'])})",
+        "1 run",
+    )
     row("store ÷ bare (rows/s)", _x(f["neo4j.store_vs_bare"]), "", "neo4j.store_vs_bare")
     n4q = (results.get("neo4j") or {}).get("queries", {})
     for name in ("chain", "superiors"):
-        row(f"{name}", f"p50 {_ms(f[f'neo4j.{name}.p50_s'])}, p95 "
-            f"{_ms(f[f'neo4j.{name}.p95_s'])}", f"{n4q.get(name, {}).get('runs', '?')} calls")
-    header = ("figure", "value", "runs", "target", "affgraph ÷ floor (floor's time)",
-              "affgraph ÷ networkx by hand (its time)")
+        row(
+            f"{name}",
+            f"p50 {_ms(f[f'neo4j.{name}.p50_s'])}, p95 {_ms(f[f'neo4j.{name}.p95_s'])}",
+            f"{n4q.get(name, {}).get('runs', '?')} calls",
+        )
+    header = (
+        "figure",
+        "value",
+        "runs",
+        "target",
+        "affgraph ÷ floor (floor's time)",
+        "affgraph ÷ networkx by hand (its time)",
+    )
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines.extend("| " + " | ".join(r) + " |" for r in rows)
     for warning in results.get("warnings", []):

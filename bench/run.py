@@ -42,56 +42,104 @@ __all__ = ["main"]
 def _worker(command: str, result: Path, *args: str) -> dict[str, Any]:
     """Run ``python -m bench.worker COMMAND …`` and return what it wrote to ``result``."""
     result.unlink(missing_ok=True)
-    done = subprocess.run([sys.executable, "-m", "bench.worker", command, *args, "--result",
-                           str(result)], cwd=REPO, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.worker", command, *args, "--result", str(result)],
+        cwd=REPO,
+        check=False,
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"the {command!r} worker exited with status {done.returncode} "
-                           "(its traceback is above)")
+        raise RuntimeError(
+            f"the {command!r} worker exited with status {done.returncode} (its traceback is above)"
+        )
     data: dict[str, Any] = json.loads(result.read_text())
     return data
 
 
 def _git() -> dict[str, Any]:
     """The commit measured, and the files changed on top of it (figures belong to code)."""
+
     def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
         return done.stdout.rstrip("\n")
 
-    return {"commit": git("rev-parse", "HEAD"),
-            "changed": [line[3:] for line in git("status", "--porcelain").splitlines()
-                        if not line.startswith("??")]}
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "changed": [
+            line[3:]
+            for line in git("status", "--porcelain").splitlines()
+            if not line.startswith("??")
+        ],
+    }
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=int, default=1_000_000,
-                        help="nodes of the province for the embedded store (default 1,000,000)")
-    parser.add_argument("--neo4j-scale", type=int, default=100_000,
-                        help="nodes of the province for the Neo4j store (default 100,000)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1_000_000,
+        help="nodes of the province for the embedded store (default 1,000,000)",
+    )
+    parser.add_argument(
+        "--neo4j-scale",
+        type=int,
+        default=100_000,
+        help="nodes of the province for the Neo4j store (default 100,000)",
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--reps", type=int, default=5, help="runs of each whole-graph query "
-                        "(and of the numpy floor)")
-    parser.add_argument("--nx-reps", type=int, default=3,
-                        help="runs of the networkx-by-hand baseline (as slow as the queries)")
-    parser.add_argument("--calls", type=int, default=300,
-                        help="calls of chain and superiors (random ids) on the embedded store")
-    parser.add_argument("--http-requests", type=int, default=1000,
-                        help="requests per HTTP endpoint")
-    parser.add_argument("--neo4j-calls", type=int, default=100,
-                        help="calls of chain and superiors on the Neo4j store")
+    parser.add_argument(
+        "--reps",
+        type=int,
+        default=5,
+        help="runs of each whole-graph query (and of the numpy floor)",
+    )
+    parser.add_argument(
+        "--nx-reps",
+        type=int,
+        default=3,
+        help="runs of the networkx-by-hand baseline (as slow as the queries)",
+    )
+    parser.add_argument(
+        "--calls",
+        type=int,
+        default=300,
+        help="calls of chain and superiors (random ids) on the embedded store",
+    )
+    parser.add_argument(
+        "--http-requests", type=int, default=1000, help="requests per HTTP endpoint"
+    )
+    parser.add_argument(
+        "--neo4j-calls",
+        type=int,
+        default=100,
+        help="calls of chain and superiors on the Neo4j store",
+    )
     parser.add_argument("--reopen-runs", type=int, default=3)
     parser.add_argument("--past", default="2015-01-01", help="the past as-of day")
     parser.add_argument("--neo4j-heap", default="4g", help="JVM heap of the ArcadeDB server")
-    parser.add_argument("--quick", action="store_true",
-                        help="few repetitions (a smoke test, not a measurement): 2 runs per "
-                        "query, 20 calls, 30 requests, 1 reopen")
-    parser.add_argument("--skip", action="append", default=[],
-                        choices=["baselines", "http", "export", "neo4j"],
-                        help="leave a part out (repeatable)")
-    parser.add_argument("--data-dir", type=Path, default=REPO / "bench" / "data",
-                        help="cache of generated provinces and the work files")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="few repetitions (a smoke test, not a measurement): 2 runs per "
+        "query, 20 calls, 30 requests, 1 reopen",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=["baselines", "http", "export", "neo4j"],
+        help="leave a part out (repeatable)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=REPO / "bench" / "data",
+        help="cache of generated provinces and the work files",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "latest.json")
     args = parser.parse_args(argv)
     if args.quick:
@@ -109,17 +157,30 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True)
     db = work / f"scale-{args.scale}.db"
     results: dict[str, Any] = {
-        "meta": {"scale": args.scale, "neo4j_scale": args.neo4j_scale, "seed": args.seed,
-                 "reps": args.reps, "nx_reps": args.nx_reps, "calls": args.calls,
-                 "http_requests": args.http_requests,
-                 "neo4j_calls": args.neo4j_calls, "reopen_runs": args.reopen_runs,
-                 "past": args.past, "quick": args.quick, "skipped": args.skip,
-                 "started": datetime.now(UTC).isoformat(timespec="seconds"),
-                 "git": _git(),
-                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                             "platform": platform.platform(),
-                             "load_average_at_start": os.getloadavg()}},
-        "warnings": []}
+        "meta": {
+            "scale": args.scale,
+            "neo4j_scale": args.neo4j_scale,
+            "seed": args.seed,
+            "reps": args.reps,
+            "nx_reps": args.nx_reps,
+            "calls": args.calls,
+            "http_requests": args.http_requests,
+            "neo4j_calls": args.neo4j_calls,
+            "reopen_runs": args.reopen_runs,
+            "past": args.past,
+            "quick": args.quick,
+            "skipped": args.skip,
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "git": _git(),
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "load_average_at_start": os.getloadavg(),
+            },
+        },
+        "warnings": [],
+    }
 
     def step(name: str, fn: Callable[[], Any]) -> None:
         try:
@@ -132,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
 
     folder, info = ensure_province(data_dir, args.scale, args.seed)
     results["province"] = info
-    step("load", lambda: _worker("load", work / "load.json", "--data", str(folder),
-                                 "--db", str(db)))
+    step(
+        "load", lambda: _worker("load", work / "load.json", "--data", str(folder), "--db", str(db))
+    )
     if not db.exists():
         return _finish(args, results, started)
 
@@ -141,33 +203,59 @@ def main(argv: list[str] | None = None) -> int:
         runs = []
         for i in range(args.reopen_runs):
             runs.append(_worker("open", work / "open.json", "--db", str(db)))
-            say(f"reopen {i + 1}/{args.reopen_runs}: {runs[-1]['seconds']:.2f} s "
+            say(
+                f"reopen {i + 1}/{args.reopen_runs}: {runs[-1]['seconds']:.2f} s "
                 f"(+ {runs[-1]['imports_s']:.2f} s imports), peak RSS "
-                f"{runs[-1]['peak_rss_mib']:,.0f} MiB")
-        return {"median": statistics.median(r["seconds"] for r in runs),
-                "imports_s": statistics.median(r["imports_s"] for r in runs),
-                "peak_rss_mib": max(r["peak_rss_mib"] for r in runs), "runs": len(runs),
-                "each": runs}
+                f"{runs[-1]['peak_rss_mib']:,.0f} MiB"
+            )
+        return {
+            "median": statistics.median(r["seconds"] for r in runs),
+            "imports_s": statistics.median(r["imports_s"] for r in runs),
+            "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+            "runs": len(runs),
+            "each": runs,
+        }
 
     step("reopen", reopen)
-    step("queries", lambda: _worker(
-        "queries", work / "queries.json", "--db", str(db), "--data", str(folder),
-        "--reps", str(args.reps), "--nx-reps", str(args.nx_reps), "--calls", str(args.calls),
-        "--seed", str(args.seed),
-        "--past", args.past, *(["--no-baselines"] if "baselines" in args.skip else [])))
-    for key, agreed in ((results.get("queries") or {}).get("baselines", {})
-                        .get("counts", {}).items()):
+    step(
+        "queries",
+        lambda: _worker(
+            "queries",
+            work / "queries.json",
+            "--db",
+            str(db),
+            "--data",
+            str(folder),
+            "--reps",
+            str(args.reps),
+            "--nx-reps",
+            str(args.nx_reps),
+            "--calls",
+            str(args.calls),
+            "--seed",
+            str(args.seed),
+            "--past",
+            args.past,
+            *(["--no-baselines"] if "baselines" in args.skip else []),
+        ),
+    )
+    for key, agreed in (
+        (results.get("queries") or {}).get("baselines", {}).get("counts", {}).items()
+    ):
         if not agreed["agree"]:
             results["warnings"].append(f"{key}: counts differ: {agreed}")
     if "http" not in args.skip:
         from bench.http_bench import bench_http
 
         ids = read_node_ids(folder)
-        step("http", lambda: bench_http(db, ids, args.http_requests, args.seed,
-                                        work / "serve.log"))
+        step("http", lambda: bench_http(db, ids, args.http_requests, args.seed, work / "serve.log"))
     if "export" not in args.skip:
-        step("export", lambda: _worker("export", work / "export.json", "--db", str(db),
-                                       "--out", str(work / "export")))
+        step(
+            "export",
+            lambda: _worker(
+                "export", work / "export.json", "--db", str(db), "--out", str(work / "export")
+            ),
+        )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     if "neo4j" not in args.skip:
@@ -175,8 +263,15 @@ def main(argv: list[str] | None = None) -> int:
 
         def neo4j() -> dict[str, Any]:
             n4_folder, n4_info = ensure_province(data_dir, args.neo4j_scale, args.seed)
-            return bench_neo4j(n4_folder, n4_info["rows_total"], read_node_ids(n4_folder),
-                               work, args.neo4j_calls, args.seed, args.neo4j_heap)
+            return bench_neo4j(
+                n4_folder,
+                n4_info["rows_total"],
+                read_node_ids(n4_folder),
+                work,
+                args.neo4j_calls,
+                args.seed,
+                args.neo4j_heap,
+            )
 
         step("neo4j", neo4j)
     return _finish(args, results, started)
@@ -193,13 +288,20 @@ def _finish(args: argparse.Namespace, results: dict[str, Any], started: float) -
     targets = results["targets"]
     missed = [t for t in targets if t["met"] is False]
     unmeasured = [t for t in targets if t["met"] is None]
-    print(f"\n{len(targets) - len(missed) - len(unmeasured)} of {len(targets)} targets met, "
-          f"{len(missed)} missed, {len(unmeasured)} not measured"
-          + "".join(f"\n  ✗ {t['figure']} = {t['value']:.4g}: target {t['target']} "
-                    f"(off by {t['off_by']:.2f}×)" for t in missed)
-          + "".join(f"\n  ? {t['figure']}: not measured" for t in unmeasured))
-    print(f"Figures written to {args.out}; the harness took {results['meta']['seconds']:.0f} s "
-          f"(scale {args.scale:,}, Neo4j scale {args.neo4j_scale:,}).")
+    print(
+        f"\n{len(targets) - len(missed) - len(unmeasured)} of {len(targets)} targets met, "
+        f"{len(missed)} missed, {len(unmeasured)} not measured"
+        + "".join(
+            f"\n  ✗ {t['figure']} = {t['value']:.4g}: target {t['target']} "
+            f"(off by {t['off_by']:.2f}×)"
+            for t in missed
+        )
+        + "".join(f"\n  ? {t['figure']}: not measured" for t in unmeasured)
+    )
+    print(
+        f"Figures written to {args.out}; the harness took {results['meta']['seconds']:.0f} s "
+        f"(scale {args.scale:,}, Neo4j scale {args.neo4j_scale:,})."
+    )
     return 0
 
 

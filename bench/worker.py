@@ -59,10 +59,16 @@ def cmd_load(args: argparse.Namespace) -> dict[str, Any]:
     store.close()
     seconds = time.perf_counter() - start
     say(f"load: {seconds:.1f} s, {total / seconds:,.0f} rows/s")
-    return {"seconds": seconds, "rows": total, "rows_by_file": rows,
-            "rows_per_s": total / seconds, "peak_rss_mib": peak_rss_mib(),
-            "counts": result.counts, "runs": 1,
-            "store_mib": sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20}
+    return {
+        "seconds": seconds,
+        "rows": total,
+        "rows_by_file": rows,
+        "rows_per_s": total / seconds,
+        "peak_rss_mib": peak_rss_mib(),
+        "counts": result.counts,
+        "runs": 1,
+        "store_mib": sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20,
+    }
 
 
 def cmd_open(args: argparse.Namespace) -> dict[str, Any]:
@@ -76,8 +82,13 @@ def cmd_open(args: argparse.Namespace) -> dict[str, Any]:
     counts = store.counts()
     seconds = time.perf_counter() - start
     store.close()
-    return {"seconds": seconds, "imports_s": imports, "peak_rss_mib": peak_rss_mib(),
-            "nodes": counts.nodes, "edges": counts.edges}
+    return {
+        "seconds": seconds,
+        "imports_s": imports,
+        "peak_rss_mib": peak_rss_mib(),
+        "nodes": counts.nodes,
+        "edges": counts.edges,
+    }
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
@@ -96,11 +107,18 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
     shutil.rmtree(args.out, ignore_errors=True)
     say(f"export: {seconds:.1f} s, {rows / seconds:,.0f} rows/s")
-    return {"seconds": seconds, "rows": rows, "rows_per_s": rows / seconds,
-            "counts": result.counts, "mib": size / 2**20, "runs": 1}
+    return {
+        "seconds": seconds,
+        "rows": rows,
+        "rows_per_s": rows / seconds,
+        "counts": result.counts,
+        "mib": size / 2**20,
+        "runs": 1,
+    }
 
 
 # -- queries ---------------------------------------------------------------------------------
+
 
 def _county_committees(adj: Any) -> list[str]:
     """Local committees set up in a county (BASED_IN an Area of kind county)."""
@@ -109,8 +127,11 @@ def _county_committees(adj: Any) -> list[str]:
         if attrs["label"] != "PartyOrg" or attrs["kind"] != "local_committee":
             continue
         for target, keys in adj.succ[node_id].items():
-            if (adj.node[target]["label"] == "Area" and adj.node[target]["kind"] == "county"
-                    and any(k["type"] == "BASED_IN" for k in keys.values())):
+            if (
+                adj.node[target]["label"] == "Area"
+                and adj.node[target]["kind"] == "county"
+                and any(k["type"] == "BASED_IN" for k in keys.values())
+            ):
                 found.append(node_id)
                 break
     return sorted(found)
@@ -125,19 +146,31 @@ def cmd_queries(args: argparse.Namespace) -> dict[str, Any]:
     today, past = date.today(), date.fromisoformat(args.past)
     days = {"today": today, "past": past}
     open_s, store = timed(lambda: EmbeddedStore(args.db))
-    out: dict[str, Any] = {"open_s": open_s, "rss_open_mib": peak_rss_mib(),
-                           "as_of": {k: d.isoformat() for k, d in days.items()},
-                           "reps": args.reps, "calls": args.calls, "whole": {}, "entity": {}}
+    out: dict[str, Any] = {
+        "open_s": open_s,
+        "rss_open_mib": peak_rss_mib(),
+        "as_of": {k: d.isoformat() for k, d in days.items()},
+        "reps": args.reps,
+        "calls": args.calls,
+        "whole": {},
+        "entity": {},
+    }
     say(f"queries: store open in {open_s:.1f} s, peak RSS {out['rss_open_mib']:,.0f} MiB")
     # the columnar index of the whole-graph queries: built by the first one of a generation
     rss_before = current_rss_mib()
     columns_s, columns = timed(store.columns)
     rank_s, _ = timed(columns.rank)
-    out["columns"] = {"build_s": columns_s, "rank_s": rank_s, "mib": columns.nbytes / 2**20,
-                      "rss_added_mib": current_rss_mib() - rss_before,
-                      "peak_rss_mib": peak_rss_mib()}
-    say(f"queries: columnar index built in {columns_s:.2f} s (+ id order {rank_s:.2f} s), "
-        f"{out['columns']['mib']:,.0f} MiB")
+    out["columns"] = {
+        "build_s": columns_s,
+        "rank_s": rank_s,
+        "mib": columns.nbytes / 2**20,
+        "rss_added_mib": current_rss_mib() - rss_before,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+    say(
+        f"queries: columnar index built in {columns_s:.2f} s (+ id order {rank_s:.2f} s), "
+        f"{out['columns']['mib']:,.0f} MiB"
+    )
 
     def run(name: str, values: dict[str, Any]) -> tuple[float, Any]:
         query = QUERIES[name]
@@ -161,8 +194,10 @@ def cmd_queries(args: argparse.Namespace) -> dict[str, Any]:
                 stats["by_reason"] = answer.by_reason
             out["whole"][f"{name}@{tag}"] = stats
             answers[f"{name}@{tag}"] = stats
-            say(f"queries: {name} as of {day}: median {stats['median'] * 1000:,.0f} ms "
-                f"over {reps} run(s) ({answer.total:,} found)")
+            say(
+                f"queries: {name} as of {day}: median {stats['median'] * 1000:,.0f} ms "
+                f"over {reps} run(s) ({answer.total:,} found)"
+            )
 
     rng = random.Random(args.seed)
     adj = adjacency(store.graph)
@@ -189,8 +224,10 @@ def cmd_queries(args: argparse.Namespace) -> dict[str, Any]:
         stats = summarize(times)
         stats["errors"] = errors
         out["entity"][name] = stats
-        say(f"queries: {name}: median {stats['median'] * 1000:.2f} ms, p95 "
-            f"{stats['p95'] * 1000:.2f} ms over {len(times)} calls")
+        say(
+            f"queries: {name}: median {stats['median'] * 1000:.2f} ms, p95 "
+            f"{stats['p95'] * 1000:.2f} ms over {len(times)} calls"
+        )
     out["rss_queries_mib"] = peak_rss_mib()
     out["county_committees"] = len(counties)
 
@@ -198,32 +235,46 @@ def cmd_queries(args: argparse.Namespace) -> dict[str, Any]:
         return out
     out["baselines"] = _baselines(args, store, run, days, answers)
     for key, times in out["baselines"].pop("affgraph_times").items():
-        out["whole"][key] = {**summarize(times), "total": answers[key]["total"],
-                             "timed": "interleaved with the baselines"}
+        out["whole"][key] = {
+            **summarize(times),
+            "total": answers[key]["total"],
+            "timed": "interleaved with the baselines",
+        }
         if "by_reason" in answers[key]:
             out["whole"][key]["by_reason"] = answers[key]["by_reason"]
     store.close()
     return out
 
 
-def _baselines(args: argparse.Namespace, store: Any, run: Callable[[str, dict[str, Any]],
-                                                                  tuple[float, Any]],
-               days: dict[str, date], answers: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _baselines(
+    args: argparse.Namespace,
+    store: Any,
+    run: Callable[[str, dict[str, Any]], tuple[float, Any]],
+    days: dict[str, date],
+    answers: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
     from bench.baselines import ByHand, Floor
 
     say("baselines: building the integer arrays (floor) from the CSV …")
     floor_build, floor = timed(lambda: Floor(args.data))
-    say(f"baselines: floor arrays in {floor_build:.1f} s; building the plain networkx "
-        "graph from the CSV …")
+    say(
+        f"baselines: floor arrays in {floor_build:.1f} s; building the plain networkx "
+        "graph from the CSV …"
+    )
     gc.disable()  # outside the timing: only makes building faster
     nx_build, by_hand = timed(lambda: ByHand(args.data))
     gc.enable()
     gc.collect()
     gc.freeze()  # neither side pays for collecting the other's millions of objects
     say(f"baselines: networkx graph in {nx_build:.1f} s")
-    out: dict[str, Any] = {"floor_build_s": floor_build, "nx_build_s": nx_build,
-                           "rss_with_baselines_mib": peak_rss_mib(), "ratios": {},
-                           "counts": {}, "affgraph_times": {}}
+    out: dict[str, Any] = {
+        "floor_build_s": floor_build,
+        "nx_build_s": nx_build,
+        "rss_with_baselines_mib": peak_rss_mib(),
+        "ratios": {},
+        "counts": {},
+        "affgraph_times": {},
+    }
     contenders: dict[str, tuple[Callable[[date], int], Callable[[date], int]]] = {
         "orphans": (floor.orphans, by_hand.orphans),
         "overlaps": (floor.overlaps, by_hand.overlaps),
@@ -248,12 +299,19 @@ def _baselines(args: argparse.Namespace, store: Any, run: Callable[[str, dict[st
                 **{f"{side}_median_s": s["median"] for side, s in stats.items()},
                 "vs_floor": stats["affgraph"]["median"] / stats["floor"]["median"],
                 "vs_nx": stats["affgraph"]["median"] / stats["nx"]["median"],
-                "runs": args.reps, "nx_runs": len(times["nx"])}
-            out["counts"][key] = {**counts, "agree": len(set(counts.values())) == 1,
-                                  "phase_a": answers[key]["total"]}
-            say(f"baselines: {key}: affgraph {stats['affgraph']['median'] * 1000:,.0f} ms, "
+                "runs": args.reps,
+                "nx_runs": len(times["nx"]),
+            }
+            out["counts"][key] = {
+                **counts,
+                "agree": len(set(counts.values())) == 1,
+                "phase_a": answers[key]["total"],
+            }
+            say(
+                f"baselines: {key}: affgraph {stats['affgraph']['median'] * 1000:,.0f} ms, "
                 f"floor {stats['floor']['median'] * 1000:,.1f} ms, networkx by hand "
-                f"{stats['nx']['median'] * 1000:,.0f} ms; counts {counts}")
+                f"{stats['nx']['median'] * 1000:,.0f} ms; counts {counts}"
+            )
     return out
 
 
@@ -280,8 +338,9 @@ def main(argv: list[str] | None = None) -> None:
     for p in (load, opened, exp, q):
         p.add_argument("--result", type=Path, required=True)
     args = parser.parse_args(argv)
-    command = {"load": cmd_load, "open": cmd_open, "export": cmd_export,
-               "queries": cmd_queries}[args.command]
+    command = {"load": cmd_load, "open": cmd_open, "export": cmd_export, "queries": cmd_queries}[
+        args.command
+    ]
     write_json(args.result, command(args))
 
 

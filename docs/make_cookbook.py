@@ -1,7 +1,7 @@
 """Write docs/cypher-cookbook.md from the catalogue of named queries.
 
-    .venv/bin/python docs/make_cookbook.py          # write it
-    .venv/bin/python docs/make_cookbook.py --check  # exit 1 if it is out of date
+.venv/bin/python docs/make_cookbook.py          # write it
+.venv/bin/python docs/make_cookbook.py --check  # exit 1 if it is out of date
 """
 
 from __future__ import annotations

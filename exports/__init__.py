@@ -48,17 +48,44 @@ class FormatInfo:
     write: Callable[[Snapshot, Path], list[Path]]
 
 
-FORMATS: Mapping[str, FormatInfo] = {f.name: f for f in (
-    FormatInfo("graphml", "GraphML (Gephi, yEd, networkx): nodes and edges, typed attributes",
-               False, ".graphml", "application/graphml+xml", write_graphml),
-    FormatInfo("json", 'one JSON object {"nodes", "edges", "transfers", "sources"} of '
-               "canonical records", False, ".json", "application/json", write_json),
-    FormatInfo("csv", "nodes.csv, edges.csv, transfers.csv, sources.csv in the canonical "
-               "layout (affgraph load reads them back)", True, ".zip", "application/zip",
-               write_csv),
-    FormatInfo("neo4j-admin", "header and data CSV files for neo4j-admin database import "
-               "full, with import.sh", True, ".zip", "application/zip", write_neo4j_admin),
-)}
+FORMATS: Mapping[str, FormatInfo] = {
+    f.name: f
+    for f in (
+        FormatInfo(
+            "graphml",
+            "GraphML (Gephi, yEd, networkx): nodes and edges, typed attributes",
+            False,
+            ".graphml",
+            "application/graphml+xml",
+            write_graphml,
+        ),
+        FormatInfo(
+            "json",
+            'one JSON object {"nodes", "edges", "transfers", "sources"} of canonical records',
+            False,
+            ".json",
+            "application/json",
+            write_json,
+        ),
+        FormatInfo(
+            "csv",
+            "nodes.csv, edges.csv, transfers.csv, sources.csv in the canonical "
+            "layout (affgraph load reads them back)",
+            True,
+            ".zip",
+            "application/zip",
+            write_csv,
+        ),
+        FormatInfo(
+            "neo4j-admin",
+            "header and data CSV files for neo4j-admin database import full, with import.sh",
+            True,
+            ".zip",
+            "application/zip",
+            write_neo4j_admin,
+        ),
+    )
+}
 
 
 @dataclass
@@ -71,8 +98,7 @@ class ExportResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def export(store: GraphStore, fmt: str, out: Path, *, as_of: date | None = None) -> (
-        ExportResult):
+def export(store: GraphStore, fmt: str, out: Path, *, as_of: date | None = None) -> ExportResult:
     """Export ``store`` in format ``fmt`` to ``out`` (a file, or a folder for csv and
     neo4j-admin), keeping only what is valid on ``as_of`` if given.
 
@@ -84,8 +110,7 @@ def export(store: GraphStore, fmt: str, out: Path, *, as_of: date | None = None)
     """
     info = FORMATS.get(fmt)
     if info is None:
-        raise ValueError(f"unknown export format {fmt!r}; expected one of "
-                         f"{', '.join(FORMATS)}")
+        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     staged = staging / out.name
 

@@ -34,7 +34,7 @@ def _items(records: Iterable[Record]) -> Iterator[dict[str, Any]]:
 
 
 def _json_array(handle: IO[str], name: str, items: Iterable[dict[str, Any]], first: bool) -> None:
-    handle.write(f'{"" if first else ","}\n  {json.dumps(name)}: [')
+    handle.write(f"{'' if first else ','}\n  {json.dumps(name)}: [")
     sep = "\n    "
     for item in items:
         handle.write(sep)
@@ -57,8 +57,9 @@ def write_json(snapshot: Snapshot, path: Path) -> list[Path]:
 
 def _write_table(path: Path, props: tuple[Prop, ...], items: Iterable[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[p.name for p in props],
-                                lineterminator="\n", extrasaction="raise")
+        writer = csv.DictWriter(
+            handle, fieldnames=[p.name for p in props], lineterminator="\n", extrasaction="raise"
+        )
         writer.writeheader()
         for item in items:
             writer.writerow({k: cell(v) for k, v in item.items()})

@@ -59,8 +59,11 @@ def _cell(value: Any) -> str:
 
 
 def _example(entry: Mapping[str, Any]) -> str:
-    args = [f"--{p['name'].replace('_', '-')} {p['name'].upper()}"
-            for p in entry["parameters"] if p["required"]]
+    args = [
+        f"--{p['name'].replace('_', '-')} {p['name'].upper()}"
+        for p in entry["parameters"]
+        if p["required"]
+    ]
     if any(p["name"] == "as_of" for p in entry["parameters"]):
         args.append("--as-of 2023-01-01")
     return " ".join(["affgraph query", entry["name"], *args])
@@ -70,11 +73,16 @@ def _section(entry: Mapping[str, Any], path: str | None) -> str:
     uses = cypher_parameters(entry["cypher"])
     lines = [f"## {entry['name']}", "", f"**{entry['title']}.** {entry['description']}", ""]
     if entry["parameters"]:
-        lines += ["| parameter | in the Cypher | required | default | meaning |",
-                  "|---|---|---|---|---|"]
-        lines += [f"| `{p['name']}` | {'yes' if p['name'] in uses else 'no'} | "
-                  f"{'yes' if p['required'] else ''} | {_cell(p['default'])} | "
-                  f"{_cell(p['description'])} |" for p in entry["parameters"]]
+        lines += [
+            "| parameter | in the Cypher | required | default | meaning |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{p['name']}` | {'yes' if p['name'] in uses else 'no'} | "
+            f"{'yes' if p['required'] else ''} | {_cell(p['default'])} | "
+            f"{_cell(p['description'])} |"
+            for p in entry["parameters"]
+        ]
         lines.append("")
     run = f"Run it: `{_example(entry)}`"
     if path:
@@ -87,8 +95,7 @@ def render() -> str:
     """The whole cookbook, from the catalogue as it is now."""
     routes = _routes()
     entries = [describe(query) for query in QUERIES.values()]
-    contents = [f"- [{e['name']}](#{e['name']}) — {e['title']}"
-                for e in entries]
+    contents = [f"- [{e['name']}](#{e['name']}) — {e['title']}" for e in entries]
     parts = [_HEADER, "## Contents", "", *contents, ""]
     parts += [_section(e, routes.get(e["name"])) for e in entries]
     return "\n".join(parts).rstrip("\n") + "\n"

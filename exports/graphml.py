@@ -51,14 +51,30 @@ def _attrs(values: Mapping[str, Any], types: Mapping[str, Prop]) -> dict[str, An
 
 
 def _node_attrs(node: Node) -> dict[str, Any]:
-    return _attrs({"label": node.label, "kind": node.kind, "name": node.name,
-                   "valid_from": node.valid_from, "valid_to": node.valid_to, **node.props},
-                  _NODE_TYPES)
+    return _attrs(
+        {
+            "label": node.label,
+            "kind": node.kind,
+            "name": node.name,
+            "valid_from": node.valid_from,
+            "valid_to": node.valid_to,
+            **node.props,
+        },
+        _NODE_TYPES,
+    )
 
 
 def _edge_attrs(edge: Edge) -> dict[str, Any]:
-    return _attrs({"type": edge.type, "kind": edge.kind, "valid_from": edge.valid_from,
-                   "valid_to": edge.valid_to, **edge.props}, _EDGE_TYPES)
+    return _attrs(
+        {
+            "type": edge.type,
+            "kind": edge.kind,
+            "valid_from": edge.valid_from,
+            "valid_to": edge.valid_to,
+            **edge.props,
+        },
+        _EDGE_TYPES,
+    )
 
 
 def build_graph(snapshot: Snapshot) -> nx.MultiDiGraph[str]:

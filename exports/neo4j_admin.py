@@ -68,7 +68,11 @@ DOCS_URL = "https://neo4j.com/docs/operations-manual/current/import/header-forma
 
 #: Header type of each declared property type (an untyped column is a string).
 HEADER_TYPES: Mapping[PropType, str] = {
-    "str": "", "int": "int", "float": "double", "date": "date", "bool": "boolean",
+    "str": "",
+    "int": "int",
+    "float": "double",
+    "date": "date",
+    "bool": "boolean",
     "str_list": "string[]",
 }
 
@@ -108,38 +112,67 @@ def _prop_column(prop: Prop) -> Column:
 
 def _prop_columns(props: Iterable[Prop], leave_out: Iterable[str]) -> tuple[Column, ...]:
     skip = set(leave_out)
-    return (*(_prop_column(p) for p in unique_props(props) if p.name not in skip),
-            Column(HASH_PROPERTY, HASH_PROPERTY))
+    return (
+        *(_prop_column(p) for p in unique_props(props) if p.name not in skip),
+        Column(HASH_PROPERTY, HASH_PROPERTY),
+    )
 
 
 def node_table(label: str) -> Table:
     """The table of the graph nodes of one label."""
     props = (*NODE_COMMON, *NODE_LABELS[label].props)
-    return Table(f"node-{label}", "nodes", (
-        Column(f"id:ID({NODE_LABEL})", "id"), *_prop_columns(props, ("id", "label")),
-        Column(":LABEL")))
+    return Table(
+        f"node-{label}",
+        "nodes",
+        (
+            Column(f"id:ID({NODE_LABEL})", "id"),
+            *_prop_columns(props, ("id", "label")),
+            Column(":LABEL"),
+        ),
+    )
 
 
 def relationship_table(rel_type: str) -> Table:
     """The table of the relationships of one type."""
     rel = REL_TYPES[rel_type]
     leave_out = ["type", "from", "to"] + ([] if rel.has_kinds else ["kind"])
-    return Table(f"rel-{rel_type}", "relationships", (
-        Column(f":START_ID({NODE_LABEL})"), Column(f":END_ID({NODE_LABEL})"), Column(":TYPE"),
-        Column("key", "key"), *_prop_columns((*EDGE_COMMON, *rel.props), leave_out)))
+    return Table(
+        f"rel-{rel_type}",
+        "relationships",
+        (
+            Column(f":START_ID({NODE_LABEL})"),
+            Column(f":END_ID({NODE_LABEL})"),
+            Column(":TYPE"),
+            Column("key", "key"),
+            *_prop_columns((*EDGE_COMMON, *rel.props), leave_out),
+        ),
+    )
 
 
 def source_table() -> Table:
     """The table of the ``:Source`` nodes, in their own ID space."""
-    return Table("source", "nodes", (Column(f"id:ID({SOURCE_LABEL})", "id"),
-                                     *_prop_columns(SOURCE_FIELDS, ("id",)), Column(":LABEL")))
+    return Table(
+        "source",
+        "nodes",
+        (
+            Column(f"id:ID({SOURCE_LABEL})", "id"),
+            *_prop_columns(SOURCE_FIELDS, ("id",)),
+            Column(":LABEL"),
+        ),
+    )
 
 
 def transfer_table() -> Table:
     """The table of the ``:Transfer`` nodes, in their own ID space."""
-    return Table("transfer", "nodes", (
-        Column(f"id:ID({TRANSFER_LABEL})", "id"), *_prop_columns(TRANSFER_FIELDS, ("id",)),
-        Column(":LABEL")))
+    return Table(
+        "transfer",
+        "nodes",
+        (
+            Column(f"id:ID({TRANSFER_LABEL})", "id"),
+            *_prop_columns(TRANSFER_FIELDS, ("id",)),
+            Column(":LABEL"),
+        ),
+    )
 
 
 class _Writer:
@@ -154,14 +187,16 @@ class _Writer:
     def row(self, table: Table, special: Mapping[str, str], props: Mapping[str, Any]) -> None:
         if table.stem not in self.writers:
             handle: IO[str] = self.stack.enter_context(
-                (self.folder / table.data_name).open("w", encoding="utf-8", newline=""))
+                (self.folder / table.data_name).open("w", encoding="utf-8", newline="")
+            )
             self.writers[table.stem] = (table, csv.writer(handle, lineterminator="\n"))
         known = {c.prop for c in table.columns if c.prop}
         unknown = set(props) - known
         if unknown:
             raise ValueError(f"{table.stem}: properties without a column: {sorted(unknown)}")
-        values = [special[c.field] if c.prop is None else cell(props.get(c.prop))
-                  for c in table.columns]
+        values = [
+            special[c.field] if c.prop is None else cell(props.get(c.prop)) for c in table.columns
+        ]
         self.multiline = self.multiline or any("\n" in v or "\r" in v for v in values)
         self.writers[table.stem][1].writerow(values)
 
@@ -178,8 +213,11 @@ def _stream(writer: _Writer, snapshot: Snapshot) -> None:
         writer.row(nodes[node.label], {":LABEL": label}, _node_props(node))
     edge: Edge
     for edge in snapshot.edges():
-        ends = {f":START_ID({NODE_LABEL})": edge.src, f":END_ID({NODE_LABEL})": edge.dst,
-                ":TYPE": edge.type}
+        ends = {
+            f":START_ID({NODE_LABEL})": edge.src,
+            f":END_ID({NODE_LABEL})": edge.dst,
+            ":TYPE": edge.type,
+        }
         writer.row(rels[edge.type], ends, _edge_props(edge))
     transfers, sources = transfer_table(), source_table()
     record: Transfer | Source
@@ -189,12 +227,22 @@ def _stream(writer: _Writer, snapshot: Snapshot) -> None:
         writer.row(sources, {":LABEL": SOURCE_LABEL}, _record_props(record))
 
 
-def import_command(tables: Iterable[Table], *, multiline: bool = False,
-                   database: str = "neo4j", quote: Callable[[str], str] = shlex.quote) -> (
-                       list[str]):
+def import_command(
+    tables: Iterable[Table],
+    *,
+    multiline: bool = False,
+    database: str = "neo4j",
+    quote: Callable[[str], str] = shlex.quote,
+) -> list[str]:
     """The ``neo4j-admin database import full`` command line for these tables."""
-    args = ["neo4j-admin", "database", "import", "full", f"--array-delimiter={ARRAY_DELIMITER}",
-            "--id-type=string"]
+    args = [
+        "neo4j-admin",
+        "database",
+        "import",
+        "full",
+        f"--array-delimiter={ARRAY_DELIMITER}",
+        "--id-type=string",
+    ]
     if multiline:
         args.append("--multiline-fields=true")
     ordered = sorted(tables, key=lambda t: (t.kind != "nodes", t.stem))
@@ -272,15 +320,21 @@ def write_neo4j_admin(snapshot: Snapshot, folder: Path) -> list[Path]:
     script.write_text(_SCRIPT.format(args=args), encoding="utf-8")
     script.chmod(0o755)
     as_of = f" as of {snapshot.as_of.isoformat()}" if snapshot.as_of else ""
-    what = (f"{snapshot.counts['node']} nodes, {snapshot.counts['edge']} relationships, "
-            f"{snapshot.counts['transfer']} transfers and {snapshot.counts['source']} "
-            f"sources{as_of}.")
-    rows = "\n".join(f"| `{t.header_name}` | `{t.data_name}` | {_rows(folder / t.data_name)} |"
-                     for t in tables)
+    what = (
+        f"{snapshot.counts['node']} nodes, {snapshot.counts['edge']} relationships, "
+        f"{snapshot.counts['transfer']} transfers and {snapshot.counts['source']} "
+        f"sources{as_of}."
+    )
+    rows = "\n".join(
+        f"| `{t.header_name}` | `{t.data_name}` | {_rows(folder / t.data_name)} |" for t in tables
+    )
     readme = folder / "README.md"
-    readme.write_text(_README.format(what=what, command=_shell_lines(command),
-                                     folder=folder.name, docs=DOCS_URL, rows=rows),
-                      encoding="utf-8")
+    readme.write_text(
+        _README.format(
+            what=what, command=_shell_lines(command), folder=folder.name, docs=DOCS_URL, rows=rows
+        ),
+        encoding="utf-8",
+    )
     return [*paths, script, readme]
 
 

@@ -66,16 +66,19 @@ class Snapshot:
         """The edges to export, in key order."""
         self._after(1, "nodes()")
         as_of = self.as_of
-        retained = set() if as_of is None else {
-            t.org for t in self._all_transfers() if t.status == "retained"}
+        retained = (
+            set()
+            if as_of is None
+            else {t.org for t in self._all_transfers() if t.status == "retained"}
+        )
         for edge in self.store.iter_edges():
             if as_of is not None:
-                if not (edge.active(as_of) and edge.src in self._kept
-                        and edge.dst in self._kept):
+                if not (edge.active(as_of) and edge.src in self._kept and edge.dst in self._kept):
                     continue
                 if edge.type == "AFFILIATED_TO" and edge.src in retained:
                     self._lines.setdefault(edge.src, []).append(
-                        (edge.dst, edge.valid_from, edge.valid_to))
+                        (edge.dst, edge.valid_from, edge.valid_to)
+                    )
             self.counts["edge"] += 1
             yield edge
         self._stage = 2
@@ -106,10 +109,14 @@ class Snapshot:
         if transfer.status == "retained":
             before = transfer.props.get("from")
             return any(
-                superior == before and (
+                superior == before
+                and (
                     (start is None or start <= when) and (end is None or when < end)
-                    if when is not None else end is None)
-                for superior, start, end in self._lines.get(transfer.org, []))
+                    if when is not None
+                    else end is None
+                )
+                for superior, start, end in self._lines.get(transfer.org, [])
+            )
         return True
 
     def sources(self) -> Iterator[Source]:

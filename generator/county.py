@@ -72,23 +72,37 @@ def _bodies(gen: Gen, county: County) -> None:
         elif kind == "organization_dept":
             county.org_dept = ref
         elif kind in ("industry_commerce", "federation_industry_commerce"):
-            group = out.org("leading_group", f"中共{zh}{suffix_zh}党组",
-                            f"{en} {suffix_en} Leading Party Members' Group", None, None,
-                            5 + int(rng.random() * 5))
+            group = out.org(
+                "leading_group",
+                f"中共{zh}{suffix_zh}党组",
+                f"{en} {suffix_en} Leading Party Members' Group",
+                None,
+                None,
+                5 + int(rng.random() * 5),
+            )
             out.edge(BASED, group, body, None)
             out.edge(AFF, group, committee, "direct")
     trades = len(county.zones) // 4 + 2
     for ind in rng.sample(range(len(INDUSTRIES)), min(6, trades)):
         industry = INDUSTRIES[ind]
         vf = day(1998) + int(rng.random() * 17 * YEAR)
-        body = out.body("trade_association", f"{zh}{industry.zh}行业协会",
-                        f"{en} {industry.en} Industry Association", vf)
+        body = out.body(
+            "trade_association",
+            f"{zh}{industry.zh}行业协会",
+            f"{en} {industry.en} Industry Association",
+            vf,
+        )
         out.edge(LOC, body, area, "registered", vf)
         county.pool.append(body_ref(body, "trade_association", vf))
         cvf = vf + int(rng.random() * 3 * YEAR)
-        org = out.org("committee", f"中共{zh}{industry.zh}行业协会委员会",
-                      f"{en} {industry.en} Industry Association Party Committee", cvf, None,
-                      10 + int(rng.random() * 30))
+        org = out.org(
+            "committee",
+            f"中共{zh}{industry.zh}行业协会委员会",
+            f"{en} {industry.en} Industry Association Party Committee",
+            cvf,
+            None,
+            10 + int(rng.random() * 30),
+        )
         out.edge(BASED, org, body, None, cvf)
         out.edge(AFF, org, committee, "sector", cvf)
         county.sector[ind] = Sup(org, cvf)
@@ -104,21 +118,40 @@ def _community_org(gen: Gen, area: str, zh: str, en: str, sup: Sup) -> Sup:
     r = rng.random()
     vf = day(1990) + int(rng.random() * 22 * YEAR)
     if r < 0.3:
-        org = out.org("committee", f"中共{zh}委员会", f"{en} Party Committee", vf, None,
-                      100 + int(rng.random() * 500))
+        org = out.org(
+            "committee",
+            f"中共{zh}委员会",
+            f"{en} Party Committee",
+            vf,
+            None,
+            100 + int(rng.random() * 500),
+        )
     elif r < 0.6:
-        org = out.org("general_branch", f"中共{zh}总支部委员会", f"{en} General Party Branch", vf,
-                      None, 50 + int(rng.random() * 50))
+        org = out.org(
+            "general_branch",
+            f"中共{zh}总支部委员会",
+            f"{en} General Party Branch",
+            vf,
+            None,
+            50 + int(rng.random() * 50),
+        )
     else:
-        org = out.org("branch", f"中共{zh}支部委员会", f"{en} Party Branch", vf, None,
-                      10 + int(rng.random() * 40))
+        org = out.org(
+            "branch",
+            f"中共{zh}支部委员会",
+            f"{en} Party Branch",
+            vf,
+            None,
+            10 + int(rng.random() * 40),
+        )
     out.edge(BASED, org, area, None, vf)
     gen.affiliate(org, vf, None, sup, "territorial")
     return Sup(org, vf)
 
 
-def _street(gen: Gen, county: County, kind: str, number: int, communities: int,
-            merge_into: Zone | None) -> Zone:
+def _street(
+    gen: Gen, county: County, kind: str, number: int, communities: int, merge_into: Zone | None
+) -> Zone:
     """A street or township with its committee, communities or villages, and grids."""
     out, rng = gen.out, gen.rng
     zh, en = zone_names(county.zh, county.en, kind, number)
@@ -127,11 +160,16 @@ def _street(gen: Gen, county: County, kind: str, number: int, communities: int,
     out.edge(LOC, area, county.area, "part_of", None, merge)
     members = 20 + int(rng.random() * 100)
     if kind == "street":
-        wc = out.org("work_committee", f"中共{zh}工作委员会", f"{en} Party Work Committee", None,
-                     merge, members)
+        wc = out.org(
+            "work_committee",
+            f"中共{zh}工作委员会",
+            f"{en} Party Work Committee",
+            None,
+            merge,
+            members,
+        )
     else:
-        wc = out.org("committee", f"中共{zh}委员会", f"{en} Party Committee", None, merge,
-                     members)
+        wc = out.org("committee", f"中共{zh}委员会", f"{en} Party Committee", None, merge, members)
     out.edge(AFF, wc, county.committee.id, "territorial", None, merge)
     out.edge(BASED, wc, area, None, None, merge)
     sup = Sup(wc)
@@ -141,8 +179,21 @@ def _street(gen: Gen, county: County, kind: str, number: int, communities: int,
         sup = Sup(wc, None, merge, merge_into.sup, 0.75, _MERGE_REASON, county.committee.id)
         instructor = merge_into.sup
         gen.stats["streets merged"] += 1
-    zone = Zone(kind, number, area, zh, en, sup, instructor, [], [], START,
-                (merge - 30) if merge is not None else END - 60, merge, merge_into)
+    zone = Zone(
+        kind,
+        number,
+        area,
+        zh,
+        en,
+        sup,
+        instructor,
+        [],
+        [],
+        START,
+        (merge - 30) if merge is not None else END - 60,
+        merge,
+        merge_into,
+    )
     unit, unit_en = ("社区", "Community") if kind == "street" else ("村", "Village")
     for m in range(1, communities + 1):
         c_zh, c_en = f"{zh}第{m}{unit}", f"{en} {unit_en} {m}"
@@ -170,24 +221,44 @@ def _park(gen: Gen, county: County, number: int) -> Zone:
     body = out.body("government", f"{zh}管理委员会", f"{en} Management Committee", vf)
     out.edge(LOC, body, area, "registered", vf)
     cvf = vf + int(rng.random() * 3 * YEAR)
-    org = out.org("comprehensive_committee", f"中共{zh}综合委员会",
-                  f"{en} Comprehensive Party Committee", cvf, None, 20 + int(rng.random() * 60))
+    org = out.org(
+        "comprehensive_committee",
+        f"中共{zh}综合委员会",
+        f"{en} Comprehensive Party Committee",
+        cvf,
+        None,
+        20 + int(rng.random() * 60),
+    )
     out.edge(BASED, org, area, None, cvf)
     out.edge(AFF, org, county.committee.id, "territorial", cvf)
     sup = Sup(org, cvf)
-    return Zone("park", number, area, zh, en, sup, sup, [], [], cvf + 1, END - 60,
-                park_body=body_ref(body, "government", vf))
+    return Zone(
+        "park",
+        number,
+        area,
+        zh,
+        en,
+        sup,
+        sup,
+        [],
+        [],
+        cvf + 1,
+        END - 60,
+        park_body=body_ref(body, "government", vf),
+    )
 
 
-def build_county(gen: Gen, city: City, number: int, district: bool, budget: int,
-                 groups: list[Group], merges: int) -> County:
+def build_county(
+    gen: Gen, city: City, number: int, district: bool, budget: int, groups: list[Group], merges: int
+) -> County:
     """Write a county's own structure; its zones are returned empty of enterprises."""
     out, rng = gen.out, gen.rng
     zh, en = county_names(city.index, number, district)
     area = out.area("county", zh, en)
     out.edge(LOC, area, city.area, "part_of")
-    committee = out.org("local_committee", f"中共{zh}委员会", f"CPC {en} Committee", None, None,
-                        None)
+    committee = out.org(
+        "local_committee", f"中共{zh}委员会", f"CPC {en} Committee", None, None, None
+    )
     out.edge(AFF, committee, city.committee.id, "territorial")
     out.edge(BASED, committee, area, None)
     placeholder = BodyRef("", None, (), False)
@@ -196,16 +267,31 @@ def build_county(gen: Gen, city: City, number: int, district: bool, budget: int,
     if budget >= 500 and rng.random() < 0.5:
         parks = 2 if budget >= 4000 and rng.random() < 0.3 else 1
     division = f"{gen.province_code}{city.index:02d}{number:02d}"
-    county = County(city, number, area, zh, en, Sup(committee), division,
-                    placeholder, placeholder, placeholder, [], {}, [], groups)
+    county = County(
+        city,
+        number,
+        area,
+        zh,
+        en,
+        Sup(committee),
+        division,
+        placeholder,
+        placeholder,
+        placeholder,
+        [],
+        {},
+        [],
+        groups,
+    )
     per_zone = zone_budget(budget, streets, parks)
     communities = min(30, max(1, round(per_zone / 70)))
     merged = set(rng.sample(range(1, streets), min(merges, streets - 1)))
     town_from = streets if district else max(1, round(streets * 0.3))
     for i in range(streets):
         kind = "street" if i < town_from else "township"
-        county.zones.append(_street(gen, county, kind, i + 1, communities,
-                                    county.zones[0] if i in merged else None))
+        county.zones.append(
+            _street(gen, county, kind, i + 1, communities, county.zones[0] if i in merged else None)
+        )
     for p in range(parks):
         county.zones.append(_park(gen, county, p + 1))
     _bodies(gen, county)

@@ -36,12 +36,15 @@ def _counts(weights: list[int]) -> tuple[int, ...]:
 
 
 _KINDS = {
-    "street": _table({"private": 84, "foreign": 3, "hmt": 3, "joint_venture": 3,
-                      "collective": 4, "mixed": 3}),
-    "township": _table({"private": 82, "foreign": 1, "hmt": 2, "joint_venture": 1,
-                        "collective": 12, "mixed": 2}),
-    "park": _table({"private": 68, "foreign": 11, "hmt": 8, "joint_venture": 9,
-                    "collective": 1, "mixed": 3}),
+    "street": _table(
+        {"private": 84, "foreign": 3, "hmt": 3, "joint_venture": 3, "collective": 4, "mixed": 3}
+    ),
+    "township": _table(
+        {"private": 82, "foreign": 1, "hmt": 2, "joint_venture": 1, "collective": 12, "mixed": 2}
+    ),
+    "park": _table(
+        {"private": 68, "foreign": 11, "hmt": 8, "joint_venture": 9, "collective": 1, "mixed": 3}
+    ),
 }
 _FOREIGN = frozenset({"foreign", "hmt", "joint_venture"})
 _FORMS = {
@@ -65,8 +68,9 @@ _COVER_SMALL = (0.03, 0.14, 0.24)
 _N_TRADE = len(TRADE_NAMES)
 _N_IND = len(INDUSTRIES)
 
-_REASON_DIRECT = ("企业规模扩大，改由县级党委直接管理 / grown large: managed directly by the "
-                  "county committee")
+_REASON_DIRECT = (
+    "企业规模扩大，改由县级党委直接管理 / grown large: managed directly by the county committee"
+)
 _REASON_TERRITORIAL = "按属地原则调整隶属关系 / moved under the territorial principle"
 _REASON_COMMUNITY = "调整至社区党组织管理 / moved to the community Party organization"
 _REASON_DOWNGRADE = "党委改设党总支 / the committee was reorganized into a general branch"
@@ -87,8 +91,11 @@ class Filler:
 
     # -- the loop ---------------------------------------------------------------------------
 
-    def fill(self, targets: list[tuple[Zone, int]],
-             specials: dict[int, list[Callable[[Filler, Zone], None]]]) -> None:
+    def fill(
+        self,
+        targets: list[tuple[Zone, int]],
+        specials: dict[int, list[Callable[[Filler, Zone], None]]],
+    ) -> None:
         """Fill each zone until the store holds its target number of nodes."""
         out, rng = self.out, self.rng
         for index, (zone, target) in enumerate(targets):
@@ -111,13 +118,26 @@ class Filler:
         ind = int(rng.random() * _N_IND)
         industry = INDUSTRIES[ind]
         form_zh, form_en = _FORMS[kind]
-        return (f"{self.city_zh}{trade_zh}{industry.zh}{form_zh}",
-                f"{self.city_en} {trade_en} {industry.en} {form_en}",
-                f"{trade_zh}{industry.zh[:2]}", ind)
+        return (
+            f"{self.city_zh}{trade_zh}{industry.zh}{form_zh}",
+            f"{self.city_en} {trade_en} {industry.en} {form_en}",
+            f"{trade_zh}{industry.zh[:2]}",
+            ind,
+        )
 
-    def enterprise(self, kind: str, zh: str, en: str, vf: int, vt: int | None, employees: int,
-                   *, equity: float | None = None, alias: str | None = None,
-                   uscc: str | None = None) -> str:
+    def enterprise(
+        self,
+        kind: str,
+        zh: str,
+        en: str,
+        vf: int,
+        vt: int | None,
+        employees: int,
+        *,
+        equity: float | None = None,
+        alias: str | None = None,
+        uscc: str | None = None,
+    ) -> str:
         """Write an enterprise node (with a code for most of them)."""
         rng = self.rng
         if uscc is None and rng.random() < (0.95 if vf >= START + 20 * YEAR else 0.6):
@@ -165,8 +185,9 @@ class Filler:
         start = vf + int(self.rng.expovariate(1 / 800))
         return start if start < limit else vf + (limit - vf) // 2
 
-    def org_tree(self, eid: str, zh: str, en: str, m: int, ovf: int, ovt: int | None, *,
-                 events: bool = True) -> list[Head]:
+    def org_tree(
+        self, eid: str, zh: str, en: str, m: int, ovf: int, ovt: int | None, *, events: bool = True
+    ) -> list[Head]:
         """The organization(s) of an enterprise: main one, branches below, based in it.
 
         Returns the heads that need a superior: usually the main organization; after an
@@ -183,8 +204,14 @@ class Filler:
             parent = Sup(main, ovf)
             heads: list[Head] = [(main, ovf, end)]
             if change is not None:
-                new = out.org("general_branch", f"中共{zh}总支部委员会",
-                              f"{en} General Party Branch", change, None, max(50, m // 2))
+                new = out.org(
+                    "general_branch",
+                    f"中共{zh}总支部委员会",
+                    f"{en} General Party Branch",
+                    change,
+                    None,
+                    max(50, m // 2),
+                )
                 out.edge(BASED, new, eid, None, change, None)
                 out.edge(SUCC, new, main, "reorganization", change)
                 parent = Sup(main, ovf, change, Sup(new, change), 0.8, _REASON_DOWNGRADE, main)
@@ -193,8 +220,9 @@ class Filler:
             self.sub_branches(eid, zh, en, m, ovf, ovt, parent, min(40, max(2, m // 35)))
             return heads
         if m >= 50 and rng.random() < 0.75:
-            main = out.org("general_branch", f"中共{zh}总支部委员会", f"{en} General Party Branch",
-                           ovf, ovt, m)
+            main = out.org(
+                "general_branch", f"中共{zh}总支部委员会", f"{en} General Party Branch", ovf, ovt, m
+            )
             out.edge(BASED, main, eid, None, ovf, ovt)
             self.sub_branches(eid, zh, en, m, ovf, ovt, Sup(main, ovf), 2 + int(rng.random() * 3))
             return [(main, ovf, ovt)]
@@ -208,17 +236,25 @@ class Filler:
         if change is None:
             return [(main, ovf, ovt)]
         grown = m + 10 + int(rng.random() * 30)
-        new = out.org("general_branch", f"中共{zh}总支部委员会", f"{en} General Party Branch",
-                      change, None, grown)
+        new = out.org(
+            "general_branch",
+            f"中共{zh}总支部委员会",
+            f"{en} General Party Branch",
+            change,
+            None,
+            grown,
+        )
         out.edge(BASED, new, eid, None, change, None)
         out.edge(SUCC, new, main, "reorganization", change)
-        self.sub_branches(eid, zh, en, grown, change, None, Sup(new, change),
-                          2 + int(rng.random() * 2))
+        self.sub_branches(
+            eid, zh, en, grown, change, None, Sup(new, change), 2 + int(rng.random() * 2)
+        )
         self.stats["organizations reorganized"] += 1
         return [(main, ovf, change), (new, change, None)]
 
-    def sub_branches(self, eid: str, zh: str, en: str, m: int, ovf: int, ovt: int | None,
-                     parent: Sup, n: int) -> None:
+    def sub_branches(
+        self, eid: str, zh: str, en: str, m: int, ovf: int, ovt: int | None, parent: Sup, n: int
+    ) -> None:
         """``n`` branches (now and then a general branch with two) under ``parent``."""
         out, rng, gen = self.out, self.rng, self.gen
         share = m / n
@@ -227,18 +263,29 @@ class Filler:
             vf = ovf + int(min(YEAR, limit - ovf - 1) * rng.random())
             sm = max(3, int(share * (0.5 + rng.random())))
             if sm >= 50 and rng.random() < 0.3:
-                gb = out.org("general_branch", f"中共{zh}第{k}总支部委员会",
-                             f"{en} General Party Branch {k}", vf, ovt, sm)
+                gb = out.org(
+                    "general_branch",
+                    f"中共{zh}第{k}总支部委员会",
+                    f"{en} General Party Branch {k}",
+                    vf,
+                    ovt,
+                    sm,
+                )
                 out.edge(BASED, gb, eid, None, vf, ovt)
                 gen.affiliate(gb, vf, ovt, parent, "system")
                 for j in (1, 2):
-                    b = out.org("branch", f"中共{zh}第{k}总支第{j}支部委员会",
-                                f"{en} General Branch {k} Party Branch {j}", vf, ovt, sm // 2)
+                    b = out.org(
+                        "branch",
+                        f"中共{zh}第{k}总支第{j}支部委员会",
+                        f"{en} General Branch {k} Party Branch {j}",
+                        vf,
+                        ovt,
+                        sm // 2,
+                    )
                     out.edge(BASED, b, eid, None, vf, ovt)
                     out.edge(AFF, b, gb, "system", vf, ovt)
                 continue
-            b = out.org("branch", f"中共{zh}第{k}支部委员会", f"{en} Party Branch {k}", vf, ovt,
-                        sm)
+            b = out.org("branch", f"中共{zh}第{k}支部委员会", f"{en} Party Branch {k}", vf, ovt, sm)
             out.edge(BASED, b, eid, None, vf, ovt)
             gen.affiliate(b, vf, ovt, parent, "system")
 
@@ -254,15 +301,21 @@ class Filler:
             if vt is not None and vt >= END:
                 vt = None
             p_zh, p_en = PROJECTS[int(rng.random() * len(PROJECTS))]
-            tb = out.org("temporary_branch", f"中共{zh}{p_zh}项目临时支部委员会",
-                         f"{en} {p_en} Project Temporary Party Branch", vf, vt,
-                         3 + int(rng.random() * 12))
+            tb = out.org(
+                "temporary_branch",
+                f"中共{zh}{p_zh}项目临时支部委员会",
+                f"{en} {p_en} Project Temporary Party Branch",
+                vf,
+                vt,
+                3 + int(rng.random() * 12),
+            )
             out.edge(BASED, tb, eid, None, vf, vt)
             out.edge(AFF, tb, org, "system", vf, vt)
             self.stats["temporary branches"] += 1
 
-    def superior(self, zone: Zone, employees: int, m: int, kind: str, ind: int,
-                 ovf: int) -> tuple[Sup, str]:
+    def superior(
+        self, zone: Zone, employees: int, m: int, kind: str, ind: int, ovf: int
+    ) -> tuple[Sup, str]:
         """The superior an enterprise's organization is attached to, and the basis."""
         rng, county = self.rng, self.county
         if zone.park:
@@ -285,8 +338,13 @@ class Filler:
         """Affiliate a head to ``sup``; one in twelve living ones is re-affiliated once."""
         org, ovf, ovt = head
         gen, rng = self.gen, self.rng
-        if (ovt is not None or sup.vt is not None or zone.merge_day is not None
-                or END - ovf <= 3 * YEAR or rng.random() >= 0.08):
+        if (
+            ovt is not None
+            or sup.vt is not None
+            or zone.merge_day is not None
+            or END - ovf <= 3 * YEAR
+            or rng.random() >= 0.08
+        ):
             gen.affiliate(org, ovf, ovt, sup, kind)
             return
         when = gen.between(ovf + YEAR, END - 30)
@@ -301,11 +359,23 @@ class Filler:
         elif sup is county.committee:
             gen.affiliate(org, ovf, ovt, sup, kind)
             return
-        gen.reaffiliate(org, ovf, ovt, sup, kind, second, second_kind, when,
-                        record=rng.random() < 0.5, reason=reason, by=county.committee.id)
+        gen.reaffiliate(
+            org,
+            ovf,
+            ovt,
+            sup,
+            kind,
+            second,
+            second_kind,
+            when,
+            record=rng.random() < 0.5,
+            reason=reason,
+            by=county.committee.id,
+        )
 
-    def line(self, src: str, src_vf: int | None, kind: str, target: str, tvf: int,
-             tvt: int | None) -> bool:
+    def line(
+        self, src: str, src_vf: int | None, kind: str, target: str, tvf: int, tvt: int | None
+    ) -> bool:
         """A SUPERVISES line within both lifetimes, starting a little after both began."""
         rng = self.rng
         lo = tvf if src_vf is None or src_vf <= tvf else src_vf
@@ -334,8 +404,16 @@ class Filler:
             src, src_vf = county.org_dept.id, county.org_dept.vf
         return self.line(src, src_vf, "instructor", eid, start, vt)
 
-    def supervise(self, zone: Zone, eid: str, vf: int, vt: int | None, org: Head | None,
-                  employees: int, kind: str) -> None:
+    def supervise(
+        self,
+        zone: Zone,
+        eid: str,
+        vf: int,
+        vt: int | None,
+        org: Head | None,
+        employees: int,
+        kind: str,
+    ) -> None:
         """The parents-in-law: a skewed number of bodies with their lines."""
         rng, county = self.rng, self.county
         table = _K_SMALL if employees < 50 else _K_LARGE if employees < 300 else _K_HUGE
@@ -377,8 +455,14 @@ class Filler:
         zone.joint_count += 1
         n = zone.joint_count
         m = sum(1 + int(rng.random() * 3) for _ in waiting)
-        jb = out.org("joint_branch", f"中共{zone.zh}第{n}联合支部委员会",
-                     f"{zone.en} Joint Party Branch {n}", vf, None, m)
+        jb = out.org(
+            "joint_branch",
+            f"中共{zone.zh}第{n}联合支部委员会",
+            f"{zone.en} Joint Party Branch {n}",
+            vf,
+            None,
+            m,
+        )
         for eid, _ in waiting:
             out.edge(BASED, jb, eid, None, vf)
         if zone.grids and rng.random() < 0.3:
@@ -405,8 +489,7 @@ class Filler:
         vf = lo + int((hi - lo) * rng.random() ** 0.75)
         vt = gen.end_or_none(vf, 0.08, 180)
         zh, en, alias, ind = self.names(kind)
-        cover = (_COVER_LARGE if employees >= 50 else _COVER_MID if employees >= 10
-                 else _COVER_SMALL)
+        cover = _COVER_LARGE if employees >= 50 else _COVER_MID if employees >= 10 else _COVER_SMALL
         r = rng.random()
         own = r < cover[0]
         joint = not own and r < cover[1] and vt is None
@@ -443,8 +526,7 @@ class Filler:
                 self.temporary_branches(eid, zh, en, current)
             if large and vt is None:
                 self.stats["50+ enterprises with an organization"] += 1
-            if (vt is None and ovt is None and len(heads) == 1 and m < 50
-                    and zone.merge_day is None):
+            if vt is None and ovt is None and len(heads) == 1 and m < 50 and zone.merge_day is None:
                 zone.live.append(Live(eid, current[0], ovf))
                 if len(zone.live) > 8:
                     zone.live.pop(0)
@@ -468,8 +550,19 @@ class Filler:
 
     # -- restructurings ---------------------------------------------------------------------
 
-    def renamed(self, zone: Zone, kind: str, zh: str, en: str, alias: str, ind: int,
-                employees: int, vf: int, ovf: int, m: int) -> None:
+    def renamed(
+        self,
+        zone: Zone,
+        kind: str,
+        zh: str,
+        en: str,
+        alias: str,
+        ind: int,
+        employees: int,
+        vf: int,
+        ovf: int,
+        m: int,
+    ) -> None:
         """Renamed on day D: a new enterprise and organization succeed the old ones."""
         out, gen = self.out, self.gen
         when = gen.between(ovf + YEAR, END - 30)
@@ -477,8 +570,9 @@ class Filler:
         old = self.enterprise(kind, zh, en, vf, when, employees, alias=alias, uscc=code)
         self.locate(old, zone, vf, when)
         new_zh, new_en, new_alias, _ = self.names(kind)
-        new = self.enterprise(kind, new_zh, new_en, when, None, employees, alias=new_alias,
-                              uscc=code)
+        new = self.enterprise(
+            kind, new_zh, new_en, when, None, employees, alias=new_alias, uscc=code
+        )
         self.locate(new, zone, when, None)
         out.edge(SUCC, new, old, "rename", when)
         sup, basis = self.superior(zone, employees, m, kind, ind, ovf)
@@ -493,8 +587,20 @@ class Filler:
             self.stats["50+ enterprises with an organization"] += 1
         self.supervise(zone, new, when, None, new_org[-1], employees, kind)
 
-    def absorbed(self, zone: Zone, target: Live, kind: str, zh: str, en: str, alias: str,
-                 ind: int, employees: int, vf: int, ovf: int, m: int) -> None:
+    def absorbed(
+        self,
+        zone: Zone,
+        target: Live,
+        kind: str,
+        zh: str,
+        en: str,
+        alias: str,
+        ind: int,
+        employees: int,
+        vf: int,
+        ovf: int,
+        m: int,
+    ) -> None:
         """Absorbed on day D by a living neighbour, whose organization absorbs its own."""
         out, gen = self.out, self.gen
         when = gen.between(max(ovf, target.since) + 60, END - 30)
@@ -509,8 +615,18 @@ class Filler:
         self.stats["enterprises merged"] += 1
         self.supervise(zone, eid, vf, when, heads[-1], employees, kind)
 
-    def split(self, zone: Zone, kind: str, zh: str, en: str, ind: int, employees: int,
-              vf: int, ovf: int, m: int) -> None:
+    def split(
+        self,
+        zone: Zone,
+        kind: str,
+        zh: str,
+        en: str,
+        ind: int,
+        employees: int,
+        vf: int,
+        ovf: int,
+        m: int,
+    ) -> None:
         """Split on day D into two enterprises; the first inherits the organization."""
         out, gen = self.out, self.gen
         when = gen.between(ovf + YEAR, END - 30)
@@ -564,8 +680,13 @@ class Filler:
         group, vf = picked
         mixed = rng.random() < 0.25
         kind = "mixed" if mixed else "soe"
-        equity = (round(10 + 40 * rng.random(), 1) if mixed
-                  else 100.0 if rng.random() < 0.6 else round(51 + 48 * rng.random(), 1))
+        equity = (
+            round(10 + 40 * rng.random(), 1)
+            if mixed
+            else 100.0
+            if rng.random() < 0.6
+            else round(51 + 48 * rng.random(), 1)
+        )
         employees = int(rng.lognormvariate(4.6, 1.1)) + 5
         vt = gen.end_or_none(vf, 0.05, 365)
         industry: Industry = INDUSTRIES[int(rng.random() * _N_IND)]
@@ -596,8 +717,15 @@ class Filler:
         out = self.out
         end = group.vt
         if end is None or (vt is not None and vt <= end) or group.successor is None:
-            out.edge(OWNS, group.ent, eid, None, vf, vt if end is None else
-                     (end if vt is None else min(vt, end)), share)
+            out.edge(
+                OWNS,
+                group.ent,
+                eid,
+                None,
+                vf,
+                vt if end is None else (end if vt is None else min(vt, end)),
+                share,
+            )
             return
         out.edge(OWNS, group.ent, eid, None, vf, end, share)
         out.edge(OWNS, group.successor.ent, eid, None, end, vt, share)
@@ -612,4 +740,3 @@ class Filler:
         if committee is self.province.sasac_committee:
             return self.province.sasac
         return self.county.city.sasac
-

@@ -102,13 +102,32 @@ class Gen:
         self.out.edge(AFF, org, sup.id, kind, vf, end)
         self.affiliate(org, end, ovt, successor, kind)
         if self.rng.random() < 0.6:
-            self.out.transfer(org, "transferred", end, old=sup.id, proposed_to=successor.id,
-                              proposed_by=sup.mover or None, decided_to=successor.id,
-                              reason=sup.reason or None)
+            self.out.transfer(
+                org,
+                "transferred",
+                end,
+                old=sup.id,
+                proposed_to=successor.id,
+                proposed_by=sup.mover or None,
+                decided_to=successor.id,
+                reason=sup.reason or None,
+            )
 
-    def reaffiliate(self, org: str, ovf: int, ovt: int | None, first: Sup, first_kind: str,
-                    second: Sup, second_kind: str, when: int, *, record: bool, reason: str,
-                    by: str | None = None) -> None:
+    def reaffiliate(
+        self,
+        org: str,
+        ovf: int,
+        ovt: int | None,
+        first: Sup,
+        first_kind: str,
+        second: Sup,
+        second_kind: str,
+        when: int,
+        *,
+        record: bool,
+        reason: str,
+        by: str | None = None,
+    ) -> None:
         """Two contiguous lines: to ``first`` until ``when``, then to ``second``.
 
         Both superiors must live through the lines (no end of their own).
@@ -118,8 +137,16 @@ class Gen:
         self.out.edge(AFF, org, second.id, second_kind, when, ovt)
         self.stats["re-affiliations"] += 1
         if record:
-            self.out.transfer(org, "transferred", when, old=first.id, proposed_to=second.id,
-                              proposed_by=by, decided_to=second.id, reason=reason)
+            self.out.transfer(
+                org,
+                "transferred",
+                when,
+                old=first.id,
+                proposed_to=second.id,
+                proposed_by=by,
+                decided_to=second.id,
+                reason=reason,
+            )
 
     def end_or_none(self, vf: int, rate: float, min_days: int = 200) -> int | None:
         """With probability ``rate``, an end day at least ``min_days`` after ``vf``."""

@@ -21,19 +21,54 @@ __all__ = [
 ]
 
 _SYLLABLES = (
-    ("华", "Hua"), ("鑫", "Xin"), ("达", "Da"), ("宏", "Hong"), ("瑞", "Rui"), ("恒", "Heng"),
-    ("泰", "Tai"), ("盛", "Sheng"), ("源", "Yuan"), ("博", "Bo"), ("嘉", "Jia"), ("联", "Lian"),
-    ("创", "Chuang"), ("金", "Jin"), ("康", "Kang"), ("丰", "Feng"), ("远", "Yuan"),
-    ("通", "Tong"), ("新", "Xin"), ("兴", "Xing"), ("安", "An"), ("信", "Xin"), ("德", "De"),
-    ("昌", "Chang"), ("和", "He"), ("润", "Run"), ("顺", "Shun"), ("明", "Ming"),
-    ("东", "Dong"), ("海", "Hai"), ("天", "Tian"), ("永", "Yong"), ("宇", "Yu"),
-    ("卓", "Zhuo"), ("锦", "Jin"), ("荣", "Rong"), ("力", "Li"), ("科", "Ke"),
-    ("众", "Zhong"), ("诚", "Cheng"), ("晨", "Chen"), ("弘", "Hong"),
+    ("华", "Hua"),
+    ("鑫", "Xin"),
+    ("达", "Da"),
+    ("宏", "Hong"),
+    ("瑞", "Rui"),
+    ("恒", "Heng"),
+    ("泰", "Tai"),
+    ("盛", "Sheng"),
+    ("源", "Yuan"),
+    ("博", "Bo"),
+    ("嘉", "Jia"),
+    ("联", "Lian"),
+    ("创", "Chuang"),
+    ("金", "Jin"),
+    ("康", "Kang"),
+    ("丰", "Feng"),
+    ("远", "Yuan"),
+    ("通", "Tong"),
+    ("新", "Xin"),
+    ("兴", "Xing"),
+    ("安", "An"),
+    ("信", "Xin"),
+    ("德", "De"),
+    ("昌", "Chang"),
+    ("和", "He"),
+    ("润", "Run"),
+    ("顺", "Shun"),
+    ("明", "Ming"),
+    ("东", "Dong"),
+    ("海", "Hai"),
+    ("天", "Tian"),
+    ("永", "Yong"),
+    ("宇", "Yu"),
+    ("卓", "Zhuo"),
+    ("锦", "Jin"),
+    ("荣", "Rong"),
+    ("力", "Li"),
+    ("科", "Ke"),
+    ("众", "Zhong"),
+    ("诚", "Cheng"),
+    ("晨", "Chen"),
+    ("弘", "Hong"),
 )
 
 #: Two-syllable trade names (字号): (Chinese, English).
 TRADE_NAMES: tuple[tuple[str, str], ...] = tuple(
-    (a + b, pa + pb.lower()) for a, pa in _SYLLABLES for b, pb in _SYLLABLES if a != b)
+    (a + b, pa + pb.lower()) for a, pa in _SYLLABLES for b, pb in _SYLLABLES if a != b
+)
 
 
 class Industry(NamedTuple):
@@ -84,8 +119,10 @@ BODY_NAMES: dict[str, tuple[str, str]] = {
     "united_front_dept": ("委统战部", "Party Committee United Front Work Department"),
     "propaganda_dept": ("委宣传部", "Party Committee Propaganda Department"),
     "social_work_dept": ("委社会工作部", "Party Committee Social Work Department"),
-    "npe_party_office": ("委非公有制企业党建工作办公室",
-                         "Non-Public Enterprise Party Building Office"),
+    "npe_party_office": (
+        "委非公有制企业党建工作办公室",
+        "Non-Public Enterprise Party Building Office",
+    ),
     "industry_commerce": ("市场监督管理局", "Market Regulation Bureau"),
     "federation_industry_commerce": ("工商业联合会", "Federation of Industry and Commerce"),
     "union": ("总工会", "Federation of Trade Unions"),
@@ -95,8 +132,12 @@ BODY_NAMES: dict[str, tuple[str, str]] = {
 
 #: Project names for temporary branches: (Chinese, English).
 PROJECTS: tuple[tuple[str, str], ...] = (
-    ("安置房", "Resettlement Housing"), ("综合楼", "Office Complex"), ("道路改造", "Road Works"),
-    ("学校", "School"), ("污水处理厂", "Sewage Plant"), ("产业园", "Industrial Estate"),
+    ("安置房", "Resettlement Housing"),
+    ("综合楼", "Office Complex"),
+    ("道路改造", "Road Works"),
+    ("学校", "School"),
+    ("污水处理厂", "Sewage Plant"),
+    ("产业园", "Industrial Estate"),
 )
 
 

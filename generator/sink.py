@@ -19,15 +19,42 @@ from generator.dates import TEXT
 __all__ = ["EDGE_FIELDS", "NODE_FIELDS", "SOURCE_FIELDS", "TRANSFER_FIELDS", "Sink"]
 
 #: The columns of each file: canonical field names (FORMAT.md), in this order.
-NODE_FIELDS = ("id", "label", "kind", "name", "name_en", "aliases", "valid_from", "valid_to",
-               "members", "employees", "state_equity_pct", "uscc", "source")
+NODE_FIELDS = (
+    "id",
+    "label",
+    "kind",
+    "name",
+    "name_en",
+    "aliases",
+    "valid_from",
+    "valid_to",
+    "members",
+    "employees",
+    "state_equity_pct",
+    "uscc",
+    "source",
+)
 EDGE_FIELDS = ("type", "from", "to", "kind", "valid_from", "valid_to", "share_pct", "source")
-TRANSFER_FIELDS = ("id", "org", "from", "proposed_to", "proposed_by", "decided_to", "status",
-                   "date", "reason", "source")
+TRANSFER_FIELDS = (
+    "id",
+    "org",
+    "from",
+    "proposed_to",
+    "proposed_by",
+    "decided_to",
+    "status",
+    "date",
+    "reason",
+    "source",
+)
 SOURCE_FIELDS = ("id", "title", "publisher", "date", "url", "language")
 
-FILES = {"source": "sources.csv", "node": "nodes.csv", "edge": "edges.csv",
-         "transfer": "transfers.csv"}
+FILES = {
+    "source": "sources.csv",
+    "node": "nodes.csv",
+    "edge": "edges.csv",
+    "transfer": "transfers.csv",
+}
 
 _BUFFER = 1 << 20
 
@@ -51,8 +78,12 @@ class Sink:
         self.paths = {kind: folder / name for kind, name in FILES.items()}
         self._handles: list[IO[str]] = []
         writers = {}
-        for kind, fields in (("source", SOURCE_FIELDS), ("node", NODE_FIELDS),
-                             ("edge", EDGE_FIELDS), ("transfer", TRANSFER_FIELDS)):
+        for kind, fields in (
+            ("source", SOURCE_FIELDS),
+            ("node", NODE_FIELDS),
+            ("edge", EDGE_FIELDS),
+            ("transfer", TRANSFER_FIELDS),
+        ):
             handle = self.paths[kind].open("w", encoding="utf-8", newline="", buffering=_BUFFER)
             self._handles.append(handle)
             writer = csv.writer(handle, lineterminator="\n")
@@ -85,49 +116,133 @@ class Sink:
         self._source_row((source_id, title, publisher, None, None, language))
         self.sources += 1
 
-    def _node(self, prefix: str, label: str, kind: str, name: str, name_en: str,
-              vf: int | None, vt: int | None, members: int | None = None,
-              employees: int | None = None, equity: float | None = None,
-              uscc: str | None = None, aliases: str | None = None) -> str:
+    def _node(
+        self,
+        prefix: str,
+        label: str,
+        kind: str,
+        name: str,
+        name_en: str,
+        vf: int | None,
+        vt: int | None,
+        members: int | None = None,
+        employees: int | None = None,
+        equity: float | None = None,
+        uscc: str | None = None,
+        aliases: str | None = None,
+    ) -> str:
         _check(name, vf, vt)
         node_id = self._id(prefix)
-        self._node_row((node_id, label, kind, name, name_en, aliases, TEXT[vf], TEXT[vt],
-                        members, employees, equity, uscc, self.source))
+        self._node_row(
+            (
+                node_id,
+                label,
+                kind,
+                name,
+                name_en,
+                aliases,
+                TEXT[vf],
+                TEXT[vt],
+                members,
+                employees,
+                equity,
+                uscc,
+                self.source,
+            )
+        )
         self.nodes[label, kind] += 1
         self.total_nodes += 1
         return node_id
 
-    def area(self, kind: str, name: str, name_en: str, vf: int | None = None,
-             vt: int | None = None) -> str:
+    def area(
+        self, kind: str, name: str, name_en: str, vf: int | None = None, vt: int | None = None
+    ) -> str:
         return self._node("a", "Area", kind, name, name_en, vf, vt)
 
-    def body(self, kind: str, name: str, name_en: str, vf: int | None = None,
-             vt: int | None = None) -> str:
+    def body(
+        self, kind: str, name: str, name_en: str, vf: int | None = None, vt: int | None = None
+    ) -> str:
         return self._node("b", "Body", kind, name, name_en, vf, vt)
 
-    def org(self, kind: str, name: str, name_en: str, vf: int | None, vt: int | None,
-            members: int | None) -> str:
+    def org(
+        self,
+        kind: str,
+        name: str,
+        name_en: str,
+        vf: int | None,
+        vt: int | None,
+        members: int | None,
+    ) -> str:
         return self._node("o", "PartyOrg", kind, name, name_en, vf, vt, members=members)
 
-    def enterprise(self, kind: str, name: str, name_en: str, vf: int | None, vt: int | None,
-                   employees: int, equity: float | None = None, uscc: str | None = None,
-                   aliases: str | None = None) -> str:
-        return self._node("e", "Enterprise", kind, name, name_en, vf, vt, employees=employees,
-                          equity=equity, uscc=uscc, aliases=aliases)
+    def enterprise(
+        self,
+        kind: str,
+        name: str,
+        name_en: str,
+        vf: int | None,
+        vt: int | None,
+        employees: int,
+        equity: float | None = None,
+        uscc: str | None = None,
+        aliases: str | None = None,
+    ) -> str:
+        return self._node(
+            "e",
+            "Enterprise",
+            kind,
+            name,
+            name_en,
+            vf,
+            vt,
+            employees=employees,
+            equity=equity,
+            uscc=uscc,
+            aliases=aliases,
+        )
 
-    def edge(self, rel: str, src: str, dst: str, kind: str | None, vf: int | None = None,
-             vt: int | None = None, share: float | None = None) -> None:
+    def edge(
+        self,
+        rel: str,
+        src: str,
+        dst: str,
+        kind: str | None,
+        vf: int | None = None,
+        vt: int | None = None,
+        share: float | None = None,
+    ) -> None:
         if vf is not None and vt is not None and vf >= vt:
             _check(f"{rel} {src} → {dst}", vf, vt)
         self._edge_row((rel, src, dst, kind, TEXT[vf], TEXT[vt], share, self.source))
         self.edges[rel, kind or ""] += 1
 
-    def transfer(self, org: str, status: str, when: int, *, old: str | None,
-                 proposed_to: str | None, proposed_by: str | None, decided_to: str | None,
-                 reason: str | None) -> str:
+    def transfer(
+        self,
+        org: str,
+        status: str,
+        when: int,
+        *,
+        old: str | None,
+        proposed_to: str | None,
+        proposed_by: str | None,
+        decided_to: str | None,
+        reason: str | None,
+    ) -> str:
         transfer_id = self._id("t")
-        self._transfer_row((transfer_id, org, old, proposed_to, proposed_by, decided_to, status,
-                            TEXT[when], reason, self.source))
+        self._transfer_row(
+            (
+                transfer_id,
+                org,
+                old,
+                proposed_to,
+                proposed_by,
+                decided_to,
+                status,
+                TEXT[when],
+                reason,
+                self.source,
+            )
+        )
         self.transfers[status] += 1
         return transfer_id
 

@@ -28,16 +28,21 @@ from generator.names import TRADE_NAMES
 __all__ = ["SPECIALS"]
 
 _INVESTORS = "战略投资者 / strategic investors"
-_PHARMA_REASON = ("混改后投资方提议将党组织关系转至注册地街道党工委，经多轮协商保留在国资委党委"
-                  " / after the reform the investors proposed the street work committee where "
-                  "it is registered; after repeated talks it stayed with the SASAC Party committee")
-_STRIP_REASON = ("剥离单位未纳入混改，党组织关系转至平台公司党委 / a stripped-off unit left out "
-                 "of the reform moves to the platform company's Party committee")
+_PHARMA_REASON = (
+    "混改后投资方提议将党组织关系转至注册地街道党工委，经多轮协商保留在国资委党委"
+    " / after the reform the investors proposed the street work committee where "
+    "it is registered; after repeated talks it stayed with the SASAC Party committee"
+)
+_STRIP_REASON = (
+    "剥离单位未纳入混改，党组织关系转至平台公司党委 / a stripped-off unit left out "
+    "of the reform moves to the platform company's Party committee"
+)
 _STRIP_OPEN = "剥离后党组织关系待定 / stripped off; the new superior is still being negotiated"
 
 
-def _small(f: Filler, zone: Zone, employees: int, *, vt: int | None = None,
-           vf: int | None = None) -> tuple[str, str, str, int]:
+def _small(
+    f: Filler, zone: Zone, employees: int, *, vt: int | None = None, vf: int | None = None
+) -> tuple[str, str, str, int]:
     """A private enterprise founded in the zone's years: (id, Chinese name, English, day)."""
     gen = f.gen
     start = vf if vf is not None else gen.between(zone.found_lo, zone.found_hi - 2 * YEAR)
@@ -107,20 +112,40 @@ def left_behind(f: Filler, zone: Zone) -> None:
     eid, zh, en, _ = _small(f, zone, 500 + int(rng.random() * 2500), vf=vf)
     ovf = vf + int(rng.random() * YEAR)
     gone = gen.between(ovf + 2 * YEAR, END - 30)
-    committee = out.org("committee", f"中共{zh}委员会", f"{en} Party Committee", ovf, gone,
-                        100 + int(rng.random() * 200))
+    committee = out.org(
+        "committee",
+        f"中共{zh}委员会",
+        f"{en} Party Committee",
+        ovf,
+        gone,
+        100 + int(rng.random() * 200),
+    )
     out.edge(BASED, committee, eid, None, ovf, gone)
     gen.affiliate(committee, ovf, gone, zone.sup, "territorial")
     for k in range(1, 3 + int(rng.random() * 3)):
-        b = out.org("branch", f"中共{zh}第{k}支部委员会", f"{en} Party Branch {k}", ovf, None,
-                    5 + int(rng.random() * 40))
+        b = out.org(
+            "branch",
+            f"中共{zh}第{k}支部委员会",
+            f"{en} Party Branch {k}",
+            ovf,
+            None,
+            5 + int(rng.random() * 40),
+        )
         out.edge(BASED, b, eid, None, ovf)
         out.edge(AFF, b, committee, "system", ovf)
         f.stats["orphan: superior dissolved"] += 1
 
 
-def _state_enterprise(f: Filler, zone: Zone, kind: str, suffix: tuple[str, str], vf: int,
-                      vt: int | None, employees: int, equity: float) -> tuple[str, str, str]:
+def _state_enterprise(
+    f: Filler,
+    zone: Zone,
+    kind: str,
+    suffix: tuple[str, str],
+    vf: int,
+    vt: int | None,
+    employees: int,
+    equity: float,
+) -> tuple[str, str, str]:
     trade_zh, trade_en = TRADE_NAMES[int(f.rng.random() * len(TRADE_NAMES))]
     zh = f"{f.county.zh}{trade_zh}{suffix[0]}"
     en = f"{f.county.en} {trade_en} {suffix[1]}"
@@ -146,9 +171,16 @@ def pipe(f: Filler, zone: Zone) -> None:
     vf = gen.between(max(zone.found_lo, committee.vf or START), day(2012))
     when = gen.between(day(2016), day(2023))
     employees = 2000 + int(rng.random() * 8000)
-    old, zh, en = _state_enterprise(f, zone, "soe",
-                                    ("钢管集团有限公司", "Steel Pipe Group Co., Ltd."),
-                                    vf, when, employees, 100.0)
+    old, zh, en = _state_enterprise(
+        f,
+        zone,
+        "soe",
+        ("钢管集团有限公司", "Steel Pipe Group Co., Ltd."),
+        vf,
+        when,
+        employees,
+        100.0,
+    )
     out.edge(OWNS, body, old, None, vf, when, 100.0)
     new_zh = f"{zh.removesuffix('集团有限公司')}控股有限公司"
     new_en = f"{en.removesuffix(' Group Co., Ltd.')} Holdings Co., Ltd."
@@ -156,8 +188,14 @@ def pipe(f: Filler, zone: Zone) -> None:
     f.locate(new, zone, when, None)
     out.edge(SUCC, new, old, "reorganization", when)
     ovf = vf + int(rng.random() * YEAR)
-    org = out.org("committee", f"中共{zh}委员会", f"{en} Party Committee", ovf, None,
-                  200 + int(rng.random() * 600))
+    org = out.org(
+        "committee",
+        f"中共{zh}委员会",
+        f"{en} Party Committee",
+        ovf,
+        None,
+        200 + int(rng.random() * 600),
+    )
     out.edge(BASED, org, old, None, ovf, when)
     out.edge(BASED, org, new, None, when)
     out.edge(AFF, org, committee.id, "system", ovf)
@@ -175,19 +213,35 @@ def pharma(f: Filler, zone: Zone) -> None:
     reform = gen.between(day(2017), day(2022))
     decided = reform + 60 + int(rng.random() * 400)
     share = round(20 + 25 * rng.random(), 1)
-    eid, zh, en = _state_enterprise(f, zone, "mixed",
-                                    ("医药集团股份有限公司", "Pharmaceutical Group Co., Ltd."),
-                                    vf, None, 3000 + int(rng.random() * 12000), share)
+    eid, zh, en = _state_enterprise(
+        f,
+        zone,
+        "mixed",
+        ("医药集团股份有限公司", "Pharmaceutical Group Co., Ltd."),
+        vf,
+        None,
+        3000 + int(rng.random() * 12000),
+        share,
+    )
     out.edge(OWNS, body, eid, None, vf, reform, 100.0)
     out.edge(OWNS, body, eid, None, reform, None, share)
-    investor, _, _, _ = _small(f, zone, 500 + int(rng.random() * 3000),
-                               vf=gen.between(zone.found_lo, reform - YEAR))
+    investor, _, _, _ = _small(
+        f, zone, 500 + int(rng.random() * 3000), vf=gen.between(zone.found_lo, reform - YEAR)
+    )
     out.edge(OWNS, investor, eid, None, reform, None, round(100 - share, 1))
     ovf = vf + int(rng.random() * YEAR)
     org = _committee_tree(f, eid, zh, en, ovf, 300 + int(rng.random() * 900))
     out.edge(AFF, org, committee.id, "system", ovf)
-    out.transfer(org, "retained", decided, old=committee.id, proposed_to=zone.sup.id,
-                 proposed_by=_INVESTORS, decided_to=committee.id, reason=_PHARMA_REASON)
+    out.transfer(
+        org,
+        "retained",
+        decided,
+        old=committee.id,
+        proposed_to=zone.sup.id,
+        proposed_by=_INVESTORS,
+        decided_to=committee.id,
+        reason=_PHARMA_REASON,
+    )
     f.stats["retained after reform (Tianjin Pharmaceutical)"] += 1
 
 
@@ -197,8 +251,16 @@ def state_outside(f: Filler, zone: Zone) -> None:
     city = f.county.city
     vf = gen.between(max(zone.found_lo, city.sasac_committee.vf or START), zone.found_hi)
     share = round(51 + 39 * rng.random(), 1)
-    eid, zh, en = _state_enterprise(f, zone, "soe", ("城市服务有限公司", "City Services Co., Ltd."),
-                                    vf, None, 80 + int(rng.random() * 400), share)
+    eid, zh, en = _state_enterprise(
+        f,
+        zone,
+        "soe",
+        ("城市服务有限公司", "City Services Co., Ltd."),
+        vf,
+        None,
+        80 + int(rng.random() * 400),
+        share,
+    )
     out.edge(OWNS, city.sasac, eid, None, vf, None, share)
     ovf = f.org_start(vf, None) or vf
     org = _branch(f, eid, zh, en, ovf, None, 5 + int(rng.random() * 40))
@@ -207,8 +269,11 @@ def state_outside(f: Filler, zone: Zone) -> None:
 
 
 def _platform(f: Filler, when: int) -> Group | None:
-    candidates = [g for g in (f.county.city.platform, *f.province.platforms)
-                  if g.committee.vf is not None and g.committee.vf <= when]
+    candidates = [
+        g
+        for g in (f.county.city.platform, *f.province.platforms)
+        if g.committee.vf is not None and g.committee.vf <= when
+    ]
     return candidates[int(f.rng.random() * len(candidates))] if candidates else None
 
 
@@ -217,8 +282,16 @@ def _stripped(f: Filler, zone: Zone, *, orphan: bool) -> None:
     groups = [g for g in f.county.groups if g.vt is None]
     group = groups[int(rng.random() * len(groups))]
     vf = gen.between(max(zone.found_lo, group.vf + 30), day(2012))
-    parent, zh, en = _state_enterprise(f, zone, "soe", ("电子有限公司", "Electronics Co., Ltd."),
-                                       vf, None, 600 + int(rng.random() * 4000), 100.0)
+    parent, zh, en = _state_enterprise(
+        f,
+        zone,
+        "soe",
+        ("电子有限公司", "Electronics Co., Ltd."),
+        vf,
+        None,
+        600 + int(rng.random() * 4000),
+        100.0,
+    )
     out.edge(OWNS, group.ent, parent, None, vf, None, 100.0)
     ovf = vf + int(rng.random() * YEAR)
     when = gen.between(max(day(2016), ovf + YEAR), END - YEAR)
@@ -227,13 +300,20 @@ def _stripped(f: Filler, zone: Zone, *, orphan: bool) -> None:
     f.gen.affiliate(committee, ovf, None, group.committee, "system")
     unit_zh = f"{zh.removesuffix('有限公司')}合资有限公司"
     unit_en = f"{en.removesuffix(' Co., Ltd.')} Joint Venture Co., Ltd."
-    unit = f.enterprise("joint_venture", unit_zh, unit_en, when, None,
-                        100 + int(rng.random() * 900))
+    unit = f.enterprise(
+        "joint_venture", unit_zh, unit_en, when, None, 100 + int(rng.random() * 900)
+    )
     f.locate(unit, zone, when, None)
     out.edge(SUCC, unit, parent, "strip_off", when)
     bvf = gen.between(ovf, when - 30)
-    branch = out.org("branch", f"中共{unit_zh}支部委员会", f"{unit_en} Party Branch", bvf, None,
-                     8 + int(rng.random() * 40))
+    branch = out.org(
+        "branch",
+        f"中共{unit_zh}支部委员会",
+        f"{unit_en} Party Branch",
+        bvf,
+        None,
+        8 + int(rng.random() * 40),
+    )
     out.edge(BASED, branch, parent, None, bvf, when)
     out.edge(BASED, branch, unit, None, when)
     out.edge(AFF, branch, committee, "system", bvf, when)
@@ -241,19 +321,40 @@ def _stripped(f: Filler, zone: Zone, *, orphan: bool) -> None:
         out.edge(OWNS, platform.ent, unit, None, when, None, round(30 + 30 * rng.random(), 1))
     if not orphan and platform is not None:
         out.edge(AFF, branch, platform.committee.id, "system", when)
-        out.transfer(branch, "transferred", when, old=committee,
-                     proposed_to=platform.committee.id, proposed_by=f.sasac_committee().id,
-                     decided_to=platform.committee.id, reason=_STRIP_REASON)
+        out.transfer(
+            branch,
+            "transferred",
+            when,
+            old=committee,
+            proposed_to=platform.committee.id,
+            proposed_by=f.sasac_committee().id,
+            decided_to=platform.committee.id,
+            reason=_STRIP_REASON,
+        )
         f.stats["stripped-off units moved to a platform company"] += 1
         return
     if platform is not None and rng.random() < 0.5:
-        out.transfer(branch, "pending", gen.between(when, END - 1), old=committee,
-                     proposed_to=platform.committee.id, proposed_by=f.sasac_committee().id,
-                     decided_to=None, reason=_STRIP_OPEN)
+        out.transfer(
+            branch,
+            "pending",
+            gen.between(when, END - 1),
+            old=committee,
+            proposed_to=platform.committee.id,
+            proposed_by=f.sasac_committee().id,
+            decided_to=None,
+            reason=_STRIP_OPEN,
+        )
     else:
-        out.transfer(branch, "proposed", gen.between(when, END - 1), old=committee,
-                     proposed_to=zone.sup.id, proposed_by=f.county.committee.id,
-                     decided_to=None, reason=_STRIP_OPEN)
+        out.transfer(
+            branch,
+            "proposed",
+            gen.between(when, END - 1),
+            old=committee,
+            proposed_to=zone.sup.id,
+            proposed_by=f.county.committee.id,
+            decided_to=None,
+            reason=_STRIP_OPEN,
+        )
     f.stats["orphan: affiliation ended (stripped off, transfer open)"] += 1
 
 

@@ -59,8 +59,14 @@ class Shape:
     interval: bool = False
 
 
-def _shape(props: Iterable[Prop], literals: Mapping[str, Iterable[str]], *, interval: bool,
-           drop: Iterable[str] = (), require: Iterable[str] = ()) -> Shape:
+def _shape(
+    props: Iterable[Prop],
+    literals: Mapping[str, Iterable[str]],
+    *,
+    interval: bool,
+    drop: Iterable[str] = (),
+    require: Iterable[str] = (),
+) -> Shape:
     fields = {p.name: p for p in props if p.name not in set(drop)}
     required = frozenset(n for n, p in fields.items() if p.required) | frozenset(require)
     return Shape(fields, required, {n: frozenset(v) for n, v in literals.items()}, interval)
@@ -73,19 +79,25 @@ def shapes(kind: str) -> tuple[str | None, Mapping[str | None, Shape]]:
     of the type's kinds where it has kinds, refused where it has none), the transfer and the
     source model."""
     if kind == "node":
-        return "label", {name: _shape((*NODE_COMMON, *label.props),
-                                      {"label": [name], "kind": label.kinds}, interval=True)
-                         for name, label in NODE_LABELS.items()}
+        return "label", {
+            name: _shape(
+                (*NODE_COMMON, *label.props), {"label": [name], "kind": label.kinds}, interval=True
+            )
+            for name, label in NODE_LABELS.items()
+        }
     if kind == "edge":
         return "type", {
-            name: _shape((*EDGE_COMMON, *rel.props),
-                         {"type": [name], **({"kind": rel.kinds} if rel.has_kinds else {})},
-                         interval=True, drop=() if rel.has_kinds else ("kind",),
-                         require=("kind",) if rel.has_kinds else ())
-            for name, rel in REL_TYPES.items()}
+            name: _shape(
+                (*EDGE_COMMON, *rel.props),
+                {"type": [name], **({"kind": rel.kinds} if rel.has_kinds else {})},
+                interval=True,
+                drop=() if rel.has_kinds else ("kind",),
+                require=("kind",) if rel.has_kinds else (),
+            )
+            for name, rel in REL_TYPES.items()
+        }
     if kind == "transfer":
-        return None, {None: _shape(TRANSFER_FIELDS, {"status": TRANSFER_STATUSES},
-                                   interval=False)}
+        return None, {None: _shape(TRANSFER_FIELDS, {"status": TRANSFER_STATUSES}, interval=False)}
     if kind == "source":
         return None, {None: _shape(SOURCE_FIELDS, {}, interval=False)}
     raise ValueError(f"not a record kind: {kind!r}")
@@ -100,8 +112,14 @@ class ColumnCheck:
     shared with the caller (ids that edges repeat, say).
     """
 
-    def __init__(self, kind: str, header: Sequence[str], *, shared: Iterable[str] = (),
-                 share: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        header: Sequence[str],
+        *,
+        shared: Iterable[str] = (),
+        share: dict[str, str] | None = None,
+    ) -> None:
         if len(set(header)) != len(header):
             raise ValueError("a header must name each field once")
         self.kind = kind
@@ -115,7 +133,11 @@ class ColumnCheck:
             for name, prop in shape.fields.items():
                 known = self._props.setdefault(name, prop)
                 if (known.type, known.minimum, known.maximum, known.check) != (
-                        prop.type, prop.minimum, prop.maximum, prop.check):
+                    prop.type,
+                    prop.minimum,
+                    prop.maximum,
+                    prop.check,
+                ):
                     raise ValueError(f"field {name!r} is declared with two types")
         self._caches: dict[str, dict[str, Any]] = {}
         self._bad: dict[str, set[str]] = {}
@@ -126,12 +148,11 @@ class ColumnCheck:
         self._literals: dict[str, dict[str | None, frozenset[str]]] = {}
         for name in self._props:
             allowed = frozenset(d for d, s in self.shapes.items() if name in s.fields)
-            self._where_allowed[name] = (self._everywhere if allowed == self._everywhere
-                                         else allowed)
+            self._where_allowed[name] = self._everywhere if allowed == self._everywhere else allowed
             self._where_required[name] = frozenset(
-                d for d, s in self.shapes.items() if name in s.required)
-            literals = {d: s.literals[name] for d, s in self.shapes.items()
-                        if name in s.literals}
+                d for d, s in self.shapes.items() if name in s.required
+            )
+            literals = {d: s.literals[name] for d, s in self.shapes.items() if name in s.literals}
             if literals:
                 self._literals[name] = literals
 
@@ -167,14 +188,16 @@ class ColumnCheck:
         if self.kind == "transfer":
             values["id"] = self._transfer_ids(values, n)
         fields = ROW_FIELDS[self.kind]
-        out: list[Row | None] = list(zip(*(values.get(f, repeat(None)) for f in fields),
-                                         strict=False))
+        out: list[Row | None] = list(
+            zip(*(values.get(f, repeat(None)) for f in fields), strict=False)
+        )
         for index in bad:
             out[index] = None
         return out
 
-    def _discriminate(self, cells: Mapping[str, Sequence[str | None]], n: int,
-                      bad: set[int]) -> Sequence[str | None]:
+    def _discriminate(
+        self, cells: Mapping[str, Sequence[str | None]], n: int, bad: set[int]
+    ) -> Sequence[str | None]:
         """The shape key of each row (``None`` for a kind of one shape); rows without a
         known one are bad."""
         if self.discriminator is None:
@@ -188,8 +211,14 @@ class ColumnCheck:
             bad.update(i for i, v in enumerate(given) if v in unknown)
         return given
 
-    def _fit(self, name: str, given: Sequence[str | None] | None, disc: Sequence[str | None],
-             n: int, bad: set[int]) -> None:
+    def _fit(
+        self,
+        name: str,
+        given: Sequence[str | None] | None,
+        disc: Sequence[str | None],
+        n: int,
+        bad: set[int],
+    ) -> None:
         """Required where its shape requires it, refused where its shape lacks it, and one
         of the shape's literals where it has them."""
         allowed, required = self._where_allowed[name], self._where_required[name]
@@ -198,21 +227,31 @@ class ColumnCheck:
                 bad.update(compress(count(), map(required.__contains__, disc)))
             return
         if allowed is not self._everywhere and not allowed.issuperset(compress(disc, given)):
-            bad.update(i for i, (d, v) in enumerate(zip(disc, given, strict=True))
-                       if v is not None and d not in allowed and d in self.shapes)
+            bad.update(
+                i
+                for i, (d, v) in enumerate(zip(disc, given, strict=True))
+                if v is not None and d not in allowed and d in self.shapes
+            )
         if required and None in given:
-            bad.update(i for i, (d, v) in enumerate(zip(disc, given, strict=True))
-                       if v is None and d in required)
+            bad.update(
+                i
+                for i, (d, v) in enumerate(zip(disc, given, strict=True))
+                if v is None and d in required
+            )
         literals = self._literals.get(name)
         if literals is None or name == self.discriminator:
             return
-        odd = {(d, v) for d, v in set(zip(disc, given, strict=True))
-               if v is not None and d in literals and v not in literals[d]}
+        odd = {
+            (d, v)
+            for d, v in set(zip(disc, given, strict=True))
+            if v is not None and d in literals and v not in literals[d]
+        }
         if odd:
             bad.update(compress(count(), map(odd.__contains__, zip(disc, given, strict=True))))
 
-    def _convert(self, name: str, prop: Prop, given: Sequence[str | None],
-                 bad: set[int]) -> Sequence[Any]:
+    def _convert(
+        self, name: str, prop: Prop, given: Sequence[str | None], bad: set[int]
+    ) -> Sequence[Any]:
         """The column's values as the models make them; rows with a value the rules here do
         not take are bad."""
         if prop.type == "str":
@@ -252,24 +291,30 @@ class ColumnCheck:
             cache = self._caches[f"\0literal {name}"] = {v: v for v in values}
         return cache
 
-    def _intervals(self, values: Mapping[str, Sequence[Any]], disc: Sequence[str | None],
-                   n: int) -> Iterable[Iterable[int]]:
+    def _intervals(
+        self, values: Mapping[str, Sequence[Any]], disc: Sequence[str | None], n: int
+    ) -> Iterable[Iterable[int]]:
         """Rows whose valid_to does not follow their valid_from, in shapes that check it."""
         start, end = values.get("valid_from"), values.get("valid_to")
         if start is None or end is None:
             return
         checked = frozenset(d for d, s in self.shapes.items() if s.interval)
         # only the rows with a valid_to (a date is never false)
-        yield (i for i in compress(count(), end) if start[i] is not None
-               and end[i] <= start[i] and disc[i] in checked)
+        yield (
+            i
+            for i in compress(count(), end)
+            if start[i] is not None and end[i] <= start[i] and disc[i] in checked
+        )
 
     @staticmethod
     def _transfer_ids(values: Mapping[str, Sequence[Any]], n: int) -> list[Any]:
         ids = values.get("id", repeat(None, n))
         orgs = values.get("org", repeat(None, n))
         dates = values.get("date", repeat(None, n))
-        return [i if i is not None or org is None else transfer_id(org, when)
-                for i, org, when in zip(ids, orgs, dates, strict=False)]
+        return [
+            i if i is not None or org is None else transfer_id(org, when)
+            for i, org, when in zip(ids, orgs, dates, strict=False)
+        ]
 
 
 _EMPTY: dict[str, None] = {"": None}
@@ -310,10 +355,12 @@ def _parser(prop: Prop) -> Callable[[str], Any]:
     if prop.type == "date":
         return parse_date
     if prop.type == "bool":
+
         def boolean(text: str) -> bool:
             if text not in _BOOLS:
                 raise ValueError(text)
             return _BOOLS[text]
+
         return boolean
     low, high = bounds(prop)
     pattern, convert = (_INT, int) if prop.type == "int" else (_FLOAT, float)
@@ -325,5 +372,5 @@ def _parser(prop: Prop) -> Callable[[str], Any]:
         if (low is not None and value < low) or (high is not None and value > high):
             raise ValueError(text)
         return value
-    return number
 
+    return number

@@ -22,8 +22,15 @@ from __future__ import annotations
 
 from graph_schema.declaration import NODE_LABELS, REL_TYPES
 
-__all__ = ["NODE_LABEL", "SOURCE_LABEL", "STORE_LABEL", "TRANSFER_LABEL",
-           "constraint_statements", "cypher_active", "cypher_label"]
+__all__ = [
+    "NODE_LABEL",
+    "SOURCE_LABEL",
+    "STORE_LABEL",
+    "TRANSFER_LABEL",
+    "constraint_statements",
+    "cypher_active",
+    "cypher_label",
+]
 
 NODE_LABEL = "Node"
 SOURCE_LABEL = "Source"
@@ -35,16 +42,17 @@ STORE_LABEL = "AffgraphStore"
 def constraint_statements() -> list[str]:
     """The ``CREATE CONSTRAINT/INDEX … IF NOT EXISTS`` statements a store runs on open."""
     statements = [
-        f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS "
-        f"FOR (n:{name}) REQUIRE n.id IS UNIQUE"
+        f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS FOR (n:{name}) REQUIRE n.id IS UNIQUE"
         for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, STORE_LABEL)
     ]
     for label in NODE_LABELS:
         for prop in ("kind", "name"):
-            statements.append(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS "
-                              f"FOR (n:{label}) ON (n.{prop})")
-    statements.append(f"CREATE INDEX transfer_org IF NOT EXISTS "
-                      f"FOR (t:{TRANSFER_LABEL}) ON (t.org)")
+            statements.append(
+                f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+            )
+    statements.append(
+        f"CREATE INDEX transfer_org IF NOT EXISTS FOR (t:{TRANSFER_LABEL}) ON (t.org)"
+    )
     statements.extend(
         f"CREATE INDEX {rel.lower()}_key IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.key)"
         for rel in REL_TYPES
@@ -55,8 +63,10 @@ def constraint_statements() -> list[str]:
 def cypher_active(var: str) -> str:
     """Cypher test that node or relationship ``var`` holds on ``$as_of``: the half-open
     [valid_from, valid_to) of :func:`graph_schema.records.active`, in Cypher."""
-    return (f"(({var}.valid_from IS NULL OR {var}.valid_from <= $as_of) AND "
-            f"({var}.valid_to IS NULL OR $as_of < {var}.valid_to))")
+    return (
+        f"(({var}.valid_from IS NULL OR {var}.valid_from <= $as_of) AND "
+        f"({var}.valid_to IS NULL OR $as_of < {var}.valid_to))"
+    )
 
 
 def cypher_label(var: str) -> str:

@@ -113,14 +113,18 @@ NODE_COMMON: tuple[Prop, ...] = (
     Prop("id", "str", "unique in the whole store, stable across loads", required=True),
     Prop("label", "str", "PartyOrg, Enterprise, Body or Area", required=True),
     Prop("kind", "str", "one of the kinds of the label", required=True),
-    Prop("name", "str", "the name as the source gives it (Chinese, English or both)",
-         required=True),
+    Prop(
+        "name", "str", "the name as the source gives it (Chinese, English or both)", required=True
+    ),
     Prop("name_en", "str", "an English name"),
     Prop("aliases", "str_list", "other names (a list; `|`-separated in CSV)"),
     *_VALIDITY,
     *_PROVENANCE,
-    Prop("unresolved", "bool",
-         "a placeholder made for a reference to an unknown id (load --allow-unresolved)"),
+    Prop(
+        "unresolved",
+        "bool",
+        "a placeholder made for a reference to an unknown id (load --allow-unresolved)",
+    ),
 )
 
 NODE_LABELS: Mapping[str, NodeLabel] = {
@@ -158,10 +162,15 @@ NODE_LABELS: Mapping[str, NodeLabel] = {
             },
             props=(
                 Prop("employees", "int", "head count", minimum=0),
-                Prop("state_equity_pct", "float", "state-owned share, 0–100",
-                     minimum=0, maximum=100),
-                Prop("uscc", "str", "unified social credit code (18 characters, checksum)",
-                     check="uscc"),
+                Prop(
+                    "state_equity_pct", "float", "state-owned share, 0–100", minimum=0, maximum=100
+                ),
+                Prop(
+                    "uscc",
+                    "str",
+                    "unified social credit code (18 characters, checksum)",
+                    check="uscc",
+                ),
             ),
         ),
         NodeLabel(
@@ -261,8 +270,11 @@ REL_TYPES: Mapping[str, RelType] = {
             "Where an enterprise, body or organization is registered or operates; or which "
             "larger area an area is part of.",
             endpoints=(
-                EndpointRule(_labels(_ENT, _BODY, _PARTY), _labels(_AREA),
-                             frozenset({"registered", "operating"})),
+                EndpointRule(
+                    _labels(_ENT, _BODY, _PARTY),
+                    _labels(_AREA),
+                    frozenset({"registered", "operating"}),
+                ),
                 EndpointRule(_labels(_AREA), _labels(_AREA), frozenset({"part_of"})),
             ),
             kinds={
@@ -298,7 +310,8 @@ REL_TYPES: Mapping[str, RelType] = {
 #: The non-public enterprise kinds: the 2012 Opinions' coverage targets (50+ employees should
 #: have Party members; organizations or at least work coverage) apply to these.
 NON_PUBLIC_ENTERPRISE_KINDS: frozenset[str] = frozenset(
-    {"private", "foreign", "hmt", "joint_venture"})
+    {"private", "foreign", "hmt", "joint_venture"}
+)
 
 TRANSFER_STATUSES: Mapping[str, str] = {
     "proposed": "a move has been proposed",
@@ -309,8 +322,9 @@ TRANSFER_STATUSES: Mapping[str, str] = {
 
 TRANSFER_FIELDS: tuple[Prop, ...] = (
     Prop("id", "str", "unique among transfers; made from org and date when left out"),
-    Prop("org", "str", "id of the Party organization whose affiliation is in question",
-         required=True),
+    Prop(
+        "org", "str", "id of the Party organization whose affiliation is in question", required=True
+    ),
     Prop("from", "str", "id of the superior before"),
     Prop("proposed_to", "str", "id of the superior proposed"),
     Prop("proposed_by", "str", "who proposed it: a node id or free text"),

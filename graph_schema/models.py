@@ -92,8 +92,9 @@ def split_list(value: Any) -> Any:
 
 def _check_uscc(value: str) -> str:
     if not is_valid_uscc(value):
-        raise ValueError("expected an 18-character unified social credit code with a valid "
-                         "check character")
+        raise ValueError(
+            "expected an 18-character unified social credit code with a valid check character"
+        )
     return value
 
 
@@ -109,8 +110,7 @@ _BASE_TYPES: Mapping[str, Any] = {
     "float": float,
     "bool": bool,
     "date": IsoDate,
-    "str_list": Annotated[list[Annotated[str, Field(min_length=1)]],
-                          BeforeValidator(split_list)],
+    "str_list": Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(split_list)],
 }
 
 
@@ -139,27 +139,37 @@ def _literal(values: Iterable[str]) -> Any:
     return Literal[tuple(values)]
 
 
-def _valid_to_after_from(cls: type[BaseModel], value: date | None, info: ValidationInfo) -> (
-        date | None):
+def _valid_to_after_from(
+    cls: type[BaseModel], value: date | None, info: ValidationInfo
+) -> date | None:
     start = info.data.get("valid_from")
     if value is not None and start is not None and value <= start:
-        raise ValueError(f"expected a date after valid_from ({start.isoformat()}): intervals "
-                         "are half-open, [valid_from, valid_to)")
+        raise ValueError(
+            f"expected a date after valid_from ({start.isoformat()}): intervals "
+            "are half-open, [valid_from, valid_to)"
+        )
     return value
 
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True)
 _INTERVAL_CHECK: dict[str, Any] = {
-    "_interval": field_validator("valid_to")(classmethod(_valid_to_after_from))}
+    "_interval": field_validator("valid_to")(classmethod(_valid_to_after_from))
+}
 
 
-def _model(name: str, doc: str, record: str, fields: dict[str, Any],
-           validators: dict[str, Any] | None = None) -> type[BaseModel]:
+def _model(
+    name: str,
+    doc: str,
+    record: str,
+    fields: dict[str, Any],
+    validators: dict[str, Any] | None = None,
+) -> type[BaseModel]:
     """A frozen model refusing unknown fields, with the ``record`` discriminator first."""
-    spec: dict[str, Any] = {"record": (Literal[record], Field(description="the record kind")),
-                            **fields}
-    return create_model(name, __config__=_CONFIG, __doc__=doc, __validators__=validators,
-                        **spec)
+    spec: dict[str, Any] = {
+        "record": (Literal[record], Field(description="the record kind")),
+        **fields,
+    }
+    return create_model(name, __config__=_CONFIG, __doc__=doc, __validators__=validators, **spec)
 
 
 def _fields(props: Iterable[Prop], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -169,8 +179,10 @@ def _fields(props: Iterable[Prop], overrides: Mapping[str, Any]) -> dict[str, An
 def _node_model(label: NodeLabel) -> type[BaseModel]:
     overrides = {
         "label": (_literal([label.name]), Field(description=label.description)),
-        "kind": _field(Prop("kind", "str", "one of: " + ", ".join(label.kinds), required=True),
-                       _literal(label.kinds)),
+        "kind": _field(
+            Prop("kind", "str", "one of: " + ", ".join(label.kinds), required=True),
+            _literal(label.kinds),
+        ),
     }
     fields = _fields((*NODE_COMMON, *label.props), overrides)
     return _model(f"{label.name}Node", label.description, "node", fields, _INTERVAL_CHECK)
@@ -182,7 +194,8 @@ def _edge_model(rel: RelType) -> type[BaseModel]:
     if rel.has_kinds:
         overrides["kind"] = _field(
             Prop("kind", "str", "one of: " + ", ".join(rel.kinds), required=True),
-            _literal(rel.kinds))
+            _literal(rel.kinds),
+        )
     else:
         common = [p for p in common if p.name != "kind"]
     name = "".join(part.title() for part in rel.name.split("_"))
@@ -202,13 +215,17 @@ def _fill_transfer_id(self: Any) -> Any:
     return self
 
 
-SOURCE_MODEL = _model("SourceRecord", "A document that facts are taken from.", "source",
-                      _fields(SOURCE_FIELDS, {}))
+SOURCE_MODEL = _model(
+    "SourceRecord", "A document that facts are taken from.", "source", _fields(SOURCE_FIELDS, {})
+)
 
-_STATUS = Prop("status", "str", "; ".join(f"{k}: {v}" for k, v in TRANSFER_STATUSES.items()),
-               required=True)
+_STATUS = Prop(
+    "status", "str", "; ".join(f"{k}: {v}" for k, v in TRANSFER_STATUSES.items()), required=True
+)
 TRANSFER_MODEL = _model(
-    "TransferRecord", "A change of affiliation, proposed or carried out.", "transfer",
+    "TransferRecord",
+    "A change of affiliation, proposed or carried out.",
+    "transfer",
     _fields(TRANSFER_FIELDS, {"status": _field(_STATUS, _literal(TRANSFER_STATUSES))}),
     {"_id": model_validator(mode="after")(_fill_transfer_id)},
 )

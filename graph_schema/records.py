@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 
-
 def active(valid_from: date | None, valid_to: date | None, as_of: date | None) -> bool:
     """Whether a half-open interval [valid_from, valid_to) holds on ``as_of``.
 
@@ -135,14 +134,33 @@ def _fields(record: Record) -> dict[str, Any]:
     order FORMAT.md lists them, empty values left out."""
     out: dict[str, Any]
     if isinstance(record, Node):
-        out = {"record": "node", "id": record.id, "label": record.label, "kind": record.kind,
-               "name": record.name, "valid_from": record.valid_from, "valid_to": record.valid_to}
+        out = {
+            "record": "node",
+            "id": record.id,
+            "label": record.label,
+            "kind": record.kind,
+            "name": record.name,
+            "valid_from": record.valid_from,
+            "valid_to": record.valid_to,
+        }
     elif isinstance(record, Edge):
-        out = {"record": "edge", "type": record.type, "from": record.src, "to": record.dst,
-               "kind": record.kind, "valid_from": record.valid_from, "valid_to": record.valid_to}
+        out = {
+            "record": "edge",
+            "type": record.type,
+            "from": record.src,
+            "to": record.dst,
+            "kind": record.kind,
+            "valid_from": record.valid_from,
+            "valid_to": record.valid_to,
+        }
     elif isinstance(record, Transfer):
-        out = {"record": "transfer", "id": record.id, "org": record.org,
-               "status": record.status, "date": record.date}
+        out = {
+            "record": "transfer",
+            "id": record.id,
+            "org": record.org,
+            "status": record.status,
+            "date": record.date,
+        }
     else:
         out = {"record": "source", "id": record.id}
     out.update(record.props)
@@ -163,30 +181,53 @@ def canonical_json(record: Record) -> str:
     return orjson.dumps(_fields(record), option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _rest(data: Mapping[str, Any], core: tuple[str, ...], dates: tuple[str, ...] = ()) -> dict[
-        str, Any]:
-    return {k: (_date(v) if k in dates else v) for k, v in data.items()
-            if k not in core and k != "record" and v is not None}
+def _rest(
+    data: Mapping[str, Any], core: tuple[str, ...], dates: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    return {
+        k: (_date(v) if k in dates else v)
+        for k, v in data.items()
+        if k not in core and k != "record" and v is not None
+    }
 
 
 def node_from_canonical(data: Mapping[str, Any]) -> Node:
     """Build a :class:`Node` from a canonical dict that is already valid."""
     core = ("id", "label", "kind", "name", "valid_from", "valid_to")
-    return Node(data["id"], data["label"], data["kind"], data["name"],
-                _date(data.get("valid_from")), _date(data.get("valid_to")), _rest(data, core))
+    return Node(
+        data["id"],
+        data["label"],
+        data["kind"],
+        data["name"],
+        _date(data.get("valid_from")),
+        _date(data.get("valid_to")),
+        _rest(data, core),
+    )
 
 
 def edge_from_canonical(data: Mapping[str, Any]) -> Edge:
     """Build an :class:`Edge` from a canonical dict that is already valid."""
     core = ("type", "from", "to", "kind", "valid_from", "valid_to")
-    return Edge(data["type"], data["from"], data["to"], data.get("kind"),
-                _date(data.get("valid_from")), _date(data.get("valid_to")), _rest(data, core))
+    return Edge(
+        data["type"],
+        data["from"],
+        data["to"],
+        data.get("kind"),
+        _date(data.get("valid_from")),
+        _date(data.get("valid_to")),
+        _rest(data, core),
+    )
 
 
 def transfer_from_canonical(data: Mapping[str, Any]) -> Transfer:
     """Build a :class:`Transfer` from a canonical dict that is already valid."""
-    return Transfer(data["id"], data["org"], data["status"], _date(data.get("date")),
-                    _rest(data, ("id", "org", "status", "date")))
+    return Transfer(
+        data["id"],
+        data["org"],
+        data["status"],
+        _date(data.get("date")),
+        _rest(data, ("id", "org", "status", "date")),
+    )
 
 
 def source_from_canonical(data: Mapping[str, Any]) -> Source:

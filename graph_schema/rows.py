@@ -61,20 +61,26 @@ def _order(kind: str, names: Iterable[str]) -> tuple[str, ...]:
     return (*core, *dict.fromkeys(n for n in names if n not in core))
 
 
-NODE_ROW = _order("node", (p.name for props in (NODE_COMMON, *(lb.props for lb in
-                                                              NODE_LABELS.values()))
-                           for p in props))
-EDGE_ROW = _order("edge", (p.name for props in (EDGE_COMMON, *(r.props for r in
-                                                              REL_TYPES.values()))
-                           for p in props))
+NODE_ROW = _order(
+    "node",
+    (p.name for props in (NODE_COMMON, *(lb.props for lb in NODE_LABELS.values())) for p in props),
+)
+EDGE_ROW = _order(
+    "edge",
+    (p.name for props in (EDGE_COMMON, *(r.props for r in REL_TYPES.values())) for p in props),
+)
 TRANSFER_ROW = _order("transfer", (p.name for p in TRANSFER_FIELDS))
 SOURCE_ROW = _order("source", (p.name for p in SOURCE_FIELDS))
 
 #: record kind → the fields of its rows, in order
 ROW_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "node": NODE_ROW, "edge": EDGE_ROW, "transfer": TRANSFER_ROW, "source": SOURCE_ROW}
+    "node": NODE_ROW,
+    "edge": EDGE_ROW,
+    "transfer": TRANSFER_ROW,
+    "source": SOURCE_ROW,
+}
 
-_PROPS = {kind: fields[len(CORE[kind]):] for kind, fields in ROW_FIELDS.items()}
+_PROPS = {kind: fields[len(CORE[kind]) :] for kind, fields in ROW_FIELDS.items()}
 
 
 def _props(kind: str, row: Row) -> dict[str, Any]:
@@ -96,16 +102,33 @@ def record_of(kind: str, row: Row) -> Record:
 
 def _record_values(record: Record) -> tuple[str, dict[str, Any]]:
     if isinstance(record, Node):
-        return "node", {"id": record.id, "label": record.label, "kind": record.kind,
-                        "name": record.name, "valid_from": record.valid_from,
-                        "valid_to": record.valid_to, **record.props}
+        return "node", {
+            "id": record.id,
+            "label": record.label,
+            "kind": record.kind,
+            "name": record.name,
+            "valid_from": record.valid_from,
+            "valid_to": record.valid_to,
+            **record.props,
+        }
     if isinstance(record, Edge):
-        return "edge", {"type": record.type, "from": record.src, "to": record.dst,
-                        "kind": record.kind, "valid_from": record.valid_from,
-                        "valid_to": record.valid_to, **record.props}
+        return "edge", {
+            "type": record.type,
+            "from": record.src,
+            "to": record.dst,
+            "kind": record.kind,
+            "valid_from": record.valid_from,
+            "valid_to": record.valid_to,
+            **record.props,
+        }
     if isinstance(record, Transfer):
-        return "transfer", {"id": record.id, "org": record.org, "status": record.status,
-                            "date": record.date, **record.props}
+        return "transfer", {
+            "id": record.id,
+            "org": record.org,
+            "status": record.status,
+            "date": record.date,
+            **record.props,
+        }
     return "source", {"id": record.id, **record.props}
 
 
@@ -122,8 +145,10 @@ def row_of(record: Record) -> tuple[str, Row]:
     return kind, tuple(values.get(name) for name in fields)
 
 
-_SORTED = {kind: tuple(sorted(enumerate(fields), key=lambda item: item[1]))
-           for kind, fields in ROW_FIELDS.items()}
+_SORTED = {
+    kind: tuple(sorted(enumerate(fields), key=lambda item: item[1]))
+    for kind, fields in ROW_FIELDS.items()
+}
 
 
 def row_json(kind: str, row: Row) -> str:

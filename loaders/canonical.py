@@ -18,8 +18,15 @@ from typing import Any
 
 from loaders.errors import LoadError
 
-__all__ = ["CSV_PREFIXES", "CsvFile", "CsvRow", "RawRecord", "csv_record_kind", "read_csv",
-           "read_jsonl"]
+__all__ = [
+    "CSV_PREFIXES",
+    "CsvFile",
+    "CsvRow",
+    "RawRecord",
+    "csv_record_kind",
+    "read_csv",
+    "read_jsonl",
+]
 
 #: CSV file name prefix → the record kind all its rows have.
 CSV_PREFIXES = {"nodes": "node", "edges": "edge", "transfers": "transfer", "sources": "source"}
@@ -53,8 +60,9 @@ def read_jsonl(path: Path) -> Read:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield LoadError(name, number, "line", raw[exc.start:exc.start + 8],
-                                "expected UTF-8 text")
+                yield LoadError(
+                    name, number, "line", raw[exc.start : exc.start + 8], "expected UTF-8 text"
+                )
                 continue
             text = text.removeprefix("\ufeff").strip()
             if not text:
@@ -66,16 +74,27 @@ def _json_record(name: str, number: int, text: str) -> RawRecord | LoadError:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return LoadError(name, number, "line", text[:40], f"expected a JSON object ({exc.msg} "
-                         f"at column {exc.colno})")
+        return LoadError(
+            name,
+            number,
+            "line",
+            text[:40],
+            f"expected a JSON object ({exc.msg} at column {exc.colno})",
+        )
     except RecursionError:
-        return LoadError(name, number, "line", text[:40], "expected a flat JSON object (this "
-                         "one is nested too deeply to read)")
+        return LoadError(
+            name,
+            number,
+            "line",
+            text[:40],
+            "expected a flat JSON object (this one is nested too deeply to read)",
+        )
     if not isinstance(data, dict):
         return LoadError(name, number, "line", text[:40], "expected a JSON object")
     if "record" not in data:
-        return LoadError(name, number, "record", None,
-                         "expected a record field: source, node, edge or transfer")
+        return LoadError(
+            name, number, "record", None, "expected a record field: source, node, edge or transfer"
+        )
     return RawRecord(name, number, data)
 
 
@@ -113,8 +132,9 @@ def _utf8_error(name: str, path: Path) -> LoadError | None:
             if not block:
                 return None
     raw = path.read_bytes()  # the bad bytes and the lines before them
-    return LoadError(name, raw[:start].count(b"\n") + 1, "line", raw[start:start + 8],
-                     "expected UTF-8 text")
+    return LoadError(
+        name, raw[:start].count(b"\n") + 1, "line", raw[start : start + 8], "expected UTF-8 text"
+    )
 
 
 class CsvFile:
@@ -141,8 +161,9 @@ class CsvFile:
                 self.error = LoadError(self.name, 1, "line", None, f"expected valid CSV ({exc})")
                 return
         if not fieldnames:
-            self.error = LoadError(self.name, 1, "header", None,
-                                   "expected a header row naming the fields")
+            self.error = LoadError(
+                self.name, 1, "header", None, "expected a header row naming the fields"
+            )
             return
         self._fieldnames = fieldnames
         self.header = [name.strip() for name in fieldnames]
@@ -171,11 +192,13 @@ class CsvFile:
                             yield lines, rows
                             lines, rows = [], []
             except csv.Error as exc:
-                error = LoadError(self.name, reader.line_num, "line", None,
-                                  f"expected valid CSV ({exc})")
+                error = LoadError(
+                    self.name, reader.line_num, "line", None, f"expected valid CSV ({exc})"
+                )
             except UnicodeDecodeError:  # the file changed since it was checked
-                error = LoadError(self.name, reader.line_num + 1, "line", None,
-                                  "expected UTF-8 text")
+                error = LoadError(
+                    self.name, reader.line_num + 1, "line", None, "expected UTF-8 text"
+                )
             if rows:
                 yield lines, rows
             if error is not None:
@@ -195,16 +218,18 @@ class CsvFile:
         fields = self._fieldnames
         paired: dict[str, Any] = dict(zip(fields, row, strict=False))
         if len(fields) < len(row):
-            paired[_REST] = row[len(fields):]
+            paired[_REST] = row[len(fields) :]
         else:
-            for name in fields[len(row):]:
+            for name in fields[len(row) :]:
                 paired[name] = None
         extra = paired.pop(_REST, None)
         if extra:
-            return LoadError(self.name, line, "line", extra,
-                             "expected no more cells than header fields")
-        return CsvRow(line, {k.strip(): v for k, v in paired.items()
-                             if v is not None and v.strip() != ""})
+            return LoadError(
+                self.name, line, "line", extra, "expected no more cells than header fields"
+            )
+        return CsvRow(
+            line, {k.strip(): v for k, v in paired.items() if v is not None and v.strip() != ""}
+        )
 
     def rows(self) -> Iterator[CsvRow | LoadError]:
         """Each data row, or a located error for a row that is not valid CSV."""

@@ -73,16 +73,22 @@ def _cell(text: str) -> str:
 
 def _layout(layout: Layout) -> list[str]:
     lines = [f"## `{layout.name}`: {layout.title}", "", layout.summary.replace("\n", " "), ""]
-    lines += ["Recognised by the columns " + ", ".join(f"`{c}`" for c in layout.required)
-              + f"; example: [`data/examples/example-{layout.name}.csv`]"
-              f"(../data/examples/example-{layout.name}.csv).", ""]
+    lines += [
+        "Recognised by the columns "
+        + ", ".join(f"`{c}`" for c in layout.required)
+        + f"; example: [`data/examples/example-{layout.name}.csv`]"
+        f"(../data/examples/example-{layout.name}.csv).",
+        "",
+    ]
     if layout.entries:
         lines += ["| entry | the row describes and produces |", "|---|---|"]
         lines += [f"| `{e.name}` | {_cell(e.meaning)} |" for e in layout.entries]
         lines.append("")
     lines += ["| column | required | meaning |", "|---|---|---|"]
-    lines += [f"| `{c.name}` | {'yes' if c.required else ''} | {_cell(c.meaning)} |"
-              for c in layout.columns]
+    lines += [
+        f"| `{c.name}` | {'yes' if c.required else ''} | {_cell(c.meaning)} |"
+        for c in layout.columns
+    ]
     lines.append("")
     return lines
 
@@ -90,18 +96,26 @@ def _layout(layout: Layout) -> list[str]:
 def render() -> str:
     """The whole of ``docs/loaders.md``."""
     lines = [_INTRO, "| table | `--as` | what |", "|---|---|---|"]
-    lines += [f"| {layout.title} | `{layout.name}` | [columns](#{layout.name}-"
-              f"{layout.title.lower().replace(' ', '-').replace('(', '').replace(')', '')}) |"
-              for layout in LAYOUTS.values()]
+    lines += [
+        f"| {layout.title} | `{layout.name}` | [columns](#{layout.name}-"
+        f"{layout.title.lower().replace(' ', '-').replace('(', '').replace(')', '')}) |"
+        for layout in LAYOUTS.values()
+    ]
     lines.append("")
     for layout in LAYOUTS.values():
         lines += _layout(layout)
-    lines += ["## Terms in Chinese", "",
-              "Besides the format's own terms, these Chinese words are read as the term shown.",
-              ""]
+    lines += [
+        "## Terms in Chinese",
+        "",
+        "Besides the format's own terms, these Chinese words are read as the term shown.",
+        "",
+    ]
     for vocabulary, words in CHINESE.items():
-        label = vocabulary.replace("_kind", " kinds") if vocabulary.endswith("_kind") else (
-            f"{vocabulary} values")
+        label = (
+            vocabulary.replace("_kind", " kinds")
+            if vocabulary.endswith("_kind")
+            else (f"{vocabulary} values")
+        )
         shown = ", ".join(f"{word} → `{value}`" for word, value in words.items())
         lines += [f"- **{label}**: {shown}"]
     lines.append("")

@@ -13,7 +13,7 @@ _VALUE_WIDTH = 60
 
 def _show(value: Any) -> str:
     text = repr(value)
-    return text if len(text) <= _VALUE_WIDTH else text[:_VALUE_WIDTH - 1] + "…"
+    return text if len(text) <= _VALUE_WIDTH else text[: _VALUE_WIDTH - 1] + "…"
 
 
 @dataclass(frozen=True, order=True)
@@ -32,9 +32,15 @@ class LoadError:
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form (for the API's error envelope)."""
-        return {"file": self.file, "line": self.line, "field": self.field,
-                "value": self.value if isinstance(self.value, str | int | float | None)
-                else repr(self.value), "expected": self.expected}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "value": self.value
+            if isinstance(self.value, str | int | float | None)
+            else repr(self.value),
+            "expected": self.expected,
+        }
 
 
 class LoadFailedError(Exception):
@@ -69,8 +75,9 @@ def _field(loc: Sequence[Any], record_kind: str, err: Mapping[str, Any]) -> str:
     return ".".join(str(part) for part in loc[depth:]) or "record"
 
 
-def from_pydantic(file: str, line: int, data: Mapping[str, Any],
-                  errors: Iterable[Mapping[str, Any]]) -> list[LoadError]:
+def from_pydantic(
+    file: str, line: int, data: Mapping[str, Any], errors: Iterable[Mapping[str, Any]]
+) -> list[LoadError]:
     """Turn pydantic's error dicts for one record into located errors."""
     record_kind = str(data.get("record", ""))
     found = []

@@ -87,13 +87,21 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[LoadError]]:
         if given.is_dir():
             files.extend(sorted(p for p in given.rglob("*") if p.is_file() and _recognised(p)))
         elif not given.exists():
-            errors.append(LoadError(str(given), 0, "path", None, "expected an existing file "
-                                    "or folder"))
+            errors.append(
+                LoadError(str(given), 0, "path", None, "expected an existing file or folder")
+            )
         elif _recognised(given):
             files.append(given)
         else:
-            errors.append(LoadError(str(given), 0, "path", None, "expected a .jsonl file or a "
-                                    ".csv file (canonical or a source table)"))
+            errors.append(
+                LoadError(
+                    str(given),
+                    0,
+                    "path",
+                    None,
+                    "expected a .jsonl file or a .csv file (canonical or a source table)",
+                )
+            )
     return files, errors
 
 
@@ -110,8 +118,9 @@ class _Run:
 _Found = Located | LoadError | Invalid | _Run
 
 
-def _read(path: Path, as_table: Layout | None, share: dict[str, str]) -> Iterator[
-        tuple[int, list[_Found]]]:
+def _read(
+    path: Path, as_table: Layout | None, share: dict[str, str]
+) -> Iterator[tuple[int, list[_Found]]]:
     """A file's input records (lines or rows) a few at a time: how many, and what they gave
     (valid records, runs of valid rows, errors, invalid nodes)."""
     kind = csv_record_kind(path)
@@ -139,8 +148,9 @@ def _validated(raw: RawRecord) -> list[_Found]:
     return found
 
 
-def _read_canonical_csv(path: Path, kind: str, share: dict[str, str]) -> Iterator[
-        tuple[int, list[_Found]]]:
+def _read_canonical_csv(
+    path: Path, kind: str, share: dict[str, str]
+) -> Iterator[tuple[int, list[_Found]]]:
     """A canonical CSV file, :data:`CHUNK_ROWS` rows at a time, validated a column at a time
     (:class:`graph_schema.bulk.ColumnCheck`); a row that check does not pass, one with more or
     fewer cells than the header, or every row of a header naming a field twice, is validated
@@ -150,8 +160,11 @@ def _read_canonical_csv(path: Path, kind: str, share: dict[str, str]) -> Iterato
         yield 1, [table.error]
         return
     width = len(table.header)
-    check = (ColumnCheck(kind, table.header, shared=SHARED_FIELDS, share=share)
-             if len(set(table.header)) == width and "\0extra" not in table.header else None)
+    check = (
+        ColumnCheck(kind, table.header, shared=SHARED_FIELDS, share=share)
+        if len(set(table.header)) == width and "\0extra" not in table.header
+        else None
+    )
     for chunk in table.chunks(CHUNK_ROWS):
         if isinstance(chunk, LoadError):
             yield 1, [chunk]
@@ -165,8 +178,7 @@ def _read_canonical_csv(path: Path, kind: str, share: dict[str, str]) -> Iterato
         else:
             fitting = [i for i, row in enumerate(cells) if len(row) == width]
             checked = [None] * len(cells)
-            for index, row in zip(fitting, check.check([cells[i] for i in fitting]),
-                                  strict=True):
+            for index, row in zip(fitting, check.check([cells[i] for i in fitting]), strict=True):
                 checked[index] = row
         if None not in checked:
             yield len(cells), [_Run(kind, table.name, checked, lines)]  # type: ignore[arg-type]
@@ -174,8 +186,9 @@ def _read_canonical_csv(path: Path, kind: str, share: dict[str, str]) -> Iterato
         yield len(cells), _judged(table, kind, lines, cells, checked)
 
 
-def _judged(table: CsvFile, kind: str, lines: list[int], cells: list[list[str]],
-            checked: list[Row | None]) -> list[_Found]:
+def _judged(
+    table: CsvFile, kind: str, lines: list[int], cells: list[list[str]], checked: list[Row | None]
+) -> list[_Found]:
     """A chunk's valid rows and, for the rows the column check did not pass, what the models
     find, in the rows' order."""
     found: list[_Found] = []
@@ -208,8 +221,9 @@ def _progress(progress: Progress | None) -> LoadProgress:
     return LoadProgress(records=progress)
 
 
-def read_batch(files: Iterable[Path], progress: Progress | None = None,
-               as_table: str | None = None) -> tuple[Batch, list[LoadError]]:
+def read_batch(
+    files: Iterable[Path], progress: Progress | None = None, as_table: str | None = None
+) -> tuple[Batch, list[LoadError]]:
     """Read and validate every record of ``files``; the valid ones and all errors.
 
     ``as_table`` names the source table every CSV file is read as (``--as``).
@@ -267,9 +281,14 @@ def _write(writer: StoreWriter, rows: Rows) -> None:
         writer.upsert_transfers(r for r in records if isinstance(r, Transfer))
 
 
-def load_paths(store: GraphStore, paths: Iterable[str | Path],
-               progress: Progress | None = None, *, as_table: str | None = None,
-               allow_unresolved: bool = False) -> LoadResult:
+def load_paths(
+    store: GraphStore,
+    paths: Iterable[str | Path],
+    progress: Progress | None = None,
+    *,
+    as_table: str | None = None,
+    allow_unresolved: bool = False,
+) -> LoadResult:
     """Load files and folders into ``store`` as one all-or-nothing write.
 
     ``as_table`` reads every CSV file as that source table (a name of
@@ -278,8 +297,7 @@ def load_paths(store: GraphStore, paths: Iterable[str | Path],
     with every error found, having written nothing.
     """
     if as_table is not None and as_table not in LAYOUTS:
-        raise ValueError(f"unknown source table {as_table!r}: expected one of "
-                         f"{', '.join(LAYOUTS)}")
+        raise ValueError(f"unknown source table {as_table!r}: expected one of {', '.join(LAYOUTS)}")
     hooks = _progress(progress)
     with _gc_paused():
         files, errors = discover(paths)

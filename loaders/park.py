@@ -23,17 +23,29 @@ from loaders.table import PROVENANCE, Column, Entry, Layout, Row
 __all__ = ["LAYOUT"]
 
 ENTRIES = (
-    Entry("park", "the park itself (Area, kind park); its id is the row's park; `area`: the "
-          "county or city it is part of (LOCATED_IN part_of)"),
-    Entry("committee", "the park's enterprise or comprehensive Party committee (PartyOrg, kind "
-          "comprehensive_committee unless `kind` says otherwise), set up in the park "
-          "(BASED_IN); `superior` / `basis`: its own superior (default basis territorial)"),
-    Entry("enterprise", "an enterprise registered in the park (Enterprise; kind required; "
-          "LOCATED_IN registered), e.g. a small one without an organization of its own"),
-    Entry("organization", "a Party organization in the park (PartyOrg; kind required), set up "
-          "in `enterprise` (BASED_IN; a joint_branch in several); an enterprise the row "
-          "defines is registered in the park; `superior` / `basis`: its superior, usually the "
-          "park committee (default basis territorial)"),
+    Entry(
+        "park",
+        "the park itself (Area, kind park); its id is the row's park; `area`: the "
+        "county or city it is part of (LOCATED_IN part_of)",
+    ),
+    Entry(
+        "committee",
+        "the park's enterprise or comprehensive Party committee (PartyOrg, kind "
+        "comprehensive_committee unless `kind` says otherwise), set up in the park "
+        "(BASED_IN); `superior` / `basis`: its own superior (default basis territorial)",
+    ),
+    Entry(
+        "enterprise",
+        "an enterprise registered in the park (Enterprise; kind required; "
+        "LOCATED_IN registered), e.g. a small one without an organization of its own",
+    ),
+    Entry(
+        "organization",
+        "a Party organization in the park (PartyOrg; kind required), set up "
+        "in `enterprise` (BASED_IN; a joint_branch in several); an enterprise the row "
+        "defines is registered in the park; `superior` / `basis`: its superior, usually the "
+        "park committee (default basis territorial)",
+    ),
 )
 
 COLUMNS: tuple[Column, ...] = (
@@ -42,10 +54,14 @@ COLUMNS: tuple[Column, ...] = (
     *UNIT_COLUMNS,
     *ENTERPRISE_COLUMNS,
     Column("area", "park rows: id of the county or city the park is part of"),
-    Column("superior", "committee and organization rows: id of the formal superior "
-           "(AFFILIATED_TO)"),
-    Column("basis", "the basis of that line: territorial (default), sector, system, direct, "
-           "attached, other (or 属地, 归口 …)"),
+    Column(
+        "superior", "committee and organization rows: id of the formal superior (AFFILIATED_TO)"
+    ),
+    Column(
+        "basis",
+        "the basis of that line: territorial (default), sector, system, direct, "
+        "attached, other (or 属地, 归口 …)",
+    ),
     *PROVENANCE,
 )
 
@@ -54,22 +70,32 @@ def build(row: Row) -> None:
     park, entry = begin(row, "park", ENTRIES)
     if entry == "park":
         node = head_unit(row, park, "park", "Area", "park")
-        row.edge("LOCATED_IN", (node, "id"), (row.get("area"), "area"),
-                 kind=("part_of", "entry"), dated=True)
+        row.edge(
+            "LOCATED_IN",
+            (node, "id"),
+            (row.get("area"), "area"),
+            kind=("part_of", "entry"),
+            dated=True,
+        )
     elif entry == "committee":
         node = unit(row, "PartyOrg", "comprehensive_committee", organization=True)
         row.edge("BASED_IN", (node, "id"), (park, "park"), dated=True)
         superior(row, node, "territorial")
     elif entry == "enterprise":
         node = unit(row, "Enterprise", enterprise=True)
-        row.edge("LOCATED_IN", (node, "id"), (park, "park"), kind=("registered", "entry"),
-                 dated=True)
+        row.edge(
+            "LOCATED_IN", (node, "id"), (park, "park"), kind=("registered", "entry"), dated=True
+        )
     elif entry == "organization":
         node = unit(row, "PartyOrg", organization=True)
 
         def registered(enterprise: str) -> None:
-            row.edge("LOCATED_IN", (enterprise, "enterprise"), (park, "park"),
-                     kind=("registered", "entry"))
+            row.edge(
+                "LOCATED_IN",
+                (enterprise, "enterprise"),
+                (park, "park"),
+                kind=("registered", "entry"),
+            )
 
         enterprises(row, node, on_define=registered)
         superior(row, node, "territorial")

@@ -12,6 +12,12 @@ __all__ = ["LAYOUTS"]
 #: ``--as`` name → layout
 LAYOUTS: Mapping[str, Layout] = {
     layout.name: layout
-    for layout in (county.LAYOUT, park.LAYOUT, street.LAYOUT, sasac.LAYOUT, transfers.LAYOUT,
-                   supervision.LAYOUT)
+    for layout in (
+        county.LAYOUT,
+        park.LAYOUT,
+        street.LAYOUT,
+        sasac.LAYOUT,
+        transfers.LAYOUT,
+        supervision.LAYOUT,
+    )
 }

@@ -28,42 +28,67 @@ __all__ = [
 ENTRY_MEANING = "what the row describes: one of the entries of the table"
 
 UNIT_COLUMNS: tuple[Column, ...] = (
-    Column("id", "id of the unit the row describes, unique and stable (e.g. jd-street-a-wc)",
-           required=True),
+    Column(
+        "id",
+        "id of the unit the row describes, unique and stable (e.g. jd-street-a-wc)",
+        required=True,
+    ),
     Column("name", "its name as the source gives it, Chinese, English or both", required=True),
     Column("name_en", "an English name"),
     Column("aliases", "other names, separated by |"),
-    Column("kind", "its kind: a kind of the format (e.g. branch, general_branch, private) or "
-           "its Chinese (党支部, 民营 …); the entries say which kinds and which default"),
+    Column(
+        "kind",
+        "its kind: a kind of the format (e.g. branch, general_branch, private) or "
+        "its Chinese (党支部, 民营 …); the entries say which kinds and which default",
+    ),
     Column("members", "a Party organization's full members"),
-    Column("valid_from", "YYYY-MM-DD: since when the unit exists; the lines the row draws from "
-           "it begin then too"),
-    Column("valid_to", "YYYY-MM-DD, exclusive: from when it no longer exists (its lines end "
-           "then too)"),
+    Column(
+        "valid_from",
+        "YYYY-MM-DD: since when the unit exists; the lines the row draws from it begin then too",
+    ),
+    Column(
+        "valid_to", "YYYY-MM-DD, exclusive: from when it no longer exists (its lines end then too)"
+    ),
 )
 
 ENTERPRISE_COLUMNS: tuple[Column, ...] = (
-    Column("enterprise", "organization rows: id of the enterprise the organization is set up "
-           "in (BASED_IN); a joint branch lists several, separated by |"),
-    Column("enterprise_name", "organization rows: the enterprise's name; given, the row also "
-           "defines that enterprise (and draws its lines), else the id refers to an "
-           "enterprise defined elsewhere"),
-    Column("enterprise_kind", "with enterprise_name: the enterprise's kind (private, foreign, "
-           "hmt, joint_venture, mixed, soe, collective, or 民营, 外资 …)"),
-    Column("employees", "the enterprise's head count (the row's enterprise, or the one an "
-           "organization row defines)"),
-    Column("uscc", "the enterprise's unified social credit code (18 characters, checksum "
-           "checked)"),
+    Column(
+        "enterprise",
+        "organization rows: id of the enterprise the organization is set up "
+        "in (BASED_IN); a joint branch lists several, separated by |",
+    ),
+    Column(
+        "enterprise_name",
+        "organization rows: the enterprise's name; given, the row also "
+        "defines that enterprise (and draws its lines), else the id refers to an "
+        "enterprise defined elsewhere",
+    ),
+    Column(
+        "enterprise_kind",
+        "with enterprise_name: the enterprise's kind (private, foreign, "
+        "hmt, joint_venture, mixed, soe, collective, or 民营, 外资 …)",
+    ),
+    Column(
+        "employees",
+        "the enterprise's head count (the row's enterprise, or the one an "
+        "organization row defines)",
+    ),
+    Column("uscc", "the enterprise's unified social credit code (18 characters, checksum checked)"),
     Column("state_equity_pct", "the enterprise's state-owned share, 0–100"),
 )
 
-_UNIT_FIELDS = {"id": "id", "name": "name", "name_en": "name_en", "aliases": "aliases",
-                "valid_from": "valid_from", "valid_to": "valid_to"}
+_UNIT_FIELDS = {
+    "id": "id",
+    "name": "name",
+    "name_en": "name_en",
+    "aliases": "aliases",
+    "valid_from": "valid_from",
+    "valid_to": "valid_to",
+}
 _ENTERPRISE_PROPS = ("employees", "uscc", "state_equity_pct")
 
 
-def begin(row: Row, head_column: str, entries: Sequence[Entry]) -> tuple[str | None,
-                                                                          str | None]:
+def begin(row: Row, head_column: str, entries: Sequence[Entry]) -> tuple[str | None, str | None]:
     """The roster head's id and the row's entry (None, reported, if it is not one)."""
     head = row.get(head_column)
     entry = row.choice("entry", entries)
@@ -75,8 +100,14 @@ def begin(row: Row, head_column: str, entries: Sequence[Entry]) -> tuple[str | N
     return head, entry
 
 
-def unit(row: Row, label: str, kind: str | None = None, *, organization: bool = False,
-         enterprise: bool = False) -> str | None:
+def unit(
+    row: Row,
+    label: str,
+    kind: str | None = None,
+    *,
+    organization: bool = False,
+    enterprise: bool = False,
+) -> str | None:
     """The node the row describes; ``kind`` is its kind when the kind column is empty."""
     fields = dict(_UNIT_FIELDS)
     if organization:
@@ -86,13 +117,16 @@ def unit(row: Row, label: str, kind: str | None = None, *, organization: bool = 
     return row.node(label, fields, kind=kind)
 
 
-def head_unit(row: Row, head: str | None, head_column: str, label: str, kind: str) -> (
-        str | None):
+def head_unit(row: Row, head: str | None, head_column: str, label: str, kind: str) -> str | None:
     """The roster's head itself: the row's id must be its ``head_column``."""
     node_id = unit(row, label, kind, organization=label == "PartyOrg")
     if node_id is not None and head is not None and node_id != head:
-        row.error("id", node_id, f"expected {head!r}, the row's {head_column}: this row "
-                  f"describes the {head_column} itself")
+        row.error(
+            "id",
+            node_id,
+            f"expected {head!r}, the row's {head_column}: this row "
+            f"describes the {head_column} itself",
+        )
     return node_id
 
 
@@ -101,8 +135,13 @@ def org_kind(row: Row) -> str | None:
     return row.term("kind", "PartyOrg_kind")
 
 
-def enterprises(row: Row, org: str | None, *, on_define: Callable[[str], None] | None = None,
-                define_only: Sequence[str] = ()) -> None:
+def enterprises(
+    row: Row,
+    org: str | None,
+    *,
+    on_define: Callable[[str], None] | None = None,
+    define_only: Sequence[str] = (),
+) -> None:
     """The enterprise(s) an organization row names: BASED_IN each; define one if named.
 
     ``on_define`` draws the lines of an enterprise the row defines; ``define_only`` are the
@@ -111,24 +150,39 @@ def enterprises(row: Row, org: str | None, *, on_define: Callable[[str], None] |
     ids = row.ids("enterprise")
     name = row.get("enterprise_name")
     if len(ids) > 1 and org_kind(row) != "joint_branch":
-        row.error("enterprise", row.get("enterprise"), "expected one enterprise id: only a "
-                  "joint branch (kind joint_branch) is set up in several")
+        row.error(
+            "enterprise",
+            row.get("enterprise"),
+            "expected one enterprise id: only a "
+            "joint branch (kind joint_branch) is set up in several",
+        )
     if name is not None:
         if len(ids) != 1:
-            row.error("enterprise_name", name, "expected exactly one id in enterprise: the "
-                      "name defines that enterprise")
+            row.error(
+                "enterprise_name",
+                name,
+                "expected exactly one id in enterprise: the name defines that enterprise",
+            )
         else:
             fields = {"name": "enterprise_name", **{p: p for p in _ENTERPRISE_PROPS}}
-            row.node("Enterprise", fields, kind_column="enterprise_kind",
-                     fixed={"id": (ids[0], "enterprise")})
+            row.node(
+                "Enterprise",
+                fields,
+                kind_column="enterprise_kind",
+                fixed={"id": (ids[0], "enterprise")},
+            )
             if on_define is not None:
                 on_define(ids[0])
     else:
         for column in ("enterprise_kind", *_ENTERPRISE_PROPS, *define_only):
             value = row.get(column)
             if value is not None:
-                row.error(column, value, "expected enterprise_name as well: the row defines "
-                          "the enterprise, and this of it, only when it names it")
+                row.error(
+                    column,
+                    value,
+                    "expected enterprise_name as well: the row defines "
+                    "the enterprise, and this of it, only when it names it",
+                )
     for enterprise_id in ids:
         row.edge("BASED_IN", (org, "id"), (enterprise_id, "enterprise"), dated=True)
 
@@ -139,5 +193,4 @@ def superior(row: Row, org: str | None, basis: str) -> None:
     if target is None:
         return
     kind = row.term("basis", "basis") or basis
-    row.edge("AFFILIATED_TO", (org, "id"), (target, "superior"), kind=(kind, "basis"),
-             dated=True)
+    row.edge("AFFILIATED_TO", (org, "id"), (target, "superior"), kind=(kind, "basis"), dated=True)

@@ -25,52 +25,85 @@ from loaders.table import PROVENANCE, Column, Entry, Layout, Row
 __all__ = ["LAYOUT"]
 
 ENTRIES = (
-    Entry("sasac", "the commission itself (Body, kind sasac); its id is the row's sasac; "
-          "`area`: the province or city it serves (LOCATED_IN operating)"),
-    Entry("committee", "the commission's Party committee (PartyOrg, kind committee unless "
-          "`kind` says otherwise), set up in the commission (BASED_IN); `superior` / `basis`: "
-          "its own superior, e.g. the municipal Party committee (default basis direct)"),
-    Entry("enterprise", "an enterprise group, subsidiary or platform company (Enterprise; kind "
-          "required; state_equity_pct); `owner` / `share_pct`: who holds it (OWNS); `area`: "
-          "where it is registered (LOCATED_IN registered)"),
-    Entry("organization", "an enterprise Party organization (PartyOrg; kind required), set up "
-          "in `enterprise` (BASED_IN); for an enterprise the row defines, `owner` / "
-          "`share_pct` and `area` as for enterprise rows; `superior` / `basis`: its superior, "
-          "the SASAC committee or the group's organization (default basis system)"),
+    Entry(
+        "sasac",
+        "the commission itself (Body, kind sasac); its id is the row's sasac; "
+        "`area`: the province or city it serves (LOCATED_IN operating)",
+    ),
+    Entry(
+        "committee",
+        "the commission's Party committee (PartyOrg, kind committee unless "
+        "`kind` says otherwise), set up in the commission (BASED_IN); `superior` / `basis`: "
+        "its own superior, e.g. the municipal Party committee (default basis direct)",
+    ),
+    Entry(
+        "enterprise",
+        "an enterprise group, subsidiary or platform company (Enterprise; kind "
+        "required; state_equity_pct); `owner` / `share_pct`: who holds it (OWNS); `area`: "
+        "where it is registered (LOCATED_IN registered)",
+    ),
+    Entry(
+        "organization",
+        "an enterprise Party organization (PartyOrg; kind required), set up "
+        "in `enterprise` (BASED_IN); for an enterprise the row defines, `owner` / "
+        "`share_pct` and `area` as for enterprise rows; `superior` / `basis`: its superior, "
+        "the SASAC committee or the group's organization (default basis system)",
+    ),
 )
 
 COLUMNS: tuple[Column, ...] = (
-    Column("sasac", "id of the commission (Body, kind sasac) the row belongs to",
-           required=True),
+    Column("sasac", "id of the commission (Body, kind sasac) the row belongs to", required=True),
     Column("entry", ENTRY_MEANING, required=True),
     *UNIT_COLUMNS,
     *ENTERPRISE_COLUMNS,
-    Column("owner", "id of the body or enterprise that holds the enterprise (OWNS): the "
-           "commission for a group or platform company, the group for a subsidiary"),
+    Column(
+        "owner",
+        "id of the body or enterprise that holds the enterprise (OWNS): the "
+        "commission for a group or platform company, the group for a subsidiary",
+    ),
     Column("share_pct", "the share the owner holds, 0–100"),
     Column("area", "sasac rows: the province or city it serves; enterprises: where registered"),
-    Column("superior", "committee and organization rows: id of the formal superior "
-           "(AFFILIATED_TO)"),
-    Column("basis", "the basis of that line: system (default for organizations), direct "
-           "(default for the committee), territorial, sector, attached, other"),
+    Column(
+        "superior", "committee and organization rows: id of the formal superior (AFFILIATED_TO)"
+    ),
+    Column(
+        "basis",
+        "the basis of that line: system (default for organizations), direct "
+        "(default for the committee), territorial, sector, attached, other",
+    ),
     *PROVENANCE,
 )
 
 
 def _holdings(row: Row, enterprise: str | None, column: str, *, dated: bool) -> None:
     """The owner's OWNS line and the registered area of an enterprise the row defines."""
-    row.edge("OWNS", (row.get("owner"), "owner"), (enterprise, column), dated=dated,
-             extra={"share_pct": "share_pct"} if row.get("owner") is not None else None)
-    row.edge("LOCATED_IN", (enterprise, column), (row.get("area"), "area"),
-             kind=("registered", "entry"), dated=dated)
+    row.edge(
+        "OWNS",
+        (row.get("owner"), "owner"),
+        (enterprise, column),
+        dated=dated,
+        extra={"share_pct": "share_pct"} if row.get("owner") is not None else None,
+    )
+    row.edge(
+        "LOCATED_IN",
+        (enterprise, column),
+        (row.get("area"), "area"),
+        kind=("registered", "entry"),
+        dated=dated,
+    )
 
 
 def build(row: Row) -> None:
     sasac, entry = begin(row, "sasac", ENTRIES)
     if entry == "sasac":
         node = head_unit(row, sasac, "sasac", "Body", "sasac")
-        row.edge("LOCATED_IN", (node, "id"), (row.get("area"), "area"),
-                 kind=("operating", "entry"), dated=True)
+        row.edge(
+            "LOCATED_IN",
+            (node, "id"),
+            (row.get("area"), "area"),
+            kind=("operating", "entry"),
+            dated=True,
+        )
     elif entry == "committee":
         node = unit(row, "PartyOrg", "committee", organization=True)
         row.edge("BASED_IN", (node, "id"), (sasac, "sasac"), dated=True)
@@ -80,8 +113,12 @@ def build(row: Row) -> None:
         _holdings(row, node, "id", dated=True)
     elif entry == "organization":
         node = unit(row, "PartyOrg", organization=True)
-        enterprises(row, node, on_define=lambda e: _holdings(row, e, "enterprise", dated=False),
-                    define_only=("owner", "share_pct", "area"))
+        enterprises(
+            row,
+            node,
+            on_define=lambda e: _holdings(row, e, "enterprise", dated=False),
+            define_only=("owner", "share_pct", "area"),
+        )
         superior(row, node, "system")
 
 

@@ -24,24 +24,42 @@ from loaders.table import PROVENANCE, Column, Entry, Layout, Row
 __all__ = ["LAYOUT"]
 
 ENTRIES = (
-    Entry("street", "the street or township itself (Area, kind street unless `kind` says "
-          "township); its id is the row's street; `area`: the county it is part of "
-          "(LOCATED_IN part_of)"),
-    Entry("committee", "its Party work committee (PartyOrg, kind work_committee unless `kind` "
-          "says otherwise), set up in the street (BASED_IN); `superior` / `basis`: its own "
-          "superior (default basis territorial)"),
-    Entry("community", "a community or village (Area, kind community unless `kind` says "
-          "village), part of `area`, default the street (LOCATED_IN part_of)"),
-    Entry("grid", "a grid of grid-based management (Area, kind grid), part of `area`, default "
-          "the street (LOCATED_IN part_of)"),
-    Entry("enterprise", "an enterprise (Enterprise; kind required), registered in `area`, "
-          "default the street (LOCATED_IN registered); `instructor_from`: who sent it a "
-          "Party-building instructor or liaison (SUPERVISES kind instructor)"),
-    Entry("organization", "a Party organization (PartyOrg; kind required), set up in "
-          "`enterprise` (BASED_IN; a joint_branch in several); an enterprise the row defines "
-          "is registered in `area`, default the street; `superior` / `basis`: its superior, "
-          "usually the work committee or a community organization (default basis "
-          "territorial)"),
+    Entry(
+        "street",
+        "the street or township itself (Area, kind street unless `kind` says "
+        "township); its id is the row's street; `area`: the county it is part of "
+        "(LOCATED_IN part_of)",
+    ),
+    Entry(
+        "committee",
+        "its Party work committee (PartyOrg, kind work_committee unless `kind` "
+        "says otherwise), set up in the street (BASED_IN); `superior` / `basis`: its own "
+        "superior (default basis territorial)",
+    ),
+    Entry(
+        "community",
+        "a community or village (Area, kind community unless `kind` says "
+        "village), part of `area`, default the street (LOCATED_IN part_of)",
+    ),
+    Entry(
+        "grid",
+        "a grid of grid-based management (Area, kind grid), part of `area`, default "
+        "the street (LOCATED_IN part_of)",
+    ),
+    Entry(
+        "enterprise",
+        "an enterprise (Enterprise; kind required), registered in `area`, "
+        "default the street (LOCATED_IN registered); `instructor_from`: who sent it a "
+        "Party-building instructor or liaison (SUPERVISES kind instructor)",
+    ),
+    Entry(
+        "organization",
+        "a Party organization (PartyOrg; kind required), set up in "
+        "`enterprise` (BASED_IN; a joint_branch in several); an enterprise the row defines "
+        "is registered in `area`, default the street; `superior` / `basis`: its superior, "
+        "usually the work committee or a community organization (default basis "
+        "territorial)",
+    ),
 )
 
 COLUMNS: tuple[Column, ...] = (
@@ -49,14 +67,24 @@ COLUMNS: tuple[Column, ...] = (
     Column("entry", ENTRY_MEANING, required=True),
     *UNIT_COLUMNS,
     *ENTERPRISE_COLUMNS,
-    Column("area", "id of an area: what the street is part of; what a community or grid is "
-           "part of, or where an enterprise is registered (default: the street)"),
-    Column("superior", "committee and organization rows: id of the formal superior "
-           "(AFFILIATED_TO)"),
-    Column("basis", "the basis of that line: territorial (default), sector, system, direct, "
-           "attached, other (or 属地, 归口 …)"),
-    Column("instructor_from", "enterprise rows: id of the body or organization that sent a "
-           "Party-building instructor or liaison (SUPERVISES kind instructor: work coverage)"),
+    Column(
+        "area",
+        "id of an area: what the street is part of; what a community or grid is "
+        "part of, or where an enterprise is registered (default: the street)",
+    ),
+    Column(
+        "superior", "committee and organization rows: id of the formal superior (AFFILIATED_TO)"
+    ),
+    Column(
+        "basis",
+        "the basis of that line: territorial (default), sector, system, direct, "
+        "attached, other (or 属地, 归口 …)",
+    ),
+    Column(
+        "instructor_from",
+        "enterprise rows: id of the body or organization that sent a "
+        "Party-building instructor or liaison (SUPERVISES kind instructor: work coverage)",
+    ),
     *PROVENANCE,
 )
 
@@ -71,28 +99,44 @@ def build(row: Row) -> None:
     street, entry = begin(row, "street", ENTRIES)
     if entry == "street":
         node = head_unit(row, street, "street", "Area", "street")
-        row.edge("LOCATED_IN", (node, "id"), (row.get("area"), "area"),
-                 kind=("part_of", "entry"), dated=True)
+        row.edge(
+            "LOCATED_IN",
+            (node, "id"),
+            (row.get("area"), "area"),
+            kind=("part_of", "entry"),
+            dated=True,
+        )
     elif entry == "committee":
         node = unit(row, "PartyOrg", "work_committee", organization=True)
         row.edge("BASED_IN", (node, "id"), (street, "street"), dated=True)
         superior(row, node, "territorial")
     elif entry in ("community", "grid"):
         node = unit(row, "Area", entry)
-        row.edge("LOCATED_IN", (node, "id"), _area(row, street), kind=("part_of", "entry"),
-                 dated=True)
+        row.edge(
+            "LOCATED_IN", (node, "id"), _area(row, street), kind=("part_of", "entry"), dated=True
+        )
     elif entry == "enterprise":
         node = unit(row, "Enterprise", enterprise=True)
-        row.edge("LOCATED_IN", (node, "id"), _area(row, street), kind=("registered", "entry"),
-                 dated=True)
-        row.edge("SUPERVISES", (row.get("instructor_from"), "instructor_from"), (node, "id"),
-                 kind=("instructor", "instructor_from"), dated=True)
+        row.edge(
+            "LOCATED_IN", (node, "id"), _area(row, street), kind=("registered", "entry"), dated=True
+        )
+        row.edge(
+            "SUPERVISES",
+            (row.get("instructor_from"), "instructor_from"),
+            (node, "id"),
+            kind=("instructor", "instructor_from"),
+            dated=True,
+        )
     elif entry == "organization":
         node = unit(row, "PartyOrg", organization=True)
 
         def registered(enterprise: str) -> None:
-            row.edge("LOCATED_IN", (enterprise, "enterprise"), _area(row, street),
-                     kind=("registered", "entry"))
+            row.edge(
+                "LOCATED_IN",
+                (enterprise, "enterprise"),
+                _area(row, street),
+                kind=("registered", "entry"),
+            )
 
         enterprises(row, node, on_define=registered, define_only=("area",))
         superior(row, node, "territorial")

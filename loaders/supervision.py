@@ -15,16 +15,25 @@ __all__ = ["LAYOUT"]
 
 COLUMNS: tuple[Column, ...] = (
     Column("supervisor", "id of the supervising body or Party organization", required=True),
-    Column("supervised", "id of the Party organization or enterprise it supervises",
-           required=True),
-    Column("how", "the kind of line: guidance, direct contact, instructor, evaluation, "
-           "coordination, inspection, registration, other (or 指导, 直接联系, 指导员, 考核, "
-           "协调, 检查, 登记 …)", required=True),
-    Column("supervisor_name", "the supervising body's name: given, the row also defines the "
-           "body (once per load; leave it empty where the body is defined already)"),
-    Column("supervisor_kind", "with supervisor_name: the body's kind (organization_dept, "
-           "united_front_dept, union, youth_league, womens_federation, trade_association, … "
-           "or 组织部, 工会, 妇联 …)"),
+    Column("supervised", "id of the Party organization or enterprise it supervises", required=True),
+    Column(
+        "how",
+        "the kind of line: guidance, direct contact, instructor, evaluation, "
+        "coordination, inspection, registration, other (or 指导, 直接联系, 指导员, 考核, "
+        "协调, 检查, 登记 …)",
+        required=True,
+    ),
+    Column(
+        "supervisor_name",
+        "the supervising body's name: given, the row also defines the "
+        "body (once per load; leave it empty where the body is defined already)",
+    ),
+    Column(
+        "supervisor_kind",
+        "with supervisor_name: the body's kind (organization_dept, "
+        "united_front_dept, union, youth_league, womens_federation, trade_association, … "
+        "or 组织部, 工会, 妇联 …)",
+    ),
     Column("valid_from", "YYYY-MM-DD: since when the line holds"),
     Column("valid_to", "YYYY-MM-DD, exclusive: from when it no longer holds"),
     *PROVENANCE,
@@ -34,10 +43,16 @@ COLUMNS: tuple[Column, ...] = (
 def build(row: Row) -> None:
     supervisor = row.get("supervisor")
     if row.get("supervisor_name") is not None:
-        row.node("Body", {"id": "supervisor", "name": "supervisor_name"},
-                 kind_column="supervisor_kind")
-    row.edge("SUPERVISES", (supervisor, "supervisor"), (row.get("supervised"), "supervised"),
-             kind=(row.term("how", "how"), "how"), dated=True)
+        row.node(
+            "Body", {"id": "supervisor", "name": "supervisor_name"}, kind_column="supervisor_kind"
+        )
+    row.edge(
+        "SUPERVISES",
+        (supervisor, "supervisor"),
+        (row.get("supervised"), "supervised"),
+        kind=(row.term("how", "how"), "how"),
+        dated=True,
+    )
 
 
 LAYOUT = Layout(

@@ -162,8 +162,7 @@ class Row:
     def ids(self, column: str) -> list[str]:
         """The ids of a cell: one, or several separated by ``|``."""
         value = self.get(column)
-        return [] if value is None else [part.strip() for part in value.split("|")
-                                         if part.strip()]
+        return [] if value is None else [part.strip() for part in value.split("|") if part.strip()]
 
     # -- producing records -----------------------------------------------------------------
 
@@ -191,9 +190,15 @@ class Row:
                 record[name] = value
         self.records.append(Produced(record, mapped))
 
-    def node(self, label: str, fields: Mapping[str, str], *, kind: str | None = None,
-             kind_column: str = "kind",
-             fixed: Mapping[str, tuple[str, str]] | None = None) -> str | None:
+    def node(
+        self,
+        label: str,
+        fields: Mapping[str, str],
+        *,
+        kind: str | None = None,
+        kind_column: str = "kind",
+        fixed: Mapping[str, tuple[str, str]] | None = None,
+    ) -> str | None:
         """A node of ``label`` from ``fields`` (canonical field → column); returns its id.
 
         ``kind`` is the kind when the kind column is empty; the column's value is read as a
@@ -213,9 +218,16 @@ class Row:
         node_id: str | None = data.get("id")
         return node_id
 
-    def edge(self, type_: str, src: tuple[str | None, str], dst: tuple[str | None, str], *,
-             kind: tuple[str | None, str] | None = None, dated: bool = False,
-             extra: Mapping[str, str] | None = None) -> None:
+    def edge(
+        self,
+        type_: str,
+        src: tuple[str | None, str],
+        dst: tuple[str | None, str],
+        *,
+        kind: tuple[str | None, str] | None = None,
+        dated: bool = False,
+        extra: Mapping[str, str] | None = None,
+    ) -> None:
         """A line ``src → dst`` ((id, column) each); nothing if either end is missing.
 
         ``dated`` gives it the row's valid_from / valid_to; ``extra`` maps further canonical
@@ -244,9 +256,15 @@ class Row:
         if not self.abandoned:
             for column, value in self.cells.items():
                 if column not in self._used:
-                    errors.append(LoadError(self.file, self.line, column, value,
-                                            f"expected an empty cell: {self.what} does not "
-                                            "use this column"))
+                    errors.append(
+                        LoadError(
+                            self.file,
+                            self.line,
+                            column,
+                            value,
+                            f"expected an empty cell: {self.what} does not use this column",
+                        )
+                    )
         for produced in self.records:
             try:
                 record = validate_record(produced.data)
@@ -255,9 +273,15 @@ class Row:
                 if invalid is not None:
                     found.append(invalid)
                 for err in from_pydantic(self.file, self.line, produced.data, exc.errors()):
-                    errors.append(LoadError(err.file, err.line,
-                                            produced.columns.get(err.field, err.field),
-                                            err.value, err.expected))
+                    errors.append(
+                        LoadError(
+                            err.file,
+                            err.line,
+                            produced.columns.get(err.field, err.field),
+                            err.value,
+                            err.expected,
+                        )
+                    )
                 continue
             found.append(Located(self.file, self.line, record, produced.columns))
         seen: set[tuple[str, str, str]] = set()
@@ -277,14 +301,21 @@ def detect(columns: Iterable[str], layouts: Sequence[Layout]) -> Layout | str:
         return matches[0]
     if matches:
         names = " and ".join(m.name for m in matches)
-        return (f"expected the header of one source table, not of several ({names}): choose "
-                "one with --as")
+        return (
+            f"expected the header of one source table, not of several ({names}): choose "
+            "one with --as"
+        )
     missing = {layout.name: [c for c in layout.required if c not in have] for layout in layouts}
     fewest = min(len(m) for m in missing.values())
-    nearest = "; ".join(f"{name} lacks {', '.join(lacks)}" for name, lacks in missing.items()
-                        if len(lacks) == fewest)
-    return ("expected the required columns of a source table (or a canonical file named "
-            f"nodes*/edges*/transfers*/sources*.csv); nearest: {nearest}")
+    nearest = "; ".join(
+        f"{name} lacks {', '.join(lacks)}"
+        for name, lacks in missing.items()
+        if len(lacks) == fewest
+    )
+    return (
+        "expected the required columns of a source table (or a canonical file named "
+        f"nodes*/edges*/transfers*/sources*.csv); nearest: {nearest}"
+    )
 
 
 def _header_errors(name: str, header: list[str], layout: Layout) -> list[LoadError]:
@@ -295,17 +326,32 @@ def _header_errors(name: str, header: list[str], layout: Layout) -> list[LoadErr
             errors.append(LoadError(name, 1, "header", column, "expected each column once"))
         seen.add(column)
         if column not in layout.names:
-            errors.append(LoadError(name, 1, "header", column,
-                                    f"expected a column of the {layout.name} table (see "
-                                    "docs/loaders.md)"))
-    errors.extend(LoadError(name, 1, column, None, f"expected a {column} column in the header: "
-                            f"the {layout.name} table requires it")
-                  for column in layout.required if column not in seen)
+            errors.append(
+                LoadError(
+                    name,
+                    1,
+                    "header",
+                    column,
+                    f"expected a column of the {layout.name} table (see docs/loaders.md)",
+                )
+            )
+    errors.extend(
+        LoadError(
+            name,
+            1,
+            column,
+            None,
+            f"expected a {column} column in the header: the {layout.name} table requires it",
+        )
+        for column in layout.required
+        if column not in seen
+    )
     return errors
 
 
-def read_table(path: Path, layouts: Sequence[Layout], forced: Layout | None = None) -> (
-        Iterator[list[Located | LoadError | Invalid]]):
+def read_table(
+    path: Path, layouts: Sequence[Layout], forced: Layout | None = None
+) -> Iterator[list[Located | LoadError | Invalid]]:
     """Read a source table: per row, its located records and errors.
 
     The layout is ``forced`` (``--as``) or detected from the header among ``layouts``.

@@ -19,46 +19,89 @@ __all__ = ["LAYOUT"]
 _LINES = ("write", "check")
 
 COLUMNS: tuple[Column, ...] = (
-    Column("organization", "id of the Party organization whose affiliation is in question",
-           required=True),
-    Column("status", "proposed, pending, retained or transferred (or 提议, 协商中, 保留, 转移)",
-           required=True),
+    Column(
+        "organization",
+        "id of the Party organization whose affiliation is in question",
+        required=True,
+    ),
+    Column(
+        "status",
+        "proposed, pending, retained or transferred (or 提议, 协商中, 保留, 转移)",
+        required=True,
+    ),
     Column("id", "id of the transfer record; default transfer:<organization>:<date>"),
     Column("enterprise", "id of the reformed enterprise the organization is set up in"),
-    Column("enterprise_name", "the enterprise's name: given, the row also defines the "
-           "enterprise (with its state equity after the reform)"),
-    Column("enterprise_kind", "with enterprise_name: its kind (mixed, soe, joint_venture, … or "
-           "混合所有制, 国有 …)"),
-    Column("reform_date", "YYYY-MM-DD: when the reform took effect; the investors' holdings "
-           "(OWNS) begin then"),
-    Column("investors", "ids of the strategic investors, separated by | (OWNS investor → "
-           "enterprise; shares not given)"),
-    Column("state_equity_after", "the state-owned share after the reform, 0–100 (the "
-           "enterprise's state_equity_pct; needs enterprise_name)"),
+    Column(
+        "enterprise_name",
+        "the enterprise's name: given, the row also defines the "
+        "enterprise (with its state equity after the reform)",
+    ),
+    Column(
+        "enterprise_kind",
+        "with enterprise_name: its kind (mixed, soe, joint_venture, … or 混合所有制, 国有 …)",
+    ),
+    Column(
+        "reform_date",
+        "YYYY-MM-DD: when the reform took effect; the investors' holdings (OWNS) begin then",
+    ),
+    Column(
+        "investors",
+        "ids of the strategic investors, separated by | (OWNS investor → "
+        "enterprise; shares not given)",
+    ),
+    Column(
+        "state_equity_after",
+        "the state-owned share after the reform, 0–100 (the "
+        "enterprise's state_equity_pct; needs enterprise_name)",
+    ),
     Column("superior_before", "id of the superior before (the transfer's from)"),
     Column("proposed_superior", "id of the superior proposed"),
     Column("proposed_by", "who proposed it: a node id or free text (e.g. the investors)"),
-    Column("decided_superior", "id of the superior decided on (for retained: empty or the "
-           "superior before)"),
-    Column("date", "YYYY-MM-DD: when it was decided or carried out (or proposed, if still "
-           "open); for transferred, the day the old line ends and the new one begins"),
+    Column(
+        "decided_superior",
+        "id of the superior decided on (for retained: empty or the superior before)",
+    ),
+    Column(
+        "date",
+        "YYYY-MM-DD: when it was decided or carried out (or proposed, if still "
+        "open); for transferred, the day the old line ends and the new one begins",
+    ),
     Column("reason", "why, in the source's words or a summary"),
-    Column("lines", "write (default): the row draws the AFFILIATED_TO lines its outcome "
-           "implies; check: they are recorded elsewhere and only checked"),
-    Column("basis_before", "lines=write: the basis (AFFILIATED_TO kind) of the line to the "
-           "superior before: system, territorial, sector, direct, attached, other"),
-    Column("basis_after", "lines=write, transferred: the basis of the new line; default "
-           "basis_before"),
-    Column("before_since", "lines=write: YYYY-MM-DD on which the line to the superior before "
-           "began (empty: not known)"),
+    Column(
+        "lines",
+        "write (default): the row draws the AFFILIATED_TO lines its outcome "
+        "implies; check: they are recorded elsewhere and only checked",
+    ),
+    Column(
+        "basis_before",
+        "lines=write: the basis (AFFILIATED_TO kind) of the line to the "
+        "superior before: system, territorial, sector, direct, attached, other",
+    ),
+    Column(
+        "basis_after", "lines=write, transferred: the basis of the new line; default basis_before"
+    ),
+    Column(
+        "before_since",
+        "lines=write: YYYY-MM-DD on which the line to the superior before began (empty: not known)",
+    ),
     *PROVENANCE[:2],
-    Column("page", "where in the source the quote stands; kept on the enterprise and the lines "
-           "the row produces (the format's transfer record has no page)"),
+    Column(
+        "page",
+        "where in the source the quote stands; kept on the enterprise and the lines "
+        "the row produces (the format's transfer record has no page)",
+    ),
 )
 
-_TRANSFER_FIELDS = {"id": "id", "org": "organization", "from": "superior_before",
-                    "proposed_to": "proposed_superior", "proposed_by": "proposed_by",
-                    "decided_to": "decided_superior", "date": "date", "reason": "reason"}
+_TRANSFER_FIELDS = {
+    "id": "id",
+    "org": "organization",
+    "from": "superior_before",
+    "proposed_to": "proposed_superior",
+    "proposed_by": "proposed_by",
+    "decided_to": "decided_superior",
+    "date": "date",
+    "reason": "reason",
+}
 
 
 def build(row: Row) -> None:
@@ -71,8 +114,12 @@ def build(row: Row) -> None:
     row.emit({"record": "transfer", **data}, columns)
     before, decided = row.get("superior_before"), row.get("decided_superior")
     if status == "retained" and decided is not None and decided != before:
-        row.error("decided_superior", decided, f"expected {before!r} (the superior before) or "
-                  "an empty cell: a retained organization stays where it was")
+        row.error(
+            "decided_superior",
+            decided,
+            f"expected {before!r} (the superior before) or "
+            "an empty cell: a retained organization stays where it was",
+        )
     _enterprise(row)
     _lines(row, org, status, before, decided)
 
@@ -81,31 +128,54 @@ def _enterprise(row: Row) -> None:
     enterprise = row.get("enterprise")
     if row.get("enterprise_name") is not None:
         if enterprise is None:
-            row.error("enterprise", None, "expected the id of the enterprise that "
-                      "enterprise_name defines")
-        row.node("Enterprise", {"id": "enterprise", "name": "enterprise_name",
-                                "state_equity_pct": "state_equity_after"},
-                 kind_column="enterprise_kind")
+            row.error(
+                "enterprise", None, "expected the id of the enterprise that enterprise_name defines"
+            )
+        row.node(
+            "Enterprise",
+            {
+                "id": "enterprise",
+                "name": "enterprise_name",
+                "state_equity_pct": "state_equity_after",
+            },
+            kind_column="enterprise_kind",
+        )
     else:
         for column in ("enterprise_kind", "state_equity_after"):
             value = row.get(column)
             if value is not None:
-                row.error(column, value, "expected enterprise_name as well: the row defines "
-                          "the enterprise, and this of it, only when it names it")
+                row.error(
+                    column,
+                    value,
+                    "expected enterprise_name as well: the row defines "
+                    "the enterprise, and this of it, only when it names it",
+                )
     investors = row.ids("investors")
     if investors and enterprise is None:
-        row.error("investors", row.get("investors"), "expected an enterprise (its id in "
-                  "enterprise) for the investors to hold")
+        row.error(
+            "investors",
+            row.get("investors"),
+            "expected an enterprise (its id in enterprise) for the investors to hold",
+        )
     if not investors and row.get("reform_date") is not None:
-        row.error("reform_date", row.get("reform_date"), "expected investors as well: the "
-                  "reform date is when the investors' holdings (OWNS) begin")
+        row.error(
+            "reform_date",
+            row.get("reform_date"),
+            "expected investors as well: the "
+            "reform date is when the investors' holdings (OWNS) begin",
+        )
     for investor in investors:
-        row.edge("OWNS", (investor, "investors"), (enterprise, "enterprise"),
-                 extra={"valid_from": "reform_date"})
+        row.edge(
+            "OWNS",
+            (investor, "investors"),
+            (enterprise, "enterprise"),
+            extra={"valid_from": "reform_date"},
+        )
 
 
-def _lines(row: Row, org: str | None, status: str | None, before: str | None,
-           decided: str | None) -> None:
+def _lines(
+    row: Row, org: str | None, status: str | None, before: str | None, decided: str | None
+) -> None:
     mode = row.get("lines")
     if mode is not None and mode.strip().lower() not in ("write", "check"):
         row.error("lines", mode, one_of(_LINES))
@@ -116,16 +186,29 @@ def _lines(row: Row, org: str | None, status: str | None, before: str | None,
         return
     basis = row.term("basis_before", "basis")
     if status == "retained":
-        row.edge("AFFILIATED_TO", (org, "organization"), (before, "superior_before"),
-                 kind=(basis, "basis_before"), extra={"valid_from": "before_since"})
+        row.edge(
+            "AFFILIATED_TO",
+            (org, "organization"),
+            (before, "superior_before"),
+            kind=(basis, "basis_before"),
+            extra={"valid_from": "before_since"},
+        )
         return
     after = row.term("basis_after", "basis")
-    row.edge("AFFILIATED_TO", (org, "organization"), (before, "superior_before"),
-             kind=(basis, "basis_before"),
-             extra={"valid_from": "before_since", "valid_to": "date"})
-    row.edge("AFFILIATED_TO", (org, "organization"), (decided, "decided_superior"),
-             kind=(after or basis, "basis_after" if after else "basis_before"),
-             extra={"valid_from": "date"})
+    row.edge(
+        "AFFILIATED_TO",
+        (org, "organization"),
+        (before, "superior_before"),
+        kind=(basis, "basis_before"),
+        extra={"valid_from": "before_since", "valid_to": "date"},
+    )
+    row.edge(
+        "AFFILIATED_TO",
+        (org, "organization"),
+        (decided, "decided_superior"),
+        kind=(after or basis, "basis_after" if after else "basis_before"),
+        extra={"valid_from": "date"},
+    )
 
 
 LAYOUT = Layout(

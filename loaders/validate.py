@@ -120,8 +120,7 @@ class Rows:
         self._starts.append(len(self.rows))
         self._files.append(file)
 
-    def add(self, file: str, line: int, row: Row,
-            columns: Mapping[str, str] | None = None) -> None:
+    def add(self, file: str, line: int, row: Row, columns: Mapping[str, str] | None = None) -> None:
         """Add one row read at ``file:line`` (``columns``: its fields' source columns)."""
         self._file(file)
         if columns is not None:
@@ -141,8 +140,12 @@ class Rows:
 
     def located(self, index: int) -> Located:
         """The record of row ``index`` and where it was read."""
-        return Located(self.file(index), self.lines[index],
-                       record_of(self.kind, self.rows[index]), self._columns.get(index))
+        return Located(
+            self.file(index),
+            self.lines[index],
+            record_of(self.kind, self.rows[index]),
+            self._columns.get(index),
+        )
 
     def column(self, name: str) -> list[Any]:
         """Every row's value of the field ``name``, in order."""
@@ -169,8 +172,12 @@ class Batch:
 
     def of(self, kind: str) -> Rows:
         """The rows of a record kind."""
-        return {"source": self.sources, "node": self.nodes, "edge": self.edges,
-                "transfer": self.transfers}[kind]
+        return {
+            "source": self.sources,
+            "node": self.nodes,
+            "edge": self.edges,
+            "transfer": self.transfers,
+        }[kind]
 
     def add(self, item: Located) -> None:
         kind, row = row_of(item.record)
@@ -198,8 +205,9 @@ def _edge_keys(edges: Rows, indexes: Iterable[int]) -> Iterator[tuple[int, str]]
     return ((i, edge_key(rows[i])) for i in indexes)
 
 
-def _duplicates(rows: Rows, what: str, ids: Sequence[str] | None = None, *,
-                ends: Collection[str] = ()) -> Iterator[LoadError]:
+def _duplicates(
+    rows: Rows, what: str, ids: Sequence[str] | None = None, *, ends: Collection[str] = ()
+) -> Iterator[LoadError]:
     """Each record whose id (an edge: key) an earlier record of the load has.
 
     For edges, ``ends`` holds (at least) every id they name.
@@ -224,11 +232,16 @@ def _duplicates(rows: Rows, what: str, ids: Sequence[str] | None = None, *,
             first[key] = index
             continue
         item, seen = rows.located(index), first[key]
-        field_name = (item.column("id") if what != "edge"
-                      else f"{item.column('from')}/{item.column('to')}")
-        yield LoadError(item.file, item.line, field_name, key,
-                        f"expected each {what} once per load (first at "
-                        f"{rows.file(seen)}:{rows.lines[seen]})")
+        field_name = (
+            item.column("id") if what != "edge" else f"{item.column('from')}/{item.column('to')}"
+        )
+        yield LoadError(
+            item.file,
+            item.line,
+            field_name,
+            key,
+            f"expected each {what} once per load (first at {rows.file(seen)}:{rows.lines[seen]})",
+        )
 
 
 #: the fields that make an edge's key (see :func:`graph_schema.rows.edge_key`)
@@ -274,16 +287,17 @@ def _references(batch: Batch, wanted: Collection[str]) -> Iterator[tuple[Located
         item = batch.transfers.located(index)
         transfer = item.record
         assert isinstance(transfer, Transfer)
-        for name, ref in (("org", transfer.org),
-                          *((n, transfer.props.get(n)) for n in _TRANSFER_REFS)):
+        for name, ref in (
+            ("org", transfer.org),
+            *((n, transfer.props.get(n)) for n in _TRANSFER_REFS),
+        ):
             if ref is not None and ref in wanted:
                 yield item, name, ref
 
 
 def _referenced(batch: Batch) -> set[str]:
     """Every node id the batch refers to."""
-    found = {*batch.edges.column("from"), *batch.edges.column("to"),
-             *batch.transfers.column("org")}
+    found = {*batch.edges.column("from"), *batch.edges.column("to"), *batch.transfers.column("org")}
     for name in _TRANSFER_REFS:
         found.update(batch.transfers.column(name))
     found.discard(None)
@@ -315,8 +329,10 @@ class Placeholder:
     field: str
 
     def __str__(self) -> str:
-        return (f"{self.id} ({self.label}, {self.kind}): referenced at {self.file}:{self.line} "
-                f"({self.field})")
+        return (
+            f"{self.id} ({self.label}, {self.kind}): referenced at {self.file}:{self.line} "
+            f"({self.field})"
+        )
 
 
 def placeholder_label(ref: Reference, labels: Mapping[str, str]) -> str:
@@ -326,8 +342,9 @@ def placeholder_label(ref: Reference, labels: Mapping[str, str]) -> str:
     """
     other = labels.get(ref.other) if ref.other is not None else None
     if other is not None and ref.rules:
-        fitting = [r for r in ref.rules
-                   if other in (r.targets if ref.field == "from" else r.sources)]
+        fitting = [
+            r for r in ref.rules if other in (r.targets if ref.field == "from" else r.sources)
+        ]
         if fitting:
             ends = fitting[0].sources if ref.field == "from" else fitting[0].targets
             return ends[0]
@@ -340,17 +357,27 @@ def _placeholder(ref: Reference, labels: Mapping[str, str]) -> tuple[Located, Pl
     kind = "other" if "other" in kinds else next(iter(kinds))
     item = ref.item
     column = item.column(ref.field)
-    node = validate_record({
-        "record": "node", "id": ref.id, "label": label, "kind": kind,
-        "name": f"unresolved: {ref.id}", "unresolved": True,
-        "quote": f"placeholder: {ref.id!r} is referenced at {item.file}:{item.line} ({column}) "
-                 "but defined neither in the load nor in the store (load --allow-unresolved)"})
-    return (Located(item.file, item.line, node),
-            Placeholder(ref.id, label, kind, item.file, item.line, column))
+    node = validate_record(
+        {
+            "record": "node",
+            "id": ref.id,
+            "label": label,
+            "kind": kind,
+            "name": f"unresolved: {ref.id}",
+            "unresolved": True,
+            "quote": f"placeholder: {ref.id!r} is referenced at {item.file}:{item.line} ({column}) "
+            "but defined neither in the load nor in the store (load --allow-unresolved)",
+        }
+    )
+    return (
+        Located(item.file, item.line, node),
+        Placeholder(ref.id, label, kind, item.file, item.line, column),
+    )
 
 
-def check_batch(batch: Batch, store: GraphStore, *, allow_unresolved: bool = False) -> list[
-        LoadError]:
+def check_batch(
+    batch: Batch, store: GraphStore, *, allow_unresolved: bool = False
+) -> list[LoadError]:
     """Errors of the load as a whole: duplicates, unknown references, bad endpoints, sources,
     and transfers that disagree with the AFFILIATED_TO lines.
 
@@ -383,8 +410,9 @@ def check_batch(batch: Batch, store: GraphStore, *, allow_unresolved: bool = Fal
             batch.placeholders.append(made)
             labels[ref] = made.label
         else:
-            errors.append(item.error(name, ref, "expected the id of a node in this load or in "
-                                     "the store"))
+            errors.append(
+                item.error(name, ref, "expected the id of a node in this load or in the store")
+            )
     errors.extend(_check_endpoints(batch, labels))
     errors.extend(_check_transfer_ends(batch, labels))
     errors.extend(_check_sources(batch, store))
@@ -402,8 +430,12 @@ def _check_relabels(batch: Batch, store: GraphStore, ids: Sequence[str]) -> Iter
         old, label = stored[ids[index]], labels[index]
         if old != label:
             item = batch.nodes.located(index)
-            yield item.error("label", label, f"expected {old}: node {ids[index]!r} is in the "
-                             "store as a " + old + "; a label cannot change (use a new id)")
+            yield item.error(
+                "label",
+                label,
+                f"expected {old}: node {ids[index]!r} is in the "
+                "store as a " + old + "; a label cannot change (use a new id)",
+            )
 
 
 def _check_transfer_ends(batch: Batch, labels: dict[str, str]) -> Iterator[LoadError]:
@@ -412,12 +444,15 @@ def _check_transfer_ends(batch: Batch, labels: dict[str, str]) -> Iterator[LoadE
         item = batch.transfers.located(index)
         transfer = item.record
         assert isinstance(transfer, Transfer)
-        for name, ref in (("org", transfer.org), *((n, transfer.props.get(n)) for n in
-                                                  _TRANSFER_REFS)):
+        for name, ref in (
+            ("org", transfer.org),
+            *((n, transfer.props.get(n)) for n in _TRANSFER_REFS),
+        ):
             label = labels.get(ref) if isinstance(ref, str) else None
             if label is not None and label != "PartyOrg":
-                yield item.error(name, ref, "expected the id of a PartyOrg, not of a node of "
-                                 f"label {label}")
+                yield item.error(
+                    name, ref, f"expected the id of a PartyOrg, not of a node of label {label}"
+                )
 
 
 def _rule_fits(type_: str, kind: str | None, src: str, dst: str) -> bool:
@@ -430,13 +465,20 @@ def _check_endpoints(batch: Batch, labels: dict[str, str]) -> Iterator[LoadError
         return
 
     def combos() -> Iterator[tuple[str, str | None, str | None, str | None]]:
-        return zip(edges.column("type"), edges.column("kind"),
-                   map(labels.get, edges.column("from")), map(labels.get, edges.column("to")),
-                   strict=True)
+        return zip(
+            edges.column("type"),
+            edges.column("kind"),
+            map(labels.get, edges.column("from")),
+            map(labels.get, edges.column("to")),
+            strict=True,
+        )
 
     # the distinct (type, kind, source label, target label) of the batch: a handful
-    wrong = {combo for combo in set(combos()) if combo[2] is not None
-             and combo[3] is not None and not _rule_fits(*combo)}  # type: ignore[arg-type]
+    wrong = {
+        combo
+        for combo in set(combos())
+        if combo[2] is not None and combo[3] is not None and not _rule_fits(*combo)  # type: ignore[arg-type]
+    }
     if not wrong:
         return  # (an edge with an end of no known label is reported as an unknown reference)
     for index in _where(combos(), wrong):
@@ -444,12 +486,16 @@ def _check_endpoints(batch: Batch, labels: dict[str, str]) -> Iterator[LoadError
         edge = item.record
         assert isinstance(edge, Edge)
         src, dst = labels[edge.src], labels[edge.dst]
-        allowed = "; ".join(f"{'|'.join(sorted(r.sources))} → {'|'.join(sorted(r.targets))}"
-                            for r in _rules(edge))
-        yield LoadError(item.file, item.line, f"{item.column('from')}/{item.column('to')}",
-                        f"{src} → {dst}",
-                        f"expected {edge.type}{'/' + edge.kind if edge.kind else ''} "
-                        f"between {allowed}")
+        allowed = "; ".join(
+            f"{'|'.join(sorted(r.sources))} → {'|'.join(sorted(r.targets))}" for r in _rules(edge)
+        )
+        yield LoadError(
+            item.file,
+            item.line,
+            f"{item.column('from')}/{item.column('to')}",
+            f"{src} → {dst}",
+            f"expected {edge.type}{'/' + edge.kind if edge.kind else ''} between {allowed}",
+        )
 
 
 def _check_sources(batch: Batch, store: GraphStore) -> Iterator[LoadError]:
@@ -466,7 +512,8 @@ def _check_sources(batch: Batch, store: GraphStore) -> Iterator[LoadError]:
         for index in _where(column, missing):
             ref = column[index]
             yield rows.located(index).error(
-                "source", ref, "expected the id of a source record in this load or in the store")
+                "source", ref, "expected the id of a source record in this load or in the store"
+            )
 
 
 # -- transfers against the AFFILIATED_TO lines -----------------------------------------------
@@ -518,44 +565,76 @@ def _transfer_problems(item: Located, transfer: Transfer, lines: list[Edge]) -> 
     problems: list[LoadError] = []
     if transfer.status == "retained":
         if before is None:
-            return [item.error("from", None, "expected a value: a retained transfer names the "
-                               "superior the organization stays with")]
-        standing = [e for e in lines if e.dst == before and (
-            e.active(when) if when is not None else e.valid_to is None)]
+            return [
+                item.error(
+                    "from",
+                    None,
+                    "expected a value: a retained transfer names the "
+                    "superior the organization stays with",
+                )
+            ]
+        standing = [
+            e
+            for e in lines
+            if e.dst == before and (e.active(when) if when is not None else e.valid_to is None)
+        ]
         if not standing:
             on = f"on {when.isoformat()}" if when is not None else "still (no valid_to)"
-            problems.append(item.error("from", before, f"expected an AFFILIATED_TO line {org} → "
-                                       f"{before} standing {on}: a retained organization stays "
-                                       f"with its superior; {found(before)}"))
+            problems.append(
+                item.error(
+                    "from",
+                    before,
+                    f"expected an AFFILIATED_TO line {org} → "
+                    f"{before} standing {on}: a retained organization stays "
+                    f"with its superior; {found(before)}",
+                )
+            )
         return problems
     if when is None or decided is None:
-        return [item.error(name, None, "expected a value: a transferred transfer needs the "
-                           "superior decided on and the date the old line ends and the new "
-                           "one begins")
-                for name, value in (("decided_to", decided), ("date", when)) if value is None]
+        return [
+            item.error(
+                name,
+                None,
+                "expected a value: a transferred transfer needs the "
+                "superior decided on and the date the old line ends and the new "
+                "one begins",
+            )
+            for name, value in (("decided_to", decided), ("date", when))
+            if value is None
+        ]
     day = when.isoformat()
     if before is not None and not any(e.dst == before and e.valid_to == when for e in lines):
-        problems.append(item.error("from", before, f"expected an AFFILIATED_TO line {org} → "
-                                   f"{before} that ends on {day} (valid_to {day}): a "
-                                   f"transferred organization leaves its superior on the "
-                                   f"transfer's date; {found(before)}"))
+        problems.append(
+            item.error(
+                "from",
+                before,
+                f"expected an AFFILIATED_TO line {org} → "
+                f"{before} that ends on {day} (valid_to {day}): a "
+                f"transferred organization leaves its superior on the "
+                f"transfer's date; {found(before)}",
+            )
+        )
     if not any(e.dst == decided and e.valid_from == when for e in lines):
-        problems.append(item.error("decided_to", decided, f"expected an AFFILIATED_TO line "
-                                   f"{org} → {decided} that begins on {day} (valid_from {day}): "
-                                   f"a transferred organization joins its new superior on the "
-                                   f"transfer's date; {found(decided)}"))
+        problems.append(
+            item.error(
+                "decided_to",
+                decided,
+                f"expected an AFFILIATED_TO line "
+                f"{org} → {decided} that begins on {day} (valid_from {day}): "
+                f"a transferred organization joins its new superior on the "
+                f"transfer's date; {found(decided)}",
+            )
+        )
     return problems
 
 
-def check_transfers(batch: Batch, store: GraphStore, labels: Mapping[str, str]) -> list[
-        LoadError]:
+def check_transfers(batch: Batch, store: GraphStore, labels: Mapping[str, str]) -> list[LoadError]:
     """``transferred`` and ``retained`` transfers must agree with the AFFILIATED_TO lines of
     the load and the store (see FORMAT.md); each that does not is reported."""
     decided: list[tuple[Located, Transfer]] = []
     for index in range(len(batch.transfers)):
         item = batch.transfers.located(index)
-        if isinstance(item.record, Transfer) and item.record.status in ("retained",
-                                                                        "transferred"):
+        if isinstance(item.record, Transfer) and item.record.status in ("retained", "transferred"):
             decided.append((item, item.record))
     if not decided:
         return []
@@ -566,6 +645,7 @@ def check_transfers(batch: Batch, store: GraphStore, labels: Mapping[str, str]) 
         if any(end is not None and end not in labels for end in ends):
             continue  # an unknown reference, reported as such
         if _transfer_problems(item, transfer, lines.of(transfer.org, with_store=False)):
-            errors.extend(_transfer_problems(item, transfer,
-                                             lines.of(transfer.org, with_store=True)))
+            errors.extend(
+                _transfer_problems(item, transfer, lines.of(transfer.org, with_store=True))
+            )
     return errors

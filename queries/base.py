@@ -62,9 +62,10 @@ class QueryParams(BaseModel):
 class AsOfParams(QueryParams):
     """Parameters of a query asked for one day."""
 
-    as_of: IsoDate = Field(default_factory=date.today,
-                        description="the day the question is asked for (YYYY-MM-DD); "
-                        "default today")
+    as_of: IsoDate = Field(
+        default_factory=date.today,
+        description="the day the question is asked for (YYYY-MM-DD); default today",
+    )
 
 
 class ListParams(AsOfParams):
@@ -97,7 +98,7 @@ T = TypeVar("T")
 
 def page(items: Sequence[T], params: ListParams) -> list[T]:
     """One page of an already ordered list."""
-    return list(items[params.offset:params.offset + params.limit])
+    return list(items[params.offset : params.offset + params.limit])
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ class NamedQuery(Generic[P, R]):
             return self.from_rows(store, rows, params)
         raise QueryError(f"no implementation of {self.name} for a {store.kind} store")
 
-    def run_dict(self, store: GraphStore, values: dict[str, Any], *,
-                 timeout: float | None = None) -> R:
+    def run_dict(
+        self, store: GraphStore, values: dict[str, Any], *, timeout: float | None = None
+    ) -> R:
         """Validate raw parameters (e.g. from the CLI) and answer."""
         return self.run(store, self.params.model_validate(values), timeout=timeout)

@@ -24,20 +24,46 @@ from queries.superiors import SUPERIORS
 
 __all__ = ["QUERIES", "describe"]
 
-QUERIES: dict[str, NamedQuery[Any, Any]] = {q.name: q for q in (
-    NODE, CHAIN, SUBTREE, HISTORY, SUPERIORS, STATS, ORPHANS, OVERLAPS, OVERLAP_PAIRS,
-    CONFLICTS, MISMATCHES, COVERAGE, TRANSFERS, SEARCH)}
+QUERIES: dict[str, NamedQuery[Any, Any]] = {
+    q.name: q
+    for q in (
+        NODE,
+        CHAIN,
+        SUBTREE,
+        HISTORY,
+        SUPERIORS,
+        STATS,
+        ORPHANS,
+        OVERLAPS,
+        OVERLAP_PAIRS,
+        CONFLICTS,
+        MISMATCHES,
+        COVERAGE,
+        TRANSFERS,
+        SEARCH,
+    )
+}
 
 
 def describe(query: NamedQuery[Any, Any]) -> dict[str, Any]:
     """A query's catalogue entry: name, title, description, parameters and Cypher."""
     schema = query.params.model_json_schema()
     required = set(schema.get("required", []))
-    params = [{"name": name, "required": name in required,
-               "description": spec.get("description", ""),
-               "type": spec.get("type") or [s.get("type") for s in spec.get("anyOf", [])
-                                            if s.get("type") != "null"],
-               "default": spec.get("default")}
-              for name, spec in schema.get("properties", {}).items()]
-    return {"name": query.name, "title": query.title, "description": query.description,
-            "parameters": params, "cypher": query.cypher.strip()}
+    params = [
+        {
+            "name": name,
+            "required": name in required,
+            "description": spec.get("description", ""),
+            "type": spec.get("type")
+            or [s.get("type") for s in spec.get("anyOf", []) if s.get("type") != "null"],
+            "default": spec.get("default"),
+        }
+        for name, spec in schema.get("properties", {}).items()
+    ]
+    return {
+        "name": query.name,
+        "title": query.title,
+        "description": query.description,
+        "parameters": params,
+        "cypher": query.cypher.strip(),
+    }

@@ -23,8 +23,15 @@ __all__ = ["CHAIN", "ChainResult", "ChainStep"]
 
 MAX_DEPTH = 50
 
-StopReason = Literal["root", "no_superior", "superior_dissolved", "superior_unresolved",
-                     "multiple_superiors", "cycle", "max_depth"]
+StopReason = Literal[
+    "root",
+    "no_superior",
+    "superior_dissolved",
+    "superior_unresolved",
+    "multiple_superiors",
+    "cycle",
+    "max_depth",
+]
 
 
 class Line(BaseModel):
@@ -58,8 +65,9 @@ class ChainResult(BaseModel):
     items: list[ChainStep]
     total: int
     stop_reason: StopReason
-    stop_detail: list[str] = Field(default_factory=list,
-                                   description="the superiors involved where the walk stopped")
+    stop_detail: list[str] = Field(
+        default_factory=list, description="the superiors involved where the walk stopped"
+    )
 
 
 # -- the rules, shared by both stores ----------------------------------------------------------
@@ -68,8 +76,9 @@ NodeInfo = dict[str, Any]  # id, label, kind, name, active, unresolved
 LineInfo = dict[str, Any]  # target, kind, valid_from, valid_to, source, quote
 
 
-def walk(start: str, as_of: date, info: Callable[[str], NodeInfo],
-         lines: Callable[[str], list[LineInfo]]) -> ChainResult:
+def walk(
+    start: str, as_of: date, info: Callable[[str], NodeInfo], lines: Callable[[str], list[LineInfo]]
+) -> ChainResult:
     """Follow the one active superior of each step, and say where and why it stops."""
     steps = [ChainStep(depth=0, **info(start))]
     seen = {start}
@@ -86,8 +95,11 @@ def walk(start: str, as_of: date, info: Callable[[str], NodeInfo],
         target = line["target"]
         if target in seen:
             return _result(start, as_of, steps, "cycle", [target])
-        step = ChainStep(depth=len(steps), line=Line(**{k: v for k, v in line.items()
-                                                        if k != "target"}), **info(target))
+        step = ChainStep(
+            depth=len(steps),
+            line=Line(**{k: v for k, v in line.items() if k != "target"}),
+            **info(target),
+        )
         steps.append(step)
         seen.add(target)
         if step.unresolved:
@@ -99,19 +111,33 @@ def walk(start: str, as_of: date, info: Callable[[str], NodeInfo],
         current = target
 
 
-def _result(start: str, as_of: date, steps: list[ChainStep], reason: StopReason,
-            detail: list[str] | None = None) -> ChainResult:
-    return ChainResult(id=start, as_of=as_of, items=steps, total=len(steps),
-                       stop_reason=reason, stop_detail=detail or [])
+def _result(
+    start: str,
+    as_of: date,
+    steps: list[ChainStep],
+    reason: StopReason,
+    detail: list[str] | None = None,
+) -> ChainResult:
+    return ChainResult(
+        id=start,
+        as_of=as_of,
+        items=steps,
+        total=len(steps),
+        stop_reason=reason,
+        stop_detail=detail or [],
+    )
 
 
 def _check_party_org(label: str, node_id: str) -> None:
     if label != "PartyOrg":
-        raise QueryError(f"{node_id!r} is not a PartyOrg but a node of label {label}: a "
-                         "reporting line starts at a Party organization")
+        raise QueryError(
+            f"{node_id!r} is not a PartyOrg but a node of label {label}: a "
+            "reporting line starts at a Party organization"
+        )
 
 
 # -- embedded -----------------------------------------------------------------------------------
+
 
 def _embedded(store: EmbeddedStore, params: EntityParams) -> ChainResult:
     with store.reading() as graph:
@@ -122,9 +148,14 @@ def _embedded(store: EmbeddedStore, params: EntityParams) -> ChainResult:
 
         def info(node_id: str) -> NodeInfo:
             attrs = adj.node[node_id]
-            return {"id": node_id, "label": attrs["label"], "kind": attrs["kind"],
-                    "name": attrs["name"], "active": active(attrs, params.as_of),
-                    "unresolved": bool(attrs.get("unresolved", False))}
+            return {
+                "id": node_id,
+                "label": attrs["label"],
+                "kind": attrs["kind"],
+                "name": attrs["name"],
+                "active": active(attrs, params.as_of),
+                "unresolved": bool(attrs.get("unresolved", False)),
+            }
 
         def lines(node_id: str) -> list[LineInfo]:
             keys = [k for _, k, _ in lines_out(adj, node_id, "AFFILIATED_TO", params.as_of)]
@@ -134,9 +165,14 @@ def _embedded(store: EmbeddedStore, params: EntityParams) -> ChainResult:
 
 
 def _line_info(edge: Edge) -> LineInfo:
-    return {"target": edge.dst, "kind": edge.kind, "valid_from": edge.valid_from,
-            "valid_to": edge.valid_to, "source": edge.props.get("source"),
-            "quote": edge.props.get("quote")}
+    return {
+        "target": edge.dst,
+        "kind": edge.kind,
+        "valid_from": edge.valid_from,
+        "valid_to": edge.valid_to,
+        "source": edge.props.get("source"),
+        "quote": edge.props.get("quote"),
+    }
 
 
 # -- Cypher -------------------------------------------------------------------------------------
@@ -158,8 +194,7 @@ RETURN {cypher_node("m")} AS node, {cypher_active("m")} AS active,
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: EntityParams) -> (
-        ChainResult):
+def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: EntityParams) -> ChainResult:
     by_id = {row["node"]["id"]: row for row in rows}
     if params.id not in by_id:
         raise NotFoundError(params.id)

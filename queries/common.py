@@ -38,8 +38,9 @@ def active(attrs: Attrs, as_of: date) -> bool:
     return records.active(attrs.get("valid_from"), attrs.get("valid_to"), as_of)
 
 
-def lines_out(adj: Adjacency, node_id: str, rel_type: str, as_of: date | None) -> Iterator[
-        tuple[str, int, Attrs]]:
+def lines_out(
+    adj: Adjacency, node_id: str, rel_type: str, as_of: date | None
+) -> Iterator[tuple[str, int, Attrs]]:
     """(target, edge key, edge attrs) of ``rel_type`` edges leaving a node that hold on
     ``as_of`` (None: every one), whatever the target's own dates."""
     for target, keys in adj.succ[node_id].items():
@@ -48,8 +49,9 @@ def lines_out(adj: Adjacency, node_id: str, rel_type: str, as_of: date | None) -
                 yield target, key, attrs
 
 
-def lines_in(adj: Adjacency, node_id: str, rel_type: str, as_of: date | None) -> Iterator[
-        tuple[str, int, Attrs]]:
+def lines_in(
+    adj: Adjacency, node_id: str, rel_type: str, as_of: date | None
+) -> Iterator[tuple[str, int, Attrs]]:
     """(source, edge key, edge attrs) of ``rel_type`` edges arriving at a node; see
     :func:`lines_out`."""
     for source, keys in adj.pred[node_id].items():
@@ -61,19 +63,19 @@ def lines_in(adj: Adjacency, node_id: str, rel_type: str, as_of: date | None) ->
 def node_ref(adj: Adjacency, node_id: str) -> dict[str, Any]:
     """The id, label, kind and name of a node, as answers show it."""
     attrs = adj.node[node_id]
-    return {"id": node_id, "label": attrs["label"], "kind": attrs["kind"],
-            "name": attrs["name"]}
+    return {"id": node_id, "label": attrs["label"], "kind": attrs["kind"], "name": attrs["name"]}
 
 
 def cypher_node(var: str) -> str:
     """Cypher map of a node as answers show it (id, label, kind, name)."""
-    return (f"{{id: {var}.id, label: {cypher_label(var)}, "
-            f"kind: {var}.kind, name: {var}.name}}")
+    return f"{{id: {var}.id, label: {cypher_label(var)}, kind: {var}.kind, name: {var}.name}}"
 
 
 def cypher_based_orgs(enterprise: str) -> str:
     """Cypher pattern and test for the active organizations ``o`` based in enterprise
     ``enterprise`` by an active line ``b`` (for ``OPTIONAL MATCH``)."""
-    return (f"(o:{NODE_LABEL})-[b:BASED_IN]->({enterprise})\n"
-            f"WHERE {enterprise}:Enterprise AND o:PartyOrg AND {cypher_active('b')} "
-            f"AND {cypher_active('o')}")
+    return (
+        f"(o:{NODE_LABEL})-[b:BASED_IN]->({enterprise})\n"
+        f"WHERE {enterprise}:Enterprise AND o:PartyOrg AND {cypher_active('b')} "
+        f"AND {cypher_active('o')}"
+    )

@@ -31,8 +31,14 @@ from stores.base import GraphStore
 from stores.columns import Columns, day
 from stores.embedded import EmbeddedStore
 
-__all__ = ["CONFLICTS", "MAX_CYCLE", "ConflictItem", "ConflictsResult", "cycles_in",
-           "strong_components"]
+__all__ = [
+    "CONFLICTS",
+    "MAX_CYCLE",
+    "ConflictItem",
+    "ConflictsResult",
+    "cycles_in",
+    "strong_components",
+]
 
 #: The longest cycle looked for (members); the Cypher's variable-length bound.
 MAX_CYCLE = 50
@@ -47,11 +53,12 @@ class ConflictItem(BaseModel):
     name: str
     kind: str
     type: ConflictType
-    superiors: list[str] = Field(default_factory=list,
-                                 description="multiple_superiors: the superiors, sorted")
-    cycle: list[str] = Field(default_factory=list,
-                             description="cycle: the members in line order, from the "
-                             "smallest id")
+    superiors: list[str] = Field(
+        default_factory=list, description="multiple_superiors: the superiors, sorted"
+    )
+    cycle: list[str] = Field(
+        default_factory=list, description="cycle: the members in line order, from the smallest id"
+    )
 
 
 class ConflictsResult(BaseModel):
@@ -67,6 +74,7 @@ class ConflictsResult(BaseModel):
 
 # -- the rules, shared by both stores ----------------------------------------------------------
 
+
 def _canonical(members: list[str]) -> tuple[str, ...] | None:
     """A closed path's members (first not repeated at the end) as an elementary cycle in its
     canonical rotation, or None if the path passes a member twice or is too long."""
@@ -76,34 +84,55 @@ def _canonical(members: list[str]) -> tuple[str, ...] | None:
     return tuple(members[start:] + members[:start])
 
 
-def _result(nodes: Mapping[str, Mapping[str, Any]], multiple: Iterable[tuple[str, list[str]]],
-            closed_paths: Iterable[list[str]], params: ListParams) -> ConflictsResult:
+def _result(
+    nodes: Mapping[str, Mapping[str, Any]],
+    multiple: Iterable[tuple[str, list[str]]],
+    closed_paths: Iterable[list[str]],
+    params: ListParams,
+) -> ConflictsResult:
     """``nodes``: id → name, kind of every organization named; ``multiple``: (organization,
     its distinct superiors); ``closed_paths``: member lists of closed paths (any rotation,
     repeats allowed)."""
     found = []
     for org, superiors in multiple:
         if len(set(superiors)) >= 2:
-            found.append(ConflictItem(id=org, name=nodes[org]["name"], kind=nodes[org]["kind"],
-                                      type="multiple_superiors", superiors=sorted(set(superiors))))
+            found.append(
+                ConflictItem(
+                    id=org,
+                    name=nodes[org]["name"],
+                    kind=nodes[org]["kind"],
+                    type="multiple_superiors",
+                    superiors=sorted(set(superiors)),
+                )
+            )
     cycles = {c for path in closed_paths if (c := _canonical(path)) is not None}
     for cycle in cycles:
         first = nodes[cycle[0]]
-        found.append(ConflictItem(id=cycle[0], name=first["name"], kind=first["kind"],
-                                  type="cycle", cycle=list(cycle)))
+        found.append(
+            ConflictItem(
+                id=cycle[0], name=first["name"], kind=first["kind"], type="cycle", cycle=list(cycle)
+            )
+        )
     found.sort(key=lambda item: (item.type, item.id, item.cycle))
     by_type: dict[str, int] = {}
     for item in found:
         by_type[item.type] = by_type.get(item.type, 0) + 1
-    return ConflictsResult(as_of=params.as_of, items=page(found, params), total=len(found),
-                           limit=params.limit, offset=params.offset,
-                           by_type=dict(sorted(by_type.items())))
+    return ConflictsResult(
+        as_of=params.as_of,
+        items=page(found, params),
+        total=len(found),
+        limit=params.limit,
+        offset=params.offset,
+        by_type=dict(sorted(by_type.items())),
+    )
 
 
 # -- embedded -----------------------------------------------------------------------------------
 
-def strong_components(nodes: Iterable[str], succ: Callable[[str], list[str]]) -> Iterator[
-        list[str]]:
+
+def strong_components(
+    nodes: Iterable[str], succ: Callable[[str], list[str]]
+) -> Iterator[list[str]]:
     """Tarjan's strongly connected components, iteratively (no recursion limit).
 
     ``succ`` gives a node's successors; successors outside ``nodes`` may be returned and are
@@ -163,8 +192,12 @@ def cycles_in(component: list[str], succ: Callable[[str], list[str]]) -> Iterato
             for child in work[-1]:
                 if child == start:
                     yield list(path)
-                elif (child in members and child > start and child not in on_path
-                      and len(path) < MAX_CYCLE):
+                elif (
+                    child in members
+                    and child > start
+                    and child not in on_path
+                    and len(path) < MAX_CYCLE
+                ):
                     path.append(child)
                     on_path.add(child)
                     work.append(iter(sorted(succ(child))))
@@ -180,23 +213,28 @@ def _embedded(store: EmbeddedStore, params: ListParams) -> ConflictsResult:
         columns = store.columns()
         ids = columns.ids
         multiple, ups = _formal_lines(columns, params.as_of)
-        multiple_ids = [(ids[org], sorted(ids[s] for s in found))
-                        for org, found in multiple.items()]
+        multiple_ids = [
+            (ids[org], sorted(ids[s] for s in found)) for org, found in multiple.items()
+        ]
         ups_ids = {ids[org]: [ids[s] for s in found] for org, found in ups.items()}
 
         def succ(node_id: str) -> list[str]:
             return [s for s in ups_ids.get(node_id, ()) if s in ups_ids]
 
-        closed = [cycle for component in strong_components(ups_ids, succ)
-                  if len(component) > 1 or component[0] in succ(component[0])
-                  for cycle in cycles_in(component, succ)]
+        closed = [
+            cycle
+            for component in strong_components(ups_ids, succ)
+            if len(component) > 1 or component[0] in succ(component[0])
+            for cycle in cycles_in(component, succ)
+        ]
         named = {org for org, _ in multiple_ids} | {cycle[0] for cycle in closed}
         info = {n: {"name": nodes[n]["name"], "kind": nodes[n]["kind"]} for n in named}
     return _result(info, multiple_ids, closed, params)
 
 
-def _formal_lines(columns: Columns, as_of: date) -> tuple[dict[int, list[int]],
-                                                          dict[int, list[int]]]:
+def _formal_lines(
+    columns: Columns, as_of: date
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     """From the active AFFILIATED_TO lines between an active organization and an active
     node: the organizations with two or more distinct superiors (with them), and the
     organizations that can lie on a cycle (with their distinct superiors) — found in numpy,
@@ -264,8 +302,9 @@ RETURN 'cycle' AS type, o.id AS id, o.name AS name, o.kind AS kind, [] AS superi
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: ListParams) -> (
-        ConflictsResult):
+def _from_rows(
+    store: GraphStore, rows: list[dict[str, Any]], params: ListParams
+) -> ConflictsResult:
     info = {r["id"]: {"name": r["name"], "kind": r["kind"]} for r in rows}
     multiple = [(r["id"], r["superiors"]) for r in rows if r["type"] == "multiple_superiors"]
     closed = [r["members"][:-1] for r in rows if r["type"] == "cycle"]

@@ -48,8 +48,7 @@ from stores.base import GraphStore
 from stores.columns import Bools, Columns, Ints, day
 from stores.embedded import EmbeddedStore
 
-__all__ = ["COVERAGE", "CoverageItem", "CoverageParams", "CoverageResult", "Gathered",
-           "statuses"]
+__all__ = ["COVERAGE", "CoverageItem", "CoverageParams", "CoverageResult", "Gathered", "statuses"]
 
 #: 2012 Opinions: enterprises with this many employees or more should have Party members.
 EMPLOYEE_TARGET = 50
@@ -64,8 +63,9 @@ BRANCH_MAX_MEMBERS = 50
 BRANCH_KINDS = ("branch", "general_branch", "joint_branch", "temporary_branch")
 
 Floats = npt.NDArray[np.float64]
-Status = Literal["uncovered", "work_coverage_only", "below_minimum", "joint_branch_too_wide",
-                 "branch_too_large"]
+Status = Literal[
+    "uncovered", "work_coverage_only", "below_minimum", "joint_branch_too_wide", "branch_too_large"
+]
 
 
 class CoverageParams(ListParams):
@@ -100,6 +100,7 @@ class CoverageResult(BaseModel):
 
 # -- the rules, shared by both stores ----------------------------------------------------------
 
+
 class Gathered(NamedTuple):
     """What both stores gather for the rules: active enterprises and organizations, one row
     each, as arrays (numpy; NaN where a number is unknown)."""
@@ -125,19 +126,23 @@ def statuses(rows: Gathered) -> dict[Status, Bools]:
         "uncovered": gap & (rows.instructors == 0),
         "work_coverage_only": gap & (rows.instructors > 0),
         "below_minimum": org & np.isin(rows.kind, BRANCH_KINDS) & (rows.members < MIN_MEMBERS),
-        "joint_branch_too_wide": org & (rows.kind == "joint_branch")
+        "joint_branch_too_wide": org
+        & (rows.kind == "joint_branch")
         & (rows.units > JOINT_MAX_UNITS),
         "branch_too_large": org & (rows.kind == "branch") & (rows.members > BRANCH_MAX_MEMBERS),
     }
 
 
-def _result(rows: Gathered, rank: npt.NDArray[np.integer[Any]],
-            item: Callable[[int], dict[str, Any]], params: CoverageParams) -> CoverageResult:
+def _result(
+    rows: Gathered,
+    rank: npt.NDArray[np.integer[Any]],
+    item: Callable[[int], dict[str, Any]],
+    params: CoverageParams,
+) -> CoverageResult:
     """Rank the gaps by status, then id (``rank``: a row's position in id order), and shape
     one page; ``item`` gives a row's id, label, kind, name and employees or members."""
     found = statuses(rows)
-    by_status = {status: int(hits.sum()) for status, hits in sorted(found.items())
-                 if hits.any()}
+    by_status = {status: int(hits.sum()) for status, hits in sorted(found.items()) if hits.any()}
     ranked: list[tuple[Status, Ints]] = []
     for status in [params.status] if params.status else sorted(found):
         hits = np.flatnonzero(found[status])
@@ -151,11 +156,18 @@ def _result(rows: Gathered, rank: npt.NDArray[np.integer[Any]],
         else:
             units = None if rows.kind[row] != "joint_branch" else int(rows.units[row])
             items.append(CoverageItem(**fields, status=status, units=units))
-    return CoverageResult(as_of=params.as_of, items=items, total=len(listed),
-                          limit=params.limit, offset=params.offset, by_status=by_status)
+    return CoverageResult(
+        as_of=params.as_of,
+        items=items,
+        total=len(listed),
+        limit=params.limit,
+        offset=params.offset,
+        by_status=by_status,
+    )
 
 
 # -- embedded -----------------------------------------------------------------------------------
+
 
 def _embedded(store: EmbeddedStore, params: CoverageParams) -> CoverageResult:
     with store.reading() as graph:
@@ -167,8 +179,12 @@ def _embedded(store: EmbeddedStore, params: CoverageParams) -> CoverageResult:
         def item(row: int) -> dict[str, Any]:
             node_id = ids[at[row]]
             attrs = nodes[node_id]
-            fields = {"id": node_id, "label": attrs["label"], "kind": attrs["kind"],
-                      "name": attrs["name"]}
+            fields = {
+                "id": node_id,
+                "label": attrs["label"],
+                "kind": attrs["kind"],
+                "name": attrs["name"],
+            }
             if attrs["label"] == "Enterprise":
                 return {**fields, "employees": attrs.get("employees")}
             return {**fields, "members": attrs.get("members")}
@@ -184,19 +200,27 @@ def _gathered(columns: Columns, as_of: date) -> tuple[Ints, Gathered]:
     party = columns.label_is("PartyOrg")
     resolved = alive & ~columns.unresolved
     employees = columns.prop("employees")
-    enterprises = (columns.label_is("Enterprise") & resolved
-                   & columns.kind_in(NON_PUBLIC_ENTERPRISE_KINDS)
-                   & (employees >= EMPLOYEE_TARGET))
+    enterprises = (
+        columns.label_is("Enterprise")
+        & resolved
+        & columns.kind_in(NON_PUBLIC_ENTERPRISE_KINDS)
+        & (employees >= EMPLOYEE_TARGET)
+    )
     orgs = party & resolved & columns.kind_in(BRANCH_KINDS)
     based = columns.edges("BASED_IN")
     line = based.active(on)
     # organizations based in an enterprise: distinct, active
     housed = line & party[based.src] & alive[based.src] & enterprises[based.dst]
-    in_enterprise = np.bincount(_distinct(based.dst[housed], based.src[housed], n) // n,
-                                minlength=n)
+    in_enterprise = np.bincount(
+        _distinct(based.dst[housed], based.src[housed], n) // n, minlength=n
+    )
     sup = columns.edges("SUPERVISES")
-    taught = (sup.active(on) & columns.edge_kind_is(sup, "instructor") & alive[sup.src]
-              & enterprises[sup.dst])
+    taught = (
+        sup.active(on)
+        & columns.edge_kind_is(sup, "instructor")
+        & alive[sup.src]
+        & enterprises[sup.dst]
+    )
     instructors = np.bincount(sup.dst[taught], minlength=n)
     # units of a joint branch: distinct, active
     joint = orgs & columns.kind_in(["joint_branch"])
@@ -206,13 +230,19 @@ def _gathered(columns: Columns, as_of: date) -> tuple[Ints, Gathered]:
     kinds = np.array(columns.kinds.names, dtype=np.str_)
     is_enterprise = enterprises[at]
     return at, Gathered(
-        is_enterprise, kinds[columns.kind[at]], employees[at], in_enterprise[at],
-        instructors[at], columns.prop("members")[at],
-        np.where(joint[at], units[at], np.nan))
+        is_enterprise,
+        kinds[columns.kind[at]],
+        employees[at],
+        in_enterprise[at],
+        instructors[at],
+        columns.prop("members")[at],
+        np.where(joint[at], units[at], np.nan),
+    )
 
 
-def _distinct(first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]],
-              n: int) -> Ints:
+def _distinct(
+    first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]], n: int
+) -> Ints:
     """The distinct pairs, as ``first * n + second``, sorted."""
     pairs = np.sort(first.astype(np.int64) * n + second)
     keep = np.ones(len(pairs), dtype=bool)
@@ -260,8 +290,9 @@ RETURN o.id AS id, 'PartyOrg' AS label, o.kind AS kind, o.name AS name,
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: CoverageParams) -> (
-        CoverageResult):
+def _from_rows(
+    store: GraphStore, rows: list[dict[str, Any]], params: CoverageParams
+) -> CoverageResult:
     gathered = Gathered(
         np.array([r["label"] == "Enterprise" for r in rows], dtype=bool),
         np.array([r["kind"] for r in rows], dtype=np.str_),
@@ -269,11 +300,14 @@ def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: CoveragePa
         np.array([r["orgs"] or 0 for r in rows], dtype=np.int64),
         np.array([r["instructors"] or 0 for r in rows], dtype=np.int64),
         np.array([r["members"] for r in rows], dtype=np.float64),
-        np.array([r["units"] if r["kind"] == "joint_branch" else None for r in rows],
-                 dtype=np.float64))
+        np.array(
+            [r["units"] if r["kind"] == "joint_branch" else None for r in rows], dtype=np.float64
+        ),
+    )
     rank = np.empty(len(rows), dtype=np.int64)
     rank[np.array(sorted(range(len(rows)), key=lambda i: rows[i]["id"]), dtype=np.int64)] = (
-        np.arange(len(rows)))
+        np.arange(len(rows))
+    )
 
     def item(row: int) -> dict[str, Any]:
         fields = {k: rows[row][k] for k in ("id", "label", "kind", "name")}

@@ -57,17 +57,23 @@ def _node(values: dict[str, Any], *skip: str) -> GraphNode:
     return GraphNode(**{k: values[k] for k in _CORE}, data=rest)
 
 
-
 def chain_graph(result: BaseModel) -> GraphAnswer:
     """The reporting line: each step, and the AFFILIATED_TO line up from the one below."""
     assert isinstance(result, ChainResult)
     steps = [s.model_dump(mode="json") for s in result.items]
-    edges = [GraphEdge(source=below["id"], target=step["id"], type="AFFILIATED_TO",
-                       kind=step["line"]["kind"],
-                       data={k: v for k, v in step["line"].items() if k != "kind" and v})
-             for below, step in pairwise(steps)]
-    return GraphAnswer(query="chain", id=result.id,
-                       nodes=[_node(s, "line") for s in steps], edges=edges)
+    edges = [
+        GraphEdge(
+            source=below["id"],
+            target=step["id"],
+            type="AFFILIATED_TO",
+            kind=step["line"]["kind"],
+            data={k: v for k, v in step["line"].items() if k != "kind" and v},
+        )
+        for below, step in pairwise(steps)
+    ]
+    return GraphAnswer(
+        query="chain", id=result.id, nodes=[_node(s, "line") for s in steps], edges=edges
+    )
 
 
 def subtree_graph(result: BaseModel) -> GraphAnswer:
@@ -96,8 +102,16 @@ def superiors_graph(result: BaseModel) -> GraphAnswer:
     edges: list[GraphEdge] = []
     for item in result.items:
         values = item.model_dump(mode="json")
-        nodes.setdefault(item.id, GraphNode(id=item.id, label=item.label, kind=item.kind,
-                                            name=item.name, data={"role": "superior"}))
+        nodes.setdefault(
+            item.id,
+            GraphNode(
+                id=item.id,
+                label=item.label,
+                kind=item.kind,
+                name=item.name,
+                data={"role": "superior"},
+            ),
+        )
         target = item.via or result.id
         if item.via and item.via not in nodes:
             nodes[item.via] = GraphNode(id=item.via, data={"role": "based organization"})
@@ -105,11 +119,17 @@ def superiors_graph(result: BaseModel) -> GraphAnswer:
         rel_type = "AFFILIATED_TO" if item.relation == "affiliation" else "SUPERVISES"
         line = {k: values[k] for k in ("valid_from", "valid_to", "source", "quote") if values[k]}
         if rel_type == "AFFILIATED_TO":  # the formal line runs from the organization upward
-            edges.append(GraphEdge(source=target, target=item.id, type=rel_type,
-                                   kind=item.line_kind, data=line))
+            edges.append(
+                GraphEdge(
+                    source=target, target=item.id, type=rel_type, kind=item.line_kind, data=line
+                )
+            )
         else:
-            edges.append(GraphEdge(source=item.id, target=target, type=rel_type,
-                                   kind=item.line_kind, data=line))
+            edges.append(
+                GraphEdge(
+                    source=item.id, target=target, type=rel_type, kind=item.line_kind, data=line
+                )
+            )
     return GraphAnswer(query="superiors", id=result.id, nodes=list(nodes.values()), edges=edges)
 
 

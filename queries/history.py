@@ -59,22 +59,35 @@ def _transfer_values(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _record_values(transfer: Transfer) -> dict[str, Any]:
-    return {"id": transfer.id, "org": transfer.org, "status": transfer.status,
-            "date": transfer.date, **transfer.props}
+    return {
+        "id": transfer.id,
+        "org": transfer.org,
+        "status": transfer.status,
+        "date": transfer.date,
+        **transfer.props,
+    }
 
 
 # -- transfers ----------------------------------------------------------------------------------
+
 
 class TransfersParams(QueryParams):
     """Which transfer records to list, one page at a time."""
 
     status: Status | None = Field(None, description="only records with this status")
-    org: str | None = Field(None, min_length=1,
-                            description="only transfers of this Party organization")
-    date_from: IsoDate | None = Field(None, description="only records dated on or after this day "
-                                   "(records without a date are then left out)")
-    date_to: IsoDate | None = Field(None, description="only records dated on or before this day "
-                                 "(records without a date are then left out)")
+    org: str | None = Field(
+        None, min_length=1, description="only transfers of this Party organization"
+    )
+    date_from: IsoDate | None = Field(
+        None,
+        description="only records dated on or after this day "
+        "(records without a date are then left out)",
+    )
+    date_to: IsoDate | None = Field(
+        None,
+        description="only records dated on or before this day "
+        "(records without a date are then left out)",
+    )
     limit: int = Field(100, ge=0, le=MAX_LIMIT, description="items per page (at most 10,000)")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="items to skip")
 
@@ -100,8 +113,9 @@ class TransferItem(BaseModel):
     proposed_to: str | None = None
     proposed_to_name: str | None = None
     proposed_by: str | None = Field(None, description="who proposed it: a node id or free text")
-    proposed_by_name: str | None = Field(None, description="its name, when proposed_by is a "
-                                         "node id")
+    proposed_by_name: str | None = Field(
+        None, description="its name, when proposed_by is a node id"
+    )
     decided_to: str | None = None
     decided_to_name: str | None = None
     reason: str | None = None
@@ -126,21 +140,29 @@ def _keep(values: Mapping[str, Any], params: TransfersParams) -> bool:
     if params.date_from is None and params.date_to is None:
         return True
     when: dt.date | None = values.get("date")
-    return (when is not None and (params.date_from is None or params.date_from <= when)
-            and (params.date_to is None or when <= params.date_to))
+    return (
+        when is not None
+        and (params.date_from is None or params.date_from <= when)
+        and (params.date_to is None or when <= params.date_to)
+    )
 
 
-def transfers_result(found: Iterable[tuple[Mapping[str, Any], Mapping[str, str | None]]],
-                     params: TransfersParams) -> TransfersResult:
+def transfers_result(
+    found: Iterable[tuple[Mapping[str, Any], Mapping[str, str | None]]], params: TransfersParams
+) -> TransfersResult:
     """The page of (transfer values, names of the nodes it names by field) pairs."""
-    kept = sorted(((_transfer_values(t), names) for t, names in found if _keep(t, params)),
-                  key=lambda pair: (*_undated_first(pair[0].get("date")), pair[0]["id"]))
-    shown = kept[params.offset:params.offset + params.limit]
-    items = [TransferItem.model_validate(
-        {**values, **{f"{field}_name": names.get(field) for field in NODE_REFS}})
-        for values, names in shown]
-    return TransfersResult(items=items, total=len(kept), limit=params.limit,
-                           offset=params.offset)
+    kept = sorted(
+        ((_transfer_values(t), names) for t, names in found if _keep(t, params)),
+        key=lambda pair: (*_undated_first(pair[0].get("date")), pair[0]["id"]),
+    )
+    shown = kept[params.offset : params.offset + params.limit]
+    items = [
+        TransferItem.model_validate(
+            {**values, **{f"{field}_name": names.get(field) for field in NODE_REFS}}
+        )
+        for values, names in shown
+    ]
+    return TransfersResult(items=items, total=len(kept), limit=params.limit, offset=params.offset)
 
 
 def _transfers_embedded(store: EmbeddedStore, params: TransfersParams) -> TransfersResult:
@@ -150,8 +172,11 @@ def _transfers_embedded(store: EmbeddedStore, params: TransfersParams) -> Transf
         found = []
         for transfer in transfers:
             values = _record_values(transfer)
-            names = {field: nodes[values[field]]["name"] for field in NODE_REFS
-                     if isinstance(values.get(field), str) and values[field] in nodes}
+            names = {
+                field: nodes[values[field]]["name"]
+                for field in NODE_REFS
+                if isinstance(values.get(field), str) and values[field] in nodes
+            }
             found.append((values, names))
     return transfers_result(found, params)
 
@@ -170,8 +195,9 @@ RETURN properties(t) AS transfer,
 """
 
 
-def _transfers_from_rows(store: GraphStore, rows: list[dict[str, Any]],
-                         params: TransfersParams) -> TransfersResult:
+def _transfers_from_rows(
+    store: GraphStore, rows: list[dict[str, Any]], params: TransfersParams
+) -> TransfersResult:
     return transfers_result(((row["transfer"], row["names"]) for row in rows), params)
 
 
@@ -191,6 +217,7 @@ TRANSFERS: NamedQuery[TransfersParams, TransfersResult] = NamedQuery(
 
 
 # -- history ------------------------------------------------------------------------------------
+
 
 class HistoryParams(QueryParams):
     """The organization whose history is told."""
@@ -238,29 +265,58 @@ def _check_org(node_id: str, node: Mapping[str, Any] | None) -> Mapping[str, Any
     if node is None:
         raise NotFoundError(node_id)
     if node["label"] != "PartyOrg":
-        raise QueryError(f"{node_id!r} is a {node['label']}: only a PartyOrg has an "
-                         "affiliation history")
+        raise QueryError(
+            f"{node_id!r} is a {node['label']}: only a PartyOrg has an affiliation history"
+        )
     return node
 
 
-def history_result(node_id: str, node: Mapping[str, Any] | None,
-                   lines: Iterable[Mapping[str, Any]],
-                   transfers: Iterable[Mapping[str, Any]]) -> HistoryResult:
+def history_result(
+    node_id: str,
+    node: Mapping[str, Any] | None,
+    lines: Iterable[Mapping[str, Any]],
+    transfers: Iterable[Mapping[str, Any]],
+) -> HistoryResult:
     """The history from the organization (id, label, kind, name), its lines (superior id and
     name, kind, validity, source, quote) and its transfers (declared fields)."""
     org = _check_org(node_id, node)
-    items = [HistoryItem(event="affiliation", date=line["valid_from"], id=line["sid"],
-                         name=line["name"], line_kind=line["kind"],
-                         valid_from=line["valid_from"], valid_to=line["valid_to"],
-                         source=line.get("source"), quote=line.get("quote"))
-             for line in lines]
+    items = [
+        HistoryItem(
+            event="affiliation",
+            date=line["valid_from"],
+            id=line["sid"],
+            name=line["name"],
+            line_kind=line["kind"],
+            valid_from=line["valid_from"],
+            valid_to=line["valid_to"],
+            source=line.get("source"),
+            quote=line.get("quote"),
+        )
+        for line in lines
+    ]
     for values in map(_transfer_values, transfers):
-        items.append(HistoryItem.model_validate(
-            {k: v for k, v in values.items() if k != "org"} | {"event": "transfer"}))
-    items.sort(key=lambda i: (*_undated_first(i.date), i.event, i.id, i.line_kind or "",
-                              *_undated_first(i.valid_to)))
-    return HistoryResult(id=node_id, label=org["label"], kind=org["kind"], name=org["name"],
-                         items=items, total=len(items))
+        items.append(
+            HistoryItem.model_validate(
+                {k: v for k, v in values.items() if k != "org"} | {"event": "transfer"}
+            )
+        )
+    items.sort(
+        key=lambda i: (
+            *_undated_first(i.date),
+            i.event,
+            i.id,
+            i.line_kind or "",
+            *_undated_first(i.valid_to),
+        )
+    )
+    return HistoryResult(
+        id=node_id,
+        label=org["label"],
+        kind=org["kind"],
+        name=org["name"],
+        items=items,
+        total=len(items),
+    )
 
 
 def _history_embedded(store: EmbeddedStore, params: HistoryParams) -> HistoryResult:
@@ -269,13 +325,23 @@ def _history_embedded(store: EmbeddedStore, params: HistoryParams) -> HistoryRes
         attrs = adj.node.get(params.id)
         node = None if attrs is None else {"id": params.id, **attrs}
         _check_org(params.id, node)
-        names = {key: (target, adj.node[target]["name"])
-                 for target, key, _ in lines_out(adj, params.id, "AFFILIATED_TO", None)}
+        names = {
+            key: (target, adj.node[target]["name"])
+            for target, key, _ in lines_out(adj, params.id, "AFFILIATED_TO", None)
+        }
         edges = store.edge_records(names)
-    lines = [{"sid": names[key][0], "name": names[key][1], "kind": edge.kind,
-              "valid_from": edge.valid_from, "valid_to": edge.valid_to,
-              "source": edge.props.get("source"), "quote": edge.props.get("quote")}
-             for key, edge in edges.items()]
+    lines = [
+        {
+            "sid": names[key][0],
+            "name": names[key][1],
+            "kind": edge.kind,
+            "valid_from": edge.valid_from,
+            "valid_to": edge.valid_to,
+            "source": edge.props.get("source"),
+            "quote": edge.props.get("quote"),
+        }
+        for key, edge in edges.items()
+    ]
     transfers = [_record_values(t) for t in store.iter_transfers(org=params.id)]
     return history_result(params.id, node, lines, transfers)
 
@@ -298,8 +364,9 @@ RETURN {cypher_node("o")} AS node, lines, transfers
 """
 
 
-def _history_from_rows(store: GraphStore, rows: list[dict[str, Any]],
-                       params: HistoryParams) -> HistoryResult:
+def _history_from_rows(
+    store: GraphStore, rows: list[dict[str, Any]], params: HistoryParams
+) -> HistoryResult:
     if not rows:
         return history_result(params.id, None, [], [])
     row = rows[0]

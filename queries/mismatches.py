@@ -69,8 +69,14 @@ from stores.columns import Bools, Columns, Ints, day
 from stores.deadline import bounded
 from stores.embedded import EmbeddedStore
 
-__all__ = ["MISMATCHES", "Chains", "MismatchItem", "MismatchesParams", "MismatchesResult",
-           "enterprise_mismatches"]
+__all__ = [
+    "MISMATCHES",
+    "Chains",
+    "MismatchItem",
+    "MismatchesParams",
+    "MismatchesResult",
+    "enterprise_mismatches",
+]
 
 MAX_DEPTH = 50
 #: Area kinds whose committees a registered enterprise's line is expected to run through.
@@ -84,8 +90,9 @@ Detail = Literal["state_line_zero_equity", "majority_state_no_line", "registered
 class MismatchesParams(ListParams):
     """Which mismatches to list."""
 
-    kind: MismatchType | None = Field(None, description="only mismatches of this type: "
-                                      "ownership or location")
+    kind: MismatchType | None = Field(
+        None, description="only mismatches of this type: ownership or location"
+    )
 
 
 class MismatchItem(BaseModel):
@@ -96,13 +103,18 @@ class MismatchItem(BaseModel):
     kind: str = Field(description="the enterprise's kind")
     type: MismatchType
     detail: Detail
-    org_id: str | None = Field(None, description="the organization based in the enterprise "
-                               "(null: it has none)")
-    related_id: str | None = Field(None, description="the state-system committee reached "
-                                   "(ownership) or the area of registration (location)")
+    org_id: str | None = Field(
+        None, description="the organization based in the enterprise (null: it has none)"
+    )
+    related_id: str | None = Field(
+        None,
+        description="the state-system committee reached "
+        "(ownership) or the area of registration (location)",
+    )
     state_equity_pct: float | None = None
-    transfer_id: str | None = Field(None, description="the latest transfer record of the "
-                                    "organization, any status")
+    transfer_id: str | None = Field(
+        None, description="the latest transfer record of the organization, any status"
+    )
     transfer_status: str | None = None
 
 
@@ -119,6 +131,7 @@ class MismatchesResult(BaseModel):
 
 # -- the rules, shared by both stores ----------------------------------------------------------
 
+
 class Chains:
     """Reporting chains over a graph seen through three functions, with memoisation.
 
@@ -127,8 +140,12 @@ class Chains:
     ``is_state(n)``: ``n`` is a state-system committee.
     """
 
-    def __init__(self, lines: Callable[[str], list[str]], halts: Callable[[str], bool],
-                 is_state: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        lines: Callable[[str], list[str]],
+        halts: Callable[[str], bool],
+        is_state: Callable[[str], bool],
+    ) -> None:
         self._lines = lines
         self._halts = halts
         self._is_state = is_state
@@ -214,11 +231,19 @@ def enterprise_mismatches(ent: Mapping[str, Any], chains: Chains) -> list[dict[s
     pct = ent["state_equity_pct"]
     found: list[dict[str, Any]] = []
 
-    def item(type_: MismatchType, detail: Detail, org: str | None, related: str | None) -> (
-            None):
-        found.append({"id": ent["id"], "name": ent["name"], "kind": ent["kind"],
-                      "type": type_, "detail": detail, "org_id": org, "related_id": related,
-                      "state_equity_pct": pct})
+    def item(type_: MismatchType, detail: Detail, org: str | None, related: str | None) -> None:
+        found.append(
+            {
+                "id": ent["id"],
+                "name": ent["name"],
+                "kind": ent["kind"],
+                "type": type_,
+                "detail": detail,
+                "org_id": org,
+                "related_id": related,
+                "state_equity_pct": pct,
+            }
+        )
 
     if pct is not None and pct == 0:
         for org in orgs:
@@ -231,8 +256,9 @@ def enterprise_mismatches(ent: Mapping[str, Any], chains: Chains) -> list[dict[s
         elif all(chains.reaches_state(org) is None for org in orgs):
             for org in orgs:
                 item("ownership", "majority_state_no_line", org, None)
-    areas = sorted({a["area"]: frozenset(a["committees"]) for a in ent["areas"]
-                    if a["committees"]}.items())
+    areas = sorted(
+        {a["area"]: frozenset(a["committees"]) for a in ent["areas"] if a["committees"]}.items()
+    )
     if areas:
         for org in orgs:
             on_chain = set(chains.chain(org))
@@ -242,8 +268,9 @@ def enterprise_mismatches(ent: Mapping[str, Any], chains: Chains) -> list[dict[s
     return found
 
 
-def _result(store: GraphStore, found: list[dict[str, Any]], params: MismatchesParams) -> (
-        MismatchesResult):
+def _result(
+    store: GraphStore, found: list[dict[str, Any]], params: MismatchesParams
+) -> MismatchesResult:
     by_type: dict[str, int] = {}
     for item in found:
         by_type[item["type"]] = by_type.get(item["type"], 0) + 1
@@ -251,27 +278,41 @@ def _result(store: GraphStore, found: list[dict[str, Any]], params: MismatchesPa
         found = [item for item in found if item["type"] == params.kind]
     found.sort(key=lambda i: (i["type"], i["id"], i["org_id"] or "", i["detail"]))
     shown = page(found, params)
-    transfers = latest_transfers(store, {i["org_id"] for i in shown if i["org_id"]},
-                                 params.as_of)
-    items = [MismatchItem(**item, transfer_id=transfers.get(item["org_id"], (None, None))[0],
-                          transfer_status=transfers.get(item["org_id"], (None, None))[1])
-             for item in shown]
-    return MismatchesResult(as_of=params.as_of, items=items, total=len(found),
-                            limit=params.limit, offset=params.offset,
-                            by_type=dict(sorted(by_type.items())))
+    transfers = latest_transfers(store, {i["org_id"] for i in shown if i["org_id"]}, params.as_of)
+    items = [
+        MismatchItem(
+            **item,
+            transfer_id=transfers.get(item["org_id"], (None, None))[0],
+            transfer_status=transfers.get(item["org_id"], (None, None))[1],
+        )
+        for item in shown
+    ]
+    return MismatchesResult(
+        as_of=params.as_of,
+        items=items,
+        total=len(found),
+        limit=params.limit,
+        offset=params.offset,
+        by_type=dict(sorted(by_type.items())),
+    )
 
 
-def latest_transfers(store: GraphStore, orgs: set[str | None], as_of: date) -> dict[
-        str | None, tuple[str, str]]:
+def latest_transfers(
+    store: GraphStore, orgs: set[str | None], as_of: date
+) -> dict[str | None, tuple[str, str]]:
     """(id, status) of the latest transfer record (by date, then id) of each organization,
     among those dated by ``as_of`` (or undated): a later decision explains nothing yet."""
     if not orgs:
         return {}
-    return {t.org: (t.id, t.status) for t in store.iter_transfers()
-            if t.org in orgs and (t.date is None or t.date <= as_of)}
+    return {
+        t.org: (t.id, t.status)
+        for t in store.iter_transfers()
+        if t.org in orgs and (t.date is None or t.date <= as_of)
+    }
 
 
 # -- embedded -----------------------------------------------------------------------------------
+
 
 def _embedded(store: EmbeddedStore, params: MismatchesParams) -> MismatchesResult:
     as_of = params.as_of
@@ -292,13 +333,17 @@ def _embedded(store: EmbeddedStore, params: MismatchesParams) -> MismatchesResul
         def is_state(node_id: str) -> bool:
             return node_active(node_id) and any(
                 nodes[b]["label"] == "Body" and nodes[b]["kind"] == "sasac" and node_active(b)
-                for b, _, _ in lines_out(adj, node_id, "BASED_IN", as_of))
+                for b, _, _ in lines_out(adj, node_id, "BASED_IN", as_of)
+            )
 
         chains = Chains(lines, halts, is_state)
         for ent in bounded(_candidates(store.columns(), as_of)):
             attrs = nodes[ent["id"]]
-            ent.update(name=attrs["name"], kind=attrs["kind"],
-                       state_equity_pct=attrs.get("state_equity_pct"))
+            ent.update(
+                name=attrs["name"],
+                kind=attrs["kind"],
+                state_equity_pct=attrs.get("state_equity_pct"),
+            )
             found.extend(enterprise_mismatches(ent, chains))
     return _result(store, found, params)
 
@@ -322,8 +367,12 @@ def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
     # registered in an area of a line-area kind: (enterprise, area)
     located = columns.edges("LOCATED_IN")
     areas = columns.label_is("Area") & columns.kind_in(LINE_AREA_KINDS) & alive
-    registered = (located.active(on) & columns.edge_kind_is(located, "registered")
-                  & enterprises[located.src] & areas[located.dst])
+    registered = (
+        located.active(on)
+        & columns.edge_kind_is(located, "registered")
+        & enterprises[located.src]
+        & areas[located.dst]
+    )
     ent_area = _pairs(located.src[registered], located.dst[registered], n)
     # the committees of those areas: (area, committee), and the organizations of the
     # enterprises: (enterprise, organization)
@@ -331,10 +380,12 @@ def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
     by_org = based.active(on) & party[based.src] & alive[based.src]
     in_area = np.zeros(n, dtype=bool)
     in_area[ent_area % n] = True
-    committee = _pairs(based.dst[by_org & in_area[based.dst]],
-                       based.src[by_org & in_area[based.dst]], n)
-    ent_org = _pairs(based.dst[by_org & enterprises[based.dst]],
-                     based.src[by_org & enterprises[based.dst]], n)
+    committee = _pairs(
+        based.dst[by_org & in_area[based.dst]], based.src[by_org & in_area[based.dst]], n
+    )
+    ent_org = _pairs(
+        based.dst[by_org & enterprises[based.dst]], based.src[by_org & enterprises[based.dst]], n
+    )
     with_committees = np.zeros(n, dtype=bool)
     with_committees[committee // n] = True
     ent_area = ent_area[with_committees[ent_area % n]]
@@ -342,8 +393,9 @@ def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
     owner_of = ent_org // n
     first = np.searchsorted(owner_of, ent_area // n, "left")
     count = np.searchsorted(owner_of, ent_area // n, "right") - first
-    pick = np.repeat(first, count) + (np.arange(int(count.sum()))
-                                      - np.repeat(np.cumsum(count) - count, count))
+    pick = np.repeat(first, count) + (
+        np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    )
     walker_ent = ent_org[pick] // n
     walker_area = np.repeat(ent_area % n, count)
     node = ent_org[pick] % n  # the organization itself is on its chain
@@ -369,12 +421,12 @@ def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
         of_area.setdefault(key // n, []).append(ids[key % n])
     committees = {area: sorted(found_in) for area, found_in in of_area.items()}
     facts: dict[int, dict[str, Any]] = {
-        i: {"id": ids[i], "orgs": [], "areas": []} for i in np.flatnonzero(found).tolist()}
+        i: {"id": ids[i], "orgs": [], "areas": []} for i in np.flatnonzero(found).tolist()
+    }
     for key in ent_org[found[ent_org // n]].tolist():
         facts[key // n]["orgs"].append(ids[key % n])
     for key in ent_area.tolist():
-        facts[key // n]["areas"].append({"area": ids[key % n],
-                                         "committees": committees[key % n]})
+        facts[key // n]["areas"].append({"area": ids[key % n], "committees": committees[key % n]})
     return list(facts.values())
 
 
@@ -392,8 +444,9 @@ def _superiors(columns: Columns, on: int) -> Ints:
     return up
 
 
-def _pairs(first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]],
-           n: int) -> Ints:
+def _pairs(
+    first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]], n: int
+) -> Ints:
     """The distinct pairs, as ``first * n + second``, sorted."""
     pairs = np.sort(first.astype(np.int64) * n + second)
     keep = np.ones(len(pairs), dtype=bool)
@@ -460,8 +513,9 @@ RETURN e.id AS id, e.name AS name, e.kind AS kind, e.state_equity_pct AS state_e
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: MismatchesParams) -> (
-        MismatchesResult):
+def _from_rows(
+    store: GraphStore, rows: list[dict[str, Any]], params: MismatchesParams
+) -> MismatchesResult:
     info: dict[str, dict[str, Any]] = {}
     for row in rows:
         for node in row["chain"]:

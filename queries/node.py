@@ -26,7 +26,12 @@ from stores.embedded import EmbeddedStore
 __all__ = ["NODE", "NODE_PROPS", "NodeResult", "SourceInfo", "node_result"]
 
 _PY_TYPES: Mapping[str, Any] = {
-    "str": str, "int": int, "float": float, "date": date, "bool": bool, "str_list": list[str],
+    "str": str,
+    "int": int,
+    "float": float,
+    "date": date,
+    "bool": bool,
+    "str_list": list[str],
 }
 
 
@@ -39,7 +44,8 @@ def _unique(props: Iterable[Prop]) -> tuple[Prop, ...]:
 
 #: Every property a node of any label may have: the common ones, then each label's own.
 NODE_PROPS: tuple[Prop, ...] = _unique(
-    (*NODE_COMMON, *(p for label in NODE_LABELS.values() for p in label.props)))
+    (*NODE_COMMON, *(p for label in NODE_LABELS.values() for p in label.props))
+)
 
 
 def _fields(props: Iterable[Prop]) -> dict[str, Any]:
@@ -55,22 +61,32 @@ def _fields(props: Iterable[Prop]) -> dict[str, Any]:
 
 
 SourceInfo: type[BaseModel] = create_model(
-    "SourceInfo", __doc__="The source record a node's facts are taken from.",
-    **_fields(SOURCE_FIELDS))
+    "SourceInfo",
+    __doc__="The source record a node's facts are taken from.",
+    **_fields(SOURCE_FIELDS),
+)
 
 _EXTRA: dict[str, Any] = {
     "as_of": (date, Field(description="the day asked about")),
-    "active": (bool, Field(description="whether the node exists on as_of "
-                                       "(valid_from ≤ as_of < valid_to)")),
-    "source_record": (SourceInfo | None, Field(
-        None, description="the source record named by `source`, if it is in the store")),
+    "active": (
+        bool,
+        Field(description="whether the node exists on as_of (valid_from ≤ as_of < valid_to)"),
+    ),
+    "source_record": (
+        SourceInfo | None,
+        Field(None, description="the source record named by `source`, if it is in the store"),
+    ),
 }
 if clash := {p.name for p in NODE_PROPS} & set(_EXTRA):  # pragma: no cover - schema guard
     raise RuntimeError(f"node properties {sorted(clash)} clash with the fields of `node`")
 
 NodeResult: type[BaseModel] = create_model(
-    "NodeResult", __doc__="One node: every declared property it has, whether it exists on "
-    "the day asked about, and its source record.", **_fields(NODE_PROPS), **_EXTRA)
+    "NodeResult",
+    __doc__="One node: every declared property it has, whether it exists on "
+    "the day asked about, and its source record.",
+    **_fields(NODE_PROPS),
+    **_EXTRA,
+)
 
 _NODE_NAMES = frozenset(p.name for p in NODE_PROPS)
 _SOURCE_NAMES = frozenset(p.name for p in SOURCE_FIELDS)
@@ -78,8 +94,10 @@ _SOURCE_NAMES = frozenset(p.name for p in SOURCE_FIELDS)
 
 # -- the answer, shared by both stores ----------------------------------------------------------
 
-def node_result(label: str, values: Mapping[str, Any], source: Mapping[str, Any] | None,
-                as_of: date) -> BaseModel:
+
+def node_result(
+    label: str, values: Mapping[str, Any], source: Mapping[str, Any] | None, as_of: date
+) -> BaseModel:
     """The answer from a node's label, its stored properties and its source's properties.
 
     Properties the schema does not declare (store internals) are left out.
@@ -88,18 +106,29 @@ def node_result(label: str, values: Mapping[str, Any], source: Mapping[str, Any]
     props["label"] = label
     found = None
     if source is not None:
-        found = SourceInfo(**{k: v for k, v in source.items()
-                              if k in _SOURCE_NAMES and v is not None})
-    return NodeResult(**props, as_of=as_of, source_record=found,
-                      active=interval_active(props.get("valid_from"), props.get("valid_to"),
-                                             as_of))
+        found = SourceInfo(
+            **{k: v for k, v in source.items() if k in _SOURCE_NAMES and v is not None}
+        )
+    return NodeResult(
+        **props,
+        as_of=as_of,
+        source_record=found,
+        active=interval_active(props.get("valid_from"), props.get("valid_to"), as_of),
+    )
 
 
 # -- embedded -----------------------------------------------------------------------------------
 
+
 def _values(node: Node) -> dict[str, Any]:
-    return {"id": node.id, "kind": node.kind, "name": node.name,
-            "valid_from": node.valid_from, "valid_to": node.valid_to, **node.props}
+    return {
+        "id": node.id,
+        "kind": node.kind,
+        "name": node.name,
+        "valid_from": node.valid_from,
+        "valid_to": node.valid_to,
+        **node.props,
+    }
 
 
 def _embedded(store: EmbeddedStore, params: EntityParams) -> BaseModel:
@@ -117,13 +146,12 @@ def _embedded(store: EmbeddedStore, params: EntityParams) -> BaseModel:
 CYPHER = f"""
 MATCH (n:{NODE_LABEL} {{id: $id}})
 OPTIONAL MATCH (s:{SOURCE_LABEL} {{id: n.source}})
-RETURN {cypher_label('n')} AS label, properties(n) AS props,
+RETURN {cypher_label("n")} AS label, properties(n) AS props,
        properties(s) AS source
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: EntityParams) -> (
-        BaseModel):
+def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: EntityParams) -> BaseModel:
     if not rows:
         raise NotFoundError(params.id)
     row = rows[0]

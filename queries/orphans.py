@@ -37,8 +37,13 @@ from stores.embedded import EmbeddedStore
 
 __all__ = ["ORPHANS", "OrphanItem", "OrphansParams", "OrphansResult", "classify"]
 
-Reason = Literal["superior_unresolved", "superior_dissolved", "affiliation_ended",
-                 "no_affiliation", "host_dissolved"]
+Reason = Literal[
+    "superior_unresolved",
+    "superior_dissolved",
+    "affiliation_ended",
+    "no_affiliation",
+    "host_dissolved",
+]
 OPEN_TRANSFER = ("proposed", "pending")
 
 
@@ -55,11 +60,11 @@ class OrphanItem(BaseModel):
     name: str
     kind: str
     reason: Reason
-    related_id: str | None = Field(None, description="the superior (or host enterprise) "
-                                   "involved")
+    related_id: str | None = Field(None, description="the superior (or host enterprise) involved")
     since: date | None = Field(None, description="when the line, superior or host ended")
-    open_transfer: str | None = Field(None, description="a proposed or pending transfer of "
-                                      "this organization, if any")
+    open_transfer: str | None = Field(
+        None, description="a proposed or pending transfer of this organization, if any"
+    )
 
 
 class OrphansResult(BaseModel):
@@ -75,8 +80,10 @@ class OrphansResult(BaseModel):
 
 # -- the rules, shared by both stores ----------------------------------------------------------
 
-def classify(lines: list[dict[str, Any]], hosts: list[dict[str, Any]]) -> tuple[
-        Reason, str | None, date | None] | None:
+
+def classify(
+    lines: list[dict[str, Any]], hosts: list[dict[str, Any]]
+) -> tuple[Reason, str | None, date | None] | None:
     """The orphan reason of one organization, or None if it is not an orphan.
 
     ``lines``: its AFFILIATED_TO lines (sid, r_active, s_active, unresolved, started, r_to,
@@ -101,8 +108,7 @@ def classify(lines: list[dict[str, Any]], hosts: list[dict[str, Any]]) -> tuple[
     return None
 
 
-def _result(store: GraphStore, found: list[dict[str, Any]], params: OrphansParams) -> (
-        OrphansResult):
+def _result(store: GraphStore, found: list[dict[str, Any]], params: OrphansParams) -> OrphansResult:
     by_reason: dict[str, int] = {}
     for item in found:
         by_reason[item["reason"]] = by_reason.get(item["reason"], 0) + 1
@@ -111,30 +117,44 @@ def _result(store: GraphStore, found: list[dict[str, Any]], params: OrphansParam
     found.sort(key=lambda item: item["id"])
     shown = page(found, params)
     open_transfers = _open_transfers(store, {item["id"] for item in shown}, params.as_of)
-    items = [OrphanItem(**item, open_transfer=open_transfers.get(item["id"]))
-             for item in shown]
-    return OrphansResult(as_of=params.as_of, items=items, total=len(found),
-                         limit=params.limit, offset=params.offset,
-                         by_reason=dict(sorted(by_reason.items())))
+    items = [OrphanItem(**item, open_transfer=open_transfers.get(item["id"])) for item in shown]
+    return OrphansResult(
+        as_of=params.as_of,
+        items=items,
+        total=len(found),
+        limit=params.limit,
+        offset=params.offset,
+        by_reason=dict(sorted(by_reason.items())),
+    )
 
 
 def _open_transfers(store: GraphStore, orgs: set[str], as_of: date) -> dict[str, str]:
     """The latest proposed or pending transfer of each organization (iter order: by date)."""
     if not orgs:
         return {}
-    return {t.org: t.id for t in store.iter_transfers()
-            if t.org in orgs and t.status in OPEN_TRANSFER
-            and (t.date is None or t.date <= as_of)}
+    return {
+        t.org: t.id
+        for t in store.iter_transfers()
+        if t.org in orgs and t.status in OPEN_TRANSFER and (t.date is None or t.date <= as_of)
+    }
 
 
-def _item(node_id: str, name: str, kind: str, verdict: tuple[Reason, str | None,
-                                                             date | None]) -> dict[str, Any]:
+def _item(
+    node_id: str, name: str, kind: str, verdict: tuple[Reason, str | None, date | None]
+) -> dict[str, Any]:
     reason, related, since = verdict
-    return {"id": node_id, "name": name, "kind": kind, "reason": reason,
-            "related_id": related, "since": since}
+    return {
+        "id": node_id,
+        "name": name,
+        "kind": kind,
+        "reason": reason,
+        "related_id": related,
+        "since": since,
+    }
 
 
 # -- embedded -----------------------------------------------------------------------------------
+
 
 def _embedded(store: EmbeddedStore, params: OrphansParams) -> OrphansResult:
     as_of = params.as_of
@@ -143,12 +163,19 @@ def _embedded(store: EmbeddedStore, params: OrphansParams) -> OrphansResult:
         adj = adjacency(graph)
         for node_id in bounded(_candidates(store.columns(), as_of)):
             attrs = adj.node[node_id]
-            lines = [_line(adj.node[t], t, e, as_of)
-                     for t, _, e in lines_out(adj, node_id, "AFFILIATED_TO", None)]
-            hosts = [{"hid": h, "h_active": active(adj.node[h], as_of),
-                      "h_to": adj.node[h].get("valid_to")}
-                     for h, _, e in lines_out(adj, node_id, "BASED_IN", None)
-                     if adj.node[h]["label"] == "Enterprise" and _started(e, as_of)]
+            lines = [
+                _line(adj.node[t], t, e, as_of)
+                for t, _, e in lines_out(adj, node_id, "AFFILIATED_TO", None)
+            ]
+            hosts = [
+                {
+                    "hid": h,
+                    "h_active": active(adj.node[h], as_of),
+                    "h_to": adj.node[h].get("valid_to"),
+                }
+                for h, _, e in lines_out(adj, node_id, "BASED_IN", None)
+                if adj.node[h]["label"] == "Enterprise" and _started(e, as_of)
+            ]
             verdict = classify(lines, hosts)
             if verdict:
                 found.append(_item(node_id, attrs["name"], attrs["kind"], verdict))
@@ -162,8 +189,12 @@ def _candidates(columns: Columns, as_of: date) -> list[str]:
     (Exactly the organizations ``classify`` answers for; it alone says why.)"""
     on = day(as_of)
     alive = columns.alive(on)
-    orgs = (columns.label_is("PartyOrg") & ~columns.kind_in(["local_committee"])
-            & ~columns.unresolved & alive)
+    orgs = (
+        columns.label_is("PartyOrg")
+        & ~columns.kind_in(["local_committee"])
+        & ~columns.unresolved
+        & alive
+    )
     aff = columns.edges("AFFILIATED_TO")
     good = aff.active(on) & alive[aff.dst] & ~columns.unresolved[aff.dst]
     placed = np.zeros(len(columns), dtype=bool)
@@ -184,10 +215,15 @@ def _started(attrs: Any, as_of: date) -> bool:
 
 
 def _line(target: Any, target_id: str, edge: Any, as_of: date) -> dict[str, Any]:
-    return {"sid": target_id, "r_active": active(edge, as_of), "s_active": active(target, as_of),
-            "unresolved": bool(target.get("unresolved", False)),
-            "started": _started(edge, as_of), "r_to": edge.get("valid_to"),
-            "s_to": target.get("valid_to")}
+    return {
+        "sid": target_id,
+        "r_active": active(edge, as_of),
+        "s_active": active(target, as_of),
+        "unresolved": bool(target.get("unresolved", False)),
+        "started": _started(edge, as_of),
+        "r_to": edge.get("valid_to"),
+        "s_to": target.get("valid_to"),
+    }
 
 
 # -- Cypher -------------------------------------------------------------------------------------
@@ -218,8 +254,9 @@ RETURN o.id AS id, o.name AS name, o.kind AS kind, lines, hosts
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: OrphansParams) -> (
-        OrphansResult):
+def _from_rows(
+    store: GraphStore, rows: list[dict[str, Any]], params: OrphansParams
+) -> OrphansResult:
     found = []
     for row in rows:
         verdict = classify(row["lines"], row["hosts"])

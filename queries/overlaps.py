@@ -63,10 +63,15 @@ JACCARD_PLACES = 6
 class OverlapsParams(ListParams):
     """Which entities to rank."""
 
-    min: int = Field(3, ge=1, le=MAX_OFFSET,
-                     description="only entities with at least this many distinct superiors")
+    min: int = Field(
+        3,
+        ge=1,
+        le=MAX_OFFSET,
+        description="only entities with at least this many distinct superiors",
+    )
     label: Literal["Enterprise", "PartyOrg"] | None = Field(
-        None, description="only enterprises or only Party organizations")
+        None, description="only enterprises or only Party organizations"
+    )
 
 
 class OverlapItem(BaseModel):
@@ -95,8 +100,9 @@ class OverlapsResult(BaseModel):
 class OverlapPairsParams(ListParams):
     """Which supervisor pairs to list."""
 
-    min: int = Field(1, ge=1, le=MAX_OFFSET,
-                     description="only pairs that share at least this many entities")
+    min: int = Field(
+        1, ge=1, le=MAX_OFFSET, description="only pairs that share at least this many entities"
+    )
 
 
 class OverlapPair(BaseModel):
@@ -126,6 +132,7 @@ class OverlapPairsResult(BaseModel):
 
 # -- the rules, shared by both stores ------------------------------------------------------------
 
+
 def _ranked(found: Ints, superiors: Ints, rank: npt.NDArray[np.integer[Any]]) -> Ints:
     """Entity codes ranked most superiors first, then by id (``rank``: a code's position in
     id order)."""
@@ -133,9 +140,13 @@ def _ranked(found: Ints, superiors: Ints, rank: npt.NDArray[np.integer[Any]]) ->
     return ranked
 
 
-def _overlaps_result(ranked: Ints, counts: SuperiorCounts,
-                     info: Callable[[int], Mapping[str, Any]], kind_of: Callable[[int], str],
-                     params: OverlapsParams) -> OverlapsResult:
+def _overlaps_result(
+    ranked: Ints,
+    counts: SuperiorCounts,
+    info: Callable[[int], Mapping[str, Any]],
+    kind_of: Callable[[int], str],
+    params: OverlapsParams,
+) -> OverlapsResult:
     """One page of the ranked entity codes (those at or above the minimum); ``info`` gives an
     entity's id, label, kind and name, ``kind_of`` a superior's kind."""
     shown = np.array(page(ranked.tolist(), params), dtype=np.int64)
@@ -145,13 +156,18 @@ def _overlaps_result(ranked: Ints, counts: SuperiorCounts,
     for code, start, end in zip(shown.tolist(), starts, ends, strict=True):
         supervisors = counts.superior[start:end][counts.supervising[start:end]]
         entity = info(code)
-        items.append(OverlapItem(
-            **{k: entity[k] for k in ("id", "label", "kind", "name")},
-            superiors=int(counts.superiors[code]), formal=int(counts.formal_count[code]),
-            supervising=int(counts.supervising_count[code]),
-            body_kinds=sorted({kind_of(s) for s in supervisors.tolist()})))
-    return OverlapsResult(as_of=params.as_of, items=items, total=len(ranked),
-                          limit=params.limit, offset=params.offset)
+        items.append(
+            OverlapItem(
+                **{k: entity[k] for k in ("id", "label", "kind", "name")},
+                superiors=int(counts.superiors[code]),
+                formal=int(counts.formal_count[code]),
+                supervising=int(counts.supervising_count[code]),
+                body_kinds=sorted({kind_of(s) for s in supervisors.tolist()}),
+            )
+        )
+    return OverlapsResult(
+        as_of=params.as_of, items=items, total=len(ranked), limit=params.limit, offset=params.offset
+    )
 
 
 def jaccard(shared: int, size_a: int, size_b: int) -> float:
@@ -159,9 +175,11 @@ def jaccard(shared: int, size_a: int, size_b: int) -> float:
     return round(shared / (size_a + size_b - shared), JACCARD_PLACES)
 
 
-def _pairs_result(supervisors: Mapping[str, Mapping[str, Any]],
-                  pairs: Iterable[tuple[str, str, int]],
-                  params: OverlapPairsParams) -> OverlapPairsResult:
+def _pairs_result(
+    supervisors: Mapping[str, Mapping[str, Any]],
+    pairs: Iterable[tuple[str, str, int]],
+    params: OverlapPairsParams,
+) -> OverlapPairsResult:
     """``supervisors``: id → name, kind, size (entities supervised); ``pairs``: (smaller id,
     other id, shared)."""
     found = []
@@ -173,15 +191,27 @@ def _pairs_result(supervisors: Mapping[str, Mapping[str, Any]],
     items = []
     for shared, share, a, b in page(found, params):
         first, other = supervisors[a], supervisors[b]
-        items.append(OverlapPair(
-            id=a, name=first["name"], kind=first["kind"], other_id=b,
-            other_name=other["name"], other_kind=other["kind"], shared=-shared,
-            jaccard=-share, supervised=first["size"], other_supervised=other["size"]))
-    return OverlapPairsResult(as_of=params.as_of, items=items, total=len(found),
-                              limit=params.limit, offset=params.offset)
+        items.append(
+            OverlapPair(
+                id=a,
+                name=first["name"],
+                kind=first["kind"],
+                other_id=b,
+                other_name=other["name"],
+                other_kind=other["kind"],
+                shared=-shared,
+                jaccard=-share,
+                supervised=first["size"],
+                other_supervised=other["size"],
+            )
+        )
+    return OverlapPairsResult(
+        as_of=params.as_of, items=items, total=len(found), limit=params.limit, offset=params.offset
+    )
 
 
 # -- embedded -----------------------------------------------------------------------------------
+
 
 def _overlaps_embedded(store: EmbeddedStore, params: OverlapsParams) -> OverlapsResult:
     labels = (params.label,) if params.label else SUBJECT_LABELS
@@ -189,15 +219,17 @@ def _overlaps_embedded(store: EmbeddedStore, params: OverlapsParams) -> Overlaps
         nodes = adjacency(graph).node
         columns = store.columns()
         counts = count_superiors(len(columns), *columns_reaches(columns, params.as_of, labels))
-        ranked = _ranked(np.flatnonzero(counts.superiors >= params.min), counts.superiors,
-                         columns.rank())
+        ranked = _ranked(
+            np.flatnonzero(counts.superiors >= params.min), counts.superiors, columns.rank()
+        )
         ids, kinds = columns.ids, columns.kinds.names
 
         def info(code: int) -> Mapping[str, Any]:
             return {"id": ids[code], **nodes[ids[code]]}
 
-        return _overlaps_result(ranked, counts, info, lambda code: kinds[columns.kind[code]],
-                                params)
+        return _overlaps_result(
+            ranked, counts, info, lambda code: kinds[columns.kind[code]], params
+        )
 
 
 def _pairs_embedded(store: EmbeddedStore, params: OverlapPairsParams) -> OverlapPairsResult:
@@ -209,10 +241,18 @@ def _pairs_embedded(store: EmbeddedStore, params: OverlapPairsParams) -> Overlap
         kept = shared >= params.min
         first, second, shared = first[kept], second[kept], shared[kept]
         named = np.unique(np.concatenate((first, second))).tolist()
-        supervisors = {ids[i]: {"name": nodes[ids[i]]["name"], "kind": nodes[ids[i]]["kind"],
-                                "size": int(size[i])} for i in named}
-        pairs = ((ids[a], ids[b], n) for a, b, n in zip(first.tolist(), second.tolist(),
-                                                        shared.tolist(), strict=True))
+        supervisors = {
+            ids[i]: {
+                "name": nodes[ids[i]]["name"],
+                "kind": nodes[ids[i]]["kind"],
+                "size": int(size[i]),
+            }
+            for i in named
+        }
+        pairs = (
+            (ids[a], ids[b], n)
+            for a, b, n in zip(first.tolist(), second.tolist(), shared.tolist(), strict=True)
+        )
         return _pairs_result(supervisors, pairs, params)
 
 
@@ -243,8 +283,9 @@ def _supervisor_pairs(columns: Columns, as_of: date) -> tuple[Ints, Ints, Ints, 
     group = np.diff(np.append(begin, len(target)))
     later = np.repeat(begin + group, group) - np.arange(len(target)) - 1
     firsts = np.repeat(np.arange(len(target)), later)
-    seconds = firsts + 1 + (np.arange(int(later.sum())) - np.repeat(np.cumsum(later) - later,
-                                                                     later))
+    seconds = (
+        firsts + 1 + (np.arange(int(later.sum())) - np.repeat(np.cumsum(later) - later, later))
+    )
     pair = np.sort(by_id[firsts] * n + by_id[seconds])
     starts = np.ones(len(pair), dtype=bool)
     starts[1:] = pair[1:] != pair[:-1]
@@ -256,9 +297,11 @@ def _supervisor_pairs(columns: Columns, as_of: date) -> tuple[Ints, Ints, Ints, 
 
 # -- Cypher -------------------------------------------------------------------------------------
 
+
 def _cypher_line(relation: Relation) -> str:
-    return (f"CASE WHEN s IS NULL THEN null ELSE {{relation: '{relation}', id: s.id, "
-            "kind: s.kind} END")
+    return (
+        f"CASE WHEN s IS NULL THEN null ELSE {{relation: '{relation}', id: s.id, kind: s.kind}} END"
+    )
 
 
 # Each entity's lines are gathered in a subquery of its own, so that the aggregation holds one
@@ -286,8 +329,9 @@ RETURN n.id AS id, {cypher_label("n")} AS label, n.kind AS kind, n.name AS name,
 """
 
 
-def _overlaps_from_rows(store: GraphStore, rows: list[dict[str, Any]],
-                        params: OverlapsParams) -> OverlapsResult:
+def _overlaps_from_rows(
+    store: GraphStore, rows: list[dict[str, Any]], params: OverlapsParams
+) -> OverlapsResult:
     codes = {row["id"]: code for code, row in enumerate(rows)}  # entities first
     entity, superior, formal, based_entity, based_org = [], [], [], [], []
     kinds: dict[int, str] = {}
@@ -302,16 +346,22 @@ def _overlaps_from_rows(store: GraphStore, rows: list[dict[str, Any]],
                 formal.append(line["relation"] == AFFILIATION)
                 kinds[reached] = line["kind"]
     counts = count_superiors(
-        len(codes), np.array(entity, dtype=np.int64), np.array(superior, dtype=np.int64),
-        np.array(formal, dtype=bool), np.array(based_entity, dtype=np.int64),
-        np.array(based_org, dtype=np.int64))
+        len(codes),
+        np.array(entity, dtype=np.int64),
+        np.array(superior, dtype=np.int64),
+        np.array(formal, dtype=bool),
+        np.array(based_entity, dtype=np.int64),
+        np.array(based_org, dtype=np.int64),
+    )
     ids = list(codes)
     rank = np.empty(len(ids), dtype=np.int64)
     rank[np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)] = np.arange(
-        len(ids))
-    found = np.flatnonzero(counts.superiors[:len(rows)] >= params.min)
-    return _overlaps_result(_ranked(found, counts.superiors, rank), counts, rows.__getitem__,
-                            kinds.__getitem__, params)
+        len(ids)
+    )
+    found = np.flatnonzero(counts.superiors[: len(rows)] >= params.min)
+    return _overlaps_result(
+        _ranked(found, counts.superiors, rank), counts, rows.__getitem__, kinds.__getitem__, params
+    )
 
 
 # Per-node subqueries keep every aggregation small: the sizes are counted per supervisor,
@@ -347,10 +397,14 @@ RETURN 'pair' AS row, a_id AS id, null AS name, null AS kind, shared AS n, b_id 
 """
 
 
-def _pairs_from_rows(store: GraphStore, rows: list[dict[str, Any]],
-                     params: OverlapPairsParams) -> OverlapPairsResult:
-    supervisors = {r["id"]: {"name": r["name"], "kind": r["kind"], "size": r["n"]}
-                   for r in rows if r["row"] == "supervisor"}
+def _pairs_from_rows(
+    store: GraphStore, rows: list[dict[str, Any]], params: OverlapPairsParams
+) -> OverlapPairsResult:
+    supervisors = {
+        r["id"]: {"name": r["name"], "kind": r["kind"], "size": r["n"]}
+        for r in rows
+        if r["row"] == "supervisor"
+    }
     pairs = ((r["id"], r["other_id"], r["n"]) for r in rows if r["row"] == "pair")
     return _pairs_result(supervisors, pairs, params)
 

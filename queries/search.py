@@ -25,8 +25,7 @@ from queries.common import cypher_label
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
 
-__all__ = ["SEARCH", "SearchItem", "SearchParams", "SearchResult", "best_match",
-           "search_result"]
+__all__ = ["SEARCH", "SearchItem", "SearchParams", "SearchResult", "best_match", "search_result"]
 
 Matched = Literal["name", "name_en", "alias"]
 _ALL_KINDS = sorted({kind for label in NODE_LABELS.values() for kind in label.kinds})
@@ -37,20 +36,28 @@ Kind: Any = Literal[tuple(_ALL_KINDS)]
 class SearchParams(QueryParams):
     """What to look for."""
 
-    q: str = Field(min_length=1, description="text to find in names, English names and "
-                   "aliases (any case, substring)")
-    label: Label | None = Field(None, description="only nodes of this label: "
-                                + ", ".join(NODE_LABELS))
+    q: str = Field(
+        min_length=1,
+        description="text to find in names, English names and aliases (any case, substring)",
+    )
+    label: Label | None = Field(
+        None, description="only nodes of this label: " + ", ".join(NODE_LABELS)
+    )
     kind: Kind | None = Field(None, description="only nodes of this kind")
     limit: int = Field(100, ge=0, le=MAX_LIMIT, description="items per page (at most 10,000)")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="items to skip")
 
     @model_validator(mode="after")
     def _kind_of_label(self) -> Self:
-        if self.label is not None and self.kind is not None \
-                and self.kind not in NODE_LABELS[self.label].kinds:
-            raise ValueError(f"kind {self.kind!r} is not a kind of {self.label}: expected one "
-                             f"of {', '.join(NODE_LABELS[self.label].kinds)}")
+        if (
+            self.label is not None
+            and self.kind is not None
+            and self.kind not in NODE_LABELS[self.label].kinds
+        ):
+            raise ValueError(
+                f"kind {self.kind!r} is not a kind of {self.label}: expected one "
+                f"of {', '.join(NODE_LABELS[self.label].kinds)}"
+            )
         return self
 
 
@@ -78,8 +85,10 @@ class SearchResult(BaseModel):
 
 # -- the rules, shared by both stores ----------------------------------------------------------
 
-def best_match(needle: str, name: str, name_en: str | None,
-               aliases: Iterable[str] | None) -> tuple[int, Matched, str] | None:
+
+def best_match(
+    needle: str, name: str, name_en: str | None, aliases: Iterable[str] | None
+) -> tuple[int, Matched, str] | None:
     """(rank, field, text) of the best of a node's names containing ``needle`` (already
     lower-cased), or None: rank 0 equal, 1 starts with, 2 contains."""
     fields: list[tuple[Matched, str | None]] = [("name", name), ("name_en", name_en)]
@@ -110,20 +119,39 @@ def search_result(rows: Iterable[Mapping[str, Any]], params: SearchParams) -> Se
         if best is not None:
             found.append((best[0], len(row["name"]), row["id"], best, row))
     found.sort(key=lambda f: f[:3])
-    shown = found[params.offset:params.offset + params.limit]
-    items = [SearchItem(id=row["id"], label=row["label"], kind=row["kind"], name=row["name"],
-                        name_en=row.get("name_en"), matched=best[1], match=best[2])
-             for _, _, _, best, row in shown]
-    return SearchResult(q=params.q, items=items, total=len(found), limit=params.limit,
-                        offset=params.offset)
+    shown = found[params.offset : params.offset + params.limit]
+    items = [
+        SearchItem(
+            id=row["id"],
+            label=row["label"],
+            kind=row["kind"],
+            name=row["name"],
+            name_en=row.get("name_en"),
+            matched=best[1],
+            match=best[2],
+        )
+        for _, _, _, best, row in shown
+    ]
+    return SearchResult(
+        q=params.q, items=items, total=len(found), limit=params.limit, offset=params.offset
+    )
 
 
 # -- embedded -----------------------------------------------------------------------------------
 
+
 def _embedded(store: EmbeddedStore, params: SearchParams) -> SearchResult:
-    rows = [{"id": n.id, "label": n.label, "kind": n.kind, "name": n.name,
-             "name_en": n.props.get("name_en"), "aliases": n.props.get("aliases")}
-            for n in store.name_matches(params.q, label=params.label, kind=params.kind)]
+    rows = [
+        {
+            "id": n.id,
+            "label": n.label,
+            "kind": n.kind,
+            "name": n.name,
+            "name_en": n.props.get("name_en"),
+            "aliases": n.props.get("aliases"),
+        }
+        for n in store.name_matches(params.q, label=params.label, kind=params.kind)
+    ]
     return search_result(rows, params)
 
 
@@ -135,13 +163,12 @@ MATCH (n:{NODE_LABEL})
 WHERE ($label IS NULL OR $label IN labels(n)) AND ($kind IS NULL OR n.kind = $kind)
   AND (toLower(n.name) CONTAINS q OR toLower(coalesce(n.name_en, '')) CONTAINS q
        OR ANY(a IN coalesce(n.aliases, []) WHERE toLower(a) CONTAINS q))
-RETURN n.id AS id, {cypher_label('n')} AS label, n.kind AS kind,
+RETURN n.id AS id, {cypher_label("n")} AS label, n.kind AS kind,
        n.name AS name, n.name_en AS name_en, n.aliases AS aliases
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: SearchParams) -> (
-        SearchResult):
+def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: SearchParams) -> SearchResult:
     return search_result(rows, params)
 
 

@@ -30,8 +30,12 @@ __all__ = ["STATS", "KindCount", "StatsParams", "StatsResult", "stats_result"]
 class StatsParams(AsOfParams):
     """The day, and optionally the organization whose subtree is counted."""
 
-    root: str | None = Field(None, min_length=1, description="count only this Party "
-                             "organization and everything under it (default: the whole graph)")
+    root: str | None = Field(
+        None,
+        min_length=1,
+        description="count only this Party "
+        "organization and everything under it (default: the whole graph)",
+    )
 
 
 class KindCount(BaseModel):
@@ -46,16 +50,20 @@ class StatsResult(BaseModel):
     """Counts of the nodes that exist on a day."""
 
     as_of: date
-    root: str | None = Field(description="the organization whose subtree was counted, or "
-                             "none for the whole graph")
+    root: str | None = Field(
+        description="the organization whose subtree was counted, or none for the whole graph"
+    )
     total: int = Field(description="nodes counted")
     by_label: dict[str, int] = Field(description="nodes by label")
     by_kind: list[KindCount] = Field(description="nodes by label and kind, ordered by both")
-    members: int = Field(description="full Party members of the Party organizations counted "
-                         "(those without a number count 0)")
+    members: int = Field(
+        description="full Party members of the Party organizations counted "
+        "(those without a number count 0)"
+    )
 
 
 # -- the rules, shared by both stores ----------------------------------------------------------
+
 
 def stats_result(params: StatsParams, rows: Iterable[Mapping[str, Any]]) -> StatsResult:
     """Totals from groups of nodes: rows of label, kind, active, count, members and, when a
@@ -75,13 +83,21 @@ def stats_result(params: StatsParams, rows: Iterable[Mapping[str, Any]]) -> Stat
     by_label: dict[str, int] = {}
     for (label, _), count in sorted(groups.items()):
         by_label[label] = by_label.get(label, 0) + count
-    return StatsResult(as_of=params.as_of, root=params.root, total=sum(groups.values()),
-                       by_label=by_label, members=members,
-                       by_kind=[KindCount(label=label, kind=kind, count=count)
-                                for (label, kind), count in sorted(groups.items())])
+    return StatsResult(
+        as_of=params.as_of,
+        root=params.root,
+        total=sum(groups.values()),
+        by_label=by_label,
+        members=members,
+        by_kind=[
+            KindCount(label=label, kind=kind, count=count)
+            for (label, kind), count in sorted(groups.items())
+        ],
+    )
 
 
 # -- embedded -----------------------------------------------------------------------------------
+
 
 def _embedded(store: EmbeddedStore, params: StatsParams) -> StatsResult:
     as_of = params.as_of
@@ -102,9 +118,17 @@ def _embedded(store: EmbeddedStore, params: StatsParams) -> StatsResult:
             group = groups.setdefault(key, [0, 0])
             group[0] += 1
             group[1] += node.get("members") or 0
-    rows = [{"root_label": root_label, "label": label, "kind": kind, "active": is_active,
-             "count": count, "members": members}
-            for (label, kind, is_active), (count, members) in groups.items()]
+    rows = [
+        {
+            "root_label": root_label,
+            "label": label,
+            "kind": kind,
+            "active": is_active,
+            "count": count,
+            "members": members,
+        }
+        for (label, kind, is_active), (count, members) in groups.items()
+    ]
     return stats_result(params, rows)
 
 
@@ -124,14 +148,13 @@ OPTIONAL MATCH {cypher_descendants("r", "c")}
 WITH r, collect(DISTINCT c) AS under
 UNWIND [r] + under AS n
 WITH DISTINCT r, n
-RETURN {cypher_label('r')} AS root_label, {_LABEL} AS label,
+RETURN {cypher_label("r")} AS root_label, {_LABEL} AS label,
        n.kind AS kind, {cypher_active("n")} AS active, count(n) AS count,
        sum(coalesce(n.members, 0)) AS members
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: StatsParams) -> (
-        StatsResult):
+def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: StatsParams) -> StatsResult:
     return stats_result(params, rows)
 
 

@@ -54,10 +54,16 @@ PARTY_ORG = "PartyOrg"
 class SubtreeParams(EntityParams):
     """Which subtree, how deep, and how large at most."""
 
-    depth: int = Field(3, ge=1, le=MAX_DEPTH, description="levels below the root to show "
-                       f"(1–{MAX_DEPTH})")
-    max_nodes: int = Field(5000, ge=1, le=MAX_NODES, description="the most nodes to show, "
-                           f"root included (1–{MAX_NODES:,}); the tree is cut breadth-first")
+    depth: int = Field(
+        3, ge=1, le=MAX_DEPTH, description=f"levels below the root to show (1–{MAX_DEPTH})"
+    )
+    max_nodes: int = Field(
+        5000,
+        ge=1,
+        le=MAX_NODES,
+        description="the most nodes to show, "
+        f"root included (1–{MAX_NODES:,}); the tree is cut breadth-first",
+    )
 
 
 class TreeNode(BaseModel):
@@ -68,10 +74,12 @@ class TreeNode(BaseModel):
     kind: str
     name: str
     members: int | None = None
-    children: list[TreeNode] = Field(default_factory=list,
-                                     description="the organizations under it, by id")
-    hidden: int = Field(0, description="children not shown: beyond the depth cut or left out "
-                        "by max_nodes")
+    children: list[TreeNode] = Field(
+        default_factory=list, description="the organizations under it, by id"
+    )
+    hidden: int = Field(
+        0, description="children not shown: beyond the depth cut or left out by max_nodes"
+    )
 
 
 class SubtreeResult(BaseModel):
@@ -89,6 +97,7 @@ class SubtreeResult(BaseModel):
 
 # -- the rules, shared by both stores ----------------------------------------------------------
 
+
 def check_root(node_id: str, label: str | None) -> None:
     """A subtree hangs under a Party organization that is in the store."""
     if label is None:
@@ -97,8 +106,9 @@ def check_root(node_id: str, label: str | None) -> None:
         raise QueryError(f"{node_id!r} is a {label}: a subtree hangs under a PartyOrg")
 
 
-def build_tree(root: str, rows: Sequence[Mapping[str, Any]], params: SubtreeParams) -> (
-        SubtreeResult):
+def build_tree(
+    root: str, rows: Sequence[Mapping[str, Any]], params: SubtreeParams
+) -> SubtreeResult:
     """Lay out the tree from one row per candidate node.
 
     ``rows``: the root (level 0) and up to ``max_nodes`` organizations with a level from 1 to
@@ -107,13 +117,21 @@ def build_tree(root: str, rows: Sequence[Mapping[str, Any]], params: SubtreePara
     """
     by_id = {row["id"]: row for row in rows}
     check_root(root, by_id[root]["label"] if root in by_id else None)
-    below = sorted((row for row in rows if row["id"] != root),
-                   key=lambda row: (row["level"], row["id"]))
+    below = sorted(
+        (row for row in rows if row["id"] != root), key=lambda row: (row["level"], row["id"])
+    )
     cut = [row for row in below if row["level"] <= params.depth]
-    shown = [by_id[root], *cut[:params.max_nodes - 1]]
-    items = {row["id"]: TreeNode(id=row["id"], label=row["label"], kind=row["kind"],
-                                 name=row["name"], members=row.get("members"))
-             for row in bounded(shown)}
+    shown = [by_id[root], *cut[: params.max_nodes - 1]]
+    items = {
+        row["id"]: TreeNode(
+            id=row["id"],
+            label=row["label"],
+            kind=row["kind"],
+            name=row["name"],
+            members=row.get("members"),
+        )
+        for row in bounded(shown)
+    }
     placed = {root}
     for row in bounded(shown):
         item = items[row["id"]]
@@ -126,23 +144,34 @@ def build_tree(root: str, rows: Sequence[Mapping[str, Any]], params: SubtreePara
     counts: dict[str, int] = {}
     for row in shown:
         counts[row["kind"]] = counts.get(row["kind"], 0) + 1
-    return SubtreeResult(id=root, as_of=params.as_of, depth=params.depth,
-                         active=bool(by_id[root]["active"]), tree=items[root],
-                         counts=dict(sorted(counts.items())), total=len(shown),
-                         truncated=len(cut) > params.max_nodes - 1)
+    return SubtreeResult(
+        id=root,
+        as_of=params.as_of,
+        depth=params.depth,
+        active=bool(by_id[root]["active"]),
+        tree=items[root],
+        counts=dict(sorted(counts.items())),
+        total=len(shown),
+        truncated=len(cut) > params.max_nodes - 1,
+    )
 
 
 # -- embedded -----------------------------------------------------------------------------------
 
+
 def embedded_children(adj: Adjacency, node_id: str, as_of: date) -> set[str]:
     """The organizations that exist on ``as_of`` with a line to ``node_id`` holding then."""
     nodes = adj.node
-    return {src for src, _, _ in lines_in(adj, node_id, AFFILIATED_TO, as_of)
-            if nodes[src]["label"] == PARTY_ORG and active(nodes[src], as_of)}
+    return {
+        src
+        for src, _, _ in lines_in(adj, node_id, AFFILIATED_TO, as_of)
+        if nodes[src]["label"] == PARTY_ORG and active(nodes[src], as_of)
+    }
 
 
-def embedded_levels(adj: Adjacency, root: str, as_of: date, depth: int,
-                    enough: int | None = None) -> dict[str, int]:
+def embedded_levels(
+    adj: Adjacency, root: str, as_of: date, depth: int, enough: int | None = None
+) -> dict[str, int]:
     """The level of every organization under ``root`` down to ``depth`` (root: 0).
 
     With ``enough``, stops after the first level by which that many were found below the
@@ -175,16 +204,25 @@ def _embedded(store: EmbeddedStore, params: SubtreeParams) -> SubtreeResult:
         levels = embedded_levels(adj, root, params.as_of, params.depth, params.max_nodes)
         below = sorted((level, node_id) for node_id, level in levels.items() if node_id != root)
         rows = []
-        for level, node_id in bounded([(0, root), *below[:params.max_nodes]]):
+        for level, node_id in bounded([(0, root), *below[: params.max_nodes]]):
             node = adj.node[node_id]
-            rows.append({"id": node_id, "label": node["label"], "kind": node["kind"],
-                         "name": node["name"], "members": node.get("members"),
-                         "level": level, "active": active(node, params.as_of),
-                         "kids": embedded_children(adj, node_id, params.as_of)})
+            rows.append(
+                {
+                    "id": node_id,
+                    "label": node["label"],
+                    "kind": node["kind"],
+                    "name": node["name"],
+                    "members": node.get("members"),
+                    "level": level,
+                    "active": active(node, params.as_of),
+                    "kids": embedded_children(adj, node_id, params.as_of),
+                }
+            )
     return build_tree(root, rows, params)
 
 
 # -- Cypher -------------------------------------------------------------------------------------
+
 
 def cypher_descendants(root: str, node: str, path: str = "p") -> str:
     """Cypher pattern and test: ``node`` is under ``root`` by lines and organizations that
@@ -211,10 +249,19 @@ RETURN {cypher_node("n")} AS node, n.members AS members, level, {cypher_active("
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: SubtreeParams) -> (
-        SubtreeResult):
-    found = [{**row["node"], "members": row["members"], "level": row["level"],
-              "active": row["active"], "kids": row["kids"]} for row in rows]
+def _from_rows(
+    store: GraphStore, rows: list[dict[str, Any]], params: SubtreeParams
+) -> SubtreeResult:
+    found = [
+        {
+            **row["node"],
+            "members": row["members"],
+            "level": row["level"],
+            "active": row["active"],
+            "kids": row["kids"],
+        }
+        for row in rows
+    ]
     return build_tree(params.id, found, params)
 
 

@@ -88,11 +88,15 @@ class SuperiorItem(BaseModel):
     label: str
     kind: str
     name: str
-    relation: Relation = Field(description="affiliation (the formal superior) or "
-                               "supervision (any other line)")
+    relation: Relation = Field(
+        description="affiliation (the formal superior) or supervision (any other line)"
+    )
     line_kind: str | None = Field(None, description="the kind of the line")
-    via: str | None = Field(None, description="the organization based in the enterprise that "
-                            "the line reaches (null: the line reaches the entity itself)")
+    via: str | None = Field(
+        None,
+        description="the organization based in the enterprise that "
+        "the line reaches (null: the line reaches the entity itself)",
+    )
     valid_from: date | None = None
     valid_to: date | None = None
     source: str | None = None
@@ -104,8 +108,9 @@ class SuperiorsResult(BaseModel):
 
     id: str
     as_of: date
-    active: bool = Field(description="whether the entity exists on the day asked (if not, it "
-                         "has no superiors)")
+    active: bool = Field(
+        description="whether the entity exists on the day asked (if not, it has no superiors)"
+    )
     items: list[SuperiorItem]
     total: int = Field(description="number of lines (items)")
     distinct: int = Field(description="number of distinct superiors")
@@ -114,11 +119,13 @@ class SuperiorsResult(BaseModel):
 
 # -- the rules, shared by both stores (and by ``overlaps``) --------------------------------------
 
+
 def check_subject(label: str, node_id: str) -> None:
     """Superiors are asked of a Party organization or an enterprise."""
     if label not in SUBJECT_LABELS:
-        raise QueryError(f"{node_id!r} is a {label}: superiors are asked of a PartyOrg or an "
-                         "Enterprise")
+        raise QueryError(
+            f"{node_id!r} is a {label}: superiors are asked of a PartyOrg or an Enterprise"
+        )
 
 
 class SuperiorCounts(NamedTuple):
@@ -137,8 +144,9 @@ class SuperiorCounts(NamedTuple):
     supervising_count: Ints
 
 
-def counts_as_superior(size: int, entity: Ints, superior: Ints, based_entity: Ints,
-                       based_org: Ints) -> Bools:
+def counts_as_superior(
+    size: int, entity: Ints, superior: Ints, based_entity: Ints, based_org: Ints
+) -> Bools:
     """Nothing is its own superior: whether ``superior[i]`` counts for ``entity[i]`` —
     neither the entity itself nor an organization based in it (organization
     ``based_org[j]`` is based in entity ``based_entity[j]``; codes below ``size``)."""
@@ -154,8 +162,9 @@ def counts_as_superior(size: int, entity: Ints, superior: Ints, based_entity: In
     return found
 
 
-def count_superiors(size: int, entity: Ints, superior: Ints, formal: Bools,
-                    based_entity: Ints, based_org: Ints) -> SuperiorCounts:
+def count_superiors(
+    size: int, entity: Ints, superior: Ints, formal: Bools, based_entity: Ints, based_org: Ints
+) -> SuperiorCounts:
     """Count the distinct superiors of entities from the lines that reach them.
 
     The one definition of the count, for one entity (:func:`tally`: the superiors query) and
@@ -181,9 +190,14 @@ def count_superiors(size: int, entity: Ints, superior: Ints, formal: Bools,
     pair_formal: Bools = is_formal[last]
     pair_supervising: Bools = ~is_formal[first]
     return SuperiorCounts(
-        owner, distinct % size, pair_formal, pair_supervising,
-        np.bincount(owner, minlength=size), np.bincount(owner[pair_formal], minlength=size),
-        np.bincount(owner[pair_supervising], minlength=size))
+        owner,
+        distinct % size,
+        pair_formal,
+        pair_supervising,
+        np.bincount(owner, minlength=size),
+        np.bincount(owner[pair_formal], minlength=size),
+        np.bincount(owner[pair_supervising], minlength=size),
+    )
 
 
 def _run_starts(values: Ints) -> Bools:
@@ -200,8 +214,9 @@ def _distinct(values: Ints) -> Ints:
     return found
 
 
-def _count_one(entity_id: str, based: Collection[str],
-               lines: Sequence[tuple[str, str]]) -> tuple[list[str], SuperiorCounts]:
+def _count_one(
+    entity_id: str, based: Collection[str], lines: Sequence[tuple[str, str]]
+) -> tuple[list[str], SuperiorCounts]:
     """:func:`count_superiors` for one entity; ``lines``: (relation, superior id). Returns
     the ids by code, and the counts."""
     codes = {entity_id: 0}
@@ -209,15 +224,22 @@ def _count_one(entity_id: str, based: Collection[str],
         codes.setdefault(org, len(codes))
     superiors = [codes.setdefault(superior, len(codes)) for _, superior in lines]
     counts = count_superiors(
-        len(codes), np.zeros(len(lines), dtype=np.int64), np.array(superiors, dtype=np.int64),
+        len(codes),
+        np.zeros(len(lines), dtype=np.int64),
+        np.array(superiors, dtype=np.int64),
         np.array([relation == AFFILIATION for relation, _ in lines], dtype=bool),
         np.zeros(len(based), dtype=np.int64),
-        np.array([codes[org] for org in based], dtype=np.int64))
+        np.array([codes[org] for org in based], dtype=np.int64),
+    )
     return list(codes), counts
 
 
-def counted(entity_id: str, entity_active: bool, based: Collection[str],
-            reaches: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def counted(
+    entity_id: str,
+    entity_active: bool,
+    based: Collection[str],
+    reaches: Iterable[Mapping[str, Any]],
+) -> list[Mapping[str, Any]]:
     """The reaches (mappings with the superior's ``id``) that count as superiors
     (:func:`counts_as_superior`): none if the entity does not exist on the day."""
     if not entity_active:
@@ -226,11 +248,14 @@ def counted(entity_id: str, entity_active: bool, based: Collection[str],
     codes = {entity_id: 0}
     for org in based:
         codes.setdefault(org, len(codes))
-    superiors = np.array([codes.setdefault(r["id"], len(codes)) for r in reaches],
-                         dtype=np.int64)
-    counts = counts_as_superior(len(codes), np.zeros(len(reaches), dtype=np.int64), superiors,
-                                np.zeros(len(based), dtype=np.int64),
-                                np.array([codes[org] for org in based], dtype=np.int64))
+    superiors = np.array([codes.setdefault(r["id"], len(codes)) for r in reaches], dtype=np.int64)
+    counts = counts_as_superior(
+        len(codes),
+        np.zeros(len(reaches), dtype=np.int64),
+        superiors,
+        np.zeros(len(based), dtype=np.int64),
+        np.array([codes[org] for org in based], dtype=np.int64),
+    )
     return [r for r, kept in zip(reaches, counts.tolist(), strict=True) if kept]
 
 
@@ -263,8 +288,12 @@ class Tally:
         return sorted({self.kinds[s] for s in self.supervising})
 
 
-def tally(entity_id: str, entity_active: bool, based: Collection[str],
-          lines: Iterable[tuple[str, str, str]]) -> Tally:
+def tally(
+    entity_id: str,
+    entity_active: bool,
+    based: Collection[str],
+    lines: Iterable[tuple[str, str, str]],
+) -> Tally:
     """Count the distinct superiors of one entity from the lines that reach it
     (:func:`count_superiors`).
 
@@ -277,8 +306,9 @@ def tally(entity_id: str, entity_active: bool, based: Collection[str],
         return found
     ids, counts = _count_one(entity_id, based, [(relation, s) for relation, s, _ in lines])
     kinds = {superior: kind for _, superior, kind in lines}
-    for code, formal, supervising in zip(counts.superior.tolist(), counts.formal.tolist(),
-                                         counts.supervising.tolist(), strict=True):
+    for code, formal, supervising in zip(
+        counts.superior.tolist(), counts.formal.tolist(), counts.supervising.tolist(), strict=True
+    ):
         superior = ids[code]
         found.kinds[superior] = kinds[superior]
         if formal:
@@ -289,23 +319,42 @@ def tally(entity_id: str, entity_active: bool, based: Collection[str],
 
 
 def _sort_key(item: SuperiorItem) -> tuple[Any, ...]:
-    return (item.relation, item.kind, item.id, item.via or "", item.line_kind or "",
-            item.valid_from or date.min, item.valid_to or date.max, item.source or "",
-            item.quote or "")
+    return (
+        item.relation,
+        item.kind,
+        item.id,
+        item.via or "",
+        item.line_kind or "",
+        item.valid_from or date.min,
+        item.valid_to or date.max,
+        item.source or "",
+        item.quote or "",
+    )
 
 
-def _result(params: EntityParams, entity: Mapping[str, Any], based: Collection[str],
-            reaches: Iterable[Mapping[str, Any]]) -> SuperiorsResult:
+def _result(
+    params: EntityParams,
+    entity: Mapping[str, Any],
+    based: Collection[str],
+    reaches: Iterable[Mapping[str, Any]],
+) -> SuperiorsResult:
     """Shape the gathered lines: ``entity`` has label and active; reaches are item fields."""
     check_subject(entity["label"], params.id)
     reaches = list(reaches)
     kept = counted(params.id, entity["active"], based, reaches)
     items = sorted((SuperiorItem(**r) for r in kept), key=_sort_key)
-    counts = tally(params.id, entity["active"], based,
-                   ((r["relation"], r["id"], r["kind"]) for r in reaches))
-    return SuperiorsResult(id=params.id, as_of=params.as_of, active=entity["active"],
-                           items=items, total=len(items), distinct=counts.superiors,
-                           by_kind=counts.by_kind)
+    counts = tally(
+        params.id, entity["active"], based, ((r["relation"], r["id"], r["kind"]) for r in reaches)
+    )
+    return SuperiorsResult(
+        id=params.id,
+        as_of=params.as_of,
+        active=entity["active"],
+        items=items,
+        total=len(items),
+        distinct=counts.superiors,
+        by_kind=counts.by_kind,
+    )
 
 
 # -- embedded -----------------------------------------------------------------------------------
@@ -313,8 +362,7 @@ def _result(params: EntityParams, entity: Mapping[str, Any], based: Collection[s
 Reach = tuple[Relation, str, int, str | None]  # relation, superior id, edge key, via
 
 
-def embedded_reaches(adj: Adjacency, node_id: str, as_of: date) -> tuple[list[str],
-                                                                          list[Reach]]:
+def embedded_reaches(adj: Adjacency, node_id: str, as_of: date) -> tuple[list[str], list[Reach]]:
     """The organizations based in an entity, and every active line that reaches it.
 
     Gathers without judging (see :func:`counted`): lines to active superiors, reaching the
@@ -323,22 +371,32 @@ def embedded_reaches(adj: Adjacency, node_id: str, as_of: date) -> tuple[list[st
     nodes = adj.node
     based: list[str] = []
     if nodes[node_id]["label"] == "Enterprise":
-        based = sorted({o for o, _, _ in lines_in(adj, node_id, "BASED_IN", as_of)
-                        if nodes[o]["label"] == "PartyOrg" and active(nodes[o], as_of)})
+        based = sorted(
+            {
+                o
+                for o, _, _ in lines_in(adj, node_id, "BASED_IN", as_of)
+                if nodes[o]["label"] == "PartyOrg" and active(nodes[o], as_of)
+            }
+        )
     reaches: list[Reach] = []
     for subject, via in ((node_id, None), *((o, o) for o in based)):
         if nodes[subject]["label"] == "PartyOrg":
-            reaches.extend((AFFILIATION, s, key, via)
-                           for s, key, _ in lines_out(adj, subject, "AFFILIATED_TO", as_of)
-                           if active(nodes[s], as_of))
-        reaches.extend((SUPERVISION, s, key, via)
-                       for s, key, _ in lines_in(adj, subject, "SUPERVISES", as_of)
-                       if active(nodes[s], as_of))
+            reaches.extend(
+                (AFFILIATION, s, key, via)
+                for s, key, _ in lines_out(adj, subject, "AFFILIATED_TO", as_of)
+                if active(nodes[s], as_of)
+            )
+        reaches.extend(
+            (SUPERVISION, s, key, via)
+            for s, key, _ in lines_in(adj, subject, "SUPERVISES", as_of)
+            if active(nodes[s], as_of)
+        )
     return based, reaches
 
 
-def columns_reaches(columns: Columns, as_of: date, labels: Collection[str]) -> tuple[
-        Ints, Ints, Bools, Ints, Ints]:
+def columns_reaches(
+    columns: Columns, as_of: date, labels: Collection[str]
+) -> tuple[Ints, Ints, Bools, Ints, Ints]:
     """:func:`embedded_reaches` for every active entity of ``labels`` at once, over the
     columns: the arguments of :func:`count_superiors` after its ``size``.
 
@@ -359,11 +417,17 @@ def columns_reaches(columns: Columns, as_of: date, labels: Collection[str]) -> t
     down = sup.active(on) & alive[sup.src] & alive[sup.dst]
     subject = np.concatenate((aff.src[up], sup.dst[down])).astype(np.int64)
     superior = np.concatenate((aff.dst[up], sup.src[down])).astype(np.int64)
-    formal = np.concatenate((np.ones(int(up.sum()), dtype=bool),
-                             np.zeros(int(down.sum()), dtype=bool)))
+    formal = np.concatenate(
+        (np.ones(int(up.sum()), dtype=bool), np.zeros(int(down.sum()), dtype=bool))
+    )
     based = columns.edges("BASED_IN")
-    kept = (based.active(on) & party[based.src] & alive[based.src] & enterprise[based.dst]
-            & wanted[based.dst])
+    kept = (
+        based.active(on)
+        & party[based.src]
+        & alive[based.src]
+        & enterprise[based.dst]
+        & wanted[based.dst]
+    )
     pairs = _distinct(based.dst[kept].astype(np.int64) * len(columns) + based.src[kept])
     host, org = pairs // len(columns), pairs % len(columns)
     # each (enterprise, organization) pair takes the lines of the organization
@@ -377,9 +441,13 @@ def columns_reaches(columns: Columns, as_of: date, labels: Collection[str]) -> t
     offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
     via = order[np.repeat(first, count) + offsets]
     direct = wanted[subject]
-    return (np.concatenate((subject[direct], np.repeat(host, count))),
-            np.concatenate((superior[direct], superior[via])),
-            np.concatenate((formal[direct], formal[via])), host, org)
+    return (
+        np.concatenate((subject[direct], np.repeat(host, count))),
+        np.concatenate((superior[direct], superior[via])),
+        np.concatenate((formal[direct], formal[via])),
+        host,
+        org,
+    )
 
 
 def _embedded(store: EmbeddedStore, params: EntityParams) -> SuperiorsResult:
@@ -395,11 +463,21 @@ def _embedded(store: EmbeddedStore, params: EntityParams) -> SuperiorsResult:
         gathered = []
         for relation, superior, key, via in reaches:
             edge, node = records[key], adj.node[superior]
-            gathered.append({
-                "id": superior, "label": node["label"], "kind": node["kind"],
-                "name": node["name"], "relation": relation, "line_kind": edge.kind,
-                "via": via, "valid_from": edge.valid_from, "valid_to": edge.valid_to,
-                "source": edge.props.get("source"), "quote": edge.props.get("quote")})
+            gathered.append(
+                {
+                    "id": superior,
+                    "label": node["label"],
+                    "kind": node["kind"],
+                    "name": node["name"],
+                    "relation": relation,
+                    "line_kind": edge.kind,
+                    "via": via,
+                    "valid_from": edge.valid_from,
+                    "valid_to": edge.valid_to,
+                    "source": edge.props.get("source"),
+                    "quote": edge.props.get("quote"),
+                }
+            )
         return _result(params, entity, based, gathered)
 
 
@@ -416,10 +494,12 @@ WHERE {cypher_active("r")} AND {cypher_active("s")}"""
 
 
 def _cypher_reach(relation: Relation) -> str:
-    return (f"CASE WHEN s IS NULL THEN null ELSE {{relation: '{relation}', id: s.id, "
-            f"label: {cypher_label('s')}, kind: s.kind, name: s.name, line_kind: r.kind, "
-            "valid_from: r.valid_from, valid_to: r.valid_to, source: r.source, "
-            "quote: r.quote} END")
+    return (
+        f"CASE WHEN s IS NULL THEN null ELSE {{relation: '{relation}', id: s.id, "
+        f"label: {cypher_label('s')}, kind: s.kind, name: s.name, line_kind: r.kind, "
+        "valid_from: r.valid_from, valid_to: r.valid_to, source: r.source, "
+        "quote: r.quote} END"
+    )
 
 
 CYPHER = f"""
@@ -437,8 +517,9 @@ RETURN {cypher_label("n")} AS label, {cypher_active("n")} AS active, subjects
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: EntityParams) -> (
-        SuperiorsResult):
+def _from_rows(
+    store: GraphStore, rows: list[dict[str, Any]], params: EntityParams
+) -> SuperiorsResult:
     if not rows:
         raise NotFoundError(params.id)
     row = rows[0]

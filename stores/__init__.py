@@ -15,8 +15,9 @@ def is_bolt_url(spec: str) -> bool:
     return spec.lower().startswith(_BOLT_SCHEMES)
 
 
-def open_store(spec: str, *, user: str = "neo4j", password: str | None = None,
-               database: str = "neo4j") -> GraphStore:
+def open_store(
+    spec: str, *, user: str = "neo4j", password: str | None = None, database: str = "neo4j"
+) -> GraphStore:
     """Open the store a setting names: a ``bolt://``/``neo4j://`` URL or a file path."""
     if is_bolt_url(spec):
         from stores.neo4j import Neo4jStore  # the driver is only needed for this store

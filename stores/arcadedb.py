@@ -403,8 +403,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    print(f"ArcadeDB ready: uri={server.uri} user={server.auth[0]} password=(as given with "
-          f"--password) database={server.database}")
+    print(
+        f"ArcadeDB ready: uri={server.uri} user={server.auth[0]} password=(as given with "
+        f"--password) database={server.database}"
+    )
     print(f"HTTP API {server.http_url}; log {server.log_path}. Ctrl-C to stop.", flush=True)
     try:
         while server.running and not stopping.wait(0.5):

@@ -52,9 +52,11 @@ class StoreChangedError(StoreError):
 
     def __init__(self, location: str, attempts: int) -> None:
         self.attempts = attempts
-        super().__init__(f"{location} was written to during this read ({attempts} "
-                         f"attempt{'s' if attempts > 1 else ''}), so no answer of one state "
-                         "could be made; try again when the load has finished")
+        super().__init__(
+            f"{location} was written to during this read ({attempts} "
+            f"attempt{'s' if attempts > 1 else ''}), so no answer of one state "
+            "could be made; try again when the load has finished"
+        )
 
 
 class UnknownNodeError(StoreError):
@@ -72,8 +74,10 @@ class LabelChangeError(StoreError):
     def __init__(self, changes: Iterable[tuple[str, str, str]]) -> None:
         self.changes = sorted(changes)
         shown = "; ".join(f"{i}: {old} → {new}" for i, old, new in self.changes[:10])
-        super().__init__(f"{len(self.changes)} node(s) would change label ({shown}); a node's "
-                         "label cannot change — give the node a new id")
+        super().__init__(
+            f"{len(self.changes)} node(s) would change label ({shown}); a node's "
+            "label cannot change — give the node a new id"
+        )
 
 
 @dataclass

@@ -112,8 +112,7 @@ class _Codes:
             self.names.append(name)
         return found
 
-    def encode(self, values: Sequence[str], dtype: type[np.signedinteger[Any]]) -> (
-            npt.NDArray[Any]):
+    def encode(self, values: Sequence[str], dtype: type[np.signedinteger[Any]]) -> npt.NDArray[Any]:
         for name in set(values) - self.codes.keys():
             self.code(name)
         out: npt.NDArray[Any] = np.fromiter(map(self.codes.__getitem__, values), dtype, len(values))
@@ -165,13 +164,20 @@ class EdgeColumns:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.src, self.dst, self.kind, self.start, self.end,
-                                      self.key))
+        return sum(
+            a.nbytes for a in (self.src, self.dst, self.kind, self.start, self.end, self.key)
+        )
 
 
 def _empty_edges() -> EdgeColumns:
-    return EdgeColumns(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.int16),
-                       np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.int64))
+    return EdgeColumns(
+        np.empty(0, np.int32),
+        np.empty(0, np.int32),
+        np.empty(0, np.int16),
+        np.empty(0, np.int32),
+        np.empty(0, np.int32),
+        np.empty(0, np.int64),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,21 +254,38 @@ class Columns:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays and the id list (not the ids, which the graph holds)."""
-        arrays: list[npt.NDArray[Any]] = [self.label, self.kind, self.start, self.end,
-                                          self.unresolved, *self.props.values()]
+        arrays: list[npt.NDArray[Any]] = [
+            self.label,
+            self.kind,
+            self.start,
+            self.end,
+            self.unresolved,
+            *self.props.values(),
+        ]
         nodes = sum(int(a.nbytes) for a in arrays)
         ranks = sum(int(r.nbytes) for r in self._rank)
-        return (nodes + ranks + 8 * len(self.ids) + 56
-                + sum(e.nbytes for e in self.edges_by_type.values()))
+        return (
+            nodes
+            + ranks
+            + 8 * len(self.ids)
+            + 56
+            + sum(e.nbytes for e in self.edges_by_type.values())
+        )
 
 
 # -- building -----------------------------------------------------------------------------------
 
+
 class _NodeFields:
     """The column values of some nodes, from their graph attribute dicts."""
 
-    def __init__(self, attrs: Sequence[Mapping[str, Any]], labels: _Codes, kinds: _Codes,
-                 numeric: Sequence[str]) -> None:
+    def __init__(
+        self,
+        attrs: Sequence[Mapping[str, Any]],
+        labels: _Codes,
+        kinds: _Codes,
+        numeric: Sequence[str],
+    ) -> None:
         self.label = labels.encode(list(map(itemgetter("label"), attrs)), np.int8)
         self.kind = kinds.encode(list(map(itemgetter("kind"), attrs)), np.int16)
         self.start = _days(_get(attrs, "valid_from"), NO_START)
@@ -276,8 +299,9 @@ class _EdgeFields:
     """Type, kind and validity of edges, from their graph attribute dicts (shared objects:
     each distinct one converts once)."""
 
-    def __init__(self, attrs: Sequence[Mapping[str, Any]], types: _Codes,
-                 edge_kinds: _Codes) -> None:
+    def __init__(
+        self, attrs: Sequence[Mapping[str, Any]], types: _Codes, edge_kinds: _Codes
+    ) -> None:
         ids = np.fromiter(map(id, attrs), np.int64, len(attrs))
         _, first, self.code = np.unique(ids, return_index=True, return_inverse=True)
         once = [attrs[i] for i in first.tolist()]
@@ -298,8 +322,13 @@ def _numeric_props(node_hot: Sequence[str]) -> tuple[str, ...]:
 Neighbours = Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]]
 
 
-def build(node: Mapping[str, Mapping[str, Any]], succ: Neighbours, pred: Neighbours,
-          generation: int, node_hot: Sequence[str]) -> Columns:
+def build(
+    node: Mapping[str, Mapping[str, Any]],
+    succ: Neighbours,
+    pred: Neighbours,
+    generation: int,
+    node_hot: Sequence[str],
+) -> Columns:
     """The columns of a graph, from networkx's own dicts (node attrs, successors,
     predecessors).
 
@@ -314,15 +343,15 @@ def build(node: Mapping[str, Mapping[str, Any]], succ: Neighbours, pred: Neighbo
     # successors: node → {target → {key → attrs}}; flattened in node order
     per_node = np.fromiter(map(len, succ.values()), np.int64, n)
     keyed: list[Mapping[int, Mapping[str, Any]]] = list(
-        chain.from_iterable(map(dict.values, succ.values())))  # type: ignore[arg-type]
+        chain.from_iterable(map(dict.values, succ.values()))  # type: ignore[arg-type]
+    )
     per_pair = np.fromiter(map(len, keyed), np.int64, len(keyed))
     targets = _targets(ids, succ, pred, keyed)
     count = int(per_pair.sum())
     src = np.repeat(np.repeat(np.arange(n, dtype=np.int32), per_node), per_pair)
     dst = np.repeat(targets, per_pair)
     key = _narrow(np.fromiter(chain.from_iterable(keyed), np.int64, count))
-    attrs: list[Mapping[str, Any]] = list(
-        chain.from_iterable(map(dict.values, keyed)))  # type: ignore[arg-type]
+    attrs: list[Mapping[str, Any]] = list(chain.from_iterable(map(dict.values, keyed)))  # type: ignore[arg-type]
     del keyed
     check()
     edge = _EdgeFields(attrs, types, edge_kinds)
@@ -331,14 +360,28 @@ def build(node: Mapping[str, Mapping[str, Any]], succ: Neighbours, pred: Neighbo
     for code, name in enumerate(types.names):
         part = np.flatnonzero(edge.type == code)
         part = part[np.argsort(key[part])]  # keys are distinct: any sort will do
-        by_type[name] = EdgeColumns(src[part], dst[part], edge.kind[part], edge.start[part],
-                                    edge.end[part], key[part])
-    return Columns(generation, ids, fields.label, fields.kind, fields.start, fields.end,
-                   fields.unresolved, fields.props, by_type, labels, kinds, edge_kinds)
+        by_type[name] = EdgeColumns(
+            src[part], dst[part], edge.kind[part], edge.start[part], edge.end[part], key[part]
+        )
+    return Columns(
+        generation,
+        ids,
+        fields.label,
+        fields.kind,
+        fields.start,
+        fields.end,
+        fields.unresolved,
+        fields.props,
+        by_type,
+        labels,
+        kinds,
+        edge_kinds,
+    )
 
 
-def _targets(ids: list[str], succ: Neighbours, pred: Neighbours,
-             keyed: list[Mapping[int, Mapping[str, Any]]]) -> npt.NDArray[np.int32]:
+def _targets(
+    ids: list[str], succ: Neighbours, pred: Neighbours, keyed: list[Mapping[int, Mapping[str, Any]]]
+) -> npt.NDArray[np.int32]:
     """The target's index of each (source, target) pair of ``keyed``, succ's key dicts in
     succ's order.
 
@@ -351,8 +394,11 @@ def _targets(ids: list[str], succ: Neighbours, pred: Neighbours,
     outgoing = np.fromiter(map(id, keyed), np.int64, m)
     per_target = np.fromiter(map(len, pred.values()), np.int64, len(pred))
     if len(pred) == n and int(per_target.sum()) == m and list(pred) == ids:
-        incoming = np.fromiter(map(id, chain.from_iterable(
-            map(dict.values, pred.values()))), np.int64, m)  # type: ignore[arg-type]
+        incoming = np.fromiter(
+            map(id, chain.from_iterable(map(dict.values, pred.values()))),  # type: ignore[arg-type]
+            np.int64,
+            m,
+        )
         by_in, by_out = np.argsort(incoming), np.argsort(outgoing)
         if np.array_equal(incoming[by_in], outgoing[by_out]):
             found = np.empty(m, dtype=np.int32)
@@ -362,9 +408,15 @@ def _targets(ids: list[str], succ: Neighbours, pred: Neighbours,
     return np.fromiter(map(index.__getitem__, chain.from_iterable(succ.values())), np.int32, m)
 
 
-def catch_up(columns: Columns | None, node: Mapping[str, Mapping[str, Any]],
-             succ: Neighbours, pred: Neighbours, conn: sqlite3.Connection, generation: int,
-             node_hot: Sequence[str]) -> Columns:
+def catch_up(
+    columns: Columns | None,
+    node: Mapping[str, Mapping[str, Any]],
+    succ: Neighbours,
+    pred: Neighbours,
+    conn: sqlite3.Connection,
+    generation: int,
+    node_hot: Sequence[str],
+) -> Columns:
     """Columns of the graph at ``generation``: ``columns`` if it is of that generation
     already, brought forward by the rows of the later generations, or built anew.
 
@@ -382,15 +434,18 @@ def catch_up(columns: Columns | None, node: Mapping[str, Mapping[str, Any]],
     if changed > REBUILD_SHARE * size:
         return build(node, succ, pred, generation, node_hot)
     node_ids = [r[0] for r in conn.execute("SELECT id FROM nodes WHERE gen > ?", (old,))]
-    edge_rows = conn.execute("SELECT rowid, src, dst FROM edges WHERE gen > ?",
-                             (old,)).fetchall()
+    edge_rows = conn.execute("SELECT rowid, src, dst FROM edges WHERE gen > ?", (old,)).fetchall()
     return _brought_forward(columns, node, succ, generation, node_ids, edge_rows)
 
 
-def _brought_forward(columns: Columns, node: Mapping[str, Mapping[str, Any]],
-                     succ: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]],
-                     generation: int, node_ids: list[str],
-                     edge_rows: list[tuple[int, str, str]]) -> Columns:
+def _brought_forward(
+    columns: Columns,
+    node: Mapping[str, Mapping[str, Any]],
+    succ: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]],
+    generation: int,
+    node_ids: list[str],
+    edge_rows: list[tuple[int, str, str]],
+) -> Columns:
     """New columns: ``columns`` with the given nodes and edges replaced or appended."""
     labels, kinds = columns.labels.copy(), columns.kinds.copy()
     edge_kinds, types = columns.edge_kinds.copy(), _Codes(columns.edges_by_type)
@@ -403,7 +458,7 @@ def _brought_forward(columns: Columns, node: Mapping[str, Mapping[str, Any]],
 
     def grown(values: npt.NDArray[Any], fill: Any) -> npt.NDArray[Any]:
         out = np.full(n, fill, dtype=values.dtype)
-        out[:len(values)] = values
+        out[: len(values)] = values
         return out
 
     label, kind = grown(columns.label, -1), grown(columns.kind, -1)
@@ -413,8 +468,12 @@ def _brought_forward(columns: Columns, node: Mapping[str, Mapping[str, Any]],
     if node_ids:
         at = np.fromiter(map(index.__getitem__, node_ids), np.int64, len(node_ids))
         fields = _NodeFields([node[i] for i in node_ids], labels, kinds, tuple(props))
-        label[at], kind[at], start[at], end[at] = (fields.label, fields.kind, fields.start,
-                                                   fields.end)
+        label[at], kind[at], start[at], end[at] = (
+            fields.label,
+            fields.kind,
+            fields.start,
+            fields.end,
+        )
         unresolved[at] = fields.unresolved
         for name, values in props.items():
             values[at] = fields.props[name]
@@ -428,11 +487,29 @@ def _brought_forward(columns: Columns, node: Mapping[str, Mapping[str, Any]],
         for code, name in enumerate(types.names):
             part = np.flatnonzero(edge.type == code)
             if len(part):
-                by_type[name] = _merged(columns.edges(name), src[part], dst[part],
-                                        edge.kind[part], edge.start[part], edge.end[part],
-                                        keys[part])
-    return Columns(generation, ids, label, kind, start, end, unresolved, props, by_type,
-                   labels, kinds, edge_kinds)
+                by_type[name] = _merged(
+                    columns.edges(name),
+                    src[part],
+                    dst[part],
+                    edge.kind[part],
+                    edge.start[part],
+                    edge.end[part],
+                    keys[part],
+                )
+    return Columns(
+        generation,
+        ids,
+        label,
+        kind,
+        start,
+        end,
+        unresolved,
+        props,
+        by_type,
+        labels,
+        kinds,
+        edge_kinds,
+    )
 
 
 def _narrow(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.signedinteger[Any]]:
@@ -443,10 +520,15 @@ def _narrow(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.signedinteger[Any]]:
     return keys.astype(np.int32)
 
 
-def _merged(old: EdgeColumns, src: npt.NDArray[np.int32], dst: npt.NDArray[np.int32],
-            kind: npt.NDArray[np.int16], start: npt.NDArray[np.int32],
-            end: npt.NDArray[np.int32], key: npt.NDArray[np.signedinteger[Any]]) -> (
-                EdgeColumns):
+def _merged(
+    old: EdgeColumns,
+    src: npt.NDArray[np.int32],
+    dst: npt.NDArray[np.int32],
+    kind: npt.NDArray[np.int16],
+    start: npt.NDArray[np.int32],
+    end: npt.NDArray[np.int32],
+    key: npt.NDArray[np.signedinteger[Any]],
+) -> EdgeColumns:
     """``old`` with the edges of these keys replaced (same key) or added, in key order."""
     pos = np.searchsorted(old.key, key)
     known = pos < len(old)
@@ -458,8 +540,13 @@ def _merged(old: EdgeColumns, src: npt.NDArray[np.int32], dst: npt.NDArray[np.in
     if not added.any():
         return merged
     parts: list[tuple[npt.NDArray[Any], npt.NDArray[Any]]] = [
-        (merged.src, src[added]), (merged.dst, dst[added]), (merged.kind, kind[added]),
-        (merged.start, start[added]), (merged.end, end[added]), (merged.key, key[added])]
+        (merged.src, src[added]),
+        (merged.dst, dst[added]),
+        (merged.kind, kind[added]),
+        (merged.start, start[added]),
+        (merged.end, end[added]),
+        (merged.key, key[added]),
+    ]
     columns = [np.concatenate(p) for p in parts]
     order = np.argsort(columns[5], kind="stable")
     c = [a[order] for a in columns]

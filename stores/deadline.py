@@ -38,8 +38,7 @@ T = TypeVar("T")
 #: How many items :func:`bounded` lets through between two looks at the clock.
 CHECK_EVERY = 1024
 
-_deadline: ContextVar[tuple[float, float] | None] = ContextVar("affgraph_deadline",
-                                                               default=None)
+_deadline: ContextVar[tuple[float, float] | None] = ContextVar("affgraph_deadline", default=None)
 
 
 class QueryTimeoutError(StoreError):
@@ -49,11 +48,14 @@ class QueryTimeoutError(StoreError):
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
-        limit = "the server's time limit" if seconds is None else (
-            f"its time limit of {seconds:g} s")
-        super().__init__(f"the query ran past {limit} and was stopped; ask for less (an "
-                         "earlier page, a smaller depth, a narrower filter) or raise "
-                         "AFFGRAPH_QUERY_TIMEOUT_S")
+        limit = (
+            "the server's time limit" if seconds is None else (f"its time limit of {seconds:g} s")
+        )
+        super().__init__(
+            f"the query ran past {limit} and was stopped; ask for less (an "
+            "earlier page, a smaller depth, a narrower filter) or raise "
+            "AFFGRAPH_QUERY_TIMEOUT_S"
+        )
 
 
 @contextmanager

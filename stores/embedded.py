@@ -171,8 +171,11 @@ class _Interner:
 
 def _node_attrs(row: Sequence[Any], intern: _Interner) -> dict[str, Any]:
     """Graph attributes of a node from a ``_NODE_COLS`` row (``None`` values left out)."""
-    attrs: dict[str, Any] = {"label": intern.text(row[1]), "kind": intern.text(row[2]),
-                             "name": row[3]}
+    attrs: dict[str, Any] = {
+        "label": intern.text(row[1]),
+        "kind": intern.text(row[2]),
+        "name": row[3],
+    }
     if row[4] is not None:
         attrs["valid_from"] = intern.date(row[4])
     if row[5] is not None:
@@ -225,8 +228,12 @@ def adjacency(graph: nx.MultiDiGraph[str]) -> Adjacency:
     return Adjacency(internals._node, internals._succ, internals._pred)
 
 
-def _apply_rows(adj: Adjacency, counts: _Counts, node_rows: Iterable[Sequence[Any]],
-                edge_rows: Iterable[Sequence[Any]]) -> int:
+def _apply_rows(
+    adj: Adjacency,
+    counts: _Counts,
+    node_rows: Iterable[Sequence[Any]],
+    edge_rows: Iterable[Sequence[Any]],
+) -> int:
     """Apply node rows (``_NODE_COLS``) and edge rows (``src, dst, rowid, *_EDGE_ATTR_COLS``)
     to networkx's own dicts, adding or replacing; returns the number of rows applied.
 
@@ -322,15 +329,30 @@ def _stopped_at_deadline(conn: sqlite3.Connection) -> Iterator[None]:
 def _node_cols(node: Node) -> tuple[Any, ...]:
     """The ``_NODE_COLS`` values of a node."""
     hot = tuple(node.props.get(name) for name in NODE_HOT)
-    return (node.id, node.label, node.kind, node.name, _iso(node.valid_from),
-            _iso(node.valid_to), *hot)
+    return (
+        node.id,
+        node.label,
+        node.kind,
+        node.name,
+        _iso(node.valid_from),
+        _iso(node.valid_to),
+        *hot,
+    )
 
 
 def _edge_cols(edge: Edge) -> tuple[Any, ...]:
     """The ``_EDGE_COLS`` values of an edge; ``[3:]`` are its ``_EDGE_ATTR_COLS``."""
     hot = tuple(edge.props.get(name) for name in EDGE_HOT)
-    return (edge.key, edge.src, edge.dst, edge.type, edge.kind, _iso(edge.valid_from),
-            _iso(edge.valid_to), *hot)
+    return (
+        edge.key,
+        edge.src,
+        edge.dst,
+        edge.type,
+        edge.kind,
+        _iso(edge.valid_from),
+        _iso(edge.valid_to),
+        *hot,
+    )
 
 
 class _IsoDates(dict[date | None, str | None]):
@@ -357,8 +379,16 @@ def _node_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
     """``_NODE_COLS`` and data of node rows (:data:`graph_schema.rows.NODE_ROW`)."""
     iso, hot = _IsoDates(), _positions(NODE_ROW, NODE_HOT)
     for row in rows:
-        yield (row[0], row[1], row[2], row[3], iso[row[4]], iso[row[5]], *hot(row),
-               row_json("node", row))
+        yield (
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            iso[row[4]],
+            iso[row[5]],
+            *hot(row),
+            row_json("node", row),
+        )
 
 
 def _edge_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
@@ -366,8 +396,17 @@ def _edge_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
     iso, hot = _IsoDates(), _positions(EDGE_ROW, EDGE_HOT)
     for row in rows:
         start = iso[row[4]]
-        yield (f"{row[0]}|{row[1]}|{row[2]}|{row[3] or ''}|{start or ''}", row[1], row[2],
-               row[0], row[3], start, iso[row[5]], *hot(row), row_json("edge", row))
+        yield (
+            f"{row[0]}|{row[1]}|{row[2]}|{row[3] or ''}|{start or ''}",
+            row[1],
+            row[2],
+            row[0],
+            row[3],
+            start,
+            iso[row[5]],
+            *hot(row),
+            row_json("edge", row),
+        )
 
 
 def _transfer_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
@@ -380,8 +419,9 @@ def _source_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
-                           check_same_thread=False)
+    conn = sqlite3.connect(
+        path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=OFF")
@@ -412,8 +452,9 @@ class EmbeddedWriter:
         self._upsert("source", "sources", ("id",), lambda: rows, len(rows))
 
     def upsert_transfers(self, records: Iterable[Transfer]) -> None:
-        rows = list({t.id: (t.id, t.org, _iso(t.date), canonical_json(t))
-                     for t in records}.values())
+        rows = list(
+            {t.id: (t.id, t.org, _iso(t.date), canonical_json(t)) for t in records}.values()
+        )
         self._upsert("transfer", "transfers", ("id", "org", "date"), lambda: rows, len(rows))
 
     def upsert_nodes(self, records: Iterable[Node]) -> None:
@@ -424,8 +465,11 @@ class EmbeddedWriter:
     def upsert_edges(self, records: Iterable[Edge]) -> None:
         by_key = {e.key: e for e in records}
         rows = [(*_edge_cols(e), canonical_json(e)) for e in by_key.values()]
-        self._upsert_edges(lambda: rows, len(rows), {*(e.src for e in by_key.values()),
-                                                     *(e.dst for e in by_key.values())})
+        self._upsert_edges(
+            lambda: rows,
+            len(rows),
+            {*(e.src for e in by_key.values()), *(e.dst for e in by_key.values())},
+        )
 
     def upsert_rows(self, kind: str, rows: Sequence[Row]) -> None:
         """Upsert valid rows of one record kind (:mod:`graph_schema.rows`), as the upserts of
@@ -433,41 +477,54 @@ class EmbeddedWriter:
         are written, never all held at once. Their ids (edges: keys) must be distinct (a load
         checks that): into an empty table, one given twice is an ``sqlite3.IntegrityError``."""
         if kind == "node":
-            self._upsert_nodes(lambda: _node_table_rows(rows), len(rows),
-                               map(itemgetter(0), rows))
+            self._upsert_nodes(lambda: _node_table_rows(rows), len(rows), map(itemgetter(0), rows))
         elif kind == "edge":
-            self._upsert_edges(lambda: _edge_table_rows(rows), len(rows),
-                               {*map(itemgetter(1), rows), *map(itemgetter(2), rows)})
+            self._upsert_edges(
+                lambda: _edge_table_rows(rows),
+                len(rows),
+                {*map(itemgetter(1), rows), *map(itemgetter(2), rows)},
+            )
         elif kind == "transfer":
-            self._upsert("transfer", "transfers", ("id", "org", "date"),
-                         lambda: _transfer_table_rows(rows), len(rows))
+            self._upsert(
+                "transfer",
+                "transfers",
+                ("id", "org", "date"),
+                lambda: _transfer_table_rows(rows),
+                len(rows),
+            )
         elif kind == "source":
-            self._upsert("source", "sources", ("id",), lambda: _source_table_rows(rows),
-                         len(rows))
+            self._upsert("source", "sources", ("id",), lambda: _source_table_rows(rows), len(rows))
         else:
             raise ValueError(f"not a record kind: {kind!r}")
 
-    def _upsert_nodes(self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int,
-                      ids: Iterable[str]) -> None:
+    def _upsert_nodes(
+        self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int, ids: Iterable[str]
+    ) -> None:
         if not self._upsert("node", "nodes", _NODE_COLS, rows, count, graph=True):
             relabelled = self._conn.execute(
                 "SELECT s.id, n.label, s.label FROM _stage s JOIN nodes n ON n.id = s.id "
-                "WHERE n.label != s.label").fetchall()
+                "WHERE n.label != s.label"
+            ).fetchall()
             if relabelled:
                 raise LabelChangeError(relabelled)
             self._apply_stage("nodes", "id", _NODE_COLS, with_gen=True)
         self._written.update(ids)
 
-    def _upsert_edges(self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int,
-                      ends: set[str]) -> None:
+    def _upsert_edges(
+        self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int, ends: set[str]
+    ) -> None:
         ends -= self._written
         if ends:  # nodes of earlier writes: ask the file (before writing, if staged)
             found: set[str] = set()
             wanted = sorted(ends)
             for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
-                found.update(r[0] for r in self._conn.execute(
-                    f"SELECT id FROM nodes WHERE id IN ({', '.join('?' for _ in chunk)})", chunk))
+                chunk = wanted[start : start + 500]
+                found.update(
+                    r[0]
+                    for r in self._conn.execute(
+                        f"SELECT id FROM nodes WHERE id IN ({', '.join('?' for _ in chunk)})", chunk
+                    )
+                )
             if ends - found:
                 raise UnknownNodeError(ends - found)
         if not self._upsert("edge", "edges", _EDGE_COLS, rows, count, graph=True):
@@ -475,9 +532,16 @@ class EmbeddedWriter:
 
     # -- writing and staging ---------------------------------------------------------------
 
-    def _upsert(self, record_kind: str, table: str, cols: Sequence[str],
-                rows: Callable[[], Iterable[tuple[Any, ...]]], count: int, *,
-                graph: bool = False) -> bool:
+    def _upsert(
+        self,
+        record_kind: str,
+        table: str,
+        cols: Sequence[str],
+        rows: Callable[[], Iterable[tuple[Any, ...]]],
+        count: int,
+        *,
+        graph: bool = False,
+    ) -> bool:
         """Write ``rows()`` (``count`` of them: ``cols`` and data; distinct keys) into
         ``table``: inserted outright if the table is empty (True), else staged and counted
         (False; graph tables are left for the caller to check and apply, the others are
@@ -491,13 +555,20 @@ class EmbeddedWriter:
         if conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
             columns = (*cols, "data", *(("gen",) if graph else ()))
             marks = ", ".join(["?"] * (len(cols) + 1) + ([str(self.generation)] if graph else []))
-            indexes = conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                "AND sql IS NOT NULL", (table,)).fetchall() if count >= _REINDEX_ROWS else []
+            indexes = (
+                conn.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                    "AND sql IS NOT NULL",
+                    (table,),
+                ).fetchall()
+                if count >= _REINDEX_ROWS
+                else []
+            )
             for name, _ in indexes:
                 conn.execute(f'DROP INDEX "{name}"')
             created = conn.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows()).rowcount
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows()
+            ).rowcount
             for _, sql in indexes:
                 conn.execute(sql)
             self.summary.add(record_kind, "created", created)
@@ -507,8 +578,14 @@ class EmbeddedWriter:
             self._apply_stage(table, cols[0], cols)
         return False
 
-    def _stage_and_diff(self, record_kind: str, table: str, key: str, cols: Sequence[str],
-                        rows: Iterable[tuple[Any, ...]]) -> None:
+    def _stage_and_diff(
+        self,
+        record_kind: str,
+        table: str,
+        key: str,
+        cols: Sequence[str],
+        rows: Iterable[tuple[Any, ...]],
+    ) -> None:
         """Stage ``rows`` in ``_stage``, list the keys that change in ``_changed``, count."""
         conn = self._conn
         col_list = ", ".join(cols)
@@ -520,7 +597,8 @@ class EmbeddedWriter:
         conn.execute(
             f"CREATE TEMP TABLE _changed AS SELECT s.{key} AS k, t.{key} IS NULL AS created "
             f"FROM _stage s LEFT JOIN {table} t ON t.{key} = s.{key} "
-            "WHERE t.data IS NULL OR t.data != s.data")
+            "WHERE t.data IS NULL OR t.data != s.data"
+        )
         created, updated = conn.execute(
             "SELECT coalesce(sum(created), 0), coalesce(sum(1 - created), 0) FROM _changed"
         ).fetchone()
@@ -528,8 +606,9 @@ class EmbeddedWriter:
         self.summary.add(record_kind, "updated", updated)
         self.summary.add(record_kind, "unchanged", staged - created - updated)
 
-    def _apply_stage(self, table: str, key: str, cols: Sequence[str],
-                     with_gen: bool = False) -> None:
+    def _apply_stage(
+        self, table: str, key: str, cols: Sequence[str], with_gen: bool = False
+    ) -> None:
         """Upsert the changed staged rows into ``table`` (graph tables get this ``gen``)."""
         all_cols = (*cols, "data", *(("gen",) if with_gen else ()))
         values = (*cols, "data", *((str(self.generation),) if with_gen else ()))
@@ -537,7 +616,8 @@ class EmbeddedWriter:
         self._conn.execute(
             f"INSERT INTO {table} ({', '.join(all_cols)}) "
             f"SELECT {', '.join(values)} FROM _stage WHERE {key} IN (SELECT k FROM _changed) "
-            f"ON CONFLICT ({key}) DO UPDATE SET {updates}")
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        )
 
 
 class EmbeddedStore:
@@ -563,8 +643,7 @@ class EmbeddedStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._conn = _connect(self.path)
-        self._conn.create_function("affgraph_names_contain", 2, _names_contain,
-                                   deterministic=True)
+        self._conn.create_function("affgraph_names_contain", 2, _names_contain, deterministic=True)
         if not self._check_version():
             self._create()
         self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
@@ -584,26 +663,29 @@ class EmbeddedStore:
         reads: no write lock, so it opens while another process loads). Refuses a file of
         another schema version before touching it."""
         has_meta = self._conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
         if not has_meta:
             return False
-        row = self._conn.execute(
-            "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             return False
         if row[0] != SCHEMA_VERSION:
             self._conn.close()
-            raise StoreError(f"{self.path} is an affgraph store of schema version {row[0]}; "
-                             f"this affgraph reads version {SCHEMA_VERSION}: load the data "
-                             "into a new store file")
+            raise StoreError(
+                f"{self.path} is an affgraph store of schema version {row[0]}; "
+                f"this affgraph reads version {SCHEMA_VERSION}: load the data "
+                "into a new store file"
+            )
         return True
 
     def _create(self) -> None:
         """Make the tables of a new store (the one time opening writes)."""
         try:
             self._conn.executescript(_ddl())
-            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                               (SCHEMA_VERSION,))
+            self._conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+            )
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
         except sqlite3.OperationalError as exc:
             self._conn.close()
@@ -622,14 +704,19 @@ class EmbeddedStore:
             with _gc_paused():
                 node, succ, pred, nodes, edges = _SnapshotUnpickler(io.BytesIO(row[2])).load()
         except (pickle.UnpicklingError, ValueError, TypeError, EOFError) as exc:
-            log.warning("%s: ignoring an unreadable snapshot (%s); building from the rows",
-                        self.path, exc)
+            log.warning(
+                "%s: ignoring an unreadable snapshot (%s); building from the rows", self.path, exc
+            )
             return
         with _gc_paused():
             graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
             internals: Any = graph
             internals._node, internals._succ, internals._adj, internals._pred = (
-                node, succ, succ, pred)
+                node,
+                succ,
+                succ,
+                pred,
+            )
         self.graph = graph
         self._counts = _Counts(Counter(nodes), Counter(edges))
         self._generation = row[0]
@@ -650,11 +737,18 @@ class EmbeddedStore:
                 applied = 0
                 if generation != self._generation:
                     applied = _apply_rows(
-                        adjacency(self.graph), self._counts,
-                        conn.execute(f"SELECT {', '.join(_NODE_COLS)} FROM nodes WHERE gen > ?",
-                                     (self._generation,)),
-                        conn.execute(f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} "
-                                     "FROM edges WHERE gen > ?", (self._generation,)))
+                        adjacency(self.graph),
+                        self._counts,
+                        conn.execute(
+                            f"SELECT {', '.join(_NODE_COLS)} FROM nodes WHERE gen > ?",
+                            (self._generation,),
+                        ),
+                        conn.execute(
+                            f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} "
+                            "FROM edges WHERE gen > ?",
+                            (self._generation,),
+                        ),
+                    )
             finally:
                 if own:
                     conn.execute("COMMIT")
@@ -672,8 +766,9 @@ class EmbeddedStore:
         try:
             self.save_snapshot(wait=False)
         except sqlite3.Error as exc:
-            log.warning("%s: snapshot not saved (%s); opening will build from the rows",
-                        self.path, exc)
+            log.warning(
+                "%s: snapshot not saved (%s); opening will build from the rows", self.path, exc
+            )
 
     def save_snapshot(self, *, wait: bool = True) -> bool:
         """Save the graph in the file so that opening it is fast; False if the file has
@@ -681,8 +776,10 @@ class EmbeddedStore:
         ``wait=False``, if another process is writing it right now."""
         with self._lock, _gc_paused():
             adj = adjacency(self.graph)
-            payload = pickle.dumps((adj.node, adj.succ, adj.pred, dict(self._counts.nodes),
-                                    dict(self._counts.edges)), protocol=5)
+            payload = pickle.dumps(
+                (adj.node, adj.succ, adj.pred, dict(self._counts.nodes), dict(self._counts.edges)),
+                protocol=5,
+            )
             conn = self._conn
             if not wait:
                 conn.execute("PRAGMA busy_timeout = 0")
@@ -698,8 +795,10 @@ class EmbeddedStore:
                 if int(self._meta("generation")) != self._generation:
                     conn.execute("ROLLBACK")
                     return False
-                conn.execute("INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)",
-                             (self._generation, SNAPSHOT_FORMAT, payload))
+                conn.execute(
+                    "INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)",
+                    (self._generation, SNAPSHOT_FORMAT, payload),
+                )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -736,18 +835,22 @@ class EmbeddedStore:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise StoreBusyError(f"{self.path} is being written by another load; try again "
-                                     "when it has finished") from exc
-            generation = int(conn.execute(
-                "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]) + 1
+                raise StoreBusyError(
+                    f"{self.path} is being written by another load; try again when it has finished"
+                ) from exc
+            generation = (
+                int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+                + 1
+            )
             writer = EmbeddedWriter(conn, generation)
             try:
                 with _gc_paused():
                     yield writer
                 writer.done()
                 if writer.summary.changed:
-                    conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'",
-                                 (str(generation),))
+                    conn.execute(
+                        "UPDATE meta SET value = ? WHERE key = 'generation'", (str(generation),)
+                    )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -791,8 +894,9 @@ class EmbeddedStore:
 
         with self.reading():
             adj = adjacency(self.graph)
-            self._columns = columns.catch_up(self._columns, adj.node, adj.succ, adj.pred,
-                                             self._conn, self._generation, NODE_HOT)
+            self._columns = columns.catch_up(
+                self._columns, adj.node, adj.succ, adj.pred, self._conn, self._generation, NODE_HOT
+            )
             return self._columns
 
     def _by_keys(self, sql: str, keys: Iterable[Any]) -> Iterator[Any]:
@@ -800,31 +904,40 @@ class EmbeddedStore:
         wanted = sorted(set(keys))
         with self._lock:
             for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
+                chunk = wanted[start : start + 500]
                 yield from self._conn.execute(
-                    sql.format(marks=", ".join("?" for _ in chunk)), chunk).fetchall()
+                    sql.format(marks=", ".join("?" for _ in chunk)), chunk
+                ).fetchall()
 
     def node_records(self, ids: Iterable[str]) -> dict[str, Node]:
         """Full records (texts and provenance included) of the given node ids."""
-        nodes = (node_from_canonical(orjson.loads(data)) for (data,) in self._by_keys(
-            "SELECT data FROM nodes WHERE id IN ({marks})", ids))
+        nodes = (
+            node_from_canonical(orjson.loads(data))
+            for (data,) in self._by_keys("SELECT data FROM nodes WHERE id IN ({marks})", ids)
+        )
         return {node.id: node for node in nodes}
 
-    def name_matches(self, needle: str, *, label: str | None = None,
-                     kind: str | None = None) -> list[Node]:
+    def name_matches(
+        self, needle: str, *, label: str | None = None, kind: str | None = None
+    ) -> list[Node]:
         """Nodes whose name, English name or an alias contains ``needle`` (compared in
         Python's Unicode lower case: SQLite's own ``lower()`` folds ASCII only)."""
         with self.reading():
             rows = self._conn.execute(
                 "SELECT data FROM nodes WHERE (?1 IS NULL OR label = ?1) "
                 "AND (?2 IS NULL OR kind = ?2) AND affgraph_names_contain(data, ?3)",
-                (label, kind, needle.lower())).fetchall()
+                (label, kind, needle.lower()),
+            ).fetchall()
         return [node_from_canonical(orjson.loads(data)) for (data,) in rows]
 
     def edge_records(self, rowids: Iterable[int]) -> dict[int, Edge]:
         """Full records of edges by their graph keys (SQLite rowids)."""
-        return {rowid: edge_from_canonical(orjson.loads(data)) for rowid, data in self._by_keys(
-            "SELECT rowid, data FROM edges WHERE rowid IN ({marks})", rowids)}
+        return {
+            rowid: edge_from_canonical(orjson.loads(data))
+            for rowid, data in self._by_keys(
+                "SELECT rowid, data FROM edges WHERE rowid IN ({marks})", rowids
+            )
+        }
 
     def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
@@ -855,8 +968,9 @@ class EmbeddedStore:
             found = self.edge_records(rowids).values()
         return sorted(found, key=edge_sort_key)
 
-    def _edge_rowids(self, node_id: str, direction: Direction, types: Collection[str] | None,
-                     as_of: date | None) -> list[int]:
+    def _edge_rowids(
+        self, node_id: str, direction: Direction, types: Collection[str] | None, as_of: date | None
+    ) -> list[int]:
         graph = self.graph
         if node_id not in graph:
             return []
@@ -874,8 +988,9 @@ class EmbeddedStore:
                     rowids.append(key)
         return sorted(set(rowids))
 
-    def _iter_data(self, sql: str, params: Sequence[Any], build: Callable[[Any], Any]) -> (
-            Iterator[Any]):
+    def _iter_data(
+        self, sql: str, params: Sequence[Any], build: Callable[[Any], Any]
+    ) -> Iterator[Any]:
         self.refresh()
         for (data,) in self._fetch(sql, params):
             yield build(orjson.loads(data))
@@ -883,12 +998,14 @@ class EmbeddedStore:
     def iter_nodes(self, *, label: str | None = None, kind: str | None = None) -> Iterator[Node]:
         return self._iter_data(
             "SELECT data FROM nodes WHERE (?1 IS NULL OR label = ?1) AND (?2 IS NULL OR kind = ?2)"
-            " ORDER BY id", (label, kind), node_from_canonical)
+            " ORDER BY id",
+            (label, kind),
+            node_from_canonical,
+        )
 
     def iter_edges(self, *, types: Collection[str] | None = None) -> Iterator[Edge]:
         wanted = None if types is None else set(types)
-        for edge in self._iter_data("SELECT data FROM edges ORDER BY key", (),
-                                    edge_from_canonical):
+        for edge in self._iter_data("SELECT data FROM edges ORDER BY key", (), edge_from_canonical):
             if wanted is None or edge.type in wanted:
                 yield edge
 
@@ -902,7 +1019,10 @@ class EmbeddedStore:
     def iter_transfers(self, *, org: str | None = None) -> Iterator[Transfer]:
         return self._iter_data(
             "SELECT data FROM transfers WHERE (?1 IS NULL OR org = ?1) "
-            "ORDER BY date IS NOT NULL, date, id", (org,), transfer_from_canonical)
+            "ORDER BY date IS NOT NULL, date, id",
+            (org,),
+            transfer_from_canonical,
+        )
 
     def counts(self) -> StoreCounts:
         self.refresh()
@@ -910,10 +1030,13 @@ class EmbeddedStore:
             transfers, sources = self._conn.execute(
                 "SELECT (SELECT count(*) FROM transfers), (SELECT count(*) FROM sources)"
             ).fetchone()
-            return StoreCounts(dict(sorted(self._counts.nodes.items())),
-                               dict(sorted(self._counts.edges.items())), transfers, sources)
+            return StoreCounts(
+                dict(sorted(self._counts.nodes.items())),
+                dict(sorted(self._counts.edges.items())),
+                transfers,
+                sources,
+            )
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-

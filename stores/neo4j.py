@@ -88,7 +88,7 @@ def _hash(text: str) -> str:
 
 def _batches(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[Any]]:
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 def _native(value: Any) -> Any:
@@ -127,8 +127,10 @@ def _props(values: Mapping[str, Any]) -> dict[str, Any]:
 
 _WHEN = "FOREACH (once IN CASE WHEN {test} THEN [1] ELSE [] END | {write})"
 _CHANGED = f"old IS NOT NULL AND (before IS NULL OR before <> r.{_HASH})"
-_COUNTS = (f"count(*) AS rows, count(old) AS existing, "
-           f"count(CASE WHEN before = r.{_HASH} THEN 1 END) AS unchanged")
+_COUNTS = (
+    f"count(*) AS rows, count(old) AS existing, "
+    f"count(CASE WHEN before = r.{_HASH} THEN 1 END) AS unchanged"
+)
 
 # New nodes are created with both labels at once, and existing ones matched through
 # ``:Node`` alone: a lookup naming two labels cannot use the ``Node.id`` index on every
@@ -147,6 +149,7 @@ RETURN {_COUNTS},
 """)
     for label in NODE_LABELS
 }
+
 
 # Per relationship type, two texts that differ only in the end a line is looked up from:
 # ArcadeDB walks the lines of the first node of the pattern (OPTIONAL MATCH and MERGE alike),
@@ -169,8 +172,11 @@ RETURN {_COUNTS}
 
 _FROM_SRC = "(a)-[{var}:{rel} {{key: row.key}}]->(b)"
 _FROM_DST = "(b)<-[{var}:{rel} {{key: row.key}}]-(a)"
-_MERGE_EDGES = {(rel, from_dst): _merge_edges(rel, _FROM_DST if from_dst else _FROM_SRC)
-                for rel in REL_TYPES for from_dst in (False, True)}
+_MERGE_EDGES = {
+    (rel, from_dst): _merge_edges(rel, _FROM_DST if from_dst else _FROM_SRC)
+    for rel in REL_TYPES
+    for from_dst in (False, True)
+}
 
 _MISSING_IDS = _q(f"""
 UNWIND $ids AS id
@@ -198,8 +204,9 @@ _MERGE_TRANSFERS = _merge_records(TRANSFER_LABEL)
 # ``epoch`` is set when the node is made, so that a database emptied and loaded again does
 # not repeat the generations a reader saw before. The node is made when a store is opened
 # (:meth:`Neo4jStore.ensure_schema`): two first writes at once must not both create it.
-_STATE = _q(f"MATCH (s:{STORE_LABEL} {{id: 'store'}}) RETURN s.epoch AS epoch, "
-            "s.generation AS generation")
+_STATE = _q(
+    f"MATCH (s:{STORE_LABEL} {{id: 'store'}}) RETURN s.epoch AS epoch, s.generation AS generation"
+)
 _MAKE_STATE = _q(f"""
 MERGE (s:{STORE_LABEL} {{id: 'store'}})
 ON CREATE SET s.generation = 0, s.epoch = $epoch
@@ -228,13 +235,15 @@ class _OneState:
     location: str
     began: _State | None = None
 
-    def checked(self, work: Callable[[ManagedTransaction], Any]) -> (
-            Callable[[ManagedTransaction], Any]):
+    def checked(
+        self, work: Callable[[ManagedTransaction], Any]
+    ) -> Callable[[ManagedTransaction], Any]:
         def run(tx: ManagedTransaction) -> Any:
             self._same(_state(tx))
             result = work(tx)
             self._same(_state(tx))
             return result
+
         return run
 
     def _same(self, now: _State) -> None:
@@ -298,16 +307,29 @@ RETURN transfers, sources
 
 # -- records <-> properties ------------------------------------------------------------------
 
+
 def _node_props(node: Node) -> dict[str, Any]:
-    props = {"id": node.id, "kind": node.kind, "name": node.name,
-             "valid_from": node.valid_from, "valid_to": node.valid_to, **node.props,
-             _HASH: _hash(canonical_json(node))}
+    props = {
+        "id": node.id,
+        "kind": node.kind,
+        "name": node.name,
+        "valid_from": node.valid_from,
+        "valid_to": node.valid_to,
+        **node.props,
+        _HASH: _hash(canonical_json(node)),
+    }
     return {k: v for k, v in props.items() if v is not None}
 
 
 def _edge_props(edge: Edge) -> dict[str, Any]:
-    props = {"key": edge.key, "kind": edge.kind, "valid_from": edge.valid_from,
-             "valid_to": edge.valid_to, **edge.props, _HASH: _hash(canonical_json(edge))}
+    props = {
+        "key": edge.key,
+        "kind": edge.kind,
+        "valid_from": edge.valid_from,
+        "valid_to": edge.valid_to,
+        **edge.props,
+        _HASH: _hash(canonical_json(edge)),
+    }
     return {k: v for k, v in props.items() if v is not None}
 
 
@@ -322,21 +344,36 @@ def _record_props(record: Source | Transfer) -> dict[str, Any]:
 def _node_from(labels: Iterable[str], values: Mapping[str, Any]) -> Node:
     props = _props(values)
     label = next(lb for lb in labels if lb in NODE_LABELS)
-    return Node(props.pop("id"), label, props.pop("kind"), props.pop("name"),
-                props.pop("valid_from", None), props.pop("valid_to", None), props)
+    return Node(
+        props.pop("id"),
+        label,
+        props.pop("kind"),
+        props.pop("name"),
+        props.pop("valid_from", None),
+        props.pop("valid_to", None),
+        props,
+    )
 
 
 def _edge_from(rel_type: str, src: str, dst: str, values: Mapping[str, Any]) -> Edge:
     props = _props(values)
     props.pop("key", None)
-    return Edge(rel_type, src, dst, props.pop("kind", None), props.pop("valid_from", None),
-                props.pop("valid_to", None), props)
+    return Edge(
+        rel_type,
+        src,
+        dst,
+        props.pop("kind", None),
+        props.pop("valid_from", None),
+        props.pop("valid_to", None),
+        props,
+    )
 
 
 def _transfer_from(values: Mapping[str, Any]) -> Transfer:
     props = _props(values)
-    return Transfer(props.pop("id"), props.pop("org"), props.pop("status"),
-                    props.pop("date", None), props)
+    return Transfer(
+        props.pop("id"), props.pop("org"), props.pop("status"), props.pop("date", None), props
+    )
 
 
 def _source_from(values: Mapping[str, Any]) -> Source:
@@ -345,6 +382,7 @@ def _source_from(values: Mapping[str, Any]) -> Source:
 
 
 # -- writing ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Neo4jWriter:
@@ -386,8 +424,9 @@ class _Tally:
         summary.add(record_kind, "unchanged", self.unchanged)
 
 
-def _run_batches(tx: ManagedTransaction, query: LiteralString, rows: list[dict[str, Any]]) -> (
-        _Tally):
+def _run_batches(
+    tx: ManagedTransaction, query: LiteralString, rows: list[dict[str, Any]]
+) -> _Tally:
     """Send ``rows`` to an upsert statement, ``BATCH_SIZE`` at a time; sum what it returns."""
     tally = _Tally(sent=len(rows))
     for batch in _batches(rows):
@@ -402,8 +441,10 @@ def _run_batches(tx: ManagedTransaction, query: LiteralString, rows: list[dict[s
 def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
     """The body of the one write transaction. Idempotent, so the driver may retry it."""
     summary = WriteSummary()
-    for query, kind, records in ((_MERGE_SOURCES, "source", writer.sources),
-                                 (_MERGE_TRANSFERS, "transfer", writer.transfers)):
+    for query, kind, records in (
+        (_MERGE_SOURCES, "source", writer.sources),
+        (_MERGE_TRANSFERS, "transfer", writer.transfers),
+    ):
         rows = [_record_props(r) for r in records.values()]
         _run_batches(tx, query, rows).count(kind, summary)
     _write_nodes(tx, writer.nodes.values(), summary)
@@ -430,15 +471,18 @@ def _write_edges(tx: ManagedTransaction, edges: Iterable[Edge], summary: WriteSu
     by_type: dict[str, list[dict[str, Any]]] = {}
     for e in edges:
         by_type.setdefault(e.type, []).append(
-            {"key": e.key, "src": e.src, "dst": e.dst, "props": _edge_props(e)})
+            {"key": e.key, "src": e.src, "dst": e.dst, "props": _edge_props(e)}
+        )
     for rel, rows in by_type.items():
         from_dst = len({r["dst"] for r in rows}) > len({r["src"] for r in rows})
         tally = _run_batches(tx, _MERGE_EDGES[rel, from_dst], rows)
         if tally.rows < tally.sent:  # some end is missing: say which, for every type
-            ends = sorted({r[end] for typed in by_type.values() for r in typed
-                           for end in ("src", "dst")})
-            raise UnknownNodeError(r["id"] for batch in _batches(ends)
-                                   for r in tx.run(_MISSING_IDS, ids=list(batch)))
+            ends = sorted(
+                {r[end] for typed in by_type.values() for r in typed for end in ("src", "dst")}
+            )
+            raise UnknownNodeError(
+                r["id"] for batch in _batches(ends) for r in tx.run(_MISSING_IDS, ids=list(batch))
+            )
         tally.count("edge", summary)
 
 
@@ -517,18 +561,23 @@ class Neo4jStore:
         The named queries use this; their Cypher texts are constants of :mod:`queries`.
         """
         text: LiteralString = query  # constants only, see above
-        return cast(list[dict[str, Any]],
-                    self._read(lambda tx: [_plain(r.data()) for r in tx.run(text, **params)]))
+        return cast(
+            list[dict[str, Any]],
+            self._read(lambda tx: [_plain(r.data()) for r in tx.run(text, **params)]),
+        )
 
     def _rows(self, query: LiteralString, **params: Any) -> list[dict[str, Any]]:
         """Run a read query and return its records as plain dicts."""
-        return cast(list[dict[str, Any]],
-                    self._read(lambda tx: [r.data() for r in tx.run(query, **params)]))
+        return cast(
+            list[dict[str, Any]], self._read(lambda tx: [r.data() for r in tx.run(query, **params)])
+        )
 
     def _raw(self, query: LiteralString, **params: Any) -> list[Any]:
         """Run a read query and return its records' first values (nodes keep their labels)."""
+
         def work(tx: ManagedTransaction) -> list[Any]:
             return [(list(r[0].labels), dict(r[0])) for r in tx.run(query, **params)]
+
         return cast(list[Any], self._read(work))
 
     def state(self) -> _State:
@@ -591,8 +640,9 @@ class Neo4jStore:
                 found[edge.key] = edge
         return sorted(found.values(), key=edge_sort_key)
 
-    def _pages(self, fetch: Callable[[str], list[Any]], cursor: Callable[[Any], str]) -> (
-            Iterator[Any]):
+    def _pages(
+        self, fetch: Callable[[str], list[Any]], cursor: Callable[[Any], str]
+    ) -> Iterator[Any]:
         """Keyset pagination: each page is one short read transaction, consumed inside it."""
         after = ""
         while True:
@@ -606,16 +656,17 @@ class Neo4jStore:
         if label is not None and label not in NODE_LABELS:
             return
         for labels, values in self._pages(
-                lambda after: self._raw(_PAGE_NODES, after=after, limit=_PAGE, label=label,
-                                        kind=kind),
-                lambda r: str(r[1]["id"])):
+            lambda after: self._raw(_PAGE_NODES, after=after, limit=_PAGE, label=label, kind=kind),
+            lambda r: str(r[1]["id"]),
+        ):
             yield _node_from(labels, values)
 
     def iter_edges(self, *, types: Collection[str] | None = None) -> Iterator[Edge]:
         wanted = None if types is None else sorted(types)
         for r in self._pages(
-                lambda after: self._rows(_PAGE_EDGES, after=after, limit=_PAGE, types=wanted),
-                lambda r: str(r["props"]["key"])):
+            lambda after: self._rows(_PAGE_EDGES, after=after, limit=_PAGE, types=wanted),
+            lambda r: str(r["props"]["key"]),
+        ):
             yield _edge_from(r["type"], r["src"], r["dst"], r["props"])
 
     def get_source(self, source_id: str) -> Source | None:
@@ -624,8 +675,9 @@ class Neo4jStore:
 
     def iter_sources(self) -> Iterator[Source]:
         for _, values in self._pages(
-                lambda after: self._raw(_PAGE_SOURCES, after=after, limit=_PAGE),
-                lambda r: str(r[1]["id"])):
+            lambda after: self._raw(_PAGE_SOURCES, after=after, limit=_PAGE),
+            lambda r: str(r[1]["id"]),
+        ):
             yield _source_from(values)
 
     def iter_transfers(self, *, org: str | None = None) -> Iterator[Transfer]:
@@ -639,9 +691,12 @@ class Neo4jStore:
         by_label = {lb: self._rows(q)[0]["n"] for lb, q in _COUNT_LABEL.items()}
         by_type = {rel: self._rows(q)[0]["n"] for rel, q in _COUNT_TYPE.items()}
         other = self._rows(_COUNT_OTHER)[0]
-        return StoreCounts({k: v for k, v in sorted(by_label.items()) if v},
-                           {k: v for k, v in sorted(by_type.items()) if v},
-                           other["transfers"], other["sources"])
+        return StoreCounts(
+            {k: v for k, v in sorted(by_label.items()) if v},
+            {k: v for k, v in sorted(by_type.items()) if v},
+            other["transfers"],
+            other["sources"],
+        )
 
     def close(self) -> None:
         self.driver.close()

@@ -38,16 +38,21 @@ def _external_target() -> BoltTarget | None:
     uri = os.environ.get("AFFGRAPH_TEST_NEO4J_URI")
     if not uri:
         return None
-    auth = (os.environ.get("AFFGRAPH_TEST_NEO4J_USER", "neo4j"),
-            os.environ.get("AFFGRAPH_TEST_NEO4J_PASSWORD", ""))
+    auth = (
+        os.environ.get("AFFGRAPH_TEST_NEO4J_USER", "neo4j"),
+        os.environ.get("AFFGRAPH_TEST_NEO4J_PASSWORD", ""),
+    )
     database = os.environ.get("AFFGRAPH_TEST_NEO4J_DATABASE", "neo4j")
 
     def reset() -> None:
-        with GraphDatabase.driver(uri, auth=auth) as driver, \
-                driver.session(database=database) as session:
+        with (
+            GraphDatabase.driver(uri, auth=auth) as driver,
+            driver.session(database=database) as session,
+        ):
             # IN TRANSACTIONS needs an auto-commit transaction, hence session.run
-            session.run("MATCH (n) CALL { WITH n DETACH DELETE n } "
-                        "IN TRANSACTIONS OF 10000 ROWS").consume()
+            session.run(
+                "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+            ).consume()
 
     return BoltTarget(uri, auth, database, reset)
 
@@ -68,8 +73,9 @@ def bolt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltTarget]:
 
 
 @pytest.fixture
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
-        Callable[[str], GraphStore]]:
+def open_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[str], GraphStore]]:
     """A function that opens a store of a kind on this test's location (fresh per test).
 
     Calling it again opens the same location anew, which is how tests reopen a store.
@@ -130,5 +136,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("CI") and skipped and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter:
-            reporter.write_line(f"CI: {skipped} test(s) were skipped; failing the run.",
-                                red=True)
+            reporter.write_line(f"CI: {skipped} test(s) were skipped; failing the run.", red=True)

@@ -21,15 +21,34 @@ def org(node_id: str, kind: str = "branch", **kw: object) -> Node:
     """A Party organization; ``valid_from``/``valid_to`` and props by keyword."""
     start = kw.pop("valid_from", None)
     end = kw.pop("valid_to", None)
-    return Node(node_id, "PartyOrg", kind, f"Org {node_id}", start, end,  # type: ignore[arg-type]
-                {"source": "hand", **kw})
+    return Node(
+        node_id,
+        "PartyOrg",
+        kind,
+        f"Org {node_id}",
+        start,  # type: ignore[arg-type]
+        end,  # type: ignore[arg-type]
+        {"source": "hand", **kw},
+    )
 
 
-def line(src: str, dst: str, start: str | None = "2000-01-01", end: str | None = None,
-         kind: str = "territorial") -> Edge:
+def line(
+    src: str,
+    dst: str,
+    start: str | None = "2000-01-01",
+    end: str | None = None,
+    kind: str = "territorial",
+) -> Edge:
     """An AFFILIATED_TO line."""
-    return Edge("AFFILIATED_TO", src, dst, kind, D(start) if start else None,
-                D(end) if end else None, {"source": "hand", "quote": f"{src} under {dst}"})
+    return Edge(
+        "AFFILIATED_TO",
+        src,
+        dst,
+        kind,
+        D(start) if start else None,
+        D(end) if end else None,
+        {"source": "hand", "quote": f"{src} under {dst}"},
+    )
 
 
 PATHOLOGY_NODES = [
@@ -43,8 +62,15 @@ PATHOLOGY_NODES = [
     org("b-dead-sup"),
     org("ghost", "committee", unresolved=True),
     org("b-ghost"),
-    Node("ent-closed", "Enterprise", "private", "Closed Co.", D("2001-01-01"), D("2022-06-01"),
-         {"employees": 80}),
+    Node(
+        "ent-closed",
+        "Enterprise",
+        "private",
+        "Closed Co.",
+        D("2001-01-01"),
+        D("2022-06-01"),
+        {"employees": 80},
+    ),
     org("b-host"),
     org("b-two"),
     org("c1", "committee"),
@@ -69,8 +95,13 @@ PATHOLOGY_EDGES = [
 ]
 
 PATHOLOGY_TRANSFERS = [
-    Transfer("t-ended", "b-ended", "pending", D("2024-01-01"),
-             {"from": "street", "proposed_to": "root", "source": "hand"}),
+    Transfer(
+        "t-ended",
+        "b-ended",
+        "pending",
+        D("2024-01-01"),
+        {"from": "street", "proposed_to": "root", "source": "hand"},
+    ),
 ]
 
 

@@ -29,8 +29,16 @@ D = date.fromisoformat
 
 SOURCES = [
     Source("hand", {"title": "hand-built test graph"}),
-    Source("doc-2020", {"title": "A document", "publisher": "A publisher", "date": D("2020-05-01"),
-                        "url": "https://example.org/doc", "language": "zh"}),
+    Source(
+        "doc-2020",
+        {
+            "title": "A document",
+            "publisher": "A publisher",
+            "date": D("2020-05-01"),
+            "url": "https://example.org/doc",
+            "language": "zh",
+        },
+    ),
 ]
 
 # -- TREE: subtree and stats ----------------------------------------------------------------------
@@ -96,10 +104,24 @@ def load_tree(store: GraphStore) -> None:
 # -- DETAILS: node --------------------------------------------------------------------------------
 
 DETAIL_NODES = [
-    Node("co", "Enterprise", "mixed", "天津某集团有限公司", D("2001-02-03"), D("2024-01-01"),
-         {"name_en": "Tianjin Some Group", "aliases": ["某集团", "Some Group"],
-          "employees": 5200, "state_equity_pct": 12.5, "uscc": "91350100M000100Y43",
-          "source": "doc-2020", "quote": "某集团……", "page": "p. 3"}),
+    Node(
+        "co",
+        "Enterprise",
+        "mixed",
+        "天津某集团有限公司",
+        D("2001-02-03"),
+        D("2024-01-01"),
+        {
+            "name_en": "Tianjin Some Group",
+            "aliases": ["某集团", "Some Group"],
+            "employees": 5200,
+            "state_equity_pct": 12.5,
+            "uscc": "91350100M000100Y43",
+            "source": "doc-2020",
+            "quote": "某集团……",
+            "page": "p. 3",
+        },
+    ),
     org("co-pc", "committee", members=310, source="nowhere", quote="a quote"),
     Node("plain", "Area", "grid", "Grid 7"),
     Node("ph", "PartyOrg", "committee", "ph", None, None, {"unresolved": True}),
@@ -133,18 +155,47 @@ MOVE_EDGES = [
 ]
 
 MOVE_TRANSFERS = [
-    Transfer("t-mover-idea", "mover", "proposed", None,
-             {"from": "old-pc", "proposed_to": "street-wc", "proposed_by": "investor",
-              "reason": "an early idea", "source": "hand"}),
-    Transfer("t-mover-2010", "mover", "transferred", D("2010-01-01"),
-             {"from": "old-pc", "decided_to": "sasac-pc", "source": "hand", "quote": "moved"}),
-    Transfer("t-mover-2020", "mover", "transferred", D("2020-01-01"),
-             {"from": "sasac-pc", "decided_to": "platform-pc",
-              "proposed_by": "the strategic investors"}),
-    Transfer("t-stayer", "stayer", "retained", D("2019-06-30"),
-             {"from": "sasac-pc", "proposed_to": "street-wc", "decided_to": "sasac-pc"}),
-    Transfer("t-stayer-open", "stayer", "pending", D("2021-03-01"),
-             {"from": "sasac-pc", "proposed_to": "nobody-known"}),
+    Transfer(
+        "t-mover-idea",
+        "mover",
+        "proposed",
+        None,
+        {
+            "from": "old-pc",
+            "proposed_to": "street-wc",
+            "proposed_by": "investor",
+            "reason": "an early idea",
+            "source": "hand",
+        },
+    ),
+    Transfer(
+        "t-mover-2010",
+        "mover",
+        "transferred",
+        D("2010-01-01"),
+        {"from": "old-pc", "decided_to": "sasac-pc", "source": "hand", "quote": "moved"},
+    ),
+    Transfer(
+        "t-mover-2020",
+        "mover",
+        "transferred",
+        D("2020-01-01"),
+        {"from": "sasac-pc", "decided_to": "platform-pc", "proposed_by": "the strategic investors"},
+    ),
+    Transfer(
+        "t-stayer",
+        "stayer",
+        "retained",
+        D("2019-06-30"),
+        {"from": "sasac-pc", "proposed_to": "street-wc", "decided_to": "sasac-pc"},
+    ),
+    Transfer(
+        "t-stayer-open",
+        "stayer",
+        "pending",
+        D("2021-03-01"),
+        {"from": "sasac-pc", "proposed_to": "nobody-known"},
+    ),
     Transfer("a-undated", "stayer", "pending", None, {"from": "sasac-pc"}),
 ]
 
@@ -160,8 +211,15 @@ def load_moves(store: GraphStore) -> None:
 
 # -- NAMES: search --------------------------------------------------------------------------------
 
-def _named(node_id: str, label: str, kind: str, name: str, name_en: str | None = None,
-           aliases: list[str] | None = None) -> Node:
+
+def _named(
+    node_id: str,
+    label: str,
+    kind: str,
+    name: str,
+    name_en: str | None = None,
+    aliases: list[str] | None = None,
+) -> Node:
     props: dict[str, object] = {}
     if name_en:
         props["name_en"] = name_en
@@ -180,8 +238,14 @@ NAME_NODES = [
     _named("sh", "Area", "province", "上海", "Shanghai"),
     _named("siemens", "Enterprise", "foreign", "Siemens"),
     _named("siemens-cn", "Enterprise", "foreign", "SIEMENS China"),
-    _named("siemens-zh", "Enterprise", "foreign", "西门子（中国）有限公司", "Siemens Ltd., China",
-           ["西门子"]),
+    _named(
+        "siemens-zh",
+        "Enterprise",
+        "foreign",
+        "西门子（中国）有限公司",
+        "Siemens Ltd., China",
+        ["西门子"],
+    ),
     _named("siemens-gb", "PartyOrg", "general_branch", "Beijing siemens general branch"),
     _named("siemens-alias", "PartyOrg", "branch", "A branch", None, ["SIEMENS"]),
     _named("aerzte", "Enterprise", "private", "ÄRZTE GmbH"),

@@ -35,12 +35,20 @@ SOURCE = Source("hand", {"title": "hand-built test graph"})
 
 
 def _node(node_id: str, label: str, kind: str, start: str | None, end: str | None) -> Node:
-    return Node(node_id, label, kind, f"{label} {node_id}", D(start) if start else None,
-                D(end) if end else None, {"source": "hand"})
+    return Node(
+        node_id,
+        label,
+        kind,
+        f"{label} {node_id}",
+        D(start) if start else None,
+        D(end) if end else None,
+        {"source": "hand"},
+    )
 
 
-def org(node_id: str, kind: str = "branch", start: str | None = None,
-        end: str | None = None) -> Node:
+def org(
+    node_id: str, kind: str = "branch", start: str | None = None, end: str | None = None
+) -> Node:
     """A Party organization."""
     return _node(node_id, "PartyOrg", kind, start, end)
 
@@ -50,26 +58,45 @@ def body(node_id: str, kind: str, start: str | None = None, end: str | None = No
     return _node(node_id, "Body", kind, start, end)
 
 
-def ent(node_id: str, kind: str = "private", start: str | None = None,
-        end: str | None = None) -> Node:
+def ent(
+    node_id: str, kind: str = "private", start: str | None = None, end: str | None = None
+) -> Node:
     """An enterprise."""
     return _node(node_id, "Enterprise", kind, start, end)
 
 
-def _edge(rel: str, src: str, dst: str, kind: str | None, start: str | None,
-          end: str | None) -> Edge:
-    return Edge(rel, src, dst, kind, D(start) if start else None, D(end) if end else None,
-                {"source": "hand", "quote": f"{src} {rel.lower()} {dst}"})
+def _edge(
+    rel: str, src: str, dst: str, kind: str | None, start: str | None, end: str | None
+) -> Edge:
+    return Edge(
+        rel,
+        src,
+        dst,
+        kind,
+        D(start) if start else None,
+        D(end) if end else None,
+        {"source": "hand", "quote": f"{src} {rel.lower()} {dst}"},
+    )
 
 
-def aff(src: str, dst: str, kind: str = "territorial", start: str | None = "2000-01-01",
-        end: str | None = None) -> Edge:
+def aff(
+    src: str,
+    dst: str,
+    kind: str = "territorial",
+    start: str | None = "2000-01-01",
+    end: str | None = None,
+) -> Edge:
     """An AFFILIATED_TO line."""
     return _edge("AFFILIATED_TO", src, dst, kind, start, end)
 
 
-def sup(src: str, dst: str, kind: str = "guidance", start: str | None = "2010-01-01",
-        end: str | None = None) -> Edge:
+def sup(
+    src: str,
+    dst: str,
+    kind: str = "guidance",
+    start: str | None = "2010-01-01",
+    end: str | None = None,
+) -> Edge:
     """A SUPERVISES line."""
     return _edge("SUPERVISES", src, dst, kind, start, end)
 

@@ -70,6 +70,7 @@ def _shared(base: Path, name: str, make: Callable[[Path], None]) -> Path:
 
 def dataset(base: Path, nodes: int, seed: int) -> Path:
     """A generated province (``affgraph generate --nodes N --seed S``) in canonical CSV."""
+
     def make(folder: Path) -> None:
         generate_province(folder, nodes, seed)
 
@@ -78,6 +79,7 @@ def dataset(base: Path, nodes: int, seed: int) -> Path:
 
 def loaded_store(base: Path, name: str, *paths: Path) -> Path:
     """A closed embedded store file holding ``paths`` loaded in order (made once)."""
+
     def make(db: Path) -> None:
         store = EmbeddedStore(db)
         try:
@@ -115,8 +117,10 @@ class Fingerprint:
     def __str__(self) -> str:
         nodes = sum(n for _, n in self.nodes_by_label)
         edges = sum(n for _, n in self.edges_by_type)
-        return (f"{nodes} nodes, {edges} edges, {self.transfers} transfers, "
-                f"{self.sources} sources, sha256 {self.digest[:12]}")
+        return (
+            f"{nodes} nodes, {edges} edges, {self.transfers} transfers, "
+            f"{self.sources} sources, sha256 {self.digest[:12]}"
+        )
 
 
 def fingerprint(store: GraphStore) -> Fingerprint:
@@ -124,8 +128,12 @@ def fingerprint(store: GraphStore) -> Fingerprint:
     edge and transfer, and its counts — which must agree with the records iterated."""
     digest = hashlib.sha256()
     seen: dict[str, int] = {}
-    for kind, records in (("source", store.iter_sources()), ("node", store.iter_nodes()),
-                          ("edge", store.iter_edges()), ("transfer", store.iter_transfers())):
+    for kind, records in (
+        ("source", store.iter_sources()),
+        ("node", store.iter_nodes()),
+        ("edge", store.iter_edges()),
+        ("transfer", store.iter_transfers()),
+    ):
         texts = sorted(canonical_json(record) for record in records)
         seen[kind] = len(texts)
         digest.update(f"{kind} {len(texts)}\n".encode())
@@ -134,11 +142,18 @@ def fingerprint(store: GraphStore) -> Fingerprint:
             digest.update(b"\n")
     counts = store.counts()
     assert (counts.sources, counts.nodes, counts.edges, counts.transfers) == (
-        seen["source"], seen["node"], seen["edge"], seen["transfer"]), (
-        f"the store's counts {counts} disagree with its records {seen}")
-    return Fingerprint(tuple(sorted(counts.nodes_by_label.items())),
-                       tuple(sorted(counts.edges_by_type.items())),
-                       counts.transfers, counts.sources, digest.hexdigest())
+        seen["source"],
+        seen["node"],
+        seen["edge"],
+        seen["transfer"],
+    ), f"the store's counts {counts} disagree with its records {seen}"
+    return Fingerprint(
+        tuple(sorted(counts.nodes_by_label.items())),
+        tuple(sorted(counts.edges_by_type.items())),
+        counts.transfers,
+        counts.sources,
+        digest.hexdigest(),
+    )
 
 
 def file_fingerprint(db: Path) -> Fingerprint:
@@ -159,11 +174,18 @@ def file_fingerprint(db: Path) -> Fingerprint:
 # -- processes -------------------------------------------------------------------------------
 
 
-def run_affgraph(*args: str, env: Mapping[str, str] | None = None, timeout: float = 180) -> (
-        subprocess.CompletedProcess[str]):
+def run_affgraph(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     """Run ``affgraph ARGS`` to the end; its output as text."""
-    return subprocess.run([*AFFGRAPH, *args], capture_output=True, text=True, timeout=timeout,
-                          env=None if env is None else dict(env), check=False)
+    return subprocess.run(
+        [*AFFGRAPH, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=None if env is None else dict(env),
+        check=False,
+    )
 
 
 def _proc_cpu_seconds(pid: int) -> float:
@@ -197,11 +219,15 @@ class Watched:
 
     def __post_init__(self) -> None:
         master, slave = pty.openpty()
-        env = {**(self.env if self.env is not None else os.environ), "COLUMNS": "160",
-               "TERM": "xterm"}
+        env = {
+            **(self.env if self.env is not None else os.environ),
+            "COLUMNS": "160",
+            "TERM": "xterm",
+        }
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=slave,
-                                     stderr=slave, env=env)
+        self.proc = subprocess.Popen(
+            self.args, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env
+        )
         os.close(slave)
         self._master = master
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -286,25 +312,37 @@ class Served:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def start_server(store: str, log: Path, *, env: Mapping[str, str] | None = None,
-                 args: tuple[str, ...] = (), command: list[str] | None = None,
-                 cwd: Path | None = None, timeout: float = 60) -> Served:
+def start_server(
+    store: str,
+    log: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    command: list[str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> Served:
     """Start ``affgraph serve --store STORE --port P`` (P free) and wait for /api/health."""
     port = free_port()
     handle: IO[bytes] = log.open("ab")
     try:
         proc = subprocess.Popen(
             [*(command or AFFGRAPH), "serve", "--store", store, "--port", str(port), *args],
-            stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
-            env=None if env is None else dict(env), cwd=cwd)
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=None if env is None else dict(env),
+            cwd=cwd,
+        )
     finally:
         handle.close()
     served = Served(proc, f"http://127.0.0.1:{port}", log, port)
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            raise AssertionError(f"affgraph serve exited ({proc.returncode}):\n"
-                                 f"{served.log_text()[-3000:]}")
+            raise AssertionError(
+                f"affgraph serve exited ({proc.returncode}):\n{served.log_text()[-3000:]}"
+            )
         try:
             if httpx.get(f"{served.url}/api/health", timeout=5).status_code == 200:
                 return served
@@ -312,8 +350,9 @@ def start_server(store: str, log: Path, *, env: Mapping[str, str] | None = None,
             pass
         if time.monotonic() > deadline:
             served.kill()
-            raise AssertionError(f"affgraph serve did not answer in {timeout} s:\n"
-                                 f"{served.log_text()[-3000:]}")
+            raise AssertionError(
+                f"affgraph serve did not answer in {timeout} s:\n{served.log_text()[-3000:]}"
+            )
         time.sleep(0.1)
 
 
@@ -329,5 +368,8 @@ def serve(store: str, log: Path, **kwargs: Any) -> Iterator[Served]:
 
 def uploads(folder: Path) -> list[tuple[str, tuple[str, bytes]]]:
     """The files of a folder as a multipart ``files`` field for POST /api/load."""
-    return [("files", (path.name, path.read_bytes()))
-            for path in sorted(folder.iterdir()) if path.suffix in (".csv", ".jsonl")]
+    return [
+        ("files", (path.name, path.read_bytes()))
+        for path in sorted(folder.iterdir())
+        if path.suffix in (".csv", ".jsonl")
+    ]

@@ -52,8 +52,12 @@ from tests.reliability_helpers import file_fingerprint
 #: few distinct requests, and Hypothesis stops when it has tried them all.
 EXAMPLES = {GenerationMode.POSITIVE: 120, GenerationMode.NEGATIVE: 60}
 MIN_CASES = 1_000
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,
-          content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+]
 NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
 SENT = {"method", "url", "params", "headers", "cookies"}
 
@@ -92,8 +96,9 @@ def served(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
         yield Served(client, ids)
 
 
-def _strategy(operation: Operation, mode: GenerationMode,
-              known: dict[str, list[str]]) -> st.SearchStrategy[Case]:
+def _strategy(
+    operation: Operation, mode: GenerationMode, known: dict[str, list[str]]
+) -> st.SearchStrategy[Case]:
     """Generated cases; with a path parameter, also cases whose value is a known one."""
     free = operation.as_strategy(generation_mode=mode)
     names = [p.name for p in operation.path_parameters]
@@ -101,48 +106,64 @@ def _strategy(operation: Operation, mode: GenerationMode,
         return free
     name = names[0]
     chosen = st.sampled_from(known[name]).flatmap(
-        lambda value: operation.as_strategy(generation_mode=mode,
-                                            path_parameters={name: value}))
+        lambda value: operation.as_strategy(generation_mode=mode, path_parameters={name: value})
+    )
     return st.one_of(free, chosen)
 
 
 def _as_parts(files: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[str, tuple[Any, ...]]]:
     """Multipart parts as httpx takes them: a generated form value that is not text (a
     number, say) is sent as its text, as a browser or ``requests`` would."""
-    return [(name, (part[0], part[1] if isinstance(part[1], str | bytes) else str(part[1]),
-                    *part[2:]))
-            for name, part in files]
+    return [
+        (name, (part[0], part[1] if isinstance(part[1], str | bytes) else str(part[1]), *part[2:]))
+        for name, part in files
+    ]
 
 
-def _fuzz(client: TestClient, operation: Operation, mode: GenerationMode,
-          known: dict[str, list[str]], tally: Tally, *,
-          headers: dict[str, str] | None = None,
-          after: Callable[[Case, httpx.Response], None] | None = None) -> None:
+def _fuzz(
+    client: TestClient,
+    operation: Operation,
+    mode: GenerationMode,
+    known: dict[str, list[str]],
+    tally: Tally,
+    *,
+    headers: dict[str, str] | None = None,
+    after: Callable[[Case, httpx.Response], None] | None = None,
+) -> None:
     """Send ``operation``'s generated cases of ``mode``, check each answer, count them in
     ``tally``; ``headers`` are added to each request, ``after`` checks more of each."""
     label = f"{operation.method.upper()} {operation.path} ({mode.value})"
     checks = NEGATIVE_CHECKS if mode is GenerationMode.NEGATIVE else CHECKS
     sendable = SENT | ({"files", "data"} if operation.method.upper() == "POST" else set())
 
-    @settings(max_examples=EXAMPLES[mode], derandomize=True, database=None, deadline=None,
-              phases=[Phase.explicit, Phase.generate, Phase.shrink], print_blob=False,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES[mode],
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=_strategy(operation, mode, known))
     def run(case: Case) -> None:
         tally.cases[label] += 1
-        sent: dict[str, Any] = case.as_transport_kwargs(base_url="http://testserver",
-                                                        headers=headers)
+        sent: dict[str, Any] = case.as_transport_kwargs(
+            base_url="http://testserver", headers=headers
+        )
         assert set(sent) <= sendable, sent
         assert sent["method"] == operation.method.upper(), sent
-        request = {k: v for k, v in sent.items()
-                   if k in sendable and (v or k not in ("cookies", "data"))}
+        request = {
+            k: v for k, v in sent.items() if k in sendable and (v or k not in ("cookies", "data"))
+        }
         if request.get("files"):
             request["files"] = _as_parts(request["files"])
         response = client.request(**request)
         response.request.read()  # a multipart body is streamed: keep it for the checks
         tally.statuses[response.status_code] += 1
-        case.validate_response(response, checks=checks, headers=sent["headers"],
-                               transport_kwargs=sent)
+        case.validate_response(
+            response, checks=checks, headers=sent["headers"], transport_kwargs=sent
+        )
         if after is not None:
             after(case, response)
 
@@ -170,8 +191,13 @@ def test_fuzz_every_get_operation(served: Served) -> None:
         assert isinstance(result, Ok), result  # every operation of the schema is usable
         operations.append(result.ok())
     gets = [op for op in operations if op.method.upper() == "GET"]
-    assert {op.path for op in gets} >= {"/api/health", "/api/queries", "/api/queries/{name}",
-                                        "/api/search", "/api/stats"}
+    assert {op.path for op in gets} >= {
+        "/api/health",
+        "/api/queries",
+        "/api/queries/{name}",
+        "/api/search",
+        "/api/stats",
+    }
     known = {"id": served.ids, "name": [*QUERIES, "no-such-query"]}
     assert len(known["id"]) > 100
 
@@ -182,14 +208,19 @@ def test_fuzz_every_get_operation(served: Served) -> None:
     elapsed = time.monotonic() - started
 
     total = sum(tally.cases.values())
-    summary = (f"{total} cases over {len(gets)} GET operations in {elapsed:.1f} s; "
-               f"statuses {dict(sorted(tally.statuses.items()))}")
+    summary = (
+        f"{total} cases over {len(gets)} GET operations in {elapsed:.1f} s; "
+        f"statuses {dict(sorted(tally.statuses.items()))}"
+    )
     print(summary)
     print(f"  nothing to make invalid: {tally.unsatisfiable}")
     for label, count in sorted(tally.cases.items()):
         print(f"  {count:4d}  {label}")
-    assert not tally.failures, summary + "\n\n" + "\n\n".join(
-        f"== {label}\n{report}" for label, report in tally.failures.items())
+    assert not tally.failures, (
+        summary
+        + "\n\n"
+        + "\n\n".join(f"== {label}\n{report}" for label, report in tally.failures.items())
+    )
     assert total >= MIN_CASES, summary
     assert not [s for s in tally.statuses if s >= 500], summary
     assert {200, 404, 422} <= set(tally.statuses), summary  # answers, unknown ids, bad input
@@ -204,8 +235,7 @@ def _generation(db: Path) -> int:
     """The embedded store's generation, read from its file (it grows with every write)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'")
-                   .fetchone()[0])
+        return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
     finally:
         conn.close()
 
@@ -231,7 +261,8 @@ def test_fuzz_the_load_operation(db: Path) -> None:
         now = _generation(db)
         if now != generation:
             assert response.status_code == 200, (
-                f"a refused upload ({response.status_code}) changed the store: {case!r}")
+                f"a refused upload ({response.status_code}) changed the store: {case!r}"
+            )
             changed.append(response.text)
 
     settings_ = Settings(store=str(db), api_token=TOKEN, token_for_reads=False)
@@ -241,21 +272,33 @@ def test_fuzz_the_load_operation(db: Path) -> None:
         raw = client.get("/openapi.json").json()
         schema = schemathesis.openapi.from_dict(raw)
         schema.config.generation.update(with_security_parameters=False)
-        operations = [result.ok() for result in schema.get_all_operations()
-                      if isinstance(result, Ok)]
+        operations = [
+            result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)
+        ]
         posts = [op for op in operations if op.method.upper() == "POST"]
         assert [op.path for op in posts] == ["/api/load"]
         for mode in EXAMPLES:
-            _fuzz(client, posts[0], mode, {}, tally,
-                  headers={"Authorization": f"Bearer {TOKEN}"},
-                  after=nothing_written_unless_loaded)
+            _fuzz(
+                client,
+                posts[0],
+                mode,
+                {},
+                tally,
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                after=nothing_written_unless_loaded,
+            )
     elapsed = time.monotonic() - started
     total = sum(tally.cases.values())
-    summary = (f"{total} cases of POST /api/load in {elapsed:.1f} s; "
-               f"statuses {dict(sorted(tally.statuses.items()))}")
+    summary = (
+        f"{total} cases of POST /api/load in {elapsed:.1f} s; "
+        f"statuses {dict(sorted(tally.statuses.items()))}"
+    )
     print(summary)
-    assert not tally.failures, summary + "\n\n" + "\n\n".join(
-        f"== {label}\n{report}" for label, report in tally.failures.items())
+    assert not tally.failures, (
+        summary
+        + "\n\n"
+        + "\n\n".join(f"== {label}\n{report}" for label, report in tally.failures.items())
+    )
     assert total >= 150, summary
     assert not [s for s in tally.statuses if s >= 500], summary
     assert 422 in tally.statuses, summary  # the loader refused the generated files, located
@@ -267,14 +310,27 @@ def test_fuzz_the_load_operation(db: Path) -> None:
 #: file system or a path join treats specially.
 UPLOAD_NAMES = st.one_of(
     st.text(st.characters(exclude_categories=["Cs"]), max_size=300),
-    st.sampled_from(["..", ".", "a/..", "/", "../../etc/passwd", "nodes.jsonl", "edges.csv",
-                     "x" * 256, "é" * 128, "county.csv", "nodes.jsonl\x00.csv"]))
+    st.sampled_from(
+        [
+            "..",
+            ".",
+            "a/..",
+            "/",
+            "../../etc/passwd",
+            "nodes.jsonl",
+            "edges.csv",
+            "x" * 256,
+            "é" * 128,
+            "county.csv",
+            "nodes.jsonl\x00.csv",
+        ]
+    ),
+)
 
 
 #: Charsets a request may declare for its multipart body: the usual ones, and the escape
 #: codecs that turn a file name's ``\\ud800`` into a lone surrogate.
-CHARSETS = ["utf-8", "latin-1", "ascii", "cp1252", "utf-16", "unicode_escape",
-            "raw_unicode_escape"]
+CHARSETS = ["utf-8", "latin-1", "ascii", "cp1252", "utf-16", "unicode_escape", "raw_unicode_escape"]
 
 
 def test_fuzz_upload_names_and_bodies(db: Path) -> None:
@@ -288,13 +344,23 @@ def test_fuzz_upload_names_and_bodies(db: Path) -> None:
     app = create_app(Settings(store=str(db), api_token=TOKEN, token_for_reads=False))
     with TestClient(app, raise_server_exceptions=False) as client:
 
-        @settings(max_examples=300, derandomize=True, database=None, deadline=None,
-                  print_blob=False, suppress_health_check=list(HealthCheck))
-        @given(parts=st.lists(st.tuples(UPLOAD_NAMES, st.binary(max_size=2048)),
-                              min_size=1, max_size=3))
+        @settings(
+            max_examples=300,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            print_blob=False,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(
+            parts=st.lists(
+                st.tuples(UPLOAD_NAMES, st.binary(max_size=2048)), min_size=1, max_size=3
+            )
+        )
         def run(parts: list[tuple[str, bytes]]) -> None:
-            response = client.post("/api/load", headers=auth,
-                                   files=[("files", (name, body)) for name, body in parts])
+            response = client.post(
+                "/api/load", headers=auth, files=[("files", (name, body)) for name, body in parts]
+            )
             statuses[response.status_code] += 1
             assert response.status_code in (200, 422), response.text[:1000]
             if response.status_code == 422:
@@ -305,18 +371,33 @@ def test_fuzz_upload_names_and_bodies(db: Path) -> None:
 
         # a hand-made multipart body: a file name of any bytes, read with the charset the
         # request declares (Starlette decodes names with it; escape codecs make surrogates)
-        @settings(max_examples=200, derandomize=True, database=None, deadline=None,
-                  print_blob=False, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=200,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            print_blob=False,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(charset=st.sampled_from(CHARSETS), raw=st.binary(max_size=300))
         @example(charset="unicode_escape", raw=b"\\ud800.jsonl")
         @example(charset="raw_unicode_escape", raw=b"\\udfff\\x00.csv")
         def crafted(charset: str, raw: bytes) -> None:
             name = raw.replace(b'"', b"").replace(b"\r", b"").replace(b"\n", b"")
-            body = (b'--xyz\r\nContent-Disposition: form-data; name="files"; filename="'
-                    + name + b'"\r\nContent-Type: application/octet-stream\r\n\r\n{}\r\n'
-                    b"--xyz--\r\n")
-            response = client.post("/api/load", content=body, headers={
-                **auth, "Content-Type": f"multipart/form-data; boundary=xyz; charset={charset}"})
+            body = (
+                b'--xyz\r\nContent-Disposition: form-data; name="files"; filename="'
+                + name
+                + b'"\r\nContent-Type: application/octet-stream\r\n\r\n{}\r\n'
+                b"--xyz--\r\n"
+            )
+            response = client.post(
+                "/api/load",
+                content=body,
+                headers={
+                    **auth,
+                    "Content-Type": f"multipart/form-data; boundary=xyz; charset={charset}",
+                },
+            )
             statuses[response.status_code] += 1
             assert response.status_code in (400, 422), response.text[:1000]
             assert _generation(db) == generation, "a refused upload changed the store"

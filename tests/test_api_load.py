@@ -37,19 +37,33 @@ MakeSettings = Callable[..., Settings]
 
 
 @pytest.fixture
-def make_settings(store: GraphStore, store_kind: str,
-                  request: pytest.FixtureRequest) -> MakeSettings:
+def make_settings(
+    store: GraphStore, store_kind: str, request: pytest.FixtureRequest
+) -> MakeSettings:
     """Settings for an app over this test's store; the token and limits are given
     explicitly (so that neither the environment nor a ``.env`` file can change them)."""
-    def make(*, api_token: str | None = TOKEN, token_for_reads: bool = False,
-             max_upload_mb: float = 100.0) -> Settings:
-        limits: dict[str, Any] = {"api_token": api_token, "token_for_reads": token_for_reads,
-                                  "max_upload_mb": max_upload_mb}
+
+    def make(
+        *,
+        api_token: str | None = TOKEN,
+        token_for_reads: bool = False,
+        max_upload_mb: float = 100.0,
+    ) -> Settings:
+        limits: dict[str, Any] = {
+            "api_token": api_token,
+            "token_for_reads": token_for_reads,
+            "max_upload_mb": max_upload_mb,
+        }
         if store_kind == "embedded":
             return Settings(store=store.location, **limits)
         bolt: BoltTarget = request.getfixturevalue("bolt")
-        return Settings(store=bolt.uri, neo4j_user=bolt.auth[0], neo4j_password=bolt.auth[1],
-                        neo4j_database=bolt.database, **limits)
+        return Settings(
+            store=bolt.uri,
+            neo4j_user=bolt.auth[0],
+            neo4j_password=bolt.auth[1],
+            neo4j_database=bolt.database,
+            **limits,
+        )
 
     return make
 
@@ -74,6 +88,7 @@ def client_for(make_settings: MakeSettings) -> Iterator[Callable[..., TestClient
 def untouched(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Fail if the upload reaches the route: saving files or loading them; and check that
     no upload folder was made."""
+
     def never(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the refused upload reached the route")
 
@@ -96,8 +111,11 @@ def small_upload() -> Upload:
 
 
 def cases_upload(cases_dir: Path) -> Upload:
-    return [("files", (p.name, p.read_bytes())) for p in sorted(cases_dir.iterdir())
-            if p.suffix in (".jsonl", ".csv")]
+    return [
+        ("files", (p.name, p.read_bytes()))
+        for p in sorted(cases_dir.iterdir())
+        if p.suffix in (".jsonl", ".csv")
+    ]
 
 
 def envelope(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -124,33 +142,48 @@ def upload_dir_of(tmp_path: Path) -> Path:
 
 # -- who may write ------------------------------------------------------------------------------
 
+
 @pytest.mark.usefixtures("untouched")
-def test_writes_are_disabled_without_a_token(store: GraphStore,
-                                             client_for: Callable[..., TestClient]) -> None:
+def test_writes_are_disabled_without_a_token(
+    store: GraphStore, client_for: Callable[..., TestClient]
+) -> None:
     before = snapshot(store)
     client = client_for(api_token=None)
     for headers in ({}, AUTH, {"Authorization": "Bearer "}):
-        error = envelope(client.post("/api/load", files=small_upload(), headers=headers), 403,
-                         "forbidden")
+        error = envelope(
+            client.post("/api/load", files=small_upload(), headers=headers), 403, "forbidden"
+        )
         assert "AFFGRAPH_API_TOKEN" in error["message"]
     assert snapshot(store) == before
 
 
 @pytest.mark.usefixtures("untouched")
-def test_a_missing_or_wrong_token_is_401(store: GraphStore,
-                                         client_for: Callable[..., TestClient]) -> None:
+def test_a_missing_or_wrong_token_is_401(
+    store: GraphStore, client_for: Callable[..., TestClient]
+) -> None:
     before = snapshot(store)
     client = client_for()
-    for header in (None, f"Bearer {WRONG}", "Bearer", "Bearer ", TOKEN, f"Basic {TOKEN}",
-                   f"Token {TOKEN}", f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}",
-                   f"Bearer {TOKEN} {TOKEN}", f"Bearer {TOKEN.upper()}"):
+    for header in (
+        None,
+        f"Bearer {WRONG}",
+        "Bearer",
+        "Bearer ",
+        TOKEN,
+        f"Basic {TOKEN}",
+        f"Token {TOKEN}",
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN[:-1]}",
+        f"Bearer {TOKEN} {TOKEN}",
+        f"Bearer {TOKEN.upper()}",
+    ):
         headers = {} if header is None else {"Authorization": header}
         unauthorized(client.post("/api/load", files=small_upload(), headers=headers))
     assert snapshot(store) == before
 
 
 def test_the_right_token_loads_and_a_second_upload_changes_nothing(
-        store: GraphStore, client_for: Callable[..., TestClient], cases_dir: Path) -> None:
+    store: GraphStore, client_for: Callable[..., TestClient], cases_dir: Path
+) -> None:
     client = client_for()
     upload = cases_upload(cases_dir)
     first = client.post("/api/load", files=upload, headers=AUTH)
@@ -160,8 +193,11 @@ def test_the_right_token_loads_and_a_second_upload_changes_nothing(
     assert answer["files"] == [name for _, (name, _) in upload]
     assert (answer["updated"], answer["unchanged"], answer["placeholders"]) == (0, 0, [])
     assert answer["by_record"] == {
-        "source": {"created": counts.sources}, "node": {"created": counts.nodes},
-        "edge": {"created": counts.edges}, "transfer": {"created": counts.transfers}}
+        "source": {"created": counts.sources},
+        "node": {"created": counts.nodes},
+        "edge": {"created": counts.edges},
+        "transfer": {"created": counts.transfers},
+    }
     assert answer["created"] == counts.sources + counts.nodes + counts.edges + counts.transfers
     assert counts.nodes > 100
     loaded = snapshot(store)
@@ -170,19 +206,22 @@ def test_the_right_token_loads_and_a_second_upload_changes_nothing(
     assert second.status_code == 200, second.text
     again = second.json()
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, answer["created"])
-    assert again["by_record"] == {kind: {"unchanged": c["created"]}
-                                  for kind, c in answer["by_record"].items()}
+    assert again["by_record"] == {
+        kind: {"unchanged": c["created"]} for kind, c in answer["by_record"].items()
+    }
     assert snapshot(store) == loaded
 
     health = client.get("/api/health").json()
     assert (health["nodes"], health["edges"]) == (counts.nodes, counts.edges)
 
 
-def test_the_scheme_is_case_insensitive(store: GraphStore,
-                                        client_for: Callable[..., TestClient]) -> None:
+def test_the_scheme_is_case_insensitive(
+    store: GraphStore, client_for: Callable[..., TestClient]
+) -> None:
     client = client_for()
-    response = client.post("/api/load", files=small_upload(),
-                           headers={"Authorization": f"bearer {TOKEN}"})
+    response = client.post(
+        "/api/load", files=small_upload(), headers={"Authorization": f"bearer {TOKEN}"}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["created"] > 0
 
@@ -199,92 +238,130 @@ BAD_JSONL = (
     b'"kind": "territorial"}\n'
 )
 BAD_CSV = b"id,label,kind,name\nq1,PartyOrg,branch,Q1\nq2,Planet,branch,Q2\n"
-GOOD_JSONL = jsonl({"record": "node", "id": "g1", "label": "PartyOrg", "kind": "branch",
-                    "name": "G1"})
+GOOD_JSONL = jsonl(
+    {"record": "node", "id": "g1", "label": "PartyOrg", "kind": "branch", "name": "G1"}
+)
 
 
 def test_an_invalid_upload_is_422_with_every_error_located(
-        store: GraphStore, client_for: Callable[..., TestClient], tmp_path: Path) -> None:
+    store: GraphStore, client_for: Callable[..., TestClient], tmp_path: Path
+) -> None:
     base = tmp_path / "base.jsonl"
     base.write_bytes(jsonl(*canonical_records()))
     load_paths(store, [base])
     before = snapshot(store)
     client = client_for()
-    response = client.post("/api/load", headers=AUTH, files=[
-        ("files", ("good.jsonl", GOOD_JSONL)), ("files", ("bad.jsonl", BAD_JSONL)),
-        ("files", ("nodes-extra.csv", BAD_CSV))])
+    response = client.post(
+        "/api/load",
+        headers=AUTH,
+        files=[
+            ("files", ("good.jsonl", GOOD_JSONL)),
+            ("files", ("bad.jsonl", BAD_JSONL)),
+            ("files", ("nodes-extra.csv", BAD_CSV)),
+        ],
+    )
     error = envelope(response, 422, "invalid_input")
     assert error["message"] == "5 error(s) in the upload; nothing was loaded"
-    party_kinds = ("expected one of 'local_committee', 'committee', 'general_branch', "
-                   "'branch', 'joint_branch', 'temporary_branch', 'leading_group', "
-                   "'work_committee' or 'comprehensive_committee'")
+    party_kinds = (
+        "expected one of 'local_committee', 'committee', 'general_branch', "
+        "'branch', 'joint_branch', 'temporary_branch', 'leading_group', "
+        "'work_committee' or 'comprehensive_committee'"
+    )
     assert error["details"] == [
-        {"file": "bad.jsonl", "line": 2, "field": "kind", "value": "nope",
-         "expected": party_kinds},
-        {"file": "bad.jsonl", "line": 3, "field": "members", "value": "many",
-         "expected": "expected a valid integer, unable to parse string as an integer"},
-        {"file": "bad.jsonl", "line": 4, "field": "line", "value": '{"record": "node", "id":',
-         "expected": "expected a JSON object (Expecting value at column 25)"},
-        {"file": "bad.jsonl", "line": 5, "field": "to", "value": "no-such-org",
-         "expected": "expected the id of a node in this load or in the store"},
-        {"file": "nodes-extra.csv", "line": 3, "field": "label", "value": "Planet",
-         "expected": "expected one of 'PartyOrg', 'Enterprise', 'Body', 'Area'"},
+        {"file": "bad.jsonl", "line": 2, "field": "kind", "value": "nope", "expected": party_kinds},
+        {
+            "file": "bad.jsonl",
+            "line": 3,
+            "field": "members",
+            "value": "many",
+            "expected": "expected a valid integer, unable to parse string as an integer",
+        },
+        {
+            "file": "bad.jsonl",
+            "line": 4,
+            "field": "line",
+            "value": '{"record": "node", "id":',
+            "expected": "expected a JSON object (Expecting value at column 25)",
+        },
+        {
+            "file": "bad.jsonl",
+            "line": 5,
+            "field": "to",
+            "value": "no-such-org",
+            "expected": "expected the id of a node in this load or in the store",
+        },
+        {
+            "file": "nodes-extra.csv",
+            "line": 3,
+            "field": "label",
+            "value": "Planet",
+            "expected": "expected one of 'PartyOrg', 'Enterprise', 'Body', 'Area'",
+        },
     ]
     assert snapshot(store) == before
     assert store.get_node("g1") is None
 
 
-def test_a_file_that_is_not_loadable_is_an_error(store: GraphStore,
-                                                 client_for: Callable[..., TestClient]) -> None:
+def test_a_file_that_is_not_loadable_is_an_error(
+    store: GraphStore, client_for: Callable[..., TestClient]
+) -> None:
     before = snapshot(store)
     client = client_for()
-    response = client.post("/api/load", headers=AUTH, files=[
-        ("files", ("good.jsonl", GOOD_JSONL)), ("files", ("roster.xlsx", b"PK\x03\x04"))])
+    response = client.post(
+        "/api/load",
+        headers=AUTH,
+        files=[("files", ("good.jsonl", GOOD_JSONL)), ("files", ("roster.xlsx", b"PK\x03\x04"))],
+    )
     error = envelope(response, 422, "invalid_input")
     assert [(d["file"], d["field"]) for d in error["details"]] == [("roster.xlsx", "path")]
     assert ".jsonl" in error["details"][0]["expected"]
     assert snapshot(store) == before
 
 
-def test_files_need_distinct_names(store: GraphStore,
-                                   client_for: Callable[..., TestClient]) -> None:
+def test_files_need_distinct_names(
+    store: GraphStore, client_for: Callable[..., TestClient]
+) -> None:
     before = snapshot(store)
     client = client_for()
     twice = [("files", ("a.jsonl", GOOD_JSONL)), ("files", ("dir/a.jsonl", GOOD_JSONL))]
-    error = envelope(client.post("/api/load", headers=AUTH, files=twice), 422,
-                     "invalid_parameter")
+    error = envelope(client.post("/api/load", headers=AUTH, files=twice), 422, "invalid_parameter")
     assert "'a.jsonl'" in error["message"]
-    error = envelope(client.post("/api/load", headers=AUTH, data={"as": "county"}), 422,
-                     "invalid_parameter")
+    error = envelope(
+        client.post("/api/load", headers=AUTH, data={"as": "county"}), 422, "invalid_parameter"
+    )
     assert [d["parameter"] for d in error["details"]] == ["files"]
     assert snapshot(store) == before
 
 
 # -- size -------------------------------------------------------------------------------------
 
+
 @pytest.mark.usefixtures("untouched")
 def test_an_upload_over_the_limit_is_413_before_anything_is_written(
-        store: GraphStore, client_for: Callable[..., TestClient], cases_dir: Path) -> None:
+    store: GraphStore, client_for: Callable[..., TestClient], cases_dir: Path
+) -> None:
     before = snapshot(store)
     client = client_for(max_upload_mb=0.001)  # 1,048 bytes
-    error = envelope(client.post("/api/load", files=cases_upload(cases_dir), headers=AUTH),
-                     413, "too_large")
+    error = envelope(
+        client.post("/api/load", files=cases_upload(cases_dir), headers=AUTH), 413, "too_large"
+    )
     assert "1,048" in error["message"]
     assert snapshot(store) == before
 
 
-def test_an_upload_under_the_limit_is_taken(store: GraphStore,
-                                            client_for: Callable[..., TestClient]) -> None:
+def test_an_upload_under_the_limit_is_taken(
+    store: GraphStore, client_for: Callable[..., TestClient]
+) -> None:
     client = client_for(max_upload_mb=0.001)
-    response = client.post("/api/load", files=[("files", ("one.jsonl", GOOD_JSONL))],
-                           headers=AUTH)
+    response = client.post("/api/load", files=[("files", ("one.jsonl", GOOD_JSONL))], headers=AUTH)
     assert response.status_code == 200, response.text
     assert response.json()["by_record"] == {"node": {"created": 1}}
 
 
 @pytest.mark.usefixtures("untouched")
-def test_an_upload_without_content_length_is_411(store: GraphStore,
-                                                 client_for: Callable[..., TestClient]) -> None:
+def test_an_upload_without_content_length_is_411(
+    store: GraphStore, client_for: Callable[..., TestClient]
+) -> None:
     before = snapshot(store)
     client = client_for()
     body = httpx.Request("POST", "http://testserver/api/load", files=small_upload())
@@ -293,8 +370,9 @@ def test_an_upload_without_content_length_is_411(store: GraphStore,
     def chunks() -> Iterator[bytes]:
         yield body.read()
 
-    request = client.build_request("POST", "/api/load", content=chunks(),
-                                   headers={**AUTH, "Content-Type": content_type})
+    request = client.build_request(
+        "POST", "/api/load", content=chunks(), headers={**AUTH, "Content-Type": content_type}
+    )
     assert "content-length" not in request.headers
     assert request.headers["transfer-encoding"] == "chunked"
     envelope(client.send(request), 411, "length_required")
@@ -303,8 +381,10 @@ def test_an_upload_without_content_length_is_411(store: GraphStore,
 
 # -- source tables ----------------------------------------------------------------------------
 
-def test_a_source_table_as_transfers(store: GraphStore, client_for: Callable[..., TestClient],
-                                     cases_dir: Path) -> None:
+
+def test_a_source_table_as_transfers(
+    store: GraphStore, client_for: Callable[..., TestClient], cases_dir: Path
+) -> None:
     load_paths(store, [cases_dir])
     table = (EXAMPLES / "example-transfers.csv").read_bytes()
     client = client_for()
@@ -314,9 +394,13 @@ def test_a_source_table_as_transfers(store: GraphStore, client_for: Callable[...
     error = envelope(wrong, 422, "invalid_input")
     assert {(d["file"], d["line"]) for d in error["details"]} == {("tianjin-list.csv", 1)}
     assert {"field": "header", "value": "superior_before"} in [
-        {k: d[k] for k in ("field", "value")} for d in error["details"]]
-    error = envelope(client.post("/api/load", files=upload, data={"as": "bogus"},
-                                 headers=AUTH), 422, "invalid_parameter")
+        {k: d[k] for k in ("field", "value")} for d in error["details"]
+    ]
+    error = envelope(
+        client.post("/api/load", files=upload, data={"as": "bogus"}, headers=AUTH),
+        422,
+        "invalid_parameter",
+    )
     assert "'bogus'" in error["message"]
     assert "transfers" in error["message"]
 
@@ -328,10 +412,15 @@ def test_a_source_table_as_transfers(store: GraphStore, client_for: Callable[...
     assert answer["by_record"]["transfer"] == {"created": 2, "unchanged": 2}
     assert (answer["created"], answer["updated"]) == (2, 0)
     assert {t.id for t in store.iter_transfers()} - before == {
-        "tj-transfer-rcb-retained", "tj-transfer-pipe-retained"}
+        "tj-transfer-rcb-retained",
+        "tj-transfer-pipe-retained",
+    }
     retained = client.get("/api/transfers", params={"status": "retained"}).json()
     assert [i["id"] for i in retained["items"]] == [
-        "tj-transfer-pharma-retained", "tj-transfer-pipe-retained", "tj-transfer-rcb-retained"]
+        "tj-transfer-pharma-retained",
+        "tj-transfer-pipe-retained",
+        "tj-transfer-rcb-retained",
+    ]
 
     again = client.post("/api/load", files=upload, headers=AUTH)  # recognised by its header
     assert again.status_code == 200, again.text
@@ -339,28 +428,45 @@ def test_a_source_table_as_transfers(store: GraphStore, client_for: Callable[...
 
 
 def test_unknown_references_with_and_without_allow_unresolved(
-        store: GraphStore, client_for: Callable[..., TestClient], tmp_path: Path) -> None:
+    store: GraphStore, client_for: Callable[..., TestClient], tmp_path: Path
+) -> None:
     base = tmp_path / "base.jsonl"
     base.write_bytes(jsonl(*canonical_records()))
     load_paths(store, [base])
     client = client_for()
-    line = jsonl({"record": "edge", "type": "AFFILIATED_TO", "from": "tj-jv-pc",
-                  "to": "no-such-org", "kind": "territorial", "valid_from": "2024-01-01"})
+    line = jsonl(
+        {
+            "record": "edge",
+            "type": "AFFILIATED_TO",
+            "from": "tj-jv-pc",
+            "to": "no-such-org",
+            "kind": "territorial",
+            "valid_from": "2024-01-01",
+        }
+    )
     upload = [("files", ("up.jsonl", line))]
     before = snapshot(store)
-    error = envelope(client.post("/api/load", files=upload, headers=AUTH), 422,
-                     "invalid_input")
+    error = envelope(client.post("/api/load", files=upload, headers=AUTH), 422, "invalid_input")
     assert [(d["file"], d["line"], d["field"], d["value"]) for d in error["details"]] == [
-        ("up.jsonl", 1, "to", "no-such-org")]
+        ("up.jsonl", 1, "to", "no-such-org")
+    ]
     assert snapshot(store) == before
 
-    response = client.post("/api/load", files=upload, data={"allow_unresolved": "true"},
-                           headers=AUTH)
+    response = client.post(
+        "/api/load", files=upload, data={"allow_unresolved": "true"}, headers=AUTH
+    )
     assert response.status_code == 200, response.text
     answer = response.json()
-    assert answer["placeholders"] == [{"id": "no-such-org", "label": "PartyOrg",
-                                       "kind": "local_committee", "file": "up.jsonl",
-                                       "line": 1, "field": "to"}]
+    assert answer["placeholders"] == [
+        {
+            "id": "no-such-org",
+            "label": "PartyOrg",
+            "kind": "local_committee",
+            "file": "up.jsonl",
+            "line": 1,
+            "field": "to",
+        }
+    ]
     assert answer["by_record"] == {"node": {"created": 1}, "edge": {"created": 1}}
     placeholder = store.get_node("no-such-org")
     assert placeholder is not None
@@ -369,13 +475,19 @@ def test_unknown_references_with_and_without_allow_unresolved(
 
 # -- reads --------------------------------------------------------------------------------------
 
-READS = ["/api/stats", "/api/queries", "/api/queries/chain", "/api/search?q=x",
-         "/api/orgs/tj-jv-pc/chain?as_of=2023-01-01", "/api/export?format=json"]
+READS = [
+    "/api/stats",
+    "/api/queries",
+    "/api/queries/chain",
+    "/api/search?q=x",
+    "/api/orgs/tj-jv-pc/chain?as_of=2023-01-01",
+    "/api/export?format=json",
+]
 
 
-def test_reads_need_the_token_when_configured(store: GraphStore,
-                                              client_for: Callable[..., TestClient],
-                                              tmp_path: Path) -> None:
+def test_reads_need_the_token_when_configured(
+    store: GraphStore, client_for: Callable[..., TestClient], tmp_path: Path
+) -> None:
     base = tmp_path / "base.jsonl"
     base.write_bytes(jsonl(*canonical_records()))
     load_paths(store, [base])
@@ -394,8 +506,9 @@ def test_reads_need_the_token_when_configured(store: GraphStore,
         assert open_reads.get(url).status_code == 200, url
 
 
-def test_the_token_is_never_logged(store: GraphStore, client_for: Callable[..., TestClient],
-                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_the_token_is_never_logged(
+    store: GraphStore, client_for: Callable[..., TestClient], caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     settings_client = client_for(token_for_reads=True)
     wrong = {"Authorization": f"Bearer {WRONG}"}

@@ -50,36 +50,57 @@ UNSERVED = [r for r in ROUTES if r.query not in QUERIES]
 #: must have at least one (``test_every_served_query_has_examples``); the first example of a
 #: list query is the one its pages are tested on.
 EXAMPLES: dict[str, list[dict[str, str]]] = {
-    "node": [{"id": "tj-pipe", "as_of": "2023-06-01"},
-             {"id": "b-ended", "as_of": "2025-01-01"},
-             {"id": "bj-siemens-gb", "as_of": "2010-01-01"}],
-    "superiors": [{"id": "tj-pharma", "as_of": "2023-06-01"},
-                  {"id": "b-two", "as_of": "2025-01-01"}],
-    "chain": [{"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-04"},
-              {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-05"},
-              {"id": "c1", "as_of": "2025-01-01"}],
-    "subtree": [{"id": "bj-ipb-pc", "as_of": "2010-01-01", "depth": "2"},
-                {"id": "root", "as_of": "2025-01-01"},
-                {"id": "bj-ipb-pc", "as_of": "2010-01-01", "depth": "1", "max_nodes": "3"}],
+    "node": [
+        {"id": "tj-pipe", "as_of": "2023-06-01"},
+        {"id": "b-ended", "as_of": "2025-01-01"},
+        {"id": "bj-siemens-gb", "as_of": "2010-01-01"},
+    ],
+    "superiors": [
+        {"id": "tj-pharma", "as_of": "2023-06-01"},
+        {"id": "b-two", "as_of": "2025-01-01"},
+    ],
+    "chain": [
+        {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-04"},
+        {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-05"},
+        {"id": "c1", "as_of": "2025-01-01"},
+    ],
+    "subtree": [
+        {"id": "bj-ipb-pc", "as_of": "2010-01-01", "depth": "2"},
+        {"id": "root", "as_of": "2025-01-01"},
+        {"id": "bj-ipb-pc", "as_of": "2010-01-01", "depth": "1", "max_nodes": "3"},
+    ],
     "history": [{"id": "tj-zhonghuan-samsung-jv-pc"}, {"id": "b-none"}],
-    "overlaps": [{"as_of": "2023-06-01", "min": "1"},
-                 {"as_of": "2023-06-01", "label": "Enterprise"}],
+    "overlaps": [
+        {"as_of": "2023-06-01", "min": "1"},
+        {"as_of": "2023-06-01", "label": "Enterprise"},
+    ],
     "overlap_pairs": [{"as_of": "2023-06-01"}, {"as_of": "2023-06-01", "min": "2"}],
     "orphans": [{"as_of": "2025-01-01"}, {"as_of": "2025-01-01", "reason": "no_affiliation"}],
     "conflicts": [{"as_of": "2025-01-01"}],
     "mismatches": [{"as_of": "2023-06-01"}, {"as_of": "2023-06-01", "kind": "ownership"}],
     "coverage": [{"as_of": "2023-06-01"}, {"as_of": "2023-06-01", "status": "uncovered"}],
-    "transfers": [{}, {"status": "retained"}, {"org": "tj-zhonghuan-samsung-jv-pc"},
-                  {"date_from": "2022-01-01", "date_to": "2022-12-31"}],
-    "search": [{"q": "Siemens"}, {"q": "天津", "label": "PartyOrg"},
-               {"q": "branch", "kind": "general_branch"}],
+    "transfers": [
+        {},
+        {"status": "retained"},
+        {"org": "tj-zhonghuan-samsung-jv-pc"},
+        {"date_from": "2022-01-01", "date_to": "2022-12-31"},
+    ],
+    "search": [
+        {"q": "Siemens"},
+        {"q": "天津", "label": "PartyOrg"},
+        {"q": "branch", "kind": "general_branch"},
+    ],
     "stats": [{"as_of": "2010-01-01", "root": "bj-ipb-pc"}, {"as_of": "2025-01-01"}],
 }
 
-CASES = [pytest.param(r, i, id=f"{r.query}-{i}")
-         for r in SERVED for i in range(len(EXAMPLES.get(r.query, [])))]
-PAGED = [pytest.param(r, id=r.query) for r in SERVED
-         if "limit" in QUERIES[r.query].params.model_fields]
+CASES = [
+    pytest.param(r, i, id=f"{r.query}-{i}")
+    for r in SERVED
+    for i in range(len(EXAMPLES.get(r.query, [])))
+]
+PAGED = [
+    pytest.param(r, id=r.query) for r in SERVED if "limit" in QUERIES[r.query].params.model_fields
+]
 BY_ID = [pytest.param(r, id=r.query) for r in SERVED if "{id}" in r.path]
 
 
@@ -101,6 +122,7 @@ DATES = _params_with(lambda spec: spec.get("format") == "date")
 
 # -- the app over each store, loaded once -------------------------------------------------------
 
+
 @dataclass
 class Served:
     """An app serving the contract data, and the store it reads (for direct answers)."""
@@ -111,8 +133,9 @@ class Served:
 
 
 @pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-           cases_dir: Path) -> Iterator[Served]:
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, cases_dir: Path
+) -> Iterator[Served]:
     """The public cases and the pathology graph, served over the store kind."""
     kind: str = request.param
     store: GraphStore
@@ -123,8 +146,12 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         bolt: BoltTarget = request.getfixturevalue("bolt")
         bolt.reset()
         store = Neo4jStore(bolt.uri, bolt.auth, database=bolt.database)
-        settings = Settings(store=bolt.uri, neo4j_user=bolt.auth[0],
-                            neo4j_password=bolt.auth[1], neo4j_database=bolt.database)
+        settings = Settings(
+            store=bolt.uri,
+            neo4j_user=bolt.auth[0],
+            neo4j_password=bolt.auth[1],
+            neo4j_database=bolt.database,
+        )
     try:
         load_paths(store, [cases_dir])
         load_pathologies(store)
@@ -135,6 +162,7 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
 
 def target(route: QueryRoute, values: dict[str, str]) -> tuple[str, dict[str, str]]:
     """The URL path (path parameters filled in) and the query string of a request."""
@@ -182,7 +210,8 @@ def bad_parameter(response: httpx.Response, name: str, value: str) -> None:
     error = envelope(response, 422, "invalid_parameter")
     assert name in error["message"]
     assert {"parameter": name, "value": value} in [
-        {k: d[k] for k in ("parameter", "value")} for d in error["details"]]
+        {k: d[k] for k in ("parameter", "value")} for d in error["details"]
+    ]
 
 
 def row_count(answer: dict[str, Any]) -> int:
@@ -190,8 +219,10 @@ def row_count(answer: dict[str, Any]) -> int:
     if isinstance(answer.get("items"), list):
         return len(answer["items"])
     if isinstance(answer.get("tree"), dict):
+
         def count(node: dict[str, Any]) -> int:
             return 1 + sum(count(child) for child in node.get("children", []))
+
         return count(answer["tree"])
     return 1
 
@@ -202,11 +233,15 @@ def parse_csv(text: str) -> list[list[str]]:
 
 # -- which routes are served --------------------------------------------------------------------
 
+
 def test_served_routes_are_the_catalogue(served: Served) -> None:
     paths = served.client.get("/openapi.json").json()["paths"]
-    by_endpoint = {op["operationId"].split("_api_")[0].removeprefix("query_"): path
-                   for path, item in paths.items() for op in item.values()
-                   if op["operationId"].startswith("query_")}
+    by_endpoint = {
+        op["operationId"].split("_api_")[0].removeprefix("query_"): path
+        for path, item in paths.items()
+        for op in item.values()
+        if op["operationId"].startswith("query_")
+    }
     assert by_endpoint == {r.query: "/api" + r.path for r in SERVED}
     assert set(QUERIES) <= {r.query for r in ROUTES}, "a catalogued query has no route"
 
@@ -217,8 +252,9 @@ def test_every_served_query_has_examples() -> None:
 
 
 @pytest.mark.parametrize("route", [pytest.param(r, id=r.query) for r in UNSERVED] or [None])
-def test_routes_of_uncatalogued_queries_are_not_served(served: Served,
-                                                        route: QueryRoute | None) -> None:
+def test_routes_of_uncatalogued_queries_are_not_served(
+    served: Served, route: QueryRoute | None
+) -> None:
     if route is None:  # every route of ROUTES is served
         assert not UNSERVED
         return
@@ -227,6 +263,7 @@ def test_routes_of_uncatalogued_queries_are_not_served(served: Served,
 
 
 # -- every route answers what the query answers -------------------------------------------------
+
 
 @pytest.mark.parametrize(("route", "example"), CASES)
 def test_json_is_the_query_answer(served: Served, route: QueryRoute, example: int) -> None:
@@ -255,10 +292,11 @@ def test_csv_has_the_answer_rows(served: Served, route: QueryRoute, example: int
         assert line[:1] == ["" if row.get(header[0]) is None else str(row[header[0]])]
 
 
-@pytest.mark.parametrize(("route", "example"), [
-    case for case in CASES if case.values[0].query in GRAPH_VIEWS])  # type: ignore[union-attr]
-def test_graph_format_is_the_graph_view(served: Served, route: QueryRoute,
-                                        example: int) -> None:
+@pytest.mark.parametrize(
+    ("route", "example"),
+    [case for case in CASES if case.values[0].query in GRAPH_VIEWS],  # type: ignore[union-attr]
+)
+def test_graph_format_is_the_graph_view(served: Served, route: QueryRoute, example: int) -> None:
     values = EXAMPLES[route.query][example]
     answer = get_json(served, route, {**values, "format": "graph"})
     query = QUERIES[route.query]
@@ -269,12 +307,12 @@ def test_graph_format_is_the_graph_view(served: Served, route: QueryRoute,
     assert {e["source"] for e in answer["edges"]} | {e["target"] for e in answer["edges"]} <= ids
 
 
-@pytest.mark.parametrize("route", [pytest.param(r, id=r.query) for r in SERVED
-                                   if r.query not in GRAPH_VIEWS])
+@pytest.mark.parametrize(
+    "route", [pytest.param(r, id=r.query) for r in SERVED if r.query not in GRAPH_VIEWS]
+)
 def test_graph_format_only_where_there_is_a_graph(served: Served, route: QueryRoute) -> None:
     path, params = target(route, EXAMPLES[route.query][0])
-    bad_parameter(served.client.get(path, params={**params, "format": "graph"}), "format",
-                  "graph")
+    bad_parameter(served.client.get(path, params={**params, "format": "graph"}), "format", "graph")
 
 
 def test_csv_negotiation(served: Served) -> None:
@@ -282,11 +320,12 @@ def test_csv_negotiation(served: Served) -> None:
     path, params = target(search, {"q": "Siemens"})
     json_types = [
         served.client.get(path, params=params).headers["content-type"],
-        served.client.get(path, params=params,
-                          headers={"Accept": "text/csv, application/json"}).headers[
-                              "content-type"],
-        served.client.get(path, params={**params, "format": "json"},
-                          headers={"Accept": "text/csv"}).headers["content-type"],
+        served.client.get(
+            path, params=params, headers={"Accept": "text/csv, application/json"}
+        ).headers["content-type"],
+        served.client.get(
+            path, params={**params, "format": "json"}, headers={"Accept": "text/csv"}
+        ).headers["content-type"],
     ]
     assert json_types == ["application/json"] * 3
     rows = parse_csv(served.client.get(path, params={**params, "format": "csv"}).text)
@@ -313,14 +352,23 @@ def test_csv_of_an_empty_history_has_a_header(served: Served) -> None:
 
 # -- known answers ------------------------------------------------------------------------------
 
+
 def test_chain_before_and_after_the_transfer(served: Served) -> None:
     chain = next(r for r in SERVED if r.query == "chain")
     before = get_json(served, chain, {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-04"})
     after = get_json(served, chain, {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-05"})
     assert [s["id"] for s in before["items"]] == [
-        "tj-zhonghuan-samsung-jv-pc", "tj-zhonghuan-pc", "tj-sasac-pc", "tj-municipal-pc"]
+        "tj-zhonghuan-samsung-jv-pc",
+        "tj-zhonghuan-pc",
+        "tj-sasac-pc",
+        "tj-municipal-pc",
+    ]
     assert [s["id"] for s in after["items"]] == [
-        "tj-zhonghuan-samsung-jv-pc", "tj-jinzhi-pc", "tj-sasac-pc", "tj-municipal-pc"]
+        "tj-zhonghuan-samsung-jv-pc",
+        "tj-jinzhi-pc",
+        "tj-sasac-pc",
+        "tj-municipal-pc",
+    ]
     assert (before["stop_reason"], after["stop_reason"]) == ("root", "root")
     assert (before["total"], after["total"]) == (4, 4)
     assert before["items"][1]["line"]["valid_to"] == "2022-07-05"
@@ -331,13 +379,20 @@ def test_chain_before_and_after_the_transfer(served: Served) -> None:
 def test_orphans_by_reason_on_the_pathology_graph(served: Served) -> None:
     orphans = next(r for r in SERVED if r.query == "orphans")
     answer = get_json(served, orphans, {"as_of": "2025-01-01"})
-    assert [(i["id"], i["reason"], i["related_id"], i["since"], i["open_transfer"])
-            for i in answer["items"]] == [
+    assert [
+        (i["id"], i["reason"], i["related_id"], i["since"], i["open_transfer"])
+        for i in answer["items"]
+    ] == [
         (oid, reason, related, since.isoformat() if since else None, transfer)
-        for oid, reason, related, since, transfer in ORPHANS_2025]
-    assert answer["by_reason"] == {"affiliation_ended": 1, "host_dissolved": 1,
-                                   "no_affiliation": 2, "superior_dissolved": 1,
-                                   "superior_unresolved": 1}
+        for oid, reason, related, since, transfer in ORPHANS_2025
+    ]
+    assert answer["by_reason"] == {
+        "affiliation_ended": 1,
+        "host_dissolved": 1,
+        "no_affiliation": 2,
+        "superior_dissolved": 1,
+        "superior_unresolved": 1,
+    }
     only = get_json(served, orphans, {"as_of": "2025-01-01", "reason": "no_affiliation"})
     assert [i["id"] for i in only["items"]] == ["b-future", "b-none"]
 
@@ -345,12 +400,36 @@ def test_orphans_by_reason_on_the_pathology_graph(served: Served) -> None:
 def test_mismatches_on_the_day(served: Served) -> None:
     mismatches = next(r for r in SERVED if r.query == "mismatches")
     answer = get_json(served, mismatches, {"as_of": "2023-06-01"})
-    rows = [(i["id"], i["type"], i["detail"], i["org_id"], i["related_id"], i["transfer_id"],
-             i["transfer_status"]) for i in answer["items"]]
-    assert ("tj-pipe", "ownership", "state_line_zero_equity", "tj-pipe-pc", "tj-sasac-pc",
-            None, None) in rows
-    assert ("tj-pharma", "location", "registered_outside_line", "tj-pharma-pc",
-            "tj-street-unnamed", "tj-transfer-pharma-retained", "retained") in rows
+    rows = [
+        (
+            i["id"],
+            i["type"],
+            i["detail"],
+            i["org_id"],
+            i["related_id"],
+            i["transfer_id"],
+            i["transfer_status"],
+        )
+        for i in answer["items"]
+    ]
+    assert (
+        "tj-pipe",
+        "ownership",
+        "state_line_zero_equity",
+        "tj-pipe-pc",
+        "tj-sasac-pc",
+        None,
+        None,
+    ) in rows
+    assert (
+        "tj-pharma",
+        "location",
+        "registered_outside_line",
+        "tj-pharma-pc",
+        "tj-street-unnamed",
+        "tj-transfer-pharma-retained",
+        "retained",
+    ) in rows
     assert rows == CASES_MISMATCHES
     assert answer["total"] == len(CASES_MISMATCHES)
 
@@ -358,10 +437,9 @@ def test_mismatches_on_the_day(served: Served) -> None:
 def test_retained_transfers(served: Served) -> None:
     transfers = next(r for r in SERVED if r.query == "transfers")
     answer = get_json(served, transfers, {"status": "retained"})
-    assert [(i["id"], i["org"], i["status"], i["from"], i["decided_to"])
-            for i in answer["items"]] == [
-        ("tj-transfer-pharma-retained", "tj-pharma-pc", "retained", "tj-sasac-pc",
-         "tj-sasac-pc")]
+    assert [
+        (i["id"], i["org"], i["status"], i["from"], i["decided_to"]) for i in answer["items"]
+    ] == [("tj-transfer-pharma-retained", "tj-pharma-pc", "retained", "tj-sasac-pc", "tj-sasac-pc")]
     assert answer["total"] == 1
 
 
@@ -380,16 +458,20 @@ def test_conflicts_and_superiors_on_the_pathology_graph(served: Served) -> None:
     answer = get_json(served, conflicts, {"as_of": "2025-01-01"})
     assert [(i["id"], i["type"], i["superiors"], i["cycle"]) for i in answer["items"]] == [
         ("c1", "cycle", [], ["c1", "c2"]),
-        ("b-two", "multiple_superiors", ["root", "street"], [])]
+        ("b-two", "multiple_superiors", ["root", "street"], []),
+    ]
     assert answer["by_type"] == {"cycle": 1, "multiple_superiors": 1}
     superiors = next(r for r in SERVED if r.query == "superiors")
     answer = get_json(served, superiors, {"id": "b-two", "as_of": "2025-01-01"})
     assert [(i["id"], i["relation"], i["line_kind"]) for i in answer["items"]] == [
-        ("root", "affiliation", "direct"), ("street", "affiliation", "territorial")]
+        ("root", "affiliation", "direct"),
+        ("street", "affiliation", "territorial"),
+    ]
     assert (answer["total"], answer["distinct"]) == (2, 2)
 
 
 # -- pages --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("route", PAGED)
 def test_page_edges(served: Served, route: QueryRoute) -> None:
@@ -411,14 +493,18 @@ def test_page_edges(served: Served, route: QueryRoute) -> None:
     assert middle["total"] == total
 
     path, params = target(route, values)
-    bad_parameter(served.client.get(path, params={**params, "limit": str(MAX_LIMIT + 1)}),
-                  "limit", str(MAX_LIMIT + 1))
+    bad_parameter(
+        served.client.get(path, params={**params, "limit": str(MAX_LIMIT + 1)}),
+        "limit",
+        str(MAX_LIMIT + 1),
+    )
     bad_parameter(served.client.get(path, params={**params, "offset": "-1"}), "offset", "-1")
     bad_parameter(served.client.get(path, params={**params, "limit": "-1"}), "limit", "-1")
     bad_parameter(served.client.get(path, params={**params, "limit": "abc"}), "limit", "abc")
 
 
 # -- errors -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("route", BY_ID)
 def test_unknown_id_is_404(served: Served, route: QueryRoute) -> None:
@@ -428,24 +514,34 @@ def test_unknown_id_is_404(served: Served, route: QueryRoute) -> None:
     assert "'no-such-node'" in error["message"]
 
 
-@pytest.mark.parametrize("path", ["/api/nope", "/api/orgs/root/nope", "/api/nodes/",
-                                  "/api/analysis"])
+@pytest.mark.parametrize(
+    "path", ["/api/nope", "/api/orgs/root/nope", "/api/nodes/", "/api/analysis"]
+)
 def test_unknown_route_is_404(served: Served, path: str) -> None:
     envelope(served.client.get(path), 404, "not_found")
 
 
 @pytest.mark.parametrize(("route", "name"), DATES)
-@pytest.mark.parametrize("day", ["2022-13-01", "1656633600", "0.0", "2022-02-30", "2022-7-5",
-                                 "2022-07-05T00:00:00", "yesterday", ""])
-def test_bad_date_is_422_naming_it(served: Served, route: QueryRoute, name: str,
-                                   day: str) -> None:
+@pytest.mark.parametrize(
+    "day",
+    [
+        "2022-13-01",
+        "1656633600",
+        "0.0",
+        "2022-02-30",
+        "2022-7-5",
+        "2022-07-05T00:00:00",
+        "yesterday",
+        "",
+    ],
+)
+def test_bad_date_is_422_naming_it(served: Served, route: QueryRoute, name: str, day: str) -> None:
     path, params = target(route, {**EXAMPLES[route.query][0], name: day})
     bad_parameter(served.client.get(path, params=params), name, day)
 
 
 @pytest.mark.parametrize(("route", "name"), ENUMS)
-def test_unknown_enum_value_is_422_naming_it(served: Served, route: QueryRoute,
-                                             name: str) -> None:
+def test_unknown_enum_value_is_422_naming_it(served: Served, route: QueryRoute, name: str) -> None:
     path, params = target(route, {**EXAMPLES[route.query][0], name: "no-such-value"})
     bad_parameter(served.client.get(path, params=params), name, "no-such-value")
 
@@ -463,8 +559,11 @@ def test_missing_and_empty_required_parameter(served: Served) -> None:
 
 
 def test_chain_of_an_enterprise_is_422(served: Served) -> None:
-    error = envelope(served.client.get("/api/orgs/tj-pipe/chain",
-                                       params={"as_of": "2023-06-01"}), 422, "invalid_request")
+    error = envelope(
+        served.client.get("/api/orgs/tj-pipe/chain", params={"as_of": "2023-06-01"}),
+        422,
+        "invalid_request",
+    )
     assert "'tj-pipe' is not a PartyOrg but a node of label Enterprise" in error["message"]
 
 
@@ -479,6 +578,7 @@ def test_wrong_method_is_405(served: Served, route: QueryRoute, method: str) -> 
 
 # -- the catalogue and the docs -----------------------------------------------------------------
 
+
 def test_catalogue_lists_every_query(served: Served) -> None:
     body = served.client.get("/api/queries").json()
     paths = {r.query: "/api" + r.path for r in ROUTES}
@@ -488,7 +588,8 @@ def test_catalogue_lists_every_query(served: Served) -> None:
         entry = describe(QUERIES[item["name"]])
         assert item == {**entry, "path": paths[item["name"]]}
         assert {p["name"] for p in item["parameters"]} == set(
-            QUERIES[item["name"]].params.model_fields)
+            QUERIES[item["name"]].params.model_fields
+        )
         assert item["cypher"]
         one = served.client.get(f"/api/queries/{item['name']}")
         assert one.status_code == 200
@@ -531,17 +632,21 @@ def test_openapi_describes_every_route(served: Served) -> None:
         assert set(answer) == {"application/json", "text/csv"}
         json_schema = answer["application/json"]["schema"]
         models: list[type[BaseModel]] = [
-            query.result, *([GraphAnswer] if route.query in GRAPH_VIEWS else [])]
+            query.result,
+            *([GraphAnswer] if route.query in GRAPH_VIEWS else []),
+        ]
         branches = json_schema["anyOf"] if len(models) > 1 else [json_schema]
         assert [set(_resolve(branch, schema)["properties"]) for branch in branches] == [
-            set(m.model_json_schema(mode="serialization")["properties"]) for m in models]
+            set(m.model_json_schema(mode="serialization")["properties"]) for m in models
+        ]
         formats = ["json", "csv", *(["graph"] if route.query in GRAPH_VIEWS else [])]
         assert parameters["format"]["schema"]["anyOf"][0]["enum"] == formats
         for status in ("404", "422"):
             error = operation["responses"][status]["content"]["application/json"]["schema"]
             assert set(_resolve(error, schema)["properties"]) == {"error"}
     assert {"/api/queries", "/api/queries/{name}", "/api/health", "/api/load"} <= set(
-        schema["paths"])
+        schema["paths"]
+    )
 
 
 def test_docs_page(served: Served) -> None:

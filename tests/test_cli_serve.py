@@ -18,8 +18,9 @@ AFFGRAPH = [sys.executable, "-m", "app"]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*AFFGRAPH, *args], capture_output=True, text=True, timeout=120,
-                          env=env, check=False)
+    return subprocess.run(
+        [*AFFGRAPH, *args], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
 
 
 @pytest.fixture
@@ -34,8 +35,11 @@ def loaded_db(tmp_path: Path, cases_dir: Path) -> Path:
 @pytest.fixture
 def served(loaded_db: Path) -> Iterator[str]:
     port = free_port()
-    server = subprocess.Popen([*AFFGRAPH, "serve", "--store", str(loaded_db), "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [*AFFGRAPH, "serve", "--store", str(loaded_db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -54,10 +58,13 @@ def served(loaded_db: Path) -> Iterator[str]:
 
 def test_load_then_serve_shows_loaded_counts(served: str, cases_dir: Path) -> None:
     health = httpx.get(f"{served}/api/health").json()
-    lines = [line for path in cases_dir.glob("*.jsonl")
-             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    expected_nodes = sum('"record": "node"' in line or '"record":"node"' in line
-                         for line in lines)
+    lines = [
+        line
+        for path in cases_dir.glob("*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    expected_nodes = sum('"record": "node"' in line or '"record":"node"' in line for line in lines)
     assert health["status"] == "ok"
     assert health["store"] == "embedded"
     assert health["nodes"] == expected_nodes > 100
@@ -66,12 +73,16 @@ def test_load_then_serve_shows_loaded_counts(served: str, cases_dir: Path) -> No
     assert health["sources"] == 5
 
 
-def test_serve_sees_a_later_load_from_another_process(served: str, loaded_db: Path,
-                                                      tmp_path: Path) -> None:
+def test_serve_sees_a_later_load_from_another_process(
+    served: str, loaded_db: Path, tmp_path: Path
+) -> None:
     before = httpx.get(f"{served}/api/health").json()["nodes"]
     extra = tmp_path / "extra.jsonl"
-    extra.write_text('{"record":"node","id":"new-street","label":"Area","kind":"street",'
-                     '"name":"某街道（示例）"}\n', encoding="utf-8")
+    extra.write_text(
+        '{"record":"node","id":"new-street","label":"Area","kind":"street",'
+        '"name":"某街道（示例）"}\n',
+        encoding="utf-8",
+    )
     assert run("load", str(extra), "--store", str(loaded_db)).returncode == 0
     assert httpx.get(f"{served}/api/health").json()["nodes"] == before + 1
 

@@ -57,8 +57,11 @@ def test_neo4j_health_volumes_and_memory(compose: dict[str, Any]) -> None:
     assert mounts.get(next(v for v in named if "log" in v)) == "/logs"
     assert set(mounts) <= named  # named volumes, not host folders
     env = _env(neo4j)
-    for setting in ("NEO4J_server_memory_heap_initial__size",
-                    "NEO4J_server_memory_heap_max__size", "NEO4J_server_memory_pagecache_size"):
+    for setting in (
+        "NEO4J_server_memory_heap_initial__size",
+        "NEO4J_server_memory_heap_max__size",
+        "NEO4J_server_memory_pagecache_size",
+    ):
         assert setting in env
     assert env["NEO4J_AUTH"].startswith("neo4j/${NEO4J_PASSWORD")
 
@@ -97,8 +100,11 @@ def test_load_is_one_shot_and_loads_the_cases(compose: dict[str, Any]) -> None:
 
 
 def test_dockerfile_slim_and_non_root() -> None:
-    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text("utf-8").splitlines()
-             if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line.strip()
+        for line in (ROOT / "Dockerfile").read_text("utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     bases = [line.split()[1] for line in lines if line.upper().startswith("FROM ")]
     assert re.fullmatch(r"python:3\.\d+-slim(-\w+)?", bases[-1]), bases
     assert all(not b.endswith(":latest") and ":" in b for b in bases), bases
@@ -106,7 +112,6 @@ def test_dockerfile_slim_and_non_root() -> None:
     assert users, "the image must switch to a non-root user"
     assert users[-1] not in ("root", "0")
     # the image installs the locked versions, the ones tested and audited
-    assert any("pip install" in line and "--constraint requirements.lock" in line
-               for line in lines)
+    assert any("pip install" in line and "--constraint requirements.lock" in line for line in lines)
     assert lines[-1].startswith("CMD")
     assert "affgraph" in lines[-1]

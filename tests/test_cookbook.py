@@ -15,7 +15,8 @@ COOKBOOK = ROOT / "docs" / "cypher-cookbook.md"
 
 def test_cookbook_is_up_to_date() -> None:
     assert COOKBOOK.read_text(encoding="utf-8") == render(), (
-        "docs/cypher-cookbook.md is out of date: run .venv/bin/python docs/make_cookbook.py")
+        "docs/cypher-cookbook.md is out of date: run .venv/bin/python docs/make_cookbook.py"
+    )
 
 
 def test_cookbook_has_every_query_and_its_cypher() -> None:
@@ -28,10 +29,16 @@ def test_cookbook_has_every_query_and_its_cypher() -> None:
 
 def test_cypher_parameters() -> None:
     assert cypher_parameters("MATCH (n {id: $id}) WHERE n.x <= $as_of AND $id <> ''") == [
-        "id", "as_of"]
+        "id",
+        "as_of",
+    ]
 
 
 def test_check_mode_of_the_script() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "docs" / "make_cookbook.py"), "--check"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "make_cookbook.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr

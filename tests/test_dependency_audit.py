@@ -27,8 +27,12 @@ VULN = {
     "link": "https://osv.dev/vulnerability/PYSEC-2022-43012",
     "details": "ReDoS in package_index.py",
 }
-WITHDRAWN = {**VULN, "id": "GHSA-xxxx-yyyy-zzzz", "aliases": [],
-             "withdrawn": "2024-01-01T00:00:00Z"}
+WITHDRAWN = {
+    **VULN,
+    "id": "GHSA-xxxx-yyyy-zzzz",
+    "aliases": [],
+    "withdrawn": "2024-01-01T00:00:00Z",
+}
 
 
 def project(latest: str, *vulns: Mapping[str, Any]) -> dict[str, Any]:
@@ -42,18 +46,24 @@ def test_a_pin_at_the_latest_release_with_an_advisory_is_reported_and_fails() ->
     assert assessed.audited
     assert len(assessed.findings) == 1
     finding = assessed.findings[0]
-    assert (finding.name, finding.version, finding.id) == ("setuptools", "65.5.0",
-                                                           "PYSEC-2022-43012")
+    assert (finding.name, finding.version, finding.id) == (
+        "setuptools",
+        "65.5.0",
+        "PYSEC-2022-43012",
+    )
     assert finding.aliases == ("CVE-2022-40897", "GHSA-r9hx-vwmv-q579")
     assert finding.fixed_in == ("65.5.1",)
     assert not finding.ignored
 
     result = audit.report([assessed, audit.assess(Pin("idna", "3.20"), project("3.20"))])
     assert result.exit_code == 1
-    assert "setuptools 65.5.0: PYSEC-2022-43012 (CVE-2022-40897, GHSA-r9hx-vwmv-q579); " \
-           "fixed in 65.5.1" in result.text
-    assert result.summary == ("audited 2 of 2 pinned distributions: 1 vulnerabilities; "
-                              "0 not audited")
+    assert (
+        "setuptools 65.5.0: PYSEC-2022-43012 (CVE-2022-40897, GHSA-r9hx-vwmv-q579); "
+        "fixed in 65.5.1" in result.text
+    )
+    assert result.summary == (
+        "audited 2 of 2 pinned distributions: 1 vulnerabilities; 0 not audited"
+    )
     assert result.text.splitlines()[-1] == result.summary
 
 
@@ -81,8 +91,10 @@ def test_a_pin_behind_the_latest_release_is_a_warning_not_an_audit() -> None:
     assert result.exit_code == 0
     assert "warning: 1 pinned distributions not audited" in result.text
     assert "contourpy 1.3.3: behind PyPI's latest release: pinned 1.3.3" in result.text
-    assert result.summary == ("audited 1 of 2 pinned distributions: 0 vulnerabilities; "
-                              "1 not audited (1 behind PyPI's latest release)")
+    assert result.summary == (
+        "audited 1 of 2 pinned distributions: 0 vulnerabilities; "
+        "1 not audited (1 behind PyPI's latest release)"
+    )
 
 
 def test_ignore_by_id_or_alias_keeps_the_finding_listed_but_passes() -> None:
@@ -94,8 +106,9 @@ def test_ignore_by_id_or_alias_keeps_the_finding_listed_but_passes() -> None:
         assert result.exit_code == 0
         assert "ignored (--ignore): 1:" in result.text
         assert "VULNERABLE" not in result.text
-        assert result.summary == ("audited 1 of 1 pinned distributions: 0 vulnerabilities "
-                                  "(1 more ignored); 0 not audited")
+        assert result.summary == (
+            "audited 1 of 1 pinned distributions: 0 vulnerabilities (1 more ignored); 0 not audited"
+        )
     other = audit.assess(pin, project("65.5.0", VULN), ["CVE-1999-0001"])
     assert audit.report([other]).exit_code == 1
 
@@ -106,8 +119,7 @@ def test_versions_compare_in_pep_440_normal_form() -> None:
     assert audit.same_version("1.0RC2", "1rc2")
     assert not audit.same_version("1.0.1", "1.0")
     assert audit.same_version("Not-A-Version", "not-a-version")
-    assert audit.assess(Pin("certifi", "2026.10.19.post1"),
-                        project("2026.10.19-post1")).audited
+    assert audit.assess(Pin("certifi", "2026.10.19.post1"), project("2026.10.19-post1")).audited
 
 
 def test_lookup_failures_are_not_audited_with_the_reason() -> None:
@@ -143,10 +155,14 @@ def test_the_lock_parser_takes_exact_pins_only() -> None:
             audit.parse_lock(bad)
 
 
-def test_main_end_to_end_with_a_fake_pypi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    pages = {"pip": project("26.3"), "setuptools": project("65.5.0", VULN),
-             "numpy": project("2.5.5")}
+def test_main_end_to_end_with_a_fake_pypi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pages = {
+        "pip": project("26.3"),
+        "setuptools": project("65.5.0", VULN),
+        "numpy": project("2.5.5"),
+    }
 
     def fake(name: str, base: str = "", timeout: float = 0.0) -> Mapping[str, Any]:
         return pages[name]
@@ -159,16 +175,18 @@ def test_main_end_to_end_with_a_fake_pypi(tmp_path: Path, monkeypatch: pytest.Mo
     out = capsys.readouterr().out
     assert "VULNERABLE: 1 known vulnerabilities" in out
     assert "numpy 2.4.6: behind PyPI's latest release: pinned 2.4.6, latest is 2.5.5" in out
-    assert out.rstrip().endswith("audited 2 of 3 pinned distributions: 1 vulnerabilities; "
-                                 "1 not audited (1 behind PyPI's latest release)")
+    assert out.rstrip().endswith(
+        "audited 2 of 3 pinned distributions: 1 vulnerabilities; "
+        "1 not audited (1 behind PyPI's latest release)"
+    )
 
     assert audit.main([str(lock), "--ignore", "CVE-2022-40897"]) == 0
     assert "(1 more ignored)" in capsys.readouterr().out
 
 
 def test_main_says_skipped_when_pypi_is_unreachable(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def down(name: str, base: str = "", timeout: float = 0.0) -> Mapping[str, Any]:
         raise urllib.error.URLError("Name or service not known")
 
@@ -199,8 +217,10 @@ def test_a_lock_older_than_pyprojects_dependencies_is_stale() -> None:
     reordered = PYPROJECT.replace('["a>=1,<2", "b==3"]', '["b==3", "a>=1,<2"]')
     assert audit.staleness(lock, reordered.replace("strict = true", "strict = false")) is None
     widened = PYPROJECT.replace("a>=1,<2", "a>=1,<3")
-    assert audit.staleness(lock, widened) == \
-        "pyproject.toml's dependencies changed since the lock was made"
+    assert (
+        audit.staleness(lock, widened)
+        == "pyproject.toml's dependencies changed since the lock was made"
+    )
     assert audit.staleness(lock, PYPROJECT.replace('["c>=4"]', '["c>=4", "d"]')) is not None
     assert "records no" in (audit.staleness("a==1.5\n", PYPROJECT) or "")
 
@@ -209,8 +229,9 @@ def test_main_fails_on_a_stale_lock(tmp_path: Path, capsys: pytest.CaptureFixtur
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(PYPROJECT.replace("a>=1,<2", "a>=2"), encoding="utf-8")
     lock = tmp_path / "requirements.lock"
-    lock.write_text(f"# {audit.DIGEST_KEY}: {audit.dependencies_digest(PYPROJECT)}\na==1.5\n",
-                    encoding="utf-8")
+    lock.write_text(
+        f"# {audit.DIGEST_KEY}: {audit.dependencies_digest(PYPROJECT)}\na==1.5\n", encoding="utf-8"
+    )
     assert audit.main([str(lock), "--pyproject", str(pyproject), "--check-only"]) == 1
     assert "is stale" in capsys.readouterr().out
 
@@ -222,10 +243,10 @@ def _release(version: str) -> tuple[int, ...]:
 
 def test_the_committed_lock_matches_pyproject_and_pins_a_safe_setuptools() -> None:
     lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
-    assert audit.staleness(lock, (ROOT / "pyproject.toml").read_text(encoding="utf-8")) is None, \
+    assert audit.staleness(lock, (ROOT / "pyproject.toml").read_text(encoding="utf-8")) is None, (
         "requirements.lock is stale: run make lock"
-    pins: dict[str, str] = {canonicalize_name(p.name): p.version
-                            for p in audit.parse_lock(lock)}
+    )
+    pins: dict[str, str] = {canonicalize_name(p.name): p.version for p in audit.parse_lock(lock)}
     assert "affgraph" not in pins
     for name in ("pip", "setuptools", "fastapi", "pytest", "pip-audit"):
         assert name in pins

@@ -22,13 +22,17 @@ def test_every_api_route_is_documented() -> None:
     paths = set(app.openapi()["paths"])
     assert len(paths) >= 18
     documented = set(re.findall(r"`(?:GET|POST) (/api/[^ `?]*)", README))
-    documented |= {p for line in re.findall(r"`GET (/api/[^`]*)` · `GET (/api/[^`?]*)", README)
-                   for p in line}
+    documented |= {
+        p for line in re.findall(r"`GET (/api/[^`]*)` · `GET (/api/[^`?]*)", README) for p in line
+    }
     assert paths - documented == set()
 
 
 def test_every_command_is_documented() -> None:
-    names = {command.name or command.callback.__name__ for command in cli.registered_commands
-             if command.callback is not None}
+    names = {
+        command.name or command.callback.__name__
+        for command in cli.registered_commands
+        if command.callback is not None
+    }
     for name in names:
         assert f"`affgraph {name}" in README, name

@@ -16,8 +16,16 @@ from stores.embedded import EmbeddedStore, adjacency
 
 
 def chain_graph(n: int) -> tuple[list[Node], list[Edge]]:
-    nodes = [Node(f"o{i}", "PartyOrg", "branch" if i else "local_committee", f"组织{i}",
-                  props={"members": i % 7}) for i in range(n)]
+    nodes = [
+        Node(
+            f"o{i}",
+            "PartyOrg",
+            "branch" if i else "local_committee",
+            f"组织{i}",
+            props={"members": i % 7},
+        )
+        for i in range(n)
+    ]
     edges = [Edge("AFFILIATED_TO", f"o{i}", f"o{i // 2}", "territorial") for i in range(1, n)]
     return nodes, edges
 
@@ -45,8 +53,9 @@ def small_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(embedded, "SNAPSHOT_MIN_ROWS", 100)
 
 
-def test_large_write_saves_a_snapshot_and_reopen_uses_it(tmp_path: Path,
-                                                         small_snapshots: None) -> None:
+def test_large_write_saves_a_snapshot_and_reopen_uses_it(
+    tmp_path: Path, small_snapshots: None
+) -> None:
     path = tmp_path / "s.db"
     store = EmbeddedStore(path)
     write(store, *chain_graph(300))
@@ -57,15 +66,19 @@ def test_large_write_saves_a_snapshot_and_reopen_uses_it(tmp_path: Path,
     assert graph_state(reopened) == expected
 
 
-def test_reopen_is_snapshot_plus_later_generations(tmp_path: Path,
-                                                   small_snapshots: None) -> None:
+def test_reopen_is_snapshot_plus_later_generations(tmp_path: Path, small_snapshots: None) -> None:
     path = tmp_path / "s.db"
     store = EmbeddedStore(path)
     nodes, edges = chain_graph(300)
     write(store, nodes, edges)
-    write(store, [Node("o1", "PartyOrg", "general_branch", "改名了", props={"members": 40}),
-                  Node("late", "PartyOrg", "branch", "后来的")],
-          [Edge("AFFILIATED_TO", "late", "o1", "territorial")])
+    write(
+        store,
+        [
+            Node("o1", "PartyOrg", "general_branch", "改名了", props={"members": 40}),
+            Node("late", "PartyOrg", "branch", "后来的"),
+        ],
+        [Edge("AFFILIATED_TO", "late", "o1", "territorial")],
+    )
     assert snapshot_generation(path) == 1  # the small second write did not re-snapshot
     expected = graph_state(store)
     store.close()
@@ -105,10 +118,9 @@ class _Boom:
         return (os.system, ("touch pwned-by-snapshot",))
 
 
-def test_a_crafted_snapshot_runs_nothing_and_is_ignored(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch,
-                                                         caplog: pytest.LogCaptureFixture) -> (
-                                                             None):
+def test_a_crafted_snapshot_runs_nothing_and_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "s.db"
     store = EmbeddedStore(path)
@@ -116,8 +128,10 @@ def test_a_crafted_snapshot_runs_nothing_and_is_ignored(tmp_path: Path,
     expected = graph_state(store)
     store.close()
     with sqlite3.connect(path) as conn:
-        conn.execute("INSERT OR REPLACE INTO snapshot VALUES (1, 1, ?, ?)",
-                     (embedded.SNAPSHOT_FORMAT, pickle.dumps(_Boom())))
+        conn.execute(
+            "INSERT OR REPLACE INTO snapshot VALUES (1, 1, ?, ?)",
+            (embedded.SNAPSHOT_FORMAT, pickle.dumps(_Boom())),
+        )
     reopened = EmbeddedStore(path)
     assert not (tmp_path / "pwned-by-snapshot").exists()
     assert "ignoring an unreadable snapshot" in caplog.text
@@ -143,8 +157,11 @@ def test_a_file_of_another_schema_version_is_refused_clearly(tmp_path: Path) -> 
 
 
 def test_a_failed_snapshot_never_fails_a_committed_write(
-        tmp_path: Path, small_snapshots: None, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path,
+    small_snapshots: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     def busy(self: EmbeddedStore, *, wait: bool = True) -> bool:
         raise sqlite3.OperationalError("database is locked")
 

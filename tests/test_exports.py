@@ -44,14 +44,21 @@ def _read_graphml(path: Path) -> nx.MultiDiGraph[str]:
 
 
 def _records(store: GraphStore) -> dict[str, list[Any]]:
-    return {"nodes": list(store.iter_nodes()), "edges": list(store.iter_edges()),
-            "transfers": list(store.iter_transfers()), "sources": list(store.iter_sources())}
+    return {
+        "nodes": list(store.iter_nodes()),
+        "edges": list(store.iter_edges()),
+        "transfers": list(store.iter_transfers()),
+        "sources": list(store.iter_sources()),
+    }
 
 
 def _flat(record: Node | Edge, leave_out: tuple[str, ...]) -> dict[str, Any]:
     """A record's canonical fields as GraphML holds them (lists joined with ``|``)."""
-    return {k: ("|".join(v) if isinstance(v, list) else v)
-            for k, v in to_canonical(record).items() if k not in ("record", *leave_out)}
+    return {
+        k: ("|".join(v) if isinstance(v, list) else v)
+        for k, v in to_canonical(record).items()
+        if k not in ("record", *leave_out)
+    }
 
 
 @pytest.fixture
@@ -75,20 +82,24 @@ def test_graphml_reads_back_with_typed_attributes(loaded: GraphStore, tmp_path: 
     assert result.counts["node"] == len(nodes) == graph.number_of_nodes()
     assert result.counts["edge"] == len(edges) == graph.number_of_edges()
     assert {n: dict(a) for n, a in graph.nodes(data=True)} == {
-        n.id: _flat(n, ("id",)) for n in nodes}
+        n.id: _flat(n, ("id",)) for n in nodes
+    }
     assert {k: (u, v, dict(a)) for u, v, k, a in graph.edges(keys=True, data=True)} == {
-        e.key: (e.src, e.dst, _flat(e, ("from", "to"))) for e in edges}
+        e.key: (e.src, e.dst, _flat(e, ("from", "to"))) for e in edges
+    }
     # typed, not strings: the cases hold members (int) and state_equity_pct (float)
     members = [a["members"] for _, a in graph.nodes(data=True) if "members" in a]
-    equity = [a["state_equity_pct"] for _, a in graph.nodes(data=True)
-              if "state_equity_pct" in a]
+    equity = [a["state_equity_pct"] for _, a in graph.nodes(data=True) if "state_equity_pct" in a]
     assert members
     assert all(type(m) is int for m in members)
     assert equity
     assert all(type(x) is float for x in equity)
     assert all(isinstance(a["label"], str) for _, a in graph.nodes(data=True))
-    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", a["valid_from"])
-               for _, _, a in graph.edges(data=True) if "valid_from" in a)
+    assert all(
+        re.fullmatch(r"\d{4}-\d{2}-\d{2}", a["valid_from"])
+        for _, _, a in graph.edges(data=True)
+        if "valid_from" in a
+    )
     text = path.read_text(encoding="utf-8")
     assert 'attr.name="members" attr.type="long"' in text
     assert 'attr.name="state_equity_pct" attr.type="double"' in text
@@ -97,17 +108,22 @@ def test_graphml_reads_back_with_typed_attributes(loaded: GraphStore, tmp_path: 
 def test_graphml_keeps_parallel_edges_apart(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "g.db")
     with store.writer() as w:
-        w.upsert_nodes([Node("a", "PartyOrg", "branch", "A"),
-                        Node("b", "PartyOrg", "committee", "B")])
-        w.upsert_edges([
-            Edge("AFFILIATED_TO", "a", "b", "territorial", date(2001, 1, 1), date(2005, 1, 1)),
-            Edge("AFFILIATED_TO", "a", "b", "territorial", date(2010, 1, 1)),
-            Edge("AFFILIATED_TO", "a", "b", "sector", date(2005, 1, 1), date(2010, 1, 1))])
+        w.upsert_nodes(
+            [Node("a", "PartyOrg", "branch", "A"), Node("b", "PartyOrg", "committee", "B")]
+        )
+        w.upsert_edges(
+            [
+                Edge("AFFILIATED_TO", "a", "b", "territorial", date(2001, 1, 1), date(2005, 1, 1)),
+                Edge("AFFILIATED_TO", "a", "b", "territorial", date(2010, 1, 1)),
+                Edge("AFFILIATED_TO", "a", "b", "sector", date(2005, 1, 1), date(2010, 1, 1)),
+            ]
+        )
     path = tmp_path / "g.graphml"
     export(store, "graphml", path)
     graph = _read_graphml(path)
     assert sorted(k for _, _, k in graph.edges(keys=True)) == sorted(
-        e.key for e in store.iter_edges())
+        e.key for e in store.iter_edges()
+    )
     assert graph.number_of_edges("a", "b") == 3
     store.close()
 
@@ -121,11 +137,14 @@ def test_json_round_trip(loaded: GraphStore, tmp_path: Path) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     assert list(data) == ["nodes", "edges", "transfers", "sources"]
     kinds = {"nodes": "node", "edges": "edge", "transfers": "transfer", "sources": "source"}
-    back = {key: [from_canonical({"record": kinds[key], **item}) for item in items]
-            for key, items in data.items()}
+    back = {
+        key: [from_canonical({"record": kinds[key], **item}) for item in items]
+        for key, items in data.items()
+    }
     assert back == _records(loaded)
-    assert data["nodes"][0] == {k: v for k, v in to_canonical(back["nodes"][0]).items()
-                                if k != "record"}
+    assert data["nodes"][0] == {
+        k: v for k, v in to_canonical(back["nodes"][0]).items() if k != "record"
+    }
 
 
 # -- canonical CSV ------------------------------------------------------------------------------
@@ -135,7 +154,11 @@ def test_csv_loads_back_to_identical_records(loaded: GraphStore, tmp_path: Path)
     out = tmp_path / "csv"
     result = export(loaded, "csv", out)
     assert sorted(p.name for p in result.paths) == [
-        "edges.csv", "nodes.csv", "sources.csv", "transfers.csv"]
+        "edges.csv",
+        "nodes.csv",
+        "sources.csv",
+        "transfers.csv",
+    ]
     copy = EmbeddedStore(tmp_path / "copy.db")
     try:
         summary = load_paths(copy, [out])
@@ -162,24 +185,59 @@ def test_cli_export_then_load_round_trip(tmp_path: Path, cases_dir: Path) -> Non
     finally:
         a.close()
         b.close()
-    bad = runner.invoke(cli, ["export", "--format", "xml", "--store", str(first),
-                              str(tmp_path / "x")])
+    bad = runner.invoke(
+        cli, ["export", "--format", "xml", "--store", str(first), str(tmp_path / "x")]
+    )
     assert bad.exit_code == 2
-    bad_day = runner.invoke(cli, ["export", "--format", "json", "--as-of", "2020-02-30",
-                                  "--store", str(first), str(tmp_path / "x.json")])
+    bad_day = runner.invoke(
+        cli,
+        [
+            "export",
+            "--format",
+            "json",
+            "--as-of",
+            "2020-02-30",
+            "--store",
+            str(first),
+            str(tmp_path / "x.json"),
+        ],
+    )
     assert bad_day.exit_code == 2
 
 
 # -- neo4j-admin --------------------------------------------------------------------------------
 
 #: The property types of the Operations Manual's "Import header format" (and their arrays).
-DOCUMENTED_TYPES = {"int", "long", "float", "double", "boolean", "byte", "short", "char",
-                    "string", "point", "date", "localtime", "time", "localdatetime", "datetime",
-                    "duration"}
-FIELD = re.compile(r"^(?P<name>[^:]*)(?::(?P<kind>ID|START_ID|END_ID|LABEL|TYPE|IGNORE)"
-                   r"(?:\((?P<space>[^)]+)\))?|:(?P<type>[a-z]+(?:\[\])?))?$")
-EXPECTED_TYPE = {"str": None, "int": "int", "float": "double", "date": "date",
-                 "bool": "boolean", "str_list": "string[]"}
+DOCUMENTED_TYPES = {
+    "int",
+    "long",
+    "float",
+    "double",
+    "boolean",
+    "byte",
+    "short",
+    "char",
+    "string",
+    "point",
+    "date",
+    "localtime",
+    "time",
+    "localdatetime",
+    "datetime",
+    "duration",
+}
+FIELD = re.compile(
+    r"^(?P<name>[^:]*)(?::(?P<kind>ID|START_ID|END_ID|LABEL|TYPE|IGNORE)"
+    r"(?:\((?P<space>[^)]+)\))?|:(?P<type>[a-z]+(?:\[\])?))?$"
+)
+EXPECTED_TYPE = {
+    "str": None,
+    "int": "int",
+    "float": "double",
+    "date": "date",
+    "bool": "boolean",
+    "str_list": "string[]",
+}
 
 
 def _parse_header(path: Path) -> list[dict[str, str | None]]:
@@ -206,14 +264,16 @@ def _data_rows(path: Path) -> list[list[str]]:
 
 def _props_of(label: str | None = None, rel: str | None = None) -> tuple[Prop, ...]:
     from graph_schema.declaration import EDGE_COMMON, NODE_COMMON
+
     if label is not None:
         return (*NODE_COMMON, *NODE_LABELS[label].props)
     assert rel is not None
     return (*EDGE_COMMON, *REL_TYPES[rel].props)
 
 
-def _check_props(fields: list[dict[str, str | None]], props: tuple[Prop, ...],
-                 leave_out: set[str]) -> None:
+def _check_props(
+    fields: list[dict[str, str | None]], props: tuple[Prop, ...], leave_out: set[str]
+) -> None:
     typed = {f["name"]: f["type"] for f in fields if not f["kind"]}
     for prop in props:
         if prop.name in leave_out:
@@ -222,8 +282,9 @@ def _check_props(fields: list[dict[str, str | None]], props: tuple[Prop, ...],
         assert typed[prop.name] == EXPECTED_TYPE[prop.type], prop.name
 
 
-def test_neo4j_admin_headers_follow_the_documented_syntax(loaded: GraphStore,
-                                                         tmp_path: Path) -> None:
+def test_neo4j_admin_headers_follow_the_documented_syntax(
+    loaded: GraphStore, tmp_path: Path
+) -> None:
     out = tmp_path / "admin"
     result = export(loaded, "neo4j-admin", out)
     names = {p.name for p in result.paths}
@@ -255,7 +316,7 @@ def test_neo4j_admin_headers_follow_the_documented_syntax(loaded: GraphStore,
         if space == "Node":
             labels = {tuple(r[label_at].split(ARRAY_DELIMITER)) for r in rows}
             assert len(labels) == 1
-            (node, label), = labels
+            ((node, label),) = labels
             assert node == "Node"
             assert label in NODE_LABELS
             assert header == f"node-{label}.header.csv"
@@ -277,22 +338,32 @@ def test_neo4j_admin_headers_follow_the_documented_syntax(loaded: GraphStore,
         type_at = kinds.index("TYPE")
         (rel,) = {r[type_at] for r in rows}
         rule = REL_TYPES[rel]
-        _check_props(fields, _props_of(rel=rel),
-                     {"type", "from", "to"} | (set() if rule.has_kinds else {"kind"}))
+        _check_props(
+            fields,
+            _props_of(rel=rel),
+            {"type", "from", "to"} | (set() if rule.has_kinds else {"kind"}),
+        )
         assert "key" in {f["name"] for f in fields}
         seen_types[rel] = len(rows)
     assert seen_types == counts.edges_by_type
 
 
 _CYPHER_TYPES: dict[str | None, Callable[[str], Any]] = {
-    None: str, "string": str, "int": int, "long": int, "double": float, "float": float,
-    "boolean": lambda v: v == "true", "date": date.fromisoformat,
+    None: str,
+    "string": str,
+    "int": int,
+    "long": int,
+    "double": float,
+    "float": float,
+    "boolean": lambda v: v == "true",
+    "date": date.fromisoformat,
     "string[]": lambda v: v.split(ARRAY_DELIMITER),
 }
 
 
-def _read_admin_export(folder: Path) -> tuple[list[tuple[list[str], dict[str, Any]]],
-                                              list[tuple[str, str, str, dict[str, Any]]]]:
+def _read_admin_export(
+    folder: Path,
+) -> tuple[list[tuple[list[str], dict[str, Any]]], list[tuple[str, str, str, dict[str, Any]]]]:
     """Nodes (labels, properties) and relationships (type, start, end, properties), read as
     neo4j-admin reads the files: by their headers."""
     script = (folder / "import.sh").read_text(encoding="utf-8")
@@ -315,8 +386,9 @@ def _read_admin_export(folder: Path) -> tuple[list[tuple[list[str], dict[str, An
 
 
 @pytest.mark.neo4j
-def test_neo4j_admin_files_make_the_same_neo4j_store(tmp_path: Path, cases_dir: Path,
-                                                    bolt: BoltTarget) -> None:
+def test_neo4j_admin_files_make_the_same_neo4j_store(
+    tmp_path: Path, cases_dir: Path, bolt: BoltTarget
+) -> None:
     """Import the files as neo4j-admin would (by their headers) into the Bolt server: the
     Neo4j store then holds the same records, and loading the cases again changes nothing."""
     source = EmbeddedStore(tmp_path / "a.db")
@@ -325,22 +397,28 @@ def test_neo4j_admin_files_make_the_same_neo4j_store(tmp_path: Path, cases_dir: 
     nodes, rels = _read_admin_export(tmp_path / "admin")
     known = {"Node", "Source", "Transfer", *NODE_LABELS}
     bolt.reset()
-    with GraphDatabase.driver(bolt.uri, auth=bolt.auth) as driver, \
-            driver.session(database=bolt.database) as session:
+    with (
+        GraphDatabase.driver(bolt.uri, auth=bolt.auth) as driver,
+        driver.session(database=bolt.database) as session,
+    ):
         by_labels: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for labels, props in nodes:
             assert set(labels) <= known
             by_labels.setdefault(tuple(labels), []).append(props)
         for label_set, rows in by_labels.items():
-            session.run(f"UNWIND $rows AS r CREATE (n:{':'.join(label_set)}) SET n = r",
-                        rows=rows).consume()
+            session.run(
+                f"UNWIND $rows AS r CREATE (n:{':'.join(label_set)}) SET n = r", rows=rows
+            ).consume()
         by_type: dict[str, list[dict[str, Any]]] = {}
         for rel_type, start, end, props in rels:
             assert rel_type in REL_TYPES
             by_type.setdefault(rel_type, []).append({"s": start, "e": end, "p": props})
         for rel_type, rows in by_type.items():
-            session.run(f"UNWIND $rows AS r MATCH (a:Node {{id: r.s}}) MATCH (b:Node {{id: r.e}}) "
-                        f"CREATE (a)-[x:{rel_type}]->(b) SET x = r.p", rows=rows).consume()
+            session.run(
+                f"UNWIND $rows AS r MATCH (a:Node {{id: r.s}}) MATCH (b:Node {{id: r.e}}) "
+                f"CREATE (a)-[x:{rel_type}]->(b) SET x = r.p",
+                rows=rows,
+            ).consume()
     imported = Neo4jStore(bolt.uri, bolt.auth, database=bolt.database)
     try:
         assert _records(imported) == _records(source)
@@ -353,70 +431,139 @@ def test_neo4j_admin_files_make_the_same_neo4j_store(tmp_path: Path, cases_dir: 
 
 # -- as of a day --------------------------------------------------------------------------------
 
+
 def _small_graph(store: GraphStore) -> None:
     d = date
     with store.writer() as w:
         w.upsert_sources([Source("doc", {"title": "a document"})])
-        w.upsert_nodes([
-            Node("root", "PartyOrg", "local_committee", "Root"),
-            Node("old", "PartyOrg", "committee", "Dissolved 2010", d(2000, 1, 1), d(2010, 1, 1)),
-            Node("new", "PartyOrg", "committee", "Founded 2010", d(2010, 1, 1)),
-            Node("br", "PartyOrg", "branch", "Branch", d(2001, 1, 1),
-                 props={"members": 5, "aliases": ["B"]}),
-            Node("ent", "Enterprise", "private", "Enterprise", None, d(2010, 1, 2)),
-        ])
-        w.upsert_edges([
-            Edge("AFFILIATED_TO", "old", "root", "territorial"),
-            Edge("AFFILIATED_TO", "new", "root", "territorial", d(2010, 1, 1)),
-            Edge("AFFILIATED_TO", "br", "old", "territorial", d(2001, 1, 1), d(2010, 1, 1)),
-            Edge("AFFILIATED_TO", "br", "new", "territorial", d(2010, 1, 1)),
-            Edge("BASED_IN", "br", "ent", None, d(2001, 1, 1)),
-        ])
-        w.upsert_transfers([
-            Transfer("t-done", "br", "transferred", d(2010, 1, 1),
-                     {"from": "old", "decided_to": "new"}),
-            Transfer("t-later", "br", "proposed", d(2015, 1, 1), {"proposed_to": "root"}),
-            Transfer("t-undated", "br", "pending", None, {"proposed_to": "root"}),
-            Transfer("t-kept", "br", "retained", d(2004, 1, 1), {"from": "old"}),
-            # carried out: its old line has ended, so it is history in any as-of export
-            Transfer("t-history", "new", "transferred", d(2011, 1, 1),
-                     {"from": "root", "decided_to": "root"}),
-        ])
+        w.upsert_nodes(
+            [
+                Node("root", "PartyOrg", "local_committee", "Root"),
+                Node(
+                    "old", "PartyOrg", "committee", "Dissolved 2010", d(2000, 1, 1), d(2010, 1, 1)
+                ),
+                Node("new", "PartyOrg", "committee", "Founded 2010", d(2010, 1, 1)),
+                Node(
+                    "br",
+                    "PartyOrg",
+                    "branch",
+                    "Branch",
+                    d(2001, 1, 1),
+                    props={"members": 5, "aliases": ["B"]},
+                ),
+                Node("ent", "Enterprise", "private", "Enterprise", None, d(2010, 1, 2)),
+            ]
+        )
+        w.upsert_edges(
+            [
+                Edge("AFFILIATED_TO", "old", "root", "territorial"),
+                Edge("AFFILIATED_TO", "new", "root", "territorial", d(2010, 1, 1)),
+                Edge("AFFILIATED_TO", "br", "old", "territorial", d(2001, 1, 1), d(2010, 1, 1)),
+                Edge("AFFILIATED_TO", "br", "new", "territorial", d(2010, 1, 1)),
+                Edge("BASED_IN", "br", "ent", None, d(2001, 1, 1)),
+            ]
+        )
+        w.upsert_transfers(
+            [
+                Transfer(
+                    "t-done",
+                    "br",
+                    "transferred",
+                    d(2010, 1, 1),
+                    {"from": "old", "decided_to": "new"},
+                ),
+                Transfer("t-later", "br", "proposed", d(2015, 1, 1), {"proposed_to": "root"}),
+                Transfer("t-undated", "br", "pending", None, {"proposed_to": "root"}),
+                Transfer("t-kept", "br", "retained", d(2004, 1, 1), {"from": "old"}),
+                # carried out: its old line has ended, so it is history in any as-of export
+                Transfer(
+                    "t-history",
+                    "new",
+                    "transferred",
+                    d(2011, 1, 1),
+                    {"from": "root", "decided_to": "root"},
+                ),
+            ]
+        )
 
 
-@pytest.mark.parametrize(("day", "nodes", "edges", "transfers"), [
-    (date(2005, 6, 1), {"root", "old", "br", "ent"},
-     {"AFFILIATED_TO|old|root|territorial|", "AFFILIATED_TO|br|old|territorial|2001-01-01",
-      "BASED_IN|br|ent||2001-01-01"}, {"t-undated", "t-kept"}),
-    # 2010-01-01: "old" ended (valid_to is exclusive), "new" began (valid_from inclusive);
-    # the enterprise still exists (until 2010-01-02); t-done names "old", which is gone
-    (date(2010, 1, 1), {"root", "new", "br", "ent"},
-     {"AFFILIATED_TO|new|root|territorial|2010-01-01",
-      "AFFILIATED_TO|br|new|territorial|2010-01-01", "BASED_IN|br|ent||2001-01-01"},
-     {"t-undated"}),
-    (date(2010, 1, 2), {"root", "new", "br"},
-     {"AFFILIATED_TO|new|root|territorial|2010-01-01",
-      "AFFILIATED_TO|br|new|territorial|2010-01-01"}, {"t-undated"}),
-    (date(2016, 1, 1), {"root", "new", "br"},
-     {"AFFILIATED_TO|new|root|territorial|2010-01-01",
-      "AFFILIATED_TO|br|new|territorial|2010-01-01"}, {"t-later", "t-undated"}),
-    (date(1999, 1, 1), {"root", "ent"}, set(), set()),  # "br" does not exist yet
-])
-def test_as_of_keeps_exactly_what_is_valid(store: GraphStore, tmp_path: Path, day: date,
-                                           nodes: set[str], edges: set[str],
-                                           transfers: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("day", "nodes", "edges", "transfers"),
+    [
+        (
+            date(2005, 6, 1),
+            {"root", "old", "br", "ent"},
+            {
+                "AFFILIATED_TO|old|root|territorial|",
+                "AFFILIATED_TO|br|old|territorial|2001-01-01",
+                "BASED_IN|br|ent||2001-01-01",
+            },
+            {"t-undated", "t-kept"},
+        ),
+        # 2010-01-01: "old" ended (valid_to is exclusive), "new" began (valid_from inclusive);
+        # the enterprise still exists (until 2010-01-02); t-done names "old", which is gone
+        (
+            date(2010, 1, 1),
+            {"root", "new", "br", "ent"},
+            {
+                "AFFILIATED_TO|new|root|territorial|2010-01-01",
+                "AFFILIATED_TO|br|new|territorial|2010-01-01",
+                "BASED_IN|br|ent||2001-01-01",
+            },
+            {"t-undated"},
+        ),
+        (
+            date(2010, 1, 2),
+            {"root", "new", "br"},
+            {
+                "AFFILIATED_TO|new|root|territorial|2010-01-01",
+                "AFFILIATED_TO|br|new|territorial|2010-01-01",
+            },
+            {"t-undated"},
+        ),
+        (
+            date(2016, 1, 1),
+            {"root", "new", "br"},
+            {
+                "AFFILIATED_TO|new|root|territorial|2010-01-01",
+                "AFFILIATED_TO|br|new|territorial|2010-01-01",
+            },
+            {"t-later", "t-undated"},
+        ),
+        (date(1999, 1, 1), {"root", "ent"}, set(), set()),  # "br" does not exist yet
+    ],
+)
+def test_as_of_keeps_exactly_what_is_valid(
+    store: GraphStore,
+    tmp_path: Path,
+    day: date,
+    nodes: set[str],
+    edges: set[str],
+    transfers: set[str],
+) -> None:
     _small_graph(store)
     path = tmp_path / "day.json"
     result = export(store, "json", path, as_of=day)
     data = json.loads(path.read_text(encoding="utf-8"))
     assert {n["id"] for n in data["nodes"]} == nodes
-    assert {Edge(e["type"], e["from"], e["to"], e.get("kind"),
-                 date.fromisoformat(e["valid_from"]) if "valid_from" in e else None).key
-            for e in data["edges"]} == edges
+    assert {
+        Edge(
+            e["type"],
+            e["from"],
+            e["to"],
+            e.get("kind"),
+            date.fromisoformat(e["valid_from"]) if "valid_from" in e else None,
+        ).key
+        for e in data["edges"]
+    } == edges
     assert {t["id"] for t in data["transfers"]} == transfers
     assert [s["id"] for s in data["sources"]] == ["doc"]
-    assert result.counts == {"node": len(nodes), "edge": len(edges),
-                             "transfer": len(transfers), "source": 1}
+    assert result.counts == {
+        "node": len(nodes),
+        "edge": len(edges),
+        "transfer": len(transfers),
+        "source": 1,
+    }
     graphml = tmp_path / "day.graphml"
     export(store, "graphml", graphml, as_of=day)
     graph = _read_graphml(graphml)
@@ -425,12 +572,16 @@ def test_as_of_keeps_exactly_what_is_valid(store: GraphStore, tmp_path: Path, da
     assert graph.graph["as_of"] == day.isoformat()
 
 
-@pytest.mark.parametrize(("day", "nodes", "transfers"), [
-    (date(2005, 6, 1), ["br", "ent", "old", "root"], ["t-undated", "t-kept"]),
-    (date(2012, 1, 1), ["br", "new", "root"], ["t-undated"]),
-])
-def test_as_of_csv_loads_back(tmp_path: Path, day: date, nodes: list[str],
-                              transfers: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("day", "nodes", "transfers"),
+    [
+        (date(2005, 6, 1), ["br", "ent", "old", "root"], ["t-undated", "t-kept"]),
+        (date(2012, 1, 1), ["br", "new", "root"], ["t-undated"]),
+    ],
+)
+def test_as_of_csv_loads_back(
+    tmp_path: Path, day: date, nodes: list[str], transfers: list[str]
+) -> None:
     """An as-of export is a dataset of its own: ``affgraph load`` takes it, transfers and all
     (the loader checks retained and transferred ones against the lines)."""
     store = EmbeddedStore(tmp_path / "a.db")
@@ -442,7 +593,9 @@ def test_as_of_csv_loads_back(tmp_path: Path, day: date, nodes: list[str],
         assert [n.id for n in copy.iter_nodes()] == nodes
         assert [t.id for t in copy.iter_transfers()] == transfers
         assert next(n for n in copy.iter_nodes() if n.id == "br").props == {
-            "members": 5, "aliases": ["B"]}
+            "members": 5,
+            "aliases": ["B"],
+        }
     finally:
         store.close()
         copy.close()
@@ -495,13 +648,13 @@ def test_api_export_formats(client: TestClient, tmp_path: Path) -> None:
     assert archive.status_code == 200
     assert archive.headers["content-type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
-        assert sorted(z.namelist()) == ["edges.csv", "nodes.csv", "sources.csv",
-                                        "transfers.csv"]
+        assert sorted(z.namelist()) == ["edges.csv", "nodes.csv", "sources.csv", "transfers.csv"]
         z.extractall(tmp_path / "unzipped")
     copy = EmbeddedStore(tmp_path / "copy.db")
     summary = load_paths(copy, [tmp_path / "unzipped"])
-    assert summary.total("created") == (health["nodes"] + health["edges"]
-                                        + health["transfers"] + health["sources"])
+    assert summary.total("created") == (
+        health["nodes"] + health["edges"] + health["transfers"] + health["sources"]
+    )
     copy.close()
 
     admin = client.get("/api/export", params={"format": "neo4j-admin"})
@@ -526,5 +679,6 @@ def test_api_export_is_documented(client: TestClient) -> None:
     assert set(params) >= {"format", "as_of"}
     assert set(params["format"]["schema"]["enum"]) == set(FORMATS)
     assert {"application/graphml+xml", "application/json", "application/zip"} <= set(
-        operation["responses"]["200"]["content"])
+        operation["responses"]["200"]["content"]
+    )
     assert "422" in operation["responses"]

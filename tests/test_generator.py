@@ -36,8 +36,14 @@ SEED = 1
 #: a day inside the generated data's time frame (it ends on 2026-07-01)
 AS_OF = date(2026, 6, 30)
 FILES = ("sources.csv", "nodes.csv", "edges.csv", "transfers.csv")
-AFF, SUP, BASED, LOC, OWNS, SUCC = ("AFFILIATED_TO", "SUPERVISES", "BASED_IN", "LOCATED_IN",
-                                    "OWNS", "SUCCEEDS")
+AFF, SUP, BASED, LOC, OWNS, SUCC = (
+    "AFFILIATED_TO",
+    "SUPERVISES",
+    "BASED_IN",
+    "LOCATED_IN",
+    "OWNS",
+    "SUCCEEDS",
+)
 
 
 @dataclass
@@ -57,8 +63,9 @@ class Province:
             self.into[e.dst, e.type].append(e)
 
     def of(self, label: str, kind: str | None = None) -> Iterator[Node]:
-        return (n for n in self.nodes.values()
-                if n.label == label and (kind is None or n.kind == kind))
+        return (
+            n for n in self.nodes.values() if n.label == label and (kind is None or n.kind == kind)
+        )
 
     def living(self, node_id: str) -> bool:
         return self.nodes[node_id].valid_to is None
@@ -77,8 +84,12 @@ def province(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     store = EmbeddedStore(tmp_path_factory.mktemp("store") / "affgraph.db")
     try:
         load_paths(store, [folder])
-        yield Province(store, {n.id: n for n in store.iter_nodes()}, list(store.iter_edges()),
-                       list(store.iter_transfers()))
+        yield Province(
+            store,
+            {n.id: n for n in store.iter_nodes()},
+            list(store.iter_edges()),
+            list(store.iter_transfers()),
+        )
     finally:
         store.close()
 
@@ -146,17 +157,19 @@ def test_a_province_code_out_of_range_is_refused(tmp_path: Path) -> None:
     assert "--province must be from 10 to 99, got 7" in answer.output
 
 
-def test_columns_are_canonical_field_names_and_everything_cites_the_source(
-        folder: Path) -> None:
+def test_columns_are_canonical_field_names_and_everything_cites_the_source(folder: Path) -> None:
     node_fields = {p.name for p in NODE_COMMON} | {
-        p.name for label in NODE_LABELS.values() for p in label.props}
+        p.name for label in NODE_LABELS.values() for p in label.props
+    }
     edge_fields = {p.name for p in EDGE_COMMON} | {
-        p.name for rel in REL_TYPES.values() for p in rel.props}
+        p.name for rel in REL_TYPES.values() for p in rel.props
+    }
     for name, written, declared in (
-            ("nodes.csv", NODE_FIELDS, node_fields),
-            ("edges.csv", EDGE_FIELDS, edge_fields),
-            ("transfers.csv", TRANSFER_FIELDS, {p.name for p in DECLARED_TRANSFER_FIELDS}),
-            ("sources.csv", SOURCE_FIELDS, {p.name for p in DECLARED_SOURCE_FIELDS})):
+        ("nodes.csv", NODE_FIELDS, node_fields),
+        ("edges.csv", EDGE_FIELDS, edge_fields),
+        ("transfers.csv", TRANSFER_FIELDS, {p.name for p in DECLARED_TRANSFER_FIELDS}),
+        ("sources.csv", SOURCE_FIELDS, {p.name for p in DECLARED_SOURCE_FIELDS}),
+    ):
         header = (folder / name).read_text(encoding="utf-8").splitlines()[0].split(",")
         assert header == list(written)
         assert set(header) <= declared, name
@@ -223,8 +236,10 @@ def test_members_and_organization_kinds(province: Province) -> None:
     assert sorted(committees)[len(committees) // 2] > sorted(branches)[len(branches) // 2]
     joint = list(p.of("PartyOrg", "joint_branch"))
     assert joint
-    assert all(2 <= sum(p.nodes[e.dst].label == "Enterprise" for e in p.out[o.id, BASED]) <= 8
-               for o in joint)
+    assert all(
+        2 <= sum(p.nodes[e.dst].label == "Enterprise" for e in p.out[o.id, BASED]) <= 8
+        for o in joint
+    )
 
 
 # -- orphans ---------------------------------------------------------------------------------
@@ -233,16 +248,29 @@ def test_members_and_organization_kinds(province: Province) -> None:
 def test_each_orphan_cause_is_there(province: Province) -> None:
     p = province
     living_orgs = [o for o in p.of("PartyOrg") if o.valid_to is None]
-    no_affiliation = [o for o in living_orgs
-                      if o.kind != "local_committee" and not p.out[o.id, AFF]]
-    superior_dissolved = [e for o in living_orgs for e in p.out[o.id, AFF]
-                          if e.valid_to is None and not p.living(e.dst)]
+    no_affiliation = [
+        o for o in living_orgs if o.kind != "local_committee" and not p.out[o.id, AFF]
+    ]
+    superior_dissolved = [
+        e
+        for o in living_orgs
+        for e in p.out[o.id, AFF]
+        if e.valid_to is None and not p.living(e.dst)
+    ]
     open_transfers = {t.org for t in p.transfers if t.status in ("pending", "proposed")}
-    affiliation_ended = [o for o in living_orgs if p.out[o.id, AFF] and o.id in open_transfers
-                         and all(e.valid_to is not None for e in p.out[o.id, AFF])]
-    host_dissolved = [o for o in living_orgs
-                      if (hosts := [e for e in p.out[o.id, BASED] if e.valid_to is None])
-                      and all(not p.living(e.dst) for e in hosts)]
+    affiliation_ended = [
+        o
+        for o in living_orgs
+        if p.out[o.id, AFF]
+        and o.id in open_transfers
+        and all(e.valid_to is not None for e in p.out[o.id, AFF])
+    ]
+    host_dissolved = [
+        o
+        for o in living_orgs
+        if (hosts := [e for e in p.out[o.id, BASED] if e.valid_to is None])
+        and all(not p.living(e.dst) for e in hosts)
+    ]
     assert len(no_affiliation) >= 3
     assert len(superior_dissolved) >= 3
     assert len(affiliation_ended) >= 3
@@ -251,20 +279,23 @@ def test_each_orphan_cause_is_there(province: Province) -> None:
 
 def test_the_orphans_query_finds_every_cause(province: Province) -> None:
     found = ORPHANS.run(province.store, OrphansParams(as_of=AS_OF, limit=0))
-    assert {"no_affiliation", "superior_dissolved", "affiliation_ended",
-            "host_dissolved"} <= set(found.by_reason)
+    assert {"no_affiliation", "superior_dissolved", "affiliation_ended", "host_dissolved"} <= set(
+        found.by_reason
+    )
 
 
 def test_data_errors_cycles_and_two_superiors(province: Province) -> None:
     p = province
     graph: nx.DiGraph[str] = nx.DiGraph()
-    graph.add_edges_from((e.src, e.dst) for e in p.edges
-                         if e.type == AFF and e.valid_to is None)
+    graph.add_edges_from((e.src, e.dst) for e in p.edges if e.type == AFF and e.valid_to is None)
     cycles = list(nx.simple_cycles(graph))
     assert len(cycles) >= 2
     assert all(2 <= len(c) <= 3 for c in cycles)
-    two = [o for o in p.of("PartyOrg")
-           if len({e.dst for e in p.out[o.id, AFF] if e.valid_to is None}) >= 2]
+    two = [
+        o
+        for o in p.of("PartyOrg")
+        if len({e.dst for e in p.out[o.id, AFF] if e.valid_to is None}) >= 2
+    ]
     assert len(two) >= 3
 
 
@@ -278,8 +309,9 @@ def test_transfers_agree_with_the_lines(province: Province) -> None:
         lines = p.out[t.org, AFF]
         if t.status == "transferred":
             assert any(e.dst == t.props["from"] and e.valid_to == t.date for e in lines), t.id
-            assert any(e.dst == t.props["decided_to"] and e.valid_from == t.date
-                       for e in lines), t.id
+            assert any(e.dst == t.props["decided_to"] and e.valid_from == t.date for e in lines), (
+                t.id
+            )
         elif t.status == "retained":
             assert t.props["decided_to"] == t.props["from"]
             assert any(e.dst == t.props["from"] and e.valid_to is None for e in lines), t.id
@@ -321,12 +353,20 @@ def test_the_tianjin_cases(province: Province) -> None:
     assert any(p.nodes[o].kind == "sasac" for o in owners)
     assert all("share_pct" in e.props for e in p.edges if e.type == OWNS)
     living = [e for e in p.of("Enterprise") if e.valid_to is None]
-    pipe = [e for e in living if e.props.get("state_equity_pct") == 0
-            and any(_reaches(p, o, sasac) for o in _orgs_in(p, e.id))]
+    pipe = [
+        e
+        for e in living
+        if e.props.get("state_equity_pct") == 0
+        and any(_reaches(p, o, sasac) for o in _orgs_in(p, e.id))
+    ]
     assert len(pipe) >= 2
-    outside = [e for e in living if e.props.get("state_equity_pct", 0) > 50
-               and _orgs_in(p, e.id)
-               and not any(_reaches(p, o, sasac) for o in _orgs_in(p, e.id))]
+    outside = [
+        e
+        for e in living
+        if e.props.get("state_equity_pct", 0) > 50
+        and _orgs_in(p, e.id)
+        and not any(_reaches(p, o, sasac) for o in _orgs_in(p, e.id))
+    ]
     assert len(outside) >= 3
     retained = [t for t in p.transfers if t.status == "retained"]
     assert retained
@@ -353,17 +393,34 @@ def test_parents_in_law_and_work_coverage(province: Province) -> None:
     many = [t for t, bodies in bodies_of.items() if len(bodies) >= 5]
     assert len(many) >= 10
     sup_kinds = {e.kind for e in p.edges if e.type == SUP}
-    assert sup_kinds >= {"guidance", "direct_contact", "instructor", "evaluation",
-                         "coordination", "inspection", "registration"}
-    assert any(e.kind == "direct_contact" and p.nodes[e.src].kind == "npe_party_office"
-               and p.nodes[e.dst].label == "PartyOrg" for e in p.edges if e.type == SUP)
-    large = [e for e in p.of("Enterprise")
-             if e.valid_to is None and e.props["employees"] >= 50]
+    assert sup_kinds >= {
+        "guidance",
+        "direct_contact",
+        "instructor",
+        "evaluation",
+        "coordination",
+        "inspection",
+        "registration",
+    }
+    assert any(
+        e.kind == "direct_contact"
+        and p.nodes[e.src].kind == "npe_party_office"
+        and p.nodes[e.dst].label == "PartyOrg"
+        for e in p.edges
+        if e.type == SUP
+    )
+    large = [e for e in p.of("Enterprise") if e.valid_to is None and e.props["employees"] >= 50]
     covered = [e for e in large if p.into[e.id, BASED]]
-    work_only = [e for e in large if not p.into[e.id, BASED]
-                 and any(s.kind == "instructor" for s in p.into[e.id, SUP])]
-    uncovered = [e for e in large if not p.into[e.id, BASED]
-                 and not any(s.kind == "instructor" for s in p.into[e.id, SUP])]
+    work_only = [
+        e
+        for e in large
+        if not p.into[e.id, BASED] and any(s.kind == "instructor" for s in p.into[e.id, SUP])
+    ]
+    uncovered = [
+        e
+        for e in large
+        if not p.into[e.id, BASED] and not any(s.kind == "instructor" for s in p.into[e.id, SUP])
+    ]
     assert len(covered) > 0.7 * len(large)
     assert work_only
     assert uncovered
@@ -376,8 +433,7 @@ def test_parents_in_law_and_work_coverage(province: Province) -> None:
 def test_the_generate_command(tmp_path: Path) -> None:
     runner = CliRunner()
     target = tmp_path / "out"
-    done = runner.invoke(cli, ["generate", "--nodes", "1500", "--seed", "3", "--out",
-                               str(target)])
+    done = runner.invoke(cli, ["generate", "--nodes", "1500", "--seed", "3", "--out", str(target)])
     assert done.exit_code == 0, done.output
     for name in FILES:
         assert (target / name).is_file()

@@ -53,8 +53,13 @@ from stores.base import UnknownNodeError
 from stores.embedded import EmbeddedStore
 from tests.reliability_helpers import fingerprint
 
-FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # -- cells: plain ones (the way files are written) and odd ones, per kind of field -------------
 
@@ -70,11 +75,30 @@ PLAIN: dict[str, list[str]] = {
 }
 ODD: dict[str, list[str]] = {
     "str": ["", "  ", "\t"],
-    "int": ["007", "+5", " 5", "1.0", "1e3", "1_000", "true", "9223372036854775808",
-            "-9223372036854775809", "x", "-0", "٣"],
+    "int": [
+        "007",
+        "+5",
+        " 5",
+        "1.0",
+        "1e3",
+        "1_000",
+        "true",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "x",
+        "-0",
+        "٣",
+    ],
     "float": ["1e2", "nan", "inf", ".5", "5.", " 5", "101", "-1", "1_0.5", "0x10", "١٢"],
-    "date": ["2020-02-30", "2020/01/01", " 2020-01-01", "2020-1-1", "２０２０-01-01",
-             "2020-01-01T00:00:00", "20200101"],
+    "date": [
+        "2020-02-30",
+        "2020/01/01",
+        " 2020-01-01",
+        "2020-1-1",
+        "２０２０-01-01",
+        "2020-01-01T00:00:00",
+        "20200101",
+    ],
     "bool": ["True", "yes", "1", "0", "no", "x", "FALSE"],
     "str_list": [],
     "uscc": ["91350100M000100Y40", "91350100M000100Y4", "9135010OM000100Y43", "x"],
@@ -130,8 +154,16 @@ def tables(draw: st.DrawFn, kind: str) -> tuple[list[str], list[list[str]], list
             elif name not in shape.fields:
                 good = [""]  # a field of other shapes only: left empty
             if draw(st.integers(0, 5)) == 0:
-                row.append(draw(st.sampled_from([*odd, *(v for s in by_shape.values()
-                                                         for v in s.literals.get(name, ()))])))
+                row.append(
+                    draw(
+                        st.sampled_from(
+                            [
+                                *odd,
+                                *(v for s in by_shape.values() for v in s.literals.get(name, ())),
+                            ]
+                        )
+                    )
+                )
                 all_plain = False
             elif name in shape.required or draw(st.booleans()):
                 row.append(draw(st.sampled_from(good)))
@@ -157,8 +189,9 @@ def test_the_column_check_agrees_with_the_models(kind: str) -> None:
     @given(tables(kind))
     def check(table: tuple[list[str], list[list[str]], list[bool]]) -> None:
         header, rows, plain = table
-        for row, cells, is_plain in zip(ColumnCheck(kind, header).check(rows), rows, plain,
-                                        strict=True):
+        for row, cells, is_plain in zip(
+            ColumnCheck(kind, header).check(rows), rows, plain, strict=True
+        ):
             judged = _models(kind, header, cells)
             if row is None:
                 seen["left to the models"] += 1
@@ -177,11 +210,33 @@ def test_the_column_check_agrees_with_the_models(kind: str) -> None:
 
 
 def test_the_column_check_on_known_rows() -> None:
-    header = ["id", "label", "kind", "name", "members", "employees", "valid_from", "valid_to",
-              "aliases", "uscc", "record"]
+    header = [
+        "id",
+        "label",
+        "kind",
+        "name",
+        "members",
+        "employees",
+        "valid_from",
+        "valid_to",
+        "aliases",
+        "uscc",
+        "record",
+    ]
     rows = [
-        ["p1", "PartyOrg", "branch", "P1", "31", "", "2020-01-01", "2021-01-01", "a| b", "",
-         "edge"],
+        [
+            "p1",
+            "PartyOrg",
+            "branch",
+            "P1",
+            "31",
+            "",
+            "2020-01-01",
+            "2021-01-01",
+            "a| b",
+            "",
+            "edge",
+        ],
         ["e1", "Enterprise", "private", "E1", "", "800", "", "", "", USCC, ""],
         ["p2", "PartyOrg", "branch", "P2", "", "800", "", "", "", "", ""],  # not a PartyOrg's
         ["p3", "PartyOrg", "bogus", "P3", "", "", "", "", "", "", ""],
@@ -192,12 +247,26 @@ def test_the_column_check_on_known_rows() -> None:
     ]
     checked = ColumnCheck("node", header).check(rows)
     assert [record_of("node", r) if r else None for r in checked] == [
-        Node("p1", "PartyOrg", "branch", "P1", date(2020, 1, 1), date(2021, 1, 1),
-             {"members": 31, "aliases": ["a", "b"]}),
+        Node(
+            "p1",
+            "PartyOrg",
+            "branch",
+            "P1",
+            date(2020, 1, 1),
+            date(2021, 1, 1),
+            {"members": 31, "aliases": ["a", "b"]},
+        ),
         Node("e1", "Enterprise", "private", "E1", props={"employees": 800, "uscc": USCC}),
-        None, None, None, None, None, None]
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
     assert _models("node", header, rows[4]) == Located(
-        "f.csv", 2, Node("p4", "PartyOrg", "branch", "P4", props={"members": 3}))
+        "f.csv", 2, Node("p4", "PartyOrg", "branch", "P4", props={"members": 3})
+    )
 
 
 def test_a_header_without_the_discriminator_passes_no_row() -> None:
@@ -209,11 +278,17 @@ def test_a_header_without_the_discriminator_passes_no_row() -> None:
 
 def test_transfer_ids_are_made_as_the_models_make_them() -> None:
     header = ["org", "status", "date", "id"]
-    rows = [["o1", "proposed", "2022-07-05", ""], ["o2", "pending", "", ""],
-            ["o3", "retained", "", "t-3"]]
+    rows = [
+        ["o1", "proposed", "2022-07-05", ""],
+        ["o2", "pending", "", ""],
+        ["o3", "retained", "", "t-3"],
+    ]
     checked = ColumnCheck("transfer", header).check(rows)
     assert [r[0] if r else None for r in checked] == [
-        "transfer:o1:2022-07-05", "transfer:o2:undated", "t-3"]
+        "transfer:o1:2022-07-05",
+        "transfer:o2:undated",
+        "t-3",
+    ]
     for row, cells in zip(checked, rows, strict=True):
         judged = _models("transfer", header, cells)
         assert judged is not None
@@ -228,8 +303,9 @@ csv_cells = st.sampled_from(["a", "", " ", "b c", 'say "x"', "l1\nl2", "x,y", "\
 
 @st.composite
 def csv_texts(draw: st.DrawFn) -> str:
-    header = draw(st.lists(st.sampled_from(["id", " id", "name", "", "kind"]), min_size=1,
-                           max_size=4))
+    header = draw(
+        st.lists(st.sampled_from(["id", " id", "name", "", "kind"]), min_size=1, max_size=4)
+    )
     lines = [header]
     for _ in range(draw(st.integers(0, 8))):
         lines.append(draw(st.lists(csv_cells, max_size=len(header) + 2)))
@@ -255,9 +331,16 @@ def _dict_reader(text: str) -> list[tuple[int, dict[str, str]] | tuple[int, str]
             if extra:
                 found.append((reader.line_num, f"extra {extra}"))
                 continue
-            found.append((reader.line_num, {k.strip(): v for k, v in row.items()
-                                            if k is not None and v is not None
-                                            and v.strip() != ""}))
+            found.append(
+                (
+                    reader.line_num,
+                    {
+                        k.strip(): v
+                        for k, v in row.items()
+                        if k is not None and v is not None and v.strip() != ""
+                    },
+                )
+            )
     except csv.Error:
         found.append((reader.line_num, "csv error"))
     return found
@@ -266,8 +349,7 @@ def _dict_reader(text: str) -> list[tuple[int, dict[str, str]] | tuple[int, str]
 def _csv_file(path: Path) -> list[tuple[int, dict[str, str]] | tuple[int, str]]:
     table = CsvFile(path)
     if table.error is not None:
-        return [(table.error.line, "no header" if table.error.field == "header" else
-                 "csv error")]
+        return [(table.error.line, "no header" if table.error.field == "header" else "csv error")]
     found: list[tuple[int, dict[str, str]] | tuple[int, str]] = []
     for row in table.rows():
         if isinstance(row, RawRecord):
@@ -346,7 +428,8 @@ def datasets(draw: st.DrawFn) -> dict[str, str]:
     edges = draw(st.lists(st.sampled_from(EDGE_LINES), max_size=8))
     return {
         "nodes.csv": "id,label,kind,name,members,employees,valid_from,valid_to\n"
-                     + "\n".join(nodes) + "\n",
+        + "\n".join(nodes)
+        + "\n",
         "edges.csv": "type,from,to,kind,valid_from,valid_to\n" + "\n".join(edges) + "\n",
     }
 
@@ -359,8 +442,9 @@ def _outcome(store: EmbeddedStore, folder: Path) -> tuple[Any, ...]:
     return ("loaded", {k: dict(v) for k, v in result.counts.items()}, fingerprint(store))
 
 
-def test_the_column_check_loads_what_the_models_load(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_column_check_loads_what_the_models_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     outcomes = {"refused": 0, "loaded": 0}
     runs = iter(range(10_000))
 
@@ -389,21 +473,27 @@ def test_the_column_check_loads_what_the_models_load(tmp_path: Path,
     assert outcomes["loaded"] > 5
 
 
-def test_errors_of_a_bad_canonical_csv_are_the_models(embedded_store: EmbeddedStore,
-                                                     tmp_path: Path) -> None:
+def test_errors_of_a_bad_canonical_csv_are_the_models(
+    embedded_store: EmbeddedStore, tmp_path: Path
+) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
     nodes = folder / "nodes.csv"
-    nodes.write_text("id,label,kind,name,members,employees,valid_from,valid_to\n"
-                     + "\n".join(NODE_LINES) + "\n", encoding="utf-8")
+    nodes.write_text(
+        "id,label,kind,name,members,employees,valid_from,valid_to\n" + "\n".join(NODE_LINES) + "\n",
+        encoding="utf-8",
+    )
     edges = folder / "edges.csv"
-    edges.write_text("type,from,to,kind,valid_from,valid_to\n" + "\n".join(EDGE_LINES) + "\n",
-                     encoding="utf-8")
+    edges.write_text(
+        "type,from,to,kind,valid_from,valid_to\n" + "\n".join(EDGE_LINES) + "\n", encoding="utf-8"
+    )
     with pytest.raises(LoadFailedError) as failed:
         load_paths(embedded_store, [folder])
-    kinds = ("expected one of 'local_committee', 'committee', 'general_branch', 'branch', "
-             "'joint_branch', 'temporary_branch', 'leading_group', 'work_committee' or "
-             "'comprehensive_committee'")
+    kinds = (
+        "expected one of 'local_committee', 'committee', 'general_branch', 'branch', "
+        "'joint_branch', 'temporary_branch', 'leading_group', 'work_committee' or "
+        "'comprehensive_committee'"
+    )
     assert [str(e) for e in failed.value.errors] == [
         f"{edges}:6: to: 'ghost' — expected the id of a node in this load or in the store",
         f"{edges}:7: from/to: 'Enterprise → PartyOrg' — expected AFFILIATED_TO/territorial "
@@ -414,8 +504,7 @@ def test_errors_of_a_bad_canonical_csv_are_the_models(embedded_store: EmbeddedSt
         "in the format",
         f"{edges}:11: from/to: 'Area → Enterprise' — expected OWNS between Body|Enterprise → "
         "Enterprise",
-        f"{nodes}:7: members: 'x' — expected a valid integer, unable to parse string as an "
-        "integer",
+        f"{nodes}:7: members: 'x' — expected a valid integer, unable to parse string as an integer",
         f"{nodes}:8: kind: 'bogus' — {kinds}",
         f"{nodes}:9: id: 'p2' — expected each node once per load (first at {nodes}:3)",
         f"{nodes}:10: members: '3' — expected no such field: it is not part of this record in "
@@ -435,58 +524,92 @@ def embedded_store(tmp_path: Path) -> Iterator[EmbeddedStore]:
     store.close()
 
 
-def test_duplicate_edges_whose_ids_hold_the_key_separator(embedded_store: EmbeddedStore,
-                                                          tmp_path: Path) -> None:
+def test_duplicate_edges_whose_ids_hold_the_key_separator(
+    embedded_store: EmbeddedStore, tmp_path: Path
+) -> None:
     """``a|b → c`` and ``a → b|c`` have the same key, ``BASED_IN|a|b|c||``: one edge twice."""
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / "nodes.csv").write_text(
         "id,label,kind,name\na|b,PartyOrg,branch,1\na,PartyOrg,branch,2\n"
-        "c,Enterprise,private,3\nb|c,Enterprise,private,4\n", encoding="utf-8")
+        "c,Enterprise,private,3\nb|c,Enterprise,private,4\n",
+        encoding="utf-8",
+    )
     edges = folder / "edges.csv"
     edges.write_text("type,from,to\nBASED_IN,a|b,c\nBASED_IN,a,b|c\n", encoding="utf-8")
     with pytest.raises(LoadFailedError) as failed:
         load_paths(embedded_store, [folder])
     assert [str(e) for e in failed.value.errors] == [
         f"{edges}:3: from/to: 'BASED_IN|a|b|c||' — expected each edge once per load (first at "
-        f"{edges}:2)"]
+        f"{edges}:2)"
+    ]
 
 
 def test_a_load_reads_csv_in_chunks_and_keeps_their_order(
-        embedded_store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    embedded_store: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(load_module, "CHUNK_ROWS", 3)
     folder = tmp_path / "data"
     folder.mkdir()
     ids = [f"p{i}" for i in range(10)]
     (folder / "nodes.csv").write_text(
-        "id,label,kind,name,members\n" + "".join(
-            f"{i},PartyOrg,branch,{i},{'+1' if n % 4 == 0 else n}\n" for n, i in enumerate(ids)),
-        encoding="utf-8")
+        "id,label,kind,name,members\n"
+        + "".join(
+            f"{i},PartyOrg,branch,{i},{'+1' if n % 4 == 0 else n}\n" for n, i in enumerate(ids)
+        ),
+        encoding="utf-8",
+    )
     (folder / "edges.csv").write_text(
-        "type,from,to,kind\n" + "".join(f"AFFILIATED_TO,{a},{b},territorial\n"
-                                        for a, b in zip(ids[1:], ids, strict=False)),
-        encoding="utf-8")
+        "type,from,to,kind\n"
+        + "".join(
+            f"AFFILIATED_TO,{a},{b},territorial\n" for a, b in zip(ids[1:], ids, strict=False)
+        ),
+        encoding="utf-8",
+    )
     result = load_paths(embedded_store, [folder])
     assert {k: dict(v) for k, v in result.counts.items()} == {
-        "node": {"created": 10}, "edge": {"created": 9}}
+        "node": {"created": 10},
+        "edge": {"created": 9},
+    }
     assert [(n.id, n.props["members"]) for n in embedded_store.iter_nodes()] == [
-        ("p0", 1), ("p1", 1), ("p2", 2), ("p3", 3), ("p4", 1), ("p5", 5), ("p6", 6), ("p7", 7),
-        ("p8", 1), ("p9", 9)]
+        ("p0", 1),
+        ("p1", 1),
+        ("p2", 2),
+        ("p3", 3),
+        ("p4", 1),
+        ("p5", 5),
+        ("p6", 6),
+        ("p7", 7),
+        ("p8", 1),
+        ("p9", 9),
+    ]
     # the edges were written in the order of the file (their graph keys follow it)
-    rows = sqlite3.connect(embedded_store.path).execute(
-        "SELECT src FROM edges ORDER BY eid").fetchall()
+    rows = (
+        sqlite3.connect(embedded_store.path)
+        .execute("SELECT src FROM edges ORDER BY eid")
+        .fetchall()
+    )
     assert [r[0] for r in rows] == ids[1:]
 
 
 # -- rows and records ------------------------------------------------------------------------
 
 
-NODE = Node("p1", "PartyOrg", "branch", "P1", date(2020, 1, 1), None,
-            {"members": 3, "aliases": ["a", "b"], "source": "s", "name_en": "P one"})
-EDGE = Edge("OWNS", "b1", "e1", None, date(2021, 2, 3), date(2022, 1, 1),
-            {"share_pct": 49.5, "quote": "q"})
-TRANSFER = Transfer("t1", "p1", "transferred", date(2022, 7, 5),
-                    {"from": "p2", "decided_to": "p3", "reason": "r"})
+NODE = Node(
+    "p1",
+    "PartyOrg",
+    "branch",
+    "P1",
+    date(2020, 1, 1),
+    None,
+    {"members": 3, "aliases": ["a", "b"], "source": "s", "name_en": "P one"},
+)
+EDGE = Edge(
+    "OWNS", "b1", "e1", None, date(2021, 2, 3), date(2022, 1, 1), {"share_pct": 49.5, "quote": "q"}
+)
+TRANSFER = Transfer(
+    "t1", "p1", "transferred", date(2022, 7, 5), {"from": "p2", "decided_to": "p3", "reason": "r"}
+)
 SOURCE = Source("s", {"date": date(2022, 7, 5), "title": "T"})
 
 
@@ -501,12 +624,13 @@ def test_a_row_is_its_record(record: Any) -> None:
 def test_row_fields_and_keys() -> None:
     assert NODE_ROW[:6] == ("id", "label", "kind", "name", "valid_from", "valid_to")
     assert EDGE_ROW[:6] == ("type", "from", "to", "kind", "valid_from", "valid_to")
-    declared = {p.name for props in (NODE_COMMON, *(lb.props for lb in NODE_LABELS.values()))
-                for p in props}
+    declared = {
+        p.name for props in (NODE_COMMON, *(lb.props for lb in NODE_LABELS.values())) for p in props
+    }
     assert set(NODE_ROW) == declared
-    assert set(EDGE_ROW) == {p.name for props in (EDGE_COMMON, *(r.props for r in
-                                                                 REL_TYPES.values()))
-                             for p in props}
+    assert set(EDGE_ROW) == {
+        p.name for props in (EDGE_COMMON, *(r.props for r in REL_TYPES.values())) for p in props
+    }
     assert ROW_FIELDS["transfer"][:4] == ("id", "org", "status", "date")
     assert set(ROW_FIELDS["transfer"]) == {p.name for p in TRANSFER_FIELDS}
     assert set(ROW_FIELDS["source"]) == {p.name for p in SOURCE_FIELDS}
@@ -525,8 +649,11 @@ def test_batch_rows_know_where_they_were_read() -> None:
     p2 = Node("p2", "Area", "county", "P2")
     p3 = Node("p3", "Area", "county", "P3")
     assert [batch.nodes.located(i) for i in range(4)] == [
-        Located("a.jsonl", 4, NODE), Located("b.csv", 2, p2), Located("b.csv", 3, p2),
-        Located("t.csv", 7, p3, {"id": "county_id"})]
+        Located("a.jsonl", 4, NODE),
+        Located("b.csv", 2, p2),
+        Located("b.csv", 3, p2),
+        Located("t.csv", 7, p3, {"id": "county_id"}),
+    ]
     assert batch.nodes.located(3).column("id") == "county_id"
     assert len(batch) == 4
     assert batch.nodes.column("id") == ["p1", "p2", "p2", "p3"]
@@ -540,23 +667,36 @@ def test_batch_rows_know_where_they_were_read() -> None:
 def _tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     conn = sqlite3.connect(path)
     try:
-        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-                for table in ("nodes", "edges", "transfers", "sources")}
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            for table in ("nodes", "edges", "transfers", "sources")
+        }
     finally:
         conn.close()
 
 
-NODES = [NODE, Node("p2", "PartyOrg", "branch", "P2"), Node("p3", "PartyOrg", "committee", "P3"),
-         Node("e1", "Enterprise", "private", "E1", props={"employees": 9}),
-         Node("b1", "Body", "sasac", "B1")]
-EDGES = [EDGE, Edge("AFFILIATED_TO", "p1", "p2", "territorial", None, date(2022, 7, 5)),
-         Edge("AFFILIATED_TO", "p1", "p3", "territorial", date(2022, 7, 5))]
+NODES = [
+    NODE,
+    Node("p2", "PartyOrg", "branch", "P2"),
+    Node("p3", "PartyOrg", "committee", "P3"),
+    Node("e1", "Enterprise", "private", "E1", props={"employees": 9}),
+    Node("b1", "Body", "sasac", "B1"),
+]
+EDGES = [
+    EDGE,
+    Edge("AFFILIATED_TO", "p1", "p2", "territorial", None, date(2022, 7, 5)),
+    Edge("AFFILIATED_TO", "p1", "p3", "territorial", date(2022, 7, 5)),
+]
 
 
 def _write(store: EmbeddedStore, records: Sequence[Any], *, as_rows: bool) -> dict[str, Any]:
     with store.writer() as writer:
-        for kind, cls in (("source", Source), ("node", Node), ("edge", Edge),
-                          ("transfer", Transfer)):
+        for kind, cls in (
+            ("source", Source),
+            ("node", Node),
+            ("edge", Edge),
+            ("transfer", Transfer),
+        ):
             mine = [r for r in records if isinstance(r, cls)]
             if not mine:
                 continue
@@ -570,26 +710,49 @@ def _write(store: EmbeddedStore, records: Sequence[Any], *, as_rows: bool) -> di
 def test_rows_are_written_as_their_records(tmp_path: Path) -> None:
     first = [SOURCE, *NODES, *EDGES, TRANSFER]
     renamed = Node("p2", "PartyOrg", "branch", "P2 renamed")
-    second = [SOURCE, renamed, Node("p4", "Area", "county", "P4"), *EDGES,
-              Edge("LOCATED_IN", "e1", "p4", "registered"),
-              Transfer("t2", "p1", "proposed")]
+    second = [
+        SOURCE,
+        renamed,
+        Node("p4", "Area", "county", "P4"),
+        *EDGES,
+        Edge("LOCATED_IN", "e1", "p4", "registered"),
+        Transfer("t2", "p1", "proposed"),
+    ]
     found = []
     for as_rows in (False, True):
         store = EmbeddedStore(tmp_path / f"rows-{as_rows}.db")
         try:
-            summaries = [_write(store, first, as_rows=as_rows),
-                         _write(store, second, as_rows=as_rows)]
-            found.append((summaries, _tables(store.path), store.counts(),
-                          store.get_node("p2"), store.edges("p1", as_of=date(2023, 1, 1))))
+            summaries = [
+                _write(store, first, as_rows=as_rows),
+                _write(store, second, as_rows=as_rows),
+            ]
+            found.append(
+                (
+                    summaries,
+                    _tables(store.path),
+                    store.counts(),
+                    store.get_node("p2"),
+                    store.edges("p1", as_of=date(2023, 1, 1)),
+                )
+            )
         finally:
             store.close()
     assert found[0] == found[1]
     summaries = found[1][0]
     assert summaries == [
-        {"source": {"created": 1}, "node": {"created": 5}, "edge": {"created": 3},
-         "transfer": {"created": 1}},
-        {"source": {"unchanged": 1}, "node": {"updated": 1, "created": 1},
-         "edge": {"unchanged": 3, "created": 1}, "transfer": {"created": 1}}]
+        {
+            "source": {"created": 1},
+            "node": {"created": 5},
+            "edge": {"created": 3},
+            "transfer": {"created": 1},
+        },
+        {
+            "source": {"unchanged": 1},
+            "node": {"updated": 1, "created": 1},
+            "edge": {"unchanged": 3, "created": 1},
+            "transfer": {"created": 1},
+        },
+    ]
     assert found[1][3] == renamed
     assert found[1][4] == [EDGES[2]]
 
@@ -599,8 +762,15 @@ def test_rows_naming_unknown_nodes_are_refused(tmp_path: Path) -> None:
     try:
         _write(store, NODES, as_rows=True)
         with pytest.raises(UnknownNodeError) as refused:
-            _write(store, [Edge("BASED_IN", "p2", "ghost"), Edge("BASED_IN", "nobody", "e1"),
-                           Edge("BASED_IN", "p2", "e1")], as_rows=True)
+            _write(
+                store,
+                [
+                    Edge("BASED_IN", "p2", "ghost"),
+                    Edge("BASED_IN", "nobody", "e1"),
+                    Edge("BASED_IN", "p2", "e1"),
+                ],
+                as_rows=True,
+            )
         assert refused.value.ids == ["ghost", "nobody"]
         with pytest.raises(sqlite3.IntegrityError):  # one id twice, into an empty table
             _write(store, [SOURCE, SOURCE], as_rows=True)

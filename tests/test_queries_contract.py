@@ -40,8 +40,9 @@ def chain_of(store: GraphStore, node_id: str, as_of: str) -> tuple[list[str], st
         ("b-none", "2025-01-01", (["b-none"], "no_superior", [])),
     ],
 )
-def test_chain_stops_and_says_why(pathologies: GraphStore, node_id: str, as_of: str,
-                                  expected: tuple[list[str], str, list[str]]) -> None:
+def test_chain_stops_and_says_why(
+    pathologies: GraphStore, node_id: str, as_of: str, expected: tuple[list[str], str, list[str]]
+) -> None:
     assert chain_of(pathologies, node_id, as_of) == expected
 
 
@@ -50,10 +51,13 @@ def test_chain_steps_carry_the_line_and_its_provenance(pathologies: GraphStore) 
     first, second, third = result.items
     assert (first.depth, first.line) == (0, None)
     assert second.line is not None
-    assert (second.line.kind, second.line.valid_from, second.line.source,
-            second.line.quote) == ("territorial", D("2010-01-01"), "hand", "b-ok under street")
-    assert (third.id, third.kind, third.active, third.depth) == ("root", "local_committee",
-                                                                 True, 2)
+    assert (second.line.kind, second.line.valid_from, second.line.source, second.line.quote) == (
+        "territorial",
+        D("2010-01-01"),
+        "hand",
+        "b-ok under street",
+    )
+    assert (third.id, third.kind, third.active, third.depth) == ("root", "local_committee", True, 2)
 
 
 def test_chain_refuses_unknown_ids_and_non_organizations(pathologies: GraphStore) -> None:
@@ -81,9 +85,13 @@ def orphan_rows(store: GraphStore, **params: object) -> list[tuple[object, ...]]
 def test_orphans_each_reason(pathologies: GraphStore) -> None:
     assert orphan_rows(pathologies, as_of="2025-01-01") == ORPHANS_2025
     result = ORPHANS.run(pathologies, OrphansParams(as_of=D("2025-01-01")))
-    assert result.by_reason == {"affiliation_ended": 1, "host_dissolved": 1,
-                                "no_affiliation": 2, "superior_dissolved": 1,
-                                "superior_unresolved": 1}
+    assert result.by_reason == {
+        "affiliation_ended": 1,
+        "host_dissolved": 1,
+        "no_affiliation": 2,
+        "superior_dissolved": 1,
+        "superior_unresolved": 1,
+    }
 
 
 def test_orphans_interval_boundaries(pathologies: GraphStore) -> None:
@@ -96,9 +104,9 @@ def test_orphans_interval_boundaries(pathologies: GraphStore) -> None:
 
 def test_orphans_filter_and_pages(pathologies: GraphStore) -> None:
     assert orphan_rows(pathologies, as_of="2025-01-01", reason="no_affiliation") == [
-        row for row in ORPHANS_2025 if row[1] == "no_affiliation"]
-    second_page = ORPHANS.run(pathologies, OrphansParams(as_of=D("2025-01-01"), limit=2,
-                                                         offset=2))
+        row for row in ORPHANS_2025 if row[1] == "no_affiliation"
+    ]
+    second_page = ORPHANS.run(pathologies, OrphansParams(as_of=D("2025-01-01"), limit=2, offset=2))
     assert [i.id for i in second_page.items] == ["b-future", "b-ghost"]
     assert (second_page.total, second_page.limit, second_page.offset) == (6, 2, 2)
 
@@ -107,8 +115,16 @@ def test_two_lines_to_one_superior_are_one_superior(store: GraphStore) -> None:
     from graph_schema.records import Edge, Node
 
     with store.writer() as w:
-        w.upsert_nodes([Node("root", "PartyOrg", "local_committee", "Root"),
-                        Node("b", "PartyOrg", "branch", "B")])
-        w.upsert_edges([Edge("AFFILIATED_TO", "b", "root", "territorial", D("2010-01-01")),
-                        Edge("AFFILIATED_TO", "b", "root", "direct", D("2015-01-01"))])
+        w.upsert_nodes(
+            [
+                Node("root", "PartyOrg", "local_committee", "Root"),
+                Node("b", "PartyOrg", "branch", "B"),
+            ]
+        )
+        w.upsert_edges(
+            [
+                Edge("AFFILIATED_TO", "b", "root", "territorial", D("2010-01-01")),
+                Edge("AFFILIATED_TO", "b", "root", "direct", D("2015-01-01")),
+            ]
+        )
     assert chain_of(store, "b", "2020-01-01") == (["b", "root"], "root", [])

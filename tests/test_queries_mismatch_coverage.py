@@ -41,8 +41,10 @@ def cases(store: GraphStore, cases_dir: Path) -> GraphStore:
 
 def mismatch_rows(store: GraphStore, **params: object) -> list[Row]:
     result = MISMATCHES.run(store, MismatchesParams.model_validate(params))
-    return [(i.id, i.type, i.detail, i.org_id, i.related_id, i.transfer_id, i.transfer_status)
-            for i in result.items]
+    return [
+        (i.id, i.type, i.detail, i.org_id, i.related_id, i.transfer_id, i.transfer_status)
+        for i in result.items
+    ]
 
 
 def coverage_rows(store: GraphStore, **params: object) -> list[Row]:
@@ -55,15 +57,29 @@ def coverage_rows(store: GraphStore, **params: object) -> list[Row]:
 SASAC_PC = "m-sasac-pc"
 
 MISMATCHES_ON_DAY = [
-    ("e-loc", "location", "registered_outside_line", "o-loc", "m-street", "t-loc-undated",
-     "retained"),
+    (
+        "e-loc",
+        "location",
+        "registered_outside_line",
+        "o-loc",
+        "m-street",
+        "t-loc-undated",
+        "retained",
+    ),
     ("e-cycle", "ownership", "majority_state_no_line", "o-cyc1", None, None, None),
     ("e-d50", "ownership", "state_line_zero_equity", "m-d00", SASAC_PC, None, None),
     ("e-deep", "ownership", "state_line_zero_equity", "o-deep", SASAC_PC, None, None),
     ("e-major", "ownership", "majority_state_no_line", "o-major", None, None, None),
     ("e-major-none", "ownership", "majority_state_no_line", None, None, None, None),
-    ("e-zero", "ownership", "state_line_zero_equity", "o-zero", SASAC_PC, "t-zero-kept",
-     "retained"),
+    (
+        "e-zero",
+        "ownership",
+        "state_line_zero_equity",
+        "o-zero",
+        SASAC_PC,
+        "t-zero-kept",
+        "retained",
+    ),
 ]
 
 
@@ -86,8 +102,9 @@ def test_mismatches_line_changing_on_the_day(mismatch_graph: GraphStore) -> None
         ("e-switch", "location", "registered_outside_line", "o-switch", "m-street", None, None),
         ("e-switch", "ownership", "state_line_zero_equity", "o-switch", SASAC_PC, None, None),
     ]
-    assert sorted(day_before) == sorted([*MISMATCHES_ON_DAY, *(r for r in day_before
-                                                               if r[0] == "e-switch")])
+    assert sorted(day_before) == sorted(
+        [*MISMATCHES_ON_DAY, *(r for r in day_before if r[0] == "e-switch")]
+    )
 
 
 def test_mismatches_dissolved_and_ended_lines(mismatch_graph: GraphStore) -> None:
@@ -109,10 +126,12 @@ def test_mismatches_dissolved_and_ended_lines(mismatch_graph: GraphStore) -> Non
 
 
 def test_mismatches_filter_and_pages(mismatch_graph: GraphStore) -> None:
-    assert mismatch_rows(mismatch_graph, as_of=MISMATCH_DAY, kind="location") == \
-        MISMATCHES_ON_DAY[:1]
-    second = MISMATCHES.run(mismatch_graph, MismatchesParams(as_of=D(MISMATCH_DAY), limit=2,
-                                                             offset=2, kind="ownership"))
+    assert (
+        mismatch_rows(mismatch_graph, as_of=MISMATCH_DAY, kind="location") == MISMATCHES_ON_DAY[:1]
+    )
+    second = MISMATCHES.run(
+        mismatch_graph, MismatchesParams(as_of=D(MISMATCH_DAY), limit=2, offset=2, kind="ownership")
+    )
     assert [i.id for i in second.items] == ["e-deep", "e-major"]
     assert (second.total, second.limit, second.offset) == (6, 2, 2)
     assert second.by_type == {"location": 1, "ownership": 6}
@@ -138,11 +157,17 @@ COVERAGE_ON_DAY = [
 def test_coverage_each_status(coverage_graph: GraphStore) -> None:
     assert coverage_rows(coverage_graph, as_of=COVERAGE_DAY) == COVERAGE_ON_DAY
     result = COVERAGE.run(coverage_graph, CoverageParams(as_of=D(COVERAGE_DAY)))
-    assert result.by_status == {"below_minimum": 4, "branch_too_large": 1,
-                                "joint_branch_too_wide": 1, "uncovered": 4,
-                                "work_coverage_only": 1}
+    assert result.by_status == {
+        "below_minimum": 4,
+        "branch_too_large": 1,
+        "joint_branch_too_wide": 1,
+        "uncovered": 4,
+        "work_coverage_only": 1,
+    }
     assert [(i.label, i.kind, i.name) for i in result.items[-2:]] == [
-        ("Enterprise", "private", "Ent c-e-guide"), ("Enterprise", "private", "Ent c-e-instr")]
+        ("Enterprise", "private", "Ent c-e-guide"),
+        ("Enterprise", "private", "Ent c-e-instr"),
+    ]
     assert (result.items[0].label, result.items[0].kind) == ("PartyOrg", "general_branch")
 
 
@@ -168,21 +193,36 @@ def test_coverage_interval_boundaries(coverage_graph: GraphStore) -> None:
 
 def test_coverage_filter_and_pages(coverage_graph: GraphStore) -> None:
     assert coverage_rows(coverage_graph, as_of=COVERAGE_DAY, status="uncovered") == [
-        row for row in COVERAGE_ON_DAY if row[1] == "uncovered"]
-    second = COVERAGE.run(coverage_graph, CoverageParams(as_of=D(COVERAGE_DAY), limit=3,
-                                                         offset=3))
+        row for row in COVERAGE_ON_DAY if row[1] == "uncovered"
+    ]
+    second = COVERAGE.run(coverage_graph, CoverageParams(as_of=D(COVERAGE_DAY), limit=3, offset=3))
     assert [i.id for i in second.items] == ["c-tb-0", "c-o-51", "c-j6"]
     assert (second.total, second.limit, second.offset) == (11, 3, 3)
 
 
 # -- the public cases ---------------------------------------------------------------------------
 
+
 def test_mismatches_on_the_cases(cases: GraphStore) -> None:
     rows = mismatch_rows(cases, as_of="2023-06-01")
-    assert ("tj-pipe", "ownership", "state_line_zero_equity", "tj-pipe-pc", "tj-sasac-pc",
-            None, None) in rows
-    assert ("tj-pharma", "location", "registered_outside_line", "tj-pharma-pc",
-            "tj-street-unnamed", "tj-transfer-pharma-retained", "retained") in rows
+    assert (
+        "tj-pipe",
+        "ownership",
+        "state_line_zero_equity",
+        "tj-pipe-pc",
+        "tj-sasac-pc",
+        None,
+        None,
+    ) in rows
+    assert (
+        "tj-pharma",
+        "location",
+        "registered_outside_line",
+        "tj-pharma-pc",
+        "tj-street-unnamed",
+        "tj-transfer-pharma-retained",
+        "retained",
+    ) in rows
     assert rows == CASES_MISMATCHES
 
 
@@ -190,14 +230,34 @@ def test_mismatches_on_the_cases(cases: GraphStore) -> None:
 #: managed directly by the county, and a specialized one affiliated through its trade
 #: association (归口管理), both registered in the illustrative street
 CASES_MISMATCHES = [
-    ("op2012-large-ent", "location", "registered_outside_line", "op2012-large-ent-po",
-     "op2012-street", None, None),
-    ("op2012-sector-ent", "location", "registered_outside_line", "op2012-sector-ent-po",
-     "op2012-street", None, None),
-    ("tj-pharma", "location", "registered_outside_line", "tj-pharma-pc", "tj-street-unnamed",
-     "tj-transfer-pharma-retained", "retained"),
-    ("tj-pipe", "ownership", "state_line_zero_equity", "tj-pipe-pc", "tj-sasac-pc", None,
-     None),
+    (
+        "op2012-large-ent",
+        "location",
+        "registered_outside_line",
+        "op2012-large-ent-po",
+        "op2012-street",
+        None,
+        None,
+    ),
+    (
+        "op2012-sector-ent",
+        "location",
+        "registered_outside_line",
+        "op2012-sector-ent-po",
+        "op2012-street",
+        None,
+        None,
+    ),
+    (
+        "tj-pharma",
+        "location",
+        "registered_outside_line",
+        "tj-pharma-pc",
+        "tj-street-unnamed",
+        "tj-transfer-pharma-retained",
+        "retained",
+    ),
+    ("tj-pipe", "ownership", "state_line_zero_equity", "tj-pipe-pc", "tj-sasac-pc", None, None),
 ]
 
 
@@ -213,6 +273,7 @@ CASES_COVERAGE = [
 
 
 # -- the memoised chains agree with the chain query's walk ------------------------------------
+
 
 @pytest.mark.parametrize("seed", range(40))
 def test_memoised_chains_agree_with_the_chain_walk(seed: int) -> None:
@@ -240,8 +301,14 @@ def test_memoised_chains_agree_with_the_chain_walk(seed: int) -> None:
     unresolved = {node for node in ids if rng.random() < 0.03 * rare}
 
     def info(node: str) -> dict[str, object]:
-        return {"id": node, "label": "PartyOrg", "kind": "committee", "name": node,
-                "active": node not in dissolved, "unresolved": node in unresolved}
+        return {
+            "id": node,
+            "label": "PartyOrg",
+            "kind": "committee",
+            "name": node,
+            "active": node not in dissolved,
+            "unresolved": node in unresolved,
+        }
 
     def lines(node: str) -> list[dict[str, object]]:
         return [{"target": t, "kind": "territorial"} for t in ups[node]]
@@ -249,8 +316,9 @@ def test_memoised_chains_agree_with_the_chain_walk(seed: int) -> None:
     def is_state(node: str) -> bool:
         return node in state and node not in dissolved
 
-    chains = Chains(lambda node: list(ups[node]),
-                    lambda node: node in dissolved or node in unresolved, is_state)
+    chains = Chains(
+        lambda node: list(ups[node]), lambda node: node in dissolved or node in unresolved, is_state
+    )
     order = list(ids)
     rng.shuffle(order)
     for node in order:

@@ -58,9 +58,17 @@ def test_superiors_of_an_enterprise(graph: GraphStore) -> None:
     assert (result.id, result.as_of, result.active) == ("e1", ASK, True)
     assert (result.total, result.distinct) == (12, 10)
     assert result.by_kind == {
-        "chamber_of_commerce": 1, "federation_industry_commerce": 1, "npe_party_office": 1,
-        "organization_dept": 1, "propaganda_dept": 1, "union": 1, "united_front_dept": 1,
-        "womens_federation": 1, "work_committee": 1, "youth_league": 1}
+        "chamber_of_commerce": 1,
+        "federation_industry_commerce": 1,
+        "npe_party_office": 1,
+        "organization_dept": 1,
+        "propaganda_dept": 1,
+        "union": 1,
+        "united_front_dept": 1,
+        "womens_federation": 1,
+        "work_committee": 1,
+        "youth_league": 1,
+    }
 
 
 def test_superiors_interval_boundaries(graph: GraphStore) -> None:
@@ -83,9 +91,23 @@ def test_superiors_interval_boundaries(graph: GraphStore) -> None:
 def test_superior_items_carry_the_line(graph: GraphStore) -> None:
     items = SUPERIORS.run(graph, EntityParams(id="e1", as_of=ASK)).items
     first = items[0]
-    assert (first.id, first.label, first.name, first.valid_from, first.valid_to, first.source,
-            first.quote) == ("street", "PartyOrg", "PartyOrg street", D("2000-01-01"), None,
-                             "hand", "e1-po affiliated_to street")
+    assert (
+        first.id,
+        first.label,
+        first.name,
+        first.valid_from,
+        first.valid_to,
+        first.source,
+        first.quote,
+    ) == (
+        "street",
+        "PartyOrg",
+        "PartyOrg street",
+        D("2000-01-01"),
+        None,
+        "hand",
+        "e1-po affiliated_to street",
+    )
     coc = next(i for i in items if i.id == "b-coc")
     assert (coc.label, coc.valid_from, coc.quote) == ("Body", ASK, "b-coc supervises e1")
 
@@ -103,21 +125,28 @@ def test_superiors_of_organizations(graph: GraphStore) -> None:
         ("supervision", "b-prop", "propaganda_dept", None, "guidance"),
     ]
     two = SUPERIORS.run(graph, EntityParams(id="o-two", as_of=ASK))
-    assert [(i.id, i.line_kind) for i in two.items] == [("park", "sector"),
-                                                       ("street", "territorial")]
-    assert (two.distinct, two.by_kind) == (2, {"comprehensive_committee": 1,
-                                               "work_committee": 1})
+    assert [(i.id, i.line_kind) for i in two.items] == [
+        ("park", "sector"),
+        ("street", "territorial"),
+    ]
+    assert (two.distinct, two.by_kind) == (2, {"comprehensive_committee": 1, "work_committee": 1})
     dup = SUPERIORS.run(graph, EntityParams(id="o-dup", as_of=ASK))
     assert (dup.total, dup.distinct) == (2, 1)  # two lines, one superior
     assert superior_rows(graph, "s1") == []  # nothing is its own superior
     assert superior_rows(graph, "o-dead-sup") == [
-        ("affiliation", "street", "work_committee", None, "territorial")]
+        ("affiliation", "street", "work_committee", None, "territorial")
+    ]
 
 
 def test_superiors_of_a_closed_enterprise(graph: GraphStore) -> None:
     closed = SUPERIORS.run(graph, EntityParams(id="e6", as_of=ASK))
     assert (closed.active, closed.items, closed.total, closed.distinct, closed.by_kind) == (
-        False, [], 0, 0, {})
+        False,
+        [],
+        0,
+        0,
+        {},
+    )
     assert superior_rows(graph, "e6", D("2022-01-01")) == [
         ("supervision", "b-y", "industry_commerce", None, "inspection"),
         ("supervision", "b-x", "investment_promotion", None, "registration"),
@@ -135,6 +164,7 @@ def test_superiors_refuses_unknown_ids_and_other_labels(graph: GraphStore) -> No
 
 # -- overlaps ------------------------------------------------------------------------------------
 
+
 def overlap_rows(store: GraphStore, **params: object) -> list[tuple[object, ...]]:
     result = OVERLAPS.run(store, OverlapsParams.model_validate({"as_of": ASK, **params}))
     return [(i.id, i.label, i.superiors, i.formal, i.supervising) for i in result.items]
@@ -148,11 +178,23 @@ def test_overlaps_ranks_by_distinct_superiors(graph: GraphStore) -> None:
     ]
     result = OVERLAPS.run(graph, OverlapsParams(as_of=ASK))  # min defaults to 3
     assert result.items[0].body_kinds == [
-        "chamber_of_commerce", "federation_industry_commerce", "npe_party_office",
-        "organization_dept", "propaganda_dept", "union", "united_front_dept",
-        "womens_federation", "work_committee", "youth_league"]
-    assert result.items[1].body_kinds == ["federation_industry_commerce", "industry_commerce",
-                                          "investment_promotion", "union"]
+        "chamber_of_commerce",
+        "federation_industry_commerce",
+        "npe_party_office",
+        "organization_dept",
+        "propaganda_dept",
+        "union",
+        "united_front_dept",
+        "womens_federation",
+        "work_committee",
+        "youth_league",
+    ]
+    assert result.items[1].body_kinds == [
+        "federation_industry_commerce",
+        "industry_commerce",
+        "investment_promotion",
+        "union",
+    ]
     assert (result.total, result.limit, result.offset) == (3, 100, 0)
 
 
@@ -191,11 +233,13 @@ def test_overlaps_agree_with_superiors(graph: GraphStore) -> None:
 
 # -- overlap pairs -------------------------------------------------------------------------------
 
+
 def pair_rows(store: GraphStore, **params: object) -> list[tuple[object, ...]]:
-    result = OVERLAP_PAIRS.run(store, OverlapPairsParams.model_validate({"as_of": ASK,
-                                                                         **params}))
-    return [(p.id, p.other_id, p.shared, p.jaccard, p.supervised, p.other_supervised)
-            for p in result.items]
+    result = OVERLAP_PAIRS.run(store, OverlapPairsParams.model_validate({"as_of": ASK, **params}))
+    return [
+        (p.id, p.other_id, p.shared, p.jaccard, p.supervised, p.other_supervised)
+        for p in result.items
+    ]
 
 
 def test_overlap_pairs_shared_and_jaccard(graph: GraphStore) -> None:
@@ -205,7 +249,11 @@ def test_overlap_pairs_shared_and_jaccard(graph: GraphStore) -> None:
     ]
     first = OVERLAP_PAIRS.run(graph, OverlapPairsParams(as_of=ASK, min=2)).items[0]
     assert (first.name, first.kind, first.other_name, first.other_kind) == (
-        "Body b-x", "investment_promotion", "Body b-y", "industry_commerce")
+        "Body b-x",
+        "investment_promotion",
+        "Body b-y",
+        "industry_commerce",
+    )
 
 
 def test_overlap_pairs_all(graph: GraphStore) -> None:
@@ -234,8 +282,10 @@ def test_overlap_pairs_earlier_day(graph: GraphStore) -> None:
 
 # -- conflicts -----------------------------------------------------------------------------------
 
-def conflict_rows(store: GraphStore, as_of: date = ASK, **params: object) -> list[
-        tuple[object, ...]]:
+
+def conflict_rows(
+    store: GraphStore, as_of: date = ASK, **params: object
+) -> list[tuple[object, ...]]:
     result = CONFLICTS.run(store, ListParams.model_validate({"as_of": as_of, **params}))
     return [(i.type, i.id, i.superiors, i.cycle) for i in result.items]
 
@@ -250,7 +300,9 @@ def test_conflicts(graph: GraphStore) -> None:
     ]
     result = CONFLICTS.run(graph, ListParams(as_of=ASK, limit=2, offset=2))
     assert [(i.id, i.name, i.kind) for i in result.items] == [
-        ("s1", "PartyOrg s1", "committee"), ("c3b", "PartyOrg c3b", "committee")]
+        ("s1", "PartyOrg s1", "committee"),
+        ("c3b", "PartyOrg c3b", "committee"),
+    ]
     assert (result.total, result.by_type) == (5, {"cycle": 3, "multiple_superiors": 2})
 
 
@@ -271,8 +323,12 @@ def _random_lines(seed: int) -> tuple[list[Node], list[Edge]]:
     """Organizations with random lines: some ended, some to a dissolved organization."""
     rng = random.Random(seed)
     ids = [f"r{i:02d}" for i in range(12)]
-    nodes = [Node(i, "PartyOrg", "committee", f"Org {i}",
-                  valid_to=D("2020-01-01") if i == "r07" else None) for i in ids]
+    nodes = [
+        Node(
+            i, "PartyOrg", "committee", f"Org {i}", valid_to=D("2020-01-01") if i == "r07" else None
+        )
+        for i in ids
+    ]
     edges = {}
     for _ in range(24):
         src, dst = rng.choice(ids), rng.choice(ids)
@@ -289,8 +345,9 @@ def _expected_conflicts(nodes: list[Node], edges: list[Edge]) -> list[Row]:
     """The answer worked out with networkx, from the records alone."""
     alive = {n.id for n in nodes if n.active(ASK)}
     graph: nx.DiGraph[str] = nx.DiGraph()
-    graph.add_edges_from((e.src, e.dst) for e in edges
-                         if e.active(ASK) and e.src in alive and e.dst in alive)
+    graph.add_edges_from(
+        (e.src, e.dst) for e in edges if e.active(ASK) and e.src in alive and e.dst in alive
+    )
     rows: list[Row] = []
     for cycle in nx.simple_cycles(graph):
         start = cycle.index(min(cycle))
@@ -315,14 +372,20 @@ def test_conflicts_match_networkx_on_random_graphs(store: GraphStore, seed: int)
 
 # -- the public cases ----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def cases(store: GraphStore, cases_dir: Path) -> GraphStore:
     load_paths(store, [cases_dir])
     return store
 
 
-JIADING_HORIZONTAL = {"jd-commissions", "jd-union", "jd-youth-league", "jd-womens-federation",
-                      "jd-fic"}
+JIADING_HORIZONTAL = {
+    "jd-commissions",
+    "jd-union",
+    "jd-youth-league",
+    "jd-womens-federation",
+    "jd-fic",
+}
 
 
 def test_superiors_of_a_jiading_enterprise(cases: GraphStore) -> None:
@@ -333,8 +396,15 @@ def test_superiors_of_a_jiading_enterprise(cases: GraphStore) -> None:
     assert {("supervision", body, None) for body in JIADING_HORIZONTAL} <= found
     assert {("supervision", "jd-swc", None), ("supervision", "jd-street-a-wc", None)} <= found
     assert result.distinct == len({i.id for i in result.items}) >= 8
-    assert {"government", "union", "youth_league", "womens_federation",
-            "federation_industry_commerce", "committee", "work_committee"} <= set(result.by_kind)
+    assert {
+        "government",
+        "union",
+        "youth_league",
+        "womens_federation",
+        "federation_industry_commerce",
+        "committee",
+        "work_committee",
+    } <= set(result.by_kind)
     assert all(i.source == "party_building_csr_2017" and i.quote for i in result.items)
 
 
@@ -345,8 +415,9 @@ def test_overlaps_lists_the_jiading_enterprises(cases: GraphStore) -> None:
     a1 = by_id["jd-ent-a1"]
     alone = SUPERIORS.run(cases, EntityParams(id="jd-ent-a1", as_of=ASK))
     assert (a1.superiors, a1.formal) == (alone.distinct, 1)
-    assert {"union", "youth_league", "womens_federation",
-            "federation_industry_commerce"} <= set(a1.body_kinds)
+    assert {"union", "youth_league", "womens_federation", "federation_industry_commerce"} <= set(
+        a1.body_kinds
+    )
     counts = [(-i.superiors, i.id) for i in result.items]
     assert counts == sorted(counts)
     assert all(i.superiors >= 3 for i in result.items)

@@ -36,16 +36,23 @@ DAYS = [None, D("2010-01-01"), D("2015-06-01"), D("2020-01-01")]
 ASKED = ["2009-12-31", "2015-05-31", "2015-06-01", "2020-01-01", "2025-01-01"]
 
 KINDS = {
-    "PartyOrg": ["local_committee", "committee", "work_committee", "general_branch", "branch",
-                 "branch", "joint_branch", "temporary_branch"],
+    "PartyOrg": [
+        "local_committee",
+        "committee",
+        "work_committee",
+        "general_branch",
+        "branch",
+        "branch",
+        "joint_branch",
+        "temporary_branch",
+    ],
     "Enterprise": ["private", "private", "foreign", "soe", "mixed", "joint_venture"],
     "Body": ["sasac", "union", "organization_dept", "chamber_of_commerce"],
     "Area": ["street", "township", "park", "county"],
 }
 
 
-def random_province(seed: int, size: int = 90) -> tuple[list[Node], list[Edge],
-                                                       list[Transfer]]:
+def random_province(seed: int, size: int = 90) -> tuple[list[Node], list[Edge], list[Transfer]]:
     """Nodes of every label (some dissolved, not yet founded or placeholders) and lines of
     the types the whole-graph queries read, between the labels the schema allows."""
     rng = random.Random(seed)
@@ -73,8 +80,9 @@ def random_province(seed: int, size: int = 90) -> tuple[list[Node], list[Edge],
                 props["employees"] = rng.choice([10, 49, 50, 300])
             if rng.random() < 0.6:
                 props["state_equity_pct"] = rng.choice([0.0, 30.0, 50.0, 50.5, 100.0])
-        nodes.append(Node(node_id, label, rng.choice(KINDS[label]), f"Name {node_id}", start,
-                          end, props))
+        nodes.append(
+            Node(node_id, label, rng.choice(KINDS[label]), f"Name {node_id}", start, end, props)
+        )
         by_label.setdefault(label, []).append(node_id)
     orgs, ents = by_label["PartyOrg"], by_label["Enterprise"]
     bodies, areas = by_label.get("Body", []), by_label.get("Area", [])
@@ -92,14 +100,24 @@ def random_province(seed: int, size: int = 90) -> tuple[list[Node], list[Edge],
             line("BASED_IN", org, rng.choice(ents + bodies + areas), None)
     for target in orgs + ents:
         for _ in range(rng.choice([0, 1, 2, 3, 4])):
-            line("SUPERVISES", rng.choice(bodies + orgs), target,
-                 rng.choice(["instructor", "guidance", "coordination"]))
+            line(
+                "SUPERVISES",
+                rng.choice(bodies + orgs),
+                target,
+                rng.choice(["instructor", "guidance", "coordination"]),
+            )
     for ent in ents:
         if areas and rng.random() < 0.8:
             line("LOCATED_IN", ent, rng.choice(areas), rng.choice(["registered", "operating"]))
-    transfers = [Transfer(f"t{i}", rng.choice(orgs), rng.choice(["proposed", "pending",
-                                                                 "retained", "transferred"]),
-                          rng.choice(DAYS)) for i in range(12)]
+    transfers = [
+        Transfer(
+            f"t{i}",
+            rng.choice(orgs),
+            rng.choice(["proposed", "pending", "retained", "transferred"]),
+            rng.choice(DAYS),
+        )
+        for i in range(12)
+    ]
     return nodes, list(edges.values()), transfers
 
 
@@ -140,8 +158,10 @@ def test_whole_graph_queries_agree_on_random_provinces(open_store: Any, seed: in
         assert embedded == neo4j, (query.name, params)
         found[query.name] = found.get(query.name, 0) + embedded["total"]
     # the provinces do have answers of every query to compare
-    assert all(found[name] > 0 for name in ("orphans", "overlaps", "overlap_pairs",
-                                            "coverage", "mismatches", "conflicts")), found
+    assert all(
+        found[name] > 0
+        for name in ("orphans", "overlaps", "overlap_pairs", "coverage", "mismatches", "conflicts")
+    ), found
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -166,30 +186,46 @@ def test_overlaps_count_what_superiors_finds(store: GraphStore, seed: int) -> No
             formal = {i.id for i in alone.items if i.relation == "affiliation"}
             supervising = {i.id: i.kind for i in alone.items if i.relation == "supervision"}
             assert (item.superiors, item.formal, item.supervising, item.body_kinds) == (
-                alone.distinct, len(formal), len(supervising),
-                sorted(set(supervising.values()))), (node.id, day)
+                alone.distinct,
+                len(formal),
+                len(supervising),
+                sorted(set(supervising.values())),
+            ), (node.id, day)
 
 
 # -- the numpy candidates miss nothing the rules find -------------------------------------------
+
 
 def every_orphan(store: EmbeddedStore, as_of: date) -> list[tuple[Any, ...]]:
     """``classify`` asked of every organization (no candidates first), over the graph."""
     found = []
     adj = adjacency(store.graph)
     for node_id, attrs in adj.node.items():
-        if (attrs["label"] != "PartyOrg" or attrs["kind"] == "local_committee"
-                or attrs.get("unresolved") or not active(attrs, as_of)):
+        if (
+            attrs["label"] != "PartyOrg"
+            or attrs["kind"] == "local_committee"
+            or attrs.get("unresolved")
+            or not active(attrs, as_of)
+        ):
             continue
-        lines = [{"sid": t, "r_active": active(e, as_of), "s_active": active(adj.node[t], as_of),
-                  "unresolved": bool(adj.node[t].get("unresolved", False)),
-                  "started": e.get("valid_from") is None or e["valid_from"] <= as_of,
-                  "r_to": e.get("valid_to"), "s_to": adj.node[t].get("valid_to")}
-                 for t, _, e in lines_out(adj, node_id, "AFFILIATED_TO", None)]
-        hosts = [{"hid": h, "h_active": active(adj.node[h], as_of),
-                  "h_to": adj.node[h].get("valid_to")}
-                 for h, _, e in lines_out(adj, node_id, "BASED_IN", None)
-                 if adj.node[h]["label"] == "Enterprise"
-                 and (e.get("valid_from") is None or e["valid_from"] <= as_of)]
+        lines = [
+            {
+                "sid": t,
+                "r_active": active(e, as_of),
+                "s_active": active(adj.node[t], as_of),
+                "unresolved": bool(adj.node[t].get("unresolved", False)),
+                "started": e.get("valid_from") is None or e["valid_from"] <= as_of,
+                "r_to": e.get("valid_to"),
+                "s_to": adj.node[t].get("valid_to"),
+            }
+            for t, _, e in lines_out(adj, node_id, "AFFILIATED_TO", None)
+        ]
+        hosts = [
+            {"hid": h, "h_active": active(adj.node[h], as_of), "h_to": adj.node[h].get("valid_to")}
+            for h, _, e in lines_out(adj, node_id, "BASED_IN", None)
+            if adj.node[h]["label"] == "Enterprise"
+            and (e.get("valid_from") is None or e["valid_from"] <= as_of)
+        ]
         verdict = classify(lines, hosts)
         if verdict:
             found.append((node_id, *verdict))
@@ -209,29 +245,49 @@ def every_mismatch(store: EmbeddedStore, as_of: date) -> list[tuple[Any, ...]]:
 
     def is_state(node_id: str) -> bool:
         return active(nodes[node_id], as_of) and any(
-            nodes[b]["label"] == "Body" and nodes[b]["kind"] == "sasac"
-            and active(nodes[b], as_of)
-            for b, _, _ in lines_out(adj, node_id, "BASED_IN", as_of))
+            nodes[b]["label"] == "Body" and nodes[b]["kind"] == "sasac" and active(nodes[b], as_of)
+            for b, _, _ in lines_out(adj, node_id, "BASED_IN", as_of)
+        )
 
     chains = Chains(lines, halts, is_state)
     found = []
     for ent_id, attrs in nodes.items():
-        if (attrs["label"] != "Enterprise" or attrs.get("unresolved")
-                or not active(attrs, as_of)):
+        if attrs["label"] != "Enterprise" or attrs.get("unresolved") or not active(attrs, as_of):
             continue
-        areas = [{"area": a, "committees": sorted({
-            c for c, _, _ in lines_in(adj, a, "BASED_IN", as_of)
-            if nodes[c]["label"] == "PartyOrg" and active(nodes[c], as_of)})}
+        areas = [
+            {
+                "area": a,
+                "committees": sorted(
+                    {
+                        c
+                        for c, _, _ in lines_in(adj, a, "BASED_IN", as_of)
+                        if nodes[c]["label"] == "PartyOrg" and active(nodes[c], as_of)
+                    }
+                ),
+            }
             for a, _, line in lines_out(adj, ent_id, "LOCATED_IN", as_of)
-            if line.get("kind") == "registered" and nodes[a]["label"] == "Area"
-            and nodes[a]["kind"] in LINE_AREA_KINDS and active(nodes[a], as_of)]
-        orgs = [o for o, _, _ in lines_in(adj, ent_id, "BASED_IN", as_of)
-                if nodes[o]["label"] == "PartyOrg" and active(nodes[o], as_of)]
-        ent = {"id": ent_id, "name": attrs["name"], "kind": attrs["kind"],
-               "state_equity_pct": attrs.get("state_equity_pct"), "orgs": orgs,
-               "areas": areas}
-        found += [(i["id"], i["type"], i["detail"], i["org_id"], i["related_id"])
-                  for i in enterprise_mismatches(ent, chains)]
+            if line.get("kind") == "registered"
+            and nodes[a]["label"] == "Area"
+            and nodes[a]["kind"] in LINE_AREA_KINDS
+            and active(nodes[a], as_of)
+        ]
+        orgs = [
+            o
+            for o, _, _ in lines_in(adj, ent_id, "BASED_IN", as_of)
+            if nodes[o]["label"] == "PartyOrg" and active(nodes[o], as_of)
+        ]
+        ent = {
+            "id": ent_id,
+            "name": attrs["name"],
+            "kind": attrs["kind"],
+            "state_equity_pct": attrs.get("state_equity_pct"),
+            "orgs": orgs,
+            "areas": areas,
+        }
+        found += [
+            (i["id"], i["type"], i["detail"], i["org_id"], i["related_id"])
+            for i in enterprise_mismatches(ent, chains)
+        ]
     return sorted(found, key=lambda r: (r[0], r[1], r[2], r[3] or "", r[4] or ""))
 
 
@@ -251,55 +307,67 @@ def test_candidates_miss_nothing(tmp_path: Path, seed: int) -> None:
         on = D(day)
         orphans = ORPHANS.run(store, OrphansParams(as_of=on, limit=10_000))
         assert [(i.id, i.reason, i.related_id, i.since) for i in orphans.items] == (
-            every_orphan(store, on))
+            every_orphan(store, on)
+        )
         mismatches = MISMATCHES.run(store, MismatchesParams(as_of=on, limit=10_000))
-        assert sorted(((i.id, i.type, i.detail, i.org_id, i.related_id)
-                       for i in mismatches.items),
-                      key=lambda r: (r[0], r[1], r[2], r[3] or "", r[4] or "")) == (
-            every_mismatch(store, on)), day
+        assert sorted(
+            ((i.id, i.type, i.detail, i.org_id, i.related_id) for i in mismatches.items),
+            key=lambda r: (r[0], r[1], r[2], r[3] or "", r[4] or ""),
+        ) == (every_mismatch(store, on)), day
         found += orphans.total + mismatches.total
     assert found > 0
 
 
 # -- reporting chains stop where the chain walk stops ------------------------------------------
 
+
 def _chain_case() -> tuple[list[Node], list[Edge]]:
     """Four enterprises registered in a street, each with an organization whose line runs to
     the street's work committee: through a superior dissolved in 2020 (e1), through a
     placeholder (e2), 51 levels up (e3: one too far) and 50 levels up (e4)."""
-    nodes = [Node("street", "Area", "street", "S"),
-             Node("wc", "PartyOrg", "work_committee", "WC"),
-             Node("dead", "PartyOrg", "committee", "Dead", valid_to=D("2020-01-01")),
-             Node("ghost", "PartyOrg", "committee", "Ghost", props={"unresolved": True})]
+    nodes = [
+        Node("street", "Area", "street", "S"),
+        Node("wc", "PartyOrg", "work_committee", "WC"),
+        Node("dead", "PartyOrg", "committee", "Dead", valid_to=D("2020-01-01")),
+        Node("ghost", "PartyOrg", "committee", "Ghost", props={"unresolved": True}),
+    ]
     nodes += [Node(f"e{i}", "Enterprise", "private", f"E{i}") for i in range(1, 5)]
     nodes += [Node(f"o{i}", "PartyOrg", "branch", f"O{i}") for i in range(1, 5)]
     nodes += [Node(f"l{i:02d}", "PartyOrg", "committee", f"L{i}") for i in range(1, 51)]
-    edges = [Edge("BASED_IN", "wc", "street", None),
-             Edge("AFFILIATED_TO", "o1", "dead", "territorial"),
-             Edge("AFFILIATED_TO", "dead", "wc", "territorial"),
-             Edge("AFFILIATED_TO", "o2", "ghost", "territorial"),
-             Edge("AFFILIATED_TO", "ghost", "wc", "territorial"),
-             Edge("AFFILIATED_TO", "o3", "l01", "territorial"),
-             Edge("AFFILIATED_TO", "o4", "l02", "territorial")]
-    edges += [Edge("AFFILIATED_TO", f"l{i:02d}", f"l{i + 1:02d}", "territorial")
-              for i in range(1, 50)]
+    edges = [
+        Edge("BASED_IN", "wc", "street", None),
+        Edge("AFFILIATED_TO", "o1", "dead", "territorial"),
+        Edge("AFFILIATED_TO", "dead", "wc", "territorial"),
+        Edge("AFFILIATED_TO", "o2", "ghost", "territorial"),
+        Edge("AFFILIATED_TO", "ghost", "wc", "territorial"),
+        Edge("AFFILIATED_TO", "o3", "l01", "territorial"),
+        Edge("AFFILIATED_TO", "o4", "l02", "territorial"),
+    ]
+    edges += [
+        Edge("AFFILIATED_TO", f"l{i:02d}", f"l{i + 1:02d}", "territorial") for i in range(1, 50)
+    ]
     edges += [Edge("AFFILIATED_TO", "l50", "wc", "territorial")]
     for i in range(1, 5):
-        edges += [Edge("LOCATED_IN", f"e{i}", "street", "registered"),
-                  Edge("BASED_IN", f"o{i}", f"e{i}", None)]
+        edges += [
+            Edge("LOCATED_IN", f"e{i}", "street", "registered"),
+            Edge("BASED_IN", f"o{i}", f"e{i}", None),
+        ]
     return nodes, edges
 
 
-@pytest.mark.parametrize(("day", "missed"), [
-    ("2019-12-31", ["e2", "e3"]),  # "dead" still exists: o1's line reaches the committee
-    ("2020-01-01", ["e1", "e2", "e3"]),
-])
-def test_chains_stop_where_the_walk_stops(store: GraphStore, day: str,
-                                          missed: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("day", "missed"),
+    [
+        ("2019-12-31", ["e2", "e3"]),  # "dead" still exists: o1's line reaches the committee
+        ("2020-01-01", ["e1", "e2", "e3"]),
+    ],
+)
+def test_chains_stop_where_the_walk_stops(store: GraphStore, day: str, missed: list[str]) -> None:
     nodes, edges = _chain_case()
     with store.writer() as w:
         w.upsert_nodes(nodes)
         w.upsert_edges(edges)
     result = MISMATCHES.run(store, MismatchesParams(as_of=D(day)))
     assert [(i.id, i.type, i.detail, i.org_id, i.related_id) for i in result.items] == [
-        (ent, "location", "registered_outside_line", f"o{ent[1]}", "street") for ent in missed]
+        (ent, "location", "registered_outside_line", f"o{ent[1]}", "street") for ent in missed
+    ]

@@ -65,9 +65,12 @@ SMALL = 4_000
 #: ``affgraph`` with the store's busy timeout (30 s) cut to 1 s, so that a refused write is
 #: seen in a second instead of half a minute, and its progress display shown at once (not
 #: after half a second), so that its phases are seen; everything else is the real command.
-SHORT_BUSY = [sys.executable, "-c",
-              "import functools, stores.embedded as e, app.cli as c; e._BUSY_TIMEOUT_S = 1.0; "
-              "c.LoadDisplay = functools.partial(c.LoadDisplay, delay=0.0); c.main()"]
+SHORT_BUSY = [
+    sys.executable,
+    "-c",
+    "import functools, stores.embedded as e, app.cli as c; e._BUSY_TIMEOUT_S = 1.0; "
+    "c.LoadDisplay = functools.partial(c.LoadDisplay, delay=0.0); c.main()",
+]
 BUSY_MESSAGE = "is being written by another load; try again when it has finished"
 
 
@@ -91,8 +94,9 @@ def base_db(data_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def changed_orgs(tmp_path_factory: pytest.TempPathFactory, base_db: Path,
-                 data_dir: Path) -> list[str]:
+def changed_orgs(
+    tmp_path_factory: pytest.TempPathFactory, base_db: Path, data_dir: Path
+) -> list[str]:
     """Party organizations whose records the second province (seed 2) changes."""
     db = copy_store(base_db, tmp_path_factory.mktemp("changed") / "affgraph.db")
     store = EmbeddedStore(db)
@@ -109,9 +113,16 @@ def changed_orgs(tmp_path_factory: pytest.TempPathFactory, base_db: Path,
 
 def _routes(orgs: list[str]) -> list[str]:
     a, b, c, d = orgs
-    return ["/api/health", "/api/stats", "/api/analysis/orphans?limit=50",
-            f"/api/nodes/{a}", f"/api/orgs/{b}/chain", f"/api/orgs/{c}/history",
-            f"/api/orgs/{d}/subtree?depth=2", f"/api/nodes/{d}/superiors"]
+    return [
+        "/api/health",
+        "/api/stats",
+        "/api/analysis/orphans?limit=50",
+        f"/api/nodes/{a}",
+        f"/api/orgs/{b}/chain",
+        f"/api/orgs/{c}/history",
+        f"/api/orgs/{d}/subtree?depth=2",
+        f"/api/nodes/{d}/superiors",
+    ]
 
 
 def _digest(response: httpx.Response) -> str:
@@ -137,8 +148,9 @@ class Readers:
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._workers = [threading.Thread(target=self._run, args=(k,), daemon=True)
-                         for k in range(self.threads)]
+        self._workers = [
+            threading.Thread(target=self._run, args=(k,), daemon=True) for k in range(self.threads)
+        ]
 
     def _run(self, k: int) -> None:
         # each thread starts at another route, so that all are asked all the time
@@ -168,7 +180,8 @@ class Readers:
 
 
 def test_reads_during_a_load_see_the_old_or_the_new_data(
-        tmp_path: Path, base_db: Path, data_dir: Path, changed_orgs: list[str]) -> None:
+    tmp_path: Path, base_db: Path, data_dir: Path, changed_orgs: list[str]
+) -> None:
     db = copy_store(base_db, tmp_path / "affgraph.db")
     routes = _routes(changed_orgs)
     second = dataset(data_dir, NODES, 2)
@@ -191,26 +204,30 @@ def test_reads_during_a_load_see_the_old_or_the_new_data(
         for when, digest in readers.seen[route]:
             assert digest in (before[route], after[route]), (
                 f"{route} answered a state that is neither before nor after the load, "
-                f"{when - started:.2f}s after it started")
+                f"{when - started:.2f}s after it started"
+            )
             during += started <= when <= ended
     # reads were answered while the load ran, and some saw the new data before it ended
     # (the commit comes before the load process has finished)
     assert during > 20, during
-    print(f"\n{during} answers during a load of {ended - started:.1f}s, "
-          f"{sum(map(len, readers.seen.values()))} in all; routes changed by the load: "
-          f"{len(changed)} of {len(routes)}")
+    print(
+        f"\n{during} answers during a load of {ended - started:.1f}s, "
+        f"{sum(map(len, readers.seen.values()))} in all; routes changed by the load: "
+        f"{len(changed)} of {len(routes)}"
+    )
 
 
 def _export_digest(client: httpx.Client) -> str:
     return _digest(client.get("/api/export", params={"format": "json"}))
 
 
-def test_an_export_during_loads_is_one_state(tmp_path: Path, base_db: Path,
-                                             data_dir: Path) -> None:
+def test_an_export_during_loads_is_one_state(tmp_path: Path, base_db: Path, data_dir: Path) -> None:
     db = copy_store(base_db, tmp_path / "affgraph.db")
     loads = [dataset(data_dir, NODES, 2), dataset(data_dir, NODES, 1)]
-    with serve(str(db), tmp_path / "serve.log") as server, \
-            httpx.Client(base_url=server.url, timeout=120) as client:
+    with (
+        serve(str(db), tmp_path / "serve.log") as server,
+        httpx.Client(base_url=server.url, timeout=120) as client,
+    ):
         states = {_export_digest(client)}
         route = ["/api/export?format=json"]
         with Readers(server.url, route, threads=2) as readers:
@@ -222,8 +239,9 @@ def test_an_export_during_loads_is_one_state(tmp_path: Path, base_db: Path,
     assert len(states) == len(loads) + 1
     mixed = [digest for _, digest in readers.seen[route[0]] if digest not in states]
     if mixed:
-        raise MixedExportError(f"{len(mixed)} of {len(readers.seen[route[0]])} exports mixed two "
-                          "states")
+        raise MixedExportError(
+            f"{len(mixed)} of {len(readers.seen[route[0]])} exports mixed two states"
+        )
 
 
 # -- two loads at once -------------------------------------------------------------------------
@@ -242,8 +260,9 @@ def xy(data_dir: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def orders(tmp_path_factory: pytest.TempPathFactory, small_db: Path,
-           xy: tuple[Path, Path]) -> dict[str, Fingerprint]:
+def orders(
+    tmp_path_factory: pytest.TempPathFactory, small_db: Path, xy: tuple[Path, Path]
+) -> dict[str, Fingerprint]:
     """The store after loading X then Y, Y then X, X alone and Y alone."""
     x, y = xy
     base_db = small_db
@@ -261,9 +280,9 @@ def orders(tmp_path_factory: pytest.TempPathFactory, small_db: Path,
     return found
 
 
-def test_two_concurrent_loads_are_serialised(tmp_path: Path, small_db: Path,
-                                             xy: tuple[Path, Path],
-                                             orders: dict[str, Fingerprint]) -> None:
+def test_two_concurrent_loads_are_serialised(
+    tmp_path: Path, small_db: Path, xy: tuple[Path, Path], orders: dict[str, Fingerprint]
+) -> None:
     db = copy_store(small_db, tmp_path / "affgraph.db")
     x, y = xy
     loads = [Watched([*AFFGRAPH, "load", str(data), "--store", str(db)]) for data in (x, y)]
@@ -276,7 +295,8 @@ def test_two_concurrent_loads_are_serialised(tmp_path: Path, small_db: Path,
     state = file_fingerprint(db)
     if codes == [0, 0]:
         assert state in (orders["XY"], orders["YX"]), (
-            f"both loads succeeded but the store matches neither order: {state}")
+            f"both loads succeeded but the store matches neither order: {state}"
+        )
         order = "XY" if state == orders["XY"] else "YX"
         print(f"\nboth loads succeeded, serialised as {order}")
     else:
@@ -294,7 +314,8 @@ def _hold_write_lock(db: Path) -> sqlite3.Connection:
 
 
 def test_a_load_that_cannot_get_the_lock_is_refused_clearly(
-        tmp_path: Path, base_db: Path, data_dir: Path) -> None:
+    tmp_path: Path, base_db: Path, data_dir: Path
+) -> None:
     db = copy_store(base_db, tmp_path / "affgraph.db")
     before = file_fingerprint(db)
     load = Watched([*SHORT_BUSY, "load", str(dataset(data_dir, NODES, 2)), "--store", str(db)])
@@ -320,13 +341,13 @@ def test_a_load_that_cannot_get_the_lock_is_refused_clearly(
 
 
 def test_a_load_started_during_another_load_is_refused_clearly(
-        tmp_path: Path, base_db: Path, data_dir: Path) -> None:
+    tmp_path: Path, base_db: Path, data_dir: Path
+) -> None:
     db = copy_store(base_db, tmp_path / "affgraph.db")
     before = file_fingerprint(db)
     holder = _hold_write_lock(db)  # another load, writing for longer than the busy timeout
     try:
-        proc = Watched([*SHORT_BUSY, "load", str(dataset(data_dir, NODES, 2)),
-                        "--store", str(db)])
+        proc = Watched([*SHORT_BUSY, "load", str(dataset(data_dir, NODES, 2)), "--store", str(db)])
         code = proc.wait()
     finally:
         holder.execute("ROLLBACK")
@@ -343,18 +364,24 @@ def test_a_load_started_during_another_load_is_refused_clearly(
 def big_second(data_dir: Path) -> tuple[Path, Path]:
     """A store of 30,000 nodes and a load that changes >100,000 rows of it, so that a
     process catching up with it saves a snapshot."""
-    return (loaded_store(data_dir, "first-30000.db", dataset(data_dir, 30_000, 1)),
-            dataset(data_dir, 30_000, 2))
+    return (
+        loaded_store(data_dir, "first-30000.db", dataset(data_dir, 30_000, 1)),
+        dataset(data_dir, 30_000, 2),
+    )
 
 
 def test_reads_are_answered_while_another_load_holds_the_write_lock(
-        tmp_path: Path, big_second: tuple[Path, Path]) -> None:
+    tmp_path: Path, big_second: tuple[Path, Path]
+) -> None:
     """A server catching up with a large load saves a snapshot: it must not wait for the
     write lock a further load holds (it once waited the busy timeout, then answered 500)."""
     base, second = big_second
     db = copy_store(base, tmp_path / "affgraph.db")
-    server: Served = start_server(str(db), tmp_path / "serve.log",
-                                  command=[*SHORT_BUSY[:2], SHORT_BUSY[2].replace("1.0", "3.0")])
+    server: Served = start_server(
+        str(db),
+        tmp_path / "serve.log",
+        command=[*SHORT_BUSY[:2], SHORT_BUSY[2].replace("1.0", "3.0")],
+    )
     try:
         store = EmbeddedStore(db)  # a load by another process (here: in the test's)
         try:
@@ -377,8 +404,8 @@ def test_reads_are_answered_while_another_load_holds_the_write_lock(
 
 
 def test_an_api_load_during_a_cli_load_is_serialised_or_refused(
-        tmp_path: Path, small_db: Path, xy: tuple[Path, Path],
-        orders: dict[str, Fingerprint]) -> None:
+    tmp_path: Path, small_db: Path, xy: tuple[Path, Path], orders: dict[str, Fingerprint]
+) -> None:
     """POST /api/load while `affgraph load` writes the same file: one order, or a 503 that
     says the store is being written (StoreBusyError), never a mix."""
     db = copy_store(small_db, tmp_path / "affgraph.db")
@@ -390,8 +417,12 @@ def test_an_api_load_during_a_cli_load_is_serialised_or_refused(
         try:
             while load.running() and "checking" not in load.events:
                 time.sleep(0.005)
-            answer = httpx.post(f"{server.url}/api/load", files=uploads(y), timeout=180,
-                                headers={"Authorization": f"Bearer {token}"})
+            answer = httpx.post(
+                f"{server.url}/api/load",
+                files=uploads(y),
+                timeout=180,
+                headers={"Authorization": f"Bearer {token}"},
+            )
             code = load.wait()
         finally:
             load.close()
@@ -421,7 +452,8 @@ def _renamed(store: GraphStore, writer_store: GraphStore, node_id: str, name: st
 
 
 def test_neo4j_read_overtaken_by_a_write_is_made_again(
-        open_store: Callable[[str], GraphStore], cases_dir: Path) -> None:
+    open_store: Callable[[str], GraphStore], cases_dir: Path
+) -> None:
     store = open_store("neo4j")
     assert isinstance(store, Neo4jStore)
     load_paths(store, [cases_dir])
@@ -432,6 +464,7 @@ def test_neo4j_read_overtaken_by_a_write_is_made_again(
     load_paths(other, [cases_dir])
     assert store.generation() == start
     before = fingerprint(store)
+
     # a write committed between two transactions of one read is seen by the later one
     def overtaken_read() -> None:
         with store.reading():
@@ -475,8 +508,11 @@ ORG_NEO4J = "tj-zhonghuan-samsung-jv-pc"
 
 
 def test_neo4j_export_overtaken_on_every_try_leaves_no_file(
-        open_store: Callable[[str], GraphStore], cases_dir: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    open_store: Callable[[str], GraphStore],
+    cases_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     store = open_store("neo4j")
     load_paths(store, [cases_dir])
     other = open_store("neo4j")
@@ -497,7 +533,8 @@ def test_neo4j_export_overtaken_on_every_try_leaves_no_file(
 
 
 def test_neo4j_first_writes_at_once_and_an_emptied_database(
-        open_store: Callable[[str], GraphStore], bolt: BoltTarget) -> None:
+    open_store: Callable[[str], GraphStore], bolt: BoltTarget
+) -> None:
     """Two clients' first writes to a new database at once both land (the state node is
     made when a store opens, not by the first write); a database emptied and loaded again
     during a read is told apart (its epoch differs), even at the same generation."""
@@ -511,8 +548,10 @@ def test_neo4j_first_writes_at_once_and_an_emptied_database(
     failed: list[BaseException] = []
 
     def first_write(target: GraphStore, prefix: str) -> None:
-        nodes = [Node(f"{prefix}-{i}", "PartyOrg", "branch", f"支部 {i}", None, None, {})
-                 for i in range(5)]
+        nodes = [
+            Node(f"{prefix}-{i}", "PartyOrg", "branch", f"支部 {i}", None, None, {})
+            for i in range(5)
+        ]
         barrier.wait()
         try:
             with target.writer() as w:
@@ -520,8 +559,9 @@ def test_neo4j_first_writes_at_once_and_an_emptied_database(
         except BaseException as exc:  # reported below
             failed.append(exc)
 
-    writers = [threading.Thread(target=first_write, args=(s, p))
-               for s, p in ((store, "a"), (other, "b"))]
+    writers = [
+        threading.Thread(target=first_write, args=(s, p)) for s, p in ((store, "a"), (other, "b"))
+    ]
     for thread in writers:
         thread.start()
     for thread in writers:
@@ -537,8 +577,7 @@ def test_neo4j_first_writes_at_once_and_an_emptied_database(
             store.ensure_schema()
             for k in range(2):  # back at generation 2, in a new epoch
                 with other.writer() as w:
-                    w.upsert_nodes([Node(f"c-{k}", "PartyOrg", "branch", "支部", None, None,
-                                         {})])
+                    w.upsert_nodes([Node(f"c-{k}", "PartyOrg", "branch", "支部", None, None, {})])
             store.counts()
 
     with pytest.raises(StoreChangedError):
@@ -576,22 +615,31 @@ def _neo4j_state(store: GraphStore, folder: Path, org: str) -> dict[str, str]:
         "chain": QUERIES["chain"].run_dict(store, {"id": org}),
     }
     state = {"export": hashlib.sha256(path.read_bytes()).hexdigest()}
-    state.update((k, hashlib.sha256(v.model_dump_json().encode()).hexdigest())
-                 for k, v in answers.items())
+    state.update(
+        (k, hashlib.sha256(v.model_dump_json().encode()).hexdigest()) for k, v in answers.items()
+    )
     return state
 
 
 def test_neo4j_exports_and_queries_during_a_load_see_one_state(
-        open_store: Callable[[str], GraphStore], bolt: BoltTarget, data_dir: Path,
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_store: Callable[[str], GraphStore],
+    bolt: BoltTarget,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     store = open_store("neo4j")
     load_paths(store, [dataset(data_dir, NEO4J_NODES, 1)])
     second = dataset(data_dir, NEO4J_NODES, 2)
     org = next(n.id for n in store.iter_nodes(label="PartyOrg", kind="branch"))
     before = _neo4j_state(store, tmp_path / "before", org)
     assert store.counts().nodes > 5_000  # several pages an export
-    env = {**os.environ, "AFFGRAPH_NEO4J_USER": bolt.auth[0],
-           "AFFGRAPH_NEO4J_PASSWORD": bolt.auth[1], "AFFGRAPH_NEO4J_DATABASE": bolt.database}
+    env = {
+        **os.environ,
+        "AFFGRAPH_NEO4J_USER": bolt.auth[0],
+        "AFFGRAPH_NEO4J_PASSWORD": bolt.auth[1],
+        "AFFGRAPH_NEO4J_DATABASE": bolt.database,
+    }
     seen: list[tuple[float, dict[str, str]]] = []
     errors: list[BaseException] = []
     stop = threading.Event()
@@ -625,11 +673,14 @@ def test_neo4j_exports_and_queries_during_a_load_see_one_state(
         for name, digest in state.items():
             assert digest in (before[name], after[name]), (
                 f"{name} answered a state that is neither before nor after the load, "
-                f"{when - started:.2f}s after it started")
+                f"{when - started:.2f}s after it started"
+            )
     # the load's commit fell inside some reader's read (each of the three threads reads back
     # to back, an export taking seconds), which was made again
     during = sum(started <= when <= ended for when, _ in seen)
     assert overtaken, "no read was overtaken by the load's commit, so nothing was tested"
-    print(f"\n{len(seen)} rounds (export + 3 queries) during and around a Neo4j load of "
-          f"{ended - started:.1f}s, {during} ended during it; {len(overtaken)} read(s) "
-          "overtaken by its commit and made again")
+    print(
+        f"\n{len(seen)} rounds (export + 3 queries) during and around a Neo4j load of "
+        f"{ended - started:.1f}s, {during} ended during it; {len(overtaken)} read(s) "
+        "overtaken by its commit and made again"
+    )

@@ -160,11 +160,13 @@ class KillPoint:
     expect: Expect
 
 
-def _after_event(event: str, fraction_of: Callable[[Timeline], float]) -> (
-        Callable[[Probe, Timeline], bool]):
+def _after_event(
+    event: str, fraction_of: Callable[[Timeline], float]
+) -> Callable[[Probe, Timeline], bool]:
     def fire(probe: Probe, normal: Timeline) -> bool:
         seen = probe.load.events.get(event)
         return seen is not None and probe.load.elapsed() >= seen + fraction_of(normal)
+
     return fire
 
 
@@ -176,13 +178,17 @@ def _checking(probe: Probe, normal: Timeline) -> bool:
 
 KILL_BEFORE_COMMIT = (
     # early: reading the files, a third of the way through
-    KillPoint("reading", _after_event(
-        "reading", lambda t: 0.3 * (t.events["checking"] - t.events["reading"])), "before"),
+    KillPoint(
+        "reading",
+        _after_event("reading", lambda t: 0.3 * (t.events["checking"] - t.events["reading"])),
+        "before",
+    ),
     # mid: checking the load against the store
     KillPoint("checking", _checking, "before"),
     # mid: writing — halfway through staging, the transaction open, nothing committed
-    KillPoint("writing", _after_event(
-        "writing", lambda t: 0.5 * (t.wal - t.events["writing"])), "before"),
+    KillPoint(
+        "writing", _after_event("writing", lambda t: 0.5 * (t.wal - t.events["writing"])), "before"
+    ),
     # late: the commit's pages are being appended to the WAL — killed as it begins, and
     # when half of them are written; the commit record (its last frame) is not on disk yet
     KillPoint("commit begun", lambda p, t: size(p.wal) > 0, "either"),
@@ -192,8 +198,13 @@ KILL_AFTER_COMMIT = (
     # the commit is on disk; the WAL is being checkpointed into the store file
     KillPoint("checkpoint", lambda p, t: p.grown_at is not None, "after"),
     # the loading process catches its graph up and saves a snapshot of it
-    KillPoint("snapshot", lambda p, t: p.grown_at is not None and p.load.elapsed()
-              >= p.grown_at + 0.5 * (t.end - t.grown), "after"),
+    KillPoint(
+        "snapshot",
+        lambda p, t: (
+            p.grown_at is not None and p.load.elapsed() >= p.grown_at + 0.5 * (t.end - t.grown)
+        ),
+        "after",
+    ),
 )
 
 
@@ -208,10 +219,13 @@ class Kill:
     grown: bool  # whether the store file had grown (the checkpoint after the commit)
 
     def __str__(self) -> str:
-        phases = ", ".join(f"{k} {v:.2f}s" for k, v in sorted(self.events.items(),
-                                                              key=lambda kv: kv[1]))
-        return (f"{self.point.name}: killed at {self.at:.2f}s (seen: {phases}; WAL "
-                f"{self.wal} bytes; store file grown: {self.grown})")
+        phases = ", ".join(
+            f"{k} {v:.2f}s" for k, v in sorted(self.events.items(), key=lambda kv: kv[1])
+        )
+        return (
+            f"{self.point.name}: killed at {self.at:.2f}s (seen: {phases}; WAL "
+            f"{self.wal} bytes; store file grown: {self.grown})"
+        )
 
 
 def kill_at(point: KillPoint, db: Path, data: Path, normal: Timeline) -> Kill:
@@ -227,31 +241,36 @@ def kill_at(point: KillPoint, db: Path, data: Path, normal: Timeline) -> Kill:
             return False
 
         probe = watch(load, db, fire)
-        assert wal_at_kill, (f"the load ended before the kill point {point.name!r} "
-                             f"({load.events}):\n{load.text()[-2000:]}")
+        assert wal_at_kill, (
+            f"the load ended before the kill point {point.name!r} "
+            f"({load.events}):\n{load.text()[-2000:]}"
+        )
         assert load.proc.returncode == -9
-        return Kill(point, load.elapsed(), dict(load.events), wal_at_kill[0],
-                    probe.grown_at is not None)
+        return Kill(
+            point, load.elapsed(), dict(load.events), wal_at_kill[0], probe.grown_at is not None
+        )
     finally:
         load.close()
 
 
-def check_state(db: Path, kill: Kill, before: Fingerprint, after: Fingerprint) -> (
-        Fingerprint):
+def check_state(db: Path, kill: Kill, before: Fingerprint, after: Fingerprint) -> Fingerprint:
     """Reopen the store: it holds the state the kill point allows, and nothing else."""
     state = file_fingerprint(db)
     expect = kill.point.expect
     allowed = {"before": [before], "after": [after], "either": [before, after]}[expect]
-    assert state in allowed, (f"{kill}\nthe store holds neither the state before the load "
-                              f"nor after it: {state}\nbefore: {before}\nafter: {after}")
+    assert state in allowed, (
+        f"{kill}\nthe store holds neither the state before the load "
+        f"nor after it: {state}\nbefore: {before}\nafter: {after}"
+    )
     if expect == "before":
         assert kill.wal <= 0, f"{kill}: the WAL had grown before a pre-commit kill point"
     return state
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory: pytest.TempPathFactory, base_db: Path, second: Path) -> (
-        tuple[Timeline, Fingerprint]):
+def measured(
+    tmp_path_factory: pytest.TempPathFactory, base_db: Path, second: Path
+) -> tuple[Timeline, Fingerprint]:
     """A normal run of the second load on the first dataset; its timeline and result."""
     db = copy_store(base_db, tmp_path_factory.mktemp("measured") / "affgraph.db")
     normal = measure(db, second)
@@ -259,8 +278,12 @@ def measured(tmp_path_factory: pytest.TempPathFactory, base_db: Path, second: Pa
 
 
 def test_killed_cli_load_leaves_the_previous_data(
-        tmp_path: Path, base_db: Path, second: Path, before: Fingerprint,
-        measured: tuple[Timeline, Fingerprint]) -> None:
+    tmp_path: Path,
+    base_db: Path,
+    second: Path,
+    before: Fingerprint,
+    measured: tuple[Timeline, Fingerprint],
+) -> None:
     normal, after = measured
     assert after != before
     print(f"\nnormal run: {normal}\nbefore: {before}\nafter: {after}")
@@ -284,8 +307,13 @@ def test_killed_cli_load_leaves_the_previous_data(
 
 @pytest.mark.parametrize("point", KILL_AFTER_COMMIT, ids=lambda p: p.name)
 def test_cli_load_killed_after_its_commit_is_complete(
-        tmp_path: Path, base_db: Path, second: Path, before: Fingerprint,
-        measured: tuple[Timeline, Fingerprint], point: KillPoint) -> None:
+    tmp_path: Path,
+    base_db: Path,
+    second: Path,
+    before: Fingerprint,
+    measured: tuple[Timeline, Fingerprint],
+    point: KillPoint,
+) -> None:
     normal, after = measured
     db = copy_store(base_db, tmp_path / "affgraph.db")
     kill = kill_at(point, db, second, normal)
@@ -301,15 +329,25 @@ def test_cli_load_killed_after_its_commit_is_complete(
 
 def _post(url: str, files: list[tuple[str, tuple[str, bytes]]], answers: list[object]) -> None:
     try:
-        answers.append(httpx.post(f"{url}/api/load", files=files, timeout=120,
-                                  headers={"Authorization": f"Bearer {TOKEN}"}))
+        answers.append(
+            httpx.post(
+                f"{url}/api/load",
+                files=files,
+                timeout=120,
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+        )
     except httpx.TransportError as exc:
         answers.append(exc)
 
 
 def test_server_killed_during_an_upload_load_leaves_the_previous_data(
-        tmp_path: Path, base_db: Path, second: Path, before: Fingerprint,
-        measured: tuple[Timeline, Fingerprint]) -> None:
+    tmp_path: Path,
+    base_db: Path,
+    second: Path,
+    before: Fingerprint,
+    measured: tuple[Timeline, Fingerprint],
+) -> None:
     normal, after = measured
     db = copy_store(base_db, tmp_path / "affgraph.db")
     files = uploads(second)
@@ -363,13 +401,19 @@ def test_server_killed_during_an_upload_load_leaves_the_previous_data(
         assert state in allowed, f"{name}: {state}\nbefore: {before}\nafter: {after}"
         if expect == "before":
             assert wal_at_kill <= 0, f"{name}: the WAL had grown ({wal_at_kill} bytes)"
-        print(f"\nserver killed at {name} (WAL {wal_at_kill} bytes): "
-              f"{'before' if state == before else 'after'}-state")
+        print(
+            f"\nserver killed at {name} (WAL {wal_at_kill} bytes): "
+            f"{'before' if state == before else 'after'}-state"
+        )
     # restarted, the server takes the same upload
     with_server = start_server(str(db), tmp_path / "serve-again.log", env=env)
     try:
-        answer = httpx.post(f"{with_server.url}/api/load", files=files, timeout=180,
-                            headers={"Authorization": f"Bearer {TOKEN}"})
+        answer = httpx.post(
+            f"{with_server.url}/api/load",
+            files=files,
+            timeout=180,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
         assert answer.status_code == 200, answer.text[:2000]
         health = httpx.get(f"{with_server.url}/api/health").json()
         assert health["nodes"] == sum(n for _, n in after.nodes_by_label)
@@ -384,8 +428,9 @@ def test_server_killed_during_an_upload_load_leaves_the_previous_data(
 
 
 @pytest.fixture
-def neo4j_cases(open_store: Callable[[str], GraphStore], cases_dir: Path) -> (
-        tuple[GraphStore, Fingerprint]):
+def neo4j_cases(
+    open_store: Callable[[str], GraphStore], cases_dir: Path
+) -> tuple[GraphStore, Fingerprint]:
     """The Neo4j store on the Bolt server, holding the public cases, and its fingerprint."""
     store = open_store("neo4j")
     load_paths(store, [cases_dir])
@@ -393,18 +438,36 @@ def neo4j_cases(open_store: Callable[[str], GraphStore], cases_dir: Path) -> (
 
 
 def _nodes(n: int, prefix: str) -> list[Node]:
-    return [Node(f"{prefix}-{i:05d}", "PartyOrg", "branch", f"支部 {i}",
-                 date(2001, 1, 1), None, {"members": i % 50, "source": "s-crash",
-                                          "quote": "q"}) for i in range(n)]
+    return [
+        Node(
+            f"{prefix}-{i:05d}",
+            "PartyOrg",
+            "branch",
+            f"支部 {i}",
+            date(2001, 1, 1),
+            None,
+            {"members": i % 50, "source": "s-crash", "quote": "q"},
+        )
+        for i in range(n)
+    ]
 
 
 def _lines(nodes: list[Node], root: str) -> list[Edge]:
-    return [Edge("AFFILIATED_TO", n.id, root, "territorial", date(2001, 1, 1), None,
-                 {"source": "s-crash", "quote": "q"}) for n in nodes]
+    return [
+        Edge(
+            "AFFILIATED_TO",
+            n.id,
+            root,
+            "territorial",
+            date(2001, 1, 1),
+            None,
+            {"source": "s-crash", "quote": "q"},
+        )
+        for n in nodes
+    ]
 
 
-def write(store: GraphStore, nodes: list[Node], edges: list[Edge],
-          fail: str | None = None) -> None:
+def write(store: GraphStore, nodes: list[Node], edges: list[Edge], fail: str | None = None) -> None:
     """One write of a source, ``nodes`` and ``edges``; ``fail``: raise that inside it."""
     with store.writer() as w:
         w.upsert_sources([Source("s-crash", {"title": "crash test"})])
@@ -415,13 +478,17 @@ def write(store: GraphStore, nodes: list[Node], edges: list[Edge],
 
 
 def test_neo4j_write_failing_in_its_last_batch_leaves_nothing(
-        neo4j_cases: tuple[GraphStore, Fingerprint]) -> None:
+    neo4j_cases: tuple[GraphStore, Fingerprint],
+) -> None:
     store, before = neo4j_cases
     nodes = _nodes(2 * BATCH_SIZE + 500, "crash-a")  # three batches of nodes
     edges = _lines(nodes, nodes[0].id)
     # an edge to an unknown id at the very end of the last batch
-    edges.append(Edge("AFFILIATED_TO", nodes[-1].id, "no-such-node", "territorial",
-                      date(2001, 1, 1), None, {}))
+    edges.append(
+        Edge(
+            "AFFILIATED_TO", nodes[-1].id, "no-such-node", "territorial", date(2001, 1, 1), None, {}
+        )
+    )
     assert len(edges) > 2 * BATCH_SIZE
     with pytest.raises(UnknownNodeError, match="no-such-node"):
         write(store, nodes, edges)
@@ -429,15 +496,23 @@ def test_neo4j_write_failing_in_its_last_batch_leaves_nothing(
 
 
 def test_neo4j_write_failing_after_thousands_of_upserts_leaves_nothing(
-        neo4j_cases: tuple[GraphStore, Fingerprint], monkeypatch: pytest.MonkeyPatch) -> None:
+    neo4j_cases: tuple[GraphStore, Fingerprint], monkeypatch: pytest.MonkeyPatch
+) -> None:
     store, before = neo4j_cases
     nodes = _nodes(2 * BATCH_SIZE + 500, "crash-b")
     edges = _lines(nodes[1:], nodes[0].id)
     # a value that cannot be written, on the last line: the transaction has created
     # thousands of nodes when it fails
     last = edges[-1]
-    bad = Edge(last.type, last.src, last.dst, last.kind, last.valid_from, last.valid_to,
-               {"quote": object()})
+    bad = Edge(
+        last.type,
+        last.src,
+        last.dst,
+        last.kind,
+        last.valid_from,
+        last.valid_to,
+        {"quote": object()},
+    )
     with pytest.raises(TypeError, match="not JSON serializable"):
         write(store, nodes, [*edges[:-1], bad])
     assert fingerprint(store) == before
@@ -468,12 +543,16 @@ def test_neo4j_write_failing_after_thousands_of_upserts_leaves_nothing(
 
 
 def test_neo4j_load_process_killed_mid_write_leaves_nothing(
-        neo4j_cases: tuple[GraphStore, Fingerprint], bolt: BoltTarget, data_dir: Path,
-        cases_dir: Path) -> None:
+    neo4j_cases: tuple[GraphStore, Fingerprint], bolt: BoltTarget, data_dir: Path, cases_dir: Path
+) -> None:
     store, before = neo4j_cases
     data = dataset(data_dir, 3000, 3)
-    env = {**os.environ, "AFFGRAPH_NEO4J_USER": bolt.auth[0],
-           "AFFGRAPH_NEO4J_PASSWORD": bolt.auth[1], "AFFGRAPH_NEO4J_DATABASE": bolt.database}
+    env = {
+        **os.environ,
+        "AFFGRAPH_NEO4J_USER": bolt.auth[0],
+        "AFFGRAPH_NEO4J_PASSWORD": bolt.auth[1],
+        "AFFGRAPH_NEO4J_DATABASE": bolt.database,
+    }
     args = [*AFFGRAPH, "load", str(data), "--store", bolt.uri]
     # a normal run: "writing" is the one write transaction, until the process ends
     normal = Watched(args, env=env)
@@ -492,13 +571,16 @@ def test_neo4j_load_process_killed_mid_write_leaves_nothing(
     load = Watched(args, env=env)
     try:
         while load.running() and not (
-                "writing" in load.events
-                and load.elapsed() > load.events["writing"] + 0.4 * (end - writing)):
+            "writing" in load.events
+            and load.elapsed() > load.events["writing"] + 0.4 * (end - writing)
+        ):
             time.sleep(0.002)
         assert load.running(), f"the load ended before the kill:\n{load.text()[-2000:]}"
         load.kill()
-        print(f"\nkilled {load.elapsed() - load.events['writing']:.2f}s into a write of "
-              f"{end - writing:.2f}s")
+        print(
+            f"\nkilled {load.elapsed() - load.events['writing']:.2f}s into a write of "
+            f"{end - writing:.2f}s"
+        )
     finally:
         load.close()
     assert fingerprint(store) == before

@@ -68,8 +68,12 @@ def upload_server(tmp_path: Path, cases_dir: Path) -> Iterator[tuple[str, int, P
     store.close()
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    env = {**os.environ, "AFFGRAPH_API_TOKEN": TOKEN, "AFFGRAPH_MAX_UPLOAD_MB": "1",
-           "TMPDIR": str(scratch)}
+    env = {
+        **os.environ,
+        "AFFGRAPH_API_TOKEN": TOKEN,
+        "AFFGRAPH_MAX_UPLOAD_MB": "1",
+        "TMPDIR": str(scratch),
+    }
     with serve(str(db), tmp_path / "serve.log", env=env) as server:
         yield "127.0.0.1", server.port, scratch
 
@@ -90,7 +94,8 @@ def _head_only(host: str, port: int, headers: dict[str, str]) -> tuple[str, floa
 
 
 def test_an_upload_over_the_limit_is_refused_before_its_body(
-        upload_server: tuple[str, int, Path]) -> None:
+    upload_server: tuple[str, int, Path],
+) -> None:
     host, port, scratch = upload_server
     form = {"Content-Type": "multipart/form-data; boundary=xyz"}
     auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -100,16 +105,21 @@ def test_an_upload_over_the_limit_is_refused_before_its_body(
     assert took < 5
     status, _ = _head_only(host, port, {**form, **auth, "Transfer-Encoding": "chunked"})
     assert status.startswith("HTTP/1.1 411"), status
-    status, _ = _head_only(host, port, {**form, "Authorization": "Bearer wrong",
-                                        "Content-Length": "1000"})
+    status, _ = _head_only(
+        host, port, {**form, "Authorization": "Bearer wrong", "Content-Length": "1000"}
+    )
     assert status.startswith("HTTP/1.1 401"), status
     status, _ = _head_only(host, port, {**form, "Content-Length": "1000"})
     assert status.startswith("HTTP/1.1 401"), status
     # nothing was saved
     assert not list(scratch.iterdir())
     # under the limit, an upload goes through to the loader (a 422: no valid file)
-    answer = httpx.post(f"http://{host}:{port}/api/load", headers=auth, timeout=60,
-                        files=[("files", ("nodes.csv", b"x" * 500_000))])
+    answer = httpx.post(
+        f"http://{host}:{port}/api/load",
+        headers=auth,
+        timeout=60,
+        files=[("files", ("nodes.csv", b"x" * 500_000))],
+    )
     assert answer.status_code == 422, answer.text[:300]
 
 
@@ -117,8 +127,7 @@ def test_an_upload_over_the_limit_is_refused_before_its_body(
 
 
 @pytest.fixture(scope="module")
-def cases_client(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterator[
-        TestClient]:
+def cases_client(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("limits-cases") / "affgraph.db"
     store = EmbeddedStore(db)
     load_paths(store, [cases_dir])
@@ -152,8 +161,12 @@ def test_every_list_route_caps_limit(cases_client: TestClient) -> None:
 
 def test_subtree_depth_and_size_are_capped(cases_client: TestClient) -> None:
     url = _route_url("/orgs/{id}/subtree")
-    for params in ({"depth": MAX_DEPTH + 1}, {"depth": 0}, {"max_nodes": MAX_NODES + 1},
-                   {"max_nodes": 0}):
+    for params in (
+        {"depth": MAX_DEPTH + 1},
+        {"depth": 0},
+        {"max_nodes": MAX_NODES + 1},
+        {"max_nodes": 0},
+    ):
         answer = cases_client.get(url, params=params)
         assert answer.status_code == 422, (params, answer.text)
 
@@ -210,8 +223,9 @@ def _walk(tree: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _walk(child)
 
 
-def check_subtree(get: Callable[..., httpx.Response], *, size: int, max_nodes: int) -> (
-        httpx.Response):
+def check_subtree(
+    get: Callable[..., httpx.Response], *, size: int, max_nodes: int
+) -> httpx.Response:
     """The subtree of the root at the deepest depth and ``max_nodes``: bounded, truncated."""
     answer = get("/api/orgs/root/subtree", params={"depth": MAX_DEPTH, "max_nodes": max_nodes})
     assert answer.status_code == 200, answer.text[:500]
@@ -240,26 +254,35 @@ def test_a_huge_subtree_is_bounded_on_the_embedded_store(tmp_path: Path) -> None
     tree = wide_tree(100, 500, CHAIN_MAX_DEPTH + 10)
     write_tree(store, tree)
     store.close()
-    with serve(str(db), tmp_path / "serve.log") as server, \
-            httpx.Client(base_url=server.url, timeout=120) as client:
+    with (
+        serve(str(db), tmp_path / "serve.log") as server,
+        httpx.Client(base_url=server.url, timeout=120) as client,
+    ):
         rss = _rss_kib(server.proc.pid)
         started = time.monotonic()
         answer = check_subtree(client.get, size=len(tree[0]), max_nodes=MAX_NODES)
         took = time.monotonic() - started
         grown = (_rss_kib(server.proc.pid) - rss) / 1024
-    print(f"\nsubtree of {len(tree[0]):,} organizations, depth {MAX_DEPTH}, max_nodes "
-          f"{MAX_NODES:,}: {len(answer.content) / 1e6:.1f} MB in {took:.1f}s; server RSS "
-          f"+{grown:.0f} MB")
+    print(
+        f"\nsubtree of {len(tree[0]):,} organizations, depth {MAX_DEPTH}, max_nodes "
+        f"{MAX_NODES:,}: {len(answer.content) / 1e6:.1f} MB in {took:.1f}s; server RSS "
+        f"+{grown:.0f} MB"
+    )
     assert grown < 1024, f"the server grew by {grown:.0f} MB for one subtree"
 
 
 def test_a_huge_subtree_is_bounded_on_the_neo4j_store(
-        open_store: Callable[[str], GraphStore], bolt: Any) -> None:
+    open_store: Callable[[str], GraphStore], bolt: Any
+) -> None:
     store = open_store("neo4j")
     tree = wide_tree(20, 100, CHAIN_MAX_DEPTH + 10)  # ArcadeDB writes ~1,000 nodes/s
     write_tree(store, tree)
-    settings = Settings(store=bolt.uri, neo4j_user=bolt.auth[0], neo4j_password=bolt.auth[1],
-                        neo4j_database=bolt.database)
+    settings = Settings(
+        store=bolt.uri,
+        neo4j_user=bolt.auth[0],
+        neo4j_password=bolt.auth[1],
+        neo4j_database=bolt.database,
+    )
     with TestClient(create_app(settings)) as client:
         check_subtree(client.get, size=len(tree[0]), max_nodes=1000)
 
@@ -284,12 +307,16 @@ def _timed(work: Callable[[], Any]) -> tuple[Any, float]:
     return answer, time.monotonic() - started
 
 
-@pytest.mark.parametrize(("name", "values"), [
-    ("subtree", {"id": "root", "depth": MAX_DEPTH, "max_nodes": MAX_NODES}),  # a Python walk
-    ("search", {"q": "g0"}),  # a SQLite scan (the progress handler stops it)
-])
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("subtree", {"id": "root", "depth": MAX_DEPTH, "max_nodes": MAX_NODES}),  # a Python walk
+        ("search", {"q": "g0"}),  # a SQLite scan (the progress handler stops it)
+    ],
+)
 def test_the_embedded_store_stops_a_query_at_its_time_limit(
-        wide_store: EmbeddedStore, name: str, values: dict[str, Any]) -> None:
+    wide_store: EmbeddedStore, name: str, values: dict[str, Any]
+) -> None:
     query = QUERIES[name]
     query.run_dict(wide_store, values)  # warm (the first read of a store catches up)
     whole, took = _timed(lambda: query.run_dict(wide_store, values))
@@ -304,12 +331,15 @@ def test_the_embedded_store_stops_a_query_at_its_time_limit(
     assert query.run_dict(wide_store, values) == whole
     assert query.run_dict(wide_store, values, timeout=600) == whole
     assert not wide_store._conn.in_transaction
-    print(f"\n{name}: whole answer {took * 1000:.0f} ms; limit {limit * 1000:.0f} ms, "
-          f"stopped after {stopped * 1000:.0f} ms")
+    print(
+        f"\n{name}: whole answer {took * 1000:.0f} ms; limit {limit * 1000:.0f} ms, "
+        f"stopped after {stopped * 1000:.0f} ms"
+    )
 
 
 def test_a_query_waiting_for_the_read_lock_stops_at_its_time_limit(
-        wide_store: EmbeddedStore) -> None:
+    wide_store: EmbeddedStore,
+) -> None:
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -335,8 +365,9 @@ def test_a_query_waiting_for_the_read_lock_stops_at_its_time_limit(
 def test_a_route_past_the_time_limit_answers_504(wide_store: EmbeddedStore) -> None:
     settings = Settings(store=str(wide_store.path), query_timeout_s=0.001)
     with TestClient(create_app(settings)) as client:
-        answer = client.get("/api/orgs/root/subtree",
-                            params={"depth": MAX_DEPTH, "max_nodes": MAX_NODES})
+        answer = client.get(
+            "/api/orgs/root/subtree", params={"depth": MAX_DEPTH, "max_nodes": MAX_NODES}
+        )
         assert answer.status_code == 504
         error = answer.json()["error"]
         assert error["code"] == "query_timeout"
@@ -345,17 +376,31 @@ def test_a_route_past_the_time_limit_answers_504(wide_store: EmbeddedStore) -> N
         assert client.get("/api/health").status_code == 200  # not a query: no limit
     roomy = Settings(store=str(wide_store.path), query_timeout_s=600)
     with TestClient(create_app(roomy)) as client:
-        answer = client.get("/api/orgs/root/subtree",
-                            params={"depth": MAX_DEPTH, "max_nodes": MAX_NODES})
+        answer = client.get(
+            "/api/orgs/root/subtree", params={"depth": MAX_DEPTH, "max_nodes": MAX_NODES}
+        )
         assert answer.status_code == 200
         assert answer.json()["total"] == MAX_NODES
 
 
 def test_affgraph_query_past_the_time_limit_exits_2(
-        wide_store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    wide_store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AFFGRAPH_QUERY_TIMEOUT_S", "0.001")
-    args = ["query", "subtree", "--id", "root", "--depth", str(MAX_DEPTH), "--max_nodes",
-            str(MAX_NODES), "--store", str(wide_store.path), "--format", "json"]
+    args = [
+        "query",
+        "subtree",
+        "--id",
+        "root",
+        "--depth",
+        str(MAX_DEPTH),
+        "--max_nodes",
+        str(MAX_NODES),
+        "--store",
+        str(wide_store.path),
+        "--format",
+        "json",
+    ]
     stopped = CliRunner().invoke(cli, args)
     assert stopped.exit_code == 2, stopped.output
     assert "ran past its time limit of 0.001 s" in stopped.output
@@ -377,9 +422,9 @@ def timeout_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltSer
 
 
 def test_the_neo4j_store_sends_the_time_left_as_the_transaction_timeout(
-        timeout_server: BoltServer, caplog: pytest.LogCaptureFixture) -> None:
-    store = Neo4jStore(timeout_server.uri, timeout_server.auth,
-                       database=timeout_server.database)
+    timeout_server: BoltServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Neo4jStore(timeout_server.uri, timeout_server.auth, database=timeout_server.database)
     try:
         with caplog.at_level(logging.DEBUG, logger="neo4j"):
             QUERIES["stats"].run_dict(store, {}, timeout=7.5)
@@ -395,13 +440,16 @@ def test_the_neo4j_store_sends_the_time_left_as_the_transaction_timeout(
 
 
 def test_a_neo4j_query_stopped_by_the_server_answers_504(timeout_server: BoltServer) -> None:
-    store = Neo4jStore(timeout_server.uri, timeout_server.auth,
-                       database=timeout_server.database)
+    store = Neo4jStore(timeout_server.uri, timeout_server.auth, database=timeout_server.database)
     write_tree(store, wide_tree(20, 100, 60))
     store.close()
-    settings = Settings(store=timeout_server.uri, neo4j_user=timeout_server.auth[0],
-                        neo4j_password=timeout_server.auth[1],
-                        neo4j_database=timeout_server.database, query_timeout_s=0.2)
+    settings = Settings(
+        store=timeout_server.uri,
+        neo4j_user=timeout_server.auth[0],
+        neo4j_password=timeout_server.auth[1],
+        neo4j_database=timeout_server.database,
+        query_timeout_s=0.2,
+    )
     # ArcadeDB ignores the driver's transaction timeout: give it the same limit as its own
     database = timeout_server.database
     timeout_server.server_command(f"set database setting {database} arcadedb.command.timeout 200")
@@ -415,4 +463,5 @@ def test_a_neo4j_query_stopped_by_the_server_answers_504(timeout_server: BoltSer
             assert client.get("/api/nodes/root").status_code == 200  # the store still answers
     finally:
         timeout_server.server_command(
-            f"set database setting {database} arcadedb.command.timeout 60000")
+            f"set database setting {database} arcadedb.command.timeout 60000"
+        )

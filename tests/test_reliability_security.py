@@ -67,24 +67,58 @@ def cases_db(tmp_path: Path, cases_dir: Path) -> Path:
     return db
 
 
-def test_the_token_never_appears_in_the_server_output(tmp_path: Path, cases_db: Path,
-                                                      cases_dir: Path) -> None:
+def test_the_token_never_appears_in_the_server_output(
+    tmp_path: Path, cases_db: Path, cases_dir: Path
+) -> None:
     env = {**os.environ, "AFFGRAPH_API_TOKEN": TOKEN, "AFFGRAPH_MAX_UPLOAD_MB": "5"}
     log = tmp_path / "serve.log"
-    good_file = [("files", ("extra.jsonl", json.dumps(
-        {"record": "node", "id": "sec-node", "label": "Area", "kind": "street",
-         "name": "Secure street", "source": "soe_reform_2022", "quote": "q"}).encode()))]
+    good_file = [
+        (
+            "files",
+            (
+                "extra.jsonl",
+                json.dumps(
+                    {
+                        "record": "node",
+                        "id": "sec-node",
+                        "label": "Area",
+                        "kind": "street",
+                        "name": "Secure street",
+                        "source": "soe_reform_2022",
+                        "quote": "q",
+                    }
+                ).encode(),
+            ),
+        )
+    ]
     bad_file = [("files", ("bad.jsonl", b'{"record": "node", "id": 5}\n'))]
-    crash_file = [("files", ("big.jsonl", json.dumps(  # once a 500; now a located 422
-        {"record": "node", "id": "sec-big", "label": "PartyOrg", "kind": "branch",
-         "name": "Big", "members": 10**20, "source": "soe_reform_2022",
-         "quote": "q"}).encode()))]
+    crash_file = [
+        (
+            "files",
+            (
+                "big.jsonl",
+                json.dumps(  # once a 500; now a located 422
+                    {
+                        "record": "node",
+                        "id": "sec-big",
+                        "label": "PartyOrg",
+                        "kind": "branch",
+                        "name": "Big",
+                        "members": 10**20,
+                        "source": "soe_reform_2022",
+                        "quote": "q",
+                    }
+                ).encode(),
+            ),
+        )
+    ]
     statuses: dict[str, int] = {}
     with serve(str(cases_db), log, env=env) as server:
         # a connection per request: after a 500 the server closes its connection
         def post(files: Any, header: str) -> httpx.Response:
-            return httpx.post(f"{server.url}/api/load", files=files, timeout=60,
-                              headers={"Authorization": header})
+            return httpx.post(
+                f"{server.url}/api/load", files=files, timeout=60, headers={"Authorization": header}
+            )
 
         right = f"Bearer {TOKEN}"
         statuses["right"] = post(good_file, right).status_code
@@ -96,8 +130,13 @@ def test_the_token_never_appears_in_the_server_output(tmp_path: Path, cases_db: 
                 statuses[f"wrong-{k}-{header[:6]}"] = answer.status_code
                 assert TOKEN not in answer.text
         # the token sent with reads, and to routes that do not exist
-        for path in ("/api/health", f"/api/nodes/{ORG}", "/api/no-such-route", "/openapi.json",
-                     "/api/search?q=Tianjin"):
+        for path in (
+            "/api/health",
+            f"/api/nodes/{ORG}",
+            "/api/no-such-route",
+            "/openapi.json",
+            "/api/search?q=Tianjin",
+        ):
             httpx.get(f"{server.url}{path}", headers={"Authorization": right}, timeout=60)
     assert statuses["right"] == 200
     assert statuses["invalid"] == 422
@@ -112,16 +151,22 @@ def test_the_token_never_appears_in_the_server_output(tmp_path: Path, cases_db: 
 
 
 def test_the_neo4j_password_never_appears_in_the_server_output(
-        tmp_path: Path, bolt: BoltTarget, open_store: Callable[[str], GraphStore],
-        cases_dir: Path) -> None:
+    tmp_path: Path, bolt: BoltTarget, open_store: Callable[[str], GraphStore], cases_dir: Path
+) -> None:
     store = open_store("neo4j")
     load_paths(store, [cases_dir])
-    env = {**os.environ, "AFFGRAPH_NEO4J_USER": bolt.auth[0],
-           "AFFGRAPH_NEO4J_PASSWORD": bolt.auth[1], "AFFGRAPH_NEO4J_DATABASE": bolt.database,
-           "AFFGRAPH_API_TOKEN": TOKEN}
+    env = {
+        **os.environ,
+        "AFFGRAPH_NEO4J_USER": bolt.auth[0],
+        "AFFGRAPH_NEO4J_PASSWORD": bolt.auth[1],
+        "AFFGRAPH_NEO4J_DATABASE": bolt.database,
+        "AFFGRAPH_API_TOKEN": TOKEN,
+    }
     log = tmp_path / "serve.log"
-    with serve(bolt.uri, log, env=env) as server, \
-            httpx.Client(base_url=server.url, timeout=60) as client:
+    with (
+        serve(bolt.uri, log, env=env) as server,
+        httpx.Client(base_url=server.url, timeout=60) as client,
+    ):
         assert client.get("/api/health").json()["store"] == "neo4j"
         client.get(f"/api/orgs/{ORG}/chain")
         client.get("/api/nodes/no-such-node")
@@ -129,9 +174,14 @@ def test_the_neo4j_password_never_appears_in_the_server_output(
     assert bolt.auth[1] not in text
     # nor when the password is wrong and the store cannot be opened
     wrong = "wrong-pass-52f1e9a7"
-    failed = subprocess.run([*AFFGRAPH, "query", "stats", "--store", bolt.uri],
-                            env={**env, "AFFGRAPH_NEO4J_PASSWORD": wrong},
-                            capture_output=True, text=True, timeout=120, check=False)
+    failed = subprocess.run(
+        [*AFFGRAPH, "query", "stats", "--store", bolt.uri],
+        env={**env, "AFFGRAPH_NEO4J_PASSWORD": wrong},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert failed.returncode != 0
     assert wrong not in failed.stdout + failed.stderr
     assert "Traceback" not in failed.stderr, failed.stderr[-2000:]
@@ -141,10 +191,14 @@ def test_the_neo4j_password_never_appears_in_the_server_output(
 
 
 def test_cors_is_off_by_default_and_on_only_for_configured_origins(
-        tmp_path: Path, cases_db: Path) -> None:
+    tmp_path: Path, cases_db: Path
+) -> None:
     evil = {"Origin": "http://evil.example"}
-    preflight = {**evil, "Access-Control-Request-Method": "GET",
-                 "Access-Control-Request-Headers": "Authorization"}
+    preflight = {
+        **evil,
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "Authorization",
+    }
     env = {k: v for k, v in os.environ.items() if k != "AFFGRAPH_CORS_ORIGINS"}
     with serve(str(cases_db), tmp_path / "off.log", env=env) as server:
         answer = httpx.get(f"{server.url}/api/health", headers=evil)
@@ -160,8 +214,9 @@ def test_cors_is_off_by_default_and_on_only_for_configured_origins(
         assert answer.headers.get("access-control-allow-origin") == allowed
         answer = httpx.get(f"{server.url}/api/health", headers=evil)
         assert "access-control-allow-origin" not in answer.headers
-        options = httpx.options(f"{server.url}/api/health",
-                                headers={**preflight, "Origin": allowed})
+        options = httpx.options(
+            f"{server.url}/api/health", headers={**preflight, "Origin": allowed}
+        )
         assert options.headers.get("access-control-allow-origin") == allowed
         assert "POST" not in options.headers.get("access-control-allow-methods", "")
 
@@ -271,15 +326,20 @@ def test_every_route_parameter_is_covered() -> None:
 
 
 @pytest.fixture
-def injected_app(store: GraphStore, store_kind: str, cases_dir: Path,
-                 request: pytest.FixtureRequest) -> Iterator[tuple[TestClient, GraphStore]]:
+def injected_app(
+    store: GraphStore, store_kind: str, cases_dir: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[TestClient, GraphStore]]:
     load_paths(store, [cases_dir])
     if store_kind == "embedded":
         settings = Settings(store=store.location)
     else:
         bolt: BoltTarget = request.getfixturevalue("bolt")
-        settings = Settings(store=bolt.uri, neo4j_user=bolt.auth[0],
-                            neo4j_password=bolt.auth[1], neo4j_database=bolt.database)
+        settings = Settings(
+            store=bolt.uri,
+            neo4j_user=bolt.auth[0],
+            neo4j_password=bolt.auth[1],
+            neo4j_database=bolt.database,
+        )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client, store
 
@@ -293,8 +353,9 @@ def test_injection_strings_change_nothing(injected_app: tuple[TestClient, GraphS
         answer = client.get(url, params=params)
         statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
         if answer.status_code >= 500:
-            failures.append(f"{answer.status_code} {url[:80]} {str(params)[:80]}: "
-                            f"{answer.text[:200]}")
+            failures.append(
+                f"{answer.status_code} {url[:80]} {str(params)[:80]}: {answer.text[:200]}"
+            )
     assert not failures, f"{len(failures)} 5xx answers:\n" + "\n".join(failures[:20])
     assert fingerprint(store) == before
     assert not [n for n in store.iter_nodes() if n.name == "pwned"]
@@ -306,8 +367,8 @@ class ServerError(AssertionError):
 
 
 def test_an_integer_parameter_beyond_64_bits_is_no_server_error(
-        injected_app: tuple[TestClient, GraphStore], store_kind: str,
-        request: pytest.FixtureRequest) -> None:
+    injected_app: tuple[TestClient, GraphStore], store_kind: str, request: pytest.FixtureRequest
+) -> None:
     client, _ = injected_app
     huge = str(10**23)
     failures = []
@@ -316,8 +377,9 @@ def test_an_integer_parameter_beyond_64_bits_is_no_server_error(
             if field.annotation is not int:
                 continue
             extra = {"q": "Tianjin"} if route.query == "search" else {}
-            answer = client.get("/api" + route.path.replace("{id}", ORG),
-                                params={**extra, name: huge})
+            answer = client.get(
+                "/api" + route.path.replace("{id}", ORG), params={**extra, name: huge}
+            )
             if answer.status_code >= 500:
                 failures.append(f"{route.path}?{name}={huge}: {answer.status_code}")
     if failures:
@@ -327,18 +389,33 @@ def test_an_integer_parameter_beyond_64_bits_is_no_server_error(
 def test_injection_strings_in_an_upload_are_data(tmp_path: Path, cases_db: Path) -> None:
     """Injection strings as ids, names and kinds in a loaded file: refused or stored as
     plain values, never run."""
-    rows = [{"record": "node", "id": f"inj-{k}", "label": "Area", "kind": "street",
-             "name": value[:200] or "empty", "source": "soe_reform_2022", "quote": value[:200]}
-            for k, value in enumerate(INJECTIONS) if "\x00" not in value]
+    rows = [
+        {
+            "record": "node",
+            "id": f"inj-{k}",
+            "label": "Area",
+            "kind": "street",
+            "name": value[:200] or "empty",
+            "source": "soe_reform_2022",
+            "quote": value[:200],
+        }
+        for k, value in enumerate(INJECTIONS)
+        if "\x00" not in value
+    ]
     folder = tmp_path / "upload"
     folder.mkdir()
-    (folder / "inj.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n",
-                                      encoding="utf-8")
+    (folder / "inj.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8"
+    )
     env = {**os.environ, "AFFGRAPH_API_TOKEN": TOKEN}
     with serve(str(cases_db), tmp_path / "serve.log", env=env) as server:
         before = httpx.get(f"{server.url}/api/health").json()
-        answer = httpx.post(f"{server.url}/api/load", files=uploads(folder), timeout=60,
-                            headers={"Authorization": f"Bearer {TOKEN}"})
+        answer = httpx.post(
+            f"{server.url}/api/load",
+            files=uploads(folder),
+            timeout=60,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
         assert answer.status_code == 200, answer.text[:1000]
         after = httpx.get(f"{server.url}/api/health").json()
         node = httpx.get(f"{server.url}/api/nodes/inj-0").json()

@@ -32,8 +32,10 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     db = loaded_store(data_dir, f"first-{NODES}.db", dataset(data_dir, NODES, 1))
     store = EmbeddedStore(db)
     try:
-        ids = {label: [n.id for n in store.iter_nodes(label=label)]
-               for label in ("PartyOrg", "Enterprise", "Body", "Area")}
+        ids = {
+            label: [n.id for n in store.iter_nodes(label=label)]
+            for label in ("PartyOrg", "Enterprise", "Body", "Area")
+        }
     finally:
         store.close()
     return db, ids
@@ -45,8 +47,13 @@ def _plan(ids: dict[str, list[str]], n: int, seed: int = 9) -> list[str]:
     rng = random.Random(seed)
     anything = [i for label in ids.values() for i in label]
     subjects = ids["PartyOrg"] + ids["Enterprise"]
-    reasons = ["", "&reason=affiliation_ended", "&reason=no_affiliation",
-               "&reason=superior_dissolved", "&reason=host_dissolved"]
+    reasons = [
+        "",
+        "&reason=affiliation_ended",
+        "&reason=no_affiliation",
+        "&reason=superior_dissolved",
+        "&reason=host_dissolved",
+    ]
     paths = []
     for _ in range(n):
         pick = rng.random()
@@ -57,19 +64,23 @@ def _plan(ids: dict[str, list[str]], n: int, seed: int = 9) -> list[str]:
         elif pick < 0.9:
             paths.append(f"/api/nodes/{rng.choice(subjects)}/superiors")
         else:
-            paths.append(f"/api/analysis/orphans?limit=100&offset={rng.randrange(0, 500)}"
-                         f"{rng.choice(reasons)}")
+            paths.append(
+                f"/api/analysis/orphans?limit=100&offset={rng.randrange(0, 500)}"
+                f"{rng.choice(reasons)}"
+            )
     return paths
 
 
 @pytest.mark.soak
-def test_soak_a_served_province(tmp_path: Path,
-                                province: tuple[Path, dict[str, list[str]]]) -> None:
+def test_soak_a_served_province(
+    tmp_path: Path, province: tuple[Path, dict[str, list[str]]]
+) -> None:
     db, ids = province
     assert sum(map(len, ids.values())) >= NODES
     paths = _plan(ids, REQUESTS)
     local = threading.local()
     with serve(str(db), tmp_path / "serve.log") as server:
+
         def ask(path: str) -> tuple[str, int, float]:
             client = getattr(local, "client", None)
             if client is None:
@@ -94,16 +105,27 @@ def test_soak_a_served_province(tmp_path: Path,
     cuts = statistics.quantiles(latencies, n=100)
     by_route: dict[str, list[float]] = {}
     for path, _, seconds in results:
-        route = ("orphans" if "orphans" in path else "superiors" if "superiors" in path
-                 else "chain" if "chain" in path else "node")
+        route = (
+            "orphans"
+            if "orphans" in path
+            else "superiors"
+            if "superiors" in path
+            else "chain"
+            if "chain" in path
+            else "node"
+        )
         by_route.setdefault(route, []).append(seconds * 1000)
-    print(f"\nsoak: {REQUESTS} requests, concurrency {CONCURRENCY}, province of "
-          f"{sum(map(len, ids.values())):,} nodes: {elapsed:.1f}s, "
-          f"{REQUESTS / elapsed:.0f} requests/s; latency p50 {cuts[49]:.0f} ms, "
-          f"p95 {cuts[94]:.0f} ms, p99 {cuts[98]:.0f} ms, max {latencies[-1]:.0f} ms; "
-          f"statuses {dict(statuses)}")
+    print(
+        f"\nsoak: {REQUESTS} requests, concurrency {CONCURRENCY}, province of "
+        f"{sum(map(len, ids.values())):,} nodes: {elapsed:.1f}s, "
+        f"{REQUESTS / elapsed:.0f} requests/s; latency p50 {cuts[49]:.0f} ms, "
+        f"p95 {cuts[94]:.0f} ms, p99 {cuts[98]:.0f} ms, max {latencies[-1]:.0f} ms; "
+        f"statuses {dict(statuses)}"
+    )
     for route, values in sorted(by_route.items()):
         values.sort()
-        print(f"  {route:10s} n={len(values):4d}  p50 {statistics.median(values):6.1f} ms  "
-              f"p95 {values[int(len(values) * 0.95)]:6.1f} ms  max {values[-1]:6.1f} ms")
+        print(
+            f"  {route:10s} n={len(values):4d}  p50 {statistics.median(values):6.1f} ms  "
+            f"p95 {values[int(len(values) * 0.95)]:6.1f} ms  max {values[-1]:6.1f} ms"
+        )
     assert not errors, f"{len(errors)} failed requests, e.g. {errors[:10]}"

@@ -61,8 +61,7 @@ LABEL_PROPS: dict[str, tuple[str, Any]] = {
 def node(label: str = "PartyOrg", kind: str | None = None, **extra: Any) -> dict[str, Any]:
     """A canonical node record dict (the first kind of the label unless one is given)."""
     kind = kind if kind is not None else next(iter(NODE_LABELS[label].kinds))
-    return {"record": "node", "id": "n1", "label": label, "kind": kind, "name": "名称",
-            **extra}
+    return {"record": "node", "id": "n1", "label": label, "kind": kind, "name": "名称", **extra}
 
 
 def edge(rel: str, kind: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -122,8 +121,9 @@ def one_of(values: Any) -> str:
 # -- nodes -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("label", "kind"), [
-    (label, kind) for label, decl in NODE_LABELS.items() for kind in decl.kinds])
+@pytest.mark.parametrize(
+    ("label", "kind"), [(label, kind) for label, decl in NODE_LABELS.items() for kind in decl.kinds]
+)
 def test_every_label_with_each_of_its_kinds_validates(label: str, kind: str) -> None:
     assert accepted_node(node(label, kind)) == Node("n1", label, kind, "名称")
 
@@ -191,8 +191,9 @@ def test_the_types_without_kinds_are_based_in_and_owns() -> None:
     assert sorted(UNKINDED) == ["BASED_IN", "OWNS"]
 
 
-@pytest.mark.parametrize(("rel", "kind"), [
-    (name, kind) for name in KINDED for kind in REL_TYPES[name].kinds])
+@pytest.mark.parametrize(
+    ("rel", "kind"), [(name, kind) for name in KINDED for kind in REL_TYPES[name].kinds]
+)
 def test_every_kind_of_every_type_validates(rel: str, kind: str) -> None:
     assert accepted_edge(edge(rel, kind)) == Edge(rel, "a", "b", kind)
 
@@ -231,8 +232,15 @@ def test_share_pct_only_on_owns() -> None:
 # -- dates -----------------------------------------------------------------------------------
 
 
-BAD_DATES = ["2022-13-01", "2022/01/01", "20220101", 1656633600, "2022-02-30",
-             "2022-07-01T00:00:00", "22-07-01"]
+BAD_DATES = [
+    "2022-13-01",
+    "2022/01/01",
+    "20220101",
+    1656633600,
+    "2022-02-30",
+    "2022-07-01T00:00:00",
+    "22-07-01",
+]
 
 
 @pytest.mark.parametrize("value", BAD_DATES)
@@ -250,9 +258,11 @@ def test_bad_dates_are_refused(value: Any) -> None:
 
 def test_date_expectations_are_worded() -> None:
     assert refused(node(valid_from="2022/01/01")) == [
-        ("valid_from", "2022/01/01", "expected a date YYYY-MM-DD")]
+        ("valid_from", "2022/01/01", "expected a date YYYY-MM-DD")
+    ]
     assert refused(node(valid_from="2022-13-01")) == [
-        ("valid_from", "2022-13-01", "expected a real calendar date YYYY-MM-DD")]
+        ("valid_from", "2022-13-01", "expected a real calendar date YYYY-MM-DD")
+    ]
 
 
 def test_good_dates_are_parsed() -> None:
@@ -262,11 +272,15 @@ def test_good_dates_are_parsed() -> None:
     assert source == Source("s", {"date": D("2022-07-05")})
 
 
-@pytest.mark.parametrize("make", [
-    lambda **kw: node(**kw),
-    lambda **kw: edge("AFFILIATED_TO", "system", **kw),
-    lambda **kw: edge("OWNS", **kw),
-], ids=["node", "edge", "edge-without-kinds"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **kw: node(**kw),
+        lambda **kw: edge("AFFILIATED_TO", "system", **kw),
+        lambda **kw: edge("OWNS", **kw),
+    ],
+    ids=["node", "edge", "edge-without-kinds"],
+)
 def test_intervals_are_half_open(make: Callable[..., dict[str, Any]]) -> None:
     for end in ("2022-07-05", "2022-07-04", "2001-01-01"):
         found = refused(make(valid_from="2022-07-05", valid_to=end))
@@ -302,9 +316,11 @@ def test_state_equity_within_range(value: float) -> None:
 
 def test_counts_are_not_negative() -> None:
     assert refused(node("PartyOrg", members=-1)) == [
-        ("members", -1, "expected greater than or equal to 0")]
+        ("members", -1, "expected greater than or equal to 0")
+    ]
     assert refused(node("Enterprise", employees=-1)) == [
-        ("employees", -1, "expected greater than or equal to 0")]
+        ("employees", -1, "expected greater than or equal to 0")
+    ]
     assert accepted_node(node("PartyOrg", members=0)).props == {"members": 0}
 
 
@@ -312,7 +328,8 @@ def test_numbers_from_csv_text() -> None:
     props = accepted_node(node("Enterprise", employees="800", state_equity_pct="49.5")).props
     assert props == {"employees": 800, "state_equity_pct": 49.5}
     assert [(f, v) for f, v, _ in refused(node("PartyOrg", members="many"))] == [
-        ("members", "many")]
+        ("members", "many")
+    ]
 
 
 # -- unified social credit code ----------------------------------------------------------------
@@ -324,14 +341,18 @@ def test_valid_uscc_is_accepted() -> None:
     assert accepted_node(node("Enterprise", uscc=VALID_USCC)).props == {"uscc": VALID_USCC}
 
 
-@pytest.mark.parametrize("code", [
-    VALID_USCC[:17] + "4",          # wrong check character
-    VALID_USCC[:17],                # 17 characters
-    VALID_USCC + "0",               # 19 characters
-    "",                             # empty
-    VALID_USCC.lower(),             # lower case is not in the alphabet
-    "I" + VALID_USCC[1:],           # I is not in the alphabet
-], ids=["check-char", "short", "long", "empty", "lower", "letter-I"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        VALID_USCC[:17] + "4",  # wrong check character
+        VALID_USCC[:17],  # 17 characters
+        VALID_USCC + "0",  # 19 characters
+        "",  # empty
+        VALID_USCC.lower(),  # lower case is not in the alphabet
+        "I" + VALID_USCC[1:],  # I is not in the alphabet
+    ],
+    ids=["check-char", "short", "long", "empty", "lower", "letter-I"],
+)
 def test_bad_uscc_is_refused(code: str) -> None:
     assert not is_valid_uscc(code)
     found = refused(node("Enterprise", uscc=code))
@@ -357,11 +378,18 @@ def test_uscc_check_char_needs_17_characters() -> None:
 # -- lists, transfers ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [["中环三星", "Zhonghuan–Samsung"], "中环三星|Zhonghuan–Samsung",
-                                   " 中环三星 | Zhonghuan–Samsung |"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        ["中环三星", "Zhonghuan–Samsung"],
+        "中环三星|Zhonghuan–Samsung",
+        " 中环三星 | Zhonghuan–Samsung |",
+    ],
+)
 def test_aliases_accept_a_list_or_a_bar_separated_text(value: Any) -> None:
     assert accepted_node(node(aliases=value)).props == {
-        "aliases": ["中环三星", "Zhonghuan–Samsung"]}
+        "aliases": ["中环三星", "Zhonghuan–Samsung"]
+    }
 
 
 def test_empty_alias_in_a_list_is_refused() -> None:
@@ -380,26 +408,44 @@ def test_transfer_statuses(status: str) -> None:
 
 def test_transfer_status_must_be_declared() -> None:
     assert sorted(TRANSFER_STATUSES) == ["pending", "proposed", "retained", "transferred"]
-    assert refused(transfer(status="done")) == [
-        ("status", "done", one_of(TRANSFER_STATUSES))]
+    assert refused(transfer(status="done")) == [("status", "done", one_of(TRANSFER_STATUSES))]
     data = transfer()
     del data["status"]
     assert refused(data) == [("status", None, REQUIRED)]
 
 
 def test_transfer_refers_by_declared_fields() -> None:
-    record: Record = accepted_transfer(transfer(**{
-        "id": "t", "from": "a", "proposed_to": "b", "proposed_by": "投资方", "decided_to": "a",
-        "reason": "r", "source": "s", "quote": "q"}))
+    record: Record = accepted_transfer(
+        transfer(
+            **{
+                "id": "t",
+                "from": "a",
+                "proposed_to": "b",
+                "proposed_by": "投资方",
+                "decided_to": "a",
+                "reason": "r",
+                "source": "s",
+                "quote": "q",
+            }
+        )
+    )
     assert isinstance(record, Transfer)
-    assert set(record.props) == {"from", "proposed_to", "proposed_by", "decided_to", "reason",
-                                 "source", "quote"}
+    assert set(record.props) == {
+        "from",
+        "proposed_to",
+        "proposed_by",
+        "decided_to",
+        "reason",
+        "source",
+        "quote",
+    }
     assert refused(transfer(to="b")) == [("to", "b", EXTRA_FORBIDDEN)]
 
 
 def test_unknown_record_kind_is_refused() -> None:
     assert refused({"record": "person", "id": "x"}) == [
-        ("record", "person", "expected one of " + ", ".join(f"'{k}'" for k in RECORD_KINDS))]
+        ("record", "person", "expected one of " + ", ".join(f"'{k}'" for k in RECORD_KINDS))
+    ]
 
 
 # -- JSON Schema -----------------------------------------------------------------------------
@@ -408,22 +454,80 @@ def test_unknown_record_kind_is_refused() -> None:
 #: format, content, unevaluated), plus ``discriminator``, an OpenAPI annotation that
 #: 2020-12 allows as an unknown keyword.
 DRAFT_2020_12_KEYWORDS = {
-    "$schema", "$id", "$ref", "$defs", "$anchor", "$dynamicRef", "$dynamicAnchor",
-    "$vocabulary", "$comment", "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
-    "dependentSchemas", "prefixItems", "items", "contains", "properties", "patternProperties",
-    "additionalProperties", "propertyNames", "unevaluatedItems", "unevaluatedProperties",
-    "type", "const", "enum", "multipleOf", "maximum", "exclusiveMaximum", "minimum",
-    "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
-    "uniqueItems", "maxContains", "minContains", "maxProperties", "minProperties",
-    "required", "dependentRequired", "title", "description", "default", "deprecated",
-    "readOnly", "writeOnly", "examples", "format", "contentEncoding", "contentMediaType",
-    "contentSchema", "discriminator",
+    "$schema",
+    "$id",
+    "$ref",
+    "$defs",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$vocabulary",
+    "$comment",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "prefixItems",
+    "items",
+    "contains",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "type",
+    "const",
+    "enum",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxContains",
+    "minContains",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "dependentRequired",
+    "title",
+    "description",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "examples",
+    "format",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+    "discriminator",
 }
 JSON_TYPES = {"null", "boolean", "object", "array", "number", "string", "integer"}
 SUBSCHEMA_MAPS = ("$defs", "properties", "patternProperties", "dependentSchemas")
 SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-SUBSCHEMA_ONE = ("not", "if", "then", "else", "items", "contains", "additionalProperties",
-                 "propertyNames", "unevaluatedItems", "unevaluatedProperties")
+SUBSCHEMA_ONE = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "items",
+    "contains",
+    "additionalProperties",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
 
 
 def subschemas(schema: Any) -> Iterator[dict[str, Any]]:
@@ -507,8 +611,11 @@ def test_json_schema_is_one_of_the_record_kinds() -> None:
     assert schema["discriminator"]["propertyName"] == "record"
     assert set(schema["discriminator"]["mapping"]) == set(RECORD_KINDS)
     assert len(schema["oneOf"]) == len(RECORD_KINDS)
-    nested = {sub["discriminator"]["propertyName"]: sub for sub in schema["oneOf"]
-              if "discriminator" in sub}
+    nested = {
+        sub["discriminator"]["propertyName"]: sub
+        for sub in schema["oneOf"]
+        if "discriminator" in sub
+    }
     assert set(nested) == {"label", "type"}
     assert set(nested["label"]["discriminator"]["mapping"]) == set(NODE_LABELS)
     assert set(nested["type"]["discriminator"]["mapping"]) == set(REL_TYPES)
@@ -529,13 +636,16 @@ def test_json_schema_models_have_exactly_the_declared_properties() -> None:
     expected: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
     for name, decl in NODE_LABELS.items():
         props = (*NODE_COMMON, *decl.props)
-        expected["node", name] = ({p.name for p in props},
-                                  {"kind", *(p.name for p in props if p.required)})
+        expected["node", name] = (
+            {p.name for p in props},
+            {"kind", *(p.name for p in props if p.required)},
+        )
     for name, rel in REL_TYPES.items():
-        props = tuple(p for p in (*EDGE_COMMON, *rel.props)
-                      if p.name != "kind" or rel.has_kinds)
-        expected["edge", name] = ({p.name for p in props},
-                                  {p.name for p in props if p.required or p.name == "kind"})
+        props = tuple(p for p in (*EDGE_COMMON, *rel.props) if p.name != "kind" or rel.has_kinds)
+        expected["edge", name] = (
+            {p.name for p in props},
+            {p.name for p in props if p.required or p.name == "kind"},
+        )
     for kind, fields in (("source", SOURCE_FIELDS), ("transfer", TRANSFER_FIELDS)):
         expected[kind, kind] = ({p.name for p in fields}, {p.name for p in fields if p.required})
     assert set(models) == set(expected)
@@ -577,21 +687,24 @@ def test_constraint_statements() -> None:
     names = [m.group(2) for m in parsed if m]
     assert len(names) == len(set(names))
     unique = [s for s in statements if s.startswith("CREATE CONSTRAINT")]
-    assert unique == [f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS "
-                      f"FOR (n:{name}) REQUIRE n.id IS UNIQUE"
-                      for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, STORE_LABEL)]
+    assert unique == [
+        f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS FOR (n:{name}) REQUIRE n.id IS UNIQUE"
+        for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, STORE_LABEL)
+    ]
     indexes = [s for s in statements if s.startswith("CREATE INDEX")]
     assert len(unique) + len(indexes) == len(statements)
     for label in NODE_LABELS:
         assert any(f"FOR (n:{label}) ON (n.kind)" in s for s in indexes), label
     for rel in REL_TYPES:
         assert [s for s in indexes if f"[r:{rel}]" in s] == [
-            f"CREATE INDEX {rel.lower()}_key IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.key)"]
+            f"CREATE INDEX {rel.lower()}_key IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.key)"
+        ]
 
 
 @pytest.mark.neo4j
 def test_constraint_statements_run_twice_on_the_bolt_server(
-        open_store: Callable[[str], GraphStore]) -> None:
+    open_store: Callable[[str], GraphStore],
+) -> None:
     store = open_store("neo4j")  # runs them once
     assert isinstance(store, Neo4jStore)
     store.ensure_schema()

@@ -44,13 +44,15 @@ REQUIRED = "expected a value: the field is required"
 UNKNOWN_ID = "expected the id of a node in this load or in the store"
 
 
-def write_table(path: Path, rows: Sequence[dict[str, Any]],
-                header: Sequence[str] | None = None) -> Path:
+def write_table(
+    path: Path, rows: Sequence[dict[str, Any]], header: Sequence[str] | None = None
+) -> Path:
     """A CSV table of ``rows`` (header: the union of their columns, in order), each row with
     the provenance columns unless it names them."""
     full = [{**row, **{k: v for k, v in PROVENANCE.items() if k not in row}} for row in rows]
-    columns = list(header) if header is not None else list(
-        dict.fromkeys(k for row in full for k in row))
+    columns = (
+        list(header) if header is not None else list(dict.fromkeys(k for row in full for k in row))
+    )
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
@@ -71,8 +73,9 @@ def embedded(tmp_path: Path) -> Any:
     store.close()
 
 
-def produced(path: Path, as_table: str | None = None) -> tuple[list[tuple[int, dict[str, Any]]],
-                                                             list[str]]:
+def produced(
+    path: Path, as_table: str | None = None
+) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     """What a table produces, without a store: (line, canonical record) and error texts."""
     forced = LAYOUTS[as_table] if as_table else None
     records: list[tuple[int, dict[str, Any]]] = []
@@ -122,7 +125,8 @@ def example(name: str) -> Path:
 
 def test_every_loader_has_an_example_that_is_recognised() -> None:
     assert sorted(p.name for p in EXAMPLES.glob("*.csv")) == sorted(
-        f"example-{name}.csv" for name in LAYOUTS)
+        f"example-{name}.csv" for name in LAYOUTS
+    )
     for name in LAYOUTS:
         records, errors = produced(example(name))
         assert errors == []
@@ -144,85 +148,192 @@ def test_every_record_keeps_its_rows_provenance() -> None:
 
 def test_county_example() -> None:
     records, _ = produced(example("county"))
-    assert kinds(records) == {"Area": 1, "PartyOrg": 3, "Body": 1, "Enterprise": 2,
-                              "BASED_IN": 3, "LOCATED_IN": 3, "AFFILIATED_TO": 2,
-                              "SUPERVISES": 1}
+    assert kinds(records) == {
+        "Area": 1,
+        "PartyOrg": 3,
+        "Body": 1,
+        "Enterprise": 2,
+        "BASED_IN": 3,
+        "LOCATED_IN": 3,
+        "AFFILIATED_TO": 2,
+        "SUPERVISES": 1,
+    }
     assert at_line(records, 5) == [
-        {"record": "node", "id": "ex-large-ent-pc", "label": "PartyOrg", "kind": "committee",
-         "name": "Illustrative Party committee of a large enterprise with many Party members"},
-        {"record": "node", "id": "ex-large-ent", "label": "Enterprise", "kind": "private",
-         "name": "Illustrative large, influential non-public enterprise"},
-        {"record": "edge", "type": "LOCATED_IN", "from": "ex-large-ent", "to": "ex-street",
-         "kind": "registered"},
+        {
+            "record": "node",
+            "id": "ex-large-ent-pc",
+            "label": "PartyOrg",
+            "kind": "committee",
+            "name": "Illustrative Party committee of a large enterprise with many Party members",
+        },
+        {
+            "record": "node",
+            "id": "ex-large-ent",
+            "label": "Enterprise",
+            "kind": "private",
+            "name": "Illustrative large, influential non-public enterprise",
+        },
+        {
+            "record": "edge",
+            "type": "LOCATED_IN",
+            "from": "ex-large-ent",
+            "to": "ex-street",
+            "kind": "registered",
+        },
         {"record": "edge", "type": "BASED_IN", "from": "ex-large-ent-pc", "to": "ex-large-ent"},
-        {"record": "edge", "type": "AFFILIATED_TO", "from": "ex-large-ent-pc",
-         "to": "ex-county-pc", "kind": "direct"},
+        {
+            "record": "edge",
+            "type": "AFFILIATED_TO",
+            "from": "ex-large-ent-pc",
+            "to": "ex-county-pc",
+            "kind": "direct",
+        },
     ]
     assert at_line(records, 6)[-2:] == [
-        {"record": "edge", "type": "AFFILIATED_TO", "from": "ex-above-scale-ent-pc",
-         "to": "ex-street-wc", "kind": "territorial"},
-        {"record": "edge", "type": "SUPERVISES", "from": "ex-county-npe-office",
-         "to": "ex-above-scale-ent-pc", "kind": "direct_contact"},
+        {
+            "record": "edge",
+            "type": "AFFILIATED_TO",
+            "from": "ex-above-scale-ent-pc",
+            "to": "ex-street-wc",
+            "kind": "territorial",
+        },
+        {
+            "record": "edge",
+            "type": "SUPERVISES",
+            "from": "ex-county-npe-office",
+            "to": "ex-above-scale-ent-pc",
+            "kind": "direct_contact",
+        },
     ]
 
 
 def test_park_example() -> None:
     records, _ = produced(example("park"))
-    assert kinds(records) == {"Area": 1, "PartyOrg": 3, "Enterprise": 4, "LOCATED_IN": 5,
-                              "BASED_IN": 5, "AFFILIATED_TO": 3}
+    assert kinds(records) == {
+        "Area": 1,
+        "PartyOrg": 3,
+        "Enterprise": 4,
+        "LOCATED_IN": 5,
+        "BASED_IN": 5,
+        "AFFILIATED_TO": 3,
+    }
     assert at_line(records, 3) == [
-        {"record": "node", "id": "ex-park-cc", "label": "PartyOrg",
-         "kind": "comprehensive_committee",
-         "name": "Illustrative comprehensive Party committee of the park",
-         "aliases": ["综合党委"]},
+        {
+            "record": "node",
+            "id": "ex-park-cc",
+            "label": "PartyOrg",
+            "kind": "comprehensive_committee",
+            "name": "Illustrative comprehensive Party committee of the park",
+            "aliases": ["综合党委"],
+        },
         {"record": "edge", "type": "BASED_IN", "from": "ex-park-cc", "to": "ex-park"},
-        {"record": "edge", "type": "AFFILIATED_TO", "from": "ex-park-cc", "to": "ex-county-pc",
-         "kind": "territorial"},
+        {
+            "record": "edge",
+            "type": "AFFILIATED_TO",
+            "from": "ex-park-cc",
+            "to": "ex-county-pc",
+            "kind": "territorial",
+        },
     ]
     joint = at_line(records, 8)
     assert joint[0]["kind"] == "joint_branch"
     assert [(e["type"], e["to"]) for e in joint[1:]] == [
-        ("BASED_IN", "ex-park-small-1"), ("BASED_IN", "ex-park-small-2"),
-        ("BASED_IN", "ex-park-small-3"), ("AFFILIATED_TO", "ex-park-cc")]
+        ("BASED_IN", "ex-park-small-1"),
+        ("BASED_IN", "ex-park-small-2"),
+        ("BASED_IN", "ex-park-small-3"),
+        ("AFFILIATED_TO", "ex-park-cc"),
+    ]
 
 
 def test_street_example() -> None:
     records, _ = produced(example("street"))
-    assert kinds(records) == {"Area": 3, "PartyOrg": 2, "Enterprise": 3, "LOCATED_IN": 6,
-                              "BASED_IN": 3, "AFFILIATED_TO": 2, "SUPERVISES": 1}
+    assert kinds(records) == {
+        "Area": 3,
+        "PartyOrg": 2,
+        "Enterprise": 3,
+        "LOCATED_IN": 6,
+        "BASED_IN": 3,
+        "AFFILIATED_TO": 2,
+        "SUPERVISES": 1,
+    }
     assert at_line(records, 5) == [
-        {"record": "node", "id": "ex-grid-1", "label": "Area", "kind": "grid",
-         "name": "Illustrative grid 1 of the community"},
-        {"record": "edge", "type": "LOCATED_IN", "from": "ex-grid-1", "to": "ex-community",
-         "kind": "part_of"},
+        {
+            "record": "node",
+            "id": "ex-grid-1",
+            "label": "Area",
+            "kind": "grid",
+            "name": "Illustrative grid 1 of the community",
+        },
+        {
+            "record": "edge",
+            "type": "LOCATED_IN",
+            "from": "ex-grid-1",
+            "to": "ex-community",
+            "kind": "part_of",
+        },
     ]
     assert at_line(records, 9) == [
-        {"record": "node", "id": "ex-ent-50plus", "label": "Enterprise", "kind": "private",
-         "name": "Illustrative enterprise with 50+ employees and no Party organization",
-         "employees": 60},
-        {"record": "edge", "type": "LOCATED_IN", "from": "ex-ent-50plus", "to": "ex-street",
-         "kind": "registered"},
-        {"record": "edge", "type": "SUPERVISES", "from": "ex-street-wc", "to": "ex-ent-50plus",
-         "kind": "instructor"},
+        {
+            "record": "node",
+            "id": "ex-ent-50plus",
+            "label": "Enterprise",
+            "kind": "private",
+            "name": "Illustrative enterprise with 50+ employees and no Party organization",
+            "employees": 60,
+        },
+        {
+            "record": "edge",
+            "type": "LOCATED_IN",
+            "from": "ex-ent-50plus",
+            "to": "ex-street",
+            "kind": "registered",
+        },
+        {
+            "record": "edge",
+            "type": "SUPERVISES",
+            "from": "ex-street-wc",
+            "to": "ex-ent-50plus",
+            "kind": "instructor",
+        },
     ]
 
 
 def test_sasac_example() -> None:
     records, _ = produced(example("sasac"))
-    assert kinds(records) == {"Body": 2, "PartyOrg": 6, "Enterprise": 3, "BASED_IN": 6,
-                              "OWNS": 3, "AFFILIATED_TO": 4}
+    assert kinds(records) == {
+        "Body": 2,
+        "PartyOrg": 6,
+        "Enterprise": 3,
+        "BASED_IN": 6,
+        "OWNS": 3,
+        "AFFILIATED_TO": 4,
+    }
     assert at_line(records, 4) == [
-        {"record": "node", "id": "zj-prov-ent-1-pc", "label": "PartyOrg", "kind": "committee",
-         "name": "Party committee of provincial-level enterprise 1 of the ten sample "
-                 "enterprises (not named in source)"},
-        {"record": "node", "id": "zj-prov-ent-1", "label": "Enterprise", "kind": "soe",
-         "name": "Unnamed provincial-level enterprise 1 of the ten sample constructions (not "
-                 "named in source)"},
+        {
+            "record": "node",
+            "id": "zj-prov-ent-1-pc",
+            "label": "PartyOrg",
+            "kind": "committee",
+            "name": "Party committee of provincial-level enterprise 1 of the ten sample "
+            "enterprises (not named in source)",
+        },
+        {
+            "record": "node",
+            "id": "zj-prov-ent-1",
+            "label": "Enterprise",
+            "kind": "soe",
+            "name": "Unnamed provincial-level enterprise 1 of the ten sample constructions (not "
+            "named in source)",
+        },
         {"record": "edge", "type": "OWNS", "from": "zj-sasac", "to": "zj-prov-ent-1"},
-        {"record": "edge", "type": "BASED_IN", "from": "zj-prov-ent-1-pc",
-         "to": "zj-prov-ent-1"},
-        {"record": "edge", "type": "AFFILIATED_TO", "from": "zj-prov-ent-1-pc",
-         "to": "zj-sasac-pc", "kind": "system"},
+        {"record": "edge", "type": "BASED_IN", "from": "zj-prov-ent-1-pc", "to": "zj-prov-ent-1"},
+        {
+            "record": "edge",
+            "type": "AFFILIATED_TO",
+            "from": "zj-prov-ent-1-pc",
+            "to": "zj-sasac-pc",
+            "kind": "system",
+        },
     ]
     assert at_line(records, 7)[0]["kind"] == "general_branch"  # 党总支
 
@@ -233,53 +344,93 @@ def test_transfers_example() -> None:
     pharma = at_line(records, 3)
     assert [r["record"] for r in pharma] == ["transfer", "edge"]
     assert pharma[0]["status"] == "retained"
-    assert pharma[1] == {"record": "edge", "type": "AFFILIATED_TO", "from": "tj-pharma-pc",
-                         "to": "tj-sasac-pc", "kind": "system"}
+    assert pharma[1] == {
+        "record": "edge",
+        "type": "AFFILIATED_TO",
+        "from": "tj-pharma-pc",
+        "to": "tj-sasac-pc",
+        "kind": "system",
+    }
     assert at_line(records, 4)[1] == {
-        "record": "node", "id": "tj-pipe", "label": "Enterprise", "kind": "mixed",
-        "name": "Tianjin Pipe Corporation", "state_equity_pct": 0.0}
+        "record": "node",
+        "id": "tj-pipe",
+        "label": "Enterprise",
+        "kind": "mixed",
+        "name": "Tianjin Pipe Corporation",
+        "state_equity_pct": 0.0,
+    }
     jv = at_line(records, 5)
-    assert [bare(r) for r in jv] == [{
-        "record": "transfer", "id": "tj-transfer-zhonghuan-samsung-jv",
-        "org": "tj-zhonghuan-samsung-jv-pc", "status": "transferred", "date": "2022-07-05",
-        "from": "tj-zhonghuan-pc", "decided_to": "tj-jinzhi-pc",
-        "reason": jv[0]["reason"]}]
+    assert [bare(r) for r in jv] == [
+        {
+            "record": "transfer",
+            "id": "tj-transfer-zhonghuan-samsung-jv",
+            "org": "tj-zhonghuan-samsung-jv-pc",
+            "status": "transferred",
+            "date": "2022-07-05",
+            "from": "tj-zhonghuan-pc",
+            "decided_to": "tj-jinzhi-pc",
+            "reason": jv[0]["reason"],
+        }
+    ]
 
 
 def test_supervision_example() -> None:
     records, _ = produced(example("supervision"))
     assert kinds(records) == {"Body": 7, "SUPERVISES": 8}
     assert at_line(records, 5) == [
-        {"record": "node", "id": "ex-county-market-regulation", "label": "Body",
-         "kind": "industry_commerce",
-         "name": "Illustrative industry and commerce (market regulation) bureau of the county"},
-        {"record": "edge", "type": "SUPERVISES", "from": "ex-county-market-regulation",
-         "to": "ex-above-scale-ent", "kind": "registration"},  # 登记
+        {
+            "record": "node",
+            "id": "ex-county-market-regulation",
+            "label": "Body",
+            "kind": "industry_commerce",
+            "name": "Illustrative industry and commerce (market regulation) bureau of the county",
+        },
+        {
+            "record": "edge",
+            "type": "SUPERVISES",
+            "from": "ex-county-market-regulation",
+            "to": "ex-above-scale-ent",
+            "kind": "registration",
+        },  # 登记
     ]
     assert at_line(records, 9) == [
-        {"record": "edge", "type": "SUPERVISES", "from": "ex-county-union", "to": "ex-park-ent",
-         "kind": "coordination"}]
+        {
+            "record": "edge",
+            "type": "SUPERVISES",
+            "from": "ex-county-union",
+            "to": "ex-park-ent",
+            "kind": "coordination",
+        }
+    ]
 
 
 def test_examples_load_on_top_of_the_cases(store: GraphStore, cases_dir: Path) -> None:
     load_paths(store, [cases_dir])
     cases = store.counts()
     first = load_paths(store, [EXAMPLES])
-    assert statuses(first) == {"node": {"created": 41, "unchanged": 1},
-                               "edge": {"created": 55, "unchanged": 1},
-                               "transfer": {"created": 2, "unchanged": 2}}
+    assert statuses(first) == {
+        "node": {"created": 41, "unchanged": 1},
+        "edge": {"created": 55, "unchanged": 1},
+        "transfer": {"created": 2, "unchanged": 2},
+    }
     assert first.placeholders == []
     assert store.counts().nodes == cases.nodes + 41
     again = load_paths(store, [EXAMPLES])
     assert not again.changed
 
-    assert [(e.dst, e.kind) for e in store.edges("ex-large-ent-pc", types=["AFFILIATED_TO"])
-            ] == [("ex-county-pc", "direct")]
-    supervisors = sorted(e.src for e in store.edges("ex-above-scale-ent", direction="in",
-                                                    types=["SUPERVISES"]))
-    assert supervisors == ["ex-county-market-regulation", "ex-county-social-work",
-                           "ex-county-union", "ex-county-united-front-dept",
-                           "ex-county-youth-league"]
+    assert [(e.dst, e.kind) for e in store.edges("ex-large-ent-pc", types=["AFFILIATED_TO"])] == [
+        ("ex-county-pc", "direct")
+    ]
+    supervisors = sorted(
+        e.src for e in store.edges("ex-above-scale-ent", direction="in", types=["SUPERVISES"])
+    )
+    assert supervisors == [
+        "ex-county-market-regulation",
+        "ex-county-social-work",
+        "ex-county-union",
+        "ex-county-united-front-dept",
+        "ex-county-youth-league",
+    ]
     transfers = {t.id: t for t in store.iter_transfers()}
     assert transfers["tj-transfer-pipe-retained"].status == "retained"
     pipe = store.get_node("tj-pipe")
@@ -293,17 +444,22 @@ def test_examples_load_on_top_of_the_cases(store: GraphStore, cases_dir: Path) -
 def test_the_cases_hold_source_tables(cases_dir: Path) -> None:
     tables = {p.name: _layout_of(p) for p in cases_dir.glob("*.csv")}
     assert tables == {
-        "jiading_supervision.csv": "supervision", "ngo2015_supervision.csv": "supervision",
+        "jiading_supervision.csv": "supervision",
+        "ngo2015_supervision.csv": "supervision",
         "opinions_2012_supervision.csv": "supervision",
-        "tianjin_supervision.csv": "supervision", "tianjin_transfers.csv": "transfers"}
+        "tianjin_supervision.csv": "supervision",
+        "tianjin_transfers.csv": "transfers",
+    }
     records = [r for p in cases_dir.glob("*supervision.csv") for _, r in produced(p)[0]]
     assert len(records) == 28
     assert {r["type"] for r in records} == {"SUPERVISES"}
     transfers, errors = produced(cases_dir / "tianjin_transfers.csv")
     assert errors == []
     assert [(r["record"], r.get("org") or r.get("from")) for _, r in transfers] == [
-        ("transfer", "tj-pharma-pc"), ("edge", "tj-pharma-pc"),
-        ("transfer", "tj-zhonghuan-samsung-jv-pc")]
+        ("transfer", "tj-pharma-pc"),
+        ("edge", "tj-pharma-pc"),
+        ("transfer", "tj-zhonghuan-samsung-jv-pc"),
+    ]
 
 
 def _layout_of(path: Path) -> str:
@@ -327,44 +483,57 @@ def test_an_unrecognised_header(embedded: EmbeddedStore, doc: Path, tmp_path: Pa
     assert errors_of(embedded, doc, path) == [
         f"{path}:1: header: 'person,supervisor,source,quote' — expected the required columns "
         "of a source table (or a canonical file named nodes*/edges*/transfers*/sources*.csv); "
-        "nearest: transfers lacks organization, status; supervision lacks supervised, how"]
+        "nearest: transfers lacks organization, status; supervision lacks supervised, how"
+    ]
 
 
 def test_an_ambiguous_header(embedded: EmbeddedStore, doc: Path, tmp_path: Path) -> None:
-    path = write_table(tmp_path / "both.csv", [{"park": "p", "street": "s", "entry": "park",
-                                                "id": "p", "name": "P"}])
+    path = write_table(
+        tmp_path / "both.csv",
+        [{"park": "p", "street": "s", "entry": "park", "id": "p", "name": "P"}],
+    )
     assert errors_of(embedded, doc, path) == [
         f"{path}:1: header: 'park,street,entry,id,name,source,quote' — expected the header of "
-        "one source table, not of several (park and street): choose one with --as"]
+        "one source table, not of several (park and street): choose one with --as"
+    ]
     # --as settles it, and then the other table's column is refused
     assert errors_as(embedded, [doc, path], "park") == [
-        f"{path}:1: header: 'street' — expected a column of the park table (see "
-        "docs/loaders.md)"]
+        f"{path}:1: header: 'street' — expected a column of the park table (see docs/loaders.md)"
+    ]
 
 
 def test_as_chooses_the_table(embedded: EmbeddedStore, doc: Path, tmp_path: Path) -> None:
     rows = [{"organization": "o", "status": "proposed", "date": "2022-01-01"}]
     # named like a canonical transfers file: without --as it is read as canonical
     path = write_table(tmp_path / "transfers-2022.csv", rows)
-    nodes = write_jsonl(tmp_path / "o.jsonl", {"record": "node", "id": "o", "label": "PartyOrg",
-                                              "kind": "branch", "name": "O"})
+    nodes = write_jsonl(
+        tmp_path / "o.jsonl",
+        {"record": "node", "id": "o", "label": "PartyOrg", "kind": "branch", "name": "O"},
+    )
     assert "organization: 'o' — expected no such field" in " ".join(
-        errors_of(embedded, doc, nodes, path))
+        errors_of(embedded, doc, nodes, path)
+    )
     result = load_paths(embedded, [doc, nodes, path], as_table="transfers")
-    assert statuses(result) == {"source": {"created": 1}, "node": {"created": 1},
-                                "transfer": {"created": 1}}
+    assert statuses(result) == {
+        "source": {"created": 1},
+        "node": {"created": 1},
+        "transfer": {"created": 1},
+    }
     assert [t.id for t in embedded.iter_transfers()] == ["transfer:o:2022-01-01"]
 
 
-def test_missing_required_and_unknown_columns(embedded: EmbeddedStore, doc: Path,
-                                              tmp_path: Path) -> None:
+def test_missing_required_and_unknown_columns(
+    embedded: EmbeddedStore, doc: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "lines.csv"
-    path.write_text("supervisor,supervised,how,source,colour\nb,o,guidance,doc,red\n",
-                    encoding="utf-8")
+    path.write_text(
+        "supervisor,supervised,how,source,colour\nb,o,guidance,doc,red\n", encoding="utf-8"
+    )
     assert errors_of(embedded, doc, path) == [
         f"{path}:1: header: 'supervisor,supervised,how,source,colour' — expected the required "
         "columns of a source table (or a canonical file named "
-        "nodes*/edges*/transfers*/sources*.csv); nearest: supervision lacks quote"]
+        "nodes*/edges*/transfers*/sources*.csv); nearest: supervision lacks quote"
+    ]
     assert errors_as(embedded, [doc, path], "supervision") == [
         f"{path}:1: header: 'colour' — expected a column of the supervision table (see "
         "docs/loaders.md)",
@@ -373,30 +542,48 @@ def test_missing_required_and_unknown_columns(embedded: EmbeddedStore, doc: Path
     ]
 
 
-def test_header_names_are_read_leniently(embedded: EmbeddedStore, doc: Path,
-                                         tmp_path: Path) -> None:
+def test_header_names_are_read_leniently(
+    embedded: EmbeddedStore, doc: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "lines.csv"
-    path.write_text("\ufeffSupervisor,Supervised,How,Valid From,Source,Quote\n"
-                    "b, o ,Direct Contact,2020-01-01,doc,q\n", encoding="utf-8")
+    path.write_text(
+        "\ufeffSupervisor,Supervised,How,Valid From,Source,Quote\n"
+        "b, o ,Direct Contact,2020-01-01,doc,q\n",
+        encoding="utf-8",
+    )
     records, errors = produced(path)
     assert errors == []
     assert [bare(r) for _, r in records] == [
-        {"record": "edge", "type": "SUPERVISES", "from": "b", "to": "o",
-         "kind": "direct_contact", "valid_from": "2020-01-01"}]
+        {
+            "record": "edge",
+            "type": "SUPERVISES",
+            "from": "b",
+            "to": "o",
+            "kind": "direct_contact",
+            "valid_from": "2020-01-01",
+        }
+    ]
 
 
 # -- located errors, each kind ---------------------------------------------------------------
 
 COUNTY = [
     {"county_committee": "c-pc", "entry": "county", "id": "c", "name": "County C"},
-    {"county_committee": "c-pc", "entry": "committee", "id": "c-pc", "name": "C committee",
-     "area": "c"},
+    {
+        "county_committee": "c-pc",
+        "entry": "committee",
+        "id": "c-pc",
+        "name": "C committee",
+        "area": "c",
+    },
     {"county_committee": "c-pc", "entry": "organ", "id": "c-organ", "name": "C organ"},
 ]
 
-PARTY_KINDS = ("expected one of 'local_committee', 'committee', 'general_branch', 'branch', "
-               "'joint_branch', 'temporary_branch', 'leading_group', 'work_committee' or "
-               "'comprehensive_committee'")
+PARTY_KINDS = (
+    "expected one of 'local_committee', 'committee', 'general_branch', 'branch', "
+    "'joint_branch', 'temporary_branch', 'leading_group', 'work_committee' or "
+    "'comprehensive_committee'"
+)
 
 
 def county(tmp_path: Path, *rows: dict[str, Any]) -> Path:
@@ -405,99 +592,231 @@ def county(tmp_path: Path, *rows: dict[str, Any]) -> Path:
 
 
 BAD_ROWS = [
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "branch",
-                  "valid_from": "2021/03/01"},
-                 "valid_from: '2021/03/01' — expected a date YYYY-MM-DD", id="bad-date"),
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "bogus"},
-                 f"kind: 'bogus' — {PARTY_KINDS}", id="bad-kind"),
-    pytest.param({"entry": "branch", "id": "o", "name": "O"},
-                 "entry: 'branch' — expected one of 'county', 'committee', 'organ' or "
-                 "'organization'", id="bad-entry"),
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "branch",
-                  "managed_directly": "perhaps"},
-                 "managed_directly: 'perhaps' — expected yes or no", id="bad-yes-no"),
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "branch",
-                  "work_committee": "ghost-wc"},
-                 f"work_committee: 'ghost-wc' — {UNKNOWN_ID}", id="unknown-reference"),
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "branch",
-                  "members": "-3"},
-                 "members: '-3' — expected greater than or equal to 0", id="negative-members"),
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "branch",
-                  "enterprise": "e", "enterprise_name": "E", "enterprise_kind": "private",
-                  "state_equity_pct": "120"},
-                 "state_equity_pct: '120' — expected less than or equal to 100",
-                 id="percentage-out-of-range"),
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "branch",
-                  "enterprise": "e", "enterprise_name": "E", "enterprise_kind": "private",
-                  "uscc": "91350100M000100Y44"},
-                 "uscc: '91350100M000100Y44' — expected an 18-character unified social credit "
-                 "code with a valid check character", id="bad-uscc"),
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "branch",
-                  "valid_from": "2021-01-01", "valid_to": "2020-01-01",
-                  "managed_directly": "yes"},
-                 "valid_to: '2020-01-01' — expected a date after valid_from (2021-01-01): "
-                 "intervals are half-open, [valid_from, valid_to)", id="interval"),
-    pytest.param({"entry": "organization", "id": "o", "kind": "branch"},
-                 f"name: — {REQUIRED}", id="missing-value"),
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "branch",
-                  "employees": "12"},
-                 "employees: '12' — expected enterprise_name as well: the row defines the "
-                 "enterprise, and this of it, only when it names it", id="enterprise-undefined"),
-    pytest.param({"entry": "organ", "id": "o", "name": "O", "managed_directly": "yes"},
-                 "managed_directly: 'yes' — expected an empty cell: an organ row of the county "
-                 "table does not use this column", id="unused-cell"),
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "branch",
-                  "managed_directly": "yes", "work_committee": "c-pc"},
-                 "work_committee: 'c-pc' — expected no work committee when managed_directly "
-                 "is yes: an organization has one formal superior", id="two-superiors"),
-    pytest.param({"entry": "organization", "id": "o", "name": "O", "kind": "branch",
-                  "enterprise": "c|c-organ"},
-                 "enterprise: 'c|c-organ' — expected one enterprise id: only a joint branch (kind "
-                 "joint_branch) is set up in several", id="several-enterprises"),
-    pytest.param({"entry": "committee", "id": "other-pc", "name": "O"},
-                 "id: 'other-pc' — expected 'c-pc', the row's county_committee: this row "
-                 "describes the county_committee itself", id="head-id"),
-    pytest.param({"entry": "organization", "id": "c-organ", "name": "O", "kind": "branch"},
-                 "id: 'c-organ' — expected each node once per load (first at {path}:4)",
-                 id="duplicate-id"),
+    pytest.param(
+        {
+            "entry": "organization",
+            "id": "o",
+            "name": "O",
+            "kind": "branch",
+            "valid_from": "2021/03/01",
+        },
+        "valid_from: '2021/03/01' — expected a date YYYY-MM-DD",
+        id="bad-date",
+    ),
+    pytest.param(
+        {"entry": "organization", "id": "o", "name": "O", "kind": "bogus"},
+        f"kind: 'bogus' — {PARTY_KINDS}",
+        id="bad-kind",
+    ),
+    pytest.param(
+        {"entry": "branch", "id": "o", "name": "O"},
+        "entry: 'branch' — expected one of 'county', 'committee', 'organ' or 'organization'",
+        id="bad-entry",
+    ),
+    pytest.param(
+        {
+            "entry": "organization",
+            "id": "o",
+            "name": "O",
+            "kind": "branch",
+            "managed_directly": "perhaps",
+        },
+        "managed_directly: 'perhaps' — expected yes or no",
+        id="bad-yes-no",
+    ),
+    pytest.param(
+        {
+            "entry": "organization",
+            "id": "o",
+            "name": "O",
+            "kind": "branch",
+            "work_committee": "ghost-wc",
+        },
+        f"work_committee: 'ghost-wc' — {UNKNOWN_ID}",
+        id="unknown-reference",
+    ),
+    pytest.param(
+        {"entry": "organization", "id": "o", "name": "O", "kind": "branch", "members": "-3"},
+        "members: '-3' — expected greater than or equal to 0",
+        id="negative-members",
+    ),
+    pytest.param(
+        {
+            "entry": "organization",
+            "id": "o",
+            "name": "O",
+            "kind": "branch",
+            "enterprise": "e",
+            "enterprise_name": "E",
+            "enterprise_kind": "private",
+            "state_equity_pct": "120",
+        },
+        "state_equity_pct: '120' — expected less than or equal to 100",
+        id="percentage-out-of-range",
+    ),
+    pytest.param(
+        {
+            "entry": "organization",
+            "id": "o",
+            "name": "O",
+            "kind": "branch",
+            "enterprise": "e",
+            "enterprise_name": "E",
+            "enterprise_kind": "private",
+            "uscc": "91350100M000100Y44",
+        },
+        "uscc: '91350100M000100Y44' — expected an 18-character unified social credit "
+        "code with a valid check character",
+        id="bad-uscc",
+    ),
+    pytest.param(
+        {
+            "entry": "organization",
+            "id": "o",
+            "name": "O",
+            "kind": "branch",
+            "valid_from": "2021-01-01",
+            "valid_to": "2020-01-01",
+            "managed_directly": "yes",
+        },
+        "valid_to: '2020-01-01' — expected a date after valid_from (2021-01-01): "
+        "intervals are half-open, [valid_from, valid_to)",
+        id="interval",
+    ),
+    pytest.param(
+        {"entry": "organization", "id": "o", "kind": "branch"},
+        f"name: — {REQUIRED}",
+        id="missing-value",
+    ),
+    pytest.param(
+        {"entry": "organization", "id": "o", "name": "O", "kind": "branch", "employees": "12"},
+        "employees: '12' — expected enterprise_name as well: the row defines the "
+        "enterprise, and this of it, only when it names it",
+        id="enterprise-undefined",
+    ),
+    pytest.param(
+        {"entry": "organ", "id": "o", "name": "O", "managed_directly": "yes"},
+        "managed_directly: 'yes' — expected an empty cell: an organ row of the county "
+        "table does not use this column",
+        id="unused-cell",
+    ),
+    pytest.param(
+        {
+            "entry": "organization",
+            "id": "o",
+            "name": "O",
+            "kind": "branch",
+            "managed_directly": "yes",
+            "work_committee": "c-pc",
+        },
+        "work_committee: 'c-pc' — expected no work committee when managed_directly "
+        "is yes: an organization has one formal superior",
+        id="two-superiors",
+    ),
+    pytest.param(
+        {
+            "entry": "organization",
+            "id": "o",
+            "name": "O",
+            "kind": "branch",
+            "enterprise": "c|c-organ",
+        },
+        "enterprise: 'c|c-organ' — expected one enterprise id: only a joint branch (kind "
+        "joint_branch) is set up in several",
+        id="several-enterprises",
+    ),
+    pytest.param(
+        {"entry": "committee", "id": "other-pc", "name": "O"},
+        "id: 'other-pc' — expected 'c-pc', the row's county_committee: this row "
+        "describes the county_committee itself",
+        id="head-id",
+    ),
+    pytest.param(
+        {"entry": "organization", "id": "c-organ", "name": "O", "kind": "branch"},
+        "id: 'c-organ' — expected each node once per load (first at {path}:4)",
+        id="duplicate-id",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("row", "expected"), BAD_ROWS)
-def test_a_bad_row_is_located(store: GraphStore, doc: Path, tmp_path: Path,
-                              row: dict[str, Any], expected: str) -> None:
+def test_a_bad_row_is_located(
+    store: GraphStore, doc: Path, tmp_path: Path, row: dict[str, Any], expected: str
+) -> None:
     path = county(tmp_path, row)
     assert errors_of(store, doc, path) == [f"{path}:5: {expected.format(path=path)}"]
     assert store.counts() == EMPTY
 
 
-def test_an_embedded_enterprise_defined_twice(embedded: EmbeddedStore, doc: Path,
-                                              tmp_path: Path) -> None:
-    org = {"entry": "organization", "kind": "branch", "enterprise": "e", "enterprise_name": "E",
-           "enterprise_kind": "民营", "managed_directly": "yes"}
+def test_an_embedded_enterprise_defined_twice(
+    embedded: EmbeddedStore, doc: Path, tmp_path: Path
+) -> None:
+    org = {
+        "entry": "organization",
+        "kind": "branch",
+        "enterprise": "e",
+        "enterprise_name": "E",
+        "enterprise_kind": "民营",
+        "managed_directly": "yes",
+    }
     path = county(tmp_path, {**org, "id": "o1", "name": "O1"}, {**org, "id": "o2", "name": "O2"})
     assert errors_of(embedded, doc, path) == [
-        f"{path}:6: enterprise: 'e' — expected each node once per load (first at {path}:5)"]
+        f"{path}:6: enterprise: 'e' — expected each node once per load (first at {path}:5)"
+    ]
 
 
 def test_errors_of_the_other_tables(embedded: EmbeddedStore, doc: Path, tmp_path: Path) -> None:
-    sasac = write_table(tmp_path / "sasac.csv", [
-        {"sasac": "s", "entry": "sasac", "id": "s", "name": "S"},
-        {"sasac": "s", "entry": "enterprise", "id": "g", "name": "G", "kind": "soe",
-         "owner": "s", "share_pct": "101", "state_equity_pct": "100"},
-        {"sasac": "s", "entry": "organization", "id": "g-pc", "name": "G pc", "kind": "党委",
-         "enterprise": "g", "superior": "s-pc", "basis": "sideways"},
-    ])
-    supervision = write_table(tmp_path / "lines.csv", [
-        {"supervisor": "s", "supervised": "g", "how": "bossing"},
-        {"supervisor": "u", "supervised": "g", "how": "指导", "supervisor_name": "Union",
-         "supervisor_kind": "pub"},
-    ])
-    transfers = write_table(tmp_path / "reform.csv", [
-        {"organization": "g-pc", "status": "done"},
-        {"organization": "g-pc", "status": "proposed", "reform_date": "2020-01-01",
-         "state_equity_after": "30"},
-    ])
+    sasac = write_table(
+        tmp_path / "sasac.csv",
+        [
+            {"sasac": "s", "entry": "sasac", "id": "s", "name": "S"},
+            {
+                "sasac": "s",
+                "entry": "enterprise",
+                "id": "g",
+                "name": "G",
+                "kind": "soe",
+                "owner": "s",
+                "share_pct": "101",
+                "state_equity_pct": "100",
+            },
+            {
+                "sasac": "s",
+                "entry": "organization",
+                "id": "g-pc",
+                "name": "G pc",
+                "kind": "党委",
+                "enterprise": "g",
+                "superior": "s-pc",
+                "basis": "sideways",
+            },
+        ],
+    )
+    supervision = write_table(
+        tmp_path / "lines.csv",
+        [
+            {"supervisor": "s", "supervised": "g", "how": "bossing"},
+            {
+                "supervisor": "u",
+                "supervised": "g",
+                "how": "指导",
+                "supervisor_name": "Union",
+                "supervisor_kind": "pub",
+            },
+        ],
+    )
+    transfers = write_table(
+        tmp_path / "reform.csv",
+        [
+            {"organization": "g-pc", "status": "done"},
+            {
+                "organization": "g-pc",
+                "status": "proposed",
+                "reform_date": "2020-01-01",
+                "state_equity_after": "30",
+            },
+        ],
+    )
     supervises = ", ".join(repr(k) for k in REL_TYPES["SUPERVISES"].kinds)
     supervises = re.sub(r", ('other')$", r" or \1", supervises)
     assert errors_of(embedded, doc, sasac, supervision, transfers) == [
@@ -520,9 +839,18 @@ def test_errors_of_the_other_tables(embedded: EmbeddedStore, doc: Path, tmp_path
 
 
 def test_a_source_table_must_cite_a_known_source(embedded: EmbeddedStore, tmp_path: Path) -> None:
-    path = write_table(tmp_path / "lines.csv", [
-        {"supervisor": "b", "supervised": "o", "how": "guidance", "source": "nowhere",
-         "quote": ""}])
+    path = write_table(
+        tmp_path / "lines.csv",
+        [
+            {
+                "supervisor": "b",
+                "supervised": "o",
+                "how": "guidance",
+                "source": "nowhere",
+                "quote": "",
+            }
+        ],
+    )
     assert load_errors(embedded, path) == [
         f"{path}:2: quote: — {REQUIRED}",
         f"{path}:2: source: 'nowhere' — expected the id of a source record in this load or in "
@@ -532,95 +860,222 @@ def test_a_source_table_must_cite_a_known_source(embedded: EmbeddedStore, tmp_pa
     ]
 
 
-def test_endpoint_labels_are_checked_by_column(embedded: EmbeddedStore, doc: Path,
-                                               tmp_path: Path) -> None:
-    path = write_table(tmp_path / "park.csv", [
-        {"park": "p", "entry": "park", "id": "p", "name": "P"},
-        {"park": "p", "entry": "enterprise", "id": "e", "name": "E", "kind": "private"},
-        {"park": "p", "entry": "organization", "id": "o", "name": "O", "kind": "branch",
-         "superior": "e"},
-    ])
+def test_endpoint_labels_are_checked_by_column(
+    embedded: EmbeddedStore, doc: Path, tmp_path: Path
+) -> None:
+    path = write_table(
+        tmp_path / "park.csv",
+        [
+            {"park": "p", "entry": "park", "id": "p", "name": "P"},
+            {"park": "p", "entry": "enterprise", "id": "e", "name": "E", "kind": "private"},
+            {
+                "park": "p",
+                "entry": "organization",
+                "id": "o",
+                "name": "O",
+                "kind": "branch",
+                "superior": "e",
+            },
+        ],
+    )
     assert errors_of(embedded, doc, path) == [
         f"{path}:4: id/superior: 'PartyOrg → Enterprise' — expected AFFILIATED_TO/territorial "
-        "between PartyOrg → PartyOrg"]
+        "between PartyOrg → PartyOrg"
+    ]
 
 
-def test_a_failed_load_leaves_the_store_unchanged(store: GraphStore, cases_dir: Path,
-                                                  tmp_path: Path) -> None:
+def test_a_failed_load_leaves_the_store_unchanged(
+    store: GraphStore, cases_dir: Path, tmp_path: Path
+) -> None:
     load_paths(store, [cases_dir])
     before = snapshot(store)
-    path = write_table(tmp_path / "street.csv", [
-        {"street": "s", "entry": "street", "id": "s", "name": "S", "area": "jd-jiading",
-         "source": "party_building_csr_2017"},
-        {"street": "s", "entry": "committee", "id": "s-wc", "name": "S wc",
-         "superior": "jd-swc", "source": "party_building_csr_2017"},
-        {"street": "s", "entry": "enterprise", "id": "jd-ent-a1", "name": "renamed",
-         "kind": "private", "source": "party_building_csr_2017"},  # an update
-        {"street": "s", "entry": "enterprise", "id": "e", "name": "E", "kind": "private",
-         "uscc": "bad", "source": "party_building_csr_2017"},  # the one error
-    ])
+    path = write_table(
+        tmp_path / "street.csv",
+        [
+            {
+                "street": "s",
+                "entry": "street",
+                "id": "s",
+                "name": "S",
+                "area": "jd-jiading",
+                "source": "party_building_csr_2017",
+            },
+            {
+                "street": "s",
+                "entry": "committee",
+                "id": "s-wc",
+                "name": "S wc",
+                "superior": "jd-swc",
+                "source": "party_building_csr_2017",
+            },
+            {
+                "street": "s",
+                "entry": "enterprise",
+                "id": "jd-ent-a1",
+                "name": "renamed",
+                "kind": "private",
+                "source": "party_building_csr_2017",
+            },  # an update
+            {
+                "street": "s",
+                "entry": "enterprise",
+                "id": "e",
+                "name": "E",
+                "kind": "private",
+                "uscc": "bad",
+                "source": "party_building_csr_2017",
+            },  # the one error
+        ],
+    )
     assert load_errors(store, path) == [
         f"{path}:5: uscc: 'bad' — expected an 18-character unified social credit code with a "
-        "valid check character"]
+        "valid check character"
+    ]
     assert snapshot(store) == before
 
 
 # -- transfers and their lines ---------------------------------------------------------------
 
 
-ORGS = [{"record": "node", "id": i, "label": "PartyOrg", "kind": "committee", "name": i}
-        for i in ("org", "old", "new")] + [
+ORGS = [
+    {"record": "node", "id": i, "label": "PartyOrg", "kind": "committee", "name": i}
+    for i in ("org", "old", "new")
+] + [
     {"record": "node", "id": "ent", "label": "Enterprise", "kind": "soe", "name": "Ent"},
-    {"record": "node", "id": "inv", "label": "Enterprise", "kind": "private", "name": "Inv"}]
+    {"record": "node", "id": "inv", "label": "Enterprise", "kind": "private", "name": "Inv"},
+]
 
 
 def test_transfers_draw_their_lines(embedded: EmbeddedStore, doc: Path, tmp_path: Path) -> None:
-    path = write_table(tmp_path / "reform.csv", [{
-        "organization": "org", "enterprise": "ent", "enterprise_name": "Ent after reform",
-        "enterprise_kind": "混合所有制", "reform_date": "2020-06-01", "investors": "inv",
-        "state_equity_after": "34.5", "superior_before": "old", "before_since": "2010-01-01",
-        "proposed_superior": "new", "proposed_by": "inv", "decided_superior": "new",
-        "status": "转移", "date": "2021-01-01", "basis_before": "系统", "basis_after": "属地",
-        "page": "p. 2"}])
+    path = write_table(
+        tmp_path / "reform.csv",
+        [
+            {
+                "organization": "org",
+                "enterprise": "ent",
+                "enterprise_name": "Ent after reform",
+                "enterprise_kind": "混合所有制",
+                "reform_date": "2020-06-01",
+                "investors": "inv",
+                "state_equity_after": "34.5",
+                "superior_before": "old",
+                "before_since": "2010-01-01",
+                "proposed_superior": "new",
+                "proposed_by": "inv",
+                "decided_superior": "new",
+                "status": "转移",
+                "date": "2021-01-01",
+                "basis_before": "系统",
+                "basis_after": "属地",
+                "page": "p. 2",
+            }
+        ],
+    )
     records, errors = produced(path)
     assert errors == []
     assert [r for _, r in records] == [
-        {"record": "transfer", "id": "transfer:org:2021-01-01", "org": "org",
-         "status": "transferred", "date": "2021-01-01", "decided_to": "new", "from": "old",
-         "proposed_by": "inv", "proposed_to": "new", "source": "doc", "quote": "q"},
-        {"record": "node", "id": "ent", "label": "Enterprise", "kind": "mixed",
-         "name": "Ent after reform", "state_equity_pct": 34.5, "source": "doc", "quote": "q",
-         "page": "p. 2"},
-        {"record": "edge", "type": "OWNS", "from": "inv", "to": "ent",
-         "valid_from": "2020-06-01", "source": "doc", "quote": "q", "page": "p. 2"},
-        {"record": "edge", "type": "AFFILIATED_TO", "from": "org", "to": "old", "kind": "system",
-         "valid_from": "2010-01-01", "valid_to": "2021-01-01", "source": "doc", "quote": "q",
-         "page": "p. 2"},
-        {"record": "edge", "type": "AFFILIATED_TO", "from": "org", "to": "new",
-         "kind": "territorial", "valid_from": "2021-01-01", "source": "doc", "quote": "q",
-         "page": "p. 2"},
+        {
+            "record": "transfer",
+            "id": "transfer:org:2021-01-01",
+            "org": "org",
+            "status": "transferred",
+            "date": "2021-01-01",
+            "decided_to": "new",
+            "from": "old",
+            "proposed_by": "inv",
+            "proposed_to": "new",
+            "source": "doc",
+            "quote": "q",
+        },
+        {
+            "record": "node",
+            "id": "ent",
+            "label": "Enterprise",
+            "kind": "mixed",
+            "name": "Ent after reform",
+            "state_equity_pct": 34.5,
+            "source": "doc",
+            "quote": "q",
+            "page": "p. 2",
+        },
+        {
+            "record": "edge",
+            "type": "OWNS",
+            "from": "inv",
+            "to": "ent",
+            "valid_from": "2020-06-01",
+            "source": "doc",
+            "quote": "q",
+            "page": "p. 2",
+        },
+        {
+            "record": "edge",
+            "type": "AFFILIATED_TO",
+            "from": "org",
+            "to": "old",
+            "kind": "system",
+            "valid_from": "2010-01-01",
+            "valid_to": "2021-01-01",
+            "source": "doc",
+            "quote": "q",
+            "page": "p. 2",
+        },
+        {
+            "record": "edge",
+            "type": "AFFILIATED_TO",
+            "from": "org",
+            "to": "new",
+            "kind": "territorial",
+            "valid_from": "2021-01-01",
+            "source": "doc",
+            "quote": "q",
+            "page": "p. 2",
+        },
     ]
     # the enterprise is defined by the transfers row, so load the others without it
     others = write_jsonl(tmp_path / "others.jsonl", *(n for n in ORGS if n["id"] != "ent"))
     result = load_paths(embedded, [doc, others, path])
-    assert statuses(result) == {"source": {"created": 1}, "node": {"created": 5},
-                                "edge": {"created": 3}, "transfer": {"created": 1}}
+    assert statuses(result) == {
+        "source": {"created": 1},
+        "node": {"created": 5},
+        "edge": {"created": 3},
+        "transfer": {"created": 1},
+    }
     assert [e.dst for e in embedded.edges("org", as_of=date(2020, 12, 31))] == ["old"]
     assert [e.dst for e in embedded.edges("org", as_of=date(2021, 1, 1))] == ["new"]
 
 
 def test_a_retained_row_draws_the_standing_line(tmp_path: Path) -> None:
-    path = write_table(tmp_path / "reform.csv", [{
-        "organization": "org", "status": "retained", "superior_before": "old",
-        "proposed_superior": "new", "basis_before": "system", "date": "2022-01-01"}])
+    path = write_table(
+        tmp_path / "reform.csv",
+        [
+            {
+                "organization": "org",
+                "status": "retained",
+                "superior_before": "old",
+                "proposed_superior": "new",
+                "basis_before": "system",
+                "date": "2022-01-01",
+            }
+        ],
+    )
     records, errors = produced(path)
     assert errors == []
     assert [bare(r) for _, r in records][1:] == [
-        {"record": "edge", "type": "AFFILIATED_TO", "from": "org", "to": "old",
-         "kind": "system"}]
-    bad = write_table(tmp_path / "bad.csv", [{
-        "organization": "org", "status": "retained", "superior_before": "old",
-        "decided_superior": "new", "lines": "maybe"}])
+        {"record": "edge", "type": "AFFILIATED_TO", "from": "org", "to": "old", "kind": "system"}
+    ]
+    bad = write_table(
+        tmp_path / "bad.csv",
+        [
+            {
+                "organization": "org",
+                "status": "retained",
+                "superior_before": "old",
+                "decided_superior": "new",
+                "lines": "maybe",
+            }
+        ],
+    )
     assert produced(bad)[1] == [
         f"{bad}:2: decided_superior: 'new' — expected 'old' (the superior before) or an empty "
         "cell: a retained organization stays where it was",
@@ -628,24 +1083,59 @@ def test_a_retained_row_draws_the_standing_line(tmp_path: Path) -> None:
     ]
 
 
-def test_transfers_must_agree_with_the_lines(store: GraphStore, doc: Path,
-                                             tmp_path: Path) -> None:
-    lines = write_jsonl(tmp_path / "lines.jsonl", *ORGS, *[
-        {"record": "edge", "type": "AFFILIATED_TO", "from": "org", "to": "old",
-         "kind": "system", "valid_to": "2021-02-01"},
-        {"record": "edge", "type": "AFFILIATED_TO", "from": "org", "to": "new",
-         "kind": "system", "valid_from": "2021-02-01"},
-    ])
+def test_transfers_must_agree_with_the_lines(store: GraphStore, doc: Path, tmp_path: Path) -> None:
+    lines = write_jsonl(
+        tmp_path / "lines.jsonl",
+        *ORGS,
+        *[
+            {
+                "record": "edge",
+                "type": "AFFILIATED_TO",
+                "from": "org",
+                "to": "old",
+                "kind": "system",
+                "valid_to": "2021-02-01",
+            },
+            {
+                "record": "edge",
+                "type": "AFFILIATED_TO",
+                "from": "org",
+                "to": "new",
+                "kind": "system",
+                "valid_from": "2021-02-01",
+            },
+        ],
+    )
     load_paths(store, [doc, lines])  # the lines are in the store, the transfers come later
     before = snapshot(store)
-    path = write_table(tmp_path / "reform.csv", [
-        {"organization": "org", "status": "transferred", "superior_before": "old",
-         "decided_superior": "new", "date": "2021-01-01", "lines": "check"},
-        {"organization": "org", "status": "retained", "superior_before": "old",
-         "date": "2021-03-01", "lines": "check", "id": "t2"},
-        {"organization": "org", "status": "transferred", "decided_superior": "new",
-         "lines": "check", "id": "t3"},
-    ])
+    path = write_table(
+        tmp_path / "reform.csv",
+        [
+            {
+                "organization": "org",
+                "status": "transferred",
+                "superior_before": "old",
+                "decided_superior": "new",
+                "date": "2021-01-01",
+                "lines": "check",
+            },
+            {
+                "organization": "org",
+                "status": "retained",
+                "superior_before": "old",
+                "date": "2021-03-01",
+                "lines": "check",
+                "id": "t2",
+            },
+            {
+                "organization": "org",
+                "status": "transferred",
+                "decided_superior": "new",
+                "lines": "check",
+                "id": "t3",
+            },
+        ],
+    )
     assert load_errors(store, path) == [
         f"{path}:2: decided_superior: 'new' — expected an AFFILIATED_TO line org → new that "
         "begins on 2021-01-01 (valid_from 2021-01-01): a transferred organization joins its new "
@@ -660,33 +1150,56 @@ def test_transfers_must_agree_with_the_lines(store: GraphStore, doc: Path,
         "on and the date the old line ends and the new one begins",
     ]
     assert snapshot(store) == before
-    good = write_table(tmp_path / "good.csv", [
-        {"organization": "org", "status": "transferred", "superior_before": "old",
-         "decided_superior": "new", "date": "2021-02-01", "lines": "check"},
-        {"organization": "org", "status": "retained", "superior_before": "old",
-         "date": "2021-01-31", "lines": "check", "id": "t2"},
-    ])
+    good = write_table(
+        tmp_path / "good.csv",
+        [
+            {
+                "organization": "org",
+                "status": "transferred",
+                "superior_before": "old",
+                "decided_superior": "new",
+                "date": "2021-02-01",
+                "lines": "check",
+            },
+            {
+                "organization": "org",
+                "status": "retained",
+                "superior_before": "old",
+                "date": "2021-01-31",
+                "lines": "check",
+                "id": "t2",
+            },
+        ],
+    )
     assert statuses(load_paths(store, [good])) == {"transfer": {"created": 2}}
 
 
 def test_canonical_transfers_are_checked_too(embedded: EmbeddedStore, tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "t.jsonl", *ORGS, {
-        "record": "transfer", "id": "t", "org": "org", "from": "old", "status": "retained"})
+    path = write_jsonl(
+        tmp_path / "t.jsonl",
+        *ORGS,
+        {"record": "transfer", "id": "t", "org": "org", "from": "old", "status": "retained"},
+    )
     assert load_errors(embedded, path) == [
         f"{path}:6: from: 'old' — expected an AFFILIATED_TO line org → old standing still (no "
         "valid_to): a retained organization stays with its superior; there is no line org → "
-        "old in the load or the store"]
+        "old in the load or the store"
+    ]
 
 
 # -- placeholders ----------------------------------------------------------------------------
 
 
-def test_unknown_ids_become_placeholders_when_allowed(store: GraphStore, doc: Path,
-                                                      tmp_path: Path) -> None:
-    path = write_table(tmp_path / "lines.csv", [
-        {"supervisor": "ghost-body", "supervised": "ghost-org", "how": "guidance"},
-        {"supervisor": "ghost-body", "supervised": "ghost-org", "how": "inspection"},
-    ])
+def test_unknown_ids_become_placeholders_when_allowed(
+    store: GraphStore, doc: Path, tmp_path: Path
+) -> None:
+    path = write_table(
+        tmp_path / "lines.csv",
+        [
+            {"supervisor": "ghost-body", "supervised": "ghost-org", "how": "guidance"},
+            {"supervisor": "ghost-body", "supervised": "ghost-org", "how": "inspection"},
+        ],
+    )
     assert load_errors(store, doc, path) == [
         f"{path}:2: supervised: 'ghost-org' — {UNKNOWN_ID}",
         f"{path}:2: supervisor: 'ghost-body' — {UNKNOWN_ID}",
@@ -695,17 +1208,27 @@ def test_unknown_ids_become_placeholders_when_allowed(store: GraphStore, doc: Pa
     ]
     result = load_paths(store, [doc, path], allow_unresolved=True)
     assert isinstance(result, LoadResult)
-    assert statuses(result) == {"source": {"created": 1}, "node": {"created": 2},
-                                "edge": {"created": 2}}
+    assert statuses(result) == {
+        "source": {"created": 1},
+        "node": {"created": 2},
+        "edge": {"created": 2},
+    }
     assert [str(p) for p in result.placeholders] == [
         f"ghost-body (Body, other): referenced at {path}:2 (supervisor)",
         f"ghost-org (PartyOrg, local_committee): referenced at {path}:2 (supervised)",
     ]
     body = store.get_node("ghost-body")
-    assert body == Node("ghost-body", "Body", "other", "unresolved: ghost-body", props={
-        "unresolved": True,
-        "quote": f"placeholder: 'ghost-body' is referenced at {path}:2 (supervisor) but defined "
-                 "neither in the load nor in the store (load --allow-unresolved)"})
+    assert body == Node(
+        "ghost-body",
+        "Body",
+        "other",
+        "unresolved: ghost-body",
+        props={
+            "unresolved": True,
+            "quote": f"placeholder: 'ghost-body' is referenced at {path}:2 (supervisor) "
+            "but defined neither in the load nor in the store (load --allow-unresolved)",
+        },
+    )
     again = load_paths(store, [doc, path], allow_unresolved=True)
     assert again.placeholders == []
     assert not again.changed
@@ -715,8 +1238,7 @@ def test_placeholder_labels_follow_the_rules() -> None:
     def label(type_: str, kind: str | None, end: str, other_label: str | None = None) -> str:
         item = Located("f", 1, Edge(type_, "a", "b", kind))
         ref = reference(item, end, "a" if end == "from" else "b")
-        return placeholder_label(ref, {ref.other: other_label} if other_label and ref.other
-                                 else {})
+        return placeholder_label(ref, {ref.other: other_label} if other_label and ref.other else {})
 
     assert label("AFFILIATED_TO", "system", "to") == "PartyOrg"
     assert label("SUPERVISES", "guidance", "from") == "Body"
@@ -732,29 +1254,40 @@ def test_placeholder_labels_follow_the_rules() -> None:
     assert placeholder_label(reference(transfer, "proposed_to", "x"), {}) == "PartyOrg"
 
 
-def test_a_transfer_to_an_unknown_superior(embedded: EmbeddedStore, doc: Path,
-                                           tmp_path: Path) -> None:
+def test_a_transfer_to_an_unknown_superior(
+    embedded: EmbeddedStore, doc: Path, tmp_path: Path
+) -> None:
     nodes = write_jsonl(tmp_path / "nodes.jsonl", *ORGS)
-    path = write_table(tmp_path / "reform.csv", [{
-        "organization": "org", "status": "proposed", "proposed_superior": "street-wc",
-        "date": "2022-01-01"}])
+    path = write_table(
+        tmp_path / "reform.csv",
+        [
+            {
+                "organization": "org",
+                "status": "proposed",
+                "proposed_superior": "street-wc",
+                "date": "2022-01-01",
+            }
+        ],
+    )
     result = load_paths(embedded, [doc, nodes, path], allow_unresolved=True)
     assert [(p.id, p.label, p.kind, p.field) for p in result.placeholders] == [
-        ("street-wc", "PartyOrg", "local_committee", "proposed_superior")]
+        ("street-wc", "PartyOrg", "local_committee", "proposed_superior")
+    ]
     node = embedded.get_node("street-wc")
     assert node is not None
     assert node.props["unresolved"] is True
 
 
 def test_the_load_command_lists_placeholders(tmp_path: Path, doc: Path) -> None:
-    path = write_table(tmp_path / "lines.csv", [
-        {"supervisor": "ghost-body", "supervised": "ghost-org", "how": "guidance"}])
+    path = write_table(
+        tmp_path / "lines.csv",
+        [{"supervisor": "ghost-body", "supervised": "ghost-org", "how": "guidance"}],
+    )
     db = str(tmp_path / "cli.db")
     runner = CliRunner()
     refused = runner.invoke(cli, ["load", str(doc), str(path), "--store", db])
     assert refused.exit_code == 1
-    result = runner.invoke(cli, ["load", str(doc), str(path), "--store", db,
-                                 "--allow-unresolved"])
+    result = runner.invoke(cli, ["load", str(doc), str(path), "--store", db, "--allow-unresolved"])
     assert result.exit_code == 0, result.output
     assert "2 placeholder(s) made for unknown ids, marked unresolved:" in result.stdout
     assert f"ghost-body (Body, other): referenced at {path}:2 (supervisor)" in result.stdout
@@ -765,19 +1298,24 @@ def test_the_load_command_lists_placeholders(tmp_path: Path, doc: Path) -> None:
 
 def test_the_load_command_takes_as(tmp_path: Path, doc: Path) -> None:
     db = str(tmp_path / "cli.db")
-    nodes = write_jsonl(tmp_path / "o.jsonl", {"record": "node", "id": "o", "label": "PartyOrg",
-                                              "kind": "branch", "name": "O"})
-    path = write_table(tmp_path / "transfers-list.csv",
-                       [{"organization": "o", "status": "pending"}])
+    nodes = write_jsonl(
+        tmp_path / "o.jsonl",
+        {"record": "node", "id": "o", "label": "PartyOrg", "kind": "branch", "name": "O"},
+    )
+    path = write_table(
+        tmp_path / "transfers-list.csv", [{"organization": "o", "status": "pending"}]
+    )
     runner = CliRunner()
-    result = runner.invoke(cli, ["load", "--as", "transfers", str(doc), str(nodes), str(path),
-                                 "--store", db])
+    result = runner.invoke(
+        cli, ["load", "--as", "transfers", str(doc), str(nodes), str(path), "--store", db]
+    )
     assert result.exit_code == 0, result.output
     assert "transfer" in result.stdout
     bad = runner.invoke(cli, ["load", "--as", "roster", str(path), "--store", db])
     assert bad.exit_code == 1
-    assert bad.stderr.strip() == ("error: --as roster: expected one of county, park, street, "
-                                  "sasac, transfers, supervision")
+    assert bad.stderr.strip() == (
+        "error: --as roster: expected one of county, park, street, sasac, transfers, supervision"
+    )
     unknown = write_table(tmp_path / "people.csv", [{"person": "x"}])
     failed = runner.invoke(cli, ["load", str(unknown), "--store", db])
     assert failed.exit_code == 1
@@ -791,15 +1329,15 @@ def test_load_reports_progress(embedded: EmbeddedStore, cases_dir: Path) -> None
     files: list[tuple[int, int, str]] = []
     steps: list[str] = []
     records: list[int] = []
-    hooks = LoadProgress(records=records.append,
-                         file=lambda i, n, p: files.append((i, n, p.name)), step=steps.append)
+    hooks = LoadProgress(
+        records=records.append, file=lambda i, n, p: files.append((i, n, p.name)), step=steps.append
+    )
     load_paths(embedded, [cases_dir], hooks)
     names = sorted(p.name for p in cases_dir.iterdir())
     assert files == [(i, len(names), name) for i, name in enumerate(names, start=1)]
     assert steps == ["checking", "writing"]
     lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in cases_dir.glob("*.jsonl"))
-    rows = sum(len(list(csv.DictReader(p.open(encoding="utf-8"))))
-               for p in cases_dir.glob("*.csv"))
+    rows = sum(len(list(csv.DictReader(p.open(encoding="utf-8")))) for p in cases_dir.glob("*.csv"))
     assert sum(records) == lines + rows
     # a plain function still counts the records, as before
     counted: list[int] = []
@@ -836,7 +1374,8 @@ def test_the_progress_bar_shows_only_for_slow_loads_on_a_terminal() -> None:
 
 def test_the_loader_docs_are_up_to_date() -> None:
     assert DOC_PATH.read_text(encoding="utf-8") == render(), (
-        "docs/loaders.md is out of date: run .venv/bin/python -m loaders.docs")
+        "docs/loaders.md is out of date: run .venv/bin/python -m loaders.docs"
+    )
     text = render()
     for layout in LAYOUTS.values():
         assert f"## `{layout.name}`" in text

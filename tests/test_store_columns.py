@@ -28,8 +28,14 @@ REPO = Path(__file__).resolve().parent.parent
 NODES = [
     Node("root", "PartyOrg", "local_committee", "Root"),
     Node("b1", "PartyOrg", "branch", "B1", D("2010-01-01"), D("2020-01-01"), {"members": 2}),
-    Node("e1", "Enterprise", "private", "E1", D("2015-06-01"),
-         props={"employees": 60, "state_equity_pct": 0.0}),
+    Node(
+        "e1",
+        "Enterprise",
+        "private",
+        "E1",
+        D("2015-06-01"),
+        props={"employees": 60, "state_equity_pct": 0.0},
+    ),
     Node("ghost", "PartyOrg", "committee", "Ghost", props={"unresolved": True}),
     Node("a1", "Area", "street", "A1"),
 ]
@@ -57,40 +63,69 @@ def _num(value: float) -> float | None:
 
 def content(c: Columns) -> tuple[dict[str, NodeRow], dict[str, list[EdgeRow]]]:
     """What the columns say, by id and name (independent of index order and codes)."""
-    nodes = {c.ids[i]: (c.labels.names[c.label[i]], c.kinds.names[c.kind[i]], int(c.start[i]),
-                        int(c.end[i]), bool(c.unresolved[i]), _num(c.prop("members")[i]),
-                        _num(c.prop("employees")[i]), _num(c.prop("state_equity_pct")[i]))
-             for i in range(len(c))}
+    nodes = {
+        c.ids[i]: (
+            c.labels.names[c.label[i]],
+            c.kinds.names[c.kind[i]],
+            int(c.start[i]),
+            int(c.end[i]),
+            bool(c.unresolved[i]),
+            _num(c.prop("members")[i]),
+            _num(c.prop("employees")[i]),
+            _num(c.prop("state_equity_pct")[i]),
+        )
+        for i in range(len(c))
+    }
     edges = {}
     for rel_type, e in c.edges_by_type.items():
         assert (np.diff(e.key) > 0).all()  # in key order
         edges[rel_type] = sorted(
             (c.ids[s], c.ids[d], None if k < 0 else c.edge_kinds.names[k], int(a), int(b))
-            for s, d, k, a, b in zip(e.src.tolist(), e.dst.tolist(), e.kind.tolist(),
-                                     e.start.tolist(), e.end.tolist(), strict=True))
+            for s, d, k, a, b in zip(
+                e.src.tolist(),
+                e.dst.tolist(),
+                e.kind.tolist(),
+                e.start.tolist(),
+                e.end.tolist(),
+                strict=True,
+            )
+        )
     return nodes, edges
 
 
-def expected(nodes: list[Node], edges: list[Edge]) -> tuple[dict[str, NodeRow],
-                                                           dict[str, list[EdgeRow]]]:
+def expected(
+    nodes: list[Node], edges: list[Edge]
+) -> tuple[dict[str, NodeRow], dict[str, list[EdgeRow]]]:
     """The same, worked out from the records written (the last record of an id or key wins)."""
+
     def days(start: date | None, end: date | None) -> tuple[int, int]:
-        return (NO_START if start is None else start.toordinal(),
-                NO_END if end is None else end.toordinal())
+        return (
+            NO_START if start is None else start.toordinal(),
+            NO_END if end is None else end.toordinal(),
+        )
 
     def num(props: Any, name: str) -> float | None:
         return None if props.get(name) is None else float(props[name])
 
     by_id = {n.id: n for n in nodes}
     by_key = {e.key: e for e in edges}
-    found_nodes = {n.id: (n.label, n.kind, *days(n.valid_from, n.valid_to),
-                          bool(n.props.get("unresolved")), num(n.props, "members"),
-                          num(n.props, "employees"), num(n.props, "state_equity_pct"))
-                   for n in by_id.values()}
+    found_nodes = {
+        n.id: (
+            n.label,
+            n.kind,
+            *days(n.valid_from, n.valid_to),
+            bool(n.props.get("unresolved")),
+            num(n.props, "members"),
+            num(n.props, "employees"),
+            num(n.props, "state_equity_pct"),
+        )
+        for n in by_id.values()
+    }
     found_edges: dict[str, list[EdgeRow]] = {}
     for e in by_key.values():
-        found_edges.setdefault(e.type, []).append((e.src, e.dst, e.kind,
-                                                   *days(e.valid_from, e.valid_to)))
+        found_edges.setdefault(e.type, []).append(
+            (e.src, e.dst, e.kind, *days(e.valid_from, e.valid_to))
+        )
     return found_nodes, {t: sorted(rows) for t, rows in found_edges.items()}
 
 
@@ -109,14 +144,17 @@ def store(tmp_path: Path) -> EmbeddedStore:
 
 # -- built right ---------------------------------------------------------------------------------
 
+
 def test_columns_hold_the_records(store: EmbeddedStore) -> None:
     c = store.columns()
     assert c.generation == store._generation == 1
     assert content(c) == expected(NODES, EDGES)
     at = {node_id: i for i, node_id in enumerate(c.ids)}
     assert sorted(at) == ["a1", "b1", "e1", "ghost", "root"]
-    assert (int(c.start[at["b1"]]), int(c.end[at["b1"]])) == (D("2010-01-01").toordinal(),
-                                                            D("2020-01-01").toordinal())
+    assert (int(c.start[at["b1"]]), int(c.end[at["b1"]])) == (
+        D("2010-01-01").toordinal(),
+        D("2020-01-01").toordinal(),
+    )
     assert (int(c.start[at["root"]]), int(c.end[at["root"]])) == (NO_START, NO_END)
     assert c.unresolved.tolist() == [i == at["ghost"] for i in range(5)]
     assert c.prop("employees")[at["e1"]] == 60
@@ -124,7 +162,10 @@ def test_columns_hold_the_records(store: EmbeddedStore) -> None:
     assert math.isnan(c.prop("employees")[at["b1"]])
     based = c.edges("BASED_IN")
     assert (based.src.tolist(), based.dst.tolist(), based.kind.tolist()) == (
-        [at["b1"]], [at["e1"]], [-1])
+        [at["b1"]],
+        [at["e1"]],
+        [-1],
+    )
     assert len(c.edges("OWNS")) == 0  # a type with no edges: empty columns
     keys = sorted(k for _, _, k in store.graph.edges(keys=True))
     assert sorted(k for e in c.edges_by_type.values() for k in e.key.tolist()) == keys
@@ -136,39 +177,47 @@ def test_labels_kinds_and_rank(store: EmbeddedStore) -> None:
     assert sorted(ids[c.label_is("PartyOrg")].tolist()) == ["b1", "ghost", "root"]
     assert c.label_is("Body").tolist() == [False] * 5  # a label nobody has
     assert ids[c.kind_in(["branch", "street", "no-such-kind"])].tolist() == sorted(
-        ["b1", "a1"], key=c.ids.index)
+        ["b1", "a1"], key=c.ids.index
+    )
     assert [c.ids[i] for i in np.argsort(c.rank())] == sorted(c.ids)
     aff = c.edges("AFFILIATED_TO")
     assert c.edge_kind_is(aff, "direct").sum() == 1
     assert not c.edge_kind_is(aff, "no-such-kind").any()
 
 
-@pytest.mark.parametrize(("on", "alive"), [
-    ("2009-12-31", ["a1", "ghost", "root"]),
-    ("2010-01-01", ["a1", "b1", "ghost", "root"]),  # valid_from: inclusive
-    ("2015-05-31", ["a1", "b1", "ghost", "root"]),
-    ("2015-06-01", ["a1", "b1", "e1", "ghost", "root"]),
-    ("2019-12-31", ["a1", "b1", "e1", "ghost", "root"]),
-    ("2020-01-01", ["a1", "e1", "ghost", "root"]),  # valid_to: exclusive
-])
-def test_nodes_alive_at_interval_boundaries(store: EmbeddedStore, on: str,
-                                            alive: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("on", "alive"),
+    [
+        ("2009-12-31", ["a1", "ghost", "root"]),
+        ("2010-01-01", ["a1", "b1", "ghost", "root"]),  # valid_from: inclusive
+        ("2015-05-31", ["a1", "b1", "ghost", "root"]),
+        ("2015-06-01", ["a1", "b1", "e1", "ghost", "root"]),
+        ("2019-12-31", ["a1", "b1", "e1", "ghost", "root"]),
+        ("2020-01-01", ["a1", "e1", "ghost", "root"]),  # valid_to: exclusive
+    ],
+)
+def test_nodes_alive_at_interval_boundaries(
+    store: EmbeddedStore, on: str, alive: list[str]
+) -> None:
     c = store.columns()
     assert sorted(np.array(c.ids)[c.alive(day(D(on)))].tolist()) == alive
 
 
-@pytest.mark.parametrize(("on", "aff_kinds", "instructor", "based_started"), [
-    ("2009-12-31", [], False, False),
-    ("2010-01-01", ["territorial"], False, False),
-    ("2014-12-31", ["territorial"], False, False),
-    ("2015-01-01", ["direct"], False, False),  # one line ends the day the other begins
-    ("2015-06-01", ["direct"], False, True),
-    ("2016-01-01", ["direct"], True, True),  # a line of one day
-    ("2016-01-02", ["direct"], False, True),
-])
-def test_edges_active_at_interval_boundaries(store: EmbeddedStore, on: str,
-                                             aff_kinds: list[str], instructor: bool,
-                                             based_started: bool) -> None:
+@pytest.mark.parametrize(
+    ("on", "aff_kinds", "instructor", "based_started"),
+    [
+        ("2009-12-31", [], False, False),
+        ("2010-01-01", ["territorial"], False, False),
+        ("2014-12-31", ["territorial"], False, False),
+        ("2015-01-01", ["direct"], False, False),  # one line ends the day the other begins
+        ("2015-06-01", ["direct"], False, True),
+        ("2016-01-01", ["direct"], True, True),  # a line of one day
+        ("2016-01-02", ["direct"], False, True),
+    ],
+)
+def test_edges_active_at_interval_boundaries(
+    store: EmbeddedStore, on: str, aff_kinds: list[str], instructor: bool, based_started: bool
+) -> None:
     c = store.columns()
     n = day(D(on))
     aff = c.edges("AFFILIATED_TO")
@@ -182,8 +231,9 @@ def test_targets_without_shared_key_dicts(store: EmbeddedStore) -> None:
     """Edge ends are matched through the key dicts succ and pred share (networkx's layout);
     a graph whose pred holds copies is looked up by id, with the same columns."""
     adj = adjacency(store.graph)
-    copied = {dst: {src: dict(keys) for src, keys in sources.items()}
-              for dst, sources in adj.pred.items()}
+    copied = {
+        dst: {src: dict(keys) for src, keys in sources.items()} for dst, sources in adj.pred.items()
+    }
     shared = columns_module.build(adj.node, adj.succ, adj.pred, 1, NODE_HOT)
     apart = columns_module.build(adj.node, adj.succ, copied, 1, NODE_HOT)
     assert content(apart) == content(shared) == expected(NODES, EDGES)
@@ -196,6 +246,7 @@ def test_days_are_ordinals() -> None:
 
 # -- kept current --------------------------------------------------------------------------------
 
+
 def test_one_build_per_generation(store: EmbeddedStore) -> None:
     first = store.columns()
     assert store.columns() is first
@@ -204,8 +255,9 @@ def test_one_build_per_generation(store: EmbeddedStore) -> None:
 
 
 LATER_NODES = [
-    Node("b1", "PartyOrg", "general_branch", "B1", D("2010-01-01"), D("2021-01-01"),
-         {"members": 40}),  # changed kind, end and members
+    Node(
+        "b1", "PartyOrg", "general_branch", "B1", D("2010-01-01"), D("2021-01-01"), {"members": 40}
+    ),  # changed kind, end and members
     Node("b2", "PartyOrg", "branch", "B2", D("2018-01-01")),  # new
 ]
 LATER_EDGES = [
@@ -256,7 +308,8 @@ def test_a_write_by_another_process_is_seen(tmp_path: Path) -> None:
     # b1's line ended on 2019-01-01 in the other process's write: an orphan now
     result = ORPHANS.run(reader, OrphansParams(as_of=D("2019-06-01")))
     assert [(i.id, i.reason, i.related_id, i.since) for i in result.items] == [
-        ("b1", "affiliation_ended", "root", D("2019-01-01"))]
+        ("b1", "affiliation_ended", "root", D("2019-01-01"))
+    ]
 
 
 def test_a_large_write_rebuilds(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -276,15 +329,19 @@ def test_a_large_write_rebuilds(store: EmbeddedStore, monkeypatch: pytest.Monkey
     many = [Node(f"n{i}", "PartyOrg", "branch", f"N{i}") for i in range(10)]
     write(store, many, [])  # 10 rows of 21: more than a quarter, rebuilt
     assert content(store.columns()) == expected(
-        [*NODES, Node("b3", "PartyOrg", "branch", "B3"), *many], EDGES)
+        [*NODES, Node("b3", "PartyOrg", "branch", "B3"), *many], EDGES
+    )
     assert built == [1, 1]
 
 
-def _random_records(rng: random.Random, n: int, ids: list[str]) -> tuple[list[Node],
-                                                                         list[Edge]]:
+def _random_records(rng: random.Random, n: int, ids: list[str]) -> tuple[list[Node], list[Edge]]:
     days = [None, D("2010-01-01"), D("2015-06-01"), D("2020-01-01")]
-    labels = {"PartyOrg": ["branch", "committee"], "Enterprise": ["private", "soe"],
-              "Area": ["street"], "Body": ["sasac"]}
+    labels = {
+        "PartyOrg": ["branch", "committee"],
+        "Enterprise": ["private", "soe"],
+        "Area": ["street"],
+        "Body": ["sasac"],
+    }
 
     def interval() -> tuple[date | None, date | None]:
         start, end = rng.choice(days), rng.choice(days)
@@ -298,11 +355,13 @@ def _random_records(rng: random.Random, n: int, ids: list[str]) -> tuple[list[No
         label = ["PartyOrg", "Enterprise", "Area", "Body"][int(node_id[1:]) % 4]  # stays
         props: dict[str, Any] = {}
         if rng.random() < 0.5:
-            props = {"members": rng.randint(0, 9), "employees": rng.randint(0, 99),
-                     "state_equity_pct": rng.choice([0.0, 50.0, 50.5]),
-                     "unresolved": rng.random() < 0.2}
-        nodes.append(Node(node_id, label, rng.choice(labels[label]), node_id, *interval(),
-                          props))
+            props = {
+                "members": rng.randint(0, 9),
+                "employees": rng.randint(0, 99),
+                "state_equity_pct": rng.choice([0.0, 50.0, 50.5]),
+                "unresolved": rng.random() < 0.2,
+            }
+        nodes.append(Node(node_id, label, rng.choice(labels[label]), node_id, *interval(), props))
     known = {node.id for node in nodes}
     edges = []
     for _ in range(2 * n):

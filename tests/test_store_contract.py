@@ -12,32 +12,72 @@ from stores.base import GraphStore, LabelChangeError, UnknownNodeError
 
 D = date.fromisoformat
 
-SOURCE = Source("soe_reform_2022", {"title": "Tianjin mixed-ownership reform", "date": D(
-    "2022-07-05"), "language": "en"})
-SASAC = Node("tj-sasac-pc", "PartyOrg", "committee", "天津市国资委党委",
-             props={"name_en": "Tianjin SASAC Party Committee", "members": 120,
-                    "source": "soe_reform_2022", "quote": "市国资委党委"})
+SOURCE = Source(
+    "soe_reform_2022",
+    {"title": "Tianjin mixed-ownership reform", "date": D("2022-07-05"), "language": "en"},
+)
+SASAC = Node(
+    "tj-sasac-pc",
+    "PartyOrg",
+    "committee",
+    "天津市国资委党委",
+    props={
+        "name_en": "Tianjin SASAC Party Committee",
+        "members": 120,
+        "source": "soe_reform_2022",
+        "quote": "市国资委党委",
+    },
+)
 ZH = Node("tj-zhonghuan-pc", "PartyOrg", "committee", "中环集团党委")
-JINZHI = Node("tj-jinzhi-pc", "PartyOrg", "committee", "津智资本党委",
-              valid_from=D("2018-01-01"))
-JV_ORG = Node("天津-中环三星-党支部", "PartyOrg", "branch", "中环三星合资企业党支部",
-              props={"aliases": ["Zhonghuan–Samsung JV branch", "中环三星"], "members": 31})
-JV = Node("tj-jv", "Enterprise", "joint_venture", "中环三星", valid_from=D("2010-05-01"),
-          props={"state_equity_pct": 49.5, "employees": 800})
+JINZHI = Node("tj-jinzhi-pc", "PartyOrg", "committee", "津智资本党委", valid_from=D("2018-01-01"))
+JV_ORG = Node(
+    "天津-中环三星-党支部",
+    "PartyOrg",
+    "branch",
+    "中环三星合资企业党支部",
+    props={"aliases": ["Zhonghuan–Samsung JV branch", "中环三星"], "members": 31},
+)
+JV = Node(
+    "tj-jv",
+    "Enterprise",
+    "joint_venture",
+    "中环三星",
+    valid_from=D("2010-05-01"),
+    props={"state_equity_pct": 49.5, "employees": 800},
+)
 SEOUL = Node("kr-samsung", "Enterprise", "foreign", "Samsung", valid_to=D("2030-01-01"))
 NODES = [SASAC, ZH, JINZHI, JV_ORG, JV, SEOUL]
 
-OLD_LINE = Edge("AFFILIATED_TO", JV_ORG.id, ZH.id, "system", D("2015-01-01"), D("2022-07-05"),
-                {"source": "soe_reform_2022", "quote": "剥离"})
-NEW_LINE = Edge("AFFILIATED_TO", JV_ORG.id, JINZHI.id, "system", D("2022-07-05"), None,
-                {"source": "soe_reform_2022"})
+OLD_LINE = Edge(
+    "AFFILIATED_TO",
+    JV_ORG.id,
+    ZH.id,
+    "system",
+    D("2015-01-01"),
+    D("2022-07-05"),
+    {"source": "soe_reform_2022", "quote": "剥离"},
+)
+NEW_LINE = Edge(
+    "AFFILIATED_TO",
+    JV_ORG.id,
+    JINZHI.id,
+    "system",
+    D("2022-07-05"),
+    None,
+    {"source": "soe_reform_2022"},
+)
 ZH_LINE = Edge("AFFILIATED_TO", ZH.id, SASAC.id, "system")
 BASED = Edge("BASED_IN", JV_ORG.id, JV.id)
 OWNS = Edge("OWNS", SEOUL.id, JV.id, None, D("2010-05-01"), None, {"share_pct": 50.5})
 GUIDES = Edge("SUPERVISES", SASAC.id, JV.id, "guidance", None, D("2022-07-05"))
 EDGES = [OLD_LINE, NEW_LINE, ZH_LINE, BASED, OWNS, GUIDES]
-TRANSFER = Transfer("tj-transfer-jv", JV_ORG.id, "transferred", D("2022-07-05"),
-                    {"from": ZH.id, "decided_to": JINZHI.id, "source": "soe_reform_2022"})
+TRANSFER = Transfer(
+    "tj-transfer-jv",
+    JV_ORG.id,
+    "transferred",
+    D("2022-07-05"),
+    {"from": ZH.id, "decided_to": JINZHI.id, "source": "soe_reform_2022"},
+)
 
 
 def load_all(store: GraphStore) -> None:
@@ -48,8 +88,12 @@ def load_all(store: GraphStore) -> None:
         w.upsert_transfers([TRANSFER])
 
 
-def write(store: GraphStore, nodes: list[Node], edges: list[Edge] | None = None,
-          then: Exception | None = None) -> None:
+def write(
+    store: GraphStore,
+    nodes: list[Node],
+    edges: list[Edge] | None = None,
+    then: Exception | None = None,
+) -> None:
     """One write of nodes then edges; ``then`` is raised inside the block, after them."""
     with store.writer() as w:
         w.upsert_nodes(nodes)
@@ -60,8 +104,13 @@ def write(store: GraphStore, nodes: list[Node], edges: list[Edge] | None = None,
 
 def snapshot(store: GraphStore) -> tuple[object, ...]:
     """Everything a store holds, in a comparable form."""
-    return (store.counts(), list(store.iter_nodes()), list(store.iter_edges()),
-            list(store.iter_transfers()), list(store.iter_sources()))
+    return (
+        store.counts(),
+        list(store.iter_nodes()),
+        list(store.iter_edges()),
+        list(store.iter_transfers()),
+        list(store.iter_sources()),
+    )
 
 
 def test_upsert_then_read_back_exactly(store: GraphStore) -> None:
@@ -78,7 +127,9 @@ def test_node_id_with_chinese_characters(store: GraphStore) -> None:
     load_all(store)
     assert store.get_node("天津-中环三星-党支部") == JV_ORG
     assert store.node_labels(["天津-中环三星-党支部", "tj-jv", "nope"]) == {
-        "天津-中环三星-党支部": "PartyOrg", "tj-jv": "Enterprise"}
+        "天津-中环三星-党支部": "PartyOrg",
+        "tj-jv": "Enterprise",
+    }
     assert [e.dst for e in store.edges("天津-中环三星-党支部", types=["BASED_IN"])] == ["tj-jv"]
 
 
@@ -88,7 +139,10 @@ def test_write_summary_counts_created(store: GraphStore) -> None:
         w.upsert_nodes(NODES)
         w.upsert_edges(EDGES)
     assert {k: dict(v) for k, v in w.summary.counts.items()} == {
-        "source": {"created": 1}, "node": {"created": 6}, "edge": {"created": 6}}
+        "source": {"created": 1},
+        "node": {"created": 6},
+        "edge": {"created": 6},
+    }
 
 
 def test_reupsert_is_idempotent(store: GraphStore) -> None:
@@ -106,14 +160,17 @@ def test_reupsert_is_idempotent(store: GraphStore) -> None:
 
 def test_update_replaces_properties(store: GraphStore) -> None:
     load_all(store)
-    renamed = Node(JV_ORG.id, "PartyOrg", "general_branch", "中环三星党总支",
-                   props={"members": 55})  # aliases dropped
+    renamed = Node(
+        JV_ORG.id, "PartyOrg", "general_branch", "中环三星党总支", props={"members": 55}
+    )  # aliases dropped
     longer = Edge(OWNS.type, OWNS.src, OWNS.dst, None, OWNS.valid_from, None, {"share_pct": 60.0})
     with store.writer() as w:
         w.upsert_nodes([renamed, ZH])
         w.upsert_edges([longer])
     assert {k: dict(v) for k, v in w.summary.counts.items()} == {
-        "node": {"updated": 1, "unchanged": 1}, "edge": {"updated": 1}}
+        "node": {"updated": 1, "unchanged": 1},
+        "edge": {"updated": 1},
+    }
     assert store.get_node(JV_ORG.id) == renamed
     assert store.edges(SEOUL.id, types=["OWNS"]) == [longer]
     assert store.counts().nodes == 6
@@ -123,16 +180,17 @@ def test_update_replaces_properties(store: GraphStore) -> None:
 @pytest.mark.parametrize(
     ("as_of", "superiors"),
     [
-        (D("2014-12-31"), []),                      # before the first line began
-        (D("2015-01-01"), ["tj-zhonghuan-pc"]),     # valid_from is inclusive
-        (D("2022-07-04"), ["tj-zhonghuan-pc"]),     # the last day of the old line
-        (D("2022-07-05"), ["tj-jinzhi-pc"]),        # valid_to is exclusive; new line begins
-        (D("2030-01-01"), ["tj-jinzhi-pc"]),        # open-ended
+        (D("2014-12-31"), []),  # before the first line began
+        (D("2015-01-01"), ["tj-zhonghuan-pc"]),  # valid_from is inclusive
+        (D("2022-07-04"), ["tj-zhonghuan-pc"]),  # the last day of the old line
+        (D("2022-07-05"), ["tj-jinzhi-pc"]),  # valid_to is exclusive; new line begins
+        (D("2030-01-01"), ["tj-jinzhi-pc"]),  # open-ended
         (None, ["tj-jinzhi-pc", "tj-zhonghuan-pc"]),  # no date: every line
     ],
 )
-def test_edges_as_of_interval_boundaries(store: GraphStore, as_of: date | None,
-                                         superiors: list[str]) -> None:
+def test_edges_as_of_interval_boundaries(
+    store: GraphStore, as_of: date | None, superiors: list[str]
+) -> None:
     load_all(store)
     found = store.edges(JV_ORG.id, types=["AFFILIATED_TO"], as_of=as_of)
     assert [e.dst for e in found] == superiors
@@ -141,12 +199,15 @@ def test_edges_as_of_interval_boundaries(store: GraphStore, as_of: date | None,
 def test_edges_by_direction_and_type(store: GraphStore) -> None:
     load_all(store)
     assert [(e.type, e.src) for e in store.edges(JV.id, direction="in")] == [
-        ("BASED_IN", JV_ORG.id), ("OWNS", SEOUL.id), ("SUPERVISES", SASAC.id)]
+        ("BASED_IN", JV_ORG.id),
+        ("OWNS", SEOUL.id),
+        ("SUPERVISES", SASAC.id),
+    ]
     assert store.edges(JV.id, direction="out") == []
-    both = store.edges(JV_ORG.id, direction="both", types={"AFFILIATED_TO", "BASED_IN"},
-                       as_of=D("2023-01-01"))
-    assert [(e.type, e.dst) for e in both] == [("AFFILIATED_TO", JINZHI.id),
-                                                ("BASED_IN", JV.id)]
+    both = store.edges(
+        JV_ORG.id, direction="both", types={"AFFILIATED_TO", "BASED_IN"}, as_of=D("2023-01-01")
+    )
+    assert [(e.type, e.dst) for e in both] == [("AFFILIATED_TO", JINZHI.id), ("BASED_IN", JV.id)]
     assert store.edges(SASAC.id, direction="in", types=["AFFILIATED_TO"]) == [ZH_LINE]
     assert store.edges("no-such-id", direction="both") == []
 
@@ -155,12 +216,14 @@ def test_iterate_by_label_and_kind_and_count(store: GraphStore) -> None:
     load_all(store)
     assert [n.id for n in store.iter_nodes(label="Enterprise")] == ["kr-samsung", "tj-jv"]
     assert [n.id for n in store.iter_nodes(label="PartyOrg", kind="committee")] == [
-        "tj-jinzhi-pc", "tj-sasac-pc", "tj-zhonghuan-pc"]
+        "tj-jinzhi-pc",
+        "tj-sasac-pc",
+        "tj-zhonghuan-pc",
+    ]
     assert list(store.iter_nodes(label="NoSuchLabel")) == []
     counts = store.counts()
     assert counts.nodes_by_label == {"Enterprise": 2, "PartyOrg": 4}
-    assert counts.edges_by_type == {"AFFILIATED_TO": 3, "BASED_IN": 1, "OWNS": 1,
-                                    "SUPERVISES": 1}
+    assert counts.edges_by_type == {"AFFILIATED_TO": 3, "BASED_IN": 1, "OWNS": 1, "SUPERVISES": 1}
     assert (counts.nodes, counts.edges, counts.transfers, counts.sources) == (6, 6, 1, 1)
 
 
@@ -182,8 +245,12 @@ def test_failed_write_exception_in_block_leaves_store_unchanged(store: GraphStor
     load_all(store)
     before = snapshot(store)
     with pytest.raises(RuntimeError, match="interrupted"):
-        write(store, [Node("tj-other", "Body", "sasac", "其他")],
-              [Edge("SUPERVISES", "tj-other", JV.id, "inspection")], RuntimeError("interrupted"))
+        write(
+            store,
+            [Node("tj-other", "Body", "sasac", "其他")],
+            [Edge("SUPERVISES", "tj-other", JV.id, "inspection")],
+            RuntimeError("interrupted"),
+        )
     assert snapshot(store) == before
 
 
@@ -191,13 +258,19 @@ def test_label_change_is_refused_and_nothing_written(store: GraphStore) -> None:
     load_all(store)
     before = snapshot(store)
     with pytest.raises(LabelChangeError, match="tj-jv"):
-        write(store, [Node("fresh", "Area", "street", "某街道"),
-                      Node(JV.id, "Body", "other", "not an enterprise")])
+        write(
+            store,
+            [
+                Node("fresh", "Area", "street", "某街道"),
+                Node(JV.id, "Body", "other", "not an enterprise"),
+            ],
+        )
     assert snapshot(store) == before
 
 
-def test_reopen_sees_the_same_data(store: GraphStore, store_kind: str,
-                                   open_store: Callable[[str], GraphStore]) -> None:
+def test_reopen_sees_the_same_data(
+    store: GraphStore, store_kind: str, open_store: Callable[[str], GraphStore]
+) -> None:
     load_all(store)
     before = snapshot(store)
     store.close()

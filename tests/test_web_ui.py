@@ -29,58 +29,137 @@ from app.web import VENDOR, WEB_DIR, missing_vendor_files, mount_web
 from stores.arcadedb import free_port
 
 CHROMIUM = Path(os.environ.get("AFFGRAPH_TEST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 JV = "tj-zhonghuan-samsung-jv-pc"
 BIG = 2500
 
 EXTRA: list[dict[str, Any]] = [
-    {"record": "node", "id": "test-tj-street-wc", "label": "PartyOrg", "kind": "work_committee",
-     "name": "天津市某街道党工委（测试）",
-     "name_en": "Party Work Committee of a street in Tianjin (test)"},
-    {"record": "node", "id": "test-tj-orphan-branch", "label": "PartyOrg", "kind": "branch",
-     "name": "天津某科技有限公司党支部（测试）", "members": 5,
-     "aliases": ["Branch of a Tianjin technology company (test)"]},
-    {"record": "edge", "type": "AFFILIATED_TO", "from": "test-tj-street-wc",
-     "to": "tj-municipal-pc", "kind": "territorial"},
-    {"record": "edge", "type": "AFFILIATED_TO", "from": "test-tj-orphan-branch",
-     "to": "test-tj-street-wc", "kind": "territorial", "valid_from": "2019-01-01",
-     "valid_to": "2023-03-01", "quote": "a test line that ended with no new one"},
-    {"record": "node", "id": "test-old-wc", "label": "PartyOrg", "kind": "work_committee",
-     "name": "旧街道党工委（测试，已撤销）", "valid_to": "2020-06-01"},
-    {"record": "node", "id": "test-left-branch", "label": "PartyOrg", "kind": "branch",
-     "name": "Branch left behind by a dissolved committee (test)", "members": 4},
-    {"record": "edge", "type": "AFFILIATED_TO", "from": "test-old-wc", "to": "tj-municipal-pc",
-     "kind": "territorial", "valid_to": "2020-06-01"},
-    {"record": "edge", "type": "AFFILIATED_TO", "from": "test-left-branch", "to": "test-old-wc",
-     "kind": "territorial"},
+    {
+        "record": "node",
+        "id": "test-tj-street-wc",
+        "label": "PartyOrg",
+        "kind": "work_committee",
+        "name": "天津市某街道党工委（测试）",
+        "name_en": "Party Work Committee of a street in Tianjin (test)",
+    },
+    {
+        "record": "node",
+        "id": "test-tj-orphan-branch",
+        "label": "PartyOrg",
+        "kind": "branch",
+        "name": "天津某科技有限公司党支部（测试）",
+        "members": 5,
+        "aliases": ["Branch of a Tianjin technology company (test)"],
+    },
+    {
+        "record": "edge",
+        "type": "AFFILIATED_TO",
+        "from": "test-tj-street-wc",
+        "to": "tj-municipal-pc",
+        "kind": "territorial",
+    },
+    {
+        "record": "edge",
+        "type": "AFFILIATED_TO",
+        "from": "test-tj-orphan-branch",
+        "to": "test-tj-street-wc",
+        "kind": "territorial",
+        "valid_from": "2019-01-01",
+        "valid_to": "2023-03-01",
+        "quote": "a test line that ended with no new one",
+    },
+    {
+        "record": "node",
+        "id": "test-old-wc",
+        "label": "PartyOrg",
+        "kind": "work_committee",
+        "name": "旧街道党工委（测试，已撤销）",
+        "valid_to": "2020-06-01",
+    },
+    {
+        "record": "node",
+        "id": "test-left-branch",
+        "label": "PartyOrg",
+        "kind": "branch",
+        "name": "Branch left behind by a dissolved committee (test)",
+        "members": 4,
+    },
+    {
+        "record": "edge",
+        "type": "AFFILIATED_TO",
+        "from": "test-old-wc",
+        "to": "tj-municipal-pc",
+        "kind": "territorial",
+        "valid_to": "2020-06-01",
+    },
+    {
+        "record": "edge",
+        "type": "AFFILIATED_TO",
+        "from": "test-left-branch",
+        "to": "test-old-wc",
+        "kind": "territorial",
+    },
 ]
 
 
 def _big_tree() -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = [
-        {"record": "node", "id": "test-big-pc", "label": "PartyOrg", "kind": "committee",
-         "name": "Park enterprise committee with many branches (test)"},
-        {"record": "edge", "type": "AFFILIATED_TO", "from": "test-big-pc",
-         "to": "tj-municipal-pc", "kind": "territorial"},
+        {
+            "record": "node",
+            "id": "test-big-pc",
+            "label": "PartyOrg",
+            "kind": "committee",
+            "name": "Park enterprise committee with many branches (test)",
+        },
+        {
+            "record": "edge",
+            "type": "AFFILIATED_TO",
+            "from": "test-big-pc",
+            "to": "tj-municipal-pc",
+            "kind": "territorial",
+        },
     ]
     for i in range(BIG):
-        records.append({"record": "node", "id": f"test-big-branch-{i:04d}", "label": "PartyOrg",
-                        "kind": "branch", "name": f"Branch {i} (test)", "members": 3 + i % 40})
-        records.append({"record": "edge", "type": "AFFILIATED_TO",
-                        "from": f"test-big-branch-{i:04d}", "to": "test-big-pc",
-                        "kind": "territorial"})
+        records.append(
+            {
+                "record": "node",
+                "id": f"test-big-branch-{i:04d}",
+                "label": "PartyOrg",
+                "kind": "branch",
+                "name": f"Branch {i} (test)",
+                "members": 3 + i % 40,
+            }
+        )
+        records.append(
+            {
+                "record": "edge",
+                "type": "AFFILIATED_TO",
+                "from": f"test-big-branch-{i:04d}",
+                "to": "test-big-pc",
+                "kind": "territorial",
+            }
+        )
     return records
 
 
 def _write(path: Path, records: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
     return path
 
 
 # -- the server and the browser -----------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterator[str]:
@@ -92,13 +171,21 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
     extra = _write(root / "extra.jsonl", EXTRA)
     big = _write(root / "big.jsonl", _big_tree())
     affgraph = [sys.executable, "-m", "app"]
-    done = subprocess.run([*affgraph, "load", str(cases_dir), str(extra), str(big),
-                           "--store", str(db)], capture_output=True, text=True, timeout=300,
-                          check=False)
+    done = subprocess.run(
+        [*affgraph, "load", str(cases_dir), str(extra), str(big), "--store", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     port = free_port()
-    process = subprocess.Popen([*affgraph, "serve", "--store", str(db), "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [*affgraph, "serve", "--store", str(db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -107,8 +194,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
                 httpx.get(f"{url}/api/health", timeout=1)
                 break
             except httpx.TransportError:
-                output = process.stdout.read() if process.poll() is not None and \
-                    process.stdout else ""
+                output = (
+                    process.stdout.read() if process.poll() is not None and process.stdout else ""
+                )
                 assert process.poll() is None, f"affgraph serve exited: {output}"
                 assert time.monotonic() < deadline, "affgraph serve did not start"
                 time.sleep(0.2)
@@ -128,8 +216,13 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 860}, accept_downloads=True)
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 860},
+            accept_downloads=True,
+        )
         context.set_default_timeout(20_000)
         yield context
         context.close()
@@ -169,7 +262,8 @@ def node_ids(page: Any) -> set[str]:
 def tree_superior(page: Any, node_id: str) -> list[str]:
     """The superiors drawn above a node by solid (current) tree lines."""
     found: list[str] = page.evaluate(
-        "id => cy.getElementById(id).incomers('edge.tree').map(e => e.source().id())", node_id)
+        "id => cy.getElementById(id).incomers('edge.tree').map(e => e.source().id())", node_id
+    )
     return found
 
 
@@ -181,6 +275,7 @@ def tap(page: Any, node_id: str) -> None:
 
 
 # -- the tests ----------------------------------------------------------------------------------
+
 
 def test_search_by_english_name_suggests_and_opens_the_tree(page: Any) -> None:
     open_view(page, "view=analysis")
@@ -245,20 +340,24 @@ def test_as_of_date_moves_the_joint_venture(page: Any) -> None:
     page.wait_for_function("location.hash.includes('date=2022-07-05')")
     wait_ready(page)
     assert tree_superior(page, JV) == ["tj-jinzhi-pc"]
-    ended = page.evaluate(f"cy.getElementById('tj-zhonghuan-pc').edgesTo('#{JV}')"
-                          ".map(e => [e.hasClass('ended'), e.data('caption')])")
+    ended = page.evaluate(
+        f"cy.getElementById('tj-zhonghuan-pc').edgesTo('#{JV}')"
+        ".map(e => [e.hasClass('ended'), e.data('caption')])"
+    )
     assert ended == [[True, "ended 2022-07-05"]]
     # the parents-in-law view is asked again for the day too
     page.click("#tabs button[data-view=superiors]")
     wait_ready(page)
-    formal = page.evaluate("cy.edges().filter(e => e.data('type') === 'AFFILIATED_TO')"
-                           ".map(e => e.source().id())")
+    formal = page.evaluate(
+        "cy.edges().filter(e => e.data('type') === 'AFFILIATED_TO').map(e => e.source().id())"
+    )
     assert formal == ["tj-jinzhi-pc"]
     page.fill("#as-of", "2022-07-04")
     page.wait_for_function("location.hash.includes('date=2022-07-04')")
     wait_ready(page)
-    formal = page.evaluate("cy.edges().filter(e => e.data('type') === 'AFFILIATED_TO')"
-                           ".map(e => e.source().id())")
+    formal = page.evaluate(
+        "cy.edges().filter(e => e.data('type') === 'AFFILIATED_TO').map(e => e.source().id())"
+    )
     assert formal == ["tj-zhonghuan-pc"]
 
 
@@ -339,16 +438,16 @@ def test_other_analysis_lists_open_their_rows(page: Any) -> None:
 def test_details_panel_shows_properties_dates_and_source(page: Any) -> None:
     open_view(page, f"view=tree&id={JV}&date=2023-01-01")
     tap(page, "tj-jinzhi-pc")
-    page.wait_for_function("document.querySelector('#details h2')?.textContent"
-                           ".includes('Jinzhi')")
+    page.wait_for_function("document.querySelector('#details h2')?.textContent.includes('Jinzhi')")
     details = page.inner_text("#details")
     assert "tj-jinzhi-pc" in details
     assert "Source" in details
     assert page.locator("#details blockquote").count() == 1
     # a line: its kind, dates and the quote behind it
     page.evaluate(f"() => {{ cy.getElementById('tj-jinzhi-pc').edgesTo('#{JV}').emit('tap'); }}")
-    page.wait_for_function("document.querySelector('#details h2')?.textContent"
-                           ".startsWith('Affiliation')")
+    page.wait_for_function(
+        "document.querySelector('#details h2')?.textContent.startsWith('Affiliation')"
+    )
     details = page.inner_text("#details")
     assert "from 2022-07-05" in details
     assert "soe_reform_2022" in details

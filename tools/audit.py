@@ -138,28 +138,46 @@ def assess(pin: Pin, project: Mapping[str, Any], ignore: Iterable[str] = ()) -> 
     info = project.get("info")
     latest = info.get("version") if isinstance(info, Mapping) else None
     if not isinstance(latest, str) or not latest:
-        return Assessment(pin, audited=False, kind=LOOKUP_FAILED,
-                          reason="the project JSON names no latest release")
+        return Assessment(
+            pin,
+            audited=False,
+            kind=LOOKUP_FAILED,
+            reason="the project JSON names no latest release",
+        )
     vulns = project.get("vulnerabilities")
     if not same_version(pin.version, latest):
         advisories = [v for v in vulns or [] if isinstance(v, Mapping) and not v.get("withdrawn")]
         note = f"; the latest has {len(advisories)} advisories of its own" if advisories else ""
-        return Assessment(pin, audited=False, kind=BEHIND,
-                          reason=f"pinned {pin.version}, latest is {latest}{note}")
+        return Assessment(
+            pin,
+            audited=False,
+            kind=BEHIND,
+            reason=f"pinned {pin.version}, latest is {latest}{note}",
+        )
     if not isinstance(vulns, list):
-        return Assessment(pin, audited=False, kind=LOOKUP_FAILED,
-                          reason="the project JSON has no vulnerabilities list")
+        return Assessment(
+            pin,
+            audited=False,
+            kind=LOOKUP_FAILED,
+            reason="the project JSON has no vulnerabilities list",
+        )
     findings: list[Finding] = []
     for vuln in vulns:
         if not isinstance(vuln, Mapping) or vuln.get("withdrawn"):
             continue
         vid = str(vuln.get("id") or "?")
         aliases = _strings(vuln.get("aliases"))
-        findings.append(Finding(
-            name=pin.name, version=pin.version, id=vid, aliases=aliases,
-            fixed_in=_strings(vuln.get("fixed_in")), link=str(vuln.get("link") or ""),
-            ignored=any(x.upper() in ignored for x in (vid, *aliases)),
-        ))
+        findings.append(
+            Finding(
+                name=pin.name,
+                version=pin.version,
+                id=vid,
+                aliases=aliases,
+                fixed_in=_strings(vuln.get("fixed_in")),
+                link=str(vuln.get("link") or ""),
+                ignored=any(x.upper() in ignored for x in (vid, *aliases)),
+            )
+        )
     return Assessment(pin, audited=True, findings=tuple(findings))
 
 
@@ -191,18 +209,23 @@ def report(assessments: Sequence[Assessment]) -> Report:
         lines += [f"  {describe(f)}" for f in ignored]
     not_audited = [a for a in assessments if not a.audited]
     if not_audited:
-        lines.append(f"warning: {len(not_audited)} pinned distributions not audited "
-                     "(PyPI's project JSON lists advisories of the latest release only):")
+        lines.append(
+            f"warning: {len(not_audited)} pinned distributions not audited "
+            "(PyPI's project JSON lists advisories of the latest release only):"
+        )
         lines += [f"  {a.pin.name} {a.pin.version}: {a.kind}: {a.reason}" for a in not_audited]
     audited = len(assessments) - len(not_audited)
     kinds: dict[str, int] = {}
     for a in not_audited:
         kinds[a.kind] = kinds.get(a.kind, 0) + 1
     detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-    summary = (f"audited {audited} of {len(assessments)} pinned distributions: "
-               f"{len(found)} vulnerabilities"
-               + (f" ({len(ignored)} more ignored)" if ignored else "")
-               + f"; {len(not_audited)} not audited" + (f" ({detail})" if detail else ""))
+    summary = (
+        f"audited {audited} of {len(assessments)} pinned distributions: "
+        f"{len(found)} vulnerabilities"
+        + (f" ({len(ignored)} more ignored)" if ignored else "")
+        + f"; {len(not_audited)} not audited"
+        + (f" ({detail})" if detail else "")
+    )
     lines.append(summary)
     return Report("\n".join(lines), 1 if found else 0, summary, tuple(assessments))
 
@@ -253,8 +276,9 @@ Fetch = Callable[[str], Mapping[str, Any]]
 def fetch_project(name: str, base: str = PYPI_JSON, timeout: float = 20.0) -> Mapping[str, Any]:
     """PyPI's JSON for one project (raises OSError/ValueError when it cannot be had)."""
     url = f"{base.rstrip('/')}/{canonicalize_name(name)}/json"
-    req = urllib.request.Request(url, headers={"Accept": "application/json",
-                                               "User-Agent": "affgraph-tools-audit"})
+    req = urllib.request.Request(
+        url, headers={"Accept": "application/json", "User-Agent": "affgraph-tools-audit"}
+    )
     with urllib.request.urlopen(req, timeout=timeout) as response:
         data = json.load(response)
     if not isinstance(data, dict):
@@ -262,8 +286,9 @@ def fetch_project(name: str, base: str = PYPI_JSON, timeout: float = 20.0) -> Ma
     return data
 
 
-def audit(pins: Sequence[Pin], fetch: Fetch, ignore: Iterable[str] = (),
-          workers: int = 16) -> list[Assessment]:
+def audit(
+    pins: Sequence[Pin], fetch: Fetch, ignore: Iterable[str] = (), workers: int = 16
+) -> list[Assessment]:
     """Fetch every pin's project JSON concurrently and assess it (in the lock's order)."""
     ignore = tuple(ignore)
 
@@ -293,19 +318,36 @@ def unreachable(base: str, timeout: float) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Audit a lock file's pins against PyPI's per-project advisories.")
-    parser.add_argument("lock", nargs="?", default=DEFAULT_LOCK,
-                        help=f"the lock file, one name==version a line (default {DEFAULT_LOCK})")
-    parser.add_argument("--ignore", action="append", default=[], metavar="ID",
-                        help="an advisory id or alias not to fail on (repeatable); say why "
-                             "beside it in the Makefile's AUDIT_IGNORE")
-    parser.add_argument("--pyproject", metavar="PATH",
-                        help="first check that the lock was made from this file's dependencies "
-                             "(exit 1 when it was not)")
-    parser.add_argument("--check-only", action="store_true",
-                        help="only that check (with --pyproject), no audit")
-    parser.add_argument("--digest", metavar="PYPROJECT",
-                        help=f"print the lock header line '# {DIGEST_KEY}: ...' and exit")
+        description="Audit a lock file's pins against PyPI's per-project advisories."
+    )
+    parser.add_argument(
+        "lock",
+        nargs="?",
+        default=DEFAULT_LOCK,
+        help=f"the lock file, one name==version a line (default {DEFAULT_LOCK})",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="an advisory id or alias not to fail on (repeatable); say why "
+        "beside it in the Makefile's AUDIT_IGNORE",
+    )
+    parser.add_argument(
+        "--pyproject",
+        metavar="PATH",
+        help="first check that the lock was made from this file's dependencies "
+        "(exit 1 when it was not)",
+    )
+    parser.add_argument(
+        "--check-only", action="store_true", help="only that check (with --pyproject), no audit"
+    )
+    parser.add_argument(
+        "--digest",
+        metavar="PYPROJECT",
+        help=f"print the lock header line '# {DIGEST_KEY}: ...' and exit",
+    )
     parser.add_argument("--index", default=PYPI_JSON, help=f"the JSON API (default {PYPI_JSON})")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per lookup")
     parser.add_argument("--workers", type=int, default=16, help="concurrent lookups")
@@ -324,17 +366,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.pyproject:
         stale = staleness(lock_text, Path(args.pyproject).read_text(encoding="utf-8"))
         if stale is not None:
-            print(f"audit: FAILED: {args.lock} is stale: {stale}; run make lock (and commit "
-                  "it) so that the install and the audit cover what pyproject.toml asks for.")
+            print(
+                f"audit: FAILED: {args.lock} is stale: {stale}; run make lock (and commit "
+                "it) so that the install and the audit cover what pyproject.toml asks for."
+            )
             return 1
     if args.check_only:
         return 0
     socket.setdefaulttimeout(args.timeout)
     why = unreachable(args.index, args.timeout)
     if why is not None:
-        print(f"audit: SKIPPED: PyPI's JSON API is not reachable from this machine ({why}), "
-              f"so none of the {len(pins)} pins of {args.lock} was audited; run make audit "
-              "online.")
+        print(
+            f"audit: SKIPPED: PyPI's JSON API is not reachable from this machine ({why}), "
+            f"so none of the {len(pins)} pins of {args.lock} was audited; run make audit "
+            "online."
+        )
         return 0
 
     def fetch(name: str) -> Mapping[str, Any]:

@@ -25,15 +25,19 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _check(settings: Settings, credentials: HTTPAuthorizationCredentials | None,
-           what: str = "writes") -> None:
+def _check(
+    settings: Settings, credentials: HTTPAuthorizationCredentials | None, what: str = "writes"
+) -> None:
     if settings.api_token is None:
         raise HTTPException(403, f"{what} are disabled: the server has no AFFGRAPH_API_TOKEN")
     expected = settings.api_token.get_secret_value().encode()
     given = credentials.credentials.encode() if credentials else b""
     if not credentials or not hmac.compare_digest(given, expected):
-        raise HTTPException(401, "a valid 'Authorization: Bearer <token>' header is required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "a valid 'Authorization: Bearer <token>' header is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 def require_write(request: Request, credentials: Credentials) -> None:

@@ -22,11 +22,22 @@ __all__ = ["ErrorBody", "ErrorEnvelope", "error_response", "install_error_handle
 
 log = logging.getLogger("affgraph.api")
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
-          411: "length_required", 413: "too_large",
-          415: "unsupported_media_type", 422: "invalid_parameter", 429: "too_many_requests",
-          503: "store_unavailable", 504: "query_timeout"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    411: "length_required",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_parameter",
+    429: "too_many_requests",
+    503: "store_unavailable",
+    504: "query_timeout",
+}
 
 
 class ErrorBody(BaseModel):
@@ -43,12 +54,17 @@ class ErrorEnvelope(BaseModel):
     error: ErrorBody
 
 
-def error_response(status: int, message: str, details: Any = None,
-                   code: str | None = None, headers: dict[str, str] | None = None) -> (
-                       JSONResponse):
+def error_response(
+    status: int,
+    message: str,
+    details: Any = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """An error response in the envelope."""
-    body = ErrorEnvelope(error=ErrorBody(code=code or _CODES.get(status, "error"),
-                                         message=message, details=details))
+    body = ErrorEnvelope(
+        error=ErrorBody(code=code or _CODES.get(status, "error"), message=message, details=details)
+    )
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
@@ -57,11 +73,13 @@ def _parameter_details(errors: list[Any]) -> list[dict[str, Any]]:
     for problem in errors:
         loc = [str(p) for p in problem.get("loc", ()) if p not in ("query", "path", "body")]
         value = problem.get("input")
-        details.append({"parameter": ".".join(loc) or "request",
-                        "value": value if isinstance(value, str | int | float | None)
-                        else repr(value),
-                        "message": str(problem.get("msg", "invalid")).removeprefix(
-                            "Value error, ")})
+        details.append(
+            {
+                "parameter": ".".join(loc) or "request",
+                "value": value if isinstance(value, str | int | float | None) else repr(value),
+                "message": str(problem.get("msg", "invalid")).removeprefix("Value error, "),
+            }
+        )
     return details
 
 

@@ -27,23 +27,40 @@ router = APIRouter(tags=["export"])
 
 _FORMAT_DOC = "; ".join(f"{f.name}: {f.description}" for f in FORMATS.values())
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "the export as a file download (Content-Disposition: attachment)",
-          "content": {f.media_type: {"schema": (
-              {"type": "object"} if f.media_type == "application/json"
-              else {"type": "string", "format": "binary"})} for f in FORMATS.values()}},
+    200: {
+        "description": "the export as a file download (Content-Disposition: attachment)",
+        "content": {
+            f.media_type: {
+                "schema": (
+                    {"type": "object"}
+                    if f.media_type == "application/json"
+                    else {"type": "string", "format": "binary"}
+                )
+            }
+            for f in FORMATS.values()
+        },
+    },
     422: {"model": ErrorEnvelope, "description": "an unknown format or an invalid date"},
     503: {"model": ErrorEnvelope, "description": "the store could not answer"},
 }
 
 
-@router.get("/export", summary="Export the graph as a file", response_class=FileResponse,
-            responses=_RESPONSES)
+@router.get(
+    "/export",
+    summary="Export the graph as a file",
+    response_class=FileResponse,
+    responses=_RESPONSES,
+)
 def get_export(
     store: StoreDep,
     format: Annotated[ExportFormat, Query(description=_FORMAT_DOC)] = "json",
-    as_of: Annotated[IsoDate | None, Query(
-        description="keep only the nodes and edges valid on this day (YYYY-MM-DD; edges "
-        "need both ends valid); default: everything")] = None,
+    as_of: Annotated[
+        IsoDate | None,
+        Query(
+            description="keep only the nodes and edges valid on this day (YYYY-MM-DD; edges "
+            "need both ends valid); default: everything"
+        ),
+    ] = None,
 ) -> FileResponse:
     """The whole graph, or what is valid on `as_of`: GraphML (Gephi, networkx), JSON
     (`{"nodes", "edges", "transfers", "sources"}` of canonical records), or a zip of the
@@ -63,5 +80,9 @@ def get_export(
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    return FileResponse(target, media_type=info.media_type, filename=target.name,
-                        background=BackgroundTask(shutil.rmtree, workdir, ignore_errors=True))
+    return FileResponse(
+        target,
+        media_type=info.media_type,
+        filename=target.name,
+        background=BackgroundTask(shutil.rmtree, workdir, ignore_errors=True),
+    )

@@ -31,6 +31,14 @@ class Health(BaseModel):
 def get_health(store: StoreDep) -> Health:
     """Status, store kind, node and edge counts, and the version."""
     counts = store.counts()
-    return Health(status="ok", store=store.kind, nodes=counts.nodes, edges=counts.edges,
-                  nodes_by_label=counts.nodes_by_label, edges_by_type=counts.edges_by_type,
-                  transfers=counts.transfers, sources=counts.sources, version=__version__)
+    return Health(
+        status="ok",
+        store=store.kind,
+        nodes=counts.nodes,
+        edges=counts.edges,
+        nodes_by_label=counts.nodes_by_label,
+        edges_by_type=counts.edges_by_type,
+        transfers=counts.transfers,
+        sources=counts.sources,
+        version=__version__,
+    )

@@ -62,7 +62,8 @@ class LoadAnswer(BaseModel):
     updated: int
     unchanged: int
     by_record: dict[str, dict[str, int]] = Field(
-        description="per record kind (source, node, edge, transfer): created/updated/unchanged")
+        description="per record kind (source, node, edge, transfer): created/updated/unchanged"
+    )
     placeholders: list[PlaceholderOut]
     files: list[str]
 
@@ -71,28 +72,37 @@ def _limit_bytes(settings: Settings) -> int:
     return int(settings.max_upload_mb * 1024 * 1024)
 
 
-async def guard_writes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> (
-        Response):
+async def guard_writes(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
     """HTTP middleware: token and declared size of a write, checked before the body is read."""
     if request.url.path != LOAD_PATH or request.method != "POST":
         return await call_next(request)
     settings: Settings = request.app.state.settings
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    credentials = (HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
-                   if scheme.lower() == "bearer" and token else None)
+    credentials = (
+        HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
+        if scheme.lower() == "bearer" and token
+        else None
+    )
     try:
         require_write(request, credentials)
     except HTTPException as exc:
-        return error_response(exc.status_code, str(exc.detail),
-                              headers=dict(exc.headers) if exc.headers else None)
+        return error_response(
+            exc.status_code, str(exc.detail), headers=dict(exc.headers) if exc.headers else None
+        )
     length = request.headers.get("content-length")
     if length is None or not length.isdigit():
-        return error_response(411, "send the upload with a Content-Length header",
-                              code="length_required")
+        return error_response(
+            411, "send the upload with a Content-Length header", code="length_required"
+        )
     if int(length) > _limit_bytes(settings):
-        return error_response(413, f"the upload is {int(length):,} bytes; the limit is "
-                              f"{_limit_bytes(settings):,} (AFFGRAPH_MAX_UPLOAD_MB)")
+        return error_response(
+            413,
+            f"the upload is {int(length):,} bytes; the limit is "
+            f"{_limit_bytes(settings):,} (AFFGRAPH_MAX_UPLOAD_MB)",
+        )
     return await call_next(request)
 
 
@@ -111,8 +121,11 @@ def _upload_name(filename: str | None, taken: list[str]) -> str:
     except UnicodeEncodeError:
         size = -1
     if name in (".", "..") or "\0" in name or not 0 < size <= _NAME_MAX:
-        raise HTTPException(422, f"file name {name[:100]!r}: expected a file's name of at "
-                            f"most {_NAME_MAX} bytes in UTF-8, without NUL characters")
+        raise HTTPException(
+            422,
+            f"file name {name[:100]!r}: expected a file's name of at "
+            f"most {_NAME_MAX} bytes in UTF-8, without NUL characters",
+        )
     return name
 
 
@@ -135,13 +148,23 @@ async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> list[str
 def _answer(result: LoadResult, names: list[str], folder: Path) -> LoadAnswer:
     prefix = f"{folder}/"
     return LoadAnswer(
-        created=result.total("created"), updated=result.total("updated"),
+        created=result.total("created"),
+        updated=result.total("updated"),
         unchanged=result.total("unchanged"),
         by_record={kind: dict(counts) for kind, counts in result.counts.items()},
-        placeholders=[PlaceholderOut(id=p.id, label=p.label, kind=p.kind,
-                                     file=p.file.removeprefix(prefix), line=p.line,
-                                     field=p.field) for p in result.placeholders],
-        files=names)
+        placeholders=[
+            PlaceholderOut(
+                id=p.id,
+                label=p.label,
+                kind=p.kind,
+                file=p.file.removeprefix(prefix),
+                line=p.line,
+                field=p.field,
+            )
+            for p in result.placeholders
+        ],
+        files=names,
+    )
 
 
 def _invalid(exc: LoadFailedError, folder: Path) -> JSONResponse:
@@ -151,27 +174,44 @@ def _invalid(exc: LoadFailedError, folder: Path) -> JSONResponse:
         detail = error.as_dict()
         detail["file"] = str(detail["file"]).removeprefix(prefix)
         details.append(detail)
-    return error_response(422, f"{len(details)} error(s) in the upload; nothing was loaded",
-                          details, code="invalid_input")
+    return error_response(
+        422,
+        f"{len(details)} error(s) in the upload; nothing was loaded",
+        details,
+        code="invalid_input",
+    )
 
 
 @router.post(
-    "/load", response_model=LoadAnswer, dependencies=[Depends(require_write)],
+    "/load",
+    response_model=LoadAnswer,
+    dependencies=[Depends(require_write)],
     summary="Load files (all or nothing)",
-    responses={400: {"model": ErrorEnvelope, "description": "a body that is not valid "
-                     "multipart/form-data"},
-               401: {"model": ErrorEnvelope}, 403: {"model": ErrorEnvelope},
-               411: {"model": ErrorEnvelope}, 413: {"model": ErrorEnvelope},
-               422: {"model": ErrorEnvelope, "description": "every error, with its location"}})
+    responses={
+        400: {
+            "model": ErrorEnvelope,
+            "description": "a body that is not valid multipart/form-data",
+        },
+        401: {"model": ErrorEnvelope},
+        403: {"model": ErrorEnvelope},
+        411: {"model": ErrorEnvelope},
+        413: {"model": ErrorEnvelope},
+        422: {"model": ErrorEnvelope, "description": "every error, with its location"},
+    },
+)
 async def post_load(
     request: Request,
     store: StoreDep,
-    files: Annotated[list[UploadFile], File(description="canonical .jsonl/.csv files or "
-                                                        "source tables")],
-    as_table: Annotated[str | None, Form(alias="as", description="read every CSV as this "
-                                         "source table: " + ", ".join(LAYOUTS))] = None,
-    allow_unresolved: Annotated[bool, Form(description="make marked placeholders for "
-                                           "unknown references")] = False,
+    files: Annotated[
+        list[UploadFile], File(description="canonical .jsonl/.csv files or source tables")
+    ],
+    as_table: Annotated[
+        str | None,
+        Form(alias="as", description="read every CSV as this source table: " + ", ".join(LAYOUTS)),
+    ] = None,
+    allow_unresolved: Annotated[
+        bool, Form(description="make marked placeholders for unknown references")
+    ] = False,
 ) -> LoadAnswer | JSONResponse:
     """Upload files and load them as one all-or-nothing write.
 
@@ -187,10 +227,14 @@ async def post_load(
         try:
             # each file, not the folder: a file the loader cannot read is an error, not
             # silently left out (as a folder's .xlsx would be)
-            result = await run_in_threadpool(load_paths, store,
-                                             sorted(folder / name for name in names), None,
-                                             as_table=as_table,
-                                             allow_unresolved=allow_unresolved)
+            result = await run_in_threadpool(
+                load_paths,
+                store,
+                sorted(folder / name for name in names),
+                None,
+                as_table=as_table,
+                allow_unresolved=allow_unresolved,
+            )
         except LoadFailedError as exc:
             return _invalid(exc, folder)
         return _answer(result, names, folder)

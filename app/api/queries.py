@@ -89,8 +89,9 @@ def _paths() -> dict[str, str]:
     return {r.query: f"/api{r.path}" for r in ROUTES}
 
 
-@router.get("/queries", response_model=Catalogue, tags=["queries"],
-            summary="The catalogue of named queries")
+@router.get(
+    "/queries", response_model=Catalogue, tags=["queries"], summary="The catalogue of named queries"
+)
 def list_queries() -> Catalogue:
     """Every question affgraph answers: name, description, parameters, Cypher and URL."""
     paths = _paths()
@@ -98,8 +99,13 @@ def list_queries() -> Catalogue:
     return Catalogue(items=items, total=len(items))
 
 
-@router.get("/queries/{name}", response_model=QueryInfo, tags=["queries"],
-            summary="One named query", responses=_ERRORS)
+@router.get(
+    "/queries/{name}",
+    response_model=QueryInfo,
+    tags=["queries"],
+    summary="One named query",
+    responses=_ERRORS,
+)
 def get_query(name: Annotated[str, Path(description="the query's name")]) -> QueryInfo:
     """A named query's description, parameters, Cypher and URL."""
     from queries.base import NotFoundError
@@ -127,10 +133,8 @@ def _signature(query: NamedQuery[Any, Any], path: str) -> inspect.Signature:
     """The endpoint's parameters: the query's, in the path or the query string."""
     in_path = set(re.findall(r"{(\w+)}", path))
     params = [
-        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                          annotation=Request),
-        inspect.Parameter("store", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                          annotation=StoreDep),
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter("store", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=StoreDep),
     ]
     for name, field in query.params.model_fields.items():
         # Path()/Query() go inside Annotated: as a default value, FastAPI drops the field's
@@ -142,31 +146,41 @@ def _signature(query: NamedQuery[Any, Any], path: str) -> inspect.Signature:
         elif field.is_required():  # e.g. search's q: documented as required, not optional
             annotation = Annotated[annotation, Query(description=field.description or name)]
         else:
-            annotation = Annotated[annotation | None,
-                                   Query(description=field.description or name)]
+            annotation = Annotated[annotation | None, Query(description=field.description or name)]
             default = None
-        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
-                                        default=default, annotation=annotation))
+        params.append(
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+            )
+        )
     graph = query.name in GRAPH_VIEWS
-    params.append(inspect.Parameter(
-        "format", inspect.Parameter.KEYWORD_ONLY,
-        annotation=(GraphFormat if graph else Format) | None,
-        default=Query(None, description="json (default) or csv (or send Accept: text/csv)"
-                      + ("; graph: nodes + edges for a graph library" if graph else ""))))
+    params.append(
+        inspect.Parameter(
+            "format",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=(GraphFormat if graph else Format) | None,
+            default=Query(
+                None,
+                description="json (default) or csv (or send Accept: text/csv)"
+                + ("; graph: nodes + edges for a graph library" if graph else ""),
+            ),
+        )
+    )
     return inspect.Signature(params)
 
 
 def _endpoint(query: NamedQuery[Any, Any], path: str) -> Any:
     def endpoint(request: Request, store: StoreDep, **values: Any) -> Any:
         fmt = values.pop("format", None)
-        params = query.params.model_validate({k: v for k, v in values.items()
-                                              if v is not None})
+        params = query.params.model_validate({k: v for k, v in values.items() if v is not None})
         result = query.run(store, params, timeout=request.app.state.settings.query_timeout_s)
         if fmt == "graph":
             return GRAPH_VIEWS[query.name](result)
         if _wants_csv(request, fmt):
-            return Response(to_csv(rows_of(result), item_columns(query.result)),
-                            media_type="text/csv; charset=utf-8")
+            return Response(
+                to_csv(rows_of(result), item_columns(query.result)),
+                media_type="text/csv; charset=utf-8",
+            )
         return result
 
     endpoint.__signature__ = _signature(query, path)  # type: ignore[attr-defined]
@@ -181,13 +195,24 @@ def _add_routes() -> None:
         if query is None:
             continue
         router.add_api_route(
-            route.path, _endpoint(query, route.path), methods=["GET"],
-            response_model=(query.result | GraphAnswer if query.name in GRAPH_VIEWS
-                            else query.result),
-            summary=query.title, description=query.description,
-            tags=[route.tag], responses={**_ERRORS, **_STORE_ERRORS, 200: {
-                "content": {"text/csv": {"schema": {"type": "string"}}},
-                "description": "the answer (JSON, or CSV rows with ?format=csv)"}})
+            route.path,
+            _endpoint(query, route.path),
+            methods=["GET"],
+            response_model=(
+                query.result | GraphAnswer if query.name in GRAPH_VIEWS else query.result
+            ),
+            summary=query.title,
+            description=query.description,
+            tags=[route.tag],
+            responses={
+                **_ERRORS,
+                **_STORE_ERRORS,
+                200: {
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                    "description": "the answer (JSON, or CSV rows with ?format=csv)",
+                },
+            },
+        )
 
 
 _add_routes()
