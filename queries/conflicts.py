@@ -282,8 +282,7 @@ def _formal_lines(
 CYPHER = f"""
 MATCH (o:PartyOrg)
 WHERE {cypher_active("o")}
-CALL {{
-  WITH o
+CALL (o) {{
   MATCH (o)-[r:AFFILIATED_TO]->(s:{NODE_LABEL})
   WHERE {cypher_active("r")} AND {cypher_active("s")}
   RETURN collect(DISTINCT s.id) AS superiors

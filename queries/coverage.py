@@ -260,13 +260,11 @@ MATCH (e:Enterprise)
 WHERE e.employees >= {EMPLOYEE_TARGET} AND e.kind IN {sorted(NON_PUBLIC_ENTERPRISE_KINDS)!r}
   AND {cypher_active("e")}
   AND NOT coalesce(e.unresolved, false)
-CALL {{
-  WITH e
+CALL (e) {{
   OPTIONAL MATCH {cypher_based_orgs("e")}
   RETURN count(DISTINCT o) AS orgs
 }}
-CALL {{
-  WITH e
+CALL (e) {{
   OPTIONAL MATCH (e)<-[i:SUPERVISES]-(s:Node)
   WHERE i.kind = 'instructor' AND {cypher_active("i")} AND {cypher_active("s")}
   RETURN count(i) AS instructors
@@ -279,8 +277,7 @@ WHERE o.kind IN [{_BRANCH_KINDS}] AND {cypher_active("o")}
   AND NOT coalesce(o.unresolved, false)
   AND (o.kind = 'joint_branch' OR o.members < {MIN_MEMBERS}
        OR (o.kind = 'branch' AND o.members > {BRANCH_MAX_MEMBERS}))
-CALL {{
-  WITH o
+CALL (o) {{
   OPTIONAL MATCH (o)-[b:BASED_IN]->(u:Node)
   WHERE o.kind = 'joint_branch' AND {cypher_active("b")} AND {cypher_active("u")}
   RETURN count(DISTINCT u) AS units

@@ -348,15 +348,13 @@ def _history_embedded(store: EmbeddedStore, params: HistoryParams) -> HistoryRes
 
 HISTORY_CYPHER = f"""
 MATCH (o:{NODE_LABEL} {{id: $id}})
-CALL {{
-  WITH o
+CALL (o) {{
   OPTIONAL MATCH (o)-[r:AFFILIATED_TO]->(s:{NODE_LABEL})
   RETURN collect(CASE WHEN r IS NULL THEN null ELSE {{sid: s.id, name: s.name, kind: r.kind,
       valid_from: r.valid_from, valid_to: r.valid_to, source: r.source, quote: r.quote}} END)
       AS lines
 }}
-CALL {{
-  WITH o
+CALL (o) {{
   OPTIONAL MATCH (t:{TRANSFER_LABEL} {{org: o.id}})
   RETURN collect(properties(t)) AS transfers
 }}

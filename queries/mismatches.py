@@ -471,8 +471,7 @@ _AREA_KINDS = ", ".join(f"'{k}'" for k in LINE_AREA_KINDS)
 CYPHER = f"""
 MATCH (e:Enterprise)
 WHERE {cypher_active("e")} AND NOT coalesce(e.unresolved, false)
-CALL {{
-  WITH e
+CALL (e) {{
   OPTIONAL MATCH (e)-[l:LOCATED_IN]->(a:Node)
   WHERE a:Area AND l.kind = 'registered' AND a.kind IN [{_AREA_KINDS}]
     AND {cypher_active("l")} AND {cypher_active("a")}
@@ -486,13 +485,11 @@ CALL {{
 WITH e, areas
 WHERE e.state_equity_pct = 0 OR e.state_equity_pct > {MAJORITY_PCT}
    OR ANY(x IN areas WHERE size(x.committees) > 0)
-CALL {{
-  WITH e
+CALL (e) {{
   OPTIONAL MATCH {cypher_based_orgs("e")}
   RETURN collect(DISTINCT o) AS orgs
 }}
-CALL {{
-  WITH orgs
+CALL (orgs) {{
   UNWIND orgs AS o
   OPTIONAL MATCH p = (o)-[:AFFILIATED_TO*1..{MAX_DEPTH}]->(s:Node)
   WHERE ALL(r IN relationships(p) WHERE {cypher_active("r")})

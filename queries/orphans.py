@@ -232,16 +232,14 @@ CYPHER = f"""
 MATCH (o:PartyOrg)
 WHERE o.kind <> 'local_committee' AND NOT coalesce(o.unresolved, false)
   AND {cypher_active("o")}
-CALL {{
-  WITH o
+CALL (o) {{
   OPTIONAL MATCH (o)-[r:AFFILIATED_TO]->(s:Node)
   RETURN collect(CASE WHEN r IS NULL THEN null ELSE {{sid: s.id, r_active: {cypher_active("r")},
       s_active: {cypher_active("s")}, unresolved: coalesce(s.unresolved, false),
       started: r.valid_from IS NULL OR r.valid_from <= $as_of, r_to: r.valid_to,
       s_to: s.valid_to}} END) AS lines
 }}
-CALL {{
-  WITH o
+CALL (o) {{
   OPTIONAL MATCH (o)-[b:BASED_IN]->(h:Enterprise)
   WHERE b.valid_from IS NULL OR b.valid_from <= $as_of
   RETURN collect(CASE WHEN h IS NULL THEN null ELSE {{hid: h.id, h_active: {cypher_active("h")},

@@ -311,8 +311,7 @@ OVERLAPS_CYPHER = f"""
 MATCH (n:{NODE_LABEL})
 WHERE (n:Enterprise OR n:PartyOrg) AND ($label IS NULL OR $label IN labels(n))
   AND {cypher_active("n")}
-CALL {{
-  WITH n
+CALL (n) {{
   OPTIONAL MATCH {CYPHER_BASED}
   WITH n, collect(DISTINCT o) AS based
   UNWIND [n] + based AS m
@@ -370,8 +369,7 @@ def _overlaps_from_rows(
 PAIRS_CYPHER = f"""
 MATCH (a:{NODE_LABEL})
 WHERE (a:Body OR a:PartyOrg) AND {cypher_active("a")}
-CALL {{
-  WITH a
+CALL (a) {{
   MATCH (a)-[r:SUPERVISES]->(t:{NODE_LABEL})
   WHERE {cypher_active("r")} AND {cypher_active("t")}
   RETURN count(DISTINCT t) AS n
@@ -381,8 +379,7 @@ RETURN 'supervisor' AS row, a.id AS id, a.name AS name, a.kind AS kind, n, null 
 UNION ALL
 MATCH (t:{NODE_LABEL})
 WHERE (t:Enterprise OR t:PartyOrg) AND {cypher_active("t")}
-CALL {{
-  WITH t
+CALL (t) {{
   MATCH (t)<-[r:SUPERVISES]-(a:{NODE_LABEL})
   WHERE {cypher_active("r")} AND {cypher_active("a")}
   RETURN collect(DISTINCT a.id) AS sources

@@ -299,8 +299,8 @@ MATCH (t:{TRANSFER_LABEL}) WHERE $org IS NULL OR t.org = $org RETURN t
 _COUNT_LABEL = {label: _q(f"MATCH (n:{label}) RETURN count(n) AS n") for label in NODE_LABELS}
 _COUNT_TYPE = {rel: _q(f"MATCH ()-[e:{rel}]->() RETURN count(e) AS n") for rel in REL_TYPES}
 _COUNT_OTHER = _q(f"""
-CALL {{ MATCH (t:{TRANSFER_LABEL}) RETURN count(t) AS transfers }}
-CALL {{ MATCH (s:{SOURCE_LABEL}) RETURN count(s) AS sources }}
+CALL () {{ MATCH (t:{TRANSFER_LABEL}) RETURN count(t) AS transfers }}
+CALL () {{ MATCH (s:{SOURCE_LABEL}) RETURN count(s) AS sources }}
 RETURN transfers, sources
 """)
 
