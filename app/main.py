@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api import export, health, load, queries
 from app.api.auth import require_read
-from app.api.errors import install_error_handlers
+from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope, install_error_handlers
+from app.api.parameters import refuse_unknown_parameters
 from app.settings import Settings
 from app.web import mount_web
 from stores import GraphStore, open_store
@@ -62,9 +63,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.middleware("http")(load.guard_writes)
     # documented (and checked) only when reads need the token
     reads = [Depends(require_read)] if settings.token_for_reads else []
-    app.include_router(health.router, prefix="/api")
-    app.include_router(queries.router, prefix="/api", dependencies=reads)
-    app.include_router(load.router, prefix="/api")
-    app.include_router(export.router, prefix="/api", dependencies=reads)
+    # every API route refuses query parameters it does not take (app.api.parameters)
+    api = APIRouter(
+        dependencies=[Depends(refuse_unknown_parameters)],
+        responses={422: {"model": ErrorEnvelope, "description": PARAMETER_ERRORS}},
+    )
+    api.include_router(health.router)
+    api.include_router(queries.router, dependencies=reads)
+    api.include_router(load.router)
+    api.include_router(export.router, dependencies=reads)
+    app.include_router(api, prefix="/api")
     mount_web(app)  # the browser UI: /, /static, /vendor
     return app

@@ -17,10 +17,14 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from exports.bods import write_bods
 from exports.canonical import write_csv, write_json
+from exports.ftm import write_ftm
 from exports.graphml import write_graphml
 from exports.neo4j_admin import write_neo4j_admin
 from exports.snapshot import Snapshot
+from exports.xlsx import MEDIA_TYPE as XLSX_MEDIA_TYPE
+from exports.xlsx import write_xlsx
 from stores.base import GraphStore, read_consistently
 
 __all__ = [
@@ -33,7 +37,7 @@ __all__ = [
     "zip_folder",
 ]
 
-ExportFormat = Literal["graphml", "json", "csv", "neo4j-admin"]
+ExportFormat = Literal["graphml", "json", "csv", "neo4j-admin", "xlsx", "ftm", "bods"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,33 @@ FORMATS: Mapping[str, FormatInfo] = {
             ".zip",
             "application/zip",
             write_neo4j_admin,
+        ),
+        FormatInfo(
+            "xlsx",
+            "one Excel workbook: a sheet each of sources, nodes, edges and transfers, in the "
+            "canonical CSV columns",
+            False,
+            ".xlsx",
+            XLSX_MEDIA_TYPE,
+            write_xlsx,
+        ),
+        FormatInfo(
+            "ftm",
+            "FollowTheMoney entities, one JSON object per line (Aleph, OpenSanctions): "
+            "organizations, companies, public bodies, territories and their links",
+            False,
+            ".ftm.json",
+            "application/x-ndjson",
+            write_ftm,
+        ),
+        FormatInfo(
+            "bods",
+            "Beneficial Ownership Data Standard 0.4: a JSON array of entity statements and "
+            "relationship statements for the lines of control and ownership",
+            False,
+            ".bods.json",
+            "application/json",
+            write_bods,
         ),
     )
 }

@@ -663,7 +663,7 @@ def test_api_export_formats(client: TestClient, tmp_path: Path) -> None:
 
 
 def test_api_export_errors_use_the_envelope(client: TestClient) -> None:
-    bad = client.get("/api/export", params={"format": "xlsx"})
+    bad = client.get("/api/export", params={"format": "xls"})
     assert bad.status_code == 422
     assert bad.json()["error"]["code"] == "invalid_parameter"
     assert bad.json()["error"]["details"][0]["parameter"] == "format"

@@ -18,7 +18,14 @@ from queries.base import NotFoundError, QueryError
 from stores.base import LabelChangeError, StoreError, UnknownNodeError
 from stores.deadline import QueryTimeoutError
 
-__all__ = ["ErrorBody", "ErrorEnvelope", "error_response", "install_error_handlers"]
+__all__ = [
+    "PARAMETER_ERRORS",
+    "ErrorBody",
+    "ErrorEnvelope",
+    "UnknownParametersError",
+    "error_response",
+    "install_error_handlers",
+]
 
 log = logging.getLogger("affgraph.api")
 
@@ -52,6 +59,25 @@ class ErrorEnvelope(BaseModel):
     """The body of every error response."""
 
     error: ErrorBody
+
+
+#: How every route documents its 422 (a route with errors of its own says them first).
+PARAMETER_ERRORS = (
+    "a parameter is invalid, or the query string has a parameter this route does not take "
+    "(each unknown one is named in details, with the nearest parameter it does take)"
+)
+
+
+class UnknownParametersError(Exception):
+    """The query string names parameters the route does not declare.
+
+    ``details`` holds one entry per unknown parameter: its name, value, a message and the
+    nearest declared one (or None).
+    """
+
+    def __init__(self, details: list[dict[str, Any]], message: str) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 def error_response(
@@ -91,6 +117,11 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, f"invalid {names}: {first}", details)
 
 
+async def _unknown_parameters(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UnknownParametersError)
+    return error_response(422, str(exc), exc.details)
+
+
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     headers = dict(exc.headers) if exc.headers else None
@@ -126,6 +157,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Route every error through the envelope."""
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(ValidationError, _invalid)
+    app.add_exception_handler(UnknownParametersError, _unknown_parameters)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(QueryError, _query_error)

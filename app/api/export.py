@@ -1,4 +1,4 @@
-"""``GET /api/export``: the graph as a file download (GraphML, JSON, CSV or neo4j-admin).
+"""``GET /api/export``: the graph as a file download (GraphML, JSON, CSV, neo4j-admin, xlsx…).
 
 The export is written to a temporary file in the worker thread and sent in chunks
 (``FileResponse``); the file is removed once it has been sent. CSV and neo4j-admin come as a
@@ -17,7 +17,8 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from app.api.deps import StoreDep
-from app.api.errors import ErrorEnvelope
+from app.api.downloads import attachment
+from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope
 from exports import FORMATS, ExportFormat, export, zip_folder
 from graph_schema.models import IsoDate
 
@@ -32,7 +33,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {
             f.media_type: {
                 "schema": (
-                    {"type": "object"}
+                    {"oneOf": [{"type": "object"}, {"type": "array"}]}  # json; bods: an array
                     if f.media_type == "application/json"
                     else {"type": "string", "format": "binary"}
                 )
@@ -40,7 +41,10 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
             for f in FORMATS.values()
         },
     },
-    422: {"model": ErrorEnvelope, "description": "an unknown format or an invalid date"},
+    422: {
+        "model": ErrorEnvelope,
+        "description": f"an unknown format or an invalid date; {PARAMETER_ERRORS}",
+    },
     503: {"model": ErrorEnvelope, "description": "the store could not answer"},
 }
 
@@ -63,9 +67,9 @@ def get_export(
     ] = None,
 ) -> FileResponse:
     """The whole graph, or what is valid on `as_of`: GraphML (Gephi, networkx), JSON
-    (`{"nodes", "edges", "transfers", "sources"}` of canonical records), or a zip of the
+    (`{"nodes", "edges", "transfers", "sources"}` of canonical records), a zip of the
     canonical CSV files (`affgraph load` reads them back) or of the neo4j-admin import
-    files."""
+    files, or an Excel workbook with a sheet per record kind."""
     info = FORMATS[format]
     workdir = Path(tempfile.mkdtemp(prefix="affgraph-export-"))
     try:
@@ -83,6 +87,6 @@ def get_export(
     return FileResponse(
         target,
         media_type=info.media_type,
-        filename=target.name,
+        headers={"Content-Disposition": attachment(target.name)},
         background=BackgroundTask(shutil.rmtree, workdir, ignore_errors=True),
     )

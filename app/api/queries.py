@@ -1,15 +1,18 @@
 """A route for every named query, built from the catalogue, plus the catalogue itself.
 
 Each query's parameters model becomes the route's documented path and query parameters,
-its result model the documented response. Every list route answers JSON or, with
-``?format=csv`` or ``Accept: text/csv``, the same rows as CSV.
+its result model the documented response. Every route answers JSON or, with
+``?format=csv|xlsx`` (or ``Accept: text/csv`` or the xlsx media type), the same rows as a
+CSV or xlsx download named after the query and the day (:mod:`app.api.downloads`).
 """
 
 from __future__ import annotations
 
 import inspect
+import io
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -18,8 +21,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from app.api.deps import StoreDep
-from app.api.errors import ErrorEnvelope
-from app.formats import item_columns, rows_of, to_csv
+from app.api.downloads import XLSX_MEDIA_TYPE, answer_filename, csv_response, xlsx_response
+from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope
+from app.formats import header_of, rows_of, to_csv, to_xlsx
 from queries.base import NamedQuery
 from queries.catalog import QUERIES, describe
 from queries.graphview import GRAPH_VIEWS, GraphAnswer
@@ -53,11 +57,11 @@ ROUTES = (
     QueryRoute("stats", "/stats", "analysis"),
 )
 
-Format = Literal["json", "csv"]
-GraphFormat = Literal["json", "csv", "graph"]
+Format = Literal["json", "csv", "xlsx"]
+GraphFormat = Literal["json", "csv", "xlsx", "graph"]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "unknown id"},
-    422: {"model": ErrorEnvelope, "description": "a parameter is invalid"},
+    422: {"model": ErrorEnvelope, "description": PARAMETER_ERRORS},
 }
 _STORE_ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorEnvelope, "description": "the store could not answer"},
@@ -115,11 +119,29 @@ def get_query(name: Annotated[str, Path(description="the query's name")]) -> Que
     return QueryInfo(**describe(QUERIES[name]), path=_paths().get(name))
 
 
-def _wants_csv(request: Request, fmt: str | None) -> bool:
+def _answer_format(request: Request, fmt: str | None) -> str:
+    """``?format=`` if given, else what ``Accept`` asks for: JSON wins whenever listed."""
     if fmt is not None:
-        return fmt == "csv"
+        return fmt
     accept = request.headers.get("accept", "")
-    return "text/csv" in accept and "application/json" not in accept
+    if "application/json" in accept:
+        return "json"
+    if XLSX_MEDIA_TYPE in accept:
+        return "xlsx"
+    return "csv" if "text/csv" in accept else "json"
+
+
+def _table_answer(query: NamedQuery[Any, Any], params: Any, result: Any, fmt: str) -> Response:
+    """The answer's rows as a CSV or xlsx download; an empty list still has its header."""
+    rows = rows_of(result)
+    columns = header_of(rows, query.result)
+    day = getattr(params, "as_of", None) or date.today()
+    name = answer_filename(query.name, day, f".{fmt}", getattr(params, "id", None))
+    if fmt == "csv":
+        return csv_response(to_csv(rows, columns), name)
+    book = io.BytesIO()
+    to_xlsx(rows, columns, query.name, book)
+    return xlsx_response(book, name)
 
 
 def _annotation(field: FieldInfo) -> Any:
@@ -161,7 +183,8 @@ def _signature(query: NamedQuery[Any, Any], path: str) -> inspect.Signature:
             annotation=(GraphFormat if graph else Format) | None,
             default=Query(
                 None,
-                description="json (default) or csv (or send Accept: text/csv)"
+                description="json (default), csv or xlsx: the same rows as a download named "
+                "after the query and the day (or send Accept: text/csv, or the xlsx media type)"
                 + ("; graph: nodes + edges for a graph library" if graph else ""),
             ),
         )
@@ -176,11 +199,9 @@ def _endpoint(query: NamedQuery[Any, Any], path: str) -> Any:
         result = query.run(store, params, timeout=request.app.state.settings.query_timeout_s)
         if fmt == "graph":
             return GRAPH_VIEWS[query.name](result)
-        if _wants_csv(request, fmt):
-            return Response(
-                to_csv(rows_of(result), item_columns(query.result)),
-                media_type="text/csv; charset=utf-8",
-            )
+        answer = _answer_format(request, fmt)
+        if answer in ("csv", "xlsx"):
+            return _table_answer(query, params, result, answer)
         return result
 
     endpoint.__signature__ = _signature(query, path)  # type: ignore[attr-defined]
@@ -208,8 +229,12 @@ def _add_routes() -> None:
                 **_ERRORS,
                 **_STORE_ERRORS,
                 200: {
-                    "content": {"text/csv": {"schema": {"type": "string"}}},
-                    "description": "the answer (JSON, or CSV rows with ?format=csv)",
+                    "content": {
+                        "text/csv": {"schema": {"type": "string"}},
+                        XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                    },
+                    "description": "the answer (JSON; or its rows as a CSV file with a UTF-8 "
+                    "byte order mark, or an xlsx workbook, with ?format=csv|xlsx)",
                 },
             },
         )
