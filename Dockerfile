@@ -20,7 +20,11 @@ WORKDIR /home/affgraph/app
 # with the exact versions of requirements.lock (the ones the tests and the audit ran on).
 COPY . .
 COPY --from=web /web/node_modules web/node_modules
-RUN pip install --no-cache-dir --constraint requirements.lock -e . && affgraph --help >/dev/null
+# pyicu (for followthemoney, the FtM export) is built from source against the system's ICU.
+RUN apt-get update -qq \
+    && apt-get install -y -qq --no-install-recommends g++ pkg-config libicu-dev \
+    && rm -rf /var/lib/apt/lists/* \
+    && pip install --no-cache-dir --constraint requirements.lock -e . && affgraph --help >/dev/null
 USER affgraph
 EXPOSE 8000
 CMD ["affgraph", "serve", "--host", "0.0.0.0", "--port", "8000"]

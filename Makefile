@@ -17,7 +17,7 @@ WEB    := web
 LOCK   := requirements.lock
 
 .PHONY: run test lint typecheck pytest install install-dev install-web install-browser format clean notebooks cookbook \
-	lock audit
+	lock audit install-cypher-lint install-system
 
 # Every install takes its versions from $(LOCK) (pip's --constraint: exactly the locked
 # version of whatever pyproject.toml asks for), pip and setuptools included: the venv's own
@@ -28,12 +28,12 @@ PIP_LOCKED = $(BIN)/python -m pip install --quiet --constraint $(LOCK)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python install-system
 	$(PIP_LOCKED) --upgrade pip setuptools
 	$(PIP_LOCKED) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python install-system
 	$(PIP_LOCKED) --upgrade pip setuptools
 	$(PIP_LOCKED) -e '.[dev]'
 	touch $(VENV)/.installed $@
@@ -69,19 +69,38 @@ $(WEB)/node_modules/.installed: $(WEB)/package-lock.json
 
 install-web: $(WEB)/node_modules/.installed
 
+# Neo4j's own Cypher linter (@neo4j-cypher/language-support), exactly as its lock file says:
+# tests/test_cypher_lint.py runs it over every Cypher text the project builds.
+CYPHER_LINT := tools/cypher-lint
+
+$(CYPHER_LINT)/node_modules/.installed: $(CYPHER_LINT)/package-lock.json
+	cd $(CYPHER_LINT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install-cypher-lint: $(CYPHER_LINT)/node_modules/.installed
+
 run: install install-web
-	$(BIN)/affgraph load data/cases --store $(STORE)
+	$(BIN)/affgraph load data/cases data/demo --store $(STORE)
 	$(BIN)/affgraph serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: install-dev install-web install-browser lint typecheck audit pytest
+test: install-dev install-web install-cypher-lint install-browser lint typecheck audit pytest
 
-# Debian's Chromium, which the web UI's end-to-end tests drive through Playwright (Playwright's
-# own browser download cannot work here). Installed only when missing; needs root or sudo.
+# Debian packages, installed only when missing (needs root or sudo):
+#  - ICU's headers, pkg-config and a C++ compiler: followthemoney (the FtM export) needs
+#    pyicu, which PyPI has only as source, built against the system's ICU;
+#  - Chromium, which the web UI's end-to-end tests drive through Playwright (Playwright's own
+#    browser download cannot work here), and a CJK font so that its screenshots show Chinese.
+APT_INSTALL = sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo="sudo"; fi; \
+	$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
+install-system:
+	@if ! pkg-config --exists icu-uc 2>/dev/null || ! command -v g++ >/dev/null; then \
+		$(APT_INSTALL) libicu-dev pkg-config g++; \
+	fi
+
 install-browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo="sudo"; fi; \
-		$$sudo apt-get update -qq && \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+		$(APT_INSTALL) chromium fonts-noto-cjk; \
 	fi
 
 lint: install-dev
@@ -91,7 +110,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install-dev install-web
+pytest: install-dev install-web install-cypher-lint
 	$(BIN)/pytest
 
 # Known vulnerabilities of the locked versions ($(LOCK)); findings fail the audit, and so does
@@ -145,4 +164,4 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache affgraph.db affgraph.db-wal affgraph.db-shm \
-		$(WEB)/node_modules test-artifacts
+		$(WEB)/node_modules $(CYPHER_LINT)/node_modules test-artifacts

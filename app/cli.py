@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from app.formats import columns_of, rows_of, to_csv
+from app.formats import fit_columns, header_of, rows_of, to_csv, to_xlsx
 from app.main import create_app, open_configured_store
 from app.progress import LoadDisplay
+from app.report import REPORT_SUFFIXES, write_report
 from app.settings import Settings
+from exports import FORMATS
 from graph_schema.models import json_schema
-from loaders.errors import LoadFailedError
-from loaders.load import load_paths
+from loaders.errors import LoadError, LoadFailedError, Notice
+from loaders.load import LoadResult, load_paths
 from loaders.registry import LAYOUTS
 from queries.base import QueryError
 from queries.catalog import QUERIES, describe
@@ -71,6 +73,33 @@ def _summary_table(summary: WriteSummary) -> Table:
     return table
 
 
+def _print_notices(notices: list[Notice]) -> None:
+    """What the load did that the user should know: files left out, encodings guessed."""
+    if notices:
+        err.print(f"{len(notices)} notice{'' if len(notices) == 1 else 's'}:", highlight=False)
+        for notice in notices:
+            err.print(f"  {notice}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _tables_table(result: LoadResult) -> Table:
+    table = Table("file (sheet)", "read as", "rows", title="Read")
+    for read in result.tables:
+        encoding = "" if read.encoding in (None, "utf-8", "utf-8-sig") else f", {read.encoding}"
+        table.add_row(read.name, read.table + encoding, str(read.records))
+    return table
+
+
+def _report(path: Path | None, errors: list[LoadError], notices: list[Notice]) -> None:
+    if path is None:
+        return
+    try:
+        rows = write_report(path, errors, notices)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot write the report {path}: {exc}")
+        raise typer.Exit(2) from exc
+    err.print(f"Wrote {rows} problem(s) to {path}", markup=False, highlight=False)
+
+
 @cli.command()
 def load(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to load.")],
@@ -80,8 +109,10 @@ def load(
         typer.Option(
             "--as",
             metavar="TABLE",
-            help="Read every CSV file as this source table: " + ", ".join(LAYOUTS) + " (see "
-            "docs/loaders.md). Default: canonical CSVs by file name, other CSVs by their header.",
+            help="Read every CSV file and sheet as this source table: "
+            + ", ".join(LAYOUTS)
+            + " (see docs/loaders.md). Default: canonical tables by their name, others by "
+            "their header (or a sheet by its name).",
             show_default=False,
         ),
     ] = None,
@@ -93,14 +124,45 @@ def load(
             "list them) instead of reporting the references as errors.",
         ),
     ] = False,
+    skip_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unknown",
+            help="Leave out files of a type the load does not read (say, a README in a "
+            "folder), listing them, instead of refusing the load.",
+        ),
+    ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="The encoding of the CSV files (e.g. gb18030, big5, utf-16). Default: UTF-8, "
+            "or GB18030 when the file is not UTF-8 (said), or what a byte order mark says.",
+            show_default=False,
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Validate everything against the store; write nothing."),
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="FILE",
+            help="Also write every problem as a row (file, sheet, line, column, value, "
+            "expected) to FILE, .csv or .xlsx, to fix in Excel.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Load canonical files and source tables (and folders of them) into the store.
 
-    JSON Lines and canonical CSV (nodes*/edges*/transfers*/sources*.csv) are read as they
-    are; other CSV files are source tables (county, park, street, sasac, transfers,
-    supervision), chosen with --as or recognised by their header. All or nothing: every error
-    in the input is reported as file:line: field: value — expected …, and then nothing is
-    written.
+    JSON Lines, and CSV files or Excel workbooks (.xlsx, each sheet a table): canonical when
+    named nodes*, edges*, transfers* or sources* (节点, 关系, 转移, 来源), else source tables
+    (county, park, street, sasac, transfers, supervision), chosen with --as, by a sheet's
+    name, or recognised by their header, in English or Chinese. All or nothing: every error
+    is reported as file:line: column: value — expected …, and then nothing is written.
     """
     if as_table is not None and as_table not in LAYOUTS:
         err.print(
@@ -109,6 +171,9 @@ def load(
             soft_wrap=True,
         )
         raise typer.Exit(1)
+    if report is not None and report.suffix.lower() not in REPORT_SUFFIXES:
+        err.print(f"[red]error:[/red] --report {report}: expected a .csv or .xlsx file")
+        raise typer.Exit(2)
     settings = _settings(store)
     try:
         graph = open_configured_store(settings)
@@ -118,11 +183,20 @@ def load(
     try:
         with LoadDisplay(err) as display:
             result = load_paths(
-                graph, paths, display.hooks, as_table=as_table, allow_unresolved=allow_unresolved
+                graph,
+                paths,
+                display.hooks,
+                as_table=as_table,
+                allow_unresolved=allow_unresolved,
+                skip_unknown=skip_unknown,
+                encoding=encoding,
+                check_only=check,
             )
     except LoadFailedError as exc:
         for error in exc.errors:
             err.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        _print_notices(exc.notices)
+        _report(report, exc.errors, exc.notices)
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     except StoreError as exc:
@@ -130,6 +204,15 @@ def load(
         raise typer.Exit(1) from exc
     finally:
         graph.close()
+    _print_notices(result.notices)
+    _report(report, [], result.notices)
+    out.print(_tables_table(result))
+    if check:
+        out.print(
+            f"Checked: {result.checked} valid records, no errors; nothing was written (--check).",
+            highlight=False,
+        )
+        return
     out.print(_summary_table(result))
     if result.placeholders:
         out.print(
@@ -171,23 +254,45 @@ def _query_values(args: list[str]) -> dict[str, str]:
     return values
 
 
-def _print_answer(answer: BaseModel, output: str) -> None:
+def _print_table(answer: BaseModel) -> None:
+    """The answer as a table that fits the terminal: every row, the first column (the id)
+    whole, other cells wrapped; columns that cannot fit are left out, and named."""
+    rows = rows_of(answer)
+    if not rows:
+        table = Table("(no rows)")
+        out.print(table)
+    else:
+        fit = fit_columns(rows, header_of(rows, type(answer)), out.width)
+        table = Table()
+        for i, (column, width) in enumerate(fit.widths.items()):
+            table.add_column(column, width=width, overflow="fold", no_wrap=i == 0)
+        for row in rows:
+            table.add_row(*("" if row.get(c) is None else str(row[c]) for c in fit.widths))
+        out.print(table, markup=False, highlight=False)
+        if fit.dropped:
+            out.print(
+                f"Not shown, for want of room in {out.width} columns: {', '.join(fit.dropped)} "
+                "(--format csv, json or xlsx has every column)",
+                markup=False,
+                highlight=False,
+            )
+    total = getattr(answer, "total", None)
+    if total is not None:
+        out.print(f"{total} in all")
+
+
+def _print_answer(answer: BaseModel, output: str, name: str, target: Path | None = None) -> None:
+    """Print the answer as ``output`` asks, or write it to ``target`` (xlsx, sheet ``name``)."""
+    rows = rows_of(answer)
     if output == "json":
         typer.echo(answer.model_dump_json(indent=2))
     elif output == "csv":
-        typer.echo(to_csv(rows_of(answer)), nl=False)
+        typer.echo(to_csv(rows, header_of(rows, type(answer))), nl=False)
+    elif output == "xlsx" and target is not None:
+        to_xlsx(rows, header_of(rows, type(answer)), name, target)
+        out.print(f"Wrote {len(rows)} row(s) to {target}", markup=False, highlight=False)
     else:
-        rows = rows_of(answer)
-        columns = columns_of(rows) or ["(no rows)"]
-        table = Table()
-        for column in columns:
-            table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=32)
-        for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(row[c]) for c in columns))
-        out.print(table)
-        total = getattr(answer, "total", None)
-        if total is not None:
-            out.print(f"{total} in all")
+        _print_table(answer)
 
 
 @cli.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -197,7 +302,18 @@ def query(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Day to ask for, YYYY-MM-DD (default today).")
     ] = None,
-    output: Annotated[str, typer.Option("--format", help="json, csv or table.")] = "table",
+    output: Annotated[
+        str, typer.Option("--format", help="json, csv, table or xlsx (with --out).")
+    ] = "table",
+    target: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            help="With --format xlsx: the workbook to write (replaced if it exists).",
+            dir_okay=False,
+        ),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Run a named query: affgraph query NAME [--param value ...] [--as-of D] [--format F].
@@ -208,8 +324,11 @@ def query(
     if found is None:
         err.print(f"[red]error:[/red] no query {name!r}; known: {', '.join(sorted(QUERIES))}")
         raise typer.Exit(2)
-    if output not in ("json", "csv", "table"):
-        err.print(f"[red]error:[/red] --format: {output!r} — expected json, csv or table")
+    if output not in ("json", "csv", "table", "xlsx"):
+        err.print(f"[red]error:[/red] --format: {output!r} — expected json, csv, table or xlsx")
+        raise typer.Exit(2)
+    if (output == "xlsx") != (target is not None):
+        err.print("[red]error:[/red] --format xlsx needs --out FILE, and --out needs --format xlsx")
         raise typer.Exit(2)
     values: dict[str, Any] = _query_values(ctx.args)
     if as_of is not None:
@@ -233,7 +352,7 @@ def query(
         raise typer.Exit(2) from exc
     finally:
         graph.close()
-    _print_answer(answer, output)
+    _print_answer(answer, output, name, target)
 
 
 @cli.command()
@@ -317,11 +436,16 @@ def export_command(
     out_path: Annotated[
         Path,
         typer.Argument(
-            metavar="OUT", help="File to write (graphml, json) or folder (csv, neo4j-admin)."
+            metavar="OUT",
+            help="File to write ("
+            + ", ".join(f for f, i in FORMATS.items() if not i.folder)
+            + ") or folder ("
+            + ", ".join(f for f, i in FORMATS.items() if i.folder)
+            + ").",
         ),
     ],
     fmt: Annotated[
-        str, typer.Option("--format", help="graphml, json, csv or neo4j-admin.", show_default=False)
+        str, typer.Option("--format", help=", ".join(FORMATS) + ".", show_default=False)
     ],
     as_of: Annotated[
         str | None,
@@ -346,7 +470,7 @@ def export_command(
     """
     from pydantic import TypeAdapter
 
-    from exports import FORMATS, export
+    from exports import export
     from graph_schema.models import IsoDate
 
     info = FORMATS.get(fmt)
@@ -388,6 +512,83 @@ def export_command(
     out.print(table)
     if fmt == "neo4j-admin":
         out.print(f"Import with: {out_path / 'import.sh'} (see {out_path / 'README.md'})")
+
+
+@cli.command("template")
+def template_command(
+    table: Annotated[
+        str,
+        typer.Argument(
+            metavar="TABLE",
+            help="A source table (county, park, street, sasac, transfers, supervision) or a "
+            "canonical record kind (nodes, edges, transfer-records, sources).",
+            show_default=False,
+        ),
+    ],
+    out_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OUT",
+            help="File to write: .xlsx or .csv (a canonical CSV file's name must begin with "
+            "nodes, edges, transfers or sources, as the load reads it by its name).",
+            show_default=False,
+        ),
+    ],
+    lang: Annotated[
+        str, typer.Option("--lang", help="Headers and words in Chinese (zh) or English (en).")
+    ] = "zh",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="xlsx or csv. Default: OUT's suffix.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
+) -> None:
+    """Write an empty table to fill in: its header and a filled example row.
+
+    In xlsx also a drop-down on each column of closed words, and a sheet explaining each column.
+    A filled template loads as it is (its example row refers to the public cases, data/cases).
+    Examples: affgraph template county 县名册.xlsx; affgraph template park --lang en park.csv.
+    """
+    from loaders.template import FORMATS as TEMPLATE_FORMATS
+    from loaders.template import LANGUAGES, TABLES, target_problem, write_template
+
+    def refuse(message: str) -> NoReturn:
+        err.print(f"[red]error:[/red] {message}", highlight=False)
+        raise typer.Exit(2)
+
+    if table not in TABLES:
+        refuse(f"TABLE: {table!r} — expected one of {', '.join(TABLES)}")
+    if lang not in LANGUAGES:
+        refuse(f"--lang: {lang!r} — expected one of {', '.join(LANGUAGES)}")
+    chosen = fmt if fmt is not None else out_path.suffix.lower().lstrip(".")
+    if chosen not in TEMPLATE_FORMATS:
+        refuse(
+            f"--format: {chosen!r} — expected one of {', '.join(TEMPLATE_FORMATS)} "
+            "(or OUT ending in .xlsx or .csv)"
+        )
+    problem = target_problem(table, out_path, chosen)
+    if problem is not None:
+        refuse(problem)
+    if out_path.exists() and not force:
+        refuse(f"{out_path} exists; use --force to overwrite it")
+    try:
+        write_template(table, out_path, lang=lang, fmt=chosen)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot write {out_path}: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    what = "header and example row"
+    if chosen == "xlsx":
+        what += ", drop-downs and the column guide sheet"
+    out.print(
+        f"Wrote the {table} template ({lang}, {chosen}: {what}) to {out_path}",
+        markup=False,
+        highlight=False,
+    )
+    out.print(f"Fill it in, then: affgraph load {out_path}", markup=False, highlight=False)
 
 
 def main() -> None:

@@ -34,9 +34,11 @@ from graph_schema.declaration import (
     TRANSFER_FIELDS,
     TRANSFER_STATUSES,
     Prop,
+    precision_field,
 )
 from graph_schema.models import CHECKS, bounds, parse_date, split_list, transfer_id
 from graph_schema.rows import ROW_FIELDS, Row
+from graph_schema.text import is_clean
 
 __all__ = ["ColumnCheck", "Shape", "shapes"]
 
@@ -69,7 +71,8 @@ def _shape(
 ) -> Shape:
     fields = {p.name: p for p in props if p.name not in set(drop)}
     required = frozenset(n for n, p in fields.items() if p.required) | frozenset(require)
-    return Shape(fields, required, {n: frozenset(v) for n, v in literals.items()}, interval)
+    closed = {n: p.choices for n, p in fields.items() if p.choices} | dict(literals)
+    return Shape(fields, required, {n: frozenset(v) for n, v in closed.items()}, interval)
 
 
 def shapes(kind: str) -> tuple[str | None, Mapping[str | None, Shape]]:
@@ -141,6 +144,10 @@ class ColumnCheck:
                     raise ValueError(f"field {name!r} is declared with two types")
         self._caches: dict[str, dict[str, Any]] = {}
         self._bad: dict[str, set[str]] = {}
+        #: the fields saying how precise a date is (whose rules span two fields)
+        self._precisions = frozenset(
+            precision_field(n) for n, p in self._props.items() if p.type == "date"
+        )
         #: per field: the shapes that have it, that require it, and its literals by shape
         self._everywhere = frozenset(self.shapes)
         self._where_allowed: dict[str, frozenset[str | None]] = {}
@@ -183,6 +190,8 @@ class ColumnCheck:
                 values[name] = self._convert(name, prop, given, bad)
         for shape_values in self._intervals(values, disc, n):
             bad.update(shape_values)
+        for name in self._precisions.intersection(values):  # rare: left to the models
+            bad.update(compress(count(), map(_given, values[name])))
         if not values:  # no field of the kind in the header: no row can be valid
             return [None] * n
         if self.kind == "transfer":
@@ -255,13 +264,13 @@ class ColumnCheck:
         """The column's values as the models make them; rows with a value the rules here do
         not take are bad."""
         if prop.type == "str":
+            rejected = self._bad.setdefault(name, set())
+            fresh: set[str] = {v for v in set(given) - rejected if v is not None}
+            rejected.update(_unclean(fresh, identifier=prop.check == "id"))
             if prop.check is not None:
                 check = CHECKS[prop.check]
-                rejected = self._bad.setdefault(name, set())
-                for value in set(given) - rejected:
-                    if value is not None and not _passes(check, value):
-                        rejected.add(value)
-                _mark(given, rejected, bad)
+                rejected.update(v for v in fresh - rejected if not _passes(check, v))
+            _mark(given, rejected, bad)
             if name in self._shared:
                 share = self._share
                 return list(map(share.setdefault, given, given))  # type: ignore[arg-type]
@@ -330,6 +339,10 @@ def _blanked(column: tuple[str, ...]) -> list[str | None] | tuple[str, ...]:
     return column
 
 
+def _given(value: object) -> bool:
+    return value is not None
+
+
 def _filled(column: Sequence[str | None]) -> Iterable[int]:
     if all(v is None for v in column):
         return ()
@@ -339,6 +352,22 @@ def _filled(column: Sequence[str | None]) -> Iterable[int]:
 def _mark(column: Sequence[Any], rejected: set[Any], bad: set[int]) -> None:
     if rejected and not rejected.isdisjoint(column):
         bad.update(i for i, v in enumerate(column) if v in rejected)
+
+
+#: a text with white space at either end, in texts joined with NUL (ASCII texts are NFC)
+_EDGE_SPACE = re.compile(r"(?:^|\0)\s|\s(?:\0|$)")
+_EDGE_PLAIN_SPACE = re.compile(r"(?:^|\0) | (?:\0|$)")
+
+
+def _unclean(values: set[str], *, identifier: bool) -> Iterable[str]:
+    """The texts cleaning would change (:mod:`graph_schema.text`), left to the models to clean
+    or refuse; one scan for the usual column of ASCII texts."""
+    joined = "\0".join(values)
+    if joined.isascii():
+        pattern = _EDGE_PLAIN_SPACE if identifier else _EDGE_SPACE
+        if not pattern.search(joined):
+            return ()
+    return [value for value in values if not is_clean(value, identifier=identifier)]
 
 
 def _passes(check: Callable[[str], str], value: str) -> bool:

@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from graph_schema.dates import parse_loose_date
 from graph_schema.declaration import (
     EDGE_COMMON,
     FORMAT_VERSION,
@@ -40,8 +41,10 @@ from graph_schema.declaration import (
     NodeLabel,
     Prop,
     RelType,
+    precision_field,
 )
 from graph_schema.records import Record, from_canonical
+from graph_schema.text import check_id, check_url, clean_id, clean_text
 from graph_schema.uscc import is_valid_uscc
 
 __all__ = [
@@ -90,6 +93,12 @@ def split_list(value: Any) -> Any:
     return value
 
 
+def parse_record_date(value: Any) -> Any:
+    """A record's date in any form :mod:`graph_schema.dates` reads (its first day, for a month
+    or a year: the precision is kept by :func:`_note_precisions`)."""
+    return parse_loose_date(value)[0]
+
+
 def _check_uscc(value: str) -> str:
     if not is_valid_uscc(value):
         raise ValueError(
@@ -99,18 +108,25 @@ def _check_uscc(value: str) -> str:
 
 
 #: the named extra checks of :attr:`Prop.check`
-CHECKS: Mapping[str, Callable[[str], str]] = {"uscc": _check_uscc}
+CHECKS: Mapping[str, Callable[[str], str]] = {
+    "uscc": _check_uscc,
+    "id": check_id,
+    "url": check_url,
+}
 
-#: A date given as ``YYYY-MM-DD`` (or a ``date``), and nothing else: the format's only dates.
+#: A date given as ``YYYY-MM-DD`` (or a ``date``), and nothing else: the API's dates.
 IsoDate = Annotated[date, BeforeValidator(parse_date)]
 
+_TEXT = Annotated[str, BeforeValidator(clean_text), Field(min_length=1)]
+_ID = Annotated[str, BeforeValidator(clean_id), Field(min_length=1)]
+
 _BASE_TYPES: Mapping[str, Any] = {
-    "str": Annotated[str, Field(min_length=1)],
+    "str": _TEXT,
     "int": int,
     "float": float,
     "bool": bool,
-    "date": IsoDate,
-    "str_list": Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(split_list)],
+    "date": Annotated[date, BeforeValidator(parse_record_date)],
+    "str_list": Annotated[list[_TEXT], BeforeValidator(split_list)],
 }
 
 
@@ -126,6 +142,10 @@ def bounds(prop: Prop) -> tuple[float | None, float | None]:
 def _field(prop: Prop, annotation: Any | None = None) -> tuple[Any, Any]:
     """The (annotation, FieldInfo) pair of a declared property."""
     ann = annotation if annotation is not None else _BASE_TYPES[prop.type]
+    if annotation is None and prop.check == "id":
+        ann = _ID
+    elif annotation is None and prop.choices:
+        ann = _literal(prop.choices)
     if prop.type in ("int", "float"):
         low, high = bounds(prop)
         ann = Annotated[ann, Field(ge=low, le=high), BeforeValidator(_refuse_bool)]
@@ -151,9 +171,62 @@ def _valid_to_after_from(
     return value
 
 
+def _note_precisions(dates: tuple[str, ...]) -> Any:
+    """A before-validator: a date given as a month or a year gets its precision field
+    (``valid_from`` "2004-05" → ``valid_from_precision`` "month"), unless the record names it."""
+
+    def note(cls: type[BaseModel], data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        found = {}
+        for name in dates:
+            value = data.get(name)
+            if not isinstance(value, str):
+                continue
+            try:
+                precision = parse_loose_date(value)[1]
+            except ValueError:
+                continue  # the field's own validator names the problem
+            if precision != "day" and data.get(precision_field(name)) is None:
+                found[precision_field(name)] = precision
+        return {**data, **found} if found else data
+
+    return model_validator(mode="before")(classmethod(note))  # type: ignore[arg-type]
+
+
+def _period_start(cls: type[BaseModel], value: str | None, info: ValidationInfo) -> str | None:
+    """A date of month or year precision is the first day of its period."""
+    name = info.field_name.removesuffix("_precision") if info.field_name else ""
+    day = info.data.get(name)
+    if value is None:
+        return value
+    if day is None:
+        raise ValueError(f"expected no precision: {name} is empty")
+    first = day.replace(day=1) if value == "month" else day.replace(month=1, day=1)
+    if day != first:
+        raise ValueError(
+            f"expected {name} to be the first day of its {value} ({first.isoformat()}), or no "
+            f"{value} precision: {day.isoformat()} is a day"
+        )
+    return value
+
+
+def _date_validators(props: Iterable[Prop]) -> dict[str, Any]:
+    """The precision validators of a model with date fields (see :func:`_note_precisions`)."""
+    dates = tuple(p.name for p in props if p.type == "date")
+    if not dates:
+        return {}
+    precisions = [precision_field(name) for name in dates]
+    return {
+        "_precisions": _note_precisions(dates),
+        "_period_start": field_validator(*precisions)(classmethod(_period_start)),
+    }
+
+
 _CONFIG = ConfigDict(extra="forbid", frozen=True)
 _INTERVAL_CHECK: dict[str, Any] = {
-    "_interval": field_validator("valid_to")(classmethod(_valid_to_after_from))
+    "_interval": field_validator("valid_to")(classmethod(_valid_to_after_from)),
+    **_date_validators(EDGE_COMMON),
 }
 
 
@@ -216,7 +289,11 @@ def _fill_transfer_id(self: Any) -> Any:
 
 
 SOURCE_MODEL = _model(
-    "SourceRecord", "A document that facts are taken from.", "source", _fields(SOURCE_FIELDS, {})
+    "SourceRecord",
+    "A document that facts are taken from.",
+    "source",
+    _fields(SOURCE_FIELDS, {}),
+    _date_validators(SOURCE_FIELDS),
 )
 
 _STATUS = Prop(
@@ -227,7 +304,10 @@ TRANSFER_MODEL = _model(
     "A change of affiliation, proposed or carried out.",
     "transfer",
     _fields(TRANSFER_FIELDS, {"status": _field(_STATUS, _literal(TRANSFER_STATUSES))}),
-    {"_id": model_validator(mode="after")(_fill_transfer_id)},
+    {
+        "_id": model_validator(mode="after")(_fill_transfer_id),
+        **_date_validators(TRANSFER_FIELDS),
+    },
 )
 
 NODE_MODELS: Mapping[str, type[BaseModel]] = {n: _node_model(lb) for n, lb in NODE_LABELS.items()}

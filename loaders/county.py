@@ -27,16 +27,19 @@ ENTRIES = (
         "county",
         "the county or district (Area, kind county); `area`: the city or province "
         "it is part of (LOCATED_IN part_of)",
+        zh=("县", "县区", "区"),
     ),
     Entry(
         "committee",
         "the county committee itself (PartyOrg, kind local_committee); its id is "
         "the row's county_committee; `area`: the county it is set up in (BASED_IN)",
+        zh=("县委", "区委"),
     ),
     Entry(
         "organ",
         "its non-public-enterprise Party-building organ (Body, kind "
         "npe_party_office); `area`: where it works (LOCATED_IN operating)",
+        zh=("非公党建工作机构", "非公党建机构"),
     ),
     Entry(
         "organization",
@@ -45,6 +48,7 @@ ENTRIES = (
         "direct to the county committee, else `work_committee`: AFFILIATED_TO territorial; "
         "`contacted_by`: SUPERVISES direct_contact; `area`: where the enterprise the row "
         "defines is registered (LOCATED_IN registered)",
+        zh=("党组织",),
     ),
 )
 
@@ -54,27 +58,35 @@ COLUMNS: tuple[Column, ...] = (
         "id of the county (district) Party committee whose roster the "
         "row belongs to (one file may hold several counties)",
         required=True,
+        zh=("县委", "县（区）委", "区委"),
     ),
-    Column("entry", ENTRY_MEANING, required=True),
+    Column("entry", ENTRY_MEANING, required=True, zh=("条目", "记录类型", "行类型")),
     *UNIT_COLUMNS,
     *ENTERPRISE_COLUMNS,
-    Column("area", "id of an area; what it means depends on the entry (see the entries)"),
+    Column(
+        "area",
+        "id of an area; what it means depends on the entry (see the entries)",
+        zh=("地区", "所在地区", "区域"),
+    ),
     Column(
         "managed_directly",
         "organization rows: yes if the county committee manages the "
         "organization directly (its affiliation changed: AFFILIATED_TO kind direct to the "
         "county committee); empty means no",
+        zh=("直管", "是否直管", "县委直管"),
     ),
     Column(
         "work_committee",
         "organization rows not managed directly: id of the street or "
         "township Party work committee it belongs to (AFFILIATED_TO kind territorial)",
+        zh=("党工委", "所属党工委"),
     ),
     Column(
         "contacted_by",
         "organization rows: id of the body that contacts it directly "
         "without changing its affiliation, usually the organ or the organization department "
         "(SUPERVISES kind direct_contact)",
+        zh=("直接联系单位", "联系单位"),
     ),
     *PROVENANCE,
 )

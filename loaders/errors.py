@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["LoadError", "LoadFailedError", "from_pydantic"]
+__all__ = ["LoadError", "LoadFailedError", "Notice", "from_pydantic"]
 
 _VALUE_WIDTH = 60
 
@@ -43,12 +43,34 @@ class LoadError:
         }
 
 
+@dataclass(frozen=True, order=True)
+class Notice:
+    """Something a load did that the user should know, though it is no error: a file or sheet
+    it did not load, an encoding it guessed, a value it read in another form."""
+
+    file: str
+    line: int
+    field: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        value = "" if self.value is None else f" {_show(self.value)}"
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}:{value} — {self.message}"
+
+
 class LoadFailedError(Exception):
     """The input had errors; nothing was written. ``errors`` holds all of them, sorted."""
 
-    def __init__(self, errors: Iterable[LoadError]) -> None:
-        self.errors = sorted(errors, key=lambda e: (e.file, e.line, e.field))
-        super().__init__(f"{len(self.errors)} error(s) in the input; nothing was loaded")
+    def __init__(self, errors: Iterable[LoadError], notices: Iterable[Notice] = ()) -> None:
+        unique = {(e.file, e.line, e.field, repr(e.value), e.expected): e for e in errors}
+        self.errors = sorted(unique.values(), key=lambda e: (e.file, e.line, e.field))
+        self.notices = sorted(notices, key=lambda n: (n.file, n.line, n.field))
+        count = len(self.errors)
+        super().__init__(
+            f"{count} error{'' if count == 1 else 's'} in the input; nothing was loaded"
+        )
 
 
 def _expected(err: Mapping[str, Any]) -> str:

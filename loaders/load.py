@@ -1,9 +1,11 @@
 """Loading files into a store: find them, read and validate all, then write all or nothing.
 
-A file is read by its kind: ``*.jsonl`` as canonical JSON Lines; ``nodes*`` / ``edges*`` /
-``transfers*`` / ``sources*.csv`` as canonical CSV (by name); any other ``*.csv`` as a source
-table, whose layout is chosen with ``as_table`` (``affgraph load --as``) or recognised from
-its header (see :mod:`loaders.registry`).
+A file is read by its kind: ``*.jsonl`` as canonical JSON Lines; a CSV file or a workbook's
+sheet (``*.xlsx``) as a table — canonical when its name says so (``nodes*``, ``edges*``,
+``transfers*``, ``sources*`` or their Chinese 节点, 关系, 转移, 来源), else a source table,
+whose layout is chosen with ``as_table`` (``affgraph load --as``), by a sheet's name, or
+recognised from its header (see :mod:`loaders.registry`). A file of another type is refused
+unless the user says to skip it; nothing is left out without a word.
 
 Canonical CSV — the bulk format, millions of rows per province — is read in chunks and
 validated a column at a time (:mod:`graph_schema.bulk`); the rows that check does not pass
@@ -15,7 +17,7 @@ are held as rows (:mod:`graph_schema.rows`), not record objects, and a store tha
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +25,20 @@ from pathlib import Path
 from graph_schema.bulk import ColumnCheck
 from graph_schema.records import Edge, Node, Source, Transfer
 from graph_schema.rows import Row, record_of, row_of
-from loaders.canonical import CsvFile, RawRecord, csv_record_kind, read_jsonl
-from loaders.errors import LoadError, LoadFailedError
+from loaders.canonical import (
+    CsvFile,
+    RawRecord,
+    TableSource,
+    csv_record_kind,
+    read_jsonl,
+    record_kind_of_name,
+)
+from loaders.errors import LoadError, LoadFailedError, Notice
+from loaders.headers import CANONICAL_FIELDS, Names
 from loaders.registry import LAYOUTS
-from loaders.table import Layout, read_table
+from loaders.table import Layout, detect, read_table
+from loaders.template import is_guide
+from loaders.terms import normalize
 from loaders.validate import (
     Batch,
     Invalid,
@@ -37,9 +49,19 @@ from loaders.validate import (
     invalid_node,
     validate_raw,
 )
+from loaders.workbook import Sheet, open_workbook
 from stores.base import GraphStore, RowWriter, StoreWriter, WriteSummary
 
-__all__ = ["LoadProgress", "LoadResult", "discover", "load_paths", "read_batch"]
+__all__ = [
+    "READABLE",
+    "LoadProgress",
+    "LoadResult",
+    "Reading",
+    "TableRead",
+    "discover",
+    "load_paths",
+    "read_batch",
+]
 
 #: rows of a canonical CSV file validated together, a column at a time
 CHUNK_ROWS = 20_000
@@ -70,39 +92,89 @@ Progress = LoadProgress | Callable[[int], None]
 
 @dataclass
 class LoadResult(WriteSummary):
-    """What a load did (a :class:`WriteSummary`) and the placeholders it made."""
+    """What a load did (a :class:`WriteSummary`): the placeholders it made, what it read each
+    table as, what the user should know (notices), and — for a check without writing — how
+    many valid records it found."""
 
     placeholders: list[Placeholder] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    tables: list[TableRead] = field(default_factory=list)
+    checked: int | None = None
 
 
-def _recognised(path: Path) -> bool:
-    return path.suffix.lower() in (".jsonl", ".csv")
+#: the file types a load reads, by suffix
+READABLE = {".jsonl": "JSON Lines", ".csv": "CSV", ".xlsx": "Excel workbook"}
+#: what to do with a file type it does not read, where there is something better to say
+_HINTS = {
+    ".xls": "save it as .xlsx (Excel: File › Save As › Excel Workbook)",
+    ".xlsm": "save it as .xlsx (a workbook without macros)",
+    ".ods": "save it as .xlsx or CSV UTF-8 (LibreOffice: File › Save As)",
+    ".tsv": "save it as CSV",
+    ".json": "write one record per line as JSON Lines (.jsonl)",
+}
 
 
-def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[LoadError]]:
-    """The files to load: each file given, and the ``.jsonl`` / ``.csv`` files under folders."""
+@dataclass(frozen=True)
+class TableRead:
+    """One table (or JSON Lines file) a load read: where, as what, how many input records."""
+
+    name: str
+    table: str
+    records: int
+    encoding: str | None = None
+
+
+def _unknown(path: Path, *, skip_unknown: bool) -> LoadError | Notice:
+    """A file of a type the load does not read: an error, or with ``--skip-unknown`` a
+    notice."""
+    name = str(path)
+    if skip_unknown:
+        return Notice(name, 0, "file", path.suffix or path.name, "not loaded (--skip-unknown)")
+    hint = _HINTS.get(path.suffix.lower())
+    expected = "expected a .jsonl, .csv or .xlsx file (canonical or a source table)"
+    if path.name.startswith("~$"):
+        hint = "the lock file Excel keeps while a workbook is open: close it in Excel"
+    return LoadError(
+        name,
+        0,
+        "file",
+        path.suffix or path.name,
+        f"{expected}{': ' + hint if hint else ''}; or load with --skip-unknown to leave out what "
+        "is not data",
+    )
+
+
+def discover(
+    paths: Iterable[str | Path], *, skip_unknown: bool = False
+) -> tuple[list[Path], list[LoadError], list[Notice]]:
+    """The files to load — each file given, and every file under a folder — with an error (or,
+    with ``skip_unknown``, a notice) for each one of a type the load does not read. Hidden
+    files under a folder (``.DS_Store``) are left out with a notice."""
     files: list[Path] = []
     errors: list[LoadError] = []
+    notices: list[Notice] = []
+
+    def take(path: Path) -> None:
+        if path.suffix.lower() in READABLE and not path.name.startswith("~$"):
+            files.append(path)
+            return
+        found = _unknown(path, skip_unknown=skip_unknown)
+        (notices if isinstance(found, Notice) else errors).append(found)  # type: ignore[arg-type]
+
     for given in map(Path, paths):
         if given.is_dir():
-            files.extend(sorted(p for p in given.rglob("*") if p.is_file() and _recognised(p)))
+            for path in sorted(p for p in given.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in path.relative_to(given).parts):
+                    notices.append(Notice(str(path), 0, "file", path.name, "not loaded: hidden"))
+                else:
+                    take(path)
         elif not given.exists():
             errors.append(
                 LoadError(str(given), 0, "path", None, "expected an existing file or folder")
             )
-        elif _recognised(given):
-            files.append(given)
         else:
-            errors.append(
-                LoadError(
-                    str(given),
-                    0,
-                    "path",
-                    None,
-                    "expected a .jsonl file or a .csv file (canonical or a source table)",
-                )
-            )
-    return files, errors
+            take(given)
+    return files, errors, notices
 
 
 @dataclass(frozen=True)
@@ -115,24 +187,70 @@ class _Run:
     lines: list[int]
 
 
-_Found = Located | LoadError | Invalid | _Run
+_Found = Located | LoadError | Invalid | _Run | Notice | TableRead
+
+
+def _tables(path: Path, encoding: str | None) -> tuple[list[TableSource], list[_Found]]:
+    """The tables of a CSV file or a workbook, and what stopped or struck their reading."""
+    if path.suffix.lower() == ".xlsx":
+        sheets, errors, notices = open_workbook(path)
+        return list(sheets), [*errors, *notices]
+    table = CsvFile(path, encoding)
+    return [table], list(table.notices)
+
+
+def _canonical_kind(table: TableSource, path: Path) -> str | None:
+    """The record kind of a canonical table: by the file's name, or a sheet's."""
+    if isinstance(table, Sheet):
+        return record_kind_of_name(table.title)
+    return csv_record_kind(path)
 
 
 def _read(
-    path: Path, as_table: Layout | None, share: dict[str, str]
+    path: Path, as_table: Layout | None, share: dict[str, str], encoding: str | None = None
 ) -> Iterator[tuple[int, list[_Found]]]:
     """A file's input records (lines or rows) a few at a time: how many, and what they gave
-    (valid records, runs of valid rows, errors, invalid nodes)."""
-    kind = csv_record_kind(path)
-    if path.suffix.lower() == ".csv" and (as_table is not None or kind is None):
-        for found in read_table(path, tuple(LAYOUTS.values()), as_table):
-            yield 1, list(found)
+    (valid records, runs of valid rows, errors, invalid nodes, notices, and per table what it
+    was read as)."""
+    if path.suffix.lower() == ".jsonl":
+        count = 0
+        for raw in read_jsonl(path):
+            count += 1
+            yield 1, [raw] if isinstance(raw, LoadError) else _validated(raw)
+        yield 0, [TableRead(str(path), "canonical JSON Lines", count, "utf-8")]
         return
-    if kind is not None:
-        yield from _read_canonical_csv(path, kind, share)
-        return
-    for raw in read_jsonl(path):
-        yield 1, [raw] if isinstance(raw, LoadError) else _validated(raw)
+    tables, found = _tables(path, encoding)
+    if found:
+        yield 0, found
+    for table in tables:
+        if isinstance(table, Sheet) and is_guide(table.title):  # a template's explanation
+            note = "not loaded: the column guide of a template (affgraph template)"
+            yield 0, [Notice(table.name, 0, "sheet", table.title, note)]
+            continue
+        kind = _canonical_kind(table, path)
+        layout = as_table
+        if layout is None and kind is None and isinstance(table, Sheet):
+            layout = LAYOUTS.get(normalize(table.title))
+        read = 0
+        if kind is not None and as_table is None:
+            what = f"canonical {kind} records"
+            for count, items in _read_canonical(table, kind, share):
+                read += count
+                yield count, items
+        else:
+            chosen = layout if layout is not None else _detected(table)
+            what = f"{chosen.name} table" if isinstance(chosen, Layout) else "unreadable table"
+            for row_items in read_table(table, tuple(LAYOUTS.values()), layout):
+                read += 1
+                yield 1, list(row_items)
+        yield 0, [TableRead(table.name, what, read, getattr(table, "encoding", None))]
+
+
+def _detected(table: TableSource) -> Layout | None:
+    if table.error is not None:
+        return None
+    found = detect(table.header, tuple(LAYOUTS.values()))
+    return found if isinstance(found, Layout) else None
 
 
 def _validated(raw: RawRecord) -> list[_Found]:
@@ -148,32 +266,60 @@ def _validated(raw: RawRecord) -> list[_Found]:
     return found
 
 
-def _read_canonical_csv(
-    path: Path, kind: str, share: dict[str, str]
+def _canonical_header(
+    table: TableSource, kind: str
+) -> tuple[list[str], dict[str, str], list[LoadError]]:
+    """The field each header cell names (English or Chinese), the header cell of each field
+    where the two differ, and the error of a field named twice."""
+    names = Names.of_fields(CANONICAL_FIELDS[kind])
+    fields = [f or cell for f, cell in zip(names.resolve(table.header), table.header, strict=True)]
+    written = {f: cell for f, cell in zip(fields, table.header, strict=True) if f != cell}
+    errors = [
+        LoadError(
+            table.name,
+            1,
+            "header",
+            cell,
+            f"expected each field once: {field!r} is named by an earlier column too",
+        )
+        for index, (field, cell) in enumerate(zip(fields, table.header, strict=True))
+        if field in fields[:index]
+    ]
+    return fields, written, errors
+
+
+def _relabel(item: _Found, written: Mapping[str, str]) -> _Found:
+    """An error about a field, named as the header writes it (``开始日期 (valid_from)``)."""
+    if isinstance(item, LoadError) and item.field in written:
+        return LoadError(
+            item.file, item.line, f"{written[item.field]} ({item.field})", item.value, item.expected
+        )
+    return item
+
+
+def _read_canonical(
+    table: TableSource, kind: str, share: dict[str, str]
 ) -> Iterator[tuple[int, list[_Found]]]:
-    """A canonical CSV file, :data:`CHUNK_ROWS` rows at a time, validated a column at a time
-    (:class:`graph_schema.bulk.ColumnCheck`); a row that check does not pass, one with more or
-    fewer cells than the header, or every row of a header naming a field twice, is validated
-    by the models as a record of its own — so every error is theirs, at its row's line."""
-    table = CsvFile(path)
+    """A canonical table, :data:`CHUNK_ROWS` rows at a time, validated a column at a time
+    (:class:`graph_schema.bulk.ColumnCheck`); a row that check does not pass, or one with more
+    or fewer cells than the header, is validated by the models as a record of its own — so
+    every error is theirs, at its row's line."""
     if table.error is not None:
         yield 1, [table.error]
         return
-    width = len(table.header)
-    check = (
-        ColumnCheck(kind, table.header, shared=SHARED_FIELDS, share=share)
-        if len(set(table.header)) == width and "\0extra" not in table.header
-        else None
-    )
+    fields, written, errors = _canonical_header(table, kind)
+    if errors:
+        yield 1, list(errors)
+        return
+    width = len(fields)
+    check = ColumnCheck(kind, fields, shared=SHARED_FIELDS, share=share)
     for chunk in table.chunks(CHUNK_ROWS):
         if isinstance(chunk, LoadError):
             yield 1, [chunk]
             continue
         lines, cells = chunk
         checked: list[Row | None]
-        if check is None:
-            checked = [None] * len(cells)
-        elif set(map(len, cells)) == {width}:
+        if set(map(len, cells)) == {width}:
             checked = check.check(cells)
         else:
             fitting = [i for i, row in enumerate(cells) if len(row) == width]
@@ -183,11 +329,19 @@ def _read_canonical_csv(
         if None not in checked:
             yield len(cells), [_Run(kind, table.name, checked, lines)]  # type: ignore[arg-type]
             continue
-        yield len(cells), _judged(table, kind, lines, cells, checked)
+        found = _judged(
+            table, kind, dict(zip(table.header, fields, strict=True)), lines, cells, checked
+        )
+        yield len(cells), [_relabel(item, written) for item in found]
 
 
 def _judged(
-    table: CsvFile, kind: str, lines: list[int], cells: list[list[str]], checked: list[Row | None]
+    table: TableSource,
+    kind: str,
+    rename: Mapping[str, str],
+    lines: list[int],
+    cells: list[list[str]],
+    checked: list[Row | None],
 ) -> list[_Found]:
     """A chunk's valid rows and, for the rows the column check did not pass, what the models
     find, in the rows' order."""
@@ -203,7 +357,8 @@ def _judged(
         if isinstance(paired, LoadError):
             found.append(paired)
             continue
-        for item in _validated(RawRecord(table.name, line, {**paired.cells, "record": kind})):
+        data = {rename.get(k, k): v for k, v in paired.cells.items()}
+        for item in _validated(RawRecord(table.name, line, {**data, "record": kind})):
             if isinstance(item, Located):  # the models take what the column check did not
                 rows.append(row_of(item.record)[1])
                 at.append(line)
@@ -221,32 +376,54 @@ def _progress(progress: Progress | None) -> LoadProgress:
     return LoadProgress(records=progress)
 
 
-def read_batch(
-    files: Iterable[Path], progress: Progress | None = None, as_table: str | None = None
-) -> tuple[Batch, list[LoadError]]:
-    """Read and validate every record of ``files``; the valid ones and all errors.
+@dataclass
+class Reading:
+    """What reading the files of a load found: the valid records, every error, the notices,
+    and what each table was read as."""
 
-    ``as_table`` names the source table every CSV file is read as (``--as``).
+    batch: Batch = field(default_factory=Batch)
+    errors: list[LoadError] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    tables: list[TableRead] = field(default_factory=list)
+
+    def take(self, item: _Found) -> None:
+        if isinstance(item, _Run):
+            self.batch.of(item.kind).extend(item.file, item.rows, item.lines)
+        elif isinstance(item, Located):
+            self.batch.add(item)
+        elif isinstance(item, Invalid):
+            self.batch.invalid[item.id] = item.label
+        elif isinstance(item, Notice):
+            self.notices.append(item)
+        elif isinstance(item, TableRead):
+            self.tables.append(item)
+        else:
+            self.errors.append(item)
+
+
+def read_batch(
+    files: Iterable[Path],
+    progress: Progress | None = None,
+    as_table: str | None = None,
+    encoding: str | None = None,
+) -> Reading:
+    """Read and validate every record of ``files``: the valid ones, all errors and notices.
+
+    ``as_table`` names the source table every CSV file and sheet is read as (``--as``);
+    ``encoding`` the encoding of every CSV file (``--encoding``; default: detected).
     """
     hooks = _progress(progress)
     layout = LAYOUTS[as_table] if as_table is not None else None
-    batch, errors = Batch(), []
+    reading = Reading()
     share: dict[str, str] = {}
     files = list(files)
     for index, path in enumerate(files, start=1):
         hooks.file(index, len(files), path)
-        for count, found in _read(path, layout, share):
+        for count, found in _read(path, layout, share, encoding):
             for item in found:
-                if isinstance(item, _Run):
-                    batch.of(item.kind).extend(item.file, item.rows, item.lines)
-                elif isinstance(item, Located):
-                    batch.add(item)
-                elif isinstance(item, Invalid):
-                    batch.invalid[item.id] = item.label
-                else:
-                    errors.append(item)
+                reading.take(item)
             hooks.records(count)
-    return batch, errors
+    return reading
 
 
 @contextmanager
@@ -288,30 +465,49 @@ def load_paths(
     *,
     as_table: str | None = None,
     allow_unresolved: bool = False,
+    skip_unknown: bool = False,
+    encoding: str | None = None,
+    check_only: bool = False,
 ) -> LoadResult:
     """Load files and folders into ``store`` as one all-or-nothing write.
 
-    ``as_table`` reads every CSV file as that source table (a name of
+    ``as_table`` reads every CSV file and sheet as that source table (a name of
     :data:`loaders.registry.LAYOUTS`); ``allow_unresolved`` makes placeholder nodes for
-    references to unknown ids instead of reporting them. Raises :class:`LoadFailedError`
-    with every error found, having written nothing.
+    references to unknown ids instead of reporting them; ``skip_unknown`` leaves out files of
+    a type the load does not read (with a notice) instead of refusing them; ``encoding``
+    names the encoding of CSV files; ``check_only`` validates everything and writes nothing.
+    Raises :class:`LoadFailedError` with every error and notice found, having written nothing.
     """
     if as_table is not None and as_table not in LAYOUTS:
         raise ValueError(f"unknown source table {as_table!r}: expected one of {', '.join(LAYOUTS)}")
     hooks = _progress(progress)
     with _gc_paused():
-        files, errors = discover(paths)
-        batch, read_errors = read_batch(files, hooks, as_table)
-        errors.extend(read_errors)
+        files, errors, notices = discover(paths, skip_unknown=skip_unknown)
+        reading = read_batch(files, hooks, as_table, encoding)
+        errors.extend(reading.errors)
+        notices.extend(reading.notices)
+        batch = reading.batch
         hooks.step("checking")
         errors.extend(check_batch(batch, store, allow_unresolved=allow_unresolved))
         if errors:
-            raise LoadFailedError(errors)
-        hooks.step("writing")
+            raise LoadFailedError(errors, notices)
         placeholders = list(batch.placeholders)
+        if check_only:
+            return LoadResult(
+                placeholders=placeholders,
+                notices=notices,
+                tables=reading.tables,
+                checked=len(batch),
+            )
+        hooks.step("writing")
         kinds = [batch.sources, batch.nodes, batch.edges, batch.transfers]
         del batch
         with store.writer() as writer:
             for rows in kinds:  # nodes before the edges that need them
                 _write(writer, rows)  # (each kind's rows let go of once written)
-    return LoadResult(counts=writer.summary.counts, placeholders=placeholders)
+    return LoadResult(
+        counts=writer.summary.counts,
+        placeholders=placeholders,
+        notices=notices,
+        tables=reading.tables,
+    )

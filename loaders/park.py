@@ -27,17 +27,20 @@ ENTRIES = (
         "park",
         "the park itself (Area, kind park); its id is the row's park; `area`: the "
         "county or city it is part of (LOCATED_IN part_of)",
+        zh=("园区",),
     ),
     Entry(
         "committee",
         "the park's enterprise or comprehensive Party committee (PartyOrg, kind "
         "comprehensive_committee unless `kind` says otherwise), set up in the park "
         "(BASED_IN); `superior` / `basis`: its own superior (default basis territorial)",
+        zh=("园区党委", "综合党委"),
     ),
     Entry(
         "enterprise",
         "an enterprise registered in the park (Enterprise; kind required; "
         "LOCATED_IN registered), e.g. a small one without an organization of its own",
+        zh=("企业",),
     ),
     Entry(
         "organization",
@@ -45,22 +48,32 @@ ENTRIES = (
         "in `enterprise` (BASED_IN; a joint_branch in several); an enterprise the row "
         "defines is registered in the park; `superior` / `basis`: its superior, usually the "
         "park committee (default basis territorial)",
+        zh=("党组织",),
     ),
 )
 
 COLUMNS: tuple[Column, ...] = (
-    Column("park", "id of the park (Area, kind park) the row belongs to", required=True),
-    Column("entry", ENTRY_MEANING, required=True),
+    Column(
+        "park", "id of the park (Area, kind park) the row belongs to", required=True, zh=("园区",)
+    ),
+    Column("entry", ENTRY_MEANING, required=True, zh=("条目", "记录类型", "行类型")),
     *UNIT_COLUMNS,
     *ENTERPRISE_COLUMNS,
-    Column("area", "park rows: id of the county or city the park is part of"),
     Column(
-        "superior", "committee and organization rows: id of the formal superior (AFFILIATED_TO)"
+        "area",
+        "park rows: id of the county or city the park is part of",
+        zh=("地区", "所在地区", "区域"),
+    ),
+    Column(
+        "superior",
+        "committee and organization rows: id of the formal superior (AFFILIATED_TO)",
+        zh=("上级党组织", "上级"),
     ),
     Column(
         "basis",
         "the basis of that line: territorial (default), sector, system, direct, "
         "attached, other (or 属地, 归口 …)",
+        zh=("隶属方式", "隶属依据", "管理方式"),
     ),
     *PROVENANCE,
 )

@@ -56,17 +56,20 @@ ENTERPRISE_COLUMNS: tuple[Column, ...] = (
         "enterprise",
         "organization rows: id of the enterprise the organization is set up "
         "in (BASED_IN); a joint branch lists several, separated by |",
+        zh=("企业", "企业编号", "所在企业"),
     ),
     Column(
         "enterprise_name",
         "organization rows: the enterprise's name; given, the row also "
         "defines that enterprise (and draws its lines), else the id refers to an "
         "enterprise defined elsewhere",
+        zh=("企业名称",),
     ),
     Column(
         "enterprise_kind",
         "with enterprise_name: the enterprise's kind (private, foreign, "
         "hmt, joint_venture, mixed, soe, collective, or 民营, 外资 …)",
+        zh=("企业类型",),
     ),
     Column(
         "employees",
@@ -180,8 +183,8 @@ def enterprises(
                 row.error(
                     column,
                     value,
-                    "expected enterprise_name as well: the row defines "
-                    "the enterprise, and this of it, only when it names it",
+                    "expected an empty cell, or enterprise_name as well: a row describes the "
+                    "enterprise it names only when it also gives the enterprise's name",
                 )
     for enterprise_id in ids:
         row.edge("BASED_IN", (org, "id"), (enterprise_id, "enterprise"), dated=True)

@@ -29,18 +29,21 @@ ENTRIES = (
         "sasac",
         "the commission itself (Body, kind sasac); its id is the row's sasac; "
         "`area`: the province or city it serves (LOCATED_IN operating)",
+        zh=("国资委",),
     ),
     Entry(
         "committee",
         "the commission's Party committee (PartyOrg, kind committee unless "
         "`kind` says otherwise), set up in the commission (BASED_IN); `superior` / `basis`: "
         "its own superior, e.g. the municipal Party committee (default basis direct)",
+        zh=("国资委党委",),
     ),
     Entry(
         "enterprise",
         "an enterprise group, subsidiary or platform company (Enterprise; kind "
         "required; state_equity_pct); `owner` / `share_pct`: who holds it (OWNS); `area`: "
         "where it is registered (LOCATED_IN registered)",
+        zh=("企业",),
     ),
     Entry(
         "organization",
@@ -48,28 +51,42 @@ ENTRIES = (
         "in `enterprise` (BASED_IN); for an enterprise the row defines, `owner` / "
         "`share_pct` and `area` as for enterprise rows; `superior` / `basis`: its superior, "
         "the SASAC committee or the group's organization (default basis system)",
+        zh=("党组织",),
     ),
 )
 
 COLUMNS: tuple[Column, ...] = (
-    Column("sasac", "id of the commission (Body, kind sasac) the row belongs to", required=True),
-    Column("entry", ENTRY_MEANING, required=True),
+    Column(
+        "sasac",
+        "id of the commission (Body, kind sasac) the row belongs to",
+        required=True,
+        zh=("国资委",),
+    ),
+    Column("entry", ENTRY_MEANING, required=True, zh=("条目", "记录类型", "行类型")),
     *UNIT_COLUMNS,
     *ENTERPRISE_COLUMNS,
     Column(
         "owner",
         "id of the body or enterprise that holds the enterprise (OWNS): the "
         "commission for a group or platform company, the group for a subsidiary",
+        zh=("出资人", "股东", "控股方"),
     ),
-    Column("share_pct", "the share the owner holds, 0–100"),
-    Column("area", "sasac rows: the province or city it serves; enterprises: where registered"),
+    Column("share_pct", "the share the owner holds, 0–100", zh=("持股比例", "股比")),
     Column(
-        "superior", "committee and organization rows: id of the formal superior (AFFILIATED_TO)"
+        "area",
+        "sasac rows: the province or city it serves; enterprises: where registered",
+        zh=("地区", "所在地区", "区域"),
+    ),
+    Column(
+        "superior",
+        "committee and organization rows: id of the formal superior (AFFILIATED_TO)",
+        zh=("上级党组织", "上级"),
     ),
     Column(
         "basis",
         "the basis of that line: system (default for organizations), direct "
         "(default for the committee), territorial, sector, attached, other",
+        zh=("隶属方式", "隶属依据", "管理方式"),
     ),
     *PROVENANCE,
 )

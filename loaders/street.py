@@ -29,28 +29,33 @@ ENTRIES = (
         "the street or township itself (Area, kind street unless `kind` says "
         "township); its id is the row's street; `area`: the county it is part of "
         "(LOCATED_IN part_of)",
+        zh=("街道", "乡镇"),
     ),
     Entry(
         "committee",
         "its Party work committee (PartyOrg, kind work_committee unless `kind` "
         "says otherwise), set up in the street (BASED_IN); `superior` / `basis`: its own "
         "superior (default basis territorial)",
+        zh=("党工委", "街道党工委"),
     ),
     Entry(
         "community",
         "a community or village (Area, kind community unless `kind` says "
         "village), part of `area`, default the street (LOCATED_IN part_of)",
+        zh=("社区",),
     ),
     Entry(
         "grid",
         "a grid of grid-based management (Area, kind grid), part of `area`, default "
         "the street (LOCATED_IN part_of)",
+        zh=("网格",),
     ),
     Entry(
         "enterprise",
         "an enterprise (Enterprise; kind required), registered in `area`, "
         "default the street (LOCATED_IN registered); `instructor_from`: who sent it a "
         "Party-building instructor or liaison (SUPERVISES kind instructor)",
+        zh=("企业",),
     ),
     Entry(
         "organization",
@@ -59,31 +64,42 @@ ENTRIES = (
         "is registered in `area`, default the street; `superior` / `basis`: its superior, "
         "usually the work committee or a community organization (default basis "
         "territorial)",
+        zh=("党组织",),
     ),
 )
 
 COLUMNS: tuple[Column, ...] = (
-    Column("street", "id of the street or township (Area) the row belongs to", required=True),
-    Column("entry", ENTRY_MEANING, required=True),
+    Column(
+        "street",
+        "id of the street or township (Area) the row belongs to",
+        required=True,
+        zh=("街道", "街道乡镇", "乡镇"),
+    ),
+    Column("entry", ENTRY_MEANING, required=True, zh=("条目", "记录类型", "行类型")),
     *UNIT_COLUMNS,
     *ENTERPRISE_COLUMNS,
     Column(
         "area",
         "id of an area: what the street is part of; what a community or grid is "
         "part of, or where an enterprise is registered (default: the street)",
+        zh=("地区", "所在地区", "区域"),
     ),
     Column(
-        "superior", "committee and organization rows: id of the formal superior (AFFILIATED_TO)"
+        "superior",
+        "committee and organization rows: id of the formal superior (AFFILIATED_TO)",
+        zh=("上级党组织", "上级"),
     ),
     Column(
         "basis",
         "the basis of that line: territorial (default), sector, system, direct, "
         "attached, other (or 属地, 归口 …)",
+        zh=("隶属方式", "隶属依据", "管理方式"),
     ),
     Column(
         "instructor_from",
         "enterprise rows: id of the body or organization that sent a "
         "Party-building instructor or liaison (SUPERVISES kind instructor: work coverage)",
+        zh=("指导员派出单位", "党建指导员派出单位"),
     ),
     *PROVENANCE,
 )

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from graph_schema.models import validate_record
-from loaders.canonical import CsvFile
+from loaders.canonical import TableSource
 from loaders.errors import LoadError, from_pydantic
-from loaders.terms import normalize, term
+from loaders.headers import CANONICAL_FIELDS, Names, is_chinese, nearest
+from loaders.terms import VOCABULARIES, Vocabulary, term
 from loaders.validate import Invalid, Located, invalid_node
 
 __all__ = [
@@ -37,8 +37,8 @@ __all__ = [
 ]
 
 REQUIRED = "expected a value: the field is required"
-_YES = frozenset({"yes", "y", "true", "1", "是", "√"})
-_NO = frozenset({"no", "n", "false", "0", "否"})
+#: a canonical field's Chinese names, for the table columns named after it
+_FIELD_ZH = {p.name: p.zh for p in CANONICAL_FIELDS["node"]}
 
 
 def one_of(values: Iterable[str]) -> str:
@@ -55,6 +55,13 @@ class Column:
     name: str
     meaning: str
     required: bool = False
+    #: its Chinese header names, the usual one first; a column named after a canonical field
+    #: (id, name, kind, valid_from, source …) has that field's by default
+    zh: tuple[str, ...] = ()
+
+    @property
+    def chinese(self) -> tuple[str, ...]:
+        return self.zh or _FIELD_ZH.get(self.name, ())
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,8 @@ class Entry:
 
     name: str
     meaning: str
+    #: the Chinese words for it, the usual one first
+    zh: tuple[str, ...] = ()
 
 
 #: the provenance columns every source table has
@@ -93,6 +102,11 @@ class Layout:
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @property
+    def headers(self) -> Names:
+        """The header names of its columns, English and Chinese."""
+        return Names({c.name: c.chinese for c in self.columns})
+
 
 @dataclass
 class Produced:
@@ -110,16 +124,33 @@ class Row:
     problem at this row.
     """
 
-    def __init__(self, layout: Layout, file: str, line: int, cells: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        file: str,
+        line: int,
+        cells: Mapping[str, str],
+        written: Mapping[str, str] | None = None,
+    ) -> None:
         self.layout = layout
         self.file = file
         self.line = line
         self.cells = cells
+        #: column → its header cell as the table writes it (where that differs from its name)
+        self.written = written or {}
         self.what = f"a row of the {layout.name} table"
         self.records: list[Produced] = []
         self.errors: list[LoadError] = []
         self.abandoned = False
         self._used: set[str] = set()
+        #: columns whose value was refused already (their records' errors are not repeated)
+        self._refused: set[str] = set()
+
+    def label(self, column: str) -> str:
+        """A column as errors name it: as the header writes it, with its name if that
+        differs (``类型 (kind)``)."""
+        written = self.written.get(column)
+        return column if written is None or written == column else f"{written} ({column})"
 
     # -- reading cells ---------------------------------------------------------------------
 
@@ -129,40 +160,47 @@ class Row:
         return self.cells.get(column)
 
     def error(self, column: str, value: Any, expected: str) -> None:
-        self.errors.append(LoadError(self.file, self.line, column, value, expected))
+        self.errors.append(LoadError(self.file, self.line, self.label(column), value, expected))
 
     def flag(self, column: str) -> bool:
-        """A yes/no cell: empty means no."""
+        """A yes/no cell (是 / 否 …): empty means no."""
         value = self.get(column)
         if value is None:
             return False
-        plain = normalize(value)
-        if plain in _YES:
-            return True
-        if plain not in _NO:
-            self.error(column, value, "expected yes or no")
-        return False
+        found = term("yes_no", value)
+        if found is None:
+            self.error(column, value, "expected yes or no (是 or 否; also true, false, 1, 0)")
+        return found == "yes"
 
     def choice(self, column: str, entries: Sequence[Entry]) -> str | None:
         """The row's entry (or another closed choice); None, reported, if it is not one."""
         value = self.get(column)
-        names = [e.name for e in entries]
         if value is None:
             return None
-        if normalize(value) in names:
-            return normalize(value)
-        self.error(column, value, one_of(names))
-        return None
+        found = Vocabulary(column, tuple(e.name for e in entries), {e.name: e.zh for e in entries})
+        chosen = found.lookup(value)
+        if chosen is None:
+            self.error(column, value, f"expected one of {found.listing()}")
+        return chosen
 
     def term(self, column: str, vocabulary: str) -> str | None:
-        """A cell holding a term of the format (a kind, basis, status …), normalized."""
+        """A cell holding a term of the format (a kind, basis, status …), as the format's
+        term; a word that is none is reported here, with every accepted term, once."""
         value = self.get(column)
-        return None if value is None else term(vocabulary, value)
+        if value is None:
+            return None
+        found = term(vocabulary, value)
+        if found is None and column not in self._refused:
+            self._refused.add(column)
+            self.error(column, value, VOCABULARIES[vocabulary].expected())
+        return found
 
     def ids(self, column: str) -> list[str]:
         """The ids of a cell: one, or several separated by ``|``."""
         value = self.get(column)
-        return [] if value is None else [part.strip() for part in value.split("|") if part.strip()]
+        if value is None:
+            return []
+        return [part.strip(" ") for part in value.split("|") if part.strip()]
 
     # -- producing records -----------------------------------------------------------------
 
@@ -250,22 +288,24 @@ class Row:
     # -- finishing -------------------------------------------------------------------------
 
     def finish(self) -> list[Located | LoadError | Invalid]:
-        """Validate what the row produced: its located records and all its errors."""
+        """Validate what the row produced: its located records and all its errors, each
+        problem once (a cell several records share is reported once)."""
         found: list[Located | LoadError | Invalid] = []
         errors = list(self.errors)
         if not self.abandoned:
-            for column, value in self.cells.items():
-                if column not in self._used:
-                    errors.append(
-                        LoadError(
-                            self.file,
-                            self.line,
-                            column,
-                            value,
-                            f"expected an empty cell: {self.what} does not use this column",
-                        )
-                    )
+            errors.extend(
+                LoadError(
+                    self.file,
+                    self.line,
+                    self.label(column),
+                    value,
+                    f"expected an empty cell: {self.what} does not use this column",
+                )
+                for column, value in self.cells.items()
+                if column not in self._used
+            )
         for produced in self.records:
+            labels = {name: self.label(column) for name, column in produced.columns.items()}
             try:
                 record = validate_record(produced.data)
             except ValidationError as exc:
@@ -273,19 +313,14 @@ class Row:
                 if invalid is not None:
                     found.append(invalid)
                 for err in from_pydantic(self.file, self.line, produced.data, exc.errors()):
-                    errors.append(
-                        LoadError(
-                            err.file,
-                            err.line,
-                            produced.columns.get(err.field, err.field),
-                            err.value,
-                            err.expected,
-                        )
-                    )
+                    if produced.columns.get(err.field) in self._refused:
+                        continue  # its cell was refused already, saying what it may hold
+                    column = labels.get(err.field, err.field)
+                    errors.append(LoadError(err.file, err.line, column, err.value, err.expected))
                 continue
-            found.append(Located(self.file, self.line, record, produced.columns))
+            found.append(Located(self.file, self.line, record, labels))
         seen: set[tuple[str, str, str]] = set()
-        for err in errors:  # a shared cell (e.g. valid_from) is reported once per row
+        for err in errors:
             key = (err.field, repr(err.value), err.expected)
             if key not in seen:
                 seen.add(key)
@@ -293,10 +328,18 @@ class Row:
         return found
 
 
-def detect(columns: Iterable[str], layouts: Sequence[Layout]) -> Layout | str:
-    """The one layout whose required columns the header has, or what is wrong with it."""
-    have = set(columns)
-    matches = [layout for layout in layouts if set(layout.required) <= have]
+def _fit(header: Sequence[str], layout: Layout) -> tuple[int, list[str]]:
+    """How many header cells name a column of ``layout``, and its required columns missing."""
+    named = [c for c in layout.headers.resolve(header) if c is not None]
+    return len(named), [c for c in layout.required if c not in named]
+
+
+def detect(header: Sequence[str], layouts: Sequence[Layout]) -> Layout | str:
+    """The one layout whose required columns the header has, or what is wrong with it: the
+    table it is closest to, with the columns it lacks and those it does not know, in the
+    header's language."""
+    fits = {layout.name: _fit(header, layout) for layout in layouts}
+    matches = [layout for layout in layouts if not fits[layout.name][1]]
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -305,76 +348,91 @@ def detect(columns: Iterable[str], layouts: Sequence[Layout]) -> Layout | str:
             f"expected the header of one source table, not of several ({names}): choose "
             "one with --as"
         )
-    missing = {layout.name: [c for c in layout.required if c not in have] for layout in layouts}
-    fewest = min(len(m) for m in missing.values())
-    nearest = "; ".join(
-        f"{name} lacks {', '.join(lacks)}"
-        for name, lacks in missing.items()
-        if len(lacks) == fewest
+    closest = max(layouts, key=lambda lt: (fits[lt.name][0], -len(fits[lt.name][1])))
+    chinese = is_chinese(header)
+    missing = closest.headers.listing(fits[closest.name][1], chinese=chinese)
+    named = closest.headers.resolve(header)
+    unknown = [cell for cell, c in zip(header, named, strict=True) if c is None]
+    message = (
+        "expected the header of a source table (or of a canonical file named nodes*, edges*, "
+        f"transfers* or sources*); closest: the {closest.name} table, which also needs the "
+        f"columns {missing}"
     )
-    return (
-        "expected the required columns of a source table (or a canonical file named "
-        f"nodes*/edges*/transfers*/sources*.csv); nearest: {nearest}"
-    )
+    if unknown:
+        message += f" (unknown to it: {', '.join(unknown)})"
+    return message + "; see docs/loaders.md"
 
 
-def _header_errors(name: str, header: list[str], layout: Layout) -> list[LoadError]:
+def _header_errors(
+    name: str, header: Sequence[str], layout: Layout
+) -> tuple[dict[str, str], list[LoadError]]:
+    """The column each header cell names (column → the cell as written), and what is wrong
+    with the header: a cell naming no column (with the nearest name), a column named twice,
+    a required column missing."""
     errors: list[LoadError] = []
-    seen: set[str] = set()
-    for column in header:
-        if column in seen:
-            errors.append(LoadError(name, 1, "header", column, "expected each column once"))
-        seen.add(column)
-        if column not in layout.names:
+    written: dict[str, str] = {}
+    chinese = is_chinese(header)
+    for cell, column in zip(header, layout.headers.resolve(header), strict=True):
+        if column is None:
+            near = nearest(cell, layout.headers)
+            hint = f": did you mean {near}?" if near else " (see docs/loaders.md)"
+            errors.append(
+                LoadError(
+                    name, 1, "header", cell, f"expected a column of the {layout.name} table{hint}"
+                )
+            )
+        elif column in written:
             errors.append(
                 LoadError(
                     name,
                     1,
                     "header",
-                    column,
-                    f"expected a column of the {layout.name} table (see docs/loaders.md)",
+                    cell,
+                    f"expected each column once: {written[column]!r} names "
+                    f"{layout.headers.show(column, chinese=chinese)} too",
                 )
             )
+        else:
+            written[column] = cell
     errors.extend(
         LoadError(
             name,
             1,
-            column,
+            layout.headers.show(column, chinese=chinese),
             None,
-            f"expected a {column} column in the header: the {layout.name} table requires it",
+            f"expected this column in the header: the {layout.name} table requires it",
         )
         for column in layout.required
-        if column not in seen
+        if column not in written
     )
-    return errors
+    return written, errors
 
 
 def read_table(
-    path: Path, layouts: Sequence[Layout], forced: Layout | None = None
+    table: TableSource, layouts: Sequence[Layout], forced: Layout | None = None
 ) -> Iterator[list[Located | LoadError | Invalid]]:
     """Read a source table: per row, its located records and errors.
 
     The layout is ``forced`` (``--as``) or detected from the header among ``layouts``.
     """
-    table = CsvFile(path)
     if table.error is not None:
         yield [table.error]
         return
-    header = [normalize(column) for column in table.header]
-    layout = forced if forced is not None else detect(header, layouts)
+    layout = forced if forced is not None else detect(table.header, layouts)
     if isinstance(layout, str):
         yield [LoadError(table.name, 1, "header", ",".join(table.header), layout)]
         return
-    header_errors = _header_errors(table.name, header, layout)
+    written, header_errors = _header_errors(table.name, table.header, layout)
     if header_errors:
         yield list(header_errors)
         return
+    column_of = {cell: column for column, cell in written.items()}
     for item in table.rows():
         if isinstance(item, LoadError):
             yield [item]
             continue
-        cells = {normalize(k): v.strip() for k, v in item.cells.items()}
-        row = Row(layout, table.name, item.line, cells)
+        cells = {column_of[k]: v.strip(" ") for k, v in item.cells.items() if k in column_of}
+        row = Row(layout, table.name, item.line, cells, written)
         for column in layout.required:
             if column not in cells:
                 row.error(column, None, REQUIRED)

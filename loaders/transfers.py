@@ -23,66 +23,92 @@ COLUMNS: tuple[Column, ...] = (
         "organization",
         "id of the Party organization whose affiliation is in question",
         required=True,
+        zh=("党组织", "党组织编号"),
     ),
     Column(
         "status",
         "proposed, pending, retained or transferred (or 提议, 协商中, 保留, 转移)",
         required=True,
+        zh=("状态", "结果"),
     ),
     Column("id", "id of the transfer record; default transfer:<organization>:<date>"),
-    Column("enterprise", "id of the reformed enterprise the organization is set up in"),
+    Column(
+        "enterprise",
+        "id of the reformed enterprise the organization is set up in",
+        zh=("企业", "企业编号", "所在企业"),
+    ),
     Column(
         "enterprise_name",
         "the enterprise's name: given, the row also defines the "
         "enterprise (with its state equity after the reform)",
+        zh=("企业名称",),
     ),
     Column(
         "enterprise_kind",
         "with enterprise_name: its kind (mixed, soe, joint_venture, … or 混合所有制, 国有 …)",
+        zh=("企业类型",),
     ),
     Column(
         "reform_date",
         "YYYY-MM-DD: when the reform took effect; the investors' holdings (OWNS) begin then",
+        zh=("改革日期", "混改日期"),
     ),
     Column(
         "investors",
         "ids of the strategic investors, separated by | (OWNS investor → "
         "enterprise; shares not given)",
+        zh=("战略投资者", "投资方"),
     ),
     Column(
         "state_equity_after",
         "the state-owned share after the reform, 0–100 (the "
         "enterprise's state_equity_pct; needs enterprise_name)",
+        zh=("改革后国有股比例", "混改后国有股比例"),
     ),
-    Column("superior_before", "id of the superior before (the transfer's from)"),
-    Column("proposed_superior", "id of the superior proposed"),
-    Column("proposed_by", "who proposed it: a node id or free text (e.g. the investors)"),
+    Column(
+        "superior_before",
+        "id of the superior before (the transfer's from)",
+        zh=("原上级党组织", "原上级"),
+    ),
+    Column("proposed_superior", "id of the superior proposed", zh=("拟转入上级", "提议上级")),
+    Column(
+        "proposed_by",
+        "who proposed it: a node id or free text (e.g. the investors)",
+        zh=("提议方", "提出方"),
+    ),
     Column(
         "decided_superior",
         "id of the superior decided on (for retained: empty or the superior before)",
+        zh=("决定上级", "转入上级", "新上级"),
     ),
     Column(
         "date",
         "YYYY-MM-DD: when it was decided or carried out (or proposed, if still "
         "open); for transferred, the day the old line ends and the new one begins",
+        zh=("日期", "转移日期", "决定日期"),
     ),
-    Column("reason", "why, in the source's words or a summary"),
+    Column("reason", "why, in the source's words or a summary", zh=("原因", "理由")),
     Column(
         "lines",
         "write (default): the row draws the AFFILIATED_TO lines its outcome "
         "implies; check: they are recorded elsewhere and only checked",
+        zh=("隶属关系处理",),
     ),
     Column(
         "basis_before",
         "lines=write: the basis (AFFILIATED_TO kind) of the line to the "
         "superior before: system, territorial, sector, direct, attached, other",
+        zh=("原隶属方式",),
     ),
     Column(
-        "basis_after", "lines=write, transferred: the basis of the new line; default basis_before"
+        "basis_after",
+        "lines=write, transferred: the basis of the new line; default basis_before",
+        zh=("新隶属方式",),
     ),
     Column(
         "before_since",
         "lines=write: YYYY-MM-DD on which the line to the superior before began (empty: not known)",
+        zh=("原隶属始于", "原隶属开始日期"),
     ),
     *PROVENANCE[:2],
     Column(
@@ -147,8 +173,8 @@ def _enterprise(row: Row) -> None:
                 row.error(
                     column,
                     value,
-                    "expected enterprise_name as well: the row defines "
-                    "the enterprise, and this of it, only when it names it",
+                    "expected an empty cell, or enterprise_name as well: a row describes the "
+                    "enterprise it names only when it also gives the enterprise's name",
                 )
     investors = row.ids("investors")
     if investors and enterprise is None:

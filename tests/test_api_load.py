@@ -261,7 +261,7 @@ def test_an_invalid_upload_is_422_with_every_error_located(
         ],
     )
     error = envelope(response, 422, "invalid_input")
-    assert error["message"] == "5 error(s) in the upload; nothing was loaded"
+    assert error["message"] == "5 errors in the upload; nothing was loaded"
     party_kinds = (
         "expected one of 'local_committee', 'committee', 'general_branch', "
         "'branch', 'joint_branch', 'temporary_branch', 'leading_group', "
@@ -310,11 +310,19 @@ def test_a_file_that_is_not_loadable_is_an_error(
     response = client.post(
         "/api/load",
         headers=AUTH,
-        files=[("files", ("good.jsonl", GOOD_JSONL)), ("files", ("roster.xlsx", b"PK\x03\x04"))],
+        files=[
+            ("files", ("good.jsonl", GOOD_JSONL)),
+            ("files", ("roster.xlsx", b"PK\x03\x04")),  # no workbook: a broken zip
+            ("files", ("notes.docx", b"PK\x03\x04")),  # a type the loader does not read
+        ],
     )
     error = envelope(response, 422, "invalid_input")
-    assert [(d["file"], d["field"]) for d in error["details"]] == [("roster.xlsx", "path")]
-    assert ".jsonl" in error["details"][0]["expected"]
+    assert [(d["file"], d["field"]) for d in error["details"]] == [
+        ("notes.docx", "file"),
+        ("roster.xlsx", "file"),
+    ]
+    assert ".jsonl, .csv or .xlsx" in error["details"][0]["expected"]
+    assert "Excel workbook" in error["details"][1]["expected"]
     assert snapshot(store) == before
 
 

@@ -40,12 +40,13 @@ from graph_schema.declaration import (
     TRANSFER_FIELDS,
     TRANSFER_STATUSES,
     Prop,
+    precision_field,
 )
 from graph_schema.records import Edge, Node, Source, Transfer, canonical_json
 from graph_schema.rows import EDGE_ROW, NODE_ROW, ROW_FIELDS, edge_key, record_of, row_json, row_of
 from graph_schema.uscc import uscc_check_char
 from loaders import load as load_module
-from loaders.canonical import CsvFile, RawRecord
+from loaders.canonical import UNREADABLE, CsvFile, RawRecord
 from loaders.errors import LoadFailedError
 from loaders.load import load_paths
 from loaders.validate import Batch, Located, validate_raw
@@ -65,7 +66,7 @@ FUZZ = settings(
 
 USCC = "91350100M000100Y4" + uscc_check_char("91350100M000100Y4")
 PLAIN: dict[str, list[str]] = {
-    "str": ["p1", "中共示例党支部", "a b", " padded ", "a|b", "e1"],
+    "str": ["p1", "中共示例党支部", "a b", "a|b", "e1"],
     "int": ["0", "12", "31", "-4", "9223372036854775807"],
     "float": ["0", "49.5", "100", "0.1", "100.0", "-0"],
     "date": ["2020-01-01", "2022-07-05", "1999-12-31"],
@@ -74,7 +75,7 @@ PLAIN: dict[str, list[str]] = {
     "uscc": [USCC, "91110000100000000X"[:17] + uscc_check_char("91110000100000000")],
 }
 ODD: dict[str, list[str]] = {
-    "str": ["", "  ", "\t"],
+    "str": ["", "  ", "\t", " padded ", "e\u0301", "\ufeffbom"],
     "int": [
         "007",
         "+5",
@@ -126,6 +127,13 @@ def _fields(kind: str) -> dict[str, tuple[list[str], list[str]]]:
 
 
 KIND_FIELDS = {kind: _fields(kind) for kind in ROW_FIELDS}
+PRECISIONS = frozenset(
+    precision_field(name)
+    for kind in ROW_FIELDS
+    for shape in shapes(kind)[1].values()
+    for name, prop in shape.fields.items()
+    if prop.type == "date"
+)
 
 
 @st.composite
@@ -149,6 +157,8 @@ def tables(draw: st.DrawFn, kind: str) -> tuple[list[str], list[list[str]], list
             good, odd = fields.get(name, ([""], ["x", "node"]))
             if name == discriminator:
                 good = [str(key)]
+            elif name in PRECISIONS:
+                good = [""]  # a date's precision is checked with its date: by the models
             elif name in shape.literals:
                 good = sorted(shape.literals[name])
             elif name not in shape.fields:
@@ -320,27 +330,31 @@ def csv_texts(draw: st.DrawFn) -> str:
 
 
 def _dict_reader(text: str) -> list[tuple[int, dict[str, str]] | tuple[int, str]]:
-    """The rows as the reader before this one read them, with csv.DictReader."""
-    reader = csv.DictReader(io.StringIO(text, newline=""), restkey="\0extra")
+    """The rows as csv.DictReader pairs them, located at their first line, with the reader's
+    own rules on top: a header of blank names is no header; blank cells beyond the header are
+    no cells (spreadsheets write them); a filled cell under a blank header name is an error."""
+    reader = csv.reader(io.StringIO(text, newline=""))
     found: list[tuple[int, dict[str, str]] | tuple[int, str]] = []
     try:
-        if not reader.fieldnames:
+        header = next(reader, None)
+        if not header or not any(name.strip() for name in header):
             return [(1, "no header")]
+        ended = reader.line_num
         for row in reader:
-            extra = row.pop("\0extra", None)
-            if extra:
-                found.append((reader.line_num, f"extra {extra}"))
+            start, ended = ended + 1, reader.line_num
+            if not row:
                 continue
-            found.append(
-                (
-                    reader.line_num,
-                    {
-                        k.strip(): v
-                        for k, v in row.items()
-                        if k is not None and v is not None and v.strip() != ""
-                    },
-                )
-            )
+            extra = row[len(header) :]
+            if extra and any(cell.strip() for cell in extra):
+                found.append((start, f"extra {extra}"))
+                continue
+            paired: dict[str, str | None] = dict(zip(header, row, strict=False))
+            paired.update(dict.fromkeys(header[len(row) :]))  # as DictReader's restval
+            cells = {k.strip(): v for k, v in paired.items() if v is not None and v.strip() != ""}
+            if "" in cells:
+                found.append((start, "no header for a cell"))
+                continue
+            found.append((start, cells))
     except csv.Error:
         found.append((reader.line_num, "csv error"))
     return found
@@ -356,6 +370,8 @@ def _csv_file(path: Path) -> list[tuple[int, dict[str, str]] | tuple[int, str]]:
             raise AssertionError(row)
         if hasattr(row, "cells"):
             found.append((row.line, row.cells))
+        elif "without a header" in row.expected:
+            found.append((row.line, "no header for a cell"))
         elif row.field == "line" and row.value is not None:
             found.append((row.line, f"extra {row.value}"))
         else:
@@ -380,10 +396,11 @@ def test_bad_utf8_after_a_byte_order_mark_is_located_on_its_line(tmp_path: Path)
     path.write_bytes(b"\xef\xbb\xbfid,label,kind,name\np1,PartyOrg,branch,\xff\xfeP1\n")
     bad = repr(b"\xff\xfeP1\n")
     assert str(CsvFile(path).error) == f"{path}:2: line: {bad} — expected UTF-8 text"
+    assert CsvFile(path, "utf-8").error is not None  # named, it is checked all the same
     long = tmp_path / "edges.csv"  # the bad bytes beyond the first block read
     long.write_bytes(b"type,from,to\n" + b"BASED_IN,p1,e1\n" * 100_000 + b"\xc3(\n")
     bad = repr(b"\xc3(\n")
-    assert str(CsvFile(long).error) == f"{long}:100002: line: {bad} — expected UTF-8 text"
+    assert str(CsvFile(long).error) == f"{long}:100002: line: {bad} — {UNREADABLE}"
 
 
 # -- load_paths: the column check or the models for every row, the same outcome --------------

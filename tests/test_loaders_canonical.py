@@ -15,7 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from graph_schema.dates import ACCEPTED_FORMS
 from graph_schema.records import Node
+from loaders.canonical import UNREADABLE
 from loaders.errors import LoadFailedError
 from loaders.load import load_paths
 from stores.base import GraphStore, StoreCounts, WriteSummary
@@ -201,8 +203,9 @@ def load_errors(store: GraphStore, *paths: Path) -> list[str]:
     """The error lines of a load that must fail."""
     with pytest.raises(LoadFailedError) as caught:
         load_paths(store, paths)
+    count = len(caught.value.errors)
     assert str(caught.value) == (
-        f"{len(caught.value.errors)} error(s) in the input; nothing was loaded"
+        f"{count} error{'' if count == 1 else 's'} in the input; nothing was loaded"
     )
     return [str(e) for e in caught.value.errors]
 
@@ -301,8 +304,8 @@ BAD_LINES = [
         {**GOOD, "id": "p2", "kind": "bogus"}, f"kind: 'bogus' — {PARTY_KINDS}", id="bad-kind"
     ),
     pytest.param(
-        {**GOOD, "id": "p2", "valid_from": "2022/01/01"},
-        "valid_from: '2022/01/01' — expected a date YYYY-MM-DD",
+        {**GOOD, "id": "p2", "valid_from": "2022/13/01"},
+        f"valid_from: '2022/13/01' — expected a real calendar date ({ACCEPTED_FORMS})",
         id="bad-date",
     ),
     pytest.param(
@@ -384,9 +387,7 @@ def test_invalid_utf8_is_located_on_its_line(embedded: EmbeddedStore, tmp_path: 
     csv_path = tmp_path / "nodes.csv"
     csv_path.write_bytes(b"id,label,kind,name\np1,PartyOrg,branch,P1\np2,PartyOrg,branch,\xff\n")
     bad_bytes = repr(b"\xff\n")
-    assert load_errors(embedded, csv_path) == [
-        f"{csv_path}:3: line: {bad_bytes} — expected UTF-8 text"
-    ]
+    assert load_errors(embedded, csv_path) == [f"{csv_path}:3: line: {bad_bytes} — {UNREADABLE}"]
     assert embedded.counts() == EMPTY
 
 
@@ -510,20 +511,37 @@ def test_unrecognised_and_missing_paths(embedded: EmbeddedStore, tmp_path: Path)
     good = write_jsonl(tmp_path / "good.jsonl", GOOD)
     assert load_errors(embedded, notes, people, missing, good) == [
         f"{missing}:0: path: — expected an existing file or folder",
-        f"{notes}:0: path: — expected a .jsonl file or a .csv file (canonical or a source table)",
-        f"{people}:1: header: 'id' — expected the required columns of a source table (or a "
-        "canonical file named nodes*/edges*/transfers*/sources*.csv); nearest: transfers lacks "
-        "organization, status, source, quote",
+        f"{notes}:0: file: '.txt' — expected a .jsonl, .csv or .xlsx file (canonical or a "
+        "source table); or load with --skip-unknown to leave out what is not data",
+        f"{people}:1: header: 'id' — expected the header of a source table (or of a canonical "
+        "file named nodes*, edges*, transfers* or sources*); closest: the transfers table, "
+        "which also needs the columns organization (党组织), status (状态), source (来源), "
+        "quote (原文); see docs/loaders.md",
     ]
     assert embedded.counts() == EMPTY
 
 
-def test_a_folder_skips_files_it_does_not_recognise(
-    embedded: EmbeddedStore, tmp_path: Path
-) -> None:
-    (tmp_path / "README.txt").write_text("notes", encoding="utf-8")
-    write_jsonl(tmp_path / "good.jsonl", GOOD)
-    assert statuses(load_paths(embedded, [tmp_path])) == {"node": {"created": 1}}
+def test_a_folder_with_a_file_it_does_not_read(embedded: EmbeddedStore, tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    notes = folder / "README.txt"
+    notes.write_text("notes", encoding="utf-8")
+    (folder / ".DS_Store").write_bytes(b"\0")
+    write_jsonl(folder / "good.jsonl", GOOD)
+    assert load_errors(embedded, folder) == [
+        f"{notes}:0: file: '.txt' — expected a .jsonl, .csv or .xlsx file (canonical or a "
+        "source table); or load with --skip-unknown to leave out what is not data"
+    ]
+    assert embedded.counts() == EMPTY
+    result = load_paths(embedded, [folder], skip_unknown=True)
+    assert statuses(result) == {"node": {"created": 1}}
+    assert [str(n) for n in result.notices] == [
+        f"{folder / '.DS_Store'}: file: '.DS_Store' — not loaded: hidden",
+        f"{notes}: file: '.txt' — not loaded (--skip-unknown)",
+    ]
+    assert [(t.name, t.table, t.records) for t in result.tables] == [
+        (str(folder / "good.jsonl"), "canonical JSON Lines", 1)
+    ]
 
 
 def test_all_errors_are_collected(embedded: EmbeddedStore, tmp_path: Path) -> None:
@@ -681,14 +699,14 @@ def test_load_command(tmp_path: Path) -> None:
     bad = write_jsonl(
         tmp_path / "bad.jsonl",
         {**GOOD, "id": "p9"},
-        {**GOOD, "id": "p10", "valid_from": "2022/01/01"},
+        {**GOOD, "id": "p10", "valid_from": "2022/01/01/01"},
     )
     result = runner.invoke(cli, ["load", str(bad), "--store", str(db)])
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        f"{bad}:2: valid_from: '2022/01/01' — expected a date YYYY-MM-DD",
-        "1 error(s) in the input; nothing was loaded",
+        f"{bad}:2: valid_from: '2022/01/01/01' — expected a date: {ACCEPTED_FORMS}",
+        "1 error in the input; nothing was loaded",
     ]
     reopened = EmbeddedStore(db)
     try:

@@ -221,10 +221,12 @@ def _props_of(record: dict[str, Any]) -> tuple[Prop, ...]:
     """The declared properties a record of its kind, label or type may have."""
     kind = record.get("record")
     if kind == "node":
-        label = NODE_LABELS.get(record.get("label"))  # type: ignore[arg-type]
+        name = record.get("label")  # a mutation may have made it a list
+        label = NODE_LABELS.get(name) if isinstance(name, str) else None
         return NODE_COMMON + (label.props if label else ())
     if kind == "edge":
-        rel = REL_TYPES.get(record.get("type"))  # type: ignore[arg-type]
+        name = record.get("type")
+        rel = REL_TYPES.get(name) if isinstance(name, str) else None
         return EDGE_COMMON + (rel.props if rel else ())
     return TRANSFER_FIELDS if kind == "transfer" else SOURCE_FIELDS
 

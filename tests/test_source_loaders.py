@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import time
 from collections import Counter
@@ -25,14 +24,15 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.progress import LoadDisplay
-from graph_schema.declaration import REL_TYPES
+from graph_schema.dates import ACCEPTED_FORMS
 from graph_schema.records import Edge, Node, Transfer, to_canonical
+from loaders.canonical import CsvFile
 from loaders.docs import DOC_PATH, render
 from loaders.errors import LoadError, LoadFailedError
 from loaders.load import LoadProgress, LoadResult, load_paths
 from loaders.registry import LAYOUTS
 from loaders.table import Layout, detect, read_table
-from loaders.terms import normalize
+from loaders.terms import VOCABULARIES, normalize
 from loaders.validate import Located, placeholder_label, reference
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
@@ -80,7 +80,7 @@ def produced(
     forced = LAYOUTS[as_table] if as_table else None
     records: list[tuple[int, dict[str, Any]]] = []
     errors: list[str] = []
-    for found in read_table(path, tuple(LAYOUTS.values()), forced):
+    for found in read_table(CsvFile(path), tuple(LAYOUTS.values()), forced):
         for item in found:
             if isinstance(item, Located):
                 records.append((item.line, to_canonical(item.record)))
@@ -481,9 +481,10 @@ def test_headers_are_detected(tmp_path: Path) -> None:
 def test_an_unrecognised_header(embedded: EmbeddedStore, doc: Path, tmp_path: Path) -> None:
     path = write_table(tmp_path / "people.csv", [{"person": "x", "supervisor": "y"}])
     assert errors_of(embedded, doc, path) == [
-        f"{path}:1: header: 'person,supervisor,source,quote' — expected the required columns "
-        "of a source table (or a canonical file named nodes*/edges*/transfers*/sources*.csv); "
-        "nearest: transfers lacks organization, status; supervision lacks supervised, how"
+        f"{path}:1: header: 'person,supervisor,source,quote' — expected the header of a source "
+        "table (or of a canonical file named nodes*, edges*, transfers* or sources*); closest: "
+        "the supervision table, which also needs the columns supervised (被指导方), how (方式) "
+        "(unknown to it: person); see docs/loaders.md"
     ]
 
 
@@ -530,14 +531,15 @@ def test_missing_required_and_unknown_columns(
         "supervisor,supervised,how,source,colour\nb,o,guidance,doc,red\n", encoding="utf-8"
     )
     assert errors_of(embedded, doc, path) == [
-        f"{path}:1: header: 'supervisor,supervised,how,source,colour' — expected the required "
-        "columns of a source table (or a canonical file named "
-        "nodes*/edges*/transfers*/sources*.csv); nearest: supervision lacks quote"
+        f"{path}:1: header: 'supervisor,supervised,how,source,colour' — expected the header of "
+        "a source table (or of a canonical file named nodes*, edges*, transfers* or sources*); "
+        "closest: the supervision table, which also needs the columns quote (原文) (unknown "
+        "to it: colour); see docs/loaders.md"
     ]
     assert errors_as(embedded, [doc, path], "supervision") == [
         f"{path}:1: header: 'colour' — expected a column of the supervision table (see "
         "docs/loaders.md)",
-        f"{path}:1: quote: — expected a quote column in the header: the supervision table "
+        f"{path}:1: quote (原文): — expected this column in the header: the supervision table "
         "requires it",
     ]
 
@@ -579,10 +581,10 @@ COUNTY = [
     {"county_committee": "c-pc", "entry": "organ", "id": "c-organ", "name": "C organ"},
 ]
 
-PARTY_KINDS = (
-    "expected one of 'local_committee', 'committee', 'general_branch', 'branch', "
-    "'joint_branch', 'temporary_branch', 'leading_group', 'work_committee' or "
-    "'comprehensive_committee'"
+PARTY_KINDS = VOCABULARIES["PartyOrg_kind"].expected()
+NO_ENTERPRISE_NAME = (
+    "expected an empty cell, or enterprise_name as well: a row describes the enterprise it "
+    "names only when it also gives the enterprise's name"
 )
 
 
@@ -598,9 +600,9 @@ BAD_ROWS = [
             "id": "o",
             "name": "O",
             "kind": "branch",
-            "valid_from": "2021/03/01",
+            "valid_from": "2021/03/01/01",
         },
-        "valid_from: '2021/03/01' — expected a date YYYY-MM-DD",
+        f"valid_from: '2021/03/01/01' — expected a date: {ACCEPTED_FORMS}",
         id="bad-date",
     ),
     pytest.param(
@@ -610,7 +612,8 @@ BAD_ROWS = [
     ),
     pytest.param(
         {"entry": "branch", "id": "o", "name": "O"},
-        "entry: 'branch' — expected one of 'county', 'committee', 'organ' or 'organization'",
+        "entry: 'branch' — expected one of 'county' (县), 'committee' (县委), "
+        "'organ' (非公党建工作机构) or 'organization' (党组织)",
         id="bad-entry",
     ),
     pytest.param(
@@ -621,7 +624,7 @@ BAD_ROWS = [
             "kind": "branch",
             "managed_directly": "perhaps",
         },
-        "managed_directly: 'perhaps' — expected yes or no",
+        "managed_directly: 'perhaps' — expected yes or no (是 or 否; also true, false, 1, 0)",
         id="bad-yes-no",
     ),
     pytest.param(
@@ -690,8 +693,7 @@ BAD_ROWS = [
     ),
     pytest.param(
         {"entry": "organization", "id": "o", "name": "O", "kind": "branch", "employees": "12"},
-        "employees: '12' — expected enterprise_name as well: the row defines the "
-        "enterprise, and this of it, only when it names it",
+        f"employees: '12' — {NO_ENTERPRISE_NAME}",
         id="enterprise-undefined",
     ),
     pytest.param(
@@ -817,24 +819,16 @@ def test_errors_of_the_other_tables(embedded: EmbeddedStore, doc: Path, tmp_path
             },
         ],
     )
-    supervises = ", ".join(repr(k) for k in REL_TYPES["SUPERVISES"].kinds)
-    supervises = re.sub(r", ('other')$", r" or \1", supervises)
     assert errors_of(embedded, doc, sasac, supervision, transfers) == [
-        f"{supervision}:2: how: 'bossing' — expected one of {supervises}",
-        f"{supervision}:3: supervisor_kind: 'pub' — expected one of 'sasac', "
-        "'organization_dept', 'united_front_dept', 'propaganda_dept', 'social_work_dept', "
-        "'npe_party_office', 'industry_commerce', 'federation_industry_commerce', 'union', "
-        "'youth_league', 'womens_federation', 'trade_association', 'chamber_of_commerce', "
-        "'investment_promotion', 'government' or 'other'",
-        f"{transfers}:2: status: 'done' — expected one of 'proposed', 'pending', 'retained' or "
-        "'transferred'",
+        f"{supervision}:2: how: 'bossing' — {VOCABULARIES['how'].expected()}",
+        f"{supervision}:3: supervisor_kind: 'pub' — {VOCABULARIES['Body_kind'].expected()}",
+        f"{transfers}:2: status: 'done' — {VOCABULARIES['status'].expected()}",
         f"{transfers}:3: reform_date: '2020-01-01' — expected investors as well: the reform "
         "date is when the investors' holdings (OWNS) begin",
-        f"{transfers}:3: state_equity_after: '30' — expected enterprise_name as well: the row "
-        "defines the enterprise, and this of it, only when it names it",
+        f"{transfers}:3: state_equity_after: '30' — {NO_ENTERPRISE_NAME}",
         f"{sasac}:3: share_pct: '101' — expected less than or equal to 100",
-        f"{sasac}:4: basis: 'sideways' — expected one of 'territorial', 'sector', 'system', "
-        "'direct', 'attached' or 'other'",
+        f"{sasac}:4: basis: 'sideways' — {VOCABULARIES['basis'].expected()}",
+        f"{sasac}:4: superior: 's-pc' — expected the id of a node in this load or in the store",
     ]
 
 

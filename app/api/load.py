@@ -25,9 +25,9 @@ from starlette.responses import Response
 
 from app.api.auth import require_write
 from app.api.deps import StoreDep
-from app.api.errors import ErrorEnvelope, error_response
+from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope, error_response
 from app.settings import Settings
-from loaders.errors import LoadFailedError
+from loaders.errors import LoadFailedError, Notice
 from loaders.load import LoadResult, load_paths
 from loaders.registry import LAYOUTS
 
@@ -55,8 +55,27 @@ class PlaceholderOut(BaseModel):
     field: str
 
 
+class NoticeOut(BaseModel):
+    """Something the load did that the user should know (a file not loaded, an encoding)."""
+
+    file: str
+    line: int
+    field: str
+    value: str | None
+    message: str
+
+
+class TableOut(BaseModel):
+    """A table (a file, or a workbook's sheet) the load read, and what it read it as."""
+
+    name: str
+    table: str
+    records: int
+    encoding: str | None
+
+
 class LoadAnswer(BaseModel):
-    """What the load did."""
+    """What the load did (with ``check``: what it would do; nothing was written)."""
 
     created: int
     updated: int
@@ -66,6 +85,11 @@ class LoadAnswer(BaseModel):
     )
     placeholders: list[PlaceholderOut]
     files: list[str]
+    tables: list[TableOut]
+    notices: list[NoticeOut]
+    checked: int | None = Field(
+        default=None, description="with check: the valid records found; nothing was written"
+    )
 
 
 def _limit_bytes(settings: Settings) -> int:
@@ -164,6 +188,27 @@ def _answer(result: LoadResult, names: list[str], folder: Path) -> LoadAnswer:
             for p in result.placeholders
         ],
         files=names,
+        tables=[
+            TableOut(
+                name=t.name.removeprefix(prefix),
+                table=t.table,
+                records=t.records,
+                encoding=t.encoding,
+            )
+            for t in result.tables
+        ],
+        notices=[_notice(n, prefix) for n in result.notices],
+        checked=result.checked,
+    )
+
+
+def _notice(notice: Notice, prefix: str) -> NoticeOut:
+    return NoticeOut(
+        file=notice.file.removeprefix(prefix),
+        line=notice.line,
+        field=notice.field,
+        value=None if notice.value is None else str(notice.value),
+        message=notice.message,
     )
 
 
@@ -174,9 +219,10 @@ def _invalid(exc: LoadFailedError, folder: Path) -> JSONResponse:
         detail = error.as_dict()
         detail["file"] = str(detail["file"]).removeprefix(prefix)
         details.append(detail)
+    count = len(details)
     return error_response(
         422,
-        f"{len(details)} error(s) in the upload; nothing was loaded",
+        f"{count} error{'' if count == 1 else 's'} in the upload; nothing was loaded",
         details,
         code="invalid_input",
     )
@@ -196,14 +242,18 @@ def _invalid(exc: LoadFailedError, folder: Path) -> JSONResponse:
         403: {"model": ErrorEnvelope},
         411: {"model": ErrorEnvelope},
         413: {"model": ErrorEnvelope},
-        422: {"model": ErrorEnvelope, "description": "every error, with its location"},
+        422: {
+            "model": ErrorEnvelope,
+            "description": "every error of the upload, with its location; or " + PARAMETER_ERRORS,
+        },
     },
 )
 async def post_load(
     request: Request,
     store: StoreDep,
     files: Annotated[
-        list[UploadFile], File(description="canonical .jsonl/.csv files or source tables")
+        list[UploadFile],
+        File(description="canonical .jsonl, .csv or .xlsx files, or source tables (CSV, xlsx)"),
     ],
     as_table: Annotated[
         str | None,
@@ -211,6 +261,13 @@ async def post_load(
     ] = None,
     allow_unresolved: Annotated[
         bool, Form(description="make marked placeholders for unknown references")
+    ] = False,
+    encoding: Annotated[
+        str | None,
+        Form(description="the encoding of the CSV files; default: UTF-8, else GB18030 (said)"),
+    ] = None,
+    check: Annotated[
+        bool, Form(description="validate everything against the store and write nothing")
     ] = False,
 ) -> LoadAnswer | JSONResponse:
     """Upload files and load them as one all-or-nothing write.
@@ -234,6 +291,8 @@ async def post_load(
                 None,
                 as_table=as_table,
                 allow_unresolved=allow_unresolved,
+                encoding=encoding,
+                check_only=check,
             )
         except LoadFailedError as exc:
             return _invalid(exc, folder)
