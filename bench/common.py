@@ -101,9 +101,10 @@ def count_rows(folder: Path) -> dict[str, int]:
 
 def ensure_province(root: Path, nodes: int, seed: int) -> tuple[Path, dict[str, Any]]:
     """The canonical CSV of a generated province, generated once and cached under
-    ``root/seed-S-nodes-N/`` (with ``generated.json``: rows and how long generating took)."""
+    ``root/seed-S-nodes-N/``, with ``root/seed-S-nodes-N.json`` beside it (rows and how long
+    generating took; outside the folder, which ``affgraph load`` reads whole)."""
     folder = root / f"seed-{seed}-nodes-{nodes}"
-    info_path = folder / "generated.json"
+    info_path = root / f"{folder.name}.json"
     if info_path.is_file() and all((folder / f).is_file() for f in CSV_FILES):
         info = json.loads(info_path.read_text())
         info["cached"] = True
@@ -114,6 +115,7 @@ def ensure_province(root: Path, nodes: int, seed: int) -> tuple[Path, dict[str, 
     partial = root / f"{folder.name}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
+    info_path.unlink(missing_ok=True)
     say(f"generating province {folder.name} …")
     start = time.perf_counter()
     summary = generate_province(partial, nodes, seed)
@@ -129,8 +131,8 @@ def ensure_province(root: Path, nodes: int, seed: int) -> tuple[Path, dict[str, 
         "by_label": summary.by_label(),
         "by_type": summary.by_type(),
     }
-    (partial / "generated.json").write_text(json.dumps(info, indent=2))
     partial.rename(folder)
+    info_path.write_text(json.dumps(info, indent=2))  # last: the mark of a complete province
     say(f"generated {info['rows_total']:,} rows in {seconds:.1f} s")
     info["cached"] = False
     return folder, info
