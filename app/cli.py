@@ -21,6 +21,7 @@ from app.progress import LoadDisplay
 from app.report import REPORT_SUFFIXES, write_report
 from app.settings import Settings
 from exports import FORMATS
+from graph_schema.dates import parse_loose_date
 from graph_schema.models import json_schema
 from loaders.errors import LoadError, LoadFailedError, Notice
 from loaders.load import LoadResult, load_paths
@@ -145,6 +146,16 @@ def load(
         bool,
         typer.Option("--check", help="Validate everything against the store; write nothing."),
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="The day the source tables speak of (a roster's date): the lines they draw "
+            "held then. Default: each table's source date, where the source has one.",
+            show_default=False,
+        ),
+    ] = None,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -171,6 +182,13 @@ def load(
             soft_wrap=True,
         )
         raise typer.Exit(1)
+    day = None
+    if as_of is not None:
+        try:
+            day = parse_loose_date(as_of)[0]
+        except ValueError as exc:
+            err.print(f"--as-of: {as_of!r} — {exc}", markup=False)
+            raise typer.Exit(2) from exc
     if report is not None and report.suffix.lower() not in REPORT_SUFFIXES:
         err.print(f"[red]error:[/red] --report {report}: expected a .csv or .xlsx file")
         raise typer.Exit(2)
@@ -191,6 +209,7 @@ def load(
                 skip_unknown=skip_unknown,
                 encoding=encoding,
                 check_only=check,
+                as_of=day,
             )
     except LoadFailedError as exc:
         for error in exc.errors:

@@ -22,7 +22,7 @@ import networkx as nx
 from exports.snapshot import Snapshot
 from exports.values import EDGE_PROPS, LIST_SEPARATOR, NODE_PROPS
 from graph_schema.declaration import Prop
-from graph_schema.records import Edge, Node
+from graph_schema.records import Edge, Node, evidence_json
 
 __all__ = ["build_graph", "write_graphml"]
 
@@ -41,6 +41,8 @@ def _typed(prop: Prop | None, value: Any) -> Any:
         return bool(value)
     if kind == "date" or isinstance(value, date):
         return value.isoformat() if isinstance(value, date) else str(value)
+    if kind == "evidence":
+        return evidence_json(value)
     if kind == "str_list" or isinstance(value, list | tuple):
         return LIST_SEPARATOR.join(str(v) for v in value)
     return str(value)

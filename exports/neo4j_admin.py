@@ -74,6 +74,7 @@ HEADER_TYPES: Mapping[PropType, str] = {
     "date": "date",
     "bool": "boolean",
     "str_list": "string[]",
+    "evidence": "",  # JSON text, as the Neo4j store keeps it
 }
 
 

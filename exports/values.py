@@ -15,6 +15,7 @@ from graph_schema.declaration import (
     TRANSFER_FIELDS,
     Prop,
 )
+from graph_schema.records import evidence_json
 
 __all__ = [
     "EDGE_PROPS",
@@ -55,6 +56,8 @@ def cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, list | tuple) and value and isinstance(value[0], dict):
+        return evidence_json(value)
     if isinstance(value, list | tuple):
         return LIST_SEPARATOR.join(cell(v) for v in value)
     if isinstance(value, float):

@@ -34,7 +34,17 @@ NODE_FIELDS = (
     "uscc",
     "source",
 )
-EDGE_FIELDS = ("type", "from", "to", "kind", "valid_from", "valid_to", "share_pct", "source")
+EDGE_FIELDS = (
+    "type",
+    "from",
+    "to",
+    "kind",
+    "valid_from",
+    "valid_to",
+    "share_pct",
+    "source",
+    "dual_line",
+)
 TRANSFER_FIELDS = (
     "id",
     "org",
@@ -210,10 +220,14 @@ class Sink:
         vf: int | None = None,
         vt: int | None = None,
         share: float | None = None,
+        *,
+        dual: bool = False,
     ) -> None:
         if vf is not None and vt is not None and vf >= vt:
             _check(f"{rel} {src} → {dst}", vf, vt)
-        self._edge_row((rel, src, dst, kind, TEXT[vf], TEXT[vt], share, self.source))
+        self._edge_row(
+            (rel, src, dst, kind, TEXT[vf], TEXT[vt], share, self.source, "true" if dual else None)
+        )
         self.edges[rel, kind or ""] += 1
 
     def transfer(

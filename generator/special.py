@@ -11,7 +11,8 @@ counties (:func:`generator.province.quotas`), so even a small province has every
 * a majority-state enterprise whose organization has no line into the state system;
 * the orphans: no affiliation ever, a dissolved host, a dissolved superior whose branches'
   lines go on;
-* data errors: two overlapping active superiors, and affiliation cycles;
+* data errors: two overlapping active superiors (declared ``dual_line``, as a load requires),
+  and affiliation cycles;
 * an enterprise split in two (rarer by chance than the other restructurings).
 """
 
@@ -75,13 +76,17 @@ def cycle(f: Filler, zone: Zone) -> None:
 
 
 def overlap(f: Filler, zone: Zone) -> None:
-    """A branch with two active superiors at once: its street and, later, the county."""
+    """A branch with two active superiors at once: its street and, later, the county. A load
+    refuses two formal superiors on one day unless both lines say ``dual_line``, so they do
+    (a joint appointment): the conflicts query still lists the branch."""
     rng, gen = f.rng, f.gen
     eid, zh, en, vf = _small(f, zone, 50 + int(rng.random() * 250))
     ovf = vf + int(rng.random() * YEAR)
     org = _branch(f, eid, zh, en, ovf, None, 5 + int(rng.random() * 30))
-    f.out.edge(AFF, org, zone.sup.id, "territorial", ovf)
-    f.out.edge(AFF, org, f.county.committee.id, "direct", gen.between(ovf + 30, END - 30))
+    f.out.edge(AFF, org, zone.sup.id, "territorial", ovf, dual=True)
+    f.out.edge(
+        AFF, org, f.county.committee.id, "direct", gen.between(ovf + 30, END - 30), dual=True
+    )
     f.stats["error: two active superiors"] += 1
 
 

@@ -19,6 +19,8 @@ from typing import Literal
 __all__ = [
     "DATE_PRECISIONS",
     "EDGE_COMMON",
+    "EVIDENCE_FIELDS",
+    "EVIDENCE_ROLES",
     "FORMAT_VERSION",
     "NODE_COMMON",
     "NODE_LABELS",
@@ -39,7 +41,8 @@ __all__ = [
 
 FORMAT_VERSION = "1"
 
-PropType = Literal["str", "int", "float", "date", "bool", "str_list"]
+#: a field's value type; "evidence" is a list of evidence items (:data:`EVIDENCE_FIELDS`)
+PropType = Literal["str", "int", "float", "date", "bool", "str_list", "evidence"]
 
 
 @dataclass(frozen=True)
@@ -380,6 +383,35 @@ _ENT = "Enterprise"
 _BODY = "Body"
 _AREA = "Area"
 
+#: What a piece of evidence says about a line (see :data:`EVIDENCE_FIELDS`).
+EVIDENCE_ROLES: Mapping[str, str] = {
+    "interval": "states when the line held, [valid_from, valid_to), outright (a canonical edge, "
+    "a roster row)",
+    "begins": "the line began on `date` (a transfer to this superior)",
+    "ends": "the line ended on `date` (a transfer away from this superior)",
+    "holds": "the line held on `date` (a roster of that day, a retained transfer)",
+}
+
+#: One piece of evidence about a line: what it says, from which source, read where. A line's
+#: interval is assembled from all of its evidence, in one load and across loads, and each
+#: piece keeps its own provenance (see docs/loaders.md, "Lines over time").
+EVIDENCE_FIELDS: tuple[Prop, ...] = (
+    Prop(
+        "role",
+        "str",
+        "interval, begins, ends or holds",
+        required=True,
+        choices=tuple(EVIDENCE_ROLES),
+    ),
+    Prop("date", "date", "the day it speaks of (begins, ends, holds)"),
+    Prop("valid_from", "date", "interval: the first day it states (empty: not stated)"),
+    Prop("valid_to", "date", "interval: the day it states the line no longer held"),
+    Prop("transfer", "str", "the id of the transfer record it comes from", check="id"),
+    Prop("source", "str", "id of the source record", check="id"),
+    Prop("quote", "str", "the words of the source"),
+    Prop("page", "str", "where in the source the quote stands"),
+)
+
 #: Fields every edge record has, whatever its type.
 EDGE_COMMON: tuple[Prop, ...] = (
     Prop("type", "str", "the relationship type", required=True, zh=("关系类型", "关系")),
@@ -407,6 +439,13 @@ EDGE_COMMON: tuple[Prop, ...] = (
     ),
     *_VALIDITY,
     *_PROVENANCE,
+    Prop(
+        "evidence",
+        "evidence",
+        "every piece of evidence the line's interval is assembled from, with its own source "
+        "and quote (empty: the record states its interval outright)",
+        zh=("证据",),
+    ),
 )
 
 REL_TYPES: Mapping[str, RelType] = {
@@ -424,6 +463,15 @@ REL_TYPES: Mapping[str, RelType] = {
                 "attached": "attached to another organization (挂靠)",
                 "other": "another basis",
             },
+            props=(
+                Prop(
+                    "dual_line",
+                    "bool",
+                    "true where the organization belongs to two superiors at once on purpose "
+                    "(a joint appointment): lines that overlap in time must all say so",
+                    zh=("双重隶属",),
+                ),
+            ),
             zh="隶属关系",
             kinds_zh={
                 "territorial": ("属地", "属地管理"),

@@ -9,6 +9,7 @@ it into the plain record a store takes.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -31,6 +32,7 @@ from pydantic import (
 from graph_schema.dates import parse_loose_date
 from graph_schema.declaration import (
     EDGE_COMMON,
+    EVIDENCE_FIELDS,
     FORMAT_VERSION,
     NODE_COMMON,
     NODE_LABELS,
@@ -120,6 +122,47 @@ IsoDate = Annotated[date, BeforeValidator(parse_date)]
 _TEXT = Annotated[str, BeforeValidator(clean_text), Field(min_length=1)]
 _ID = Annotated[str, BeforeValidator(clean_id), Field(min_length=1)]
 
+
+def _json_list(value: Any) -> Any:
+    """A list given as JSON text (a CSV cell) is read as JSON."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError("expected a JSON list of evidence items") from None
+    return value
+
+
+def _evidence_model() -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for prop in EVIDENCE_FIELDS:
+        ann: Any = {"str": _TEXT, "date": Annotated[date, BeforeValidator(parse_record_date)]}[
+            prop.type
+        ]
+        if prop.choices:
+            ann = Literal[prop.choices]
+        elif prop.check == "id":
+            ann = Annotated[_ID, AfterValidator(check_id)]
+        default = ... if prop.required else None
+        fields[prop.name] = (
+            ann if prop.required else ann | None,
+            Field(default=default, description=prop.description),
+        )
+    return create_model(
+        "EvidenceItem",
+        __config__=ConfigDict(extra="forbid", frozen=True),
+        __doc__="One piece of evidence about a line.",
+        **fields,
+    )
+
+
+EVIDENCE_ITEM = _evidence_model()
+
+
+def _plain_items(items: list[BaseModel]) -> list[dict[str, Any]]:
+    return [item.model_dump(exclude_none=True) for item in items]
+
+
 _BASE_TYPES: Mapping[str, Any] = {
     "str": _TEXT,
     "int": int,
@@ -127,6 +170,11 @@ _BASE_TYPES: Mapping[str, Any] = {
     "bool": bool,
     "date": Annotated[date, BeforeValidator(parse_record_date)],
     "str_list": Annotated[list[_TEXT], BeforeValidator(split_list)],
+    "evidence": Annotated[
+        list[EVIDENCE_ITEM],  # type: ignore[valid-type]
+        BeforeValidator(_json_list),
+        AfterValidator(_plain_items),
+    ],
 }
 
 

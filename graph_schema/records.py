@@ -28,6 +28,8 @@ __all__ = [
     "canonical_json",
     "edge_from_canonical",
     "edge_sort_key",
+    "evidence_from_canonical",
+    "evidence_json",
     "from_canonical",
     "node_from_canonical",
     "source_from_canonical",
@@ -120,7 +122,12 @@ def edge_sort_key(edge: Edge) -> tuple[str, str, str, str, date]:
 
 
 def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+    """A value as JSON holds it: dates ``YYYY-MM-DD``, also inside a line's evidence."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [{k: _iso(v) for k, v in item.items()} for item in value]
+    return value
 
 
 def _date(value: Any) -> date | None:
@@ -205,9 +212,33 @@ def node_from_canonical(data: Mapping[str, Any]) -> Node:
     )
 
 
+#: the date fields of a piece of evidence (see ``EVIDENCE_FIELDS`` in the declaration)
+_EVIDENCE_DATES = ("date", "valid_from", "valid_to")
+
+
+def evidence_json(items: Any) -> str:
+    """A line's evidence as one text: compact JSON, keys sorted, dates ``YYYY-MM-DD`` — how
+    the Neo4j store keeps it (a property cannot hold maps) and exports write it in a cell."""
+    return orjson.dumps(list(items), option=orjson.OPT_SORT_KEYS).decode()
+
+
+def evidence_from_canonical(items: Any) -> list[dict[str, Any]]:
+    """An edge's ``evidence`` as stored (JSON text, or dicts with ``YYYY-MM-DD`` dates) as
+    records hold it: dicts with ``date`` values, so that every store returns equal edges."""
+    if isinstance(items, str):
+        items = orjson.loads(items)
+    return [
+        {k: (_date(v) if k in _EVIDENCE_DATES else v) for k, v in item.items() if v is not None}
+        for item in items
+    ]
+
+
 def edge_from_canonical(data: Mapping[str, Any]) -> Edge:
     """Build an :class:`Edge` from a canonical dict that is already valid."""
     core = ("type", "from", "to", "kind", "valid_from", "valid_to")
+    rest = _rest(data, core)
+    if "evidence" in rest:
+        rest["evidence"] = evidence_from_canonical(rest["evidence"])
     return Edge(
         data["type"],
         data["from"],
@@ -215,7 +246,7 @@ def edge_from_canonical(data: Mapping[str, Any]) -> Edge:
         data.get("kind"),
         _date(data.get("valid_from")),
         _date(data.get("valid_to")),
-        _rest(data, core),
+        rest,
     )
 
 

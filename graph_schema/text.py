@@ -70,10 +70,13 @@ def _describe(char: str) -> str:
 
 
 def odd_id_characters(value: str) -> list[str]:
-    """The characters an identifier may not hold, each once, described by code point."""
-    if value.isascii() and value.isprintable():  # the usual id: nothing to look for
+    """The characters an identifier may not hold, each once, described by code point: the
+    invisible ones, and ``|``, which separates the ids of a list cell and the parts of a
+    line's key."""
+    if value.isascii() and value.isprintable() and "|" not in value:  # the usual id
         return []
-    return [_describe(char) for char in dict.fromkeys(filter(_odd, value))]
+    found = [_describe(char) for char in dict.fromkeys(filter(_odd, value))]
+    return [*found, "U+007C VERTICAL LINE '|'"] if "|" in value else found
 
 
 def check_id(value: str) -> str:
@@ -81,9 +84,9 @@ def check_id(value: str) -> str:
     odd = odd_id_characters(value)
     if odd:
         raise ValueError(
-            "expected an id without invisible, control or full-width characters; it holds "
-            + ", ".join(odd)
-            + " (often pasted from Word or a web page: retype the id)"
+            "expected an id without invisible, control or full-width characters or '|'; it "
+            "holds " + ", ".join(odd) + " (invisible ones are often pasted from Word or a web "
+            "page: retype the id)"
         )
     return value
 

@@ -114,6 +114,23 @@ English name, `类型 (kind)`), and nothing is written. `--check` validates ever
 the store and writes nothing; `--report FILE.csv|.xlsx` writes every problem as a row (file,
 sheet, line, column, value, expected) to fix in Excel.
 
+**Lines over time.** A roster row is evidence that the formal line it draws (AFFILIATED_TO)
+held over its `valid_from`–`valid_to` and, where the table has a day (its source's `date`, or
+`affgraph load --as-of D`), on that day; a `transferred` transfer ends the line to the
+superior before on its date and begins the line to the one decided; a `retained` one says the
+line held on its date. The pieces about one line (same organization, superior and basis) are
+assembled, with those the store holds, into the line's history, each kept with its own source
+and quote in the line's `evidence`; evidence that cannot all be true (a line said to hold after
+it ended, two formal superiors on one day without `dual_line`) is refused, naming each piece.
+So the transfers table needs `basis_before` only where the line to the superior before is not
+in the load or the store yet; without it the transfer ends the line it finds there and opens
+the new one with that line's basis.
+
+**Names for ids.** A column that refers to a node (a superior, an enterprise, an area) may hold
+its exact name or an alias instead of its id, where one node of the load or the store that may
+stand there has it; the load reads it as that id and says so. A name several such nodes have is
+an error listing their ids.
+
 **Unknown ids.** A reference to an id that is neither in the load nor in the store is an
 error, unless `--allow-unresolved` is given: then a placeholder node is made for it, marked
 `unresolved: true`, named `unresolved: <id>`, whose quote says where it was referenced; its

@@ -20,11 +20,13 @@ import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from graph_schema.bulk import ColumnCheck
 from graph_schema.records import Edge, Node, Source, Transfer
 from graph_schema.rows import Row, record_of, row_of
+from loaders.assemble import assemble, replace_formal
 from loaders.canonical import (
     CsvFile,
     RawRecord,
@@ -426,6 +428,25 @@ def read_batch(
     return reading
 
 
+def _source_dates(batch: Batch, store: GraphStore) -> dict[str, date]:
+    """The ``date`` of each source the load's formal lines cite (the day a roster speaks
+    of), from the load or the store."""
+    cited = set(batch.edges.column("source")) - {None}
+    if not cited:
+        return {}
+    dates = {
+        i: d
+        for i, d in zip(batch.sources.column("id"), batch.sources.column("date"), strict=True)
+        if d is not None and i in cited
+    }
+    for source_id in cited - dates.keys() - set(batch.sources.column("id")):
+        source = store.get_source(source_id)
+        day = source.props.get("date") if source is not None else None
+        if isinstance(day, date):
+            dates[source_id] = day
+    return dates
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: a load makes millions of objects that live until
@@ -468,6 +489,7 @@ def load_paths(
     skip_unknown: bool = False,
     encoding: str | None = None,
     check_only: bool = False,
+    as_of: date | None = None,
 ) -> LoadResult:
     """Load files and folders into ``store`` as one all-or-nothing write.
 
@@ -475,7 +497,10 @@ def load_paths(
     :data:`loaders.registry.LAYOUTS`); ``allow_unresolved`` makes placeholder nodes for
     references to unknown ids instead of reporting them; ``skip_unknown`` leaves out files of
     a type the load does not read (with a notice) instead of refusing them; ``encoding``
-    names the encoding of CSV files; ``check_only`` validates everything and writes nothing.
+    names the encoding of CSV files; ``check_only`` validates everything and writes nothing;
+    ``as_of`` is the day the source tables speak of (a roster's date: the lines it draws held
+    then), which is otherwise their source's ``date``. Formal lines are assembled from all
+    their evidence, the store's included (:mod:`loaders.assemble`).
     Raises :class:`LoadFailedError` with every error and notice found, having written nothing.
     """
     if as_table is not None and as_table not in LAYOUTS:
@@ -489,8 +514,15 @@ def load_paths(
         batch = reading.batch
         hooks.step("checking")
         errors.extend(check_batch(batch, store, allow_unresolved=allow_unresolved))
+        notices.extend(batch.notices)
+        if not errors:
+            assembled = assemble(
+                batch, store, as_of=as_of, source_dates=_source_dates(batch, store)
+            )
+            errors.extend(assembled.errors)
         if errors:
             raise LoadFailedError(errors, notices)
+        replace_formal(batch, assembled)
         placeholders = list(batch.placeholders)
         if check_only:
             return LoadResult(
@@ -503,6 +535,7 @@ def load_paths(
         kinds = [batch.sources, batch.nodes, batch.edges, batch.transfers]
         del batch
         with store.writer() as writer:
+            writer.remove_edges(assembled.removed)  # a line's records its history replaces
             for rows in kinds:  # nodes before the edges that need them
                 _write(writer, rows)  # (each kind's rows let go of once written)
     return LoadResult(

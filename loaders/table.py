@@ -265,6 +265,7 @@ class Row:
         kind: tuple[str | None, str] | None = None,
         dated: bool = False,
         extra: Mapping[str, str] | None = None,
+        evidence: list[dict[str, Any]] | None = None,
     ) -> None:
         """A line ``src → dst`` ((id, column) each); nothing if either end is missing.
 
@@ -283,6 +284,8 @@ class Row:
         if dated:
             fields.update(valid_from="valid_from", valid_to="valid_to")
         more, more_columns = self.values(fields)
+        if evidence:  # what the row says of the line, piece by piece (see loaders.assemble)
+            more["evidence"] = evidence
         self.emit({**data, **more}, {**columns, **more_columns})
 
     # -- finishing -------------------------------------------------------------------------

@@ -12,6 +12,11 @@ checks that they agree.
 
 from __future__ import annotations
 
+from contextlib import suppress
+from typing import Any
+
+from graph_schema.dates import parse_loose_date
+from graph_schema.models import transfer_id
 from loaders.table import PROVENANCE, Column, Layout, Row, one_of
 
 __all__ = ["LAYOUT"]
@@ -199,42 +204,88 @@ def _enterprise(row: Row) -> None:
         )
 
 
+def _piece(row: Row, role: str, day: str | None) -> dict[str, Any]:
+    """A piece of evidence this row gives about a line (the transfer record's own id)."""
+    piece: dict[str, Any] = {"role": role}
+    with suppress(ValueError):  # (the cell's own error is reported with the row's records)
+        piece["date"] = parse_loose_date(day)[0] if day is not None else None
+    org, when = row.get("organization"), row.get("date")
+    transfer = row.get("id")
+    if transfer is None and org is not None:
+        try:
+            transfer = transfer_id(org, parse_loose_date(when)[0] if when else None)
+        except ValueError:
+            transfer = None
+    for name, value in (
+        ("transfer", transfer),
+        ("source", row.get("source")),
+        ("quote", row.get("quote")),
+        ("page", row.get("page")),
+    ):
+        if value is not None:
+            piece[name] = value
+    return piece
+
+
 def _lines(
     row: Row, org: str | None, status: str | None, before: str | None, decided: str | None
 ) -> None:
+    """The lines the outcome speaks of, as evidence: the line to the superior before ends on
+    ``date`` (transferred) or holds then (retained), and the line to the decided one begins.
+
+    Where the basis is not given the row draws no line: the transfer record itself ends (or
+    attests) whatever line to the superior before the load or the store holds, and opens the
+    new one with that line's basis (see :mod:`loaders.assemble`)."""
     mode = row.get("lines")
     if mode is not None and mode.strip().lower() not in ("write", "check"):
         row.error("lines", mode, one_of(_LINES))
         return
     if mode is not None and mode.strip().lower() == "check":
         return
+    since = row.get("before_since")
+    basis = row.term("basis_before", "basis")
+    if since is not None and basis is None:
+        row.error(
+            "before_since",
+            since,
+            "expected basis_before as well: before_since dates "
+            "the line to the superior before, which the row then draws",
+        )
     if status not in ("retained", "transferred"):
         return
-    basis = row.term("basis_before", "basis")
+    day = row.get("date")
+    old = [_piece(row, "begins", since)] if since is not None else []
     if status == "retained":
+        old += [_piece(row, "holds", day)] if day is not None else []
+        if basis is not None:  # (undated: the line stands, as far as the row says)
+            row.edge(
+                "AFFILIATED_TO",
+                (org, "organization"),
+                (before, "superior_before"),
+                kind=(basis, "basis_before"),
+                extra={"valid_from": "before_since"},
+                evidence=old or None,
+            )
+        return
+    if basis is not None:
         row.edge(
             "AFFILIATED_TO",
             (org, "organization"),
             (before, "superior_before"),
             kind=(basis, "basis_before"),
-            extra={"valid_from": "before_since"},
+            extra={"valid_from": "before_since", "valid_to": "date"},
+            evidence=[*old, _piece(row, "ends", day)],
         )
-        return
-    after = row.term("basis_after", "basis")
-    row.edge(
-        "AFFILIATED_TO",
-        (org, "organization"),
-        (before, "superior_before"),
-        kind=(basis, "basis_before"),
-        extra={"valid_from": "before_since", "valid_to": "date"},
-    )
-    row.edge(
-        "AFFILIATED_TO",
-        (org, "organization"),
-        (decided, "decided_superior"),
-        kind=(after or basis, "basis_after" if after else "basis_before"),
-        extra={"valid_from": "date"},
-    )
+    after = row.term("basis_after", "basis") or basis
+    if after is not None:
+        row.edge(
+            "AFFILIATED_TO",
+            (org, "organization"),
+            (decided, "decided_superior"),
+            kind=(after, "basis_after" if row.get("basis_after") else "basis_before"),
+            extra={"valid_from": "date"},
+            evidence=[_piece(row, "begins", day)],
+        )
 
 
 LAYOUT = Layout(

@@ -29,7 +29,7 @@ from graph_schema.models import validate_record
 from graph_schema.records import Edge, Record, Transfer
 from graph_schema.rows import EDGE_ROW, ROW_FIELDS, Row, edge_key, record_of, row_of
 from loaders.canonical import RawRecord
-from loaders.errors import LoadError, from_pydantic
+from loaders.errors import LoadError, Notice, from_pydantic
 from stores.base import GraphStore
 
 __all__ = [
@@ -147,6 +147,10 @@ class Rows:
             self._columns.get(index),
         )
 
+    def is_from_table(self, index: int) -> bool:
+        """Whether row ``index`` was made by a source table (its fields have columns)."""
+        return index in self._columns
+
     def column(self, name: str) -> list[Any]:
         """Every row's value of the field ``name``, in order."""
         return list(map(itemgetter(self.fields.index(name)), self.rows))
@@ -169,6 +173,8 @@ class Batch:
     placeholders: list[Placeholder] = field(default_factory=list)
     #: node records that failed validation, by id (their label, if known)
     invalid: dict[str, str | None] = field(default_factory=dict)
+    #: what checking the load found that the user should know (a name read as an id)
+    notices: list[Notice] = field(default_factory=list)
 
     def of(self, kind: str) -> Rows:
         """The rows of a record kind."""
@@ -220,7 +226,11 @@ def _duplicates(
             distinct = len(set(map(hash, map(itemgetter(*_EDGE_KEY), edges))))
         if distinct == len(edges):
             return
-        keys: Iterable[tuple[int, str]] = _edge_keys(rows, range(len(edges)))
+        # a formal line's records are pieces of evidence, assembled into one history
+        # (loaders.assemble), not records that must be given once
+        keys: Iterable[tuple[int, str]] = _edge_keys(
+            rows, (i for i, row in enumerate(edges) if row[0] != "AFFILIATED_TO")
+        )
     else:
         assert ids is not None
         if len(set(ids)) == len(ids):
@@ -401,7 +411,19 @@ def check_batch(
     del referenced
     labels.update(store.node_labels(unknown))
     unresolved = unknown - labels.keys() - batch.invalid.keys()
+    if unresolved:  # a source table may name a node instead of giving its id
+        from loaders.names import resolve_names  # (it builds on this module)
+
+        named = resolve_names(batch, store, unresolved)
+        labels.update(named.labels)
+        errors.extend(named.errors)
+        batch.notices.extend(named.notices)
+        refused = {(e.file, e.line, repr(e.value)) for e in named.errors}
+    else:
+        refused = set()
     for item, name, ref in _references(batch, unresolved) if unresolved else ():
+        if (item.file, item.line, repr(ref)) in refused:
+            continue  # a name of several nodes: reported as such
         if ref in labels:
             continue  # a placeholder made for an earlier reference
         if allow_unresolved:
@@ -416,7 +438,6 @@ def check_batch(
     errors.extend(_check_endpoints(batch, labels))
     errors.extend(_check_transfer_ends(batch, labels))
     errors.extend(_check_sources(batch, store))
-    errors.extend(check_transfers(batch, store, labels))
     return errors
 
 

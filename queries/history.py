@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from graph_schema.cypher import NODE_LABEL, TRANSFER_LABEL
 from graph_schema.declaration import TRANSFER_FIELDS, TRANSFER_STATUSES
 from graph_schema.models import IsoDate
-from graph_schema.records import Transfer
+from graph_schema.records import Transfer, evidence_from_canonical
 from queries.base import MAX_LIMIT, MAX_OFFSET, NamedQuery, NotFoundError, QueryError, QueryParams
 from queries.common import adjacency, cypher_node, lines_out
 from stores.base import GraphStore
@@ -228,6 +228,19 @@ class HistoryParams(QueryParams):
 Event = Literal["affiliation", "transfer"]
 
 
+class Evidence(BaseModel):
+    """One piece of evidence about a line: what it says, and from which source."""
+
+    role: str = Field(description="interval, begins, ends or holds")
+    date: dt.date | None = Field(None, description="the day it speaks of (begins, ends, holds)")
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    transfer: str | None = Field(None, description="the transfer record it comes from")
+    source: str | None = None
+    quote: str | None = None
+    page: str | None = None
+
+
 class HistoryItem(BaseModel):
     """One event: a line to a superior, or a transfer."""
 
@@ -248,6 +261,12 @@ class HistoryItem(BaseModel):
     reason: str | None = None
     source: str | None = None
     quote: str | None = None
+    evidence: list[Evidence] = Field(
+        default_factory=list,
+        description="affiliation: every piece of evidence the line's interval is assembled "
+        "from, each with its own source and quote (empty: the line's record states its "
+        "interval outright)",
+    )
 
 
 class HistoryResult(BaseModel):
@@ -291,6 +310,7 @@ def history_result(
             valid_to=line["valid_to"],
             source=line.get("source"),
             quote=line.get("quote"),
+            evidence=evidence_from_canonical(line.get("evidence") or []),
         )
         for line in lines
     ]
@@ -339,6 +359,7 @@ def _history_embedded(store: EmbeddedStore, params: HistoryParams) -> HistoryRes
             "valid_to": edge.valid_to,
             "source": edge.props.get("source"),
             "quote": edge.props.get("quote"),
+            "evidence": edge.props.get("evidence"),
         }
         for key, edge in edges.items()
     ]
@@ -351,7 +372,8 @@ MATCH (o:{NODE_LABEL} {{id: $id}})
 CALL (o) {{
   OPTIONAL MATCH (o)-[r:AFFILIATED_TO]->(s:{NODE_LABEL})
   RETURN collect(CASE WHEN r IS NULL THEN null ELSE {{sid: s.id, name: s.name, kind: r.kind,
-      valid_from: r.valid_from, valid_to: r.valid_to, source: r.source, quote: r.quote}} END)
+      valid_from: r.valid_from, valid_to: r.valid_to, source: r.source, quote: r.quote,
+      evidence: r.evidence}} END)
       AS lines
 }}
 CALL (o) {{

@@ -82,7 +82,8 @@ class LabelChangeError(StoreError):
 
 @dataclass
 class WriteSummary:
-    """What one write did, per record kind: created, updated and unchanged counts."""
+    """What one write did, per record kind: created, updated, unchanged (and, for edges,
+    removed: records of a line replaced by its assembled history) counts."""
 
     counts: dict[str, Counter[str]] = field(default_factory=dict)
 
@@ -97,8 +98,8 @@ class WriteSummary:
 
     @property
     def changed(self) -> bool:
-        """Whether the write created or updated anything."""
-        return bool(self.total("created") or self.total("updated"))
+        """Whether the write created, updated or removed anything."""
+        return bool(self.total("created") or self.total("updated") or self.total("removed"))
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,12 @@ class StoreWriter(Protocol):
     def upsert_edges(self, records: Iterable[Edge]) -> None: ...
 
     def upsert_transfers(self, records: Iterable[Transfer]) -> None: ...
+
+    def remove_edges(self, records: Iterable[Edge]) -> None:
+        """Remove these edges (as the store returned them; ones no longer there are
+        ignored), before the write's upserts: a line whose history was assembled anew
+        replaces its old records."""
+        ...
 
 
 @runtime_checkable
@@ -175,6 +182,11 @@ class GraphStore(Protocol):
 
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         """The label of each of ``ids`` that names a node in the store (others left out)."""
+        ...
+
+    def nodes_named(self, names: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """For each of ``names`` that is the exact name or an alias of nodes in the store,
+        their (id, label), sorted (others left out). A scan: for the rare reference by name."""
         ...
 
     def edges(

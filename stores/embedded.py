@@ -79,7 +79,9 @@ __all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError", "adjacency"]
 
 log = logging.getLogger("affgraph.store")
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
+#: the schema versions a store file is migrated from on opening (see ``_migrate``)
+MIGRATES_FROM = ("3",)
 #: Version of the snapshot payload; a snapshot of another version is ignored (rebuilt).
 SNAPSHOT_FORMAT = 1
 #: Rows applied since the last snapshot that make a new one worth its cost.
@@ -139,6 +141,12 @@ def _ddl() -> str:
         id TEXT PRIMARY KEY, org TEXT NOT NULL, date TEXT, data TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS transfers_org ON transfers (org);
     CREATE TABLE IF NOT EXISTS sources (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+    -- edges a write removed (a line's records replaced by its assembled history): the
+    -- graphs of open stores catch up with them as with new rows
+    CREATE TABLE IF NOT EXISTS removed (
+        eid INTEGER NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL, type TEXT NOT NULL,
+        gen INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS removed_gen ON removed (gen);
     CREATE TABLE IF NOT EXISTS snapshot (
         id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL,
         format INTEGER NOT NULL, data BLOB NOT NULL);
@@ -266,6 +274,24 @@ def _apply_rows(
         keys[row[2]] = _edge_attrs(row[3:], intern)  # replaced, never mutated: dicts are shared
         applied += 1
     return applied
+
+
+def _remove_rows(adj: Adjacency, counts: _Counts, removed: Iterable[Sequence[Any]]) -> int:
+    """Take edges out of networkx's own dicts (``src, dst, eid, type`` rows); returns how
+    many were there."""
+    _, succ, pred = adj
+    taken = 0
+    for src, dst, eid, type_ in removed:
+        keys = succ.get(src, {}).get(dst)
+        if keys is None or eid not in keys:
+            continue  # removed before this graph ever had it
+        del keys[eid]  # (the dict is shared with pred[dst][src])
+        if not keys:
+            del succ[src][dst]
+            del pred[dst][src]
+        counts.edges[type_] -= 1
+        taken += 1
+    return taken
 
 
 def _names_contain(data: str, needle: str) -> bool:
@@ -510,6 +536,21 @@ class EmbeddedWriter:
             self._apply_stage("nodes", "id", _NODE_COLS, with_gen=True)
         self._written.update(ids)
 
+    def remove_edges(self, records: Iterable[Edge]) -> None:
+        """Remove these edges (by key), noting each in ``removed`` for the graphs to catch
+        up with."""
+        wanted = sorted({r.key for r in records})
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            self._conn.execute(
+                "INSERT INTO removed (eid, src, dst, type, gen) SELECT eid, src, dst, type, "
+                f"{self.generation} FROM edges WHERE key IN ({marks})",
+                chunk,
+            )
+            gone = self._conn.execute(f"DELETE FROM edges WHERE key IN ({marks})", chunk).rowcount
+            self.summary.add("edge", "removed", gone)
+
     def _upsert_edges(
         self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int, ends: set[str]
     ) -> None:
@@ -670,6 +711,9 @@ class EmbeddedStore:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             return False
+        if row[0] in MIGRATES_FROM:
+            self._migrate(row[0])
+            return True
         if row[0] != SCHEMA_VERSION:
             self._conn.close()
             raise StoreError(
@@ -678,6 +722,37 @@ class EmbeddedStore:
                 "into a new store file"
             )
         return True
+
+    def _migrate(self, version: str) -> None:
+        """Bring a store file of an earlier schema version to this one, all or nothing:
+        version 3 lacks the ``removed`` table and the in-memory columns of properties
+        declared since (e.g. ``dual_line``); their rows hold no such values yet."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for table, hot in (("nodes", NODE_HOT), ("edges", EDGE_HOT)):
+                    have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+                    for column in hot:
+                        if column not in have:
+                            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{column}"')
+                for statement in _ddl().split(";"):
+                    if "removed" in statement:
+                        conn.execute(statement)
+                conn.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,)
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            self._conn.close()
+            raise StoreBusyError(
+                f"{self.path} (schema version {version}) could not be migrated to version "
+                f"{SCHEMA_VERSION}: {exc}"
+            ) from exc
+        log.info("%s: migrated from schema version %s to %s", self.path, version, SCHEMA_VERSION)
 
     def _create(self) -> None:
         """Make the tables of a new store (the one time opening writes)."""
@@ -736,7 +811,15 @@ class EmbeddedStore:
                 generation = int(self._meta("generation"))
                 applied = 0
                 if generation != self._generation:
-                    applied = _apply_rows(
+                    applied = _remove_rows(
+                        adjacency(self.graph),
+                        self._counts,
+                        conn.execute(
+                            "SELECT src, dst, eid, type FROM removed WHERE gen > ?",
+                            (self._generation,),
+                        ),
+                    )
+                    applied += _apply_rows(
                         adjacency(self.graph),
                         self._counts,
                         conn.execute(
@@ -947,6 +1030,24 @@ class EmbeddedStore:
         self.refresh()
         rows = self._fetch("SELECT data FROM nodes WHERE id = ?", (node_id,))
         return node_from_canonical(orjson.loads(rows[0][0])) if rows else None
+
+    def nodes_named(self, names: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, set[tuple[str, str]]] = {}
+        sql = (
+            "SELECT name, id, label FROM nodes WHERE name IN ({marks}) UNION "
+            "SELECT a.value, n.id, n.label FROM nodes n, json_each(n.data, '$.aliases') a "
+            "WHERE a.value IN ({marks})"
+        )
+        wanted = sorted(set(names))
+        with self._lock:
+            for start in range(0, len(wanted), 400):
+                chunk = wanted[start : start + 400]
+                marks = ", ".join("?" for _ in chunk)
+                for name, node_id, label in self._conn.execute(
+                    sql.format(marks=marks), [*chunk, *chunk]
+                ):
+                    found.setdefault(name, set()).add((node_id, label))
+        return {name: sorted(nodes) for name, nodes in found.items()}
 
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         self.refresh()

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, LiteralString, cast
 
+import orjson
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import ConstraintError, DriverError, Neo4jError
 from neo4j.time import Date as CypherDate
@@ -52,6 +53,7 @@ from graph_schema.records import (
     Transfer,
     canonical_json,
     edge_sort_key,
+    evidence_from_canonical,
 )
 from stores.base import (
     Direction,
@@ -178,6 +180,16 @@ _MERGE_EDGES = {
     for from_dst in (False, True)
 }
 
+_REMOVE_EDGES = {
+    rel: _q(f"""
+UNWIND $rows AS row
+MATCH (:{NODE_LABEL} {{id: row.src}})-[e:{rel} {{key: row.key}}]->()
+DELETE e
+RETURN count(*) AS removed
+""")
+    for rel in REL_TYPES
+}
+
 _MISSING_IDS = _q(f"""
 UNWIND $ids AS id
 OPTIONAL MATCH (n:{NODE_LABEL} {{id: id}})
@@ -264,6 +276,13 @@ UNWIND $ids AS id MATCH (n:{NODE_LABEL} {{id: id}})
 RETURN n.id AS id, [l IN labels(n) WHERE l <> '{NODE_LABEL}'] AS labels
 """)
 
+_NAMED = _q(f"""
+UNWIND $names AS name
+MATCH (n:{NODE_LABEL})
+WHERE n.name = name OR name IN coalesce(n.aliases, [])
+RETURN name, n.id AS id, [l IN labels(n) WHERE l <> '{NODE_LABEL}'] AS labels
+""")
+
 _ACTIVE = f"($as_of IS NULL OR {cypher_active('e')})"
 _EDGES = {
     "out": _q(f"""
@@ -330,6 +349,10 @@ def _edge_props(edge: Edge) -> dict[str, Any]:
         **edge.props,
         _HASH: _hash(canonical_json(edge)),
     }
+    if "evidence" in props:  # a list of maps, which a Neo4j property cannot hold: JSON text
+        props["evidence"] = orjson.dumps(
+            edge.props["evidence"], option=orjson.OPT_SORT_KEYS
+        ).decode()
     return {k: v for k, v in props.items() if v is not None}
 
 
@@ -358,6 +381,8 @@ def _node_from(labels: Iterable[str], values: Mapping[str, Any]) -> Node:
 def _edge_from(rel_type: str, src: str, dst: str, values: Mapping[str, Any]) -> Edge:
     props = _props(values)
     props.pop("key", None)
+    if "evidence" in props:
+        props["evidence"] = evidence_from_canonical(props["evidence"])
     return Edge(
         rel_type,
         src,
@@ -393,6 +418,7 @@ class Neo4jWriter:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: dict[str, Edge] = field(default_factory=dict)
     transfers: dict[str, Transfer] = field(default_factory=dict)
+    removed: dict[str, Edge] = field(default_factory=dict)
 
     def upsert_sources(self, records: Iterable[Source]) -> None:
         self.sources.update((r.id, r) for r in records)
@@ -405,6 +431,9 @@ class Neo4jWriter:
 
     def upsert_transfers(self, records: Iterable[Transfer]) -> None:
         self.transfers.update((r.id, r) for r in records)
+
+    def remove_edges(self, records: Iterable[Edge]) -> None:
+        self.removed.update((r.key, r) for r in records)
 
 
 @dataclass
@@ -448,6 +477,7 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
         rows = [_record_props(r) for r in records.values()]
         _run_batches(tx, query, rows).count(kind, summary)
     _write_nodes(tx, writer.nodes.values(), summary)
+    _remove_edges(tx, writer.removed, summary)
     _write_edges(tx, writer.edges.values(), summary)
     if summary.changed:  # committed with the records, or not at all
         tx.run(_NEXT_GENERATION, epoch=uuid.uuid4().hex).consume()
@@ -465,6 +495,19 @@ def _write_nodes(tx: ManagedTransaction, nodes: Iterable[Node], summary: WriteSu
         relabelled.extend((k, old, label) for k, old in tally.relabelled)
     if relabelled:  # raised inside the transaction: nothing of the write is kept
         raise LabelChangeError(relabelled)
+
+
+def _remove_edges(
+    tx: ManagedTransaction, records: Mapping[str, Edge], summary: WriteSummary
+) -> None:
+    """Delete these relationships (found from their start node, by key)."""
+    by_type: dict[str, list[dict[str, str]]] = {}
+    for key, edge in sorted(records.items()):
+        by_type.setdefault(edge.type, []).append({"key": key, "src": edge.src})
+    for rel, rows in by_type.items():
+        for batch in _batches(rows):
+            found = tx.run(_REMOVE_EDGES[rel], rows=list(batch)).single(strict=True)
+            summary.add("edge", "removed", found["removed"])
 
 
 def _write_edges(tx: ManagedTransaction, edges: Iterable[Edge], summary: WriteSummary) -> None:
@@ -622,6 +665,13 @@ class Neo4jStore:
         for batch in _batches(sorted(set(ids)), 10_000):
             found.update((r["id"], r["labels"][0]) for r in self._rows(_LABELS, ids=list(batch)))
         return found
+
+    def nodes_named(self, names: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, list[tuple[str, str]]] = {}
+        for batch in _batches(sorted(set(names)), 1_000):
+            for r in self._rows(_NAMED, names=list(batch)):
+                found.setdefault(r["name"], []).append((r["id"], r["labels"][0]))
+        return {name: sorted(set(nodes)) for name, nodes in found.items()}
 
     def edges(
         self,

@@ -69,12 +69,45 @@ def _shared(base: Path, name: str, make: Callable[[Path], None]) -> Path:
 
 
 def dataset(base: Path, nodes: int, seed: int) -> Path:
-    """A generated province (``affgraph generate --nodes N --seed S``) in canonical CSV."""
+    """A generated province (``affgraph generate --nodes N --seed 1``) in canonical CSV, and
+    for ``seed`` 2, 3, … a revision of it: every node renamed and its members changed, every
+    ownership share changed — a load of millions of updates that disagrees with the first in
+    every node, and that either order of loads takes.
+
+    (Another generated world under the same ids would not do: its organizations have other
+    superiors, evidence that cannot all be true, which a load refuses: loaders.assemble.)"""
 
     def make(folder: Path) -> None:
-        generate_province(folder, nodes, seed)
+        if seed == 1:
+            generate_province(folder, nodes, seed)
+            return
+        _revise(dataset(base, nodes, 1), folder, seed)
 
     return _shared(base, f"province-{nodes}-{seed}", make)
+
+
+def _revise(source: Path, folder: Path, seed: int) -> None:
+    """Write a revision of the province in ``source`` into ``folder`` (see :func:`dataset`)."""
+    import csv
+
+    folder.mkdir(parents=True)
+    for path in sorted(source.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as src:
+            rows = list(csv.DictReader(src))
+            header = list(rows[0]) if rows else []
+        for row in rows:
+            if path.name.startswith("nodes"):
+                row["name"] = f"{row['name']} (revision {seed})"
+                if row.get("members"):
+                    row["members"] = str(int(row["members"]) + seed)
+            elif path.name.startswith("edges") and row["type"] == "OWNS" and row["share_pct"]:
+                row["share_pct"] = str(round(float(row["share_pct"]) * (1 - seed / 100), 2))
+        if path.name.startswith("sources"):  # and one more source: the counts change too
+            rows.append({**rows[0], "id": f"revision-{seed}", "title": f"Revision {seed}"})
+        with (folder / path.name).open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, header, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
 
 
 def loaded_store(base: Path, name: str, *paths: Path) -> Path:

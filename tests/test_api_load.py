@@ -449,7 +449,8 @@ def test_unknown_references_with_and_without_allow_unresolved(
             "from": "tj-jv-pc",
             "to": "no-such-org",
             "kind": "territorial",
-            "valid_from": "2024-01-01",
+            "valid_from": "2010-01-01",  # before its other lines: one superior on each day
+            "valid_to": "2015-01-01",
         }
     )
     upload = [("files", ("up.jsonl", line))]
@@ -475,7 +476,8 @@ def test_unknown_references_with_and_without_allow_unresolved(
             "field": "to",
         }
     ]
-    assert answer["by_record"] == {"node": {"created": 1}, "edge": {"created": 1}}
+    # (the organization's other two lines are assembled with the new one, and stand as they were)
+    assert answer["by_record"] == {"node": {"created": 1}, "edge": {"created": 1, "unchanged": 2}}
     placeholder = store.get_node("no-such-org")
     assert placeholder is not None
     assert placeholder.props.get("unresolved") is True

@@ -26,7 +26,15 @@ from app.settings import Settings
 from exports import FORMATS, export
 from exports.neo4j_admin import ARRAY_DELIMITER
 from graph_schema.declaration import NODE_LABELS, REL_TYPES, Prop
-from graph_schema.records import Edge, Node, Source, Transfer, from_canonical, to_canonical
+from graph_schema.records import (
+    Edge,
+    Node,
+    Source,
+    Transfer,
+    evidence_json,
+    from_canonical,
+    to_canonical,
+)
 from loaders.load import load_paths
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
@@ -53,9 +61,12 @@ def _records(store: GraphStore) -> dict[str, list[Any]]:
 
 
 def _flat(record: Node | Edge, leave_out: tuple[str, ...]) -> dict[str, Any]:
-    """A record's canonical fields as GraphML holds them (lists joined with ``|``)."""
+    """A record's canonical fields as GraphML holds them (lists joined with ``|``, a line's
+    evidence as JSON text)."""
     return {
-        k: ("|".join(v) if isinstance(v, list) else v)
+        k: (evidence_json(record.props[k]) if k == "evidence" else "|".join(v))
+        if isinstance(v, list)
+        else v
         for k, v in to_canonical(record).items()
         if k not in ("record", *leave_out)
     }
@@ -237,6 +248,7 @@ EXPECTED_TYPE = {
     "date": "date",
     "bool": "boolean",
     "str_list": "string[]",
+    "evidence": None,  # JSON text
 }
 
 

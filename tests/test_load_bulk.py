@@ -73,8 +73,10 @@ PLAIN: dict[str, list[str]] = {
     "bool": ["true", "false"],
     "str_list": ["a|b", "x", " a | b ", "|", "a||b"],
     "uscc": [USCC, "91110000100000000X"[:17] + uscc_check_char("91110000100000000")],
+    "evidence": [""],  # a line's evidence in a cell is JSON: left to the models
 }
 ODD: dict[str, list[str]] = {
+    "evidence": ['[{"role": "ends", "date": "2021-10-01"}]', "[]", "not json", '[{"x": 1}]'],
     "str": ["", "  ", "\t", " padded ", "e\u0301", "\ufeffbom"],
     "int": [
         "007",
@@ -215,7 +217,7 @@ def test_the_column_check_agrees_with_the_models(kind: str) -> None:
             assert row_of(judged.record) == (kind, row)
 
     check()
-    assert seen["passed"] > 100
+    assert seen["passed"] > 50
     assert seen["left to the models"] > 100
 
 
@@ -541,13 +543,15 @@ def embedded_store(tmp_path: Path) -> Iterator[EmbeddedStore]:
     store.close()
 
 
-def test_duplicate_edges_whose_ids_hold_the_key_separator(
+def test_ids_holding_the_key_separator_are_refused(
     embedded_store: EmbeddedStore, tmp_path: Path
 ) -> None:
-    """``a|b → c`` and ``a → b|c`` have the same key, ``BASED_IN|a|b|c||``: one edge twice."""
+    """``a|b → c`` and ``a → b|c`` would have the same key, ``BASED_IN|a|b|c||``: so ``|`` —
+    which also separates the ids of a list cell — is no character of an id."""
     folder = tmp_path / "data"
     folder.mkdir()
-    (folder / "nodes.csv").write_text(
+    nodes = folder / "nodes.csv"
+    nodes.write_text(
         "id,label,kind,name\na|b,PartyOrg,branch,1\na,PartyOrg,branch,2\n"
         "c,Enterprise,private,3\nb|c,Enterprise,private,4\n",
         encoding="utf-8",
@@ -556,10 +560,14 @@ def test_duplicate_edges_whose_ids_hold_the_key_separator(
     edges.write_text("type,from,to\nBASED_IN,a|b,c\nBASED_IN,a,b|c\n", encoding="utf-8")
     with pytest.raises(LoadFailedError) as failed:
         load_paths(embedded_store, [folder])
-    assert [str(e) for e in failed.value.errors] == [
-        f"{edges}:3: from/to: 'BASED_IN|a|b|c||' — expected each edge once per load (first at "
-        f"{edges}:2)"
+    refused = "U+007C VERTICAL LINE '|'"
+    assert [(e.file, e.line, e.field, e.value) for e in failed.value.errors] == [
+        (str(edges), 2, "from", "a|b"),
+        (str(edges), 3, "to", "b|c"),
+        (str(nodes), 2, "id", "a|b"),
+        (str(nodes), 5, "id", "b|c"),
     ]
+    assert all(refused in e.expected for e in failed.value.errors)
 
 
 def test_a_load_reads_csv_in_chunks_and_keeps_their_order(

@@ -435,6 +435,7 @@ def test_history_items_carry_lines_and_transfers(store: GraphStore) -> None:
         "reason": None,
         "source": "hand",
         "quote": "mover under sasac-pc",
+        "evidence": [],  # the line's record states its interval outright
     }
     assert transfer == {
         "event": "transfer",
@@ -452,6 +453,7 @@ def test_history_items_carry_lines_and_transfers(store: GraphStore) -> None:
         "reason": None,
         "source": "hand",
         "quote": "moved",
+        "evidence": [],
     }
 
 

@@ -223,7 +223,7 @@ def _export_digest(client: httpx.Client) -> str:
 
 def test_an_export_during_loads_is_one_state(tmp_path: Path, base_db: Path, data_dir: Path) -> None:
     db = copy_store(base_db, tmp_path / "affgraph.db")
-    loads = [dataset(data_dir, NODES, 2), dataset(data_dir, NODES, 1)]
+    loads = [dataset(data_dir, NODES, 2), dataset(data_dir, NODES, 3)]
     with (
         serve(str(db), tmp_path / "serve.log") as server,
         httpx.Client(base_url=server.url, timeout=120) as client,

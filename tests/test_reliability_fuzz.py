@@ -213,6 +213,20 @@ def prop_values(prop: Prop) -> st.SearchStrategy[Any]:
         "str_list": st.one_of(
             st.lists(st.text(max_size=6), max_size=3), st.sampled_from(["a|b", "|", [""], ["x", 1]])
         ),
+        "evidence": st.one_of(
+            st.lists(
+                st.fixed_dictionaries(
+                    {"role": st.sampled_from(["interval", "begins", "ends", "holds", "x"])},
+                    optional={
+                        "date": st.one_of(st.dates().map(str), st.sampled_from(ODD_TEXT[20:32])),
+                        "source": st.text(max_size=6),
+                        "transfer": st.text(max_size=6),
+                    },
+                ),
+                max_size=3,
+            ),
+            st.sampled_from(["[]", "not json", '[{"role": "ends"}]', [{"x": 1}]]),
+        ),
     }
     return st.one_of(typed[prop.type], typed[prop.type], typed[prop.type], json_values)
 

@@ -24,6 +24,8 @@ from graph_schema.cypher import (
 from graph_schema.dates import ACCEPTED_FORMS
 from graph_schema.declaration import (
     EDGE_COMMON,
+    EVIDENCE_FIELDS,
+    EVIDENCE_ROLES,
     NODE_COMMON,
     NODE_LABELS,
     RECORD_KINDS,
@@ -591,8 +593,10 @@ def check_schema_object(sub: dict[str, Any], defs: dict[str, Any]) -> None:
 def models_in_schema(schema: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """The object schemas of ``$defs`` by (record, label or type), read from their consts."""
     found = {}
-    for sub in schema["$defs"].values():
+    for name, sub in schema["$defs"].items():
         props = sub["properties"]
+        if name == "EvidenceItem":  # a part of an edge's evidence, not a record
+            continue
         record = props["record"]["const"]
         tag = props.get("label", props.get("type", {})).get("const", record)
         found[record, tag] = sub
@@ -661,6 +665,15 @@ def test_json_schema_models_have_exactly_the_declared_properties() -> None:
     for name, rel in REL_TYPES.items():
         kind = models["edge", name]["properties"].get("kind")
         assert (kind["enum"] if kind else []) == list(rel.kinds)
+
+
+def test_json_schema_declares_the_evidence_of_a_line() -> None:
+    schema = json_schema()
+    item = schema["$defs"]["EvidenceItem"]
+    assert set(item["properties"]) == {p.name for p in EVIDENCE_FIELDS}
+    assert item["required"] == ["role"]
+    assert item["additionalProperties"] is False
+    assert item["properties"]["role"]["enum"] == list(EVIDENCE_ROLES)
 
 
 def test_json_schema_carries_the_limits() -> None:

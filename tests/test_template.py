@@ -110,6 +110,7 @@ CLOSED: dict[str, dict[str, tuple[str, ...]]] = {
         "kind": EDGE_KINDS,
         "valid_from_precision": tuple(DATE_PRECISIONS),
         "valid_to_precision": tuple(DATE_PRECISIONS),
+        "dual_line": ("true", "false"),
     },
     "transfer-records": {"status": tuple(TRANSFER_STATUSES), "date_precision": ("month", "year")},
     "sources": {"date_precision": tuple(DATE_PRECISIONS)},

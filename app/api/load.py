@@ -27,6 +27,7 @@ from app.api.auth import require_write
 from app.api.deps import StoreDep
 from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope, error_response
 from app.settings import Settings
+from graph_schema.models import IsoDate
 from loaders.errors import LoadFailedError, Notice
 from loaders.load import LoadResult, load_paths
 from loaders.registry import LAYOUTS
@@ -269,6 +270,13 @@ async def post_load(
     check: Annotated[
         bool, Form(description="validate everything against the store and write nothing")
     ] = False,
+    as_of: Annotated[
+        IsoDate | None,
+        Form(
+            description="the day the source tables speak of (a roster's date), YYYY-MM-DD; "
+            "default: each table's source date"
+        ),
+    ] = None,
 ) -> LoadAnswer | JSONResponse:
     """Upload files and load them as one all-or-nothing write.
 
@@ -293,6 +301,7 @@ async def post_load(
                 allow_unresolved=allow_unresolved,
                 encoding=encoding,
                 check_only=check,
+                as_of=as_of,
             )
         except LoadFailedError as exc:
             return _invalid(exc, folder)
