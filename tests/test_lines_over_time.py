@@ -446,3 +446,70 @@ def test_the_day_a_roster_speaks_of_can_be_given_on_the_command_line(
     assert "it holds after it had ended" in late.stderr
     early = runner.invoke(cli, ["load", str(undated), "--store", db, "--as-of", "2020-01-01"])
     assert early.exit_code == 0, early.stderr
+
+
+# -- the embedded store: removals reach every open store, and old files migrate -------------
+
+
+def test_a_removed_line_leaves_another_open_store_too(base: Path, tmp_path: Path) -> None:
+    from stores.embedded import EmbeddedStore
+
+    db = tmp_path / "x.db"
+    writer, reader = EmbeddedStore(db), EmbeddedStore(db)
+    try:
+        org = table(
+            tmp_path / "nodes-org.csv",
+            [
+                {
+                    "id": ORG,
+                    "label": "PartyOrg",
+                    "kind": "branch",
+                    "name": "支部",
+                    "source": "reform-2021",
+                    "quote": "该支部",
+                }
+            ],
+        )
+        load_paths(writer, [base, org, transfers(tmp_path, basis_before="属地")])
+        reader.refresh()
+        assert (STREET, "territorial", None, D("2021-10-01")) in lines(reader)
+        result = load_paths(writer, [roster(tmp_path)])  # the start: the record is replaced
+        assert result.counts["edge"]["removed"] == 1
+        reader.refresh()
+        assert sorted(lines(reader), key=str) == sorted(EXPECTED, key=str)
+        assert chain_ids(reader, "2020-01-01") == [ORG, STREET]
+        assert reader.counts().edges_by_type["AFFILIATED_TO"] == 2  # the removed one is gone
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_a_store_file_of_schema_version_3_is_migrated_on_opening(
+    base: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from stores.embedded import SCHEMA_VERSION, EmbeddedStore
+
+    db = tmp_path / "old.db"
+    store = EmbeddedStore(db)
+    load_paths(store, [base, roster(tmp_path)])
+    before = (list(store.iter_nodes()), list(store.iter_edges()))
+    store.close()
+    conn = sqlite3.connect(db)  # what version 3 wrote: no removed log, no dual_line column
+    conn.executescript(
+        "DROP TABLE removed; ALTER TABLE edges DROP COLUMN dual_line; "
+        "UPDATE meta SET value = '3' WHERE key = 'schema_version'; DELETE FROM snapshot;"
+    )
+    conn.close()
+    reopened = EmbeddedStore(db)
+    try:
+        version = reopened._conn.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'"
+        ).fetchone()[0]
+        assert version == SCHEMA_VERSION == "4"
+        assert (list(reopened.iter_nodes()), list(reopened.iter_edges())) == before
+        load_paths(reopened, [transfers(tmp_path)])  # and it takes this version's writes
+        assert sorted(lines(reopened), key=str) == sorted(EXPECTED, key=str)
+    finally:
+        reopened.close()
