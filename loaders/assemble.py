@@ -99,6 +99,8 @@ class _Assembler:
     ) -> None:
         self.batch, self.store, self.as_of, self.dates = batch, store, as_of, dates
         self.lines: dict[Identity, _Line] = {}
+        #: organization → its lines' identities (looked up once per transfer)
+        self.of_org: dict[str, list[Identity]] = {}
         self.out = Assembled()
         self._stored_orgs: set[str] = set()
         self._store_has_lines = store.counts().edges_by_type.get(FORMAL, 0) > 0
@@ -107,6 +109,7 @@ class _Assembler:
         found = self.lines.get(identity)
         if found is None:
             found = self.lines[identity] = _Line()
+            self.of_org.setdefault(identity[0], []).append(identity)
             self._stored(identity[0])
         return found
 
@@ -189,7 +192,7 @@ class _Assembler:
 
     def _to(self, org: str, superior: str) -> list[Identity]:
         self._stored(org)
-        return [i for i in self.lines if i[0] == org and i[1] == superior]
+        return [i for i in self.of_org.get(org, ()) if i[1] == superior]
 
     def _piece(self, role: str, transfer: Transfer, place: Located) -> Item:
         return Item(
@@ -464,6 +467,8 @@ def assemble(
 
 def replace_formal(batch: Batch, assembled: Assembled) -> None:
     """Put the assembled lines in the load's place of its AFFILIATED_TO records."""
+    if not assembled.replaced and not assembled.edges:
+        return  # (a bulk load's lines as they stand: no copy of its millions of rows)
     edges = batch.edges
     dropped = set(assembled.replaced)
     kept = [row for index, row in enumerate(edges.rows) if index not in dropped]

@@ -39,7 +39,6 @@ from loaders.errors import LoadError, LoadFailedError, Notice
 from loaders.headers import CANONICAL_FIELDS, Names
 from loaders.registry import LAYOUTS
 from loaders.table import Layout, detect, read_table
-from loaders.template import is_guide
 from loaders.terms import normalize
 from loaders.validate import (
     Batch,
@@ -51,7 +50,7 @@ from loaders.validate import (
     invalid_node,
     validate_raw,
 )
-from loaders.workbook import Sheet, open_workbook
+from loaders.workbook import Sheet, is_guide, open_workbook
 from stores.base import GraphStore, RowWriter, StoreWriter, WriteSummary
 
 __all__ = [

@@ -47,7 +47,8 @@ from loaders.canonical import CSV_PREFIXES, csv_record_kind, record_kind_of_name
 from loaders.headers import CANONICAL_FIELDS
 from loaders.registry import LAYOUTS
 from loaders.table import Entry, Layout, Row
-from loaders.terms import VOCABULARIES, normalize
+from loaders.terms import VOCABULARIES
+from loaders.workbook import GUIDE_TITLES, is_guide
 
 __all__ = [
     "CANONICAL_TABLES",
@@ -78,14 +79,6 @@ CANONICAL_TABLES: Mapping[str, str] = {
 }
 #: every template: the source tables, then the canonical record kinds
 TABLES: tuple[str, ...] = (*LAYOUTS, *CANONICAL_TABLES)
-
-#: the title of a workbook template's explanation sheet, by language (the load leaves it out)
-GUIDE_TITLES: Mapping[Lang, str] = {"en": "column guide", "zh": "填写说明"}
-
-
-def is_guide(title: str) -> bool:
-    """Whether a sheet is a template's explanation sheet (in either language)."""
-    return normalize(title) in {normalize(t) for t in GUIDE_TITLES.values()}
 
 
 @dataclass(frozen=True)

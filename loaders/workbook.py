@@ -14,7 +14,7 @@ as empty — such a cell is reported, never taken as empty in silence.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,19 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from loaders.canonical import TableSource
 from loaders.errors import LoadError, Notice
+from loaders.terms import normalize
 
-__all__ = ["Sheet", "open_workbook", "sheet_text"]
+__all__ = ["GUIDE_TITLES", "Sheet", "is_guide", "open_workbook", "sheet_text"]
+
+
+#: the title of an ``affgraph template`` workbook's explanation sheet, by language: a load
+#: leaves such a sheet out (with a notice)
+GUIDE_TITLES: Mapping[str, str] = {"en": "column guide", "zh": "填写说明"}
+
+
+def is_guide(title: str) -> bool:
+    """Whether a sheet is a template's explanation sheet (in either language)."""
+    return normalize(title) in {normalize(t) for t in GUIDE_TITLES.values()}
 
 
 def sheet_text(value: Any) -> str:
