@@ -19,7 +19,6 @@ from typing import Literal
 
 from exports.bods import write_bods
 from exports.canonical import write_csv, write_json
-from exports.ftm import write_ftm
 from exports.graphml import write_graphml
 from exports.neo4j_admin import write_neo4j_admin
 from exports.snapshot import Snapshot
@@ -36,6 +35,14 @@ __all__ = [
     "export",
     "zip_folder",
 ]
+
+def write_ftm(snapshot: Snapshot, path: Path) -> list[Path]:
+    """The FtM export (:mod:`exports.ftm`), imported when asked for: the followthemoney
+    library takes a second to import, which no other command should pay."""
+    from exports.ftm import write_ftm as write
+
+    return write(snapshot, path)
+
 
 ExportFormat = Literal["graphml", "json", "csv", "neo4j-admin", "xlsx", "ftm", "bods"]
 
