@@ -524,3 +524,15 @@ def test_static_files_never_serve_node_modules(server: str) -> None:
     index = httpx.get(f"{server}/")
     assert index.status_code == 200
     assert 'src="/vendor/cytoscape.min.js"' in index.text
+
+
+def test_the_history_says_why_a_line_ends(page: Any) -> None:
+    """The joint venture's line to Zhonghuan ends on the day of its transfer: the details
+    panel lists the pieces of evidence behind it, the transfer among them, with its quote."""
+    open_view(page, f"view=tree&id={JV}&date=2022-07-05")
+    page.wait_for_selector("#history ul.evidence li")
+    pieces = page.locator("#history li.evidence").all_inner_texts()
+    ended = [p for p in pieces if "says it ended on 2022-07-05" in p]
+    assert ended, pieces
+    assert "transfer tj-transfer-zhonghuan-samsung-jv" in ended[0]
+    assert "soe_reform_2022" in ended[0]

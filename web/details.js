@@ -25,6 +25,21 @@ function quote(text, page) {
   return `<blockquote>${esc(text)}</blockquote>${page ? `<p class="page">${esc(page)}</p>` : ""}`;
 }
 
+/** Why a line is believed to start and end when it does: each piece of evidence behind it,
+ * with its own source and quote (empty when the line's record states its interval). */
+function evidence(pieces) {
+  if (!pieces || !pieces.length) return "";
+  const verbs = { begins: "began", ends: "ended", holds: "held" };
+  const said = (p) => p.role === "interval"
+    ? `states it held ${p.valid_from ? `from ${p.valid_from}` : "(no start given)"}${
+      p.valid_to ? ` until ${p.valid_to}` : ", no end given"}`
+    : `says it ${verbs[p.role] || p.role} on ${p.date}`;
+  const items = pieces.map((p) => `<li class="evidence"><b>${esc(said(p))}</b>
+    ${p.transfer ? ` — transfer ${esc(p.transfer)}` : ""}${p.source ? ` — ${esc(p.source)}` : ""}
+    ${p.quote ? `<br><i>${esc(p.quote)}</i>` : ""}</li>`);
+  return `<ul class="evidence">${items.join("")}</ul>`;
+}
+
 let shown = 0; // the latest request wins
 
 export async function showNode(id, date) {
@@ -85,7 +100,8 @@ async function showHistory(id, ticket) {
   const items = history.items.map((item) => {
     if (item.event === "affiliation") {
       return `<li>line to <a href="#" data-node="${esc(item.id)}">${esc(item.name || item.id)}</a>
-        (${esc(item.line_kind)}) ${esc(validity(item.valid_from, item.valid_to))}</li>`;
+        (${esc(item.line_kind)}) ${esc(validity(item.valid_from, item.valid_to))}
+        ${evidence(item.evidence)}</li>`;
     }
     const to = item.decided_to || item.proposed_to;
     return `<li>transfer <b>${esc(item.status)}</b>${item.date ? ` on ${esc(item.date)}` : ""}:
