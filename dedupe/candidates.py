@@ -1,0 +1,141 @@
+"""Pairs of nodes that may be one body under two names, with the evidence for and against.
+
+Blocked first by USCC: an equal unified social credit code is near-certain, different codes
+are different enterprises and are never paired. Then by name, within one label: a Party
+organization's host and organ type (:func:`dedupe.names.parse`) — 某公司党委 and 某公司党总支
+never pair —, an enterprise's name without its legal form, any other node's normalized name;
+a second key leaves out a leading place (市国资委 and 天津市国资委). Names in a block are scored
+with rapidfuzz; each candidate says what matched and what differed, so that a person can judge.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from rapidfuzz import fuzz
+
+from dedupe.names import Parsed, organ_class, parse
+from graph_schema.records import Node
+
+__all__ = ["Candidate", "candidates"]
+
+#: a leading place a short name may leave out: 天津市, 和平区, 某某县, 浙江省 …
+_PLACE = re.compile(r"^(?:.{0,4}?(?:省|自治区|市|区|县|旗|镇|乡|街道))(?=.)")
+#: the most nodes one name block is scored within (a larger block is a common host name, not a
+#: duplicate: it is left out, and counted)
+MAX_BLOCK = 50
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Two nodes (``a`` < ``b``) that may be one, how likely (0–100), and why."""
+
+    a: str
+    b: str
+    label: str
+    score: float
+    rule: str
+    same: tuple[str, ...] = ()
+    different: tuple[str, ...] = ()
+
+
+@dataclass
+class _Entry:
+    node: Node
+    names: list[Parsed] = field(default_factory=list)
+
+
+def _parsed(node: Node) -> list[Parsed]:
+    texts = [node.name, *(node.props.get("aliases") or ())]
+    if node.props.get("name_en"):
+        texts.append(str(node.props["name_en"]))
+    return [parse(text, node.label) for text in dict.fromkeys(texts)]
+
+
+def _keys(entry: _Entry) -> Iterator[tuple[str, ...]]:
+    """The blocks a node's names fall in: (label, organ class, host), and the same with a
+    leading place left out."""
+    for name in entry.names:
+        organ = organ_class(name.organ) or ""
+        host = name.host or name.normalized
+        yield (entry.node.label, organ, host)
+        bare = _PLACE.sub("", host)
+        if bare != host:
+            yield (entry.node.label, organ, "~" + bare)
+        else:
+            yield (entry.node.label, organ, "~" + host)
+
+
+def _compare(x: _Entry, y: _Entry) -> Candidate | None:
+    """Score a pair of one block; None where something rules it out."""
+    a, b = sorted((x, y), key=lambda e: e.node.id)
+    same: list[str] = []
+    different: list[str] = []
+    best = 0.0
+    for p in a.names:
+        for q in b.names:
+            if organ_class(p.organ) != organ_class(q.organ):
+                continue
+            score = float(fuzz.ratio(p.host or p.normalized, q.host or q.normalized))
+            if p.normalized == q.normalized:
+                score = 100.0
+            best = max(best, score)
+    names = {n.normalized for n in a.names} & {n.normalized for n in b.names}
+    if names:
+        same.append(f"same name once normalized: {sorted(names)[0]}")
+    pa, pb = a.names[0], b.names[0]
+    if pa.organ and pa.organ == pb.organ:
+        same.append(f"same organ type: {pa.organ}")
+    if pa.legal_form != pb.legal_form and pa.legal_form and pb.legal_form:
+        different.append(f"legal forms differ: {pa.legal_form} / {pb.legal_form}")
+        best -= 20
+    if _PLACE.sub("", pa.host) == _PLACE.sub("", pb.host) and pa.host != pb.host:
+        # 市国资委党委 in a Tianjin document is 天津市国资委党委: likely, but for a person to judge
+        same.append(f"same name but for a leading place: {_PLACE.sub('', pa.host)}")
+        different.append(f"one name leaves out a place: {pa.host} / {pb.host}")
+        best = 90.0
+    if a.node.kind != b.node.kind and organ_class(a.node.kind) != organ_class(b.node.kind):
+        different.append(f"kinds differ: {a.node.kind} / {b.node.kind}")
+        best -= 10
+    if best <= 0:
+        return None
+    return Candidate(
+        a.node.id, b.node.id, a.node.label, round(best, 1), "name", tuple(same), tuple(different)
+    )
+
+
+def candidates(nodes: Iterable[Node], *, min_score: float = 85.0) -> list[Candidate]:
+    """The candidate pairs among ``nodes``, best first (ties by ids)."""
+    entries = [_Entry(n, _parsed(n)) for n in nodes if not n.props.get("unresolved")]
+    found: dict[tuple[str, str], Candidate] = {}
+    by_uscc: dict[str, list[_Entry]] = {}
+    for entry in entries:
+        uscc = entry.node.props.get("uscc")
+        if uscc:
+            by_uscc.setdefault(str(uscc), []).append(entry)
+    for code, group in by_uscc.items():
+        for x, y in combinations(sorted(group, key=lambda e: e.node.id), 2):
+            found[x.node.id, y.node.id] = Candidate(
+                x.node.id, y.node.id, x.node.label, 100.0, "uscc", (f"equal USCC {code}",)
+            )
+    blocks: dict[tuple[str, ...], list[_Entry]] = {}
+    for entry in entries:
+        for key in set(_keys(entry)):
+            blocks.setdefault(key, []).append(entry)
+    for members in blocks.values():
+        if not 1 < len(members) <= MAX_BLOCK:
+            continue
+        for x, y in combinations(members, 2):
+            pair = tuple(sorted((x.node.id, y.node.id)))
+            if pair in found or x.node.id == y.node.id:
+                continue
+            ux, uy = x.node.props.get("uscc"), y.node.props.get("uscc")
+            if ux and uy and ux != uy:
+                continue  # different codes: different enterprises
+            candidate = _compare(x, y)
+            if candidate is not None and candidate.score >= min_score:
+                found[candidate.a, candidate.b] = candidate
+    return sorted(found.values(), key=lambda c: (-c.score, c.a, c.b))
