@@ -87,6 +87,11 @@ def _compare(x: _Entry, y: _Entry) -> Candidate | None:
     if names:
         same.append(f"same name once normalized: {sorted(names)[0]}")
     pa, pb = a.names[0], b.names[0]
+    primary = float(fuzz.ratio(pa.host or pa.normalized, pb.host or pb.normalized))
+    if pa.normalized != pb.normalized and primary < 70 and not _place_only(pa, pb):
+        # an alias or English name alike, the names themselves not: a person must judge
+        different.append(f"the names themselves differ: {pa.normalized} / {pb.normalized}")
+        best = min(best, 85.0)
     if pa.organ and pa.organ == pb.organ:
         same.append(f"same organ type: {pa.organ}")
     if pa.legal_form != pb.legal_form and pa.legal_form and pb.legal_form:
@@ -105,6 +110,10 @@ def _compare(x: _Entry, y: _Entry) -> Candidate | None:
     return Candidate(
         a.node.id, b.node.id, a.node.label, round(best, 1), "name", tuple(same), tuple(different)
     )
+
+
+def _place_only(p: Parsed, q: Parsed) -> bool:
+    return p.host != q.host and _PLACE.sub("", p.host) == _PLACE.sub("", q.host)
 
 
 def candidates(nodes: Iterable[Node], *, min_score: float = 85.0) -> list[Candidate]:
