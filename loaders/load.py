@@ -4,8 +4,10 @@ A file is read by its kind: ``*.jsonl`` as canonical JSON Lines; a CSV file or a
 sheet (``*.xlsx``) as a table — canonical when its name says so (``nodes*``, ``edges*``,
 ``transfers*``, ``sources*`` or their Chinese 节点, 关系, 转移, 来源), else a source table,
 whose layout is chosen with ``as_table`` (``affgraph load --as``), by a sheet's name, or
-recognised from its header (see :mod:`loaders.registry`). A file of another type is refused
-unless the user says to skip it; nothing is left out without a word.
+recognised from its header (see :mod:`loaders.registry`); ``*.ftm.json`` / ``*.ftm.jsonl`` as
+FollowTheMoney entities, matched to the load and the store once all is read (:mod:`loaders.ftm`).
+A file of another type is refused unless the user says to skip it; nothing is left out without
+a word.
 
 Canonical CSV — the bulk format, millions of rows per province — is read in chunks and
 validated a column at a time (:mod:`graph_schema.bulk`); the rows that check does not pass
@@ -36,6 +38,7 @@ from loaders.canonical import (
     record_kind_of_name,
 )
 from loaders.errors import LoadError, LoadFailedError, Notice
+from loaders.ftm import FtmFile, is_ftm, read_ftm, resolve_ftm
 from loaders.headers import CANONICAL_FIELDS, Names
 from loaders.registry import LAYOUTS
 from loaders.table import Layout, detect, read_table
@@ -103,15 +106,22 @@ class LoadResult(WriteSummary):
     checked: int | None = None
 
 
-#: the file types a load reads, by suffix
-READABLE = {".jsonl": "JSON Lines", ".csv": "CSV", ".xlsx": "Excel workbook"}
+#: the file types a load reads, by the end of their name
+READABLE = {
+    ".jsonl": "JSON Lines",
+    ".csv": "CSV",
+    ".xlsx": "Excel workbook",
+    ".ftm.json": "FollowTheMoney entities (JSON lines)",
+    ".ftm.jsonl": "FollowTheMoney entities (JSON lines)",
+}
 #: what to do with a file type it does not read, where there is something better to say
 _HINTS = {
     ".xls": "save it as .xlsx (Excel: File › Save As › Excel Workbook)",
     ".xlsm": "save it as .xlsx (a workbook without macros)",
     ".ods": "save it as .xlsx or CSV UTF-8 (LibreOffice: File › Save As)",
     ".tsv": "save it as CSV",
-    ".json": "write one record per line as JSON Lines (.jsonl)",
+    ".json": "write one record per line as JSON Lines (.jsonl); FollowTheMoney entities: name "
+    "the file *.ftm.json",
 }
 
 
@@ -156,7 +166,7 @@ def discover(
     notices: list[Notice] = []
 
     def take(path: Path) -> None:
-        if path.suffix.lower() in READABLE and not path.name.startswith("~$"):
+        if path.name.lower().endswith(tuple(READABLE)) and not path.name.startswith("~$"):
             files.append(path)
             return
         found = _unknown(path, skip_unknown=skip_unknown)
@@ -188,7 +198,7 @@ class _Run:
     lines: list[int]
 
 
-_Found = Located | LoadError | Invalid | _Run | Notice | TableRead
+_Found = Located | LoadError | Invalid | _Run | Notice | TableRead | FtmFile
 
 
 def _tables(path: Path, encoding: str | None) -> tuple[list[TableSource], list[_Found]]:
@@ -213,6 +223,13 @@ def _read(
     """A file's input records (lines or rows) a few at a time: how many, and what they gave
     (valid records, runs of valid rows, errors, invalid nodes, notices, and per table what it
     was read as)."""
+    if is_ftm(path):  # FtM entities, mapped once the whole load is read (resolve_ftm)
+        entities = 0
+        for lines, ftm_found in read_ftm(path):
+            entities += lines
+            yield lines, list[_Found](ftm_found)
+        yield 0, [TableRead(str(path), "FollowTheMoney entities", entities, "utf-8")]
+        return
     if path.suffix.lower() == ".jsonl":
         count = 0
         for raw in read_jsonl(path):
@@ -386,6 +403,8 @@ class Reading:
     errors: list[LoadError] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     tables: list[TableRead] = field(default_factory=list)
+    #: FtM files read, to be resolved against the load and the store
+    ftm: list[FtmFile] = field(default_factory=list)
 
     def take(self, item: _Found) -> None:
         if isinstance(item, _Run):
@@ -398,6 +417,8 @@ class Reading:
             self.notices.append(item)
         elif isinstance(item, TableRead):
             self.tables.append(item)
+        elif isinstance(item, FtmFile):
+            self.ftm.append(item)
         else:
             self.errors.append(item)
 
@@ -511,6 +532,9 @@ def load_paths(
         errors.extend(reading.errors)
         notices.extend(reading.notices)
         batch = reading.batch
+        resolved = resolve_ftm(reading.ftm, batch, store)  # FtM: matched to load and store
+        errors.extend(resolved.errors)
+        notices.extend(resolved.notices)
         hooks.step("checking")
         errors.extend(check_batch(batch, store, allow_unresolved=allow_unresolved))
         notices.extend(batch.notices)
