@@ -246,10 +246,8 @@ def _period_start(cls: type[BaseModel], value: str | None, info: ValidationInfo)
     """A date of month or year precision is the first day of its period."""
     name = info.field_name.removesuffix("_precision") if info.field_name else ""
     day = info.data.get(name)
-    if value is None:
+    if value is None or day is None:  # (no date, or one refused already: see _with_dates)
         return value
-    if day is None:
-        raise ValueError(f"expected no precision: {name} is empty")
     first = day.replace(day=1) if value == "month" else day.replace(month=1, day=1)
     if day != first:
         raise ValueError(
@@ -265,9 +263,19 @@ def _date_validators(props: Iterable[Prop]) -> dict[str, Any]:
     if not dates:
         return {}
     precisions = [precision_field(name) for name in dates]
+
+    def with_dates(self: Any) -> Any:
+        """A precision needs its date (checked once every field is valid, so that a refused
+        date is not reported a second time through its precision)."""
+        for name in dates:
+            if getattr(self, precision_field(name)) is not None and getattr(self, name) is None:
+                raise ValueError(f"expected no {precision_field(name)}: {name} is empty")
+        return self
+
     return {
         "_precisions": _note_precisions(dates),
         "_period_start": field_validator(*precisions)(classmethod(_period_start)),
+        "_with_dates": model_validator(mode="after")(with_dates),
     }
 
 
