@@ -36,6 +36,7 @@ __all__ = [
     "zip_folder",
 ]
 
+
 def write_ftm(snapshot: Snapshot, path: Path) -> list[Path]:
     """The FtM export (:mod:`exports.ftm`), imported when asked for: the followthemoney
     library takes a second to import, which no other command should pay."""

@@ -1,5 +1,6 @@
 """The Cypher cookbook (``docs/cypher-cookbook.md``), generated from the catalogue of named
-queries: each query's sentence, parameters, how to run it, and its one Cypher text.
+queries: each query's sentence, parameters, how to run it (its first example, on the command
+line and over HTTP), and its one Cypher text.
 
 ``python docs/make_cookbook.py`` writes the file; ``tests/test_cookbook.py`` fails when the
 committed file differs from :func:`render`, i.e. when the catalogue has changed since.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from queries.catalog import QUERIES, describe
 
@@ -44,12 +46,6 @@ def cypher_parameters(text: str) -> list[str]:
     return list(dict.fromkeys(re.findall(r"\$([A-Za-z_]\w*)", text)))
 
 
-def _routes() -> Mapping[str, str]:
-    from app.api.queries import ROUTES  # the HTTP paths, where the API serves the query
-
-    return {route.query: f"/api{route.path}" for route in ROUTES}
-
-
 def _cell(value: Any) -> str:
     if value is None or value == "":
         return ""
@@ -58,18 +54,25 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _example(entry: Mapping[str, Any]) -> str:
-    args = [
-        f"--{p['name'].replace('_', '-')} {p['name'].upper()}"
-        for p in entry["parameters"]
-        if p["required"]
-    ]
-    if any(p["name"] == "as_of" for p in entry["parameters"]):
-        args.append("--as-of 2023-01-01")
+def _command(entry: Mapping[str, Any]) -> str:
+    """``affgraph query`` with the query's first example."""
+    example = entry["examples"][0]
+    args = [f"--{name.replace('_', '-')} {_shell(value)}" for name, value in example.items()]
     return " ".join(["affgraph query", entry["name"], *args])
 
 
-def _section(entry: Mapping[str, Any], path: str | None) -> str:
+def _shell(value: str) -> str:
+    return value if re.fullmatch(r"[\w.:-]+", value) else f"'{value}'"
+
+
+def _url(entry: Mapping[str, Any]) -> str:
+    """The HTTP request of the query's first example."""
+    example = dict(entry["examples"][0])
+    path = re.sub(r"{(\w+)}", lambda m: quote(example.pop(m[1]), safe=""), entry["path"])
+    return f"{path}?{urlencode(example)}" if example else path
+
+
+def _section(entry: Mapping[str, Any]) -> str:
     uses = cypher_parameters(entry["cypher"])
     lines = [f"## {entry['name']}", "", f"**{entry['title']}.** {entry['description']}", ""]
     if entry["parameters"]:
@@ -84,18 +87,15 @@ def _section(entry: Mapping[str, Any], path: str | None) -> str:
             for p in entry["parameters"]
         ]
         lines.append("")
-    run = f"Run it: `{_example(entry)}`"
-    if path:
-        run += f", or `GET {path}`"
-    lines += [run + ".", "", "```cypher", entry["cypher"], "```", ""]
+    run = f"Run it: `{_command(entry)}`, or `GET {_url(entry)}`."
+    lines += [run, "", "```cypher", entry["cypher"], "```", ""]
     return "\n".join(lines)
 
 
 def render() -> str:
     """The whole cookbook, from the catalogue as it is now."""
-    routes = _routes()
     entries = [describe(query) for query in QUERIES.values()]
     contents = [f"- [{e['name']}](#{e['name']}) — {e['title']}" for e in entries]
     parts = [_HEADER, "## Contents", "", *contents, ""]
-    parts += [_section(e, routes.get(e["name"])) for e in entries]
+    parts += [_section(e) for e in entries]
     return "\n".join(parts).rstrip("\n") + "\n"

@@ -14,9 +14,9 @@ The layout follows the Neo4j Operations Manual, "Import header format"
 * typed properties: ``int``, ``double``, ``boolean``, ``date`` and ``string[]`` (aliases);
   an untyped column is a string; an empty cell sets no property.
 
-The properties are exactly those the Neo4j store writes (:mod:`stores.neo4j`), including
-its change hash ``_hash``, so a database imported this way is the same as one loaded with
-``affgraph load``, and loading the same records again reports them unchanged. The file
+The properties are exactly those the Neo4j store writes (:mod:`graph_schema.properties`),
+change hash ``_hash`` included, so a database imported this way is the same as one loaded
+with ``affgraph load``, and loading the same records again reports them unchanged. The file
 names do not start with ``nodes``/``edges``/``sources``/``transfers``, so ``affgraph load``
 never mistakes them for canonical CSV.
 """
@@ -44,10 +44,13 @@ from graph_schema.declaration import (
     Prop,
     PropType,
 )
+from graph_schema.properties import (
+    HASH_PROPERTY,
+    edge_properties,
+    node_properties,
+    record_properties,
+)
 from graph_schema.records import Edge, Node, Source, Transfer
-
-# The exact property maps the Neo4j store writes, change hash included (see module doc).
-from stores.neo4j import _edge_props, _node_props, _record_props
 
 __all__ = [
     "ARRAY_DELIMITER",
@@ -63,7 +66,6 @@ __all__ = [
 ]
 
 ARRAY_DELIMITER = LIST_SEPARATOR
-HASH_PROPERTY = "_hash"
 DOCS_URL = "https://neo4j.com/docs/operations-manual/current/import/header-format/"
 
 #: Header type of each declared property type (an untyped column is a string).
@@ -211,7 +213,7 @@ def _stream(writer: _Writer, snapshot: Snapshot) -> None:
     node: Node
     for node in snapshot.nodes():
         label = f"{NODE_LABEL}{ARRAY_DELIMITER}{node.label}"
-        writer.row(nodes[node.label], {":LABEL": label}, _node_props(node))
+        writer.row(nodes[node.label], {":LABEL": label}, node_properties(node))
     edge: Edge
     for edge in snapshot.edges():
         ends = {
@@ -219,13 +221,13 @@ def _stream(writer: _Writer, snapshot: Snapshot) -> None:
             f":END_ID({NODE_LABEL})": edge.dst,
             ":TYPE": edge.type,
         }
-        writer.row(rels[edge.type], ends, _edge_props(edge))
+        writer.row(rels[edge.type], ends, edge_properties(edge))
     transfers, sources = transfer_table(), source_table()
     record: Transfer | Source
     for record in snapshot.transfers():
-        writer.row(transfers, {":LABEL": TRANSFER_LABEL}, _record_props(record))
+        writer.row(transfers, {":LABEL": TRANSFER_LABEL}, record_properties(record))
     for record in snapshot.sources():
-        writer.row(sources, {":LABEL": SOURCE_LABEL}, _record_props(record))
+        writer.row(sources, {":LABEL": SOURCE_LABEL}, record_properties(record))
 
 
 def import_command(

@@ -1,37 +1,45 @@
-"""What a named query is: a name, a description, a parameters model, a result model, one
-Cypher text for Neo4j and one implementation over the embedded store.
+"""What a named query is: one declaration that the API, the CLI, the cookbook, the route tests
+and the web UI all read.
 
-A query is configuration as much as code (the API lists the catalogue, datasette-style):
-:class:`NamedQuery` carries everything the CLI, the HTTP layer and the docs need. Both
-implementations must give equal answers; ``tests/test_queries_contract.py`` checks that.
+A :class:`NamedQuery` is configuration as much as code (datasette's canned queries): its
+name, sentence, parameters and result models, its route, its one Cypher text and its one
+implementation over the embedded store's graph, its graph view, examples, and the columns
+the web UI's analysis view shows. A store is reached only through the view it offers
+(:class:`~stores.base.CypherView` or :class:`~stores.base.GraphView`), so this package
+imports neither the Neo4j driver nor a store class. Both implementations give equal answers
+(``tests/test_queries_contract.py`` and the other query tests check it on both stores).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph_schema.models import IsoDate
-from stores.base import GraphStore, StoreError, read_consistently
+from queries.graphview import GraphAnswer
+from stores.base import CypherView, GraphStore, GraphView, StoreError, read_consistently
 from stores.deadline import time_limit
-from stores.embedded import EmbeddedStore
-from stores.neo4j import Neo4jStore
 
 __all__ = [
     "MAX_LIMIT",
     "MAX_OFFSET",
     "AsOfParams",
+    "Column",
     "EntityParams",
     "ListParams",
+    "Listing",
     "NamedQuery",
     "NodeRef",
     "NotFoundError",
+    "Opens",
     "QueryError",
     "QueryParams",
+    "Route",
+    "Rows",
     "page",
 ]
 
@@ -90,7 +98,7 @@ class NodeRef(BaseModel):
     name: str
 
 
-_Rows = list[dict[str, Any]]
+Rows = list[dict[str, Any]]
 P = TypeVar("P", bound=QueryParams)
 R = TypeVar("R", bound=BaseModel)
 T = TypeVar("T")
@@ -101,14 +109,76 @@ def page(items: Sequence[T], params: ListParams) -> list[T]:
     return list(items[params.offset : params.offset + params.limit])
 
 
+# -- how the query is served and shown -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the API serves a query: its path under ``/api`` (``{id}`` names a path
+    parameter) and the OpenAPI tag it is listed under."""
+
+    path: str
+    tag: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a list in the web UI's analysis view: the item field it shows.
+
+    ``link``: whether the value is a node id shown as a link to that node — ``always``, or
+    only when ``name`` (the field holding its name, shown instead of the id) has a value.
+    List values are joined with ``join``; ``detail`` is another field shown after the value.
+    """
+
+    title: str
+    field: str
+    link: Literal["never", "always", "named"] = "never"
+    name: str | None = None
+    join: str = ", "
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Opens:
+    """What clicking a row opens: the view of the node whose id is in field ``id`` (the
+    first of a listing's ``opens`` whose field has a value). ``view`` ``by_label`` is the tree
+    for an organization and its parents-in-law for anything else; ``date`` names a field
+    whose day, if any, the view is drawn for."""
+
+    view: Literal["tree", "superiors", "by_label"]
+    id: str = "id"
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How the web UI's analysis view lists a query's answer: a title, the columns, the one
+    parameter its filter control sets (a choice for an enumerated parameter, a number
+    otherwise), the answer field that counts the items by that parameter's values, and what
+    a row opens."""
+
+    title: str
+    columns: tuple[Column, ...]
+    opens: tuple[Opens, ...]
+    filter: str | None = None
+    counts: str | None = None
+
+
+# -- the query ------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class NamedQuery(Generic[P, R]):
-    """A question affgraph answers, on either store.
+    """A question affgraph answers, on either store, and everything said about it.
 
-    ``cypher`` is the one Cypher text; ``from_rows`` shapes its rows into the result, and
-    ``embedded`` answers the same over the in-memory graph. Where a query has rules beyond
-    gathering (where a chain stops, why an organization is an orphan), both sides feed the
-    same Python function, so the two stores cannot disagree on the rules.
+    ``cypher`` is the one Cypher text, which a :class:`~stores.base.CypherView` runs and
+    ``from_rows`` shapes into the result; ``over_graph`` answers the same over a
+    :class:`~stores.base.GraphView`. Where a query has rules beyond gathering (where a chain
+    stops, why an organization is an orphan), both feed the same Python function, so the two
+    stores cannot disagree on the rules. ``examples`` are parameters to ask it with on the
+    public cases (the docs show the first; the route tests ask every one); ``graph`` turns an
+    answer into nodes and edges (``?format=graph``); ``listing`` puts it among the web UI's
+    analysis lists.
     """
 
     name: str
@@ -116,9 +186,18 @@ class NamedQuery(Generic[P, R]):
     description: str
     params: type[P]
     result: type[R]
+    route: Route
     cypher: str
-    from_rows: Callable[[GraphStore, _Rows, P], R]
-    embedded: Callable[[EmbeddedStore, P], R]
+    from_rows: Callable[[CypherView, Rows, P], R]
+    over_graph: Callable[[GraphView, P], R]
+    examples: tuple[Mapping[str, str], ...]
+    graph: Callable[[R], GraphAnswer] | None = None
+    listing: Listing | None = None
+
+    @property
+    def path(self) -> str:
+        """The URL path the API serves it at."""
+        return f"/api{self.route.path}"
 
     def cypher_params(self, params: P) -> dict[str, Any]:
         """The Cypher parameters: the query's parameters as plain values."""
@@ -133,12 +212,12 @@ class NamedQuery(Generic[P, R]):
             return read_consistently(store, lambda: self._answer(store, params))
 
     def _answer(self, store: GraphStore, params: P) -> R:
-        if isinstance(store, EmbeddedStore):
-            return self.embedded(store, params)
-        if isinstance(store, Neo4jStore):
+        if isinstance(store, CypherView):
             rows = store.read_rows(self.cypher, **self.cypher_params(params))
             return self.from_rows(store, rows, params)
-        raise QueryError(f"no implementation of {self.name} for a {store.kind} store")
+        if isinstance(store, GraphView):
+            return self.over_graph(store, params)
+        raise QueryError(f"a {store.kind} store offers no view the named queries can read")
 
     def run_dict(
         self, store: GraphStore, values: dict[str, Any], *, timeout: float | None = None

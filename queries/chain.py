@@ -2,26 +2,37 @@
 
 The organization comes first, then each formal superior (AFFILIATED_TO) in turn. The walk
 stops, and says why, at a root (no superior: normal for a local committee), a missing
-superior, a dissolved or unresolved one, two superiors at once, or a cycle.
+superior, a dissolved or unresolved one, two superiors at once, or a cycle. :func:`walk` is
+the one chain walker: ``mismatches`` follows the same chains.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from graph_schema.records import Edge
-from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError
-from queries.common import active, adjacency, cypher_active, cypher_node, lines_out
-from stores.base import GraphStore
-from stores.embedded import EmbeddedStore
+from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
+from queries.cypher import MAX_DEPTH, cypher_active, cypher_chain, cypher_node
+from queries.graph import active, lines_out
+from queries.graphview import GraphAnswer, GraphEdge, graph_node
+from stores.base import CypherView, GraphView
 
-__all__ = ["CHAIN", "ChainResult", "ChainStep"]
-
-MAX_DEPTH = 50
+__all__ = [
+    "CHAIN",
+    "MAX_DEPTH",
+    "ChainResult",
+    "ChainStep",
+    "StopReason",
+    "Walk",
+    "chain_result",
+    "walk",
+]
 
 StopReason = Literal[
     "root",
@@ -70,61 +81,103 @@ class ChainResult(BaseModel):
     )
 
 
-# -- the rules, shared by both stores ----------------------------------------------------------
+# -- the one chain walker ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A reporting chain: the organization, then each superior; why and where it ends."""
+
+    nodes: list[str]
+    stop: StopReason
+    detail: list[str]
+
+
+def walk(
+    start: str,
+    superiors: Callable[[str], Collection[str]],
+    halts: Callable[[str], StopReason | None],
+) -> Walk:
+    """Follow the one superior of each organization from ``start``, and say why it stops.
+
+    ``superiors(n)``: the targets of ``n``'s active AFFILIATED_TO lines (two lines to one
+    superior are no conflict); ``halts(n)``: why the walk ends on reaching superior ``n``
+    (unresolved, dissolved), or None. It also ends, without going further, where an
+    organization has no superior (``no_superior``) or several (``multiple_superiors``), at a
+    superior already on the chain (``cycle``), and after :data:`MAX_DEPTH` superiors.
+    """
+    nodes = [start]
+    seen = {start}
+    current = start
+    while True:
+        ups = sorted(set(superiors(current)))
+        if not ups:
+            return Walk(nodes, "no_superior", [])
+        if len(ups) > 1:
+            return Walk(nodes, "multiple_superiors", ups)
+        target = ups[0]
+        if target in seen:
+            return Walk(nodes, "cycle", [target])
+        nodes.append(target)
+        seen.add(target)
+        reason = halts(target)
+        if reason is not None:
+            return Walk(nodes, reason, [target])
+        if len(nodes) > MAX_DEPTH:
+            return Walk(nodes, "max_depth", [])
+        current = target
+
+
+# -- the answer, from either store ---------------------------------------------------------------
 
 NodeInfo = dict[str, Any]  # id, label, kind, name, active, unresolved
 LineInfo = dict[str, Any]  # target, kind, valid_from, valid_to, source, quote
 
 
-def walk(
-    start: str, as_of: date, info: Callable[[str], NodeInfo], lines: Callable[[str], list[LineInfo]]
-) -> ChainResult:
-    """Follow the one active superior of each step, and say where and why it stops."""
-    steps = [ChainStep(depth=0, **info(start))]
-    seen = {start}
-    current = start
-    while True:
-        ups = sorted(lines(current), key=lambda line: line["target"])
-        if not ups:
-            root = steps[-1].kind == "local_committee"
-            return _result(start, as_of, steps, "root" if root else "no_superior")
-        targets = sorted({u["target"] for u in ups})
-        if len(targets) > 1:  # two lines to one superior (say, of two kinds) are no conflict
-            return _result(start, as_of, steps, "multiple_superiors", targets)
-        line = ups[0]
-        target = line["target"]
-        if target in seen:
-            return _result(start, as_of, steps, "cycle", [target])
-        step = ChainStep(
-            depth=len(steps),
-            line=Line(**{k: v for k, v in line.items() if k != "target"}),
-            **info(target),
-        )
-        steps.append(step)
-        seen.add(target)
-        if step.unresolved:
-            return _result(start, as_of, steps, "superior_unresolved", [target])
-        if not step.active:
-            return _result(start, as_of, steps, "superior_dissolved", [target])
-        if len(steps) > MAX_DEPTH:
-            return _result(start, as_of, steps, "max_depth")
-        current = target
+def _halts(info: NodeInfo) -> StopReason | None:
+    if info["unresolved"]:
+        return "superior_unresolved"
+    return None if info["active"] else "superior_dissolved"
 
 
-def _result(
+def chain_result(
     start: str,
     as_of: date,
-    steps: list[ChainStep],
-    reason: StopReason,
-    detail: list[str] | None = None,
+    info: Callable[[str], NodeInfo],
+    lines: Callable[[str], list[LineInfo]],
 ) -> ChainResult:
+    """The reporting line from ``start``: ``info`` gives a node's fields, ``lines`` its
+    active AFFILIATED_TO lines (each step shows the first by target)."""
+    read: dict[str, list[LineInfo]] = {}
+
+    def lines_of(node_id: str) -> list[LineInfo]:
+        if node_id not in read:
+            read[node_id] = sorted(lines(node_id), key=lambda line: line["target"])
+        return read[node_id]
+
+    found = walk(
+        start, lambda n: [line["target"] for line in lines_of(n)], lambda n: _halts(info(n))
+    )
+    steps = [ChainStep(depth=0, **info(start))]
+    for below, node in pairwise(found.nodes):
+        line = lines_of(below)[0]
+        steps.append(
+            ChainStep(
+                depth=len(steps),
+                line=Line(**{k: v for k, v in line.items() if k != "target"}),
+                **info(node),
+            )
+        )
+    stop = found.stop
+    if stop == "no_superior" and steps[-1].kind == "local_committee":
+        stop = "root"
     return ChainResult(
         id=start,
         as_of=as_of,
         items=steps,
         total=len(steps),
-        stop_reason=reason,
-        stop_detail=detail or [],
+        stop_reason=stop,
+        stop_detail=found.detail,
     )
 
 
@@ -136,12 +189,8 @@ def _check_party_org(label: str, node_id: str) -> None:
         )
 
 
-# -- embedded -----------------------------------------------------------------------------------
-
-
-def _embedded(store: EmbeddedStore, params: EntityParams) -> ChainResult:
-    with store.reading() as graph:
-        adj = adjacency(graph)
+def _over_graph(view: GraphView, params: EntityParams) -> ChainResult:
+    with view.reading_graph() as adj:
         if params.id not in adj.node:
             raise NotFoundError(params.id)
         _check_party_org(adj.node[params.id]["label"], params.id)
@@ -159,9 +208,9 @@ def _embedded(store: EmbeddedStore, params: EntityParams) -> ChainResult:
 
         def lines(node_id: str) -> list[LineInfo]:
             keys = [k for _, k, _ in lines_out(adj, node_id, "AFFILIATED_TO", params.as_of)]
-            return [_line_info(edge) for edge in store.edge_records(keys).values()]
+            return [_line_info(edge) for edge in view.edge_records(keys).values()]
 
-        return walk(params.id, params.as_of, info, lines)
+        return chain_result(params.id, params.as_of, info, lines)
 
 
 def _line_info(edge: Edge) -> LineInfo:
@@ -175,17 +224,9 @@ def _line_info(edge: Edge) -> LineInfo:
     }
 
 
-# -- Cypher -------------------------------------------------------------------------------------
-
 CYPHER = f"""
 MATCH (o:Node {{id: $id}})
-OPTIONAL MATCH p = (o)-[:AFFILIATED_TO*1..{MAX_DEPTH}]->(s:Node)
-WHERE ALL(r IN relationships(p) WHERE {cypher_active("r")})
-WITH o, collect(DISTINCT s) AS ups
-UNWIND [o] + ups AS m
-WITH DISTINCT m
-OPTIONAL MATCH (m)-[r:AFFILIATED_TO]->(t:Node)
-WHERE {cypher_active("r")}
+{cypher_chain("o")}
 RETURN {cypher_node("m")} AS node, {cypher_active("m")} AS active,
        coalesce(m.unresolved, false) AS unresolved,
        collect(CASE WHEN t IS NULL THEN null ELSE {{target: t.id, kind: r.kind,
@@ -194,7 +235,7 @@ RETURN {cypher_node("m")} AS node, {cypher_active("m")} AS active,
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: EntityParams) -> ChainResult:
+def _from_rows(view: CypherView, rows: Rows, params: EntityParams) -> ChainResult:
     by_id = {row["node"]["id"]: row for row in rows}
     if params.id not in by_id:
         raise NotFoundError(params.id)
@@ -204,7 +245,25 @@ def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: EntityPara
         row = by_id[node_id]
         return {**row["node"], "active": row["active"], "unresolved": row["unresolved"]}
 
-    return walk(params.id, params.as_of, info, lambda node_id: by_id[node_id]["lines"])
+    return chain_result(params.id, params.as_of, info, lambda node_id: by_id[node_id]["lines"])
+
+
+def chain_graph(result: ChainResult) -> GraphAnswer:
+    """The reporting line: each step, and the AFFILIATED_TO line up from the one below."""
+    steps = [s.model_dump(mode="json") for s in result.items]
+    edges = [
+        GraphEdge(
+            source=below["id"],
+            target=step["id"],
+            type="AFFILIATED_TO",
+            kind=step["line"]["kind"],
+            data={k: v for k, v in step["line"].items() if k != "kind" and v},
+        )
+        for below, step in pairwise(steps)
+    ]
+    return GraphAnswer(
+        query="chain", id=result.id, nodes=[graph_node(s, "line") for s in steps], edges=edges
+    )
 
 
 CHAIN: NamedQuery[EntityParams, ChainResult] = NamedQuery(
@@ -215,7 +274,13 @@ CHAIN: NamedQuery[EntityParams, ChainResult] = NamedQuery(
     "cycle, a missing, dissolved or unresolved superior, or two superiors at once.",
     params=EntityParams,
     result=ChainResult,
+    route=Route("/orgs/{id}/chain", "organizations"),
     cypher=CYPHER,
     from_rows=_from_rows,
-    embedded=_embedded,
+    over_graph=_over_graph,
+    examples=(
+        {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-04"},
+        {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-05"},
+    ),
+    graph=chain_graph,
 )

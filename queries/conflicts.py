@@ -7,17 +7,17 @@
   smallest id (which is also the item's id). A line from an organization to itself is a
   cycle of one.
 
-The embedded store reads the active lines from its columnar index (:mod:`stores.columns`) in
-numpy: the organizations with several superiors, and the few that can lie on a cycle (those
-left after repeatedly dropping organizations without a superior or a subordinate among them);
-it finds the strongly connected components of those (iteratively) and lists the elementary
-cycles inside each. The Cypher matches closed paths from each organization. Both feed
-:func:`_result`, which keeps each elementary cycle once, in its canonical rotation.
+The embedded store reads the active lines from its columns in numpy: the organizations with
+several superiors, and the few that can lie on a cycle (those left after repeatedly dropping
+organizations without a superior or a subordinate among them); networkx's
+``simple_cycles(length_bound=…)`` lists the elementary cycles among those. The Cypher
+matches closed paths from each organization. Both feed :func:`_result`, which keeps each
+elementary cycle once, in its canonical rotation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Literal
 
@@ -25,20 +25,13 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.base import ListParams, NamedQuery, page
-from queries.common import adjacency, cypher_active
-from stores.base import GraphStore
+from queries.arrays import pairs
+from queries.base import Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
+from queries.cypher import cypher_active
+from stores.base import CypherView, GraphView
 from stores.columns import Columns, day
-from stores.embedded import EmbeddedStore
 
-__all__ = [
-    "CONFLICTS",
-    "MAX_CYCLE",
-    "ConflictItem",
-    "ConflictsResult",
-    "cycles_in",
-    "strong_components",
-]
+__all__ = ["CONFLICTS", "MAX_CYCLE", "ConflictItem", "ConflictType", "ConflictsResult"]
 
 #: The longest cycle looked for (members); the Cypher's variable-length bound.
 MAX_CYCLE = 50
@@ -127,107 +120,26 @@ def _result(
     )
 
 
-# -- embedded -----------------------------------------------------------------------------------
+# -- the embedded store -------------------------------------------------------------------------
 
 
-def strong_components(
-    nodes: Iterable[str], succ: Callable[[str], list[str]]
-) -> Iterator[list[str]]:
-    """Tarjan's strongly connected components, iteratively (no recursion limit).
+def _over_graph(view: GraphView, params: ListParams) -> ConflictsResult:
+    import networkx as nx  # the cycle search only: importing the catalogue stays light
 
-    ``succ`` gives a node's successors; successors outside ``nodes`` may be returned and are
-    visited too. Yields each component as a list.
-    """
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    counter = 0
-    for root in nodes:
-        if root in index:
-            continue
-        work: list[tuple[str, Iterator[str]]] = []
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        work.append((root, iter(succ(root))))
-        while work:
-            node, children = work[-1]
-            for child in children:
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(succ(child))))
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index[child])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    component = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == node:
-                            break
-                    yield component
-
-
-def cycles_in(component: list[str], succ: Callable[[str], list[str]]) -> Iterator[list[str]]:
-    """The elementary cycles (of at most ``MAX_CYCLE`` members) inside one strongly connected
-    component, each once, starting at its smallest member."""
-    members = set(component)
-    for start in sorted(component):
-        path = [start]
-        on_path = {start}
-        work = [iter(sorted(succ(start)))]
-        while work:
-            for child in work[-1]:
-                if child == start:
-                    yield list(path)
-                elif (
-                    child in members
-                    and child > start
-                    and child not in on_path
-                    and len(path) < MAX_CYCLE
-                ):
-                    path.append(child)
-                    on_path.add(child)
-                    work.append(iter(sorted(succ(child))))
-                    break
-            else:
-                work.pop()
-                on_path.discard(path.pop())
-
-
-def _embedded(store: EmbeddedStore, params: ListParams) -> ConflictsResult:
-    with store.reading() as graph:
-        nodes = adjacency(graph).node
-        columns = store.columns()
+    with view.reading_graph() as adj:
+        nodes = adj.node
+        columns = view.columns()
         ids = columns.ids
         multiple, ups = _formal_lines(columns, params.as_of)
         multiple_ids = [
             (ids[org], sorted(ids[s] for s in found)) for org, found in multiple.items()
         ]
-        ups_ids = {ids[org]: [ids[s] for s in found] for org, found in ups.items()}
-
-        def succ(node_id: str) -> list[str]:
-            return [s for s in ups_ids.get(node_id, ()) if s in ups_ids]
-
-        closed = [
-            cycle
-            for component in strong_components(ups_ids, succ)
-            if len(component) > 1 or component[0] in succ(component[0])
-            for cycle in cycles_in(component, succ)
-        ]
-        named = {org for org, _ in multiple_ids} | {cycle[0] for cycle in closed}
+        lines: nx.DiGraph[str] = nx.DiGraph()
+        lines.add_edges_from(
+            (ids[org], ids[s]) for org, found in ups.items() for s in found if s in ups
+        )
+        closed = list(nx.simple_cycles(lines, length_bound=MAX_CYCLE))
+        named = {org for org, _ in multiple_ids} | {min(cycle) for cycle in closed}
         info = {n: {"name": nodes[n]["name"], "kind": nodes[n]["kind"]} for n in named}
     return _result(info, multiple_ids, closed, params)
 
@@ -251,8 +163,8 @@ def _formal_lines(
     aff = columns.edges("AFFILIATED_TO")
     line = aff.active(on)
     up = line & orgs[aff.src] & alive[aff.dst]
-    pairs = np.unique(aff.src[up].astype(np.int64) * n + aff.dst[up])
-    src, dst = pairs // n, pairs % n
+    found = pairs(aff.src[up], aff.dst[up], n)
+    src, dst = found // n, found % n
     distinct = np.bincount(src, minlength=n)
     two = distinct[src] >= 2
     multiple: dict[int, list[int]] = {}
@@ -301,9 +213,7 @@ RETURN 'cycle' AS type, o.id AS id, o.name AS name, o.kind AS kind, [] AS superi
 """
 
 
-def _from_rows(
-    store: GraphStore, rows: list[dict[str, Any]], params: ListParams
-) -> ConflictsResult:
+def _from_rows(view: CypherView, rows: Rows, params: ListParams) -> ConflictsResult:
     info = {r["id"]: {"name": r["name"], "kind": r["kind"]} for r in rows}
     multiple = [(r["id"], r["superiors"]) for r in rows if r["type"] == "multiple_superiors"]
     closed = [r["members"][:-1] for r in rows if r["type"] == "cycle"]
@@ -319,7 +229,21 @@ CONFLICTS: NamedQuery[ListParams, ConflictsResult] = NamedQuery(
     "to itself is a cycle of one). Each cycle is listed once.",
     params=ListParams,
     result=ConflictsResult,
+    route=Route("/analysis/conflicts", "analysis"),
     cypher=CYPHER,
     from_rows=_from_rows,
-    embedded=_embedded,
+    over_graph=_over_graph,
+    examples=({"as_of": "2025-01-01"},),
+    listing=Listing(
+        title="Conflicts: two superiors at once, cycles",
+        columns=(
+            Column("name", "id", link="always", name="name"),
+            Column("kind", "kind"),
+            Column("type", "type"),
+            Column("superiors", "superiors"),
+            Column("cycle", "cycle", join=" → "),
+        ),
+        opens=(Opens("tree"),),
+        counts="by_type",
+    ),
 )

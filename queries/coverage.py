@@ -26,9 +26,8 @@ An organization may have two statuses (a joint branch of two members in seven un
 then listed once for each. ``units`` is given for every joint branch listed.
 
 Both stores gather the same rows (:class:`Gathered`: the Cypher's rows, or one numpy pass over
-the embedded store's columnar index, :mod:`stores.columns`) and apply the rules in one place,
-:func:`statuses`, to all rows at once in numpy (a Python loop over a province's enterprises
-and organizations took seconds).
+the embedded store's columns) and apply the rules in one place, :func:`statuses`, to all rows
+at once in numpy (a Python loop over a province's enterprises and organizations took seconds).
 """
 
 from __future__ import annotations
@@ -42,11 +41,11 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from graph_schema.declaration import NON_PUBLIC_ENTERPRISE_KINDS
-from queries.base import ListParams, NamedQuery, page
-from queries.common import adjacency, cypher_active, cypher_based_orgs
-from stores.base import GraphStore
-from stores.columns import Bools, Columns, Ints, day
-from stores.embedded import EmbeddedStore
+from queries.arrays import Bools, Ints, pairs, rank
+from queries.base import Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
+from queries.cypher import cypher_active, cypher_based_orgs
+from stores.base import CypherView, GraphView
+from stores.columns import Columns, day
 
 __all__ = ["COVERAGE", "CoverageItem", "CoverageParams", "CoverageResult", "Gathered", "statuses"]
 
@@ -135,18 +134,18 @@ def statuses(rows: Gathered) -> dict[Status, Bools]:
 
 def _result(
     rows: Gathered,
-    rank: npt.NDArray[np.integer[Any]],
+    by_id: npt.NDArray[np.integer[Any]],
     item: Callable[[int], dict[str, Any]],
     params: CoverageParams,
 ) -> CoverageResult:
-    """Rank the gaps by status, then id (``rank``: a row's position in id order), and shape
+    """Rank the gaps by status, then id (``by_id``: a row's position in id order), and shape
     one page; ``item`` gives a row's id, label, kind, name and employees or members."""
     found = statuses(rows)
     by_status = {status: int(hits.sum()) for status, hits in sorted(found.items()) if hits.any()}
     ranked: list[tuple[Status, Ints]] = []
     for status in [params.status] if params.status else sorted(found):
         hits = np.flatnonzero(found[status])
-        ranked.append((status, hits[np.argsort(rank[hits], kind="stable")]))
+        ranked.append((status, hits[np.argsort(by_id[hits], kind="stable")]))
     listed = [(status, row) for status, hits in ranked for row in hits.tolist()]
     items = []
     for status, row in page(listed, params):
@@ -166,13 +165,13 @@ def _result(
     )
 
 
-# -- embedded -----------------------------------------------------------------------------------
+# -- the embedded store -------------------------------------------------------------------------
 
 
-def _embedded(store: EmbeddedStore, params: CoverageParams) -> CoverageResult:
-    with store.reading() as graph:
-        nodes = adjacency(graph).node
-        columns = store.columns()
+def _over_graph(view: GraphView, params: CoverageParams) -> CoverageResult:
+    with view.reading_graph() as adj:
+        nodes = adj.node
+        columns = view.columns()
         at, rows = _gathered(columns, params.as_of)
         ids = columns.ids
 
@@ -211,9 +210,7 @@ def _gathered(columns: Columns, as_of: date) -> tuple[Ints, Gathered]:
     line = based.active(on)
     # organizations based in an enterprise: distinct, active
     housed = line & party[based.src] & alive[based.src] & enterprises[based.dst]
-    in_enterprise = np.bincount(
-        _distinct(based.dst[housed], based.src[housed], n) // n, minlength=n
-    )
+    in_enterprise = np.bincount(pairs(based.dst[housed], based.src[housed], n) // n, minlength=n)
     sup = columns.edges("SUPERVISES")
     taught = (
         sup.active(on)
@@ -225,7 +222,7 @@ def _gathered(columns: Columns, as_of: date) -> tuple[Ints, Gathered]:
     # units of a joint branch: distinct, active
     joint = orgs & columns.kind_in(["joint_branch"])
     spread = line & joint[based.src] & alive[based.dst]
-    units = np.bincount(_distinct(based.src[spread], based.dst[spread], n) // n, minlength=n)
+    units = np.bincount(pairs(based.src[spread], based.dst[spread], n) // n, minlength=n)
     at = np.flatnonzero(enterprises | orgs)
     kinds = np.array(columns.kinds.names, dtype=np.str_)
     is_enterprise = enterprises[at]
@@ -238,17 +235,6 @@ def _gathered(columns: Columns, as_of: date) -> tuple[Ints, Gathered]:
         columns.prop("members")[at],
         np.where(joint[at], units[at], np.nan),
     )
-
-
-def _distinct(
-    first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]], n: int
-) -> Ints:
-    """The distinct pairs, as ``first * n + second``, sorted."""
-    pairs = np.sort(first.astype(np.int64) * n + second)
-    keep = np.ones(len(pairs), dtype=bool)
-    keep[1:] = pairs[1:] != pairs[:-1]
-    found: Ints = pairs[keep]
-    return found
 
 
 # -- Cypher -------------------------------------------------------------------------------------
@@ -287,9 +273,7 @@ RETURN o.id AS id, 'PartyOrg' AS label, o.kind AS kind, o.name AS name,
 """
 
 
-def _from_rows(
-    store: GraphStore, rows: list[dict[str, Any]], params: CoverageParams
-) -> CoverageResult:
+def _from_rows(view: CypherView, rows: Rows, params: CoverageParams) -> CoverageResult:
     gathered = Gathered(
         np.array([r["label"] == "Enterprise" for r in rows], dtype=bool),
         np.array([r["kind"] for r in rows], dtype=np.str_),
@@ -301,17 +285,13 @@ def _from_rows(
             [r["units"] if r["kind"] == "joint_branch" else None for r in rows], dtype=np.float64
         ),
     )
-    rank = np.empty(len(rows), dtype=np.int64)
-    rank[np.array(sorted(range(len(rows)), key=lambda i: rows[i]["id"]), dtype=np.int64)] = (
-        np.arange(len(rows))
-    )
 
     def item(row: int) -> dict[str, Any]:
         fields = {k: rows[row][k] for k in ("id", "label", "kind", "name")}
         key = "employees" if rows[row]["label"] == "Enterprise" else "members"
         return {**fields, key: rows[row][key]}
 
-    return _result(gathered, rank, item, params)
+    return _result(gathered, rank([row["id"] for row in rows]), item, params)
 
 
 COVERAGE: NamedQuery[CoverageParams, CoverageResult] = NamedQuery(
@@ -325,7 +305,24 @@ COVERAGE: NamedQuery[CoverageParams, CoverageResult] = NamedQuery(
     "50 members: branch_too_large.",
     params=CoverageParams,
     result=CoverageResult,
+    route=Route("/analysis/coverage", "analysis"),
     cypher=CYPHER,
     from_rows=_from_rows,
-    embedded=_embedded,
+    over_graph=_over_graph,
+    examples=({"as_of": "2023-06-01"}, {"as_of": "2023-06-01", "status": "uncovered"}),
+    listing=Listing(
+        title="Coverage gaps",
+        columns=(
+            Column("name", "id", link="always", name="name"),
+            Column("label", "label"),
+            Column("kind", "kind"),
+            Column("status", "status"),
+            Column("employees", "employees"),
+            Column("members", "members"),
+            Column("units", "units"),
+        ),
+        opens=(Opens("by_label"),),
+        filter="status",
+        counts="by_status",
+    ),
 )

@@ -21,10 +21,22 @@ from graph_schema.cypher import NODE_LABEL, TRANSFER_LABEL
 from graph_schema.declaration import TRANSFER_FIELDS, TRANSFER_STATUSES
 from graph_schema.models import IsoDate
 from graph_schema.records import Transfer, evidence_from_canonical
-from queries.base import MAX_LIMIT, MAX_OFFSET, NamedQuery, NotFoundError, QueryError, QueryParams
-from queries.common import adjacency, cypher_node, lines_out
-from stores.base import GraphStore
-from stores.embedded import EmbeddedStore
+from queries.base import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    Column,
+    Listing,
+    NamedQuery,
+    NotFoundError,
+    Opens,
+    QueryError,
+    QueryParams,
+    Route,
+    Rows,
+)
+from queries.cypher import cypher_node
+from queries.graph import lines_out
+from stores.base import CypherView, GraphView
 
 __all__ = [
     "HISTORY",
@@ -165,10 +177,10 @@ def transfers_result(
     return TransfersResult(items=items, total=len(kept), limit=params.limit, offset=params.offset)
 
 
-def _transfers_embedded(store: EmbeddedStore, params: TransfersParams) -> TransfersResult:
-    transfers = list(store.iter_transfers(org=params.org))
-    with store.reading() as graph:
-        nodes = adjacency(graph).node
+def _transfers_over_graph(view: GraphView, params: TransfersParams) -> TransfersResult:
+    transfers = list(view.iter_transfers(org=params.org))
+    with view.reading_graph() as adj:
+        nodes = adj.node
         found = []
         for transfer in transfers:
             values = _record_values(transfer)
@@ -195,9 +207,7 @@ RETURN properties(t) AS transfer,
 """
 
 
-def _transfers_from_rows(
-    store: GraphStore, rows: list[dict[str, Any]], params: TransfersParams
-) -> TransfersResult:
+def _transfers_from_rows(view: CypherView, rows: Rows, params: TransfersParams) -> TransfersResult:
     return transfers_result(((row["transfer"], row["names"]) for row in rows), params)
 
 
@@ -210,9 +220,32 @@ TRANSFERS: NamedQuery[TransfersParams, TransfersResult] = NamedQuery(
     "the superior before, the one proposed, the proposer and the one decided on.",
     params=TransfersParams,
     result=TransfersResult,
+    route=Route("/transfers", "transfers"),
     cypher=TRANSFERS_CYPHER,
     from_rows=_transfers_from_rows,
-    embedded=_transfers_embedded,
+    over_graph=_transfers_over_graph,
+    examples=(
+        {},
+        {"status": "retained"},
+        {"org": "tj-zhonghuan-samsung-jv-pc"},
+        {"date_from": "2022-01-01", "date_to": "2022-12-31"},
+    ),
+    listing=Listing(
+        title="Transfers of affiliation: proposed and decided",
+        columns=(
+            Column("organization", "org", link="always", name="org_name"),
+            Column("status", "status"),
+            Column("date", "date"),
+            Column("from", "from", link="always", name="from_name"),
+            Column("proposed to", "proposed_to", link="always", name="proposed_to_name"),
+            Column("proposed by", "proposed_by", link="named", name="proposed_by_name"),
+            Column("decided to", "decided_to", link="always", name="decided_to_name"),
+            Column("reason", "reason"),
+        ),
+        # the tree on the day of the transfer, when the new line holds
+        opens=(Opens("tree", "org", date="date"),),
+        filter="status",
+    ),
 )
 
 
@@ -339,9 +372,8 @@ def history_result(
     )
 
 
-def _history_embedded(store: EmbeddedStore, params: HistoryParams) -> HistoryResult:
-    with store.reading() as graph:
-        adj = adjacency(graph)
+def _history_over_graph(view: GraphView, params: HistoryParams) -> HistoryResult:
+    with view.reading_graph() as adj:
         attrs = adj.node.get(params.id)
         node = None if attrs is None else {"id": params.id, **attrs}
         _check_org(params.id, node)
@@ -349,7 +381,7 @@ def _history_embedded(store: EmbeddedStore, params: HistoryParams) -> HistoryRes
             key: (target, adj.node[target]["name"])
             for target, key, _ in lines_out(adj, params.id, "AFFILIATED_TO", None)
         }
-        edges = store.edge_records(names)
+        edges = view.edge_records(names)
     lines = [
         {
             "sid": names[key][0],
@@ -363,7 +395,7 @@ def _history_embedded(store: EmbeddedStore, params: HistoryParams) -> HistoryRes
         }
         for key, edge in edges.items()
     ]
-    transfers = [_record_values(t) for t in store.iter_transfers(org=params.id)]
+    transfers = [_record_values(t) for t in view.iter_transfers(org=params.id)]
     return history_result(params.id, node, lines, transfers)
 
 
@@ -384,9 +416,7 @@ RETURN {cypher_node("o")} AS node, lines, transfers
 """
 
 
-def _history_from_rows(
-    store: GraphStore, rows: list[dict[str, Any]], params: HistoryParams
-) -> HistoryResult:
+def _history_from_rows(view: CypherView, rows: Rows, params: HistoryParams) -> HistoryResult:
     if not rows:
         return history_result(params.id, None, [], [])
     row = rows[0]
@@ -401,7 +431,9 @@ HISTORY: NamedQuery[HistoryParams, HistoryResult] = NamedQuery(
     "(proposed, pending, retained or carried out), in time order, undated events first.",
     params=HistoryParams,
     result=HistoryResult,
+    route=Route("/orgs/{id}/history", "organizations"),
     cypher=HISTORY_CYPHER,
     from_rows=_history_from_rows,
-    embedded=_history_embedded,
+    over_graph=_history_over_graph,
+    examples=({"id": "tj-zhonghuan-samsung-jv-pc"}, {"id": "tj-pharma-pc"}),
 )

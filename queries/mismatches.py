@@ -9,15 +9,14 @@ Definitions
   PartyOrg to it.
 * The *state system*: a Party organization is a **state-system committee** if it is active
   and has an active BASED_IN line to an active Body of kind ``sasac``.
-* An organization's **reporting chain** is the walk of :mod:`queries.chain`: from the
+* An organization's **reporting chain** is the walk of :func:`queries.chain.walk`: from the
   organization, follow its one active AFFILIATED_TO line upward, again and again. The walk
   stops (keeping the superior it reached) at a dissolved or unresolved superior; it stops
   (keeping nothing more) where an organization has no active line or two or more at once,
   where a superior is already on the chain (a cycle), and after 50 superiors.
 * An organization's formal line **reaches the state system** if one of its *superiors* on
   that chain (the organization itself excluded) is a state-system committee; the nearest one
-  is the one reported. Computed once per organization, with memoisation along the chains, so
-  the whole graph is answered in linear time.
+  is the one reported.
 * An area's **committees** are the active PartyOrgs with an active BASED_IN line to it.
 
 Details
@@ -41,33 +40,29 @@ may explain it (e.g. a ``retained`` decision).
 
 :func:`enterprise_mismatches` with :class:`Chains` is the one definition of the rules, on both
 stores. The embedded store asks it only of the enterprises that may have a mismatch, found in
-a few numpy passes over its columnar index (:mod:`stores.columns`; :func:`_candidates`: every
-ownership candidate, and those whose organizations' chains, walked all at once, miss a
-committee of their area) — asking every enterprise of a province took seconds.
+a few numpy passes over its columnar index (:func:`_candidates`: every ownership candidate,
+and those whose organizations' chains, stepped up all at once, miss a committee of their
+area) — asking every enterprise of a province took seconds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
+from textwrap import indent
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, Field
 
-from queries.base import ListParams, NamedQuery, page
-from queries.common import (
-    active,
-    adjacency,
-    cypher_active,
-    cypher_based_orgs,
-    lines_out,
-)
-from stores.base import GraphStore
-from stores.columns import Bools, Columns, Ints, day
+from queries.arrays import Ints, member, pairs, spans
+from queries.base import Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
+from queries.chain import MAX_DEPTH, walk
+from queries.cypher import cypher_active, cypher_based_orgs, cypher_chain
+from queries.graph import active, lines_out
+from stores.base import CypherView, GraphView
+from stores.columns import Columns, day
 from stores.deadline import bounded
-from stores.embedded import EmbeddedStore
 
 __all__ = [
     "MISMATCHES",
@@ -78,7 +73,6 @@ __all__ = [
     "enterprise_mismatches",
 ]
 
-MAX_DEPTH = 50
 #: Area kinds whose committees a registered enterprise's line is expected to run through.
 LINE_AREA_KINDS = ("street", "township", "park")
 MAJORITY_PCT = 50.0
@@ -133,7 +127,7 @@ class MismatchesResult(BaseModel):
 
 
 class Chains:
-    """Reporting chains over a graph seen through three functions, with memoisation.
+    """Reporting chains over a graph seen through three functions.
 
     ``lines(n)``: targets of the active AFFILIATED_TO lines leaving ``n`` (one per line);
     ``halts(n)``: the walk stops on reaching ``n`` (dissolved, unresolved, or unknown);
@@ -149,76 +143,19 @@ class Chains:
         self._lines = lines
         self._halts = halts
         self._is_state = is_state
-        #: node -> (nearest state-system committee on the walk from it, itself included,
-        #: distance to it) or None; each node is worked out once
-        self._first: dict[str, tuple[str, int] | None] = {}
-        self._ups: dict[str, str | None] = {}
 
-    def _up(self, node: str) -> str | None:
-        """The one superior of ``node``, or None (none, or several at once); memoised."""
-        try:
-            return self._ups[node]
-        except KeyError:
-            ups = set(self._lines(node))  # distinct superiors, as in chain and conflicts
-            up = self._ups[node] = next(iter(ups)) if len(ups) == 1 else None
-            return up
-
-    def _first_state(self, start: str) -> tuple[str, int] | None:
-        """The nearest state-system committee from a node reached as a superior (itself
-        included), following superiors until the walk stops; memoised for every node passed."""
-        path: list[str] = []
-        on_path: set[str] = set()
-        node: str | None = start
-        found: tuple[str, int] | None = None
-        while node is not None:
-            if node in self._first:
-                found = self._first[node]
-                break
-            if node in on_path:
-                # a cycle with no state-system committee on it (we would have stopped there)
-                found = None
-                break
-            path.append(node)
-            on_path.add(node)
-            if self._is_state(node):
-                path.pop()
-                self._first[node] = found = (node, 0)
-                break
-            if self._halts(node):
-                break
-            node = self._up(node)
-        for step in reversed(path):
-            found = None if found is None else (found[0], found[1] + 1)
-            self._first[step] = found
-        return self._first[start]
+    def chain(self, org: str) -> Iterator[str]:
+        """The organization, then its superiors, as :func:`queries.chain.walk` walks them."""
+        found = walk(
+            org, self._lines, lambda node: "superior_dissolved" if self._halts(node) else None
+        )
+        yield from found.nodes
 
     def reaches_state(self, org: str) -> str | None:
         """The nearest state-system committee among the superiors on ``org``'s chain."""
-        up = self._up(org)
-        if up is None:
-            return None
-        found = self._first_state(up)
-        if found is None:
-            return None
-        committee, distance = found
-        if committee == org or 1 + distance > MAX_DEPTH:
-            return None  # ``org`` itself on a cycle, or beyond the depth the chain walks
-        return committee
-
-    def chain(self, org: str) -> Iterator[str]:
-        """The organization, then its superiors, as :mod:`queries.chain` walks them."""
-        yield org
-        seen = {org}
-        current = org
-        while True:
-            target = self._up(current)
-            if target is None or target in seen:
-                return
-            yield target
-            seen.add(target)
-            if self._halts(target) or len(seen) > MAX_DEPTH:
-                return
-            current = target
+        chain = self.chain(org)
+        next(chain)  # the organization itself
+        return next((node for node in chain if self._is_state(node)), None)
 
 
 def enterprise_mismatches(ent: Mapping[str, Any], chains: Chains) -> list[dict[str, Any]]:
@@ -269,7 +206,7 @@ def enterprise_mismatches(ent: Mapping[str, Any], chains: Chains) -> list[dict[s
 
 
 def _result(
-    store: GraphStore, found: list[dict[str, Any]], params: MismatchesParams
+    view: CypherView | GraphView, found: list[dict[str, Any]], params: MismatchesParams
 ) -> MismatchesResult:
     by_type: dict[str, int] = {}
     for item in found:
@@ -278,7 +215,7 @@ def _result(
         found = [item for item in found if item["type"] == params.kind]
     found.sort(key=lambda i: (i["type"], i["id"], i["org_id"] or "", i["detail"]))
     shown = page(found, params)
-    transfers = latest_transfers(store, {i["org_id"] for i in shown if i["org_id"]}, params.as_of)
+    transfers = latest_transfers(view, {i["org_id"] for i in shown if i["org_id"]}, params.as_of)
     items = [
         MismatchItem(
             **item,
@@ -298,7 +235,7 @@ def _result(
 
 
 def latest_transfers(
-    store: GraphStore, orgs: set[str | None], as_of: date
+    view: CypherView | GraphView, orgs: set[str | None], as_of: date
 ) -> dict[str | None, tuple[str, str]]:
     """(id, status) of the latest transfer record (by date, then id) of each organization,
     among those dated by ``as_of`` (or undated): a later decision explains nothing yet."""
@@ -306,19 +243,18 @@ def latest_transfers(
         return {}
     return {
         t.org: (t.id, t.status)
-        for t in store.iter_transfers()
+        for t in view.iter_transfers()
         if t.org in orgs and (t.date is None or t.date <= as_of)
     }
 
 
-# -- embedded -----------------------------------------------------------------------------------
+# -- the embedded store -------------------------------------------------------------------------
 
 
-def _embedded(store: EmbeddedStore, params: MismatchesParams) -> MismatchesResult:
+def _over_graph(view: GraphView, params: MismatchesParams) -> MismatchesResult:
     as_of = params.as_of
     found: list[dict[str, Any]] = []
-    with store.reading() as graph:
-        adj = adjacency(graph)
+    with view.reading_graph() as adj:
         nodes = adj.node
 
         def node_active(node_id: str) -> bool:
@@ -337,7 +273,7 @@ def _embedded(store: EmbeddedStore, params: MismatchesParams) -> MismatchesResul
             )
 
         chains = Chains(lines, halts, is_state)
-        for ent in bounded(_candidates(store.columns(), as_of)):
+        for ent in bounded(_candidates(view.columns(), as_of)):
             attrs = nodes[ent["id"]]
             ent.update(
                 name=attrs["name"],
@@ -345,7 +281,7 @@ def _embedded(store: EmbeddedStore, params: MismatchesParams) -> MismatchesResul
                 state_equity_pct=attrs.get("state_equity_pct"),
             )
             found.extend(enterprise_mismatches(ent, chains))
-    return _result(store, found, params)
+    return _result(view, found, params)
 
 
 def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
@@ -373,17 +309,17 @@ def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
         & enterprises[located.src]
         & areas[located.dst]
     )
-    ent_area = _pairs(located.src[registered], located.dst[registered], n)
+    ent_area = pairs(located.src[registered], located.dst[registered], n)
     # the committees of those areas: (area, committee), and the organizations of the
     # enterprises: (enterprise, organization)
     based = columns.edges("BASED_IN")
     by_org = based.active(on) & party[based.src] & alive[based.src]
     in_area = np.zeros(n, dtype=bool)
     in_area[ent_area % n] = True
-    committee = _pairs(
+    committee = pairs(
         based.dst[by_org & in_area[based.dst]], based.src[by_org & in_area[based.dst]], n
     )
-    ent_org = _pairs(
+    ent_org = pairs(
         based.dst[by_org & enterprises[based.dst]], based.src[by_org & enterprises[based.dst]], n
     )
     with_committees = np.zeros(n, dtype=bool)
@@ -393,13 +329,11 @@ def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
     owner_of = ent_org // n
     first = np.searchsorted(owner_of, ent_area // n, "left")
     count = np.searchsorted(owner_of, ent_area // n, "right") - first
-    pick = np.repeat(first, count) + (
-        np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    )
+    pick = spans(first, count)
     walker_ent = ent_org[pick] // n
     walker_area = np.repeat(ent_area % n, count)
     node = ent_org[pick] % n  # the organization itself is on its chain
-    met = _member(committee, walker_area * n + node)
+    met = member(committee, walker_area * n + node)
     up, halts = _superiors(columns, on), ~alive | columns.unresolved
     walking = np.flatnonzero(~met)
     for _ in range(MAX_DEPTH):  # a chain holds at most MAX_DEPTH superiors
@@ -408,7 +342,7 @@ def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
         if not len(walking):
             break
         node[walking] = step[step >= 0]
-        met[walking] = _member(committee, walker_area[walking] * n + node[walking])
+        met[walking] = member(committee, walker_area[walking] * n + node[walking])
         walking = walking[~met[walking] & ~halts[node[walking]]]  # stops after a halt
     found[walker_ent[~met]] = True
     # the facts of the candidates
@@ -432,36 +366,16 @@ def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
 
 def _superiors(columns: Columns, on: int) -> Ints:
     """Each node's one superior by its active AFFILIATED_TO lines (their targets, whatever
-    their state), or -1: none, or several at once (as :meth:`Chains._up`)."""
+    their state), or -1: none, or several at once (as :func:`queries.chain.walk`)."""
     n = len(columns)
     aff = columns.edges("AFFILIATED_TO")
     line = aff.active(on)
-    pairs = _pairs(aff.src[line], aff.dst[line], n)
-    distinct = np.bincount(pairs // n, minlength=n)
+    lines = pairs(aff.src[line], aff.dst[line], n)
+    distinct = np.bincount(lines // n, minlength=n)
     up = np.full(n, -1, dtype=np.int64)
-    one = distinct[pairs // n] == 1
-    up[pairs[one] // n] = pairs[one] % n
+    one = distinct[lines // n] == 1
+    up[lines[one] // n] = lines[one] % n
     return up
-
-
-def _pairs(
-    first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]], n: int
-) -> Ints:
-    """The distinct pairs, as ``first * n + second``, sorted."""
-    pairs = np.sort(first.astype(np.int64) * n + second)
-    keep = np.ones(len(pairs), dtype=bool)
-    keep[1:] = pairs[1:] != pairs[:-1]
-    found: Ints = pairs[keep]
-    return found
-
-
-def _member(sorted_keys: Ints, keys: Ints) -> Bools:
-    """Which ``keys`` are among ``sorted_keys``."""
-    if not len(sorted_keys):
-        return np.zeros(len(keys), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    found: Bools = sorted_keys[at] == keys
-    return found
 
 
 # -- Cypher -------------------------------------------------------------------------------------
@@ -491,13 +405,7 @@ CALL (e) {{
 }}
 CALL (orgs) {{
   UNWIND orgs AS o
-  OPTIONAL MATCH p = (o)-[:AFFILIATED_TO*1..{MAX_DEPTH}]->(s:Node)
-  WHERE ALL(r IN relationships(p) WHERE {cypher_active("r")})
-  WITH o, collect(DISTINCT s) AS ups
-  UNWIND [o] + ups AS m
-  WITH DISTINCT m
-  OPTIONAL MATCH (m)-[r:AFFILIATED_TO]->(t:Node)
-  WHERE {cypher_active("r")}
+{indent(cypher_chain("o"), "  ")}
   WITH m, collect(t.id) AS lines
   RETURN collect({{id: m.id, active: {cypher_active("m")},
       unresolved: coalesce(m.unresolved, false), lines: lines,
@@ -510,9 +418,7 @@ RETURN e.id AS id, e.name AS name, e.kind AS kind, e.state_equity_pct AS state_e
 """
 
 
-def _from_rows(
-    store: GraphStore, rows: list[dict[str, Any]], params: MismatchesParams
-) -> MismatchesResult:
+def _from_rows(view: CypherView, rows: Rows, params: MismatchesParams) -> MismatchesResult:
     info: dict[str, dict[str, Any]] = {}
     for row in rows:
         for node in row["chain"]:
@@ -534,7 +440,7 @@ def _from_rows(
     found: list[dict[str, Any]] = []
     for row in rows:
         found.extend(enterprise_mismatches(row, chains))
-    return _result(store, found, params)
+    return _result(view, found, params)
 
 
 MISMATCHES: NamedQuery[MismatchesParams, MismatchesResult] = NamedQuery(
@@ -549,7 +455,24 @@ MISMATCHES: NamedQuery[MismatchesParams, MismatchesResult] = NamedQuery(
     "transfer record of the organization involved, which may explain it.",
     params=MismatchesParams,
     result=MismatchesResult,
+    route=Route("/analysis/mismatches", "analysis"),
     cypher=CYPHER,
     from_rows=_from_rows,
-    embedded=_embedded,
+    over_graph=_over_graph,
+    examples=({"as_of": "2023-06-01"}, {"as_of": "2023-06-01", "kind": "ownership"}),
+    listing=Listing(
+        title="Formal line against ownership or location",
+        columns=(
+            Column("enterprise", "id", link="always", name="name"),
+            Column("type", "type"),
+            Column("detail", "detail"),
+            Column("organization", "org_id", link="always"),
+            Column("related", "related_id", link="always"),
+            Column("state equity %", "state_equity_pct"),
+            Column("transfer", "transfer_status", detail="transfer_id"),
+        ),
+        opens=(Opens("tree", "org_id"), Opens("superiors", "id")),
+        filter="kind",
+        counts="by_type",
+    ),
 )

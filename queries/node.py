@@ -18,10 +18,9 @@ from graph_schema.cypher import NODE_LABEL, SOURCE_LABEL
 from graph_schema.declaration import NODE_COMMON, NODE_LABELS, SOURCE_FIELDS, Prop
 from graph_schema.records import Node
 from graph_schema.records import active as interval_active
-from queries.base import EntityParams, NamedQuery, NotFoundError
-from queries.common import cypher_label
-from stores.base import GraphStore
-from stores.embedded import EmbeddedStore
+from queries.base import EntityParams, NamedQuery, NotFoundError, Route, Rows
+from queries.cypher import cypher_label
+from stores.base import CypherView, GraphView
 
 __all__ = ["NODE", "NODE_PROPS", "NodeResult", "SourceInfo", "node_result"]
 
@@ -117,7 +116,7 @@ def node_result(
     )
 
 
-# -- embedded -----------------------------------------------------------------------------------
+# -- the embedded store -------------------------------------------------------------------------
 
 
 def _values(node: Node) -> dict[str, Any]:
@@ -131,12 +130,12 @@ def _values(node: Node) -> dict[str, Any]:
     }
 
 
-def _embedded(store: EmbeddedStore, params: EntityParams) -> BaseModel:
-    node = store.get_node(params.id)
+def _over_graph(view: GraphView, params: EntityParams) -> BaseModel:
+    node = view.get_node(params.id)
     if node is None:
         raise NotFoundError(params.id)
     source_id = node.props.get("source")
-    source = store.get_source(source_id) if isinstance(source_id, str) else None
+    source = view.get_source(source_id) if isinstance(source_id, str) else None
     values = None if source is None else {"id": source.id, **source.props}
     return node_result(node.label, _values(node), values, params.as_of)
 
@@ -151,7 +150,7 @@ RETURN {cypher_label("n")} AS label, properties(n) AS props,
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: EntityParams) -> BaseModel:
+def _from_rows(view: CypherView, rows: Rows, params: EntityParams) -> BaseModel:
     if not rows:
         raise NotFoundError(params.id)
     row = rows[0]
@@ -167,7 +166,12 @@ NODE: NamedQuery[EntityParams, BaseModel] = NamedQuery(
     "date and link), and whether it exists on the day asked.",
     params=EntityParams,
     result=NodeResult,
+    route=Route("/nodes/{id}", "nodes"),
     cypher=CYPHER,
     from_rows=_from_rows,
-    embedded=_embedded,
+    over_graph=_over_graph,
+    examples=(
+        {"id": "tj-pipe", "as_of": "2023-06-01"},
+        {"id": "bj-siemens-gb", "as_of": "2010-01-01"},
+    ),
 )

@@ -15,9 +15,9 @@ Roots (``local_committee``) are never orphans, nor are placeholders for unknown 
 
 :func:`classify` is the one definition of the reasons, on both stores. The Cypher returns the
 organizations that may be orphans with their lines and hosts; the embedded store finds the
-same organizations in one numpy pass over its columnar index (:mod:`stores.columns`;
-:func:`_candidates`) — a Python loop over every organization of a province took a second —
-and gathers the lines and hosts of those few from the graph.
+same organizations in one numpy pass over its columns (:func:`_candidates`) — a Python loop
+over every organization of a province took a second — and gathers the lines and hosts of
+those few from the graph.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from queries.base import ListParams, NamedQuery, page
-from queries.common import active, adjacency, cypher_active, lines_out
-from stores.base import GraphStore
+from queries.base import Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
+from queries.cypher import cypher_active
+from queries.graph import active, lines_out
+from stores.base import CypherView, GraphView
 from stores.columns import Columns, day
 from stores.deadline import bounded
-from stores.embedded import EmbeddedStore
 
 __all__ = ["ORPHANS", "OrphanItem", "OrphansParams", "OrphansResult", "classify"]
 
@@ -108,7 +108,9 @@ def classify(
     return None
 
 
-def _result(store: GraphStore, found: list[dict[str, Any]], params: OrphansParams) -> OrphansResult:
+def _result(
+    view: CypherView | GraphView, found: list[dict[str, Any]], params: OrphansParams
+) -> OrphansResult:
     by_reason: dict[str, int] = {}
     for item in found:
         by_reason[item["reason"]] = by_reason.get(item["reason"], 0) + 1
@@ -116,7 +118,7 @@ def _result(store: GraphStore, found: list[dict[str, Any]], params: OrphansParam
         found = [item for item in found if item["reason"] == params.reason]
     found.sort(key=lambda item: item["id"])
     shown = page(found, params)
-    open_transfers = _open_transfers(store, {item["id"] for item in shown}, params.as_of)
+    open_transfers = _open_transfers(view, {item["id"] for item in shown}, params.as_of)
     items = [OrphanItem(**item, open_transfer=open_transfers.get(item["id"])) for item in shown]
     return OrphansResult(
         as_of=params.as_of,
@@ -128,13 +130,13 @@ def _result(store: GraphStore, found: list[dict[str, Any]], params: OrphansParam
     )
 
 
-def _open_transfers(store: GraphStore, orgs: set[str], as_of: date) -> dict[str, str]:
+def _open_transfers(view: CypherView | GraphView, orgs: set[str], as_of: date) -> dict[str, str]:
     """The latest proposed or pending transfer of each organization (iter order: by date)."""
     if not orgs:
         return {}
     return {
         t.org: t.id
-        for t in store.iter_transfers()
+        for t in view.iter_transfers()
         if t.org in orgs and t.status in OPEN_TRANSFER and (t.date is None or t.date <= as_of)
     }
 
@@ -153,15 +155,14 @@ def _item(
     }
 
 
-# -- embedded -----------------------------------------------------------------------------------
+# -- the embedded store -------------------------------------------------------------------------
 
 
-def _embedded(store: EmbeddedStore, params: OrphansParams) -> OrphansResult:
+def _over_graph(view: GraphView, params: OrphansParams) -> OrphansResult:
     as_of = params.as_of
     found = []
-    with store.reading() as graph:
-        adj = adjacency(graph)
-        for node_id in bounded(_candidates(store.columns(), as_of)):
+    with view.reading_graph() as adj:
+        for node_id in bounded(_candidates(view.columns(), as_of)):
             attrs = adj.node[node_id]
             lines = [
                 _line(adj.node[t], t, e, as_of)
@@ -179,7 +180,7 @@ def _embedded(store: EmbeddedStore, params: OrphansParams) -> OrphansResult:
             verdict = classify(lines, hosts)
             if verdict:
                 found.append(_item(node_id, attrs["name"], attrs["kind"], verdict))
-    return _result(store, found, params)
+    return _result(view, found, params)
 
 
 def _candidates(columns: Columns, as_of: date) -> list[str]:
@@ -252,15 +253,13 @@ RETURN o.id AS id, o.name AS name, o.kind AS kind, lines, hosts
 """
 
 
-def _from_rows(
-    store: GraphStore, rows: list[dict[str, Any]], params: OrphansParams
-) -> OrphansResult:
+def _from_rows(view: CypherView, rows: Rows, params: OrphansParams) -> OrphansResult:
     found = []
     for row in rows:
         verdict = classify(row["lines"], row["hosts"])
         if verdict:
             found.append(_item(row["id"], row["name"], row["kind"], verdict))
-    return _result(store, found, params)
+    return _result(view, found, params)
 
 
 ORPHANS: NamedQuery[OrphansParams, OrphansResult] = NamedQuery(
@@ -271,7 +270,23 @@ ORPHANS: NamedQuery[OrphansParams, OrphansResult] = NamedQuery(
     "host_dissolved. Roots (local committees) are not orphans.",
     params=OrphansParams,
     result=OrphansResult,
+    route=Route("/analysis/orphans", "analysis"),
     cypher=CYPHER,
     from_rows=_from_rows,
-    embedded=_embedded,
+    over_graph=_over_graph,
+    examples=({"as_of": "2025-01-01"}, {"as_of": "2025-01-01", "reason": "no_affiliation"}),
+    listing=Listing(
+        title="Orphaned organizations",
+        columns=(
+            Column("name", "id", link="always", name="name"),
+            Column("kind", "kind"),
+            Column("reason", "reason"),
+            Column("related", "related_id", link="always"),
+            Column("since", "since"),
+            Column("open transfer", "open_transfer"),
+        ),
+        opens=(Opens("tree"),),
+        filter="reason",
+        counts="by_reason",
+    ),
 )

@@ -8,16 +8,15 @@
   Jaccard index: shared / the number supervised by either.
 
 Both scan the whole graph once. ``overlaps``: the Cypher gathers each entity's lines per
-entity; the embedded store gathers every entity's lines at once from its columnar index
-(:func:`queries.superiors.columns_reaches` over :mod:`stores.columns`: a per-node Python loop
-over a province took seconds). Either way they are counted by
-:func:`queries.superiors.count_superiors` — the one counting function, numpy, which the
-superiors query uses for one entity — and ranked by :func:`_ranked`.
+entity; the embedded store gathers every entity's lines at once from its columns (a
+per-node Python loop over a province took seconds). Either way they are counted by
+:func:`queries.superiors.count_superiors`, the one count, which the superiors query uses for
+one entity, and ranked by :func:`_ranked`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 from typing import Any, Literal
 
@@ -26,24 +25,35 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.base import MAX_OFFSET, ListParams, NamedQuery, page
-from queries.common import adjacency, cypher_active, cypher_label
+from queries.arrays import Bools, Ints, pairs, rank, run_starts, spans
+from queries.base import (
+    MAX_OFFSET,
+    Column,
+    Listing,
+    ListParams,
+    NamedQuery,
+    Opens,
+    Route,
+    Rows,
+    page,
+)
+from queries.cypher import (
+    cypher_active,
+    cypher_based_orgs,
+    cypher_formal,
+    cypher_label,
+    cypher_supervising,
+)
 from queries.superiors import (
     AFFILIATION,
-    CYPHER_BASED,
-    CYPHER_FORMAL,
-    CYPHER_SUPERVISING,
     SUBJECT_LABELS,
     SUPERVISION,
-    Ints,
     Relation,
     SuperiorCounts,
-    columns_reaches,
     count_superiors,
 )
-from stores.base import GraphStore
+from stores.base import CypherView, GraphView
 from stores.columns import Columns, day
-from stores.embedded import EmbeddedStore
 
 __all__ = [
     "OVERLAPS",
@@ -210,15 +220,15 @@ def _pairs_result(
     )
 
 
-# -- embedded -----------------------------------------------------------------------------------
+# -- the embedded store -------------------------------------------------------------------------
 
 
-def _overlaps_embedded(store: EmbeddedStore, params: OverlapsParams) -> OverlapsResult:
+def _overlaps_over_graph(view: GraphView, params: OverlapsParams) -> OverlapsResult:
     labels = (params.label,) if params.label else SUBJECT_LABELS
-    with store.reading() as graph:
-        nodes = adjacency(graph).node
-        columns = store.columns()
-        counts = count_superiors(len(columns), *columns_reaches(columns, params.as_of, labels))
+    with view.reading_graph() as adj:
+        nodes = adj.node
+        columns = view.columns()
+        counts = count_superiors(len(columns), *_lines(columns, params.as_of, labels))
         ranked = _ranked(
             np.flatnonzero(counts.superiors >= params.min), counts.superiors, columns.rank()
         )
@@ -232,10 +242,10 @@ def _overlaps_embedded(store: EmbeddedStore, params: OverlapsParams) -> Overlaps
         )
 
 
-def _pairs_embedded(store: EmbeddedStore, params: OverlapPairsParams) -> OverlapPairsResult:
-    with store.reading() as graph:
-        nodes = adjacency(graph).node
-        columns = store.columns()
+def _pairs_over_graph(view: GraphView, params: OverlapPairsParams) -> OverlapPairsResult:
+    with view.reading_graph() as adj:
+        nodes = adj.node
+        columns = view.columns()
         ids = columns.ids
         first, second, shared, size = _supervisor_pairs(columns, params.as_of)
         kept = shared >= params.min
@@ -256,6 +266,61 @@ def _pairs_embedded(store: EmbeddedStore, params: OverlapPairsParams) -> Overlap
         return _pairs_result(supervisors, pairs, params)
 
 
+def _lines(
+    columns: Columns, as_of: date, labels: Collection[str]
+) -> tuple[Ints, Ints, Bools, Ints, Ints]:
+    """The lines of :mod:`queries.superiors` for every active entity of ``labels`` at once,
+    over the columns: the arguments of :func:`count_superiors` after its ``size``.
+
+    Returns the lines (entity, superior, formal) that reach each entity — itself or, for an
+    enterprise, an active organization based in it by an active line — from an active
+    superior by an active line, and the (enterprise, organization) pairs of those based
+    organizations. Codes are node indexes.
+    """
+    on = day(as_of)
+    alive = columns.alive(on)
+    party, enterprise = columns.label_is("PartyOrg"), columns.label_is("Enterprise")
+    wanted = np.zeros(len(columns), dtype=bool)
+    for label in labels:
+        wanted |= columns.label_is(label)
+    wanted &= alive
+    aff, sup = columns.edges("AFFILIATED_TO"), columns.edges("SUPERVISES")
+    up = aff.active(on) & party[aff.src] & alive[aff.src] & alive[aff.dst]
+    down = sup.active(on) & alive[sup.src] & alive[sup.dst]
+    subject = np.concatenate((aff.src[up], sup.dst[down])).astype(np.int64)
+    superior = np.concatenate((aff.dst[up], sup.src[down])).astype(np.int64)
+    formal = np.concatenate(
+        (np.ones(int(up.sum()), dtype=bool), np.zeros(int(down.sum()), dtype=bool))
+    )
+    based = columns.edges("BASED_IN")
+    kept = (
+        based.active(on)
+        & party[based.src]
+        & alive[based.src]
+        & enterprise[based.dst]
+        & wanted[based.dst]
+    )
+    hosted = pairs(based.dst[kept], based.src[kept], len(columns))
+    host, org = hosted // len(columns), hosted % len(columns)
+    # each (enterprise, organization) pair takes the lines of the organization
+    is_org = np.zeros(len(columns), dtype=bool)
+    is_org[org] = True
+    of_orgs = np.flatnonzero(is_org[subject])
+    order = of_orgs[np.argsort(subject[of_orgs], kind="stable")]
+    ordered = subject[order]
+    first = np.searchsorted(ordered, org, "left")
+    count = np.searchsorted(ordered, org, "right") - first
+    via = order[spans(first, count)]
+    direct = wanted[subject]
+    return (
+        np.concatenate((subject[direct], np.repeat(host, count))),
+        np.concatenate((superior[direct], superior[via])),
+        np.concatenate((formal[direct], formal[via])),
+        host,
+        org,
+    )
+
+
 def _supervisor_pairs(columns: Columns, as_of: date) -> tuple[Ints, Ints, Ints, Ints]:
     """The pairs of supervisors (first before second by id) that supervise some of the same
     targets, with the number shared; and how many targets each node supervises. A target
@@ -266,30 +331,21 @@ def _supervisor_pairs(columns: Columns, as_of: date) -> tuple[Ints, Ints, Ints, 
     alive = columns.alive(on)
     sup = columns.edges("SUPERVISES")
     line = sup.active(on) & alive[sup.src] & alive[sup.dst]
-    rank = columns.rank().astype(np.int64)
+    position = columns.rank().astype(np.int64)
     # distinct (target, supervisor), by target, then supervisor id
-    keys = np.sort(sup.dst[line].astype(np.int64) * n + rank[sup.src[line]])
-    keep = np.ones(len(keys), dtype=bool)
-    keep[1:] = keys[1:] != keys[:-1]
-    keys = keys[keep]
+    keys = pairs(sup.dst[line], position[sup.src[line]], n)
     target, by_id = keys // n, keys % n
-    order = np.argsort(rank)  # node index by id position
+    order = np.argsort(position)  # node index by id position
     supervisor = order[by_id]
     size = np.bincount(supervisor, minlength=n)
     # every pair within a target's supervisors: position p pairs with the later ones
-    starts = np.ones(len(target), dtype=bool)
-    starts[1:] = target[1:] != target[:-1]
-    begin = np.flatnonzero(starts)
+    begin = np.flatnonzero(run_starts(target))
     group = np.diff(np.append(begin, len(target)))
     later = np.repeat(begin + group, group) - np.arange(len(target)) - 1
     firsts = np.repeat(np.arange(len(target)), later)
-    seconds = (
-        firsts + 1 + (np.arange(int(later.sum())) - np.repeat(np.cumsum(later) - later, later))
-    )
+    seconds = spans(np.arange(len(target)) + 1, later)
     pair = np.sort(by_id[firsts] * n + by_id[seconds])
-    starts = np.ones(len(pair), dtype=bool)
-    starts[1:] = pair[1:] != pair[:-1]
-    begin = np.flatnonzero(starts)
+    begin = np.flatnonzero(run_starts(pair))
     shared = np.diff(np.append(begin, len(pair)))
     pair = pair[begin]
     return order[pair // n], order[pair % n], shared, size
@@ -312,12 +368,12 @@ MATCH (n:{NODE_LABEL})
 WHERE (n:Enterprise OR n:PartyOrg) AND ($label IS NULL OR $label IN labels(n))
   AND {cypher_active("n")}
 CALL (n) {{
-  OPTIONAL MATCH {CYPHER_BASED}
+  OPTIONAL MATCH {cypher_based_orgs("n")}
   WITH n, collect(DISTINCT o) AS based
   UNWIND [n] + based AS m
-  OPTIONAL MATCH {CYPHER_FORMAL}
+  OPTIONAL MATCH {cypher_formal("m")}
   WITH n, m, collect({_cypher_line(AFFILIATION)}) AS ups
-  OPTIONAL MATCH {CYPHER_SUPERVISING}
+  OPTIONAL MATCH {cypher_supervising("m")}
   WITH n, m, ups, collect({_cypher_line(SUPERVISION)}) AS sups
   RETURN collect({{via: CASE WHEN m.id = n.id THEN null ELSE m.id END, lines: ups + sups}})
          AS subjects
@@ -328,9 +384,7 @@ RETURN n.id AS id, {cypher_label("n")} AS label, n.kind AS kind, n.name AS name,
 """
 
 
-def _overlaps_from_rows(
-    store: GraphStore, rows: list[dict[str, Any]], params: OverlapsParams
-) -> OverlapsResult:
+def _overlaps_from_rows(view: CypherView, rows: Rows, params: OverlapsParams) -> OverlapsResult:
     codes = {row["id"]: code for code, row in enumerate(rows)}  # entities first
     entity, superior, formal, based_entity, based_org = [], [], [], [], []
     kinds: dict[int, str] = {}
@@ -352,14 +406,10 @@ def _overlaps_from_rows(
         np.array(based_entity, dtype=np.int64),
         np.array(based_org, dtype=np.int64),
     )
-    ids = list(codes)
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)] = np.arange(
-        len(ids)
-    )
     found = np.flatnonzero(counts.superiors[: len(rows)] >= params.min)
+    by_id = rank(list(codes))
     return _overlaps_result(
-        _ranked(found, counts.superiors, rank), counts, rows.__getitem__, kinds.__getitem__, params
+        _ranked(found, counts.superiors, by_id), counts, rows.__getitem__, kinds.__getitem__, params
     )
 
 
@@ -395,7 +445,7 @@ RETURN 'pair' AS row, a_id AS id, null AS name, null AS kind, shared AS n, b_id 
 
 
 def _pairs_from_rows(
-    store: GraphStore, rows: list[dict[str, Any]], params: OverlapPairsParams
+    view: CypherView, rows: Rows, params: OverlapPairsParams
 ) -> OverlapPairsResult:
     supervisors = {
         r["id"]: {"name": r["name"], "kind": r["kind"], "size": r["n"]}
@@ -416,9 +466,28 @@ OVERLAPS: NamedQuery[OverlapsParams, OverlapsResult] = NamedQuery(
     "kinds of the supervisors. Most first.",
     params=OverlapsParams,
     result=OverlapsResult,
+    route=Route("/analysis/overlaps", "analysis"),
     cypher=OVERLAPS_CYPHER,
     from_rows=_overlaps_from_rows,
-    embedded=_overlaps_embedded,
+    over_graph=_overlaps_over_graph,
+    examples=(
+        {"as_of": "2023-06-01", "min": "1"},
+        {"as_of": "2023-06-01", "label": "Enterprise"},
+    ),
+    listing=Listing(
+        title="Parents-in-law: who answers to the most bodies",
+        columns=(
+            Column("name", "id", link="always", name="name"),
+            Column("label", "label"),
+            Column("kind", "kind"),
+            Column("superiors", "superiors"),
+            Column("formal", "formal"),
+            Column("supervising", "supervising"),
+            Column("body kinds", "body_kinds"),
+        ),
+        opens=(Opens("superiors"),),
+        filter="min",
+    ),
 )
 
 OVERLAP_PAIRS: NamedQuery[OverlapPairsParams, OverlapPairsResult] = NamedQuery(
@@ -429,7 +498,9 @@ OVERLAP_PAIRS: NamedQuery[OverlapPairsParams, OverlapPairsResult] = NamedQuery(
     "'min') and the Jaccard index (shared / supervised by either). Largest overlap first.",
     params=OverlapPairsParams,
     result=OverlapPairsResult,
+    route=Route("/analysis/overlap-pairs", "analysis"),
     cypher=PAIRS_CYPHER,
     from_rows=_pairs_from_rows,
-    embedded=_pairs_embedded,
+    over_graph=_pairs_over_graph,
+    examples=({"as_of": "2023-06-01"}, {"as_of": "2023-06-01", "min": "2"}),
 )

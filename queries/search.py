@@ -20,10 +20,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from graph_schema.cypher import NODE_LABEL
 from graph_schema.declaration import NODE_LABELS
-from queries.base import MAX_LIMIT, MAX_OFFSET, NamedQuery, QueryParams
-from queries.common import cypher_label
-from stores.base import GraphStore
-from stores.embedded import EmbeddedStore
+from queries.base import MAX_LIMIT, MAX_OFFSET, NamedQuery, QueryParams, Route, Rows
+from queries.cypher import cypher_label
+from stores.base import CypherView, GraphView
 
 __all__ = ["SEARCH", "SearchItem", "SearchParams", "SearchResult", "best_match", "search_result"]
 
@@ -137,10 +136,10 @@ def search_result(rows: Iterable[Mapping[str, Any]], params: SearchParams) -> Se
     )
 
 
-# -- embedded -----------------------------------------------------------------------------------
+# -- the embedded store -------------------------------------------------------------------------
 
 
-def _embedded(store: EmbeddedStore, params: SearchParams) -> SearchResult:
+def _over_graph(view: GraphView, params: SearchParams) -> SearchResult:
     rows = [
         {
             "id": n.id,
@@ -150,7 +149,7 @@ def _embedded(store: EmbeddedStore, params: SearchParams) -> SearchResult:
             "name_en": n.props.get("name_en"),
             "aliases": n.props.get("aliases"),
         }
-        for n in store.name_matches(params.q, label=params.label, kind=params.kind)
+        for n in view.name_matches(params.q, label=params.label, kind=params.kind)
     ]
     return search_result(rows, params)
 
@@ -168,7 +167,7 @@ RETURN n.id AS id, {cypher_label("n")} AS label, n.kind AS kind,
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: SearchParams) -> SearchResult:
+def _from_rows(view: CypherView, rows: Rows, params: SearchParams) -> SearchResult:
     return search_result(rows, params)
 
 
@@ -180,7 +179,13 @@ SEARCH: NamedQuery[SearchParams, SearchResult] = NamedQuery(
     "names starting with the text, then the rest; shorter names first, then by id.",
     params=SearchParams,
     result=SearchResult,
+    route=Route("/search", "nodes"),
     cypher=CYPHER,
     from_rows=_from_rows,
-    embedded=_embedded,
+    over_graph=_over_graph,
+    examples=(
+        {"q": "Siemens"},
+        {"q": "天津", "label": "PartyOrg"},
+        {"q": "branch", "kind": "general_branch"},
+    ),
 )

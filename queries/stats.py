@@ -17,12 +17,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.base import AsOfParams, NamedQuery
-from queries.common import active, adjacency, cypher_active, cypher_label
-from queries.subtree import MAX_DEPTH, PARTY_ORG, check_root, cypher_descendants, embedded_levels
-from stores.base import GraphStore
+from queries.base import AsOfParams, NamedQuery, Route, Rows
+from queries.cypher import MAX_DEPTH, cypher_active, cypher_descendants, cypher_label
+from queries.graph import active
+from queries.subtree import PARTY_ORG, check_root, levels_below
+from stores.base import CypherView, GraphView
 from stores.deadline import bounded
-from stores.embedded import EmbeddedStore
 
 __all__ = ["STATS", "KindCount", "StatsParams", "StatsResult", "stats_result"]
 
@@ -96,22 +96,21 @@ def stats_result(params: StatsParams, rows: Iterable[Mapping[str, Any]]) -> Stat
     )
 
 
-# -- embedded -----------------------------------------------------------------------------------
+# -- the embedded store -------------------------------------------------------------------------
 
 
-def _embedded(store: EmbeddedStore, params: StatsParams) -> StatsResult:
+def _over_graph(view: GraphView, params: StatsParams) -> StatsResult:
     as_of = params.as_of
     groups: dict[tuple[str, str, bool], list[int]] = {}
     root_label = None
-    with store.reading() as graph:
-        adj = adjacency(graph)
+    with view.reading_graph() as adj:
         if params.root is None:
             ids: Iterable[str] = adj.node
         else:
             attrs = adj.node.get(params.root)
             check_root(params.root, None if attrs is None else attrs["label"])
             root_label = attrs["label"] if attrs else None
-            ids = embedded_levels(adj, params.root, as_of, MAX_DEPTH)
+            ids = levels_below(adj, params.root, as_of, MAX_DEPTH)
         for node_id in bounded(ids):
             node = adj.node[node_id]
             key = (node["label"], node["kind"], active(node, as_of))
@@ -154,7 +153,7 @@ RETURN {cypher_label("r")} AS root_label, {_LABEL} AS label,
 """
 
 
-def _from_rows(store: GraphStore, rows: list[dict[str, Any]], params: StatsParams) -> StatsResult:
+def _from_rows(view: CypherView, rows: Rows, params: StatsParams) -> StatsResult:
     return stats_result(params, rows)
 
 
@@ -166,7 +165,9 @@ STATS: NamedQuery[StatsParams, StatsResult] = NamedQuery(
     "Party organization and everything under it (active AFFILIATED_TO lines, any depth).",
     params=StatsParams,
     result=StatsResult,
+    route=Route("/stats", "analysis"),
     cypher=CYPHER,
     from_rows=_from_rows,
-    embedded=_embedded,
+    over_graph=_over_graph,
+    examples=({"as_of": "2010-01-01", "root": "bj-ipb-pc"}, {"as_of": "2025-01-01"}),
 )

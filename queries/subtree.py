@@ -11,7 +11,7 @@ AFFILIATED_TO line to it that holds on the day. The tree is laid out breadth-fir
 * ``hidden`` counts the children of a node that are not shown anywhere: beyond the depth
   cut, or left out by ``max_nodes``.
 
-The traversal helpers here are shared with :mod:`queries.stats`.
+:func:`levels_below` is shared with :mod:`queries.stats`.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError
-from queries.common import Adjacency, active, adjacency, cypher_active, cypher_node, lines_in
-from stores.base import GraphStore
+from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
+from queries.cypher import MAX_DEPTH, cypher_active, cypher_descendants, cypher_node
+from queries.graph import Adjacency, active, lines_in
+from queries.graphview import GraphAnswer, GraphEdge, GraphNode, graph_node
+from stores.base import CypherView, GraphView
 from stores.deadline import bounded
-from stores.embedded import EmbeddedStore
 
 __all__ = [
     "MAX_DEPTH",
@@ -38,13 +39,9 @@ __all__ = [
     "TreeNode",
     "build_tree",
     "check_root",
-    "cypher_descendants",
-    "embedded_children",
-    "embedded_levels",
+    "levels_below",
 ]
 
-#: The deepest level any query walks down to (Cypher path bounds cannot be parameters).
-MAX_DEPTH = 50
 #: The most nodes one subtree answer may show.
 MAX_NODES = 50_000
 AFFILIATED_TO = "AFFILIATED_TO"
@@ -156,10 +153,10 @@ def build_tree(
     )
 
 
-# -- embedded -----------------------------------------------------------------------------------
+# -- the embedded store -------------------------------------------------------------------------
 
 
-def embedded_children(adj: Adjacency, node_id: str, as_of: date) -> set[str]:
+def _children(adj: Adjacency, node_id: str, as_of: date) -> set[str]:
     """The organizations that exist on ``as_of`` with a line to ``node_id`` holding then."""
     nodes = adj.node
     return {
@@ -169,7 +166,7 @@ def embedded_children(adj: Adjacency, node_id: str, as_of: date) -> set[str]:
     }
 
 
-def embedded_levels(
+def levels_below(
     adj: Adjacency, root: str, as_of: date, depth: int, enough: int | None = None
 ) -> dict[str, int]:
     """The level of every organization under ``root`` down to ``depth`` (root: 0).
@@ -187,7 +184,7 @@ def embedded_levels(
         level += 1
         found = []
         for node_id in bounded(frontier):
-            for kid in embedded_children(adj, node_id, as_of):
+            for kid in _children(adj, node_id, as_of):
                 if kid not in levels:
                     levels[kid] = level
                     found.append(kid)
@@ -195,13 +192,12 @@ def embedded_levels(
     return levels
 
 
-def _embedded(store: EmbeddedStore, params: SubtreeParams) -> SubtreeResult:
-    with store.reading() as graph:
-        adj = adjacency(graph)
+def _over_graph(view: GraphView, params: SubtreeParams) -> SubtreeResult:
+    with view.reading_graph() as adj:
         root = params.id
         attrs = adj.node.get(root)
         check_root(root, None if attrs is None else attrs["label"])
-        levels = embedded_levels(adj, root, params.as_of, params.depth, params.max_nodes)
+        levels = levels_below(adj, root, params.as_of, params.depth, params.max_nodes)
         below = sorted((level, node_id) for node_id, level in levels.items() if node_id != root)
         rows = []
         for level, node_id in bounded([(0, root), *below[: params.max_nodes]]):
@@ -215,21 +211,13 @@ def _embedded(store: EmbeddedStore, params: SubtreeParams) -> SubtreeResult:
                     "members": node.get("members"),
                     "level": level,
                     "active": active(node, params.as_of),
-                    "kids": embedded_children(adj, node_id, params.as_of),
+                    "kids": _children(adj, node_id, params.as_of),
                 }
             )
     return build_tree(root, rows, params)
 
 
 # -- Cypher -------------------------------------------------------------------------------------
-
-
-def cypher_descendants(root: str, node: str, path: str = "p") -> str:
-    """Cypher pattern and test: ``node`` is under ``root`` by lines and organizations that
-    hold on ``$as_of``, through path ``path`` of at most :data:`MAX_DEPTH` lines."""
-    return f"""{path} = ({root})<-[:{AFFILIATED_TO}*1..{MAX_DEPTH}]-({node}:{PARTY_ORG})
-WHERE ALL(x IN relationships({path}) WHERE {cypher_active("x")})
-  AND ALL(m IN tail(nodes({path})) WHERE m:{PARTY_ORG} AND {cypher_active("m")})"""
 
 
 CYPHER = f"""
@@ -249,9 +237,7 @@ RETURN {cypher_node("n")} AS node, n.members AS members, level, {cypher_active("
 """
 
 
-def _from_rows(
-    store: GraphStore, rows: list[dict[str, Any]], params: SubtreeParams
-) -> SubtreeResult:
+def _from_rows(view: CypherView, rows: Rows, params: SubtreeParams) -> SubtreeResult:
     found = [
         {
             **row["node"],
@@ -265,6 +251,20 @@ def _from_rows(
     return build_tree(params.id, found, params)
 
 
+def subtree_graph(result: SubtreeResult) -> GraphAnswer:
+    """The tree: every node shown, and the AFFILIATED_TO line from each child to its parent."""
+    nodes: list[GraphNode] = []
+    edges: list[GraphEdge] = []
+    stack: list[tuple[TreeNode, str | None]] = [(result.tree, None)]
+    while stack:
+        tree, parent = stack.pop()
+        nodes.append(graph_node(tree.model_dump(mode="json"), "children"))
+        if parent is not None:
+            edges.append(GraphEdge(source=tree.id, target=parent, type="AFFILIATED_TO"))
+        stack.extend((child, tree.id) for child in reversed(tree.children))
+    return GraphAnswer(query="subtree", id=result.id, nodes=nodes, edges=edges)
+
+
 SUBTREE: NamedQuery[SubtreeParams, SubtreeResult] = NamedQuery(
     name="subtree",
     title="Organizations under an organization",
@@ -274,7 +274,13 @@ SUBTREE: NamedQuery[SubtreeParams, SubtreeResult] = NamedQuery(
     "`hidden` says how many children of a node are not shown.",
     params=SubtreeParams,
     result=SubtreeResult,
+    route=Route("/orgs/{id}/subtree", "organizations"),
     cypher=CYPHER,
     from_rows=_from_rows,
-    embedded=_embedded,
+    over_graph=_over_graph,
+    examples=(
+        {"id": "bj-ipb-pc", "as_of": "2010-01-01", "depth": "2"},
+        {"id": "bj-ipb-pc", "as_of": "2010-01-01", "depth": "1", "max_nodes": "3"},
+    ),
+    graph=subtree_graph,
 )

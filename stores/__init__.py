@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from stores.base import GraphStore, StoreError
-from stores.embedded import EmbeddedStore
 
 __all__ = ["GraphStore", "StoreError", "is_bolt_url", "open_store"]
 
@@ -25,4 +24,6 @@ def open_store(
         if password is None:
             raise StoreError(f"{spec}: set AFFGRAPH_NEO4J_PASSWORD to use a Neo4j store")
         return Neo4jStore(spec, (user, password), database=database)
+    from stores.embedded import EmbeddedStore  # networkx: only for this store
+
     return EmbeddedStore(spec)

@@ -11,6 +11,10 @@ the database or the in-memory graph.
 Reads that take several steps (a named query and the names it looks up, an export, the
 counts) go through :func:`read_consistently`, so that all of them see one state of the store
 — the one before a concurrent write or the one after it, never a mix.
+
+A named query reads a store through one of two views, declared here so that the queries
+need no store class: :class:`CypherView` (the Neo4j store runs the query's one Cypher text)
+and :class:`GraphView` (the embedded store lends its in-memory graph and columns).
 """
 
 from __future__ import annotations
@@ -20,14 +24,20 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from graph_schema.records import Edge, Node, Source, Transfer
 from graph_schema.rows import Row
 
+if TYPE_CHECKING:
+    from stores.columns import Columns
+
 __all__ = [
+    "Adjacency",
+    "CypherView",
     "Direction",
     "GraphStore",
+    "GraphView",
     "LabelChangeError",
     "RowWriter",
     "StoreChangedError",
@@ -229,6 +239,68 @@ class GraphStore(Protocol):
 
     def close(self) -> None:
         """Release the file or the driver."""
+        ...
+
+
+# -- what the named queries read -----------------------------------------------------------
+
+
+class Adjacency(NamedTuple):
+    """The embedded store's graph as networkx's own dicts behind its ``MultiDiGraph``: node
+    id → attributes, and node → neighbour → edge key → edge attributes, both ways.
+
+    Edge keys are the edges' SQLite rowids (:meth:`GraphView.edge_records`). Read-only: edges
+    with equal attributes share one dict.
+    """
+
+    node: dict[str, dict[str, Any]]
+    succ: dict[str, dict[str, dict[int, dict[str, Any]]]]
+    pred: dict[str, dict[str, dict[int, dict[str, Any]]]]
+
+
+class _RecordReads(Protocol):
+    """The record reads both views offer (see :class:`GraphStore`)."""
+
+    def get_node(self, node_id: str) -> Node | None: ...
+
+    def get_source(self, source_id: str) -> Source | None: ...
+
+    def iter_transfers(self, *, org: str | None = None) -> Iterator[Transfer]: ...
+
+
+@runtime_checkable
+class CypherView(_RecordReads, Protocol):
+    """A store that speaks Cypher: a named query sends it its one Cypher text and shapes
+    the rows in Python (the Neo4j store)."""
+
+    def read_rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a read query (a constant text; values as parameters): plain dicts, dates as
+        ``datetime.date``, inside the caller's consistent read."""
+        ...
+
+
+@runtime_checkable
+class GraphView(_RecordReads, Protocol):
+    """A store that holds the graph in memory: a named query walks it (the embedded
+    store). Texts and provenance are not in the graph; they are read by key."""
+
+    def reading_graph(self) -> AbstractContextManager[Adjacency]:
+        """The graph, held still for the block (a consistent read, see
+        :meth:`GraphStore.reading`)."""
+        ...
+
+    def columns(self) -> Columns:
+        """The graph as numpy columns, for whole-graph questions (:mod:`stores.columns`)."""
+        ...
+
+    def edge_records(self, keys: Iterable[int]) -> dict[int, Edge]:
+        """Full records (provenance included) of edges by their graph keys."""
+        ...
+
+    def name_matches(
+        self, needle: str, *, label: str | None = None, kind: str | None = None
+    ) -> list[Node]:
+        """Nodes whose name, English name or an alias contains ``needle`` (any case)."""
         ...
 
 

@@ -63,6 +63,7 @@ from graph_schema.records import (
 )
 from graph_schema.rows import EDGE_ROW, NODE_ROW, Row, row_json
 from stores.base import (
+    Adjacency,
     Direction,
     LabelChangeError,
     StoreCounts,
@@ -219,19 +220,10 @@ def _edge_attrs(row: Sequence[Any], intern: _Interner) -> dict[str, Any]:
     return attrs
 
 
-class Adjacency(NamedTuple):
-    """networkx's own dicts behind a ``MultiDiGraph`` (node attrs, successors, predecessors).
-
-    The store fills and changes them directly, which is several times faster than the public
-    methods at province scale; networkx is pinned to a minor version for this reason.
-    """
-
-    node: dict[str, dict[str, Any]]
-    succ: dict[str, dict[str, dict[int, dict[str, Any]]]]
-    pred: dict[str, dict[str, dict[int, dict[str, Any]]]]
-
-
 def adjacency(graph: nx.MultiDiGraph[str]) -> Adjacency:
+    """networkx's own dicts behind the graph. The store fills and changes them directly,
+    several times faster than the public methods at province scale (networkx is pinned to a
+    minor version for this reason)."""
     internals: Any = graph
     return Adjacency(internals._node, internals._succ, internals._pred)
 
@@ -968,6 +960,12 @@ class EmbeddedStore:
                     yield self.graph
             finally:
                 conn.execute("COMMIT")
+
+    @contextmanager
+    def reading_graph(self) -> Iterator[Adjacency]:
+        """:meth:`reading`, lending the graph as its dicts (the named queries' view)."""
+        with self.reading() as graph:
+            yield adjacency(graph)
 
     def columns(self) -> Columns:
         """The graph as numpy columns, for whole-graph queries (see :mod:`stores.columns`):

@@ -23,7 +23,6 @@ the closing check reads the generation, which no check without read locks can se
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -32,7 +31,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, LiteralString, cast
 
-import orjson
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import ConstraintError, DriverError, Neo4jError
 from neo4j.time import Date as CypherDate
@@ -46,15 +44,17 @@ from graph_schema.cypher import (
     cypher_active,
 )
 from graph_schema.declaration import NODE_LABELS, REL_TYPES
-from graph_schema.records import (
-    Edge,
-    Node,
-    Source,
-    Transfer,
-    canonical_json,
-    edge_sort_key,
-    evidence_from_canonical,
+from graph_schema.properties import (
+    HASH_PROPERTY,
+    edge_from_properties,
+    edge_properties,
+    node_from_properties,
+    node_properties,
+    record_properties,
+    source_from_properties,
+    transfer_from_properties,
 )
+from graph_schema.records import Edge, Node, Source, Transfer, edge_sort_key
 from stores.base import (
     Direction,
     LabelChangeError,
@@ -72,7 +72,6 @@ __all__ = ["BATCH_SIZE", "Neo4jStore", "Neo4jWriter"]
 #: Rows per ``UNWIND`` batch.
 BATCH_SIZE = 2000
 _PAGE = 5000
-_HASH = "_hash"
 #: The server's codes for a transaction it stopped at its time limit (Neo4j 5 sends
 #: ``…TransactionTimedOutClientConfiguration`` for the driver's timeout, ``…TransactionTimedOut``
 #: for its own ``db.transaction.timeout``; ArcadeDB sends the latter).
@@ -82,10 +81,6 @@ _TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOut"
 def _q(text: str) -> LiteralString:
     """A query built only from schema names (never from input); see module docstring."""
     return text  # safe: only names from the schema declaration are interpolated
-
-
-def _hash(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 def _batches(rows: Sequence[Any], size: int = BATCH_SIZE) -> Iterator[Sequence[Any]]:
@@ -111,8 +106,8 @@ def _plain(value: Any) -> Any:
     return _native(value)
 
 
-def _props(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _native(v) for k, v in values.items() if k != _HASH}
+def _native_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _native(v) for k, v in values.items()}
 
 
 # -- Cypher, per label and type, from the declaration ----------------------------------------
@@ -128,10 +123,10 @@ def _props(values: Mapping[str, Any]) -> dict[str, Any]:
 # several times slower than the lookup, so a reload of unchanged data costs lookups only).
 
 _WHEN = "FOREACH (once IN CASE WHEN {test} THEN [1] ELSE [] END | {write})"
-_CHANGED = f"old IS NOT NULL AND (before IS NULL OR before <> r.{_HASH})"
+_CHANGED = f"old IS NOT NULL AND (before IS NULL OR before <> r.{HASH_PROPERTY})"
 _COUNTS = (
     f"count(*) AS rows, count(old) AS existing, "
-    f"count(CASE WHEN before = r.{_HASH} THEN 1 END) AS unchanged"
+    f"count(CASE WHEN before = r.{HASH_PROPERTY} THEN 1 END) AS unchanged"
 )
 
 # New nodes are created with both labels at once, and existing ones matched through
@@ -143,7 +138,7 @@ _MERGE_NODES = {
     label: _q(f"""
 UNWIND $rows AS r
 OPTIONAL MATCH (old:{NODE_LABEL} {{id: r.id}})
-WITH r, old, old.{_HASH} AS before, [l IN labels(old) WHERE l <> '{NODE_LABEL}'] AS was
+WITH r, old, old.{HASH_PROPERTY} AS before, [l IN labels(old) WHERE l <> '{NODE_LABEL}'] AS was
 {_WHEN.format(test="old IS NULL", write=f"CREATE (n:{NODE_LABEL}:{label}) SET n = r")}
 {_WHEN.format(test=f"'{label}' IN was AND {_CHANGED}", write="SET old = r")}
 RETURN {_COUNTS},
@@ -165,7 +160,7 @@ UNWIND $rows AS row
 MATCH (a:{NODE_LABEL} {{id: row.src}})
 MATCH (b:{NODE_LABEL} {{id: row.dst}})
 OPTIONAL MATCH {line.format(var="old", rel=rel)}
-WITH a, b, row, old, row.props AS r, old.{_HASH} AS before
+WITH a, b, row, old, row.props AS r, old.{HASH_PROPERTY} AS before
 {_WHEN.format(test="old IS NULL", write=f"MERGE {line.format(var='e', rel=rel)} SET e = r")}
 {_WHEN.format(test=_CHANGED, write="SET old = r")}
 RETURN {_COUNTS}
@@ -202,7 +197,7 @@ def _merge_records(label: str) -> LiteralString:
     return _q(f"""
 UNWIND $rows AS r
 OPTIONAL MATCH (old:{label} {{id: r.id}})
-WITH r, old, old.{_HASH} AS before
+WITH r, old, old.{HASH_PROPERTY} AS before
 {_WHEN.format(test="old IS NULL", write=f"MERGE (n:{label} {{id: r.id}}) SET n = r")}
 {_WHEN.format(test=_CHANGED, write="SET old = r")}
 RETURN {_COUNTS}
@@ -324,86 +319,23 @@ RETURN transfers, sources
 """)
 
 
-# -- records <-> properties ------------------------------------------------------------------
-
-
-def _node_props(node: Node) -> dict[str, Any]:
-    props = {
-        "id": node.id,
-        "kind": node.kind,
-        "name": node.name,
-        "valid_from": node.valid_from,
-        "valid_to": node.valid_to,
-        **node.props,
-        _HASH: _hash(canonical_json(node)),
-    }
-    return {k: v for k, v in props.items() if v is not None}
-
-
-def _edge_props(edge: Edge) -> dict[str, Any]:
-    props = {
-        "key": edge.key,
-        "kind": edge.kind,
-        "valid_from": edge.valid_from,
-        "valid_to": edge.valid_to,
-        **edge.props,
-        _HASH: _hash(canonical_json(edge)),
-    }
-    if "evidence" in props:  # a list of maps, which a Neo4j property cannot hold: JSON text
-        props["evidence"] = orjson.dumps(
-            edge.props["evidence"], option=orjson.OPT_SORT_KEYS
-        ).decode()
-    return {k: v for k, v in props.items() if v is not None}
-
-
-def _record_props(record: Source | Transfer) -> dict[str, Any]:
-    core: dict[str, Any] = {"id": record.id}
-    if isinstance(record, Transfer):
-        core.update(org=record.org, status=record.status, date=record.date)
-    props = {**core, **record.props, _HASH: _hash(canonical_json(record))}
-    return {k: v for k, v in props.items() if v is not None}
+# -- records <-> properties (graph_schema.properties) ------------------------------------------
 
 
 def _node_from(labels: Iterable[str], values: Mapping[str, Any]) -> Node:
-    props = _props(values)
-    label = next(lb for lb in labels if lb in NODE_LABELS)
-    return Node(
-        props.pop("id"),
-        label,
-        props.pop("kind"),
-        props.pop("name"),
-        props.pop("valid_from", None),
-        props.pop("valid_to", None),
-        props,
-    )
+    return node_from_properties(labels, _native_values(values))
 
 
 def _edge_from(rel_type: str, src: str, dst: str, values: Mapping[str, Any]) -> Edge:
-    props = _props(values)
-    props.pop("key", None)
-    if "evidence" in props:
-        props["evidence"] = evidence_from_canonical(props["evidence"])
-    return Edge(
-        rel_type,
-        src,
-        dst,
-        props.pop("kind", None),
-        props.pop("valid_from", None),
-        props.pop("valid_to", None),
-        props,
-    )
+    return edge_from_properties(rel_type, src, dst, _native_values(values))
 
 
 def _transfer_from(values: Mapping[str, Any]) -> Transfer:
-    props = _props(values)
-    return Transfer(
-        props.pop("id"), props.pop("org"), props.pop("status"), props.pop("date", None), props
-    )
+    return transfer_from_properties(_native_values(values))
 
 
 def _source_from(values: Mapping[str, Any]) -> Source:
-    props = _props(values)
-    return Source(props.pop("id"), props)
+    return source_from_properties(_native_values(values))
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -474,7 +406,7 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
         (_MERGE_SOURCES, "source", writer.sources),
         (_MERGE_TRANSFERS, "transfer", writer.transfers),
     ):
-        rows = [_record_props(r) for r in records.values()]
+        rows = [record_properties(r) for r in records.values()]
         _run_batches(tx, query, rows).count(kind, summary)
     _write_nodes(tx, writer.nodes.values(), summary)
     _remove_edges(tx, writer.removed, summary)
@@ -487,7 +419,7 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
 def _write_nodes(tx: ManagedTransaction, nodes: Iterable[Node], summary: WriteSummary) -> None:
     by_label: dict[str, list[dict[str, Any]]] = {}
     for n in nodes:
-        by_label.setdefault(n.label, []).append(_node_props(n))
+        by_label.setdefault(n.label, []).append(node_properties(n))
     relabelled: list[tuple[str, str, str]] = []
     for label, rows in by_label.items():
         tally = _run_batches(tx, _MERGE_NODES[label], rows)
@@ -514,7 +446,7 @@ def _write_edges(tx: ManagedTransaction, edges: Iterable[Edge], summary: WriteSu
     by_type: dict[str, list[dict[str, Any]]] = {}
     for e in edges:
         by_type.setdefault(e.type, []).append(
-            {"key": e.key, "src": e.src, "dst": e.dst, "props": _edge_props(e)}
+            {"key": e.key, "src": e.src, "dst": e.dst, "props": edge_properties(e)}
         )
     for rel, rows in by_type.items():
         from_dst = len({r["dst"] for r in rows}) > len({r["src"] for r in rows})

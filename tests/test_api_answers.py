@@ -36,7 +36,6 @@ from typer.testing import CliRunner
 
 from app.api.downloads import answer_filename, attachment
 from app.api.errors import PARAMETER_ERRORS
-from app.api.queries import QueryRoute
 from app.cli import cli
 from app.formats import columns_of, item_columns, rows_of, to_csv
 from app.main import create_app
@@ -49,6 +48,7 @@ from tests.query_graphs import SOURCE
 from tests.test_api_routes import (
     EXAMPLES,
     SERVED,
+    Query,
     Served,
     envelope,
     get_json,
@@ -140,16 +140,16 @@ READS = [p for p in OPERATIONS if p.values[0] == "GET"]
 def _example_path(path: str) -> tuple[str, dict[str, str]]:
     """A URL path of a documented route with its path parameters filled in, and the valid
     query string of its first example (none for routes outside the catalogue)."""
-    route = next((r for r in SERVED if "/api" + r.path == path), None)
+    route = next((r for r in SERVED if r.path == path), None)
     if route is not None:
-        return target(route, EXAMPLES[route.query][0])
+        return target(route, EXAMPLES[route.name][0])
     return path.replace("{name}", "chain"), {}
 
 
 def test_every_api_route_is_checked() -> None:
     reads = {p.values[1] for p in READS}
     assert {"/api/health", "/api/queries", "/api/queries/{name}", "/api/export"} <= reads
-    assert {"/api" + r.path for r in SERVED} <= reads
+    assert {r.path for r in SERVED} <= reads
     writes = {(p.values[0], p.values[1]) for p in OPERATIONS if p not in READS}
     assert writes == {("POST", "/api/load")}
 
@@ -246,25 +246,25 @@ def test_openapi_documents_the_422_on_every_route() -> None:
 # -- CSV and xlsx answers -----------------------------------------------------------------------
 
 
-ROUTES = [pytest.param(r, id=r.query) for r in SERVED]
-LISTS = [r for r in SERVED if "items" in QUERIES[r.query].result.model_fields]
+ROUTES = [pytest.param(r, id=r.name) for r in SERVED]
+LISTS = [r for r in SERVED if "items" in r.result.model_fields]
 
 
 @EMBEDDED
 @pytest.mark.parametrize("route", ROUTES)
-def test_csv_answer_has_a_bom_and_a_file_name(served: Served, route: QueryRoute) -> None:
-    values = EXAMPLES[route.query][0]
+def test_csv_answer_has_a_bom_and_a_file_name(served: Served, route: Query) -> None:
+    values = EXAMPLES[route.name][0]
     path, params = target(route, values)
     response = served.client.get(path, params={**params, "format": "csv"})
     assert response.status_code == 200, response.text
-    query = QUERIES[route.query]
+    query = route
     answer = rows_of(query.result.model_validate(get_json(served, route, values)))
     rows = _csv_rows(response)
     assert rows[0] == (columns_of(answer) if answer else item_columns(query.result))
     assert len(rows) - 1 == len(answer)
     day = date.fromisoformat(values["as_of"]) if "as_of" in values else date.today()
-    name = answer_filename(route.query, day, ".csv", values.get("id"))
-    assert name.startswith(route.query.replace("_", "-") + "-")
+    name = answer_filename(route.name, day, ".csv", values.get("id"))
+    assert name.startswith(route.name.replace("_", "-") + "-")
     assert name.endswith(f"{day.isoformat()}.csv")
     disposition = response.headers["content-disposition"]
     assert disposition == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
@@ -293,14 +293,14 @@ def test_attachment_of_a_chinese_name() -> None:
 
 @EMBEDDED
 @pytest.mark.parametrize("route", ROUTES)
-def test_xlsx_answer_is_the_json_rows(served: Served, route: QueryRoute) -> None:
-    values = EXAMPLES[route.query][0]
+def test_xlsx_answer_is_the_json_rows(served: Served, route: Query) -> None:
+    values = EXAMPLES[route.name][0]
     path, params = target(route, values)
     response = served.client.get(path, params={**params, "format": "xlsx"})
     sheet = _sheet_rows(response)
     assert response.headers["content-disposition"].startswith("attachment; filename=")
     assert ".xlsx" in response.headers["content-disposition"]
-    query = QUERIES[route.query]
+    query = route
     rows = rows_of(query.result.model_validate(get_json(served, route, values)))
     columns = columns_of(rows) if rows else item_columns(query.result)
     assert sheet[0] == columns
@@ -320,11 +320,11 @@ def _empty_answers() -> list[Any]:
     """A request per list route whose answer is an empty list: a page past the end, or a
     question with no answer."""
     cases = [
-        pytest.param(r, {**EXAMPLES[r.query][0], "offset": "1000000"}, id=r.query)
+        pytest.param(r, {**EXAMPLES[r.name][0], "offset": "1000000"}, id=r.name)
         for r in LISTS
-        if "offset" in QUERIES[r.query].params.model_fields
+        if "offset" in r.params.model_fields
     ]
-    by_query = {r.query: r for r in SERVED}
+    by_query = {r.name: r for r in SERVED}
     cases.append(pytest.param(by_query["history"], {"id": "b-none"}, id="history"))
     cases.append(
         pytest.param(
@@ -336,11 +336,9 @@ def _empty_answers() -> list[Any]:
 
 @EMBEDDED
 @pytest.mark.parametrize(("route", "values"), _empty_answers())
-def test_empty_list_keeps_its_header(
-    served: Served, route: QueryRoute, values: dict[str, str]
-) -> None:
+def test_empty_list_keeps_its_header(served: Served, route: Query, values: dict[str, str]) -> None:
     assert get_json(served, route, values)["items"] == []
-    header = item_columns(QUERIES[route.query].result)
+    header = item_columns(route.result)
     assert header
     path, params = target(route, values)
     as_csv = served.client.get(path, params={**params, "format": "csv"})
@@ -350,20 +348,16 @@ def test_empty_list_keeps_its_header(
 
 
 @EMBEDDED
-@pytest.mark.parametrize("route", [pytest.param(r, id=r.query) for r in LISTS])
-def test_empty_header_is_a_full_answers_header(served: Served, route: QueryRoute) -> None:
+@pytest.mark.parametrize("route", [pytest.param(r, id=r.name) for r in LISTS])
+def test_empty_header_is_a_full_answers_header(served: Served, route: Query) -> None:
     # the columns of an empty list are those of a list whose items are all filled in
     # (e.g. chain's line.kind …, transfers' "from", not "from_")
     full = next(
         rows
-        for values in EXAMPLES[route.query]
-        if (
-            rows := rows_of(
-                QUERIES[route.query].result.model_validate(get_json(served, route, values))
-            )
-        )
+        for values in EXAMPLES[route.name]
+        if (rows := rows_of(route.result.model_validate(get_json(served, route, values))))
     )
-    assert columns_of(full) == item_columns(QUERIES[route.query].result)
+    assert columns_of(full) == item_columns(route.result)
 
 
 # -- untrusted text -----------------------------------------------------------------------------

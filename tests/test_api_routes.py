@@ -1,9 +1,11 @@
 """The HTTP routes of the named queries, on both stores, through the app's own lifespan.
 
-Every route of :data:`app.api.queries.ROUTES` whose query is in the catalogue is exercised:
-its JSON answer equals the query run directly, its CSV form has the answer's rows, its pages
-have their edges, and every error is a 4xx in the one envelope. The data is the contract
-data: the public cases plus the hand-built pathology graph.
+Every named query is served at the route its declaration names: its JSON answer equals the
+query run directly, its CSV form has the answer's rows, its pages have their edges, and
+every error is a 4xx in the one envelope. The data is the contract data: the public cases
+plus the hand-built pathology graph. The answers are checked on both stores; what FastAPI and
+our parameter checks do whatever the store (405s, bad dates and values, unknown formats), on
+the embedded store only.
 
 The store is loaded once per store kind for the whole module (loading the cases into the
 Bolt server takes seconds; every test here only reads).
@@ -26,14 +28,13 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from app.api.downloads import XLSX_MEDIA_TYPE
-from app.api.queries import ROUTES, QueryRoute
 from app.formats import columns_of, item_columns, rows_of
 from app.main import create_app
 from app.settings import Settings
 from loaders.load import load_paths
-from queries.base import MAX_LIMIT
+from queries.base import MAX_LIMIT, NamedQuery
 from queries.catalog import QUERIES, describe
-from queries.graphview import GRAPH_VIEWS, GraphAnswer
+from queries.graphview import GraphAnswer
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
 from stores.neo4j import Neo4jStore
@@ -43,77 +44,45 @@ from tests.test_queries_browse import case_records, expected_search
 from tests.test_queries_contract import ORPHANS_2025
 from tests.test_queries_mismatch_coverage import CASES_MISMATCHES
 
-#: The routes that are served now: every route whose query is in the catalogue.
-SERVED = [r for r in ROUTES if r.query in QUERIES]
-UNSERVED = [r for r in ROUTES if r.query not in QUERIES]
+Query = NamedQuery[Any, Any]
 
-#: Parameters to ask each query with (path and query string together). Every served query
-#: must have at least one (``test_every_served_query_has_examples``); the first example of a
-#: list query is the one its pages are tested on.
+#: Every named query: each is served at the route its declaration names.
+SERVED: list[Query] = list(QUERIES.values())
+
+#: Parameters to ask each query with (path and query string together): its declared
+#: examples, then a few more on the pathology graph. The first of a list query is the one
+#: its pages are tested on.
 EXAMPLES: dict[str, list[dict[str, str]]] = {
-    "node": [
-        {"id": "tj-pipe", "as_of": "2023-06-01"},
-        {"id": "b-ended", "as_of": "2025-01-01"},
-        {"id": "bj-siemens-gb", "as_of": "2010-01-01"},
-    ],
-    "superiors": [
-        {"id": "tj-pharma", "as_of": "2023-06-01"},
-        {"id": "b-two", "as_of": "2025-01-01"},
-    ],
-    "chain": [
-        {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-04"},
-        {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-05"},
-        {"id": "c1", "as_of": "2025-01-01"},
-    ],
-    "subtree": [
-        {"id": "bj-ipb-pc", "as_of": "2010-01-01", "depth": "2"},
-        {"id": "root", "as_of": "2025-01-01"},
-        {"id": "bj-ipb-pc", "as_of": "2010-01-01", "depth": "1", "max_nodes": "3"},
-    ],
-    "history": [{"id": "tj-zhonghuan-samsung-jv-pc"}, {"id": "b-none"}],
-    "overlaps": [
-        {"as_of": "2023-06-01", "min": "1"},
-        {"as_of": "2023-06-01", "label": "Enterprise"},
-    ],
-    "overlap_pairs": [{"as_of": "2023-06-01"}, {"as_of": "2023-06-01", "min": "2"}],
-    "orphans": [{"as_of": "2025-01-01"}, {"as_of": "2025-01-01", "reason": "no_affiliation"}],
-    "conflicts": [{"as_of": "2025-01-01"}],
-    "mismatches": [{"as_of": "2023-06-01"}, {"as_of": "2023-06-01", "kind": "ownership"}],
-    "coverage": [{"as_of": "2023-06-01"}, {"as_of": "2023-06-01", "status": "uncovered"}],
-    "transfers": [
-        {},
-        {"status": "retained"},
-        {"org": "tj-zhonghuan-samsung-jv-pc"},
-        {"date_from": "2022-01-01", "date_to": "2022-12-31"},
-    ],
-    "search": [
-        {"q": "Siemens"},
-        {"q": "天津", "label": "PartyOrg"},
-        {"q": "branch", "kind": "general_branch"},
-    ],
-    "stats": [{"as_of": "2010-01-01", "root": "bj-ipb-pc"}, {"as_of": "2025-01-01"}],
+    q.name: [dict(example) for example in q.examples] for q in SERVED
 }
+for name, more in {
+    "node": [{"id": "b-ended", "as_of": "2025-01-01"}],
+    "superiors": [{"id": "b-two", "as_of": "2025-01-01"}],
+    "chain": [{"id": "c1", "as_of": "2025-01-01"}],
+    "subtree": [{"id": "root", "as_of": "2025-01-01"}],
+    "history": [{"id": "b-none"}],
+}.items():
+    EXAMPLES[name] += more
 
 CASES = [
-    pytest.param(r, i, id=f"{r.query}-{i}")
-    for r in SERVED
-    for i in range(len(EXAMPLES.get(r.query, [])))
+    pytest.param(q, i, id=f"{q.name}-{i}") for q in SERVED for i in range(len(EXAMPLES[q.name]))
 ]
-PAGED = [
-    pytest.param(r, id=r.query) for r in SERVED if "limit" in QUERIES[r.query].params.model_fields
-]
-BY_ID = [pytest.param(r, id=r.query) for r in SERVED if "{id}" in r.path]
+PAGED = [pytest.param(q, id=q.name) for q in SERVED if "limit" in q.params.model_fields]
+BY_ID = [pytest.param(q, id=q.name) for q in SERVED if "{id}" in q.route.path]
+GRAPHS = [case for case in CASES if case.values[0].graph is not None]  # type: ignore[union-attr]
+#: For what FastAPI and the parameter checks do whatever the store: the embedded store only.
+ONE_STORE = pytest.mark.parametrize("served", ["embedded"], indirect=True)
 
 
 def _params_with(test: Callable[[dict[str, Any]], bool]) -> list[Any]:
-    """(route, parameter) for every parameter whose JSON Schema (or a branch of its anyOf)
+    """(query, parameter) for every parameter whose JSON Schema (or a branch of its anyOf)
     passes ``test``."""
     found = []
-    for r in SERVED:
-        schema = QUERIES[r.query].params.model_json_schema()
+    for q in SERVED:
+        schema = q.params.model_json_schema()
         for name, spec in schema["properties"].items():
             if test(spec) or any(test(s) for s in spec.get("anyOf", [])):
-                found.append(pytest.param(r, name, id=f"{r.query}-{name}"))
+                found.append(pytest.param(q, name, id=f"{q.name}-{name}"))
     return found
 
 
@@ -165,25 +134,24 @@ def served(
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def target(route: QueryRoute, values: dict[str, str]) -> tuple[str, dict[str, str]]:
+def target(query: Query, values: dict[str, str]) -> tuple[str, dict[str, str]]:
     """The URL path (path parameters filled in) and the query string of a request."""
-    in_path = set(re.findall(r"{(\w+)}", route.path))
-    path = "/api" + route.path
+    in_path = set(re.findall(r"{(\w+)}", query.route.path))
+    path = query.path
     for name in in_path:
         path = path.replace(f"{{{name}}}", quote(values[name], safe=""))
     return path, {k: v for k, v in values.items() if k not in in_path}
 
 
-def direct(served: Served, route: QueryRoute, values: dict[str, str]) -> dict[str, Any]:
+def direct(served: Served, query: Query, values: dict[str, str]) -> dict[str, Any]:
     """The query's answer run on the store directly, as JSON."""
-    query = QUERIES[route.query]
     params = query.params.model_validate(values)
     answer: dict[str, Any] = query.run(served.store, params).model_dump(mode="json")
     return answer
 
 
-def get_json(served: Served, route: QueryRoute, values: dict[str, str]) -> dict[str, Any]:
-    path, params = target(route, values)
+def get_json(served: Served, query: Query, values: dict[str, str]) -> dict[str, Any]:
+    path, params = target(query, values)
     response = served.client.get(path, params=params)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
@@ -236,7 +204,8 @@ def parse_csv(text: str) -> list[list[str]]:
 # -- which routes are served --------------------------------------------------------------------
 
 
-def test_served_routes_are_the_catalogue(served: Served) -> None:
+@ONE_STORE
+def test_served_routes_are_the_declared_ones(served: Served) -> None:
     paths = served.client.get("/openapi.json").json()["paths"]
     by_endpoint = {
         op["operationId"].split("_api_")[0].removeprefix("query_"): path
@@ -244,38 +213,21 @@ def test_served_routes_are_the_catalogue(served: Served) -> None:
         for op in item.values()
         if op["operationId"].startswith("query_")
     }
-    assert by_endpoint == {r.query: "/api" + r.path for r in SERVED}
-    assert set(QUERIES) <= {r.query for r in ROUTES}, "a catalogued query has no route"
-
-
-def test_every_served_query_has_examples() -> None:
-    missing = [r.query for r in SERVED if not EXAMPLES.get(r.query)]
-    assert not missing, f"add EXAMPLES for {missing}"
-
-
-@pytest.mark.parametrize("route", [pytest.param(r, id=r.query) for r in UNSERVED] or [None])
-def test_routes_of_uncatalogued_queries_are_not_served(
-    served: Served, route: QueryRoute | None
-) -> None:
-    if route is None:  # every route of ROUTES is served
-        assert not UNSERVED
-        return
-    path, _ = target(route, {"id": "tj-pipe"})
-    envelope(served.client.get(path), 404, "not_found")
+    assert by_endpoint == {q.name: q.path for q in SERVED}
 
 
 # -- every route answers what the query answers -------------------------------------------------
 
 
 @pytest.mark.parametrize(("route", "example"), CASES)
-def test_json_is_the_query_answer(served: Served, route: QueryRoute, example: int) -> None:
-    values = EXAMPLES[route.query][example]
+def test_json_is_the_query_answer(served: Served, route: Query, example: int) -> None:
+    values = EXAMPLES[route.name][example]
     assert get_json(served, route, values) == direct(served, route, values)
 
 
 @pytest.mark.parametrize(("route", "example"), CASES)
-def test_csv_has_the_answer_rows(served: Served, route: QueryRoute, example: int) -> None:
-    values = EXAMPLES[route.query][example]
+def test_csv_has_the_answer_rows(served: Served, route: Query, example: int) -> None:
+    values = EXAMPLES[route.name][example]
     path, params = target(route, values)
     by_param = served.client.get(path, params={**params, "format": "csv"})
     by_accept = served.client.get(path, params=params, headers={"Accept": "text/csv"})
@@ -285,7 +237,7 @@ def test_csv_has_the_answer_rows(served: Served, route: QueryRoute, example: int
     assert by_param.text == by_accept.text
     answer = get_json(served, route, values)
     rows = parse_csv(by_param.text)
-    query = QUERIES[route.query]
+    query = route
     expected_rows = rows_of(query.result.model_validate(answer))
     header = columns_of(expected_rows) if expected_rows else item_columns(query.result)
     assert rows[0] == header
@@ -296,29 +248,29 @@ def test_csv_has_the_answer_rows(served: Served, route: QueryRoute, example: int
 
 @pytest.mark.parametrize(
     ("route", "example"),
-    [case for case in CASES if case.values[0].query in GRAPH_VIEWS],  # type: ignore[union-attr]
+    GRAPHS,
 )
-def test_graph_format_is_the_graph_view(served: Served, route: QueryRoute, example: int) -> None:
-    values = EXAMPLES[route.query][example]
+def test_graph_format_is_the_graph_view(served: Served, route: Query, example: int) -> None:
+    values = EXAMPLES[route.name][example]
     answer = get_json(served, route, {**values, "format": "graph"})
-    query = QUERIES[route.query]
-    result = query.run(served.store, query.params.model_validate(values))
-    assert answer == GRAPH_VIEWS[route.query](result).model_dump(mode="json")
+    assert route.graph is not None
+    result = route.run(served.store, route.params.model_validate(values))
+    assert answer == route.graph(result).model_dump(mode="json")
     ids = {node["id"] for node in answer["nodes"]}
     assert answer["id"] in ids
     assert {e["source"] for e in answer["edges"]} | {e["target"] for e in answer["edges"]} <= ids
 
 
-@pytest.mark.parametrize(
-    "route", [pytest.param(r, id=r.query) for r in SERVED if r.query not in GRAPH_VIEWS]
-)
-def test_graph_format_only_where_there_is_a_graph(served: Served, route: QueryRoute) -> None:
-    path, params = target(route, EXAMPLES[route.query][0])
+@ONE_STORE
+@pytest.mark.parametrize("route", [pytest.param(r, id=r.name) for r in SERVED if r.graph is None])
+def test_graph_format_only_where_there_is_a_graph(served: Served, route: Query) -> None:
+    path, params = target(route, EXAMPLES[route.name][0])
     bad_parameter(served.client.get(path, params={**params, "format": "graph"}), "format", "graph")
 
 
+@ONE_STORE
 def test_csv_negotiation(served: Served) -> None:
-    search = next(r for r in SERVED if r.query == "search")
+    search = QUERIES["search"]
     path, params = target(search, {"q": "Siemens"})
     json_types = [
         served.client.get(path, params=params).headers["content-type"],
@@ -337,13 +289,14 @@ def test_csv_negotiation(served: Served) -> None:
 
 
 @pytest.mark.parametrize("route", PAGED)
-def test_csv_of_an_empty_list_has_a_header(served: Served, route: QueryRoute) -> None:
-    path, params = target(route, EXAMPLES[route.query][0])
+def test_csv_of_an_empty_list_has_a_header(served: Served, route: Query) -> None:
+    path, params = target(route, EXAMPLES[route.name][0])
     response = served.client.get(path, params={**params, "offset": "1000000", "format": "csv"})
     assert response.status_code == 200, response.text
-    assert parse_csv(response.text) == [item_columns(QUERIES[route.query].result)]
+    assert parse_csv(response.text) == [item_columns(route.result)]
 
 
+@ONE_STORE
 def test_csv_of_an_empty_history_has_a_header(served: Served) -> None:
     response = served.client.get("/api/orgs/b-none/history", params={"format": "csv"})
     assert response.status_code == 200, response.text
@@ -356,7 +309,7 @@ def test_csv_of_an_empty_history_has_a_header(served: Served) -> None:
 
 
 def test_chain_before_and_after_the_transfer(served: Served) -> None:
-    chain = next(r for r in SERVED if r.query == "chain")
+    chain = QUERIES["chain"]
     before = get_json(served, chain, {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-04"})
     after = get_json(served, chain, {"id": "tj-zhonghuan-samsung-jv-pc", "as_of": "2022-07-05"})
     assert [s["id"] for s in before["items"]] == [
@@ -379,7 +332,7 @@ def test_chain_before_and_after_the_transfer(served: Served) -> None:
 
 
 def test_orphans_by_reason_on_the_pathology_graph(served: Served) -> None:
-    orphans = next(r for r in SERVED if r.query == "orphans")
+    orphans = QUERIES["orphans"]
     answer = get_json(served, orphans, {"as_of": "2025-01-01"})
     assert [
         (i["id"], i["reason"], i["related_id"], i["since"], i["open_transfer"])
@@ -400,7 +353,7 @@ def test_orphans_by_reason_on_the_pathology_graph(served: Served) -> None:
 
 
 def test_mismatches_on_the_day(served: Served) -> None:
-    mismatches = next(r for r in SERVED if r.query == "mismatches")
+    mismatches = QUERIES["mismatches"]
     answer = get_json(served, mismatches, {"as_of": "2023-06-01"})
     rows = [
         (
@@ -437,7 +390,7 @@ def test_mismatches_on_the_day(served: Served) -> None:
 
 
 def test_retained_transfers(served: Served) -> None:
-    transfers = next(r for r in SERVED if r.query == "transfers")
+    transfers = QUERIES["transfers"]
     answer = get_json(served, transfers, {"status": "retained"})
     assert [
         (i["id"], i["org"], i["status"], i["from"], i["decided_to"]) for i in answer["items"]
@@ -446,7 +399,7 @@ def test_retained_transfers(served: Served) -> None:
 
 
 def test_search_siemens(served: Served, cases_dir: Path) -> None:
-    search = next(r for r in SERVED if r.query == "search")
+    search = QUERIES["search"]
     answer = get_json(served, search, {"q": "Siemens", "limit": str(MAX_LIMIT)})
     expected = expected_search(case_records(cases_dir), "Siemens")
     assert {i["id"] for i in answer["items"]} == expected
@@ -456,14 +409,14 @@ def test_search_siemens(served: Served, cases_dir: Path) -> None:
 
 
 def test_conflicts_and_superiors_on_the_pathology_graph(served: Served) -> None:
-    conflicts = next(r for r in SERVED if r.query == "conflicts")
+    conflicts = QUERIES["conflicts"]
     answer = get_json(served, conflicts, {"as_of": "2025-01-01"})
     assert [(i["id"], i["type"], i["superiors"], i["cycle"]) for i in answer["items"]] == [
         ("c1", "cycle", [], ["c1", "c2"]),
         ("b-two", "multiple_superiors", ["root", "street"], []),
     ]
     assert answer["by_type"] == {"cycle": 1, "multiple_superiors": 1}
-    superiors = next(r for r in SERVED if r.query == "superiors")
+    superiors = QUERIES["superiors"]
     answer = get_json(served, superiors, {"id": "b-two", "as_of": "2025-01-01"})
     assert [(i["id"], i["relation"], i["line_kind"]) for i in answer["items"]] == [
         ("root", "affiliation", "direct"),
@@ -476,8 +429,8 @@ def test_conflicts_and_superiors_on_the_pathology_graph(served: Served) -> None:
 
 
 @pytest.mark.parametrize("route", PAGED)
-def test_page_edges(served: Served, route: QueryRoute) -> None:
-    values = EXAMPLES[route.query][0]
+def test_page_edges(served: Served, route: Query) -> None:
+    values = EXAMPLES[route.name][0]
     everything = get_json(served, route, {**values, "limit": str(MAX_LIMIT)})
     total = everything["total"]
     assert total <= MAX_LIMIT
@@ -509,13 +462,14 @@ def test_page_edges(served: Served, route: QueryRoute) -> None:
 
 
 @pytest.mark.parametrize("route", BY_ID)
-def test_unknown_id_is_404(served: Served, route: QueryRoute) -> None:
-    values = {**EXAMPLES[route.query][0], "id": "no-such-node"}
+def test_unknown_id_is_404(served: Served, route: Query) -> None:
+    values = {**EXAMPLES[route.name][0], "id": "no-such-node"}
     path, params = target(route, values)
     error = envelope(served.client.get(path, params=params), 404, "not_found")
     assert "'no-such-node'" in error["message"]
 
 
+@ONE_STORE
 @pytest.mark.parametrize(
     "path", ["/api/nope", "/api/orgs/root/nope", "/api/nodes/", "/api/analysis"]
 )
@@ -523,6 +477,7 @@ def test_unknown_route_is_404(served: Served, path: str) -> None:
     envelope(served.client.get(path), 404, "not_found")
 
 
+@ONE_STORE
 @pytest.mark.parametrize(("route", "name"), DATES)
 @pytest.mark.parametrize(
     "day",
@@ -537,23 +492,26 @@ def test_unknown_route_is_404(served: Served, path: str) -> None:
         "",
     ],
 )
-def test_bad_date_is_422_naming_it(served: Served, route: QueryRoute, name: str, day: str) -> None:
-    path, params = target(route, {**EXAMPLES[route.query][0], name: day})
+def test_bad_date_is_422_naming_it(served: Served, route: Query, name: str, day: str) -> None:
+    path, params = target(route, {**EXAMPLES[route.name][0], name: day})
     bad_parameter(served.client.get(path, params=params), name, day)
 
 
+@ONE_STORE
 @pytest.mark.parametrize(("route", "name"), ENUMS)
-def test_unknown_enum_value_is_422_naming_it(served: Served, route: QueryRoute, name: str) -> None:
-    path, params = target(route, {**EXAMPLES[route.query][0], name: "no-such-value"})
+def test_unknown_enum_value_is_422_naming_it(served: Served, route: Query, name: str) -> None:
+    path, params = target(route, {**EXAMPLES[route.name][0], name: "no-such-value"})
     bad_parameter(served.client.get(path, params=params), name, "no-such-value")
 
 
-@pytest.mark.parametrize("route", [pytest.param(r, id=r.query) for r in SERVED])
-def test_unknown_format_is_422(served: Served, route: QueryRoute) -> None:
-    path, params = target(route, EXAMPLES[route.query][0])
+@ONE_STORE
+@pytest.mark.parametrize("route", [pytest.param(r, id=r.name) for r in SERVED])
+def test_unknown_format_is_422(served: Served, route: Query) -> None:
+    path, params = target(route, EXAMPLES[route.name][0])
     bad_parameter(served.client.get(path, params={**params, "format": "xml"}), "format", "xml")
 
 
+@ONE_STORE
 def test_missing_and_empty_required_parameter(served: Served) -> None:
     error = envelope(served.client.get("/api/search"), 422, "invalid_parameter")
     assert [d["parameter"] for d in error["details"]] == ["q"]
@@ -569,10 +527,11 @@ def test_chain_of_an_enterprise_is_422(served: Served) -> None:
     assert "'tj-pipe' is not a PartyOrg but a node of label Enterprise" in error["message"]
 
 
-@pytest.mark.parametrize("route", [pytest.param(r, id=r.query) for r in SERVED])
+@ONE_STORE
+@pytest.mark.parametrize("route", [pytest.param(r, id=r.name) for r in SERVED])
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
-def test_wrong_method_is_405(served: Served, route: QueryRoute, method: str) -> None:
-    path, _ = target(route, EXAMPLES[route.query][0])
+def test_wrong_method_is_405(served: Served, route: Query, method: str) -> None:
+    path, _ = target(route, EXAMPLES[route.name][0])
     response = served.client.request(method, path)
     envelope(response, 405, "method_not_allowed")
     assert response.headers["allow"] == "GET"
@@ -581,14 +540,14 @@ def test_wrong_method_is_405(served: Served, route: QueryRoute, method: str) -> 
 # -- the catalogue and the docs -----------------------------------------------------------------
 
 
+@ONE_STORE
 def test_catalogue_lists_every_query(served: Served) -> None:
     body = served.client.get("/api/queries").json()
-    paths = {r.query: "/api" + r.path for r in ROUTES}
     assert body["total"] == len(QUERIES)
     assert [item["name"] for item in body["items"]] == list(QUERIES)
     for item in body["items"]:
-        entry = describe(QUERIES[item["name"]])
-        assert item == {**entry, "path": paths[item["name"]]}
+        assert item == describe(QUERIES[item["name"]])
+        assert item["path"] == QUERIES[item["name"]].path
         assert {p["name"] for p in item["parameters"]} == set(
             QUERIES[item["name"]].params.model_fields
         )
@@ -598,6 +557,7 @@ def test_catalogue_lists_every_query(served: Served) -> None:
         assert one.json() == item
 
 
+@ONE_STORE
 def test_catalogue_of_an_unknown_query_is_404(served: Served) -> None:
     error = envelope(served.client.get("/api/queries/no-such-query"), 404, "not_found")
     assert "'no-such-query'" in error["message"]
@@ -610,24 +570,25 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
+@ONE_STORE
 def test_openapi_describes_every_route(served: Served) -> None:
     schema = served.client.get("/openapi.json").json()
-    for route in SERVED:
-        query = QUERIES[route.query]
-        operation = schema["paths"]["/api" + route.path]["get"]
-        assert set(schema["paths"]["/api" + route.path]) == {"get"}
+    for query in SERVED:
+        operation = schema["paths"][query.path]["get"]
+        assert set(schema["paths"][query.path]) == {"get"}
         assert operation["summary"] == query.title
         assert operation["description"] == query.description
-        in_path = set(re.findall(r"{(\w+)}", route.path))
+        assert operation["tags"] == [query.route.tag]
+        in_path = set(re.findall(r"{(\w+)}", query.route.path))
         parameters = {p["name"]: p for p in operation["parameters"]}
-        assert set(parameters) == {*query.params.model_fields, "format"}, route.query
+        assert set(parameters) == {*query.params.model_fields, "format"}, query.name
         for name, parameter in parameters.items():
             assert parameter["in"] == ("path" if name in in_path else "query"), name
-            assert parameter.get("description"), f"{route.query}: {name} has no description"
-            assert parameter["description"] != name, f"{route.query}: {name} undescribed"
+            assert parameter.get("description"), f"{query.name}: {name} has no description"
+            assert parameter["description"] != name, f"{query.name}: {name} undescribed"
             field = query.params.model_fields.get(name)
             required = name in in_path or (field is not None and field.is_required())
-            assert parameter.get("required", False) == required, f"{route.query}: {name}"
+            assert parameter.get("required", False) == required, f"{query.name}: {name}"
             if field is not None and field.description:
                 assert parameter["description"] == field.description
         answer = operation["responses"]["200"]["content"]
@@ -635,13 +596,13 @@ def test_openapi_describes_every_route(served: Served) -> None:
         json_schema = answer["application/json"]["schema"]
         models: list[type[BaseModel]] = [
             query.result,
-            *([GraphAnswer] if route.query in GRAPH_VIEWS else []),
+            *([GraphAnswer] if query.graph else []),
         ]
         branches = json_schema["anyOf"] if len(models) > 1 else [json_schema]
         assert [set(_resolve(branch, schema)["properties"]) for branch in branches] == [
             set(m.model_json_schema(mode="serialization")["properties"]) for m in models
         ]
-        formats = ["json", "csv", "xlsx", *(["graph"] if route.query in GRAPH_VIEWS else [])]
+        formats = ["json", "csv", "xlsx", *(["graph"] if query.graph else [])]
         assert parameters["format"]["schema"]["anyOf"][0]["enum"] == formats
         for status in ("404", "422"):
             error = operation["responses"][status]["content"]["application/json"]["schema"]
@@ -651,6 +612,7 @@ def test_openapi_describes_every_route(served: Served) -> None:
     )
 
 
+@ONE_STORE
 def test_docs_page(served: Served) -> None:
     response = served.client.get("/docs")
     assert response.status_code == 200

@@ -61,6 +61,7 @@ from graph_schema.declaration import (
     SOURCE_FIELDS,
     TRANSFER_FIELDS,
 )
+from graph_schema.properties import HASH_PROPERTY
 from queries.catalog import QUERIES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +89,7 @@ def lint_schema() -> dict[str, Any]:
     edge_keys += ["key", *(p.name for rel in REL_TYPES.values() for p in rel.props)]
     record_keys = [p.name for p in (*TRANSFER_FIELDS, *SOURCE_FIELDS)]
     # the store's own: every record's change hash, and the state node's counter and epoch
-    store_keys = [neo4j_store._HASH, "generation", "epoch"]
+    store_keys = [HASH_PROPERTY, "generation", "epoch"]
     keys = sorted({*node_keys, *edge_keys, *record_keys, *store_keys, *MAP_KEYS})
     # every graph node also carries :Node, so each declared end also stands as :Node
     graph: set[tuple[str, str, str]] = set()

@@ -14,9 +14,9 @@ import pytest
 
 from graph_schema.records import Edge, Node, Transfer
 from queries.base import EntityParams, ListParams
-from queries.common import active, adjacency, lines_in, lines_out
 from queries.conflicts import CONFLICTS
 from queries.coverage import COVERAGE, CoverageParams
+from queries.graph import active, lines_in, lines_out
 from queries.mismatches import (
     LINE_AREA_KINDS,
     MISMATCHES,
@@ -28,7 +28,7 @@ from queries.orphans import ORPHANS, OrphansParams, classify
 from queries.overlaps import OVERLAP_PAIRS, OVERLAPS, OverlapPairsParams, OverlapsParams
 from queries.superiors import SUPERIORS
 from stores.base import GraphStore
-from stores.embedded import EmbeddedStore
+from stores.embedded import EmbeddedStore, adjacency
 
 D = date.fromisoformat
 DAYS = [None, D("2010-01-01"), D("2015-06-01"), D("2020-01-01")]

@@ -35,7 +35,6 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from app.api.queries import ROUTES
 from app.cli import cli
 from app.main import create_app
 from app.settings import Settings
@@ -141,7 +140,7 @@ def _route_url(path: str) -> str:
 
 
 def _list_routes() -> list[str]:
-    return [r.path for r in ROUTES if "limit" in QUERIES[r.query].params.model_fields]
+    return [q.route.path for q in QUERIES.values() if "limit" in q.params.model_fields]
 
 
 def test_every_list_route_caps_limit(cases_client: TestClient) -> None:

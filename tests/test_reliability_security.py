@@ -32,7 +32,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 import app.api.auth as auth
-from app.api.queries import ROUTES
 from app.main import create_app
 from app.settings import Settings
 from loaders.load import load_paths
@@ -303,24 +302,28 @@ def _params_of(query_name: str) -> list[str]:
     return [*QUERIES[query_name].params.model_fields, "format"]
 
 
+#: Where each query is served: (name, path under /api).
+ROUTES = [(q.name, q.route.path) for q in QUERIES.values()]
+
+
 def _requests() -> Iterator[tuple[str, str, str, dict[str, str]]]:
     """(route, parameter, url, query parameters): every parameter of every GET route with
     each injection string."""
-    for route in ROUTES:
-        for name in _params_of(route.query):
+    for query, path in ROUTES:
+        for name in _params_of(query):
             for value in INJECTIONS:
-                if "{" + name + "}" in route.path:
-                    url = "/api" + route.path.replace("{" + name + "}", quote(value, safe=""))
-                    yield route.path, name, url, {}
+                if "{" + name + "}" in path:
+                    url = "/api" + path.replace("{" + name + "}", quote(value, safe=""))
+                    yield path, name, url, {}
                     continue
-                url = "/api" + route.path.replace("{id}", ORG)
-                base = {"q": "Tianjin"} if route.query == "search" and name != "q" else {}
-                yield route.path, name, url, {**base, name: value}
+                url = "/api" + path.replace("{id}", ORG)
+                base = {"q": "Tianjin"} if query == "search" and name != "q" else {}
+                yield path, name, url, {**base, name: value}
 
 
 def test_every_route_parameter_is_covered() -> None:
     covered = {(path, name) for path, name, _, _ in _requests()}
-    wanted = {(r.path, name) for r in ROUTES for name in _params_of(r.query)}
+    wanted = {(path, name) for query, path in ROUTES for name in _params_of(query)}
     assert covered == wanted
     assert len(wanted) > 40
 
@@ -372,16 +375,14 @@ def test_an_integer_parameter_beyond_64_bits_is_no_server_error(
     client, _ = injected_app
     huge = str(10**23)
     failures = []
-    for route in ROUTES:
-        for name, field in QUERIES[route.query].params.model_fields.items():
+    for query, path in ROUTES:
+        for name, field in QUERIES[query].params.model_fields.items():
             if field.annotation is not int:
                 continue
-            extra = {"q": "Tianjin"} if route.query == "search" else {}
-            answer = client.get(
-                "/api" + route.path.replace("{id}", ORG), params={**extra, name: huge}
-            )
+            extra = {"q": "Tianjin"} if query == "search" else {}
+            answer = client.get("/api" + path.replace("{id}", ORG), params={**extra, name: huge})
             if answer.status_code >= 500:
-                failures.append(f"{route.path}?{name}={huge}: {answer.status_code}")
+                failures.append(f"{path}?{name}={huge}: {answer.status_code}")
     if failures:
         raise ServerError("\n".join(failures))
 

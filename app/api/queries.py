@@ -1,9 +1,10 @@
-"""A route for every named query, built from the catalogue, plus the catalogue itself.
+"""A route for every named query, built from its declaration, plus the catalogue itself.
 
-Each query's parameters model becomes the route's documented path and query parameters,
-its result model the documented response. Every route answers JSON or, with
-``?format=csv|xlsx`` (or ``Accept: text/csv`` or the xlsx media type), the same rows as a
-CSV or xlsx download named after the query and the day (:mod:`app.api.downloads`).
+A query's declaration gives the route's path and tag; its parameters model becomes the
+route's documented path and query parameters, its result model the documented response.
+Every route answers JSON or, with ``?format=csv|xlsx`` (or ``Accept: text/csv`` or the xlsx
+media type), the same rows as a CSV or xlsx download named after the query and the day
+(:mod:`app.api.downloads`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import inspect
 import io
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -24,38 +24,11 @@ from app.api.deps import StoreDep
 from app.api.downloads import XLSX_MEDIA_TYPE, answer_filename, csv_response, xlsx_response
 from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope
 from app.formats import header_of, rows_of, to_csv, to_xlsx
-from queries.base import NamedQuery
+from queries.base import NamedQuery, NotFoundError
 from queries.catalog import QUERIES, describe
-from queries.graphview import GRAPH_VIEWS, GraphAnswer
+from queries.graphview import GraphAnswer
 
-__all__ = ["ROUTES", "QueryRoute", "router"]
-
-
-@dataclass(frozen=True)
-class QueryRoute:
-    """Where a named query is served."""
-
-    query: str
-    path: str
-    tag: str
-
-
-ROUTES = (
-    QueryRoute("node", "/nodes/{id}", "nodes"),
-    QueryRoute("superiors", "/nodes/{id}/superiors", "nodes"),
-    QueryRoute("chain", "/orgs/{id}/chain", "organizations"),
-    QueryRoute("subtree", "/orgs/{id}/subtree", "organizations"),
-    QueryRoute("history", "/orgs/{id}/history", "organizations"),
-    QueryRoute("overlaps", "/analysis/overlaps", "analysis"),
-    QueryRoute("overlap_pairs", "/analysis/overlap-pairs", "analysis"),
-    QueryRoute("orphans", "/analysis/orphans", "analysis"),
-    QueryRoute("conflicts", "/analysis/conflicts", "analysis"),
-    QueryRoute("mismatches", "/analysis/mismatches", "analysis"),
-    QueryRoute("coverage", "/analysis/coverage", "analysis"),
-    QueryRoute("transfers", "/transfers", "transfers"),
-    QueryRoute("search", "/search", "nodes"),
-    QueryRoute("stats", "/stats", "analysis"),
-)
+__all__ = ["router"]
 
 Format = Literal["json", "csv", "xlsx"]
 GraphFormat = Literal["json", "csv", "xlsx", "graph"]
@@ -72,14 +45,18 @@ router = APIRouter()
 
 
 class QueryInfo(BaseModel):
-    """A catalogue entry."""
+    """A catalogue entry (:func:`queries.catalog.describe`)."""
 
     name: str
     title: str
     description: str
     parameters: list[dict[str, Any]]
     cypher: str
-    path: str | None
+    path: str
+    tag: str
+    graph: bool
+    examples: list[dict[str, str]]
+    listing: dict[str, Any] | None
 
 
 class Catalogue(BaseModel):
@@ -89,17 +66,13 @@ class Catalogue(BaseModel):
     total: int
 
 
-def _paths() -> dict[str, str]:
-    return {r.query: f"/api{r.path}" for r in ROUTES}
-
-
 @router.get(
     "/queries", response_model=Catalogue, tags=["queries"], summary="The catalogue of named queries"
 )
 def list_queries() -> Catalogue:
-    """Every question affgraph answers: name, description, parameters, Cypher and URL."""
-    paths = _paths()
-    items = [QueryInfo(**describe(q), path=paths.get(q.name)) for q in QUERIES.values()]
+    """Every question affgraph answers: name, description, parameters, Cypher, URL,
+    examples, and how the web UI lists it."""
+    items = [QueryInfo(**describe(q)) for q in QUERIES.values()]
     return Catalogue(items=items, total=len(items))
 
 
@@ -111,12 +84,10 @@ def list_queries() -> Catalogue:
     responses=_ERRORS,
 )
 def get_query(name: Annotated[str, Path(description="the query's name")]) -> QueryInfo:
-    """A named query's description, parameters, Cypher and URL."""
-    from queries.base import NotFoundError
-
+    """A named query's catalogue entry."""
     if name not in QUERIES:
         raise NotFoundError(name, "named query")
-    return QueryInfo(**describe(QUERIES[name]), path=_paths().get(name))
+    return QueryInfo(**describe(QUERIES[name]))
 
 
 def _answer_format(request: Request, fmt: str | None) -> str:
@@ -151,9 +122,9 @@ def _annotation(field: FieldInfo) -> Any:
     return Annotated[(field.annotation, *field.metadata)]
 
 
-def _signature(query: NamedQuery[Any, Any], path: str) -> inspect.Signature:
+def _signature(query: NamedQuery[Any, Any]) -> inspect.Signature:
     """The endpoint's parameters: the query's, in the path or the query string."""
-    in_path = set(re.findall(r"{(\w+)}", path))
+    in_path = set(re.findall(r"{(\w+)}", query.route.path))
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
         inspect.Parameter("store", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=StoreDep),
@@ -175,7 +146,7 @@ def _signature(query: NamedQuery[Any, Any], path: str) -> inspect.Signature:
                 name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
             )
         )
-    graph = query.name in GRAPH_VIEWS
+    graph = query.graph is not None
     params.append(
         inspect.Parameter(
             "format",
@@ -192,39 +163,34 @@ def _signature(query: NamedQuery[Any, Any], path: str) -> inspect.Signature:
     return inspect.Signature(params)
 
 
-def _endpoint(query: NamedQuery[Any, Any], path: str) -> Any:
+def _endpoint(query: NamedQuery[Any, Any]) -> Any:
     def endpoint(request: Request, store: StoreDep, **values: Any) -> Any:
         fmt = values.pop("format", None)
         params = query.params.model_validate({k: v for k, v in values.items() if v is not None})
         result = query.run(store, params, timeout=request.app.state.settings.query_timeout_s)
-        if fmt == "graph":
-            return GRAPH_VIEWS[query.name](result)
+        if fmt == "graph" and query.graph is not None:
+            return query.graph(result)
         answer = _answer_format(request, fmt)
         if answer in ("csv", "xlsx"):
             return _table_answer(query, params, result, answer)
         return result
 
-    endpoint.__signature__ = _signature(query, path)  # type: ignore[attr-defined]
+    endpoint.__signature__ = _signature(query)  # type: ignore[attr-defined]
     endpoint.__name__ = f"query_{query.name}"
     endpoint.__doc__ = query.description
     return endpoint
 
 
 def _add_routes() -> None:
-    for route in ROUTES:
-        query = QUERIES.get(route.query)
-        if query is None:
-            continue
+    for query in QUERIES.values():
         router.add_api_route(
-            route.path,
-            _endpoint(query, route.path),
+            query.route.path,
+            _endpoint(query),
             methods=["GET"],
-            response_model=(
-                query.result | GraphAnswer if query.name in GRAPH_VIEWS else query.result
-            ),
+            response_model=query.result | GraphAnswer if query.graph else query.result,
             summary=query.title,
             description=query.description,
-            tags=[route.tag],
+            tags=[query.route.tag],
             responses={
                 **_ERRORS,
                 **_STORE_ERRORS,

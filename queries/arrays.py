@@ -1,0 +1,66 @@
+"""The numpy helpers the whole-graph queries share, each written once.
+
+Nodes are integer codes (the embedded store's column indexes, or codes given to the rows of
+a Cypher answer); a pair of codes below ``n`` is the one integer ``first * n + second``, so
+that sets of pairs are sorted integer arrays: sorting beats hashing at province scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Bools", "Ints", "distinct", "member", "pairs", "rank", "run_starts", "spans"]
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+
+def run_starts(values: npt.NDArray[Any]) -> Bools:
+    """Where each run of equal values of a sorted array starts."""
+    starts = np.ones(len(values), dtype=bool)
+    starts[1:] = values[1:] != values[:-1]
+    return starts
+
+
+def distinct(values: npt.NDArray[np.integer[Any]]) -> Ints:
+    """The distinct values, sorted (``np.unique`` hashes, which is slower on large arrays)."""
+    ordered = np.sort(values.astype(np.int64))
+    found: Ints = ordered[run_starts(ordered)]
+    return found
+
+
+def pairs(
+    first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]], n: int
+) -> Ints:
+    """The distinct pairs (``first[i]``, ``second[i]``), as ``first * n + second``, sorted."""
+    return distinct(first.astype(np.int64) * n + second)
+
+
+def member(sorted_keys: Ints, keys: Ints) -> Bools:
+    """Which ``keys`` are among ``sorted_keys``."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    found: Bools = sorted_keys[at] == keys
+    return found
+
+
+def spans(starts: npt.NDArray[np.integer[Any]], counts: npt.NDArray[np.integer[Any]]) -> Ints:
+    """The positions ``starts[i], starts[i] + 1, …`` (``counts[i]`` of them) of every span,
+    one after the other: the rows of a sorted array that each span covers."""
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    found: Ints = np.repeat(starts, counts) + offsets
+    return found
+
+
+def rank(ids: Sequence[str]) -> Ints:
+    """Each code's position in id order (Python's string order), for sorting by id."""
+    found = np.empty(len(ids), dtype=np.int64)
+    found[np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)] = np.arange(
+        len(ids)
+    )
+    return found
