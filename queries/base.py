@@ -127,7 +127,9 @@ class Column:
 
     ``link``: whether the value is a node id shown as a link to that node — ``always``, or
     only when ``name`` (the field holding its name, shown instead of the id) has a value.
-    List values are joined with ``join``; ``detail`` is another field shown after the value.
+    List values are joined with ``join``; ``detail`` is another field shown after the value;
+    ``terms`` names the schema's words the values are (``GET /api/labels``), whose Chinese
+    terms are shown beside them.
     """
 
     title: str
@@ -136,16 +138,17 @@ class Column:
     name: str | None = None
     join: str = ", "
     detail: str | None = None
+    terms: Literal["labels", "kinds", "transfer_statuses"] | None = None
 
 
 @dataclass(frozen=True)
 class Opens:
     """What clicking a row opens: the view of the node whose id is in field ``id`` (the
     first of a listing's ``opens`` whose field has a value). ``view`` ``by_label`` is the tree
-    for an organization and its parents-in-law for anything else; ``date`` names a field
-    whose day, if any, the view is drawn for."""
+    for an organization and its parents-in-law for anything else; ``details`` shows the node
+    beside the list; ``date`` names a field whose day, if any, the view is drawn for."""
 
-    view: Literal["tree", "superiors", "by_label"]
+    view: Literal["tree", "superiors", "by_label", "details"]
     id: str = "id"
     date: str | None = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from queries.areas import AREAS
 from queries.base import NamedQuery
 from queries.chain import CHAIN
 from queries.conflicts import CONFLICTS
@@ -42,6 +43,7 @@ QUERIES: dict[str, NamedQuery[Any, Any]] = {
         MISMATCHES,
         COVERAGE,
         TRANSFERS,
+        AREAS,
         SEARCH,
     )
 }

@@ -238,7 +238,7 @@ CONFLICTS: NamedQuery[ListParams, ConflictsResult] = NamedQuery(
         title="Conflicts: two superiors at once, cycles",
         columns=(
             Column("name", "id", link="always", name="name"),
-            Column("kind", "kind"),
+            Column("kind", "kind", terms="kinds"),
             Column("type", "type"),
             Column("superiors", "superiors"),
             Column("cycle", "cycle", join=" → "),

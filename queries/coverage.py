@@ -314,8 +314,8 @@ COVERAGE: NamedQuery[CoverageParams, CoverageResult] = NamedQuery(
         title="Coverage gaps",
         columns=(
             Column("name", "id", link="always", name="name"),
-            Column("label", "label"),
-            Column("kind", "kind"),
+            Column("label", "label", terms="labels"),
+            Column("kind", "kind", terms="kinds"),
             Column("status", "status"),
             Column("employees", "employees"),
             Column("members", "members"),

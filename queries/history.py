@@ -234,7 +234,7 @@ TRANSFERS: NamedQuery[TransfersParams, TransfersResult] = NamedQuery(
         title="Transfers of affiliation: proposed and decided",
         columns=(
             Column("organization", "org", link="always", name="org_name"),
-            Column("status", "status"),
+            Column("status", "status", terms="transfer_statuses"),
             Column("date", "date"),
             Column("from", "from", link="always", name="from_name"),
             Column("proposed to", "proposed_to", link="always", name="proposed_to_name"),

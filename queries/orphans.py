@@ -279,7 +279,7 @@ ORPHANS: NamedQuery[OrphansParams, OrphansResult] = NamedQuery(
         title="Orphaned organizations",
         columns=(
             Column("name", "id", link="always", name="name"),
-            Column("kind", "kind"),
+            Column("kind", "kind", terms="kinds"),
             Column("reason", "reason"),
             Column("related", "related_id", link="always"),
             Column("since", "since"),

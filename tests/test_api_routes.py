@@ -31,6 +31,7 @@ from app.api.downloads import XLSX_MEDIA_TYPE
 from app.formats import columns_of, item_columns, rows_of
 from app.main import create_app
 from app.settings import Settings
+from graph_schema.declaration import NODE_LABELS, REL_TYPES, TRANSFER_STATUSES_ZH
 from loaders.load import load_paths
 from queries.base import MAX_LIMIT, NamedQuery
 from queries.catalog import QUERIES, describe
@@ -618,3 +619,17 @@ def test_docs_page(served: Served) -> None:
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
     assert "/openapi.json" in response.text
+
+
+@ONE_STORE
+def test_labels_are_the_schema_words(served: Served) -> None:
+    body = served.client.get("/api/labels").json()
+    assert set(body["labels"]) == set(NODE_LABELS)
+    assert body["labels"]["PartyOrg"]["zh"] == NODE_LABELS["PartyOrg"].zh == "党组织"
+    for label, declared in NODE_LABELS.items():
+        assert set(body["kinds"][label]) == set(declared.kinds)
+        for kind, term in body["kinds"][label].items():
+            assert term["zh"] == declared.kinds_zh[kind][0]
+            assert term["description"] == declared.kinds[kind]
+    assert set(body["relationships"]) == set(REL_TYPES)
+    assert body["transfer_statuses"]["transferred"]["zh"] == TRANSFER_STATUSES_ZH["transferred"][0]

@@ -420,6 +420,18 @@ def test_other_analysis_lists_open_their_rows(page: Any) -> None:
     table = page.inner_text("#list-table")
     assert "proposed to" in table
     assert "decided to" in table
+    assert "transferred · 已转移" in table  # the schema's Chinese term (GET /api/labels)
+    # the lists, their filters' choices and their columns come from GET /api/queries
+    catalogue = page.evaluate("fetch('/api/queries').then(r => r.json())")
+    listed = [q for q in catalogue["items"] if q["listing"]]
+    names = page.eval_on_selector_all("#list-name option", "os => os.map(o => o.value)")
+    assert names == [q["name"] for q in listed]
+    transfers = next(q for q in listed if q["name"] == "transfers")
+    statuses = next(p["enum"] for p in transfers["parameters"] if p["name"] == "status")
+    options = page.eval_on_selector_all("#list-filter option", "os => os.map(o => o.value)")
+    assert options == ["", *statuses]
+    headers = page.eval_on_selector_all("#list-table th", "ths => ths.map(t => t.textContent)")
+    assert headers == [c["title"] for c in transfers["listing"]["columns"]]
     row = page.locator("#list-table tbody tr", has_text="transferred").first
     row.locator("td").nth(1).click()
     wait_ready(page)

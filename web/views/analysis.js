@@ -1,98 +1,81 @@
-// Analysis lists: orphans by reason, overlaps ranked, mismatches, coverage gaps, conflicts
-// and transfers (proposed and decided side by side). Each row opens the matching view.
-import { api } from "../api.js";
+// Analysis lists: every named query whose declaration has a listing (GET /api/queries) —
+// orphans, overlaps, mismatches, coverage, conflicts, transfers … — with the columns, filter
+// and counts it declares; the filter's choices are the parameter's values, and the schema's
+// words (GET /api/labels) are shown with their Chinese terms. Each row opens the view its
+// listing names.
+import { api, get } from "../api.js";
 import { showNode } from "../details.js";
 import { go, viewFor } from "../state.js";
 
 const PAGE = 200;
 const ref = (id, name) => (id ? { id, name: name || id } : null);
-
-const LISTS = {
-  orphans: {
-    title: "Orphaned organizations",
-    path: "/analysis/orphans",
-    filter: { name: "reason", options: ["", "superior_unresolved", "superior_dissolved",
-      "affiliation_ended", "no_affiliation", "host_dissolved"] },
-    counts: "by_reason",
-    columns: [["name", (r) => ref(r.id, r.name)], ["kind", (r) => r.kind],
-      ["reason", (r) => r.reason], ["related", (r) => ref(r.related_id)],
-      ["since", (r) => r.since], ["open transfer", (r) => r.open_transfer]],
-    open: (r) => ({ view: "tree", id: r.id }),
-  },
-  overlaps: {
-    title: "Parents-in-law: who answers to the most bodies",
-    path: "/analysis/overlaps",
-    filter: { name: "min", type: "number", value: "3" },
-    columns: [["name", (r) => ref(r.id, r.name)], ["label", (r) => r.label],
-      ["kind", (r) => r.kind], ["superiors", (r) => r.superiors], ["formal", (r) => r.formal],
-      ["supervising", (r) => r.supervising], ["body kinds", (r) => r.body_kinds.join(", ")]],
-    open: (r) => ({ view: "superiors", id: r.id }),
-  },
-  mismatches: {
-    title: "Formal line against ownership or location",
-    path: "/analysis/mismatches",
-    filter: { name: "kind", options: ["", "ownership", "location"] },
-    counts: "by_type",
-    columns: [["enterprise", (r) => ref(r.id, r.name)], ["type", (r) => r.type],
-      ["detail", (r) => r.detail], ["organization", (r) => ref(r.org_id)],
-      ["related", (r) => ref(r.related_id)], ["state equity %", (r) => r.state_equity_pct],
-      ["transfer", (r) => r.transfer_status && `${r.transfer_status} (${r.transfer_id})`]],
-    open: (r) => (r.org_id ? { view: "tree", id: r.org_id } : { view: "superiors", id: r.id }),
-  },
-  coverage: {
-    title: "Coverage gaps",
-    path: "/analysis/coverage",
-    filter: { name: "status", options: ["", "uncovered", "work_coverage_only", "below_minimum",
-      "joint_branch_too_wide", "branch_too_large"] },
-    counts: "by_status",
-    columns: [["name", (r) => ref(r.id, r.name)], ["label", (r) => r.label],
-      ["kind", (r) => r.kind], ["status", (r) => r.status], ["employees", (r) => r.employees],
-      ["members", (r) => r.members], ["units", (r) => r.units]],
-    open: (r) => ({ view: viewFor(r.label), id: r.id }),
-  },
-  conflicts: {
-    title: "Conflicts: two superiors at once, cycles",
-    path: "/analysis/conflicts",
-    filter: null,
-    counts: "by_type",
-    columns: [["name", (r) => ref(r.id, r.name)], ["kind", (r) => r.kind],
-      ["type", (r) => r.type], ["superiors", (r) => r.superiors.join(", ")],
-      ["cycle", (r) => r.cycle.join(" → ")]],
-    open: (r) => ({ view: "tree", id: r.id }),
-  },
-  transfers: {
-    title: "Transfers of affiliation: proposed and decided",
-    path: "/transfers",
-    filter: { name: "status", options: ["", "proposed", "pending", "retained", "transferred"] },
-    dated: false,
-    columns: [["organization", (r) => ref(r.org, r.org_name)], ["status", (r) => r.status],
-      ["date", (r) => r.date], ["from", (r) => ref(r.from, r.from_name)],
-      ["proposed to", (r) => ref(r.proposed_to, r.proposed_to_name)],
-      ["proposed by", (r) => (r.proposed_by_name ? ref(r.proposed_by, r.proposed_by_name)
-        : r.proposed_by)],
-      ["decided to", (r) => ref(r.decided_to, r.decided_to_name)],
-      ["reason", (r) => r.reason]],
-    // the tree on the day of the transfer, when the new line holds
-    open: (r) => ({ view: "tree", id: r.org, ...(r.date ? { date: r.date } : {}) }),
-  },
-};
-
+let catalogue = null; // {lists, labels}, read once
 let current = null;
-// every list's filter parameter, emptied when another list is picked
-const CLEAR = Object.fromEntries(Object.values(LISTS).filter((l) => l.filter)
-  .map((l) => [l.filter.name, ""]));
 
-export const NAMES = Object.keys(LISTS);
+async function read() {
+  if (!catalogue) {
+    const [queries, labels] = await Promise.all([get("/queries"), get("/labels")]);
+    const lists = {};
+    for (const query of queries.items) {
+      if (!query.listing) continue;
+      const params = Object.fromEntries(query.parameters.map((p) => [p.name, p]));
+      const listing = query.listing;
+      lists[query.name] = {
+        ...listing,
+        path: query.path.replace(/^\/api/, ""),
+        dated: "as_of" in params,
+        filter: listing.filter ? params[listing.filter] : null,
+        filterTerms: listing.columns.find((c) => c.field === listing.filter)?.terms,
+      };
+    }
+    catalogue = { lists, labels };
+  }
+  return catalogue;
+}
+
+/** The Chinese term of a schema word (a kind: of the row's label, else of any label). */
+function zh(terms, value, row) {
+  const words = catalogue.labels[terms];
+  if (!words || value == null) return "";
+  if (terms !== "kinds") return words[value]?.zh || "";
+  const labels = row?.label ? [row.label] : Object.keys(words);
+  for (const label of labels) if (words[label]?.[value]) return words[label][value].zh;
+  return "";
+}
+
+function word(value, terms, row) {
+  const term = terms ? zh(terms, value, row) : "";
+  return term ? `${value} · ${term}` : value;
+}
+
+function cellValue(column, row) {
+  const value = row[column.field];
+  if (column.link === "always" || (column.link === "named" && row[column.name])) {
+    return ref(value, column.name && row[column.name]);
+  }
+  if (Array.isArray(value)) return value.map((v) => word(v, column.terms, row)).join(column.join);
+  if (value == null || value === "") return value;
+  const shown = word(value, column.terms, row);
+  return column.detail ? `${shown} (${row[column.detail]})` : shown;
+}
+
+function opens(list, row) {
+  const target = list.opens.find((o) => row[o.id]) || list.opens[0];
+  const view = target.view === "by_label" ? viewFor(row.label) : target.view;
+  const date = target.date && row[target.date];
+  return { view, id: row[target.id], ...(date ? { date } : {}) };
+}
 
 export async function show(state) {
-  const name = LISTS[state.list] ? state.list : "orphans";
-  const list = LISTS[name];
-  const filter = list.filter || {};
-  const filterValue = state[filter.name] ?? filter.value ?? "";
+  const { lists } = await read();
+  const name = lists[state.list] ? state.list : Object.keys(lists)[0];
+  const list = lists[name];
+  const filter = list.filter;
+  const filterValue = filter ? state[filter.name] ?? String(filter.default ?? "") : "";
   const offset = Number(state.offset || 0);
   const params = { limit: PAGE, offset };
-  if (filter.name) params[filter.name] = filterValue;
-  if (list.dated !== false) params.as_of = state.date;
+  if (filter) params[filter.name] = filterValue;
+  if (list.dated) params.as_of = state.date;
   const answer = await api.list(list.path, params);
   current = { name, list, answer, state, filterValue, offset };
   renderTable();
@@ -115,39 +98,48 @@ function cell(value) {
 }
 
 function filterControl(list, answer, filterValue) {
+  const { filter } = list;
   const label = document.createElement("label");
-  label.textContent = ` ${list.filter.name} `;
+  label.textContent = ` ${filter.name} `;
   let input;
-  if (list.filter.options) {
+  if (filter.enum) {
     input = document.createElement("select");
-    for (const option of list.filter.options) {
+    for (const option of ["", ...filter.enum]) {
       const count = list.counts && option ? answer[list.counts]?.[option] : null;
-      const text = option ? `${option.replaceAll("_", " ")}${count != null ? ` (${count})` : ""}`
+      const words = [option.replaceAll("_", " "), zh(list.filterTerms, option)];
+      const text = option
+        ? `${words.filter(Boolean).join(" · ")}${count != null ? ` (${count})` : ""}`
         : "all";
       input.add(new Option(text, option, false, option === filterValue));
     }
   } else {
     input = document.createElement("input");
-    input.type = list.filter.type;
+    input.type = "number";
     input.min = "1";
     input.value = filterValue;
   }
   input.id = "list-filter";
-  input.onchange = () => go({ [list.filter.name]: input.value, offset: "" });
+  input.onchange = () => go({ [filter.name]: input.value, offset: "" });
   label.append(input);
   return label;
 }
 
 function renderTable() {
   const { name, list, answer, filterValue, offset, state } = current;
+  const { lists } = catalogue;
   const root = document.getElementById("list");
   root.replaceChildren();
   const bar = document.createElement("div");
   bar.className = "list-bar";
   const picker = document.createElement("select");
   picker.id = "list-name";
-  for (const key of NAMES) picker.add(new Option(LISTS[key].title, key, false, key === name));
-  picker.onchange = () => go({ list: picker.value, offset: "", ...CLEAR });
+  for (const key of Object.keys(lists)) {
+    picker.add(new Option(lists[key].title, key, false, key === name));
+  }
+  // every list's filter parameter is emptied when another list is picked
+  const clear = Object.fromEntries(
+    Object.values(lists).filter((l) => l.filter).map((l) => [l.filter.name, ""]));
+  picker.onchange = () => go({ list: picker.value, offset: "", ...clear });
   bar.append(picker);
   if (list.filter) bar.append(filterControl(list, answer, filterValue));
   const pages = document.createElement("span");
@@ -167,9 +159,9 @@ function renderTable() {
   const table = document.createElement("table");
   table.id = "list-table";
   const head = table.createTHead().insertRow();
-  for (const [title] of list.columns) {
+  for (const column of list.columns) {
     const th = document.createElement("th");
-    th.textContent = title;
+    th.textContent = column.title;
     head.append(th);
   }
   const body = table.createTBody();
@@ -177,7 +169,7 @@ function renderTable() {
     const tr = body.insertRow();
     tr.dataset.index = i;
     tr.dataset.id = row.id;
-    for (const [, get] of list.columns) tr.append(cell(get(row)));
+    for (const column of list.columns) tr.append(cell(cellValue(column, row)));
   });
   body.onclick = (event) => {
     const link = event.target.closest("a[data-node]");
@@ -185,10 +177,12 @@ function renderTable() {
     event.preventDefault();
     if (!tr) return;
     const row = answer.items[Number(tr.dataset.index)];
-    const target = list.open(row);
+    const target = opens(list, row);
     // a linked name other than the row's own shows that node in the details panel
     if (link && link.dataset.node !== target.id && link.dataset.node !== row.id) {
       showNode(link.dataset.node, state.date);
+    } else if (target.view === "details") {
+      showNode(target.id, state.date);
     } else {
       go(target);
     }
@@ -205,7 +199,7 @@ function renderTable() {
 
 export function describe() {
   const { list, answer, state } = current;
-  const day = list.dated === false ? "all dates" : `as of ${state.date}`;
+  const day = list.dated ? `as of ${state.date}` : "all dates";
   return { title: list.title, status: `${answer.total} in all (${day}) — click a row to open it` };
 }
 
