@@ -5,7 +5,7 @@
 #   make audit known vulnerabilities of those versions (run by make test)
 # A second run is fast: pip runs again only when pyproject.toml or requirements.lock has
 # changed, npm ci (the web UI's libraries, into web/node_modules) only when
-# web/package-lock.json has.
+# app/ui/package-lock.json has.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,7 +13,7 @@ BIN    := $(VENV)/bin
 STORE  ?= ./affgraph.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-WEB    := web
+WEB    := app/ui
 LOCK   := requirements.lock
 
 .PHONY: run test lint typecheck pytest install install-dev install-web install-browser format clean notebooks cookbook \

@@ -1,10 +1,12 @@
 """The browser UI, served beside the API from the same origin.
 
-``/`` is ``web/index.html``; ``/static`` is the ``web/`` folder (but never its
-``node_modules``); ``/vendor/NAME`` is one of a few library files picked from
-``web/node_modules``, installed by ``npm ci`` from ``web/package-lock.json`` (``make run``
-and ``make test`` do it). Nothing is fetched from the internet. Without ``node_modules``
-``/`` says so and how to fix it; the API works either way.
+The UI's files are package data of ``app`` (``app/ui``, found with :mod:`importlib.resources`),
+so any install serves them, editable or not. ``/`` is ``ui/index.html``; ``/static`` is the
+``ui/`` folder (but never its ``node_modules``); ``/vendor/NAME`` is one of a few library
+files picked from ``ui/node_modules``, installed by ``npm ci`` from ``ui/package-lock.json``
+(``make run`` and ``make test`` do it; a wheel built afterwards carries them). Nothing is
+fetched from the internet. Without them ``/`` says so and how to fix it; the API works
+either way.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from html import escape
+from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,8 +25,8 @@ from app.api.errors import error_response
 
 __all__ = ["VENDOR", "WEB_DIR", "missing_vendor_files", "mount_web"]
 
-#: The UI's folder in the repository.
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+#: The UI's folder: package data of ``app`` (pip installs packages as folders, not zips).
+WEB_DIR = Path(str(files("app") / "ui"))
 
 #: ``/vendor/NAME`` → its file under ``web/node_modules`` (the versions: web/package.json).
 VENDOR: dict[str, str] = {
@@ -61,7 +64,7 @@ def _not_installed_page(web_dir: Path, missing: list[str]) -> HTMLResponse:
 <p><code>{escape(str(web_dir / "node_modules"))}</code> is missing or incomplete:</p>
 <ul>{files}</ul>
 <p>Install them with <code>make run</code>, or by hand with
-<code>cd web &amp;&amp; npm ci</code> (no internet needed beyond the npm registry), then
+<code>cd app/ui &amp;&amp; npm ci</code> (no internet needed beyond the npm registry), then
 reload this page.</p>
 <p>The HTTP API works without them: <a href="/api/health">/api/health</a>,
 <a href="/docs">/docs</a>.</p>
@@ -75,7 +78,7 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR) -> None:
     if missing_vendor_files(web_dir):
         log.warning(
             "the web UI's libraries are not installed in %s: run `make run` or "
-            "`cd web && npm ci`; until then / explains this (the API works)",
+            "`cd app/ui && npm ci`; until then / explains this (the API works)",
             modules,
         )
 
@@ -90,7 +93,7 @@ def mount_web(app: FastAPI, web_dir: Path = WEB_DIR) -> None:
     def vendor(name: str) -> Response:
         rel = VENDOR.get(name)
         if rel is None or not (modules / rel).is_file():
-            hint = "" if rel is None else "; run `cd web && npm ci` (or `make run`)"
+            hint = "" if rel is None else "; run `cd app/ui && npm ci` (or `make run`)"
             return error_response(404, f"no vendored library file {name!r}{hint}")
         return FileResponse(modules / rel, media_type="text/javascript")
 

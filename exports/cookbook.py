@@ -87,7 +87,7 @@ def _section(entry: Mapping[str, Any]) -> str:
             for p in entry["parameters"]
         ]
         lines.append("")
-    run = f"Run it: `{_command(entry)}`, or `GET {_url(entry)}`."
+    run = f"Served at `GET {entry['path']}`. Run it: `{_command(entry)}`, or `GET {_url(entry)}`."
     lines += [run, "", "```cypher", entry["cypher"], "```", ""]
     return "\n".join(lines)
 
