@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, Literal, TypeVar
+from functools import cache
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -167,6 +168,13 @@ class Listing:
     counts: str | None = None
 
 
+@cache
+def _view_of(store: type) -> type[CypherView] | type[GraphView] | None:
+    """The view a store class offers (worked out once per class: checking a protocol reads
+    each of its members)."""
+    return next((view for view in (CypherView, GraphView) if issubclass(store, view)), None)
+
+
 # -- the query ------------------------------------------------------------------------------------
 
 
@@ -215,11 +223,13 @@ class NamedQuery(Generic[P, R]):
             return read_consistently(store, lambda: self._answer(store, params))
 
     def _answer(self, store: GraphStore, params: P) -> R:
-        if isinstance(store, CypherView):
-            rows = store.read_rows(self.cypher, **self.cypher_params(params))
-            return self.from_rows(store, rows, params)
-        if isinstance(store, GraphView):
-            return self.over_graph(store, params)
+        view = _view_of(type(store))
+        if view is CypherView:
+            cypher = cast(CypherView, store)
+            rows = cypher.read_rows(self.cypher, **self.cypher_params(params))
+            return self.from_rows(cypher, rows, params)
+        if view is GraphView:
+            return self.over_graph(cast(GraphView, store), params)
         raise QueryError(f"a {store.kind} store offers no view the named queries can read")
 
     def run_dict(

@@ -47,8 +47,9 @@ area) — asking every enterprise of a province took seconds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from functools import cache
 from textwrap import indent
 from typing import Any, Literal
 
@@ -57,7 +58,7 @@ from pydantic import BaseModel, Field
 
 from queries.arrays import Ints, member, pairs, spans
 from queries.base import Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
-from queries.chain import MAX_DEPTH, walk
+from queries.chain import MAX_DEPTH, StopReason, walk
 from queries.cypher import cypher_active, cypher_based_orgs, cypher_chain
 from queries.graph import active, lines_out
 from stores.base import CypherView, GraphView
@@ -127,7 +128,8 @@ class MismatchesResult(BaseModel):
 
 
 class Chains:
-    """Reporting chains over a graph seen through three functions.
+    """Reporting chains over a graph seen through three functions, each asked once per node
+    (the chains of a province's organizations share their upper reaches).
 
     ``lines(n)``: targets of the active AFFILIATED_TO lines leaving ``n`` (one per line);
     ``halts(n)``: the walk stops on reaching ``n`` (dissolved, unresolved, or unknown);
@@ -140,22 +142,18 @@ class Chains:
         halts: Callable[[str], bool],
         is_state: Callable[[str], bool],
     ) -> None:
-        self._lines = lines
-        self._halts = halts
-        self._is_state = is_state
+        self._lines = cache(lines)
+        self._halts = cache(halts)
+        self._is_state = cache(is_state)
 
-    def chain(self, org: str) -> Iterator[str]:
+    def chain(self, org: str) -> list[str]:
         """The organization, then its superiors, as :func:`queries.chain.walk` walks them."""
-        found = walk(
-            org, self._lines, lambda node: "superior_dissolved" if self._halts(node) else None
-        )
-        yield from found.nodes
+        stop: StopReason = "superior_dissolved"  # which halt it is does not matter here
+        return walk(org, self._lines, lambda node: stop if self._halts(node) else None).nodes
 
     def reaches_state(self, org: str) -> str | None:
         """The nearest state-system committee among the superiors on ``org``'s chain."""
-        chain = self.chain(org)
-        next(chain)  # the organization itself
-        return next((node for node in chain if self._is_state(node)), None)
+        return next((node for node in self.chain(org)[1:] if self._is_state(node)), None)
 
 
 def enterprise_mismatches(ent: Mapping[str, Any], chains: Chains) -> list[dict[str, Any]]:
