@@ -89,8 +89,8 @@ def bench_neo4j(
     from loaders.load import load_paths
     from queries.base import QueryError
     from queries.catalog import QUERIES
-    from stores.arcadedb import BoltServer
     from stores.neo4j import Neo4jStore
+    from tools.bolt_server import BoltServer
 
     root = work / "arcadedb"
     shutil.rmtree(root, ignore_errors=True)

@@ -29,9 +29,9 @@ import httpx
 from generator import generate_province
 from graph_schema.records import canonical_json
 from loaders.load import load_paths
-from stores.arcadedb import free_port
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
+from tools.bolt_server import free_port
 
 __all__ = [
     "AFFGRAPH",

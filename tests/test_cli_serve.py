@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stores.arcadedb import free_port
+from tools.bolt_server import free_port
 
 AFFGRAPH = [sys.executable, "-m", "app"]
 

@@ -44,12 +44,12 @@ from queries.base import MAX_LIMIT
 from queries.catalog import QUERIES
 from queries.chain import MAX_DEPTH as CHAIN_MAX_DEPTH
 from queries.subtree import MAX_DEPTH, MAX_NODES
-from stores.arcadedb import BoltServer
 from stores.base import GraphStore
 from stores.deadline import QueryTimeoutError
 from stores.embedded import EmbeddedStore
 from stores.neo4j import Neo4jStore
 from tests.reliability_helpers import serve
+from tools.bolt_server import BoltServer
 
 TOKEN = "limits-token-93e1f0"
 ORG = "tj-zhonghuan-samsung-jv-pc"

@@ -26,7 +26,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.web import VENDOR, WEB_DIR, missing_vendor_files, mount_web
-from stores.arcadedb import free_port
+from tools.bolt_server import free_port
 
 CHROMIUM = Path(os.environ.get("AFFGRAPH_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -1,12 +1,12 @@
-"""Start and stop a local ArcadeDB server that speaks Bolt, for tests, benchmarks and analysts.
+"""Start and stop a local ArcadeDB server that speaks Bolt, for tests, benchmarks and analysts
+(development support: not part of the installed package).
 
 Why this exists: deployment runs Neo4j through docker-compose, but Neo4j cannot be installed
 where there is no Docker (no Debian, PyPI or npm package carries it). ArcadeDB can: its PyPI
 wheel ``arcadedb-embedded`` bundles a Java runtime, the server jars and the Bolt plugin, and the
 official ``neo4j`` driver talks to it as to a Neo4j 5.26 server. This module runs that server
 as a child process, so the Neo4j store's contract suite and the benchmarks run against a real
-Bolt/Cypher server with nothing but ``pip install``. See ``shared/BOLT_SERVER.md`` for what the
-server does and does not support.
+Bolt/Cypher server with nothing but ``pip install``.
 
 Usage from Python::
 
@@ -15,7 +15,7 @@ Usage from Python::
 
 From a shell (foreground, stops on Ctrl-C or SIGTERM)::
 
-    python -m stores.arcadedb --root /tmp/graph --bolt-port 7687 --http-port 2480
+    python -m tools.bolt_server --root /tmp/graph --bolt-port 7687 --http-port 2480
 
 Only the standard library and the ``neo4j`` driver are used; the ``arcadedb_embedded`` package
 is located, never imported (importing it would start a JVM inside this process).
@@ -364,7 +364,7 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m stores.arcadedb",
+        prog="python -m tools.bolt_server",
         description="Run a local ArcadeDB server speaking Bolt, in the foreground.",
     )
     parser.add_argument("--root", type=Path, required=True, help="data directory")
