@@ -1,6 +1,10 @@
-# affgraph: the two commands of the README, and the helpers behind them.
-#   make run   install (into .venv), load the bundled public cases, serve on 127.0.0.1:8000
-#   make test  install with the dev tools, then ruff, mypy and the whole test suite
+# affgraph: the commands of the README, and the helpers behind them.
+#   make run    install (into .venv), load the bundled public cases, serve on 127.0.0.1:8000
+#   make check  the fast tier, while changing something: ruff, the format, mypy and the tests
+#               but the soak, crash, concurrency and processes tiers, fuzzing with
+#               Hypothesis's dev profile (a tenth of the examples); under 3 minutes on two cores
+#   make test   install with the dev tools, then ruff, mypy, the audit and the whole test
+#               suite, fuzzing with the ci profile (every example): before a commit, and CI
 #   make lock  re-resolve requirements.lock, the exact versions every install uses
 #   make audit known vulnerabilities of those versions (run by make test)
 # A second run is fast: pip runs again only when pyproject.toml or requirements.lock has
@@ -16,7 +20,7 @@ PORT   ?= 8000
 WEB    := app/ui
 LOCK   := requirements.lock
 
-.PHONY: run test lint typecheck pytest install install-dev install-web install-browser format clean notebooks cookbook \
+.PHONY: run check test lint typecheck pytest install install-dev install-web install-browser format clean notebooks cookbook \
 	lock audit install-cypher-lint install-system
 
 # Every install takes its versions from $(LOCK) (pip's --constraint: exactly the locked
@@ -85,6 +89,12 @@ run: install install-web
 
 test: install-dev install-web install-cypher-lint install-browser lint typecheck audit pytest
 
+# The tiers the fast one leaves out (pyproject.toml declares the markers).
+SLOW_TIERS := soak or crash or concurrency or processes
+
+check: install-dev install-web install-cypher-lint install-browser lint typecheck
+	HYPOTHESIS_PROFILE=dev $(BIN)/pytest -q -m "not ($(SLOW_TIERS))"
+
 # Debian packages, installed only when missing (needs root or sudo):
 #  - ICU's headers, pkg-config and a C++ compiler: followthemoney (the FtM export) needs
 #    pyicu, which PyPI has only as source, built against the system's ICU;
@@ -111,7 +121,7 @@ typecheck: install-dev
 	$(BIN)/mypy
 
 pytest: install-dev install-web install-cypher-lint
-	$(BIN)/pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest
 
 # Known vulnerabilities of the locked versions ($(LOCK)); findings fail the audit, and so does
 # a lock older than pyproject.toml's dependencies. Two modes:

@@ -4,6 +4,14 @@ The Neo4j store is tested against a real Bolt server: by default an ArcadeDB ser
 once per session from the ``arcadedb-embedded`` wheel (:mod:`tools.bolt_server`). Set
 ``AFFGRAPH_TEST_NEO4J_URI`` (with ``AFFGRAPH_TEST_NEO4J_USER`` / ``_PASSWORD``) to run the same
 suite against another server, e.g. the Neo4j of ``docker compose up neo4j``.
+
+Tests that write get an empty store each (``store``); tests that only read a dataset share
+one loaded store per dataset (``read_only``): on the Bolt server, the database is loaded once
+and kept until a writing test empties it.
+
+Hypothesis runs its ``ci`` profile (every example the fuzz tests ask for) where ``CI`` is
+set, as on the CI machines, and its ``dev`` profile (a tenth of them) elsewhere, as in ``make
+check``; ``HYPOTHESIS_PROFILE`` chooses one outright.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from neo4j import GraphDatabase
 
 from stores.base import GraphStore
@@ -23,6 +32,35 @@ from tools.bolt_server import BoltServer
 
 STORE_KINDS = ("embedded", "neo4j")
 
+# -- Hypothesis ---------------------------------------------------------------------------------
+
+settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+settings.register_profile("dev", parent=settings.get_profile("ci"), max_examples=10)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+settings.load_profile(PROFILE)
+#: The share of a fuzz test's examples the profile runs.
+FUZZ_SHARE = 1.0 if PROFILE == "ci" else 0.1
+
+
+def examples(n: int) -> int:
+    """How many of a fuzz test's ``n`` examples (or of the outcomes it expects among them)
+    this run asks for: all under the ``ci`` profile, a tenth under ``dev``."""
+    return max(1, round(n * FUZZ_SHARE))
+
+
+# -- the stores ---------------------------------------------------------------------------------
+
 
 @dataclass
 class BoltTarget:
@@ -31,7 +69,14 @@ class BoltTarget:
     uri: str
     auth: tuple[str, str]
     database: str
-    reset: Callable[[], None]
+    empty: Callable[[], None]
+    #: the dataset the database holds for tests that only read it (None: none, or changed)
+    holding: str | None = None
+
+    def reset(self) -> None:
+        """Empty the database."""
+        self.holding = None
+        self.empty()
 
 
 def _external_target() -> BoltTarget | None:
@@ -100,6 +145,59 @@ def open_store(
     yield open_kind
     for store in opened:
         store.close()
+
+
+#: A dataset for tests that only read it: its name, and how to load it into an empty store.
+Dataset = tuple[str, Callable[[GraphStore], object]]
+
+
+@pytest.fixture(scope="session")
+def _read_only_stores(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[tuple[str, str], GraphStore]]:
+    opened: dict[tuple[str, str], GraphStore] = {}
+    yield opened
+    for store in opened.values():
+        store.close()
+
+
+@pytest.fixture
+def read_only(
+    request: pytest.FixtureRequest,
+    store_kind: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    _read_only_stores: dict[tuple[str, str], GraphStore],
+) -> Callable[[Dataset], GraphStore]:
+    """A function giving a store of each kind holding a dataset, for tests that only read it.
+
+    The embedded store of a dataset is loaded once per session. The Bolt server has one
+    database: it is loaded when a test asks for another dataset than the one it holds, or
+    after a writing test has emptied it (``store``), and kept otherwise.
+    """
+
+    def holding(dataset: Dataset) -> GraphStore:
+        name, load = dataset
+        if store_kind == "embedded":
+            key = ("embedded", name)
+            if key not in _read_only_stores:
+                embedded = EmbeddedStore(tmp_path_factory.mktemp("read-only") / "affgraph.db")
+                load(embedded)
+                _read_only_stores[key] = embedded
+            return _read_only_stores[key]
+        target: BoltTarget = request.getfixturevalue("bolt")
+        key = ("neo4j", "")
+        if target.holding != name or key not in _read_only_stores:
+            if key in _read_only_stores:
+                _read_only_stores.pop(key).close()
+            target.reset()
+            store = _read_only_stores[key] = Neo4jStore(
+                target.uri, target.auth, database=target.database
+            )
+            load(store)
+            target.holding = name
+        return _read_only_stores[key]
+
+    return holding
 
 
 @pytest.fixture(params=STORE_KINDS)

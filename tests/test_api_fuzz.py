@@ -6,7 +6,8 @@ public cases. Path ids are drawn both freely and from the ids in the store, so t
 chains, trees and nodes are asked for on generated days, depths and pages. Each response must
 not be a 5xx, must conform to the documented schema, status code and content type, and an
 invalid request must be refused. Deterministic (Hypothesis derandomized, no example
-database) and bounded: about 2,000 requests, some 20 seconds.
+database) and bounded: about 2,000 requests, some 20 seconds (a tenth of them under the
+``dev`` profile of ``make check``).
 
 The write operation, ``POST /api/load``, is fuzzed the same way with the token: generated
 multipart uploads (file names and contents of any characters, form fields of any type).
@@ -46,12 +47,19 @@ from app.settings import Settings
 from loaders.load import load_paths
 from queries.catalog import QUERIES
 from stores.embedded import EmbeddedStore
+from tests.conftest import examples
 from tests.reliability_helpers import file_fingerprint
 
-#: Generated requests per operation and mode; an operation with no parameters has only a
-#: few distinct requests, and Hypothesis stops when it has tried them all.
-EXAMPLES = {GenerationMode.POSITIVE: 120, GenerationMode.NEGATIVE: 60}
-MIN_CASES = 1_000
+pytestmark = pytest.mark.fuzz
+
+#: Generated requests per operation and mode (under Hypothesis's ``ci`` profile; a tenth under
+#: ``dev``); an operation with no parameters has only a few distinct requests, and Hypothesis
+#: stops when it has tried them all.
+EXAMPLES = {
+    GenerationMode.POSITIVE: examples(120),
+    GenerationMode.NEGATIVE: examples(60),
+}
+MIN_CASES = examples(1_000)
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
@@ -299,7 +307,7 @@ def test_fuzz_the_load_operation(db: Path) -> None:
         + "\n\n"
         + "\n\n".join(f"== {label}\n{report}" for label, report in tally.failures.items())
     )
-    assert total >= 150, summary
+    assert total >= examples(150), summary
     assert not [s for s in tally.statuses if s >= 500], summary
     assert 422 in tally.statuses, summary  # the loader refused the generated files, located
     assert not changed, changed[:3]  # no generated upload is a valid dataset that changes
@@ -345,7 +353,7 @@ def test_fuzz_upload_names_and_bodies(db: Path) -> None:
     with TestClient(app, raise_server_exceptions=False) as client:
 
         @settings(
-            max_examples=300,
+            max_examples=examples(300),
             derandomize=True,
             database=None,
             deadline=None,
@@ -372,7 +380,7 @@ def test_fuzz_upload_names_and_bodies(db: Path) -> None:
         # a hand-made multipart body: a file name of any bytes, read with the charset the
         # request declares (Starlette decodes names with it; escape codecs make surrogates)
         @settings(
-            max_examples=200,
+            max_examples=examples(200),
             derandomize=True,
             database=None,
             deadline=None,
@@ -404,5 +412,5 @@ def test_fuzz_upload_names_and_bodies(db: Path) -> None:
 
         crafted()
     print(f"upload names and bodies: statuses {dict(sorted(statuses.items()))}")
-    assert sum(statuses.values()) >= 500
+    assert sum(statuses.values()) >= examples(500)
     assert file_fingerprint(db) == before

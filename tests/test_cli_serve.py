@@ -14,6 +14,8 @@ import pytest
 
 from tools.bolt_server import free_port
 
+pytestmark = pytest.mark.processes
+
 AFFGRAPH = [sys.executable, "-m", "app"]
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph_schema.bulk import ColumnCheck, shapes
@@ -52,15 +52,12 @@ from loaders.load import load_paths
 from loaders.validate import Batch, Located, validate_raw
 from stores.base import UnknownNodeError
 from stores.embedded import EmbeddedStore
+from tests.conftest import examples
 from tests.reliability_helpers import fingerprint
 
-FUZZ = settings(
-    max_examples=200,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+#: the property tests' examples (derandomized, no deadline: Hypothesis's profile in
+#: tests/conftest.py), a tenth of them under the ``dev`` profile
+FUZZ = settings(max_examples=examples(200))
 
 # -- cells: plain ones (the way files are written) and odd ones, per kind of field -------------
 
@@ -217,8 +214,8 @@ def test_the_column_check_agrees_with_the_models(kind: str) -> None:
             assert row_of(judged.record) == (kind, row)
 
     check()
-    assert seen["passed"] > 50
-    assert seen["left to the models"] > 100
+    assert seen["passed"] > examples(50)
+    assert seen["left to the models"] > examples(100)
 
 
 def test_the_column_check_on_known_rows() -> None:
@@ -488,8 +485,8 @@ def test_the_column_check_loads_what_the_models_load(
         outcomes[bulk[0]] += 1
 
     check()
-    assert outcomes["refused"] > 20
-    assert outcomes["loaded"] > 5
+    assert outcomes["refused"] > examples(20)
+    assert outcomes["loaded"] > examples(5)
 
 
 def test_errors_of_a_bad_canonical_csv_are_the_models(

@@ -18,7 +18,7 @@ from loaders.load import load_paths
 from stores.neo4j import Neo4jStore
 from tests.conftest import BoltTarget
 
-pytestmark = pytest.mark.neo4j
+pytestmark = [pytest.mark.neo4j, pytest.mark.processes]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAMES = (

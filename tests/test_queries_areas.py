@@ -4,6 +4,7 @@ records say, on days before, between and after their changes."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from loaders.load import load_paths
 from queries.areas import AREAS, AreasParams
 from stores.base import GraphStore
+from tests.conftest import Dataset
 
 D = date.fromisoformat
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -21,9 +23,8 @@ DAYS = ["2010-06-01", "2015-06-01", "2023-06-01"]
 
 
 @pytest.fixture
-def areas_store(store: GraphStore, cases_dir: Path) -> GraphStore:
-    load_paths(store, [cases_dir, DEMO])
-    return store
+def areas_store(read_only: Callable[[Dataset], GraphStore], cases_dir: Path) -> GraphStore:
+    return read_only(("cases and demo", lambda store: load_paths(store, [cases_dir, DEMO])))
 
 
 def records(cases_dir: Path) -> list[dict[str, Any]]:

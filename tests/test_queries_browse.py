@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,28 +23,42 @@ from queries.search import SEARCH, SearchParams
 from queries.stats import STATS, StatsParams
 from queries.subtree import SUBTREE, SubtreeParams, TreeNode
 from stores.base import GraphStore
+from tests.conftest import Dataset
 from tests.query_graphs_browse import load_details, load_moves, load_names, load_tree
 
 D = date.fromisoformat
 
 
 @pytest.fixture
-def tree(store: GraphStore) -> GraphStore:
-    load_tree(store)
-    return store
+def tree(read_only: Callable[[Dataset], GraphStore]) -> GraphStore:
+    return read_only(("tree", load_tree))
 
 
 @pytest.fixture
-def cases(store: GraphStore, cases_dir: Path) -> GraphStore:
-    load_paths(store, [cases_dir])
-    return store
+def details(read_only: Callable[[Dataset], GraphStore]) -> GraphStore:
+    return read_only(("details", load_details))
+
+
+@pytest.fixture
+def moves(read_only: Callable[[Dataset], GraphStore]) -> GraphStore:
+    return read_only(("moves", load_moves))
+
+
+@pytest.fixture
+def names(read_only: Callable[[Dataset], GraphStore]) -> GraphStore:
+    return read_only(("names", load_names))
+
+
+@pytest.fixture
+def cases(read_only: Callable[[Dataset], GraphStore], cases_dir: Path) -> GraphStore:
+    return read_only(("cases", lambda store: load_paths(store, [cases_dir])))
 
 
 # -- node ---------------------------------------------------------------------------------------
 
 
-def test_node_has_every_declared_property_and_its_source(store: GraphStore) -> None:
-    load_details(store)
+def test_node_has_every_declared_property_and_its_source(details: GraphStore) -> None:
+    store = details
     result = NODE.run(store, EntityParams(id="co", as_of=D("2023-12-31")))
     assert result.model_dump() == {
         "id": "co",
@@ -78,8 +93,8 @@ def test_node_has_every_declared_property_and_its_source(store: GraphStore) -> N
     }
 
 
-def test_node_active_on_the_interval_boundaries(store: GraphStore) -> None:
-    load_details(store)
+def test_node_active_on_the_interval_boundaries(details: GraphStore) -> None:
+    store = details
     days = {"2001-02-02": False, "2001-02-03": True, "2023-12-31": True, "2024-01-01": False}
     assert {
         day: NODE.run(store, EntityParams(id="co", as_of=D(day))).model_dump()["active"]
@@ -87,8 +102,8 @@ def test_node_active_on_the_interval_boundaries(store: GraphStore) -> None:
     } == days
 
 
-def test_node_without_a_known_source_and_a_placeholder(store: GraphStore) -> None:
-    load_details(store)
+def test_node_without_a_known_source_and_a_placeholder(details: GraphStore) -> None:
+    store = details
     party = NODE.run(store, EntityParams(id="co-pc")).model_dump()
     assert (
         party["label"],
@@ -126,8 +141,8 @@ def test_node_model_is_derived_from_the_declaration() -> None:
     } <= fields
 
 
-def test_node_refuses_unknown_ids(store: GraphStore) -> None:
-    load_details(store)
+def test_node_refuses_unknown_ids(details: GraphStore) -> None:
+    store = details
     with pytest.raises(NotFoundError, match="nope"):
         NODE.run(store, EntityParams(id="nope"))
 
@@ -315,8 +330,8 @@ def transfer_ids(store: GraphStore, **params: Any) -> list[str]:
     return [item.id for item in result.items]
 
 
-def test_transfers_order_and_filters(store: GraphStore) -> None:
-    load_moves(store)
+def test_transfers_order_and_filters(moves: GraphStore) -> None:
+    store = moves
     assert transfer_ids(store) == [
         "a-undated",
         "t-mover-idea",
@@ -340,8 +355,8 @@ def test_transfers_order_and_filters(store: GraphStore) -> None:
     assert transfer_ids(store, org="nobody") == []
 
 
-def test_transfers_pages(store: GraphStore) -> None:
-    load_moves(store)
+def test_transfers_pages(moves: GraphStore) -> None:
+    store = moves
     result = TRANSFERS.run(store, TransfersParams(limit=2, offset=1))
     assert [i.id for i in result.items] == ["t-mover-idea", "t-mover-2010"]
     assert (result.total, result.limit, result.offset) == (6, 2, 1)
@@ -349,8 +364,8 @@ def test_transfers_pages(store: GraphStore) -> None:
         TransfersParams(date_from=D("2020-01-02"), date_to=D("2020-01-01"))
 
 
-def test_transfers_name_the_nodes_they_refer_to(store: GraphStore) -> None:
-    load_moves(store)
+def test_transfers_name_the_nodes_they_refer_to(moves: GraphStore) -> None:
+    store = moves
     items = {i.id: i.model_dump() for i in TRANSFERS.run(store, TransfersParams()).items}
     assert items["t-mover-idea"] == {
         "id": "t-mover-idea",
@@ -390,8 +405,8 @@ def events(store: GraphStore, node_id: str) -> list[tuple[Any, ...]]:
     return [(i.event, i.date, i.id) for i in result.items]
 
 
-def test_history_in_time_order(store: GraphStore) -> None:
-    load_moves(store)
+def test_history_in_time_order(moves: GraphStore) -> None:
+    store = moves
     assert events(store, "mover") == [
         ("affiliation", None, "old-pc"),
         ("transfer", None, "t-mover-idea"),
@@ -409,8 +424,8 @@ def test_history_in_time_order(store: GraphStore) -> None:
     assert events(store, "street-wc") == []
 
 
-def test_history_items_carry_lines_and_transfers(store: GraphStore) -> None:
-    load_moves(store)
+def test_history_items_carry_lines_and_transfers(moves: GraphStore) -> None:
+    store = moves
     result = HISTORY.run(store, HistoryParams(id="mover"))
     assert (result.id, result.label, result.kind, result.name) == (
         "mover",
@@ -457,8 +472,8 @@ def test_history_items_carry_lines_and_transfers(store: GraphStore) -> None:
     }
 
 
-def test_history_refusals(store: GraphStore) -> None:
-    load_moves(store)
+def test_history_refusals(moves: GraphStore) -> None:
+    store = moves
     with pytest.raises(NotFoundError, match="nope"):
         HISTORY.run(store, HistoryParams(id="nope"))
     with pytest.raises(QueryError, match="is a Enterprise"):
@@ -473,8 +488,8 @@ def found(store: GraphStore, q: str, **kw: Any) -> list[tuple[str, str, str]]:
     return [(i.id, i.matched, i.match) for i in result.items]
 
 
-def test_search_chinese_ranks_exact_then_prefix_then_the_rest(store: GraphStore) -> None:
-    load_names(store)
+def test_search_chinese_ranks_exact_then_prefix_then_the_rest(names: GraphStore) -> None:
+    store = names
     assert found(store, "天津") == [
         ("tj", "name", "天津"),
         ("tj-pc", "name", "天津市委"),
@@ -485,8 +500,8 @@ def test_search_chinese_ranks_exact_then_prefix_then_the_rest(store: GraphStore)
     assert found(store, "西门子") == [("siemens-zh", "alias", "西门子")]
 
 
-def test_search_english_names_any_case(store: GraphStore) -> None:
-    load_names(store)
+def test_search_english_names_any_case(names: GraphStore) -> None:
+    store = names
     assert found(store, "tianjin") == [
         ("tj", "name_en", "Tianjin"),
         ("tj-pc", "name_en", "Tianjin Municipal Committee"),  # ties on length 4: by id
@@ -504,8 +519,8 @@ def test_search_english_names_any_case(store: GraphStore) -> None:
     assert found(store, "ÄRZTE GMBH") == [("aerzte", "name", "ÄRZTE GmbH")]
 
 
-def test_search_filters_and_pages(store: GraphStore) -> None:
-    load_names(store)
+def test_search_filters_and_pages(names: GraphStore) -> None:
+    store = names
     assert [i[0] for i in found(store, "siemens", label="Enterprise")] == [
         "siemens",
         "siemens-zh",

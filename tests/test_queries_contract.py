@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -10,15 +11,15 @@ from queries.base import EntityParams, NotFoundError, QueryError
 from queries.chain import CHAIN
 from queries.orphans import ORPHANS, OrphansParams
 from stores.base import GraphStore
+from tests.conftest import Dataset
 from tests.query_graphs import load_pathologies
 
 D = date.fromisoformat
 
 
 @pytest.fixture
-def pathologies(store: GraphStore) -> GraphStore:
-    load_pathologies(store)
-    return store
+def pathologies(read_only: Callable[[Dataset], GraphStore]) -> GraphStore:
+    return read_only(("pathologies", load_pathologies))
 
 
 def chain_of(store: GraphStore, node_id: str, as_of: str) -> tuple[list[str], str, list[str]]:

@@ -4,6 +4,7 @@ graphs and on the public cases."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from queries.chain import chain_result
 from queries.coverage import COVERAGE, CoverageParams
 from queries.mismatches import MISMATCHES, Chains, MismatchesParams
 from stores.base import GraphStore
+from tests.conftest import Dataset
 from tests.query_graphs_mismatch import COVERAGE_DAY, MISMATCH_DAY, load_coverage, load_mismatch
 
 D = date.fromisoformat
@@ -22,21 +24,18 @@ Row = tuple[object, ...]
 
 
 @pytest.fixture
-def mismatch_graph(store: GraphStore) -> GraphStore:
-    load_mismatch(store)
-    return store
+def mismatch_graph(read_only: Callable[[Dataset], GraphStore]) -> GraphStore:
+    return read_only(("mismatch", load_mismatch))
 
 
 @pytest.fixture
-def coverage_graph(store: GraphStore) -> GraphStore:
-    load_coverage(store)
-    return store
+def coverage_graph(read_only: Callable[[Dataset], GraphStore]) -> GraphStore:
+    return read_only(("coverage", load_coverage))
 
 
 @pytest.fixture
-def cases(store: GraphStore, cases_dir: Path) -> GraphStore:
-    load_paths(store, [cases_dir])
-    return store
+def cases(read_only: Callable[[Dataset], GraphStore], cases_dir: Path) -> GraphStore:
+    return read_only(("cases", lambda store: load_paths(store, [cases_dir])))
 
 
 def mismatch_rows(store: GraphStore, **params: object) -> list[Row]:

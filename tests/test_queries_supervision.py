@@ -4,6 +4,7 @@ on both stores, on a hand-built graph, random cycle graphs and the public cases.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -18,15 +19,15 @@ from queries.conflicts import CONFLICTS
 from queries.overlaps import OVERLAP_PAIRS, OVERLAPS, OverlapPairsParams, OverlapsParams
 from queries.superiors import SUPERIORS
 from stores.base import GraphStore
+from tests.conftest import Dataset
 from tests.query_graphs_supervision import ASK, load_supervision
 
 D = date.fromisoformat
 
 
 @pytest.fixture
-def graph(store: GraphStore) -> GraphStore:
-    load_supervision(store)
-    return store
+def graph(read_only: Callable[[Dataset], GraphStore]) -> GraphStore:
+    return read_only(("supervision", load_supervision))
 
 
 def superior_rows(store: GraphStore, node_id: str, as_of: date = ASK) -> list[tuple[object, ...]]:
@@ -374,9 +375,8 @@ def test_conflicts_match_networkx_on_random_graphs(store: GraphStore, seed: int)
 
 
 @pytest.fixture
-def cases(store: GraphStore, cases_dir: Path) -> GraphStore:
-    load_paths(store, [cases_dir])
-    return store
+def cases(read_only: Callable[[Dataset], GraphStore], cases_dir: Path) -> GraphStore:
+    return read_only(("cases", lambda store: load_paths(store, [cases_dir])))
 
 
 JIADING_HORIZONTAL = {

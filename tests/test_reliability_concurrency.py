@@ -59,6 +59,8 @@ from tests.reliability_helpers import (
     uploads,
 )
 
+pytestmark = pytest.mark.concurrency
+
 NODES = 10_000
 #: the provinces two loads at once write: small, the loads overlap anyway
 SMALL = 4_000

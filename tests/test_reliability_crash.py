@@ -52,6 +52,8 @@ from tests.reliability_helpers import (
     uploads,
 )
 
+pytestmark = pytest.mark.crash
+
 #: About how many nodes each generated province has: a load of one takes a few seconds, its
 #: reading and checking long enough (> 1 s, > 0.2 s) to show on the progress display (which
 #: appears after 0.5 s), and it writes >100,000 rows, so that the loading process also saves a

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exports import export
@@ -49,23 +49,15 @@ from loaders.errors import LoadFailedError
 from loaders.load import load_paths
 from loaders.registry import LAYOUTS
 from stores.embedded import EmbeddedStore
+from tests.conftest import examples
 from tests.reliability_helpers import Fingerprint, fingerprint
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples"
-#: bounded and repeatable: the same examples on every run, none slower than the module
+pytestmark = pytest.mark.fuzz
+
+#: bounded and repeatable: the same examples on every run (Hypothesis's profile, see
+#: tests/conftest.py: derandomized, no deadline), a tenth of them under ``dev``
 EXAMPLES_PER_TEST = 300
-FUZZ = settings(
-    max_examples=EXAMPLES_PER_TEST,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    print_blob=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-)
 HUGE = "党" * 350_000  # 1 MB of UTF-8 in one field
 INT64 = (-(2**63), 2**63 - 1)
 
@@ -608,12 +600,13 @@ def fuzz(
     *,
     clean: int = 1,
     refused: int = 10,
-    examples: int = EXAMPLES_PER_TEST,
+    count: int = EXAMPLES_PER_TEST,
 ) -> None:
-    """Run ``example`` on the fuzz's examples; both outcomes must have come up."""
+    """Run ``example`` on ``count`` examples (their share under the profile); both outcomes
+    must have come up, as often as asked (their share too)."""
     before = dict(harness.outcomes)
 
-    @settings(FUZZ, max_examples=examples)
+    @settings(max_examples=examples(count))
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         example(data)
@@ -621,8 +614,8 @@ def fuzz(
     run()
     seen = {k: harness.outcomes[k] - before[k] for k in before}
     print(f"\n{seen}")
-    assert seen["clean"] >= clean, seen
-    assert seen["refused"] >= refused, seen
+    assert seen["clean"] >= examples(clean), seen
+    assert seen["refused"] >= examples(refused), seen
 
 
 def test_fuzz_canonical_jsonl(harness: Harness, cases_dir: Path) -> None:
@@ -656,7 +649,7 @@ def test_fuzz_canonical_values(harness: Harness, cases_dir: Path) -> None:
         record[prop.name] = data.draw(prop_values(prop))
         harness.check({"values.jsonl": json.dumps(record).encode()})
 
-    fuzz(harness, example, clean=20, examples=600)
+    fuzz(harness, example, clean=20, count=600)
 
 
 @pytest.fixture(scope="module")

@@ -247,6 +247,7 @@ def check_subtree(
     return answer
 
 
+@pytest.mark.processes
 def test_a_huge_subtree_is_bounded_on_the_embedded_store(tmp_path: Path) -> None:
     db = tmp_path / "affgraph.db"
     store = EmbeddedStore(db)

@@ -66,6 +66,7 @@ def cases_db(tmp_path: Path, cases_dir: Path) -> Path:
     return db
 
 
+@pytest.mark.processes
 def test_the_token_never_appears_in_the_server_output(
     tmp_path: Path, cases_db: Path, cases_dir: Path
 ) -> None:
@@ -149,6 +150,7 @@ def test_the_token_never_appears_in_the_server_output(
             assert wrong not in text, f"a wrong token was logged: {wrong!r}"
 
 
+@pytest.mark.processes
 def test_the_neo4j_password_never_appears_in_the_server_output(
     tmp_path: Path, bolt: BoltTarget, open_store: Callable[[str], GraphStore], cases_dir: Path
 ) -> None:
@@ -189,6 +191,7 @@ def test_the_neo4j_password_never_appears_in_the_server_output(
 # -- CORS ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.processes
 def test_cors_is_off_by_default_and_on_only_for_configured_origins(
     tmp_path: Path, cases_db: Path
 ) -> None:
@@ -246,6 +249,7 @@ def _other_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
+@pytest.mark.processes
 def test_serve_binds_loopback_only_by_default(tmp_path: Path, cases_db: Path) -> None:
     assert Settings.model_fields["host"].default == "127.0.0.1"
     assert Settings(_env_file=None).host == "127.0.0.1" or "AFFGRAPH_HOST" in os.environ
@@ -387,6 +391,7 @@ def test_an_integer_parameter_beyond_64_bits_is_no_server_error(
         raise ServerError("\n".join(failures))
 
 
+@pytest.mark.processes
 def test_injection_strings_in_an_upload_are_data(tmp_path: Path, cases_db: Path) -> None:
     """Injection strings as ids, names and kinds in a loaded file: refused or stored as
     plain values, never run."""

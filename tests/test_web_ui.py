@@ -28,6 +28,8 @@ from fastapi.testclient import TestClient
 from app.web import VENDOR, WEB_DIR, missing_vendor_files, mount_web
 from tools.bolt_server import free_port
 
+pytestmark = pytest.mark.processes
+
 CHROMIUM = Path(os.environ.get("AFFGRAPH_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
