@@ -158,7 +158,7 @@ notebooks: install-dev
 cookbook: install
 	$(BIN)/python docs/make_cookbook.py
 
-# The performance harness (issue 8, bench/README.md): a province of SCALE nodes on the embedded
+# The performance harness (bench/README.md): a province of SCALE nodes on the embedded
 # store, NEO4J_SCALE on the Neo4j store (ArcadeDB's Bolt server); one table, and the same
 # figures in bench/results/latest.json. Generated provinces are cached in bench/data/.
 SCALE       ?= 1000000

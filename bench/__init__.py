@@ -1,4 +1,4 @@
-"""The performance harness of issue 8: ``make bench`` (``python -m bench.run``).
+"""The performance harness: ``make bench`` (``python -m bench.run``).
 
 It measures; it does not assert. See ``bench/README.md`` for what each figure means.
 """

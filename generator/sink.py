@@ -18,7 +18,7 @@ from generator.dates import TEXT
 
 __all__ = ["EDGE_FIELDS", "NODE_FIELDS", "SOURCE_FIELDS", "TRANSFER_FIELDS", "Sink"]
 
-#: The columns of each file: canonical field names (FORMAT.md), in this order.
+#: The columns of each file: canonical field names (graph_schema.declaration), in this order.
 NODE_FIELDS = (
     "id",
     "label",

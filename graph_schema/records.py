@@ -6,7 +6,8 @@ records, and every record here is already valid (validation happens once, at the
 validity — and ``props`` for the remaining declared properties (name_en, members, source, …).
 
 ``to_canonical`` / ``*_from_canonical`` convert to and from the canonical record dicts of
-FORMAT.md, which is also how stores persist records (see :func:`canonical_json`).
+the canonical format (:mod:`graph_schema.declaration`), which is also how stores persist
+records (see :func:`canonical_json`).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class Edge:
 
 @dataclass(frozen=True, slots=True)
 class Transfer:
-    """A change of affiliation, proposed or carried out (see FORMAT.md)."""
+    """A change of affiliation, proposed or carried out."""
 
     id: str
     org: str
@@ -138,7 +139,7 @@ def _date(value: Any) -> date | None:
 
 def _fields(record: Record) -> dict[str, Any]:
     """The record's canonical fields with their Python values (dates as ``date``), in the
-    order FORMAT.md lists them, empty values left out."""
+    order the canonical format lists them, empty values left out."""
     out: dict[str, Any]
     if isinstance(record, Node):
         out = {
@@ -175,7 +176,7 @@ def _fields(record: Record) -> dict[str, Any]:
 
 
 def to_canonical(record: Record) -> dict[str, Any]:
-    """The canonical dict of FORMAT.md (dates as ``YYYY-MM-DD``, empty values left out)."""
+    """The canonical dict of a record (dates as ``YYYY-MM-DD``, empty values left out)."""
     return {k: _iso(v) for k, v in _fields(record).items()}
 
 

@@ -1,48 +1,26 @@
 """``mismatches``: where the formal line disagrees with ownership or location, as of a day.
 
-Only active enterprises (not placeholders for unknown ids) are examined. Everything counts
-"as of" the day: a line and every node it touches must hold on it.
+Active enterprises (not placeholders) are examined; a line and every node it touches must
+hold on the day. An organization is *based in* an enterprise or area by a BASED_IN line; a
+**state-system committee** is an organization based in a Body of kind ``sasac``; an
+organization's **chain** is :func:`queries.chain.walk`'s, and it **reaches the state system**
+if one of its superiors on it (itself excluded) is a state-system committee, the nearest one
+reported. An area's **committees** are the organizations based in it.
 
-Definitions
------------
-* An organization is *based in* an enterprise by an active BASED_IN line from an active
-  PartyOrg to it.
-* The *state system*: a Party organization is a **state-system committee** if it is active
-  and has an active BASED_IN line to an active Body of kind ``sasac``.
-* An organization's **reporting chain** is the walk of :func:`queries.chain.walk`: from the
-  organization, follow its one active AFFILIATED_TO line upward, again and again. The walk
-  stops (keeping the superior it reached) at a dissolved or unresolved superior; it stops
-  (keeping nothing more) where an organization has no active line or two or more at once,
-  where a superior is already on the chain (a cycle), and after 50 superiors.
-* An organization's formal line **reaches the state system** if one of its *superiors* on
-  that chain (the organization itself excluded) is a state-system committee; the nearest one
-  is the one reported.
-* An area's **committees** are the active PartyOrgs with an active BASED_IN line to it.
+* ``ownership`` / ``state_line_zero_equity`` — ``state_equity_pct`` is 0, yet an organization
+  based in the enterprise reaches the state system (Tianjin Pipe); ``related_id``: the
+  committee reached; one item per such organization.
+* ``ownership`` / ``majority_state_no_line`` — over 50, and none of its organizations reaches
+  the state system: one item per organization, or one with ``org_id`` null if it has none.
+* ``location`` / ``registered_outside_line`` — registered in a street, township or park with
+  committees, yet an organization based in it has a chain (itself included) through none of
+  them (Tianjin Pharmaceutical); ``related_id``: the area (the first by id).
 
-Details
--------
-* ``ownership`` / ``state_line_zero_equity`` — the enterprise's ``state_equity_pct`` is
-  exactly 0, yet an organization based in it reaches the state system (Tianjin Pipe);
-  ``related_id`` is the state-system committee reached. One item per such organization.
-* ``ownership`` / ``majority_state_no_line`` — ``state_equity_pct`` > 50 and none of the
-  organizations based in it reaches the state system: one item per organization (with
-  ``related_id`` null), or one item with ``org_id`` null if it has no organization at all.
-* ``location`` / ``registered_outside_line`` — the enterprise has an active ``registered``
-  LOCATED_IN line to an active Area of kind street, township or park that has at least one
-  committee, and an organization based in it has a reporting chain (here the organization
-  itself included) holding none of that area's committees (Tianjin Pharmaceutical: registered
-  in a street, affiliated to the SASAC committee). ``related_id`` is the area (the first by
-  id, if it is registered in several such areas).
-
-An enterprise without ``state_equity_pct`` has no ownership item. Each item carries the
-latest transfer record (by date, then id; any status) of the organization involved, which
-may explain it (e.g. a ``retained`` decision).
-
-:func:`enterprise_mismatches` with :class:`Chains` is the one definition of the rules, on both
-stores. The embedded store asks it only of the enterprises that may have a mismatch, found in
-a few numpy passes over its columnar index (:func:`_candidates`: every ownership candidate,
-and those whose organizations' chains, stepped up all at once, miss a committee of their
-area) — asking every enterprise of a province took seconds.
+Each item carries the organization's latest transfer record, which may explain it (a
+``retained`` decision). :func:`enterprise_mismatches` with :class:`Chains` is the one
+definition of the rules; the embedded store asks it only of the enterprises a few numpy passes
+over its columns find may have one (:func:`_candidates`): asking every enterprise of a
+province took seconds.
 """
 
 from __future__ import annotations

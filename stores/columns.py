@@ -1,44 +1,22 @@
 """A columnar index of the embedded store's graph: numpy arrays for whole-graph questions.
 
-Why it exists
--------------
 The whole-graph queries (orphans, overlaps, coverage, mismatches, overlap pairs, conflicts)
-look at every node and its lines. Over networkx's per-node Python dicts that is a Python loop
-over a million nodes and millions of lines: 1–7 s per question on a 1M-node province. The
-answers themselves are cheap (a numpy pass over integer arrays takes milliseconds), so the
-store keeps the graph a second time, as columns, and those queries read the columns:
+look at every node and line: over networkx's dicts, a Python loop of 1–7 s on a 1M-node
+province; over integer arrays, milliseconds. So the store keeps the graph a second time, as
+columns: **nodes** by index (:attr:`Columns.ids`) with label and kind codes, validity as day
+numbers (:meth:`datetime.date.toordinal`; an open end is :data:`NO_START` / :data:`NO_END`, so
+"as of D" is two comparisons on a column), the placeholder flag and the numeric properties
+the queries test (NaN: none); **edges** per type (:class:`EdgeColumns`) with their ends, kind,
+validity and graph key, in key order. About 45 bytes a node and 22 an edge (~100 MiB at 1M
+nodes; the graph holds ~1.8 GiB). The networkx graph stays the store's graph, for traversals
+and names.
 
-* **nodes** by an index ``0 … n-1`` (:attr:`Columns.ids` maps it to ids): label and kind as
-  small integer codes, validity as day numbers, the placeholder flag and the numeric
-  properties the queries test (``members``, ``employees``, ``state_equity_pct``; NaN where
-  there is none);
-* **edges** per relationship type (:class:`EdgeColumns`): source and target node indexes,
-  kind code, validity as day numbers and the graph's edge key, in key order.
-
-Day numbers are :meth:`datetime.date.toordinal`; an empty ``valid_from`` is :data:`NO_START`
-(before every day) and an empty ``valid_to`` is :data:`NO_END` (after every day), so "as of
-D" — valid_from ≤ D < valid_to, :func:`graph_schema.records.active` — is two comparisons on a
-whole column (:meth:`Columns.alive`, :meth:`EdgeColumns.active`).
-
-The networkx graph stays the store's graph: it answers the traversals (chain, subtree, the
-superiors of one entity) and names, and the columns are derived from it. Only the queries'
-fields are kept (no names, no texts): about 45 bytes per node and 22 per edge, ~100 MiB for
-a province of 1M nodes and 2.6M edges (the graph itself holds ~1.8 GiB).
-
-Keeping it current
-------------------
-The store keeps one :class:`Columns` per generation (:meth:`stores.embedded.EmbeddedStore
-.columns`). It is built the first time a whole-graph query asks for it (:func:`build`, from
-the graph's dicts with C-level iteration, no Python statement per node or edge: ~1 s for
-200k nodes, ~3 s of CPU for 1M), and after the graph has caught up with later generations —
-writes by this process or another one — it is brought forward by :func:`catch_up`: the rows
-of those generations (``gen >`` the columns' generation, read in the caller's read
-transaction, so of exactly the graph's generation) are replaced or appended, from the
-graph's own dicts (~0.25 s for a small write at 1M nodes, mostly mapping ids to indexes).
-Edges are never deleted and a changed edge keeps its key, type and ends (the key is its
-natural key's row). A catch-up that touches a large part of the graph is a rebuild. Columns
-are never changed in place once handed out (only the id order is added when first asked
-for): a catch-up makes new arrays, so a reader holding the old object keeps a consistent one.
+One :class:`Columns` per generation: :func:`build` makes it when a whole-graph query first
+asks (C-level iteration over the graph's dicts: ~1 s at 200k nodes), and :func:`catch_up`
+brings it forward by the rows of later generations, read in the caller's read transaction
+(~0.25 s for a small write at 1M nodes); a catch-up touching much of the graph, or removing
+edges, is a rebuild. Columns are never changed in place once handed out (but for the id
+order, added when first asked for), so a reader holding the old object keeps a consistent one.
 """
 
 from __future__ import annotations

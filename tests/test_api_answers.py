@@ -1,4 +1,4 @@
-"""Strict parameters and Excel-friendly answers (issue 14, item 8).
+"""Strict parameters and Excel-friendly answers.
 
 * every API route refuses a query parameter it does not take, naming it and the nearest one
   it does take (``?asof=`` used to answer for today);

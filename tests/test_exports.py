@@ -1,4 +1,4 @@
-"""Exports (issue 7): GraphML, JSON, canonical CSV and neo4j-admin, read back and compared
+"""Exports: GraphML, JSON, canonical CSV and neo4j-admin, read back and compared
 with the store they came from, on both stores; ``--as-of`` exact on a small graph; the CLI
 command and ``GET /api/export``."""
 

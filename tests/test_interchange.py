@@ -1,4 +1,4 @@
-"""Interchange exports (issue 21): FollowTheMoney entities read back with the
+"""Interchange exports: FollowTheMoney entities read back with the
 ``followthemoney`` library, and BODS 0.4 statements validated by the official BODS 0.4 JSON
 Schema (vendored in ``tests/bods_schema/``) with ``jsonschema``; every node, line and date
 compared with the store the export came from, on both stores."""
