@@ -610,6 +610,68 @@ def template_command(
     out.print(f"Fill it in, then: affgraph load {out_path}", markup=False, highlight=False)
 
 
+@cli.command()
+def dedupe(
+    label: Annotated[
+        str | None,
+        typer.Option(help="Only nodes of this label: PartyOrg, Enterprise, Body or Area."),
+    ] = None,
+    min_score: Annotated[
+        float, typer.Option("--min-score", help="The least score (0–100) a pair is listed at.")
+    ] = 85.0,
+    limit: Annotated[int, typer.Option(help="At most this many pairs (best first).")] = 50,
+    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    store: StoreOption = None,
+) -> None:
+    """List pairs of nodes that may be one body under two names, with what matched and what
+    differed: equal USCCs first, then names alike once normalised (traditional characters,
+    full-width brackets, long forms such as 国有资产监督管理委员会), never across organ types
+    (党委 / 党总支 …) or legal forms. Nothing is merged: a person judges."""
+    from dedupe.candidates import candidates
+
+    if output not in ("table", "csv", "json"):
+        err.print(f"[red]error:[/red] --format: {output!r} — expected table, csv or json")
+        raise typer.Exit(2)
+    graph = _open_or_exit(_settings(store))
+    try:
+        nodes = {n.id: n for n in graph.iter_nodes(label=label)}
+    finally:
+        graph.close()
+    found = candidates(nodes.values(), min_score=min_score)
+    rows: list[dict[str, Any]] = [
+        {
+            "score": c.score,
+            "rule": c.rule,
+            "a": c.a,
+            "a_name": nodes[c.a].name,
+            "b": c.b,
+            "b_name": nodes[c.b].name,
+            "same": "; ".join(c.same),
+            "different": "; ".join(c.different),
+        }
+        for c in found[:limit]
+    ]
+    if output == "json":
+        typer.echo(json.dumps({"items": rows, "total": len(found)}, ensure_ascii=False, indent=2))
+        return
+    if output == "csv":
+        typer.echo(to_csv(rows, list(rows[0]) if rows else ["score", "a", "b"]), nl=False)
+        return
+    table = Table("score", "a", "b", "why", title=f"Possible duplicates: {len(found)}")
+    for row in rows:
+        against = f"but {row['different']}" if row["different"] else ""
+        why = "; ".join(str(x) for x in (row["same"], against) if x)
+        table.add_row(
+            f"{row['score']:.0f}",
+            f"{row['a']}\n{row['a_name']}",
+            f"{row['b']}\n{row['b_name']}",
+            why,
+        )
+    out.print(table)
+    if len(found) > limit:
+        out.print(f"{len(found) - limit} more: raise --limit, or ask --format csv", highlight=False)
+
+
 def main() -> None:
     """Entry point of the ``affgraph`` console script."""
     cli()

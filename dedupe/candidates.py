@@ -17,7 +17,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 
-from dedupe.names import Parsed, organ_class, parse
+from dedupe.names import ORGANS, Parsed, organ_class, parse
 from graph_schema.records import Node
 
 __all__ = ["Candidate", "candidates"]
@@ -49,10 +49,14 @@ class _Entry:
 
 
 def _parsed(node: Node) -> list[Parsed]:
+    """A node's names, parsed; a name that is only an organ word (an alias 联合党支部, 党组)
+    says what kind of body it is, not which one, and is left out."""
     texts = [node.name, *(node.props.get("aliases") or ())]
     if node.props.get("name_en"):
         texts.append(str(node.props["name_en"]))
-    return [parse(text, node.label) for text in dict.fromkeys(texts)]
+    parsed = [parse(text, node.label) for text in dict.fromkeys(texts)]
+    named = [p for p in parsed if p.normalized.removeprefix("中共") not in ORGANS]
+    return named or parsed[:1]
 
 
 def _keys(entry: _Entry) -> Iterator[tuple[str, ...]]:
@@ -91,7 +95,7 @@ def _compare(x: _Entry, y: _Entry) -> Candidate | None:
     if pa.normalized != pb.normalized and primary < 70 and not _place_only(pa, pb):
         # an alias or English name alike, the names themselves not: a person must judge
         different.append(f"the names themselves differ: {pa.normalized} / {pb.normalized}")
-        best = min(best, 85.0)
+        best = min(best, 80.0)
     if pa.organ and pa.organ == pb.organ:
         same.append(f"same organ type: {pa.organ}")
     if pa.legal_form != pb.legal_form and pa.legal_form and pb.legal_form:

@@ -127,3 +127,32 @@ def test_candidates_find_the_known_duplicates() -> None:
     assert "equal USCC 91120000MA05XXXX1X" in by_pair["u1", "u2"].same
     assert any("leaves out a place" in d for d in by_pair["t2", "t3"].different)
     assert by_pair["t1", "t2"].score == 100.0
+
+
+def test_the_dedupe_command_lists_the_pairs_with_why(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+    from stores.embedded import EmbeddedStore
+
+    db = tmp_path / "x.db"
+    store = EmbeddedStore(db)
+    with store.writer() as writer:
+        writer.upsert_nodes(NODES)
+    store.close()
+    runner = CliRunner()
+    answer = runner.invoke(cli, ["dedupe", "--store", str(db), "--format", "json", "--limit", "3"])
+    assert answer.exit_code == 0, answer.output
+    data = json.loads(answer.stdout)
+    assert data["total"] == 15
+    assert [(r["a"], r["b"], r["score"]) for r in data["items"]] == [
+        ("b1", "b2", 100.0),
+        ("c1", "c3", 100.0),
+        ("e1", "e2", 100.0),
+    ]
+    table = runner.invoke(cli, ["dedupe", "--store", str(db), "--label", "Enterprise"])
+    assert table.exit_code == 0
+    assert "Possible duplicates: 2" in table.stdout
+    assert "equal USCC" in table.stdout
