@@ -5,6 +5,7 @@ and legal forms that must not match)."""
 from __future__ import annotations
 
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 
@@ -129,7 +130,7 @@ def test_candidates_find_the_known_duplicates() -> None:
     assert by_pair["t1", "t2"].score == 100.0
 
 
-def test_the_dedupe_command_lists_the_pairs_with_why(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_dedupe_command_lists_the_pairs_with_why(tmp_path: Path) -> None:
     import json
 
     from typer.testing import CliRunner
