@@ -204,3 +204,19 @@ def test_a_read_sees_one_generation_even_if_another_process_commits(tmp_path: Pa
     with reader.reading() as graph:
         assert graph.nodes["a"]["name"] == "new name"
         assert reader.node_records(["a"])["a"].name == "new name"
+
+
+def test_a_file_fingerprint_is_the_store_fingerprint(tmp_path: Path, cases_dir: Path) -> None:
+    """The reliability tests' fast fingerprint of a store file (its stored texts, sorted by
+    SQLite) is the fingerprint of the records the store returns, after loads and a revision."""
+    from loaders.load import load_paths
+    from tests.reliability_helpers import file_fingerprint, fingerprint
+
+    db = tmp_path / "affgraph.db"
+    store = EmbeddedStore(db)
+    load_paths(store, [cases_dir, cases_dir.parent / "demo"])
+    with store.writer() as w:
+        w.upsert_nodes([Node("tj-pipe", "Enterprise", "soe", "Renamed 天津钢管", None, None, {})])
+    expected = fingerprint(store)
+    store.close()
+    assert file_fingerprint(db) == expected
