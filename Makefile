@@ -8,7 +8,7 @@
 #   make lock  re-resolve requirements.lock, the exact versions every install uses
 #   make audit known vulnerabilities of those versions (run by make test)
 # A second run is fast: pip runs again only when pyproject.toml or requirements.lock has
-# changed, npm ci (the web UI's libraries, into web/node_modules) only when
+# changed, npm ci (the web UI's libraries, into app/ui/node_modules) only when
 # app/ui/package-lock.json has.
 
 PYTHON ?= python3
