@@ -1,21 +1,22 @@
-"""Start and stop a local ArcadeDB server that speaks Bolt, for tests, benchmarks and analysts
-(development support: not part of the installed package).
+"""Start and stop a local ArcadeDB server that speaks Bolt: ``affgraph bolt`` for analysts,
+and the tests and benchmarks of the Neo4j store.
 
 Why this exists: deployment runs Neo4j through docker-compose, but Neo4j cannot be installed
 where there is no Docker (no Debian, PyPI or npm package carries it). ArcadeDB can: its PyPI
-wheel ``arcadedb-embedded`` bundles a Java runtime, the server jars and the Bolt plugin, and the
-official ``neo4j`` driver talks to it as to a Neo4j 5.26 server. This module runs that server
-as a child process, so the Neo4j store's contract suite and the benchmarks run against a real
-Bolt/Cypher server with nothing but ``pip install``.
+wheel ``arcadedb-embedded`` (in the ``notebooks`` and ``dev`` extras) bundles a Java runtime,
+the server jars and the Bolt plugin, and the official ``neo4j`` driver talks to it as to a
+Neo4j 5.26 server. This module runs that server as a child process; it ships in the installed
+package so that ``affgraph bolt`` works from a wheel, not only from a checkout.
 
 Usage from Python::
 
     with BoltServer(Path("/tmp/graph")) as server:
         driver = GraphDatabase.driver(server.uri, auth=server.auth)
 
-From a shell (foreground, stops on Ctrl-C or SIGTERM)::
+From a shell (an empty server in the foreground, stops on Ctrl-C or SIGTERM; ``affgraph
+bolt`` starts one holding a store's graph)::
 
-    python -m tools.bolt_server --root /tmp/graph --bolt-port 7687 --http-port 2480
+    python -m app.bolt_server --root /tmp/graph --bolt-port 7687 --http-port 2480
 
 Only the standard library and the ``neo4j`` driver are used; the ``arcadedb_embedded`` package
 is located, never imported (importing it would start a JVM inside this process).
@@ -90,8 +91,9 @@ def package_dir() -> Path:
     spec = importlib.util.find_spec("arcadedb_embedded")
     if spec is None or not spec.submodule_search_locations:
         raise BoltServerError(
-            "the arcadedb-embedded wheel is not installed: "
-            'pip install "arcadedb-embedded==26.10.2.post1"'
+            "the arcadedb-embedded wheel, which holds the Bolt server, is not installed: "
+            "pip install 'affgraph[notebooks]' (in a checkout: make notebooks, or "
+            "make install-dev)"
         )
     pkg = Path(next(iter(spec.submodule_search_locations)))
     if not (pkg / "jre" / "bin" / "java").is_file() or not (pkg / "jars").is_dir():
@@ -364,7 +366,7 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.bolt_server",
+        prog="python -m app.bolt_server",
         description="Run a local ArcadeDB server speaking Bolt, in the foreground.",
     )
     parser.add_argument("--root", type=Path, required=True, help="data directory")

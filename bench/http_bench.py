@@ -26,7 +26,7 @@ _WARM_UP = 20
 
 
 def _free_port() -> int:
-    from tools.bolt_server import free_port
+    from app.bolt_server import free_port
 
     return free_port()
 

@@ -86,11 +86,11 @@ def bench_neo4j(
     folder: Path, rows: int, ids: NodeIds, work: Path, calls: int, seed: int, heap: str
 ) -> dict[str, Any]:
     """Loads and queries on a fresh ArcadeDB Bolt server under ``work``; see the module."""
+    from app.bolt_server import BoltServer
     from loaders.load import load_paths
     from queries.base import QueryError
     from queries.catalog import QUERIES
     from stores.neo4j import Neo4jStore
-    from tools.bolt_server import BoltServer
 
     root = work / "arcadedb"
     shutil.rmtree(root, ignore_errors=True)

@@ -1,7 +1,7 @@
 """Shared fixtures: both stores over the same data, and a real Bolt server for Neo4j.
 
 The Neo4j store is tested against a real Bolt server: by default an ArcadeDB server started
-once per session from the ``arcadedb-embedded`` wheel (:mod:`tools.bolt_server`). Set
+once per session from the ``arcadedb-embedded`` wheel (:mod:`app.bolt_server`). Set
 ``AFFGRAPH_TEST_NEO4J_URI`` (with ``AFFGRAPH_TEST_NEO4J_USER`` / ``_PASSWORD``) to run the same
 suite against another server, e.g. the Neo4j of ``docker compose up neo4j``.
 
@@ -25,10 +25,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 from neo4j import GraphDatabase
 
+from app.bolt_server import BoltServer
 from stores.base import GraphStore
 from stores.embedded import EmbeddedStore
 from stores.neo4j import Neo4jStore
-from tools.bolt_server import BoltServer
 
 STORE_KINDS = ("embedded", "neo4j")
 

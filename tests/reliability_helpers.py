@@ -26,12 +26,12 @@ from typing import IO, Any
 
 import httpx
 
+from app.bolt_server import free_port
 from generator import generate_province
 from graph_schema.records import Record, canonical_json
 from loaders.load import load_paths
 from stores.base import GraphStore, StoreCounts
 from stores.embedded import EmbeddedStore
-from tools.bolt_server import free_port
 
 __all__ = [
     "AFFGRAPH",

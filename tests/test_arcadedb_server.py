@@ -1,4 +1,4 @@
-"""The local ArcadeDB Bolt server (tools/bolt_server.py): start, query, reset, stop, busy ports."""
+"""The local ArcadeDB Bolt server (app/bolt_server.py): start, query, reset, stop, busy ports."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from tools.bolt_server import BoltServer, BoltServerError, free_port, port_is_free
+from app.bolt_server import BoltServer, BoltServerError, free_port, port_is_free
 
 pytestmark = pytest.mark.neo4j
 

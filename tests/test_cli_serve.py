@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tools.bolt_server import free_port
+from app.bolt_server import free_port
 
 pytestmark = pytest.mark.processes
 

@@ -35,6 +35,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from app.bolt_server import BoltServer
 from app.cli import cli
 from app.main import create_app
 from app.settings import Settings
@@ -49,7 +50,6 @@ from stores.deadline import QueryTimeoutError
 from stores.embedded import EmbeddedStore
 from stores.neo4j import Neo4jStore
 from tests.reliability_helpers import serve
-from tools.bolt_server import BoltServer
 
 TOKEN = "limits-token-93e1f0"
 ORG = "tj-zhonghuan-samsung-jv-pc"

@@ -25,8 +25,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.bolt_server import free_port
 from app.web import VENDOR, WEB_DIR, missing_vendor_files, mount_web
-from tools.bolt_server import free_port
 
 pytestmark = pytest.mark.processes
 
