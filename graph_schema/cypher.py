@@ -9,6 +9,9 @@ Mapping
   :attr:`graph_schema.records.Edge.key`), ``kind``, the validity dates and its properties.
 * Source and transfer records become ``:Source`` and ``:Transfer`` nodes outside the graph
   proper (they have no ``:Node`` label); a transfer names its organization by ``org``.
+* A person's judgement of a candidate pair (:mod:`dedupe.judgements`) becomes a
+  ``:Judgement`` node naming its nodes by ``a`` and ``b``; one that stopped standing keeps
+  its node, with ``ended_at``.
 * One ``:AffgraphStore {id: 'store'}`` node holds the store's ``generation``: every write
   that changes something adds one to it in its own transaction, so that a read spanning
   several transactions can tell whether a write committed meanwhile (see
@@ -23,6 +26,7 @@ from __future__ import annotations
 from graph_schema.declaration import NODE_LABELS, REL_TYPES
 
 __all__ = [
+    "JUDGEMENT_LABEL",
     "NODE_LABEL",
     "SOURCE_LABEL",
     "STORE_LABEL",
@@ -35,6 +39,7 @@ __all__ = [
 NODE_LABEL = "Node"
 SOURCE_LABEL = "Source"
 TRANSFER_LABEL = "Transfer"
+JUDGEMENT_LABEL = "Judgement"
 #: the one node of the store's own state (its generation); not a record
 STORE_LABEL = "AffgraphStore"
 
@@ -43,7 +48,7 @@ def constraint_statements() -> list[str]:
     """The ``CREATE CONSTRAINT/INDEX … IF NOT EXISTS`` statements a store runs on open."""
     statements = [
         f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS FOR (n:{name}) REQUIRE n.id IS UNIQUE"
-        for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, STORE_LABEL)
+        for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, STORE_LABEL, JUDGEMENT_LABEL)
     ]
     for label in NODE_LABELS:
         for prop in ("kind", "name"):
@@ -53,6 +58,7 @@ def constraint_statements() -> list[str]:
     statements.append(
         f"CREATE INDEX transfer_org IF NOT EXISTS FOR (t:{TRANSFER_LABEL}) ON (t.org)"
     )
+    statements.append(f"CREATE INDEX judgement_a IF NOT EXISTS FOR (j:{JUDGEMENT_LABEL}) ON (j.a)")
     statements.extend(
         f"CREATE INDEX {rel.lower()}_key IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.key)"
         for rel in REL_TYPES

@@ -22,6 +22,9 @@ __all__ = [
     "EVIDENCE_FIELDS",
     "EVIDENCE_ROLES",
     "FORMAT_VERSION",
+    "JUDGEMENT_ENDINGS",
+    "JUDGEMENT_FIELDS",
+    "JUDGEMENT_VERDICTS",
     "NODE_COMMON",
     "NODE_LABELS",
     "NON_PUBLIC_ENTERPRISE_KINDS",
@@ -670,6 +673,47 @@ SOURCE_FIELDS: tuple[Prop, ...] = (
         zh=("网址", "链接"),
     ),
     Prop("language", "str", "language of the text used, e.g. zh or en", zh=("语言",)),
+)
+
+#: What a person may say of a pair of nodes that may be one body under two names.
+JUDGEMENT_VERDICTS: Mapping[str, str] = {
+    "same": "one body under two names",
+    "different": "two bodies",
+    "unsure": "looked at, and could not be told: not proposed again, left for later",
+}
+
+#: How a judgement stops standing: it is never overwritten, only marked as ended.
+JUDGEMENT_ENDINGS: Mapping[str, str] = {
+    "superseded": "a later judgement of the same pair replaced it",
+    "withdrawn": "withdrawn (undone): the pair is a candidate again",
+}
+
+#: A person's judgement of a candidate pair (:mod:`dedupe.judgements`). Not a canonical
+#: record a load reads: judgements are made by review, kept in the store with their history
+#: (a judgement that a later one replaced, or that was withdrawn, stays, marked ``ended``),
+#: and carried by the JSON export.
+JUDGEMENT_FIELDS: tuple[Prop, ...] = (
+    Prop("id", "str", "unique among judgements", required=True, check="id"),
+    Prop("a", "str", "id of one node of the pair (the lesser id)", required=True, check="id"),
+    Prop("b", "str", "id of the other node (the greater id)", required=True, check="id"),
+    Prop(
+        "verdict",
+        "str",
+        "same, different or unsure",
+        required=True,
+        choices=tuple(JUDGEMENT_VERDICTS),
+    ),
+    Prop("who", "str", "who judged", required=True),
+    Prop(
+        "recorded_at",
+        "str",
+        "when it was recorded: an ISO 8601 time in UTC (2026-12-05T17:30:00.000000+00:00)",
+        required=True,
+    ),
+    Prop("note", "str", "why, in the judge's words"),
+    Prop("ended_at", "str", "when it stopped standing (ISO 8601, UTC); empty while it stands"),
+    Prop("ended", "str", "superseded or withdrawn", choices=tuple(JUDGEMENT_ENDINGS)),
+    Prop("ended_by", "str", "who withdrew it, or judged the pair again"),
 )
 
 #: The values of the ``record`` field of a canonical record.

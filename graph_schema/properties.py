@@ -14,21 +14,28 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
+
 from graph_schema.declaration import NODE_LABELS
 from graph_schema.records import (
     Edge,
+    Judgement,
     Node,
     Source,
     Transfer,
     canonical_json,
     evidence_from_canonical,
     evidence_json,
+    judgement_from_canonical,
+    judgement_to_canonical,
 )
 
 __all__ = [
     "HASH_PROPERTY",
     "edge_from_properties",
     "edge_properties",
+    "judgement_from_properties",
+    "judgement_properties",
     "node_from_properties",
     "node_properties",
     "record_properties",
@@ -85,6 +92,19 @@ def record_properties(record: Source | Transfer) -> dict[str, Any]:
     if isinstance(record, Transfer):
         core.update(org=record.org, status=record.status, date=record.date)
     return _present({**core, **record.props, HASH_PROPERTY: _hash(record)})
+
+
+def judgement_properties(judgement: Judgement) -> dict[str, Any]:
+    """A ``:Judgement`` node's properties (its canonical fields and the change hash)."""
+    values = judgement_to_canonical(judgement)
+    del values["record"]
+    text = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
+    return {**values, HASH_PROPERTY: hashlib.blake2b(text, digest_size=12).hexdigest()}
+
+
+def judgement_from_properties(values: Mapping[str, Any]) -> Judgement:
+    """The judgement record of a ``:Judgement`` node."""
+    return judgement_from_canonical(_declared(values))
 
 
 def _declared(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,8 +19,11 @@ from typing import Any
 
 import orjson
 
+from graph_schema.declaration import JUDGEMENT_FIELDS
+
 __all__ = [
     "Edge",
+    "Judgement",
     "Node",
     "Record",
     "Source",
@@ -32,6 +35,8 @@ __all__ = [
     "evidence_from_canonical",
     "evidence_json",
     "from_canonical",
+    "judgement_from_canonical",
+    "judgement_to_canonical",
     "node_from_canonical",
     "source_from_canonical",
     "to_canonical",
@@ -115,6 +120,48 @@ class Source:
 
 
 Record = Node | Edge | Transfer | Source
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A person's judgement of a pair of nodes that may be one body (``a`` < ``b``): its
+    fields are :data:`graph_schema.declaration.JUDGEMENT_FIELDS`. Never overwritten: a later
+    judgement of the pair, or a withdrawal, marks it ``ended`` and it stays, as history."""
+
+    id: str
+    a: str
+    b: str
+    verdict: str
+    who: str
+    recorded_at: str
+    note: str | None = None
+    ended_at: str | None = None
+    ended: str | None = None
+    ended_by: str | None = None
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.a, self.b)
+
+    @property
+    def standing(self) -> bool:
+        """Whether it is the pair's judgement now (not superseded, not withdrawn)."""
+        return self.ended_at is None
+
+
+_JUDGEMENT_NAMES = tuple(p.name for p in JUDGEMENT_FIELDS)
+
+
+def judgement_to_canonical(judgement: Judgement) -> dict[str, Any]:
+    """The canonical dict of a judgement (``record: judgement``, empty values left out)."""
+    values = {name: getattr(judgement, name) for name in _JUDGEMENT_NAMES}
+    return {"record": "judgement", **{k: v for k, v in values.items() if v is not None}}
+
+
+def judgement_from_canonical(data: Mapping[str, Any]) -> Judgement:
+    """Build a :class:`Judgement` from its canonical dict (or a store's properties)."""
+    values: dict[str, Any] = {name: data.get(name) for name in _JUDGEMENT_NAMES}
+    return Judgement(**values)
 
 
 def edge_sort_key(edge: Edge) -> tuple[str, str, str, str, date]:

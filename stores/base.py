@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
 
-from graph_schema.records import Edge, Node, Source, Transfer
+from graph_schema.records import Edge, Judgement, Node, Source, Transfer
 from graph_schema.rows import Row
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ __all__ = [
     "Direction",
     "GraphStore",
     "GraphView",
+    "JudgementConflictError",
     "LabelChangeError",
     "RowWriter",
     "StoreChangedError",
@@ -87,6 +88,19 @@ class LabelChangeError(StoreError):
         super().__init__(
             f"{len(self.changes)} node(s) would change label ({shown}); a node's "
             "label cannot change — give the node a new id"
+        )
+
+
+class JudgementConflictError(StoreError):
+    """A write would leave a pair with two standing judgements (a judgement written as it
+    is, e.g. reloaded from an export, beside the pair's standing one)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.pairs = sorted(set(pairs))
+        shown = ", ".join(f"{a} / {b}" for a, b in self.pairs[:10])
+        super().__init__(
+            f"{len(self.pairs)} pair(s) would have two standing judgements ({shown}); "
+            "end the standing one first (a later judgement supersedes it)"
         )
 
 
@@ -151,6 +165,21 @@ class StoreWriter(Protocol):
         """Remove these edges (as the store returned them; ones no longer there are
         ignored), before the write's upserts: a line whose history was assembled anew
         replaces its old records."""
+        ...
+
+    def end_judgements(
+        self, pairs: Iterable[tuple[str, str]], *, at: str, how: str, who: str
+    ) -> None:
+        """Mark the standing judgement of each pair (``a`` < ``b``) as ended ``at`` (ISO
+        time), ``how`` (superseded or withdrawn), by ``who``: counted as updated judgements;
+        a pair without one is left alone. Applied before the write's judgement upserts,
+        after its nodes (whatever the order of the calls)."""
+        ...
+
+    def upsert_judgements(self, records: Iterable[Judgement]) -> None:
+        """Write judgements as they are, by id (a new one, or a reload of an export's
+        history). Both nodes of each must exist (:class:`UnknownNodeError`); a pair left
+        with two standing judgements is a :class:`JudgementConflictError`."""
         ...
 
 
@@ -231,6 +260,13 @@ class GraphStore(Protocol):
 
     def iter_transfers(self, *, org: str | None = None) -> Iterator[Transfer]:
         """Every transfer record (of one organization), in (date, id) order."""
+        ...
+
+    def iter_judgements(
+        self, *, standing: bool = False, pair: tuple[str, str] | None = None
+    ) -> Iterator[Judgement]:
+        """Every judgement (or the standing ones; or those of one pair), history included,
+        in (a, b, recorded_at, id) order."""
         ...
 
     def counts(self) -> StoreCounts:

@@ -33,6 +33,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
@@ -50,6 +51,7 @@ from graph_schema.declaration import (
 )
 from graph_schema.records import (
     Edge,
+    Judgement,
     Node,
     Source,
     Transfer,
@@ -57,6 +59,8 @@ from graph_schema.records import (
     canonical_json,
     edge_from_canonical,
     edge_sort_key,
+    judgement_from_canonical,
+    judgement_to_canonical,
     node_from_canonical,
     source_from_canonical,
     transfer_from_canonical,
@@ -65,6 +69,7 @@ from graph_schema.rows import EDGE_ROW, NODE_ROW, Row, row_json
 from stores.base import (
     Adjacency,
     Direction,
+    JudgementConflictError,
     LabelChangeError,
     StoreCounts,
     StoreError,
@@ -80,9 +85,9 @@ __all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError", "adjacency"]
 
 log = logging.getLogger("affgraph.store")
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 #: the schema versions a store file is migrated from on opening (see ``_migrate``)
-MIGRATES_FROM = ("3",)
+MIGRATES_FROM = ("3", "4")
 #: Version of the snapshot payload; a snapshot of another version is ignored (rebuilt).
 SNAPSHOT_FORMAT = 1
 #: Rows applied since the last snapshot that make a new one worth its cost.
@@ -148,6 +153,14 @@ def _ddl() -> str:
         eid INTEGER NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL, type TEXT NOT NULL,
         gen INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS removed_gen ON removed (gen);
+    -- people's judgements of candidate duplicates, history included: at most one standing
+    -- (ended_at NULL) per pair
+    CREATE TABLE IF NOT EXISTS judgements (
+        id TEXT PRIMARY KEY, a TEXT NOT NULL, b TEXT NOT NULL, recorded_at TEXT NOT NULL,
+        ended_at TEXT, data TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS judgements_pair ON judgements (a, b, recorded_at);
+    CREATE UNIQUE INDEX IF NOT EXISTS judgements_standing ON judgements (a, b)
+        WHERE ended_at IS NULL;
     CREATE TABLE IF NOT EXISTS snapshot (
         id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL,
         format INTEGER NOT NULL, data BLOB NOT NULL);
@@ -436,6 +449,11 @@ def _source_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
     return ((row[0], row_json("source", row)) for row in rows)
 
 
+def _judgement_json(judgement: Judgement) -> str:
+    """The stored text of a judgement: its canonical dict, keys sorted."""
+    return orjson.dumps(judgement_to_canonical(judgement), option=orjson.OPT_SORT_KEYS).decode()
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -460,10 +478,87 @@ class EmbeddedWriter:
         self.summary = WriteSummary()
         #: the ids of the nodes this write has written (edges need no lookup for them)
         self._written: set[str] = set()
+        #: judgements to end, then to write, once the write's nodes are in (``done``)
+        self._ends: dict[tuple[str, str], tuple[str, str, str]] = {}
+        self._judgements: dict[str, Judgement] = {}
 
     def done(self) -> None:
-        """The write is over: let go of what only it needed."""
+        """The write is over: write its judgements (after its nodes, which they name), then
+        let go of what only it needed."""
+        self._end_judgements()
+        self._write_judgements()
         self._written = set()
+
+    def end_judgements(
+        self, pairs: Iterable[tuple[str, str]], *, at: str, how: str, who: str
+    ) -> None:
+        self._ends.update((pair, (at, how, who)) for pair in pairs)
+
+    def upsert_judgements(self, records: Iterable[Judgement]) -> None:
+        self._judgements.update((j.id, j) for j in records)
+
+    def _end_judgements(self) -> None:
+        """End the standing judgement of each pair: its row is rewritten with the end (its
+        verdict, who and when stay), never deleted."""
+        for (a, b), (at, how, who) in sorted(self._ends.items()):
+            row = self._conn.execute(
+                "SELECT data FROM judgements WHERE a = ? AND b = ? AND ended_at IS NULL", (a, b)
+            ).fetchone()
+            if row is None:
+                continue
+            ended = replace(
+                judgement_from_canonical(orjson.loads(row[0])), ended_at=at, ended=how, ended_by=who
+            )
+            self._conn.execute(
+                "UPDATE judgements SET ended_at = ?, data = ? WHERE id = ?",
+                (at, _judgement_json(ended), ended.id),
+            )
+            self.summary.add("judgement", "updated")
+
+    def _write_judgements(self) -> None:
+        if not self._judgements:
+            return
+        records = list(self._judgements.values())
+        ends = {i for j in records for i in j.pair} - self._written
+        missing = ends - self._existing(ends)
+        if missing:
+            raise UnknownNodeError(missing)
+        rows = [(j.id, j.a, j.b, j.recorded_at, j.ended_at, _judgement_json(j)) for j in records]
+        cols = ("id", "a", "b", "recorded_at", "ended_at")
+        try:
+            self._upsert("judgement", "judgements", cols, lambda: rows, len(rows))
+        except sqlite3.IntegrityError as exc:
+            if "judgements" not in str(exc):
+                raise
+            raise JudgementConflictError(self._doubly_standing()) from exc
+
+    def _doubly_standing(self) -> list[tuple[str, str]]:
+        """The pairs this write's judgements would leave with two standing ones."""
+        standing = [j for j in self._judgements.values() if j.standing]
+        found = []
+        for j in standing:
+            other = self._conn.execute(
+                "SELECT id FROM judgements WHERE a = ? AND b = ? AND ended_at IS NULL",
+                j.pair,
+            ).fetchone()
+            twice = sum(1 for k in standing if k.pair == j.pair) > 1
+            if twice or (other is not None and other[0] != j.id):
+                found.append(j.pair)
+        return found
+
+    def _existing(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` name nodes in the file."""
+        found: set[str] = set()
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            found.update(
+                r[0]
+                for r in self._conn.execute(
+                    f"SELECT id FROM nodes WHERE id IN ({', '.join('?' for _ in chunk)})", chunk
+                )
+            )
+        return found
 
     def upsert_sources(self, records: Iterable[Source]) -> None:
         rows = list({s.id: (s.id, canonical_json(s)) for s in records}.values())
@@ -548,16 +643,7 @@ class EmbeddedWriter:
     ) -> None:
         ends -= self._written
         if ends:  # nodes of earlier writes: ask the file (before writing, if staged)
-            found: set[str] = set()
-            wanted = sorted(ends)
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                found.update(
-                    r[0]
-                    for r in self._conn.execute(
-                        f"SELECT id FROM nodes WHERE id IN ({', '.join('?' for _ in chunk)})", chunk
-                    )
-                )
+            found = self._existing(ends)
             if ends - found:
                 raise UnknownNodeError(ends - found)
         if not self._upsert("edge", "edges", _EDGE_COLS, rows, count, graph=True):
@@ -718,7 +804,9 @@ class EmbeddedStore:
     def _migrate(self, version: str) -> None:
         """Bring a store file of an earlier schema version to this one, all or nothing:
         version 3 lacks the ``removed`` table and the in-memory columns of properties
-        declared since (e.g. ``dual_line``); their rows hold no such values yet."""
+        declared since (e.g. ``dual_line``), whose rows hold no such values yet; versions 3
+        and 4 lack the ``judgements`` table. Every statement of the DDL makes only what is
+        missing (``IF NOT EXISTS``), so running it all adds exactly that."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -729,8 +817,7 @@ class EmbeddedStore:
                         if column not in have:
                             conn.execute(f'ALTER TABLE {table} ADD COLUMN "{column}"')
                 for statement in _ddl().split(";"):
-                    if "removed" in statement:
-                        conn.execute(statement)
+                    conn.execute(statement)
                 conn.execute(
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,)
                 )
@@ -1121,6 +1208,17 @@ class EmbeddedStore:
             "ORDER BY date IS NOT NULL, date, id",
             (org,),
             transfer_from_canonical,
+        )
+
+    def iter_judgements(
+        self, *, standing: bool = False, pair: tuple[str, str] | None = None
+    ) -> Iterator[Judgement]:
+        a, b = pair if pair is not None else (None, None)
+        return self._iter_data(
+            "SELECT data FROM judgements WHERE (?1 = 0 OR ended_at IS NULL) "
+            "AND (?2 IS NULL OR (a = ?2 AND b = ?3)) ORDER BY a, b, recorded_at, id",
+            (int(standing), a, b),
+            judgement_from_canonical,
         )
 
     def counts(self) -> StoreCounts:

@@ -24,10 +24,11 @@ the closing check reads the generation, which no check without read locks can se
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, LiteralString, cast
 
@@ -36,6 +37,7 @@ from neo4j.exceptions import ConstraintError, DriverError, Neo4jError
 from neo4j.time import Date as CypherDate
 
 from graph_schema.cypher import (
+    JUDGEMENT_LABEL,
     NODE_LABEL,
     SOURCE_LABEL,
     STORE_LABEL,
@@ -48,15 +50,18 @@ from graph_schema.properties import (
     HASH_PROPERTY,
     edge_from_properties,
     edge_properties,
+    judgement_from_properties,
+    judgement_properties,
     node_from_properties,
     node_properties,
     record_properties,
     source_from_properties,
     transfer_from_properties,
 )
-from graph_schema.records import Edge, Node, Source, Transfer, edge_sort_key
+from graph_schema.records import Edge, Judgement, Node, Source, Transfer, edge_sort_key
 from stores.base import (
     Direction,
+    JudgementConflictError,
     LabelChangeError,
     StoreChangedError,
     StoreCounts,
@@ -206,6 +211,15 @@ RETURN {_COUNTS}
 
 _MERGE_SOURCES = _merge_records(SOURCE_LABEL)
 _MERGE_TRANSFERS = _merge_records(TRANSFER_LABEL)
+_MERGE_JUDGEMENTS = _merge_records(JUDGEMENT_LABEL)
+
+# A pair's standing judgement(s): the one to end, or two that a write must not leave.
+_STANDING = _q(f"""
+UNWIND $pairs AS p
+MATCH (j:{JUDGEMENT_LABEL} {{a: p.a}})
+WHERE j.b = p.b AND j.ended_at IS NULL
+RETURN j
+""")
 
 # The store's state (see the module docstring): one node with a counter, ``generation``.
 # ``epoch`` is set when the node is made, so that a database emptied and loaded again does
@@ -310,6 +324,11 @@ MATCH (n:{SOURCE_LABEL}) WHERE n.id > $after RETURN n ORDER BY n.id LIMIT $limit
 _TRANSFERS = _q(f"""
 MATCH (t:{TRANSFER_LABEL}) WHERE $org IS NULL OR t.org = $org RETURN t
 """)
+_JUDGEMENTS = _q(f"""
+MATCH (j:{JUDGEMENT_LABEL})
+WHERE ($standing = false OR j.ended_at IS NULL) AND ($a IS NULL OR (j.a = $a AND j.b = $b))
+RETURN j
+""")
 _COUNT_LABEL = {label: _q(f"MATCH (n:{label}) RETURN count(n) AS n") for label in NODE_LABELS}
 _COUNT_TYPE = {rel: _q(f"MATCH ()-[e:{rel}]->() RETURN count(e) AS n") for rel in REL_TYPES}
 _COUNT_OTHER = _q(f"""
@@ -351,6 +370,16 @@ class Neo4jWriter:
     edges: dict[str, Edge] = field(default_factory=dict)
     transfers: dict[str, Transfer] = field(default_factory=dict)
     removed: dict[str, Edge] = field(default_factory=dict)
+    ends: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+    judgements: dict[str, Judgement] = field(default_factory=dict)
+
+    def end_judgements(
+        self, pairs: Iterable[tuple[str, str]], *, at: str, how: str, who: str
+    ) -> None:
+        self.ends.update((pair, (at, how, who)) for pair in pairs)
+
+    def upsert_judgements(self, records: Iterable[Judgement]) -> None:
+        self.judgements.update((r.id, r) for r in records)
 
     def upsert_sources(self, records: Iterable[Source]) -> None:
         self.sources.update((r.id, r) for r in records)
@@ -411,6 +440,8 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
     _write_nodes(tx, writer.nodes.values(), summary)
     _remove_edges(tx, writer.removed, summary)
     _write_edges(tx, writer.edges.values(), summary)
+    _end_judgements(tx, writer.ends, summary)
+    _write_judgements(tx, writer.judgements, summary)
     if summary.changed:  # committed with the records, or not at all
         tx.run(_NEXT_GENERATION, epoch=uuid.uuid4().hex).consume()
     return summary
@@ -459,6 +490,50 @@ def _write_edges(tx: ManagedTransaction, edges: Iterable[Edge], summary: WriteSu
                 r["id"] for batch in _batches(ends) for r in tx.run(_MISSING_IDS, ids=list(batch))
             )
         tally.count("edge", summary)
+
+
+def _standing(tx: ManagedTransaction, pairs: Iterable[tuple[str, str]]) -> list[Judgement]:
+    rows = [{"a": a, "b": b} for a, b in sorted(set(pairs))]
+    return [
+        judgement_from_properties(dict(r["j"]))
+        for batch in _batches(rows)
+        for r in tx.run(_STANDING, pairs=list(batch))
+    ]
+
+
+def _end_judgements(
+    tx: ManagedTransaction,
+    ends: Mapping[tuple[str, str], tuple[str, str, str]],
+    summary: WriteSummary,
+) -> None:
+    """End the standing judgement of each pair: its node is written again with the end
+    (its verdict, who and when stay), never deleted."""
+    ended = [
+        replace(j, ended_at=at, ended=how, ended_by=who)
+        for j in _standing(tx, ends)
+        for at, how, who in (ends[j.pair],)
+    ]
+    rows = [judgement_properties(j) for j in ended]
+    _run_batches(tx, _MERGE_JUDGEMENTS, rows).count("judgement", summary)
+
+
+def _write_judgements(
+    tx: ManagedTransaction, records: Mapping[str, Judgement], summary: WriteSummary
+) -> None:
+    """Write judgements as they are; both their nodes must exist, and no pair may be left
+    with two standing judgements (checked inside the transaction: nothing is kept)."""
+    if not records:
+        return
+    ids = sorted({i for j in records.values() for i in j.pair})
+    missing = [r["id"] for batch in _batches(ids) for r in tx.run(_MISSING_IDS, ids=list(batch))]
+    if missing:
+        raise UnknownNodeError(missing)
+    rows = [judgement_properties(j) for j in records.values()]
+    _run_batches(tx, _MERGE_JUDGEMENTS, rows).count("judgement", summary)
+    standing = Counter(j.pair for j in _standing(tx, (j.pair for j in records.values())))
+    twice = [pair for pair, n in standing.items() if n > 1]
+    if twice:
+        raise JudgementConflictError(twice)
 
 
 class Neo4jStore:
@@ -665,6 +740,16 @@ class Neo4jStore:
     def iter_transfers(self, *, org: str | None = None) -> Iterator[Transfer]:
         found = [_transfer_from(values) for _, values in self._raw(_TRANSFERS, org=org)]
         yield from sorted(found, key=lambda t: (t.date is not None, t.date or date.min, t.id))
+
+    def iter_judgements(
+        self, *, standing: bool = False, pair: tuple[str, str] | None = None
+    ) -> Iterator[Judgement]:
+        a, b = pair if pair is not None else (None, None)
+        found = [
+            judgement_from_properties(values)
+            for _, values in self._raw(_JUDGEMENTS, standing=standing, a=a, b=b)
+        ]
+        yield from sorted(found, key=lambda j: (j.a, j.b, j.recorded_at, j.id))
 
     def counts(self) -> StoreCounts:
         return read_consistently(self, self._counts)

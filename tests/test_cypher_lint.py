@@ -47,6 +47,7 @@ import pytest
 
 import stores.neo4j as neo4j_store
 from graph_schema.cypher import (
+    JUDGEMENT_LABEL,
     NODE_LABEL,
     SOURCE_LABEL,
     STORE_LABEL,
@@ -55,6 +56,7 @@ from graph_schema.cypher import (
 )
 from graph_schema.declaration import (
     EDGE_COMMON,
+    JUDGEMENT_FIELDS,
     NODE_COMMON,
     NODE_LABELS,
     REL_TYPES,
@@ -87,7 +89,7 @@ def lint_schema() -> dict[str, Any]:
     # an edge's type, from and to are the relationship itself; its key is a property
     edge_keys = [p.name for p in EDGE_COMMON if p.name not in ("type", "from", "to")]
     edge_keys += ["key", *(p.name for rel in REL_TYPES.values() for p in rel.props)]
-    record_keys = [p.name for p in (*TRANSFER_FIELDS, *SOURCE_FIELDS)]
+    record_keys = [p.name for p in (*TRANSFER_FIELDS, *SOURCE_FIELDS, *JUDGEMENT_FIELDS)]
     # the store's own: every record's change hash, and the state node's counter and epoch
     store_keys = [HASH_PROPERTY, "generation", "epoch"]
     keys = sorted({*node_keys, *edge_keys, *record_keys, *store_keys, *MAP_KEYS})
@@ -99,7 +101,14 @@ def lint_schema() -> dict[str, Any]:
                 for dst in (*rule.targets, NODE_LABEL):
                     graph.add((src, dst, rel.name))
     return {
-        "labels": [NODE_LABEL, *NODE_LABELS, SOURCE_LABEL, TRANSFER_LABEL, STORE_LABEL],
+        "labels": [
+            NODE_LABEL,
+            *NODE_LABELS,
+            SOURCE_LABEL,
+            TRANSFER_LABEL,
+            STORE_LABEL,
+            JUDGEMENT_LABEL,
+        ],
         "relationshipTypes": list(REL_TYPES),
         "propertyKeys": keys,
         "graphSchema": [{"from": s, "to": t, "relType": r} for s, t, r in sorted(graph)],

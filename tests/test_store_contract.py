@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from graph_schema.records import Edge, Node, Source, Transfer
-from stores.base import GraphStore, LabelChangeError, UnknownNodeError
+from dedupe.judgements import NoStandingJudgementError, judge, standing, withdraw
+from graph_schema.records import Edge, Judgement, Node, Source, Transfer
+from stores.base import GraphStore, JudgementConflictError, LabelChangeError, UnknownNodeError
 
 D = date.fromisoformat
 
@@ -277,3 +279,73 @@ def test_reopen_sees_the_same_data(
     reopened = open_store(store_kind)
     assert snapshot(reopened) == before
     assert reopened.edges(JV_ORG.id, types=["AFFILIATED_TO"], as_of=D("2020-01-01")) == [OLD_LINE]
+
+
+# -- judgements of candidate duplicates ---------------------------------------------------------
+
+T1, T2, T3 = "2026-12-01T09:00:00.000000+00:00", "2026-12-02T09:00:00", "2026-12-03T09:00:00"
+
+
+def test_judgements_keep_their_history_on_both_stores(store: GraphStore) -> None:
+    """A judgement of a pair, a later one replacing it (the first kept, marked superseded),
+    a withdrawal (kept, marked withdrawn): each one write, read back alike on both stores."""
+    load_all(store)
+    pair = (JINZHI.id, ZH.id)
+    judged = judge(store, ZH.id, JINZHI.id, "unsure", "ana", "same group?", at=T1)
+    assert judged.pair == pair
+    assert list(store.iter_judgements()) == [judged]
+    again = judge(store, *pair, "different", "bo", at=T2)
+    history = list(store.iter_judgements(pair=pair))
+    assert history == [replace(judged, ended_at=T2, ended="superseded", ended_by="bo"), again]
+    assert list(store.iter_judgements(standing=True)) == [again]
+    assert standing(store) == {pair: again}
+    withdrawn = withdraw(store, *pair, "ana", at=T3)
+    assert withdrawn == replace(again, ended_at=T3, ended="withdrawn", ended_by="ana")
+    assert list(store.iter_judgements(standing=True)) == []
+    assert len(list(store.iter_judgements())) == 2  # nothing is ever deleted
+    with pytest.raises(NoStandingJudgementError):
+        withdraw(store, *pair, "ana")
+
+
+def write_judgements(store: GraphStore, nodes: list[Node], judgements: list[Judgement]) -> None:
+    with store.writer() as w:
+        w.upsert_nodes(nodes)
+        w.upsert_judgements(judgements)
+
+
+def end_then_fail(store: GraphStore, pair: tuple[str, str]) -> None:
+    with store.writer() as w:
+        w.end_judgements([pair], at=T2, how="withdrawn", who="bo")
+        raise RuntimeError("interrupted")
+
+
+def test_judgements_are_all_or_nothing_and_name_known_nodes(store: GraphStore) -> None:
+    load_all(store)
+    before = list(store.iter_judgements())
+    with pytest.raises(UnknownNodeError, match="no-such-node"):
+        judge(store, SASAC.id, "no-such-node", "same", "ana")
+    first = judge(store, SASAC.id, ZH.id, "different", "ana", at=T1)
+    twice = Judgement("j-copy", SASAC.id, ZH.id, "same", "bo", T2)  # beside a standing one
+    with pytest.raises(JudgementConflictError, match="tj-sasac-pc"):
+        write_judgements(store, [Node("fresh", "Area", "street", "某街道")], [twice])
+    assert store.get_node("fresh") is None
+    assert [*before, first] == list(store.iter_judgements())
+    with pytest.raises(RuntimeError, match="interrupted"):
+        end_then_fail(store, first.pair)
+    assert list(store.iter_judgements(standing=True)) == [first]
+
+
+def test_judgements_reloaded_as_they_are(store: GraphStore) -> None:
+    """An export's judgements, written back as they are, are the same records; writing
+    them again changes nothing."""
+    load_all(store)
+    old = Judgement("j-1", SASAC.id, ZH.id, "same", "ana", T1, "典型", T2, "superseded", "bo")
+    new = Judgement("j-2", SASAC.id, ZH.id, "different", "bo", T2)
+    with store.writer() as w:
+        w.upsert_judgements([old, new])
+    assert dict(w.summary.counts["judgement"]) == {"created": 2}
+    with store.writer() as w:
+        w.upsert_judgements([new, old])
+    assert dict(w.summary.counts["judgement"]) == {"unchanged": 2}
+    assert not w.summary.changed
+    assert list(store.iter_judgements()) == [old, new]
