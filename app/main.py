@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
-from app.api import export, health, labels, load, queries
+from app.api import duplicates, export, health, labels, load, queries
 from app.api.auth import require_read
 from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope, install_error_handlers
 from app.api.parameters import refuse_unknown_parameters
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(labels.router, dependencies=reads)
     api.include_router(load.router)
     api.include_router(export.router, dependencies=reads)
+    api.include_router(duplicates.router)  # its GET asks require_read itself, its writes the token
     app.include_router(api, prefix="/api")
     mount_web(app)  # the browser UI: /, /static, /vendor
     return app
