@@ -73,7 +73,8 @@ FORMATS: Mapping[str, FormatInfo] = {
         ),
         FormatInfo(
             "json",
-            'one JSON object {"nodes", "edges", "transfers", "sources"} of canonical records',
+            'one JSON object {"nodes", "edges", "transfers", "sources", "judgements"} of '
+            "canonical records and the judgements of candidate duplicates, with their history",
             False,
             ".json",
             "application/json",

@@ -12,7 +12,8 @@ few), so that a province can be exported in little memory. With an as-of day D:
   ``retained`` one is kept while the line to the superior it stayed with is kept and held
   on the transfer's date (still open, if undated); ``proposed`` and ``pending`` ones are
   kept;
-* every source is kept (they are documents, not facts with dates).
+* every source is kept (they are documents, not facts with dates);
+* a judgement of a candidate pair (history included) is kept when both its nodes are.
 
 :meth:`Snapshot.nodes` must be consumed before :meth:`Snapshot.edges`, and that before
 :meth:`Snapshot.transfers`: what is kept is collected as the records pass.
@@ -24,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 
-from graph_schema.records import Edge, Node, Source, Transfer
+from graph_schema.records import Edge, Judgement, Node, Source, Transfer
 from stores.base import GraphStore
 
 __all__ = ["TRANSFER_NODE_FIELDS", "Snapshot"]
@@ -118,6 +119,18 @@ class Snapshot:
                 for superior, start, end in self._lines.get(transfer.org, [])
             )
         return True
+
+    def judgements(self) -> Iterator[Judgement]:
+        """The judgements of pairs whose nodes are both kept, superseded and withdrawn ones
+        included (the history is part of the record), in (a, b, recorded_at) order."""
+        self._after(1, "nodes()")
+        for judgement in self.store.iter_judgements():
+            if self.as_of is not None and not (
+                judgement.a in self._kept and judgement.b in self._kept
+            ):
+                continue
+            self.counts["judgement"] += 1
+            yield judgement
 
     def sources(self) -> Iterator[Source]:
         """Every source record, in id order."""

@@ -23,7 +23,9 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.main import create_app
 from app.settings import Settings
+from dedupe.judgements import judge, withdraw
 from exports import FORMATS, export
+from exports.canonical import read_json
 from exports.neo4j_admin import ARRAY_DELIMITER
 from graph_schema.declaration import NODE_LABELS, REL_TYPES, Prop
 from graph_schema.records import (
@@ -146,16 +148,68 @@ def test_json_round_trip(loaded: GraphStore, tmp_path: Path) -> None:
     path = tmp_path / "graph.json"
     export(loaded, "json", path)
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert list(data) == ["nodes", "edges", "transfers", "sources"]
+    assert list(data) == ["nodes", "edges", "transfers", "sources", "judgements"]
     kinds = {"nodes": "node", "edges": "edge", "transfers": "transfer", "sources": "source"}
     back = {
         key: [from_canonical({"record": kinds[key], **item}) for item in items]
         for key, items in data.items()
+        if key in kinds
     }
     assert back == _records(loaded)
+    assert data["judgements"] == []
     assert data["nodes"][0] == {
         k: v for k, v in to_canonical(back["nodes"][0]).items() if k != "record"
     }
+
+
+def test_json_carries_the_judgements_and_their_history_back(
+    loaded: GraphStore, store_kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Judgements of candidate duplicates — a superseded one, a withdrawn one, a standing
+    one — go out in the JSON export and come back as they were into another store; an
+    as-of export keeps those whose nodes it keeps."""
+    nodes = [n.id for n in loaded.iter_nodes()]
+    judge(loaded, nodes[0], nodes[1], "unsure", "ana", "同一集团?")
+    judge(loaded, nodes[0], nodes[1], "same", "bo")
+    judge(loaded, nodes[2], nodes[3], "different", "ana")
+    withdraw(loaded, nodes[2], nodes[3], "bo")
+    path = tmp_path / "graph.json"
+    export(loaded, "json", path)
+    back = read_json(path)
+    assert back["judgements"] == list(loaded.iter_judgements())
+    assert [j.ended for j in back["judgements"]] == ["superseded", None, "withdrawn"]
+    before = (_records(loaded), list(loaded.iter_judgements()))
+    copy = empty_store(store_kind, request, tmp_path)
+    try:
+        copy_of(copy, back)
+        assert (_records(copy), list(copy.iter_judgements())) == before
+        day, path = date(1990, 1, 1), tmp_path / "day.json"
+        kept = {n.id: n.active(day) for n in before[0]["nodes"]}
+        export(copy, "json", path, as_of=day)
+        judged = [j for j in before[1] if kept[j.a] and kept[j.b]]
+        assert read_json(path)["judgements"] == judged
+    finally:
+        copy.close()
+
+
+def empty_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> GraphStore:
+    """A store of ``kind`` holding nothing: a new file, or the Bolt server's database emptied
+    (the Neo4j store under test is that database: it is emptied too)."""
+    if kind == "embedded":
+        return EmbeddedStore(tmp_path / "copy.db")
+    target: BoltTarget = request.getfixturevalue("bolt")
+    target.reset()
+    return Neo4jStore(target.uri, target.auth, database=target.database)
+
+
+def copy_of(store: GraphStore, back: dict[str, list[Any]]) -> None:
+    """Write an export read back into ``store``, as one write."""
+    with store.writer() as w:
+        w.upsert_sources(back["sources"])
+        w.upsert_nodes(back["nodes"])
+        w.upsert_edges(back["edges"])
+        w.upsert_transfers(back["transfers"])
+        w.upsert_judgements(back["judgements"])
 
 
 # -- canonical CSV ------------------------------------------------------------------------------
@@ -654,7 +708,7 @@ def test_api_export_formats(client: TestClient, tmp_path: Path) -> None:
     body = client.get("/api/export", params={"format": "json", "as_of": "2015-01-01"})
     assert body.status_code == 200
     assert "affgraph-2015-01-01.json" in body.headers["content-disposition"]
-    assert set(body.json()) == {"nodes", "edges", "transfers", "sources"}
+    assert set(body.json()) == {"nodes", "edges", "transfers", "sources", "judgements"}
 
     archive = client.get("/api/export", params={"format": "csv"})
     assert archive.status_code == 200
