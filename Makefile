@@ -5,6 +5,7 @@
 #               Hypothesis's dev profile (a tenth of the examples); under 3 minutes on two cores
 #   make test   install with the dev tools, then ruff, mypy, the audit and the whole test
 #               suite, fuzzing with the ci profile (every example): before a commit, and CI
+#   make notebooks  run every Cypher notebook against affgraph bolt serving make run's data
 #   make lock  re-resolve requirements.lock, the exact versions every install uses
 #   make audit known vulnerabilities of those versions (run by make test)
 # A second run is fast: pip runs again only when pyproject.toml or requirements.lock has
@@ -20,7 +21,7 @@ PORT   ?= 8000
 WEB    := app/ui
 LOCK   := requirements.lock
 
-.PHONY: run check test lint typecheck pytest install install-dev install-web install-browser format clean notebooks cookbook \
+.PHONY: run check test lint typecheck pytest install install-dev install-notebooks install-web install-browser format clean notebooks cookbook \
 	lock audit install-cypher-lint install-system
 
 # Every install takes its versions from $(LOCK) (pip's --constraint: exactly the locked
@@ -40,6 +41,13 @@ $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python install-system
 $(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python install-system
 	$(PIP_LOCKED) --upgrade pip setuptools
 	$(PIP_LOCKED) -e '.[dev]'
+	touch $(VENV)/.installed $(VENV)/.installed-notebooks $@
+
+# The notebooks extra: a Jupyter kernel, jupyter execute, pandas, matplotlib and ArcadeDB's
+# Bolt server (the dev install has them all too).
+$(VENV)/.installed-notebooks: pyproject.toml $(LOCK) | $(BIN)/python install-system
+	$(PIP_LOCKED) --upgrade pip setuptools
+	$(PIP_LOCKED) -e '.[notebooks]'
 	touch $(VENV)/.installed $@
 
 # Re-resolve $(LOCK): a throwaway venv, the newest pip and setuptools, the newest releases
@@ -65,6 +73,7 @@ lock:
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-notebooks: $(VENV)/.installed-notebooks
 
 # The browser UI's libraries (Cytoscape.js and its extensions), exactly as the lock file says.
 $(WEB)/node_modules/.installed: $(WEB)/package-lock.json
@@ -150,9 +159,18 @@ audit: install-dev
 		$(BIN)/python tools/audit.py $(LOCK) $(addprefix --ignore ,$(AUDIT_IGNORE)); \
 	fi
 
-# Run the Cypher notebooks against a fresh ArcadeDB Bolt server holding the public cases.
-notebooks: install-dev
-	$(BIN)/pytest tests/test_notebooks.py
+# Every Cypher notebook run against the data make run loads: the public cases and the demo
+# county loaded into $(STORE) as make run does (a second load changes nothing), served by
+# affgraph bolt on a free port, which hands the notebooks its address and password in their
+# environment and stops when jupyter execute is done. The executed copies, with their tables
+# and plots, are written to $(NOTEBOOKS_OUT)/ (not committed).
+NOTEBOOKS_OUT := notebooks/executed
+
+notebooks: install-notebooks
+	$(BIN)/affgraph load data/cases data/demo --store $(STORE)
+	mkdir -p $(NOTEBOOKS_OUT)
+	$(BIN)/affgraph bolt --store $(STORE) --port 0 -- $(BIN)/jupyter execute \
+		--output='$(CURDIR)/$(NOTEBOOKS_OUT)/{notebook_name}' notebooks/*.ipynb
 
 # Regenerate docs/cypher-cookbook.md from the catalogue of named queries.
 cookbook: install
@@ -174,4 +192,4 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache affgraph.db affgraph.db-wal affgraph.db-shm \
-		$(WEB)/node_modules $(CYPHER_LINT)/node_modules test-artifacts
+		$(WEB)/node_modules $(CYPHER_LINT)/node_modules test-artifacts $(NOTEBOOKS_OUT)

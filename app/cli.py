@@ -14,6 +14,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from app.formats import fit_columns, header_of, rows_of, to_csv, to_xlsx
 from app.main import create_app, open_configured_store
@@ -257,6 +258,47 @@ def serve(
     updates = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = settings.model_copy(update=updates)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+@cli.command()
+def bolt(
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="A command to run against the server, after --: it gets the connection in "
+            "its environment, and the server stops when it exits (its exit code is ours).",
+            show_default=False,
+        ),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="The embedded store's file to serve. Default: $AFFGRAPH_STORE or ./affgraph.db.",
+            show_default=False,
+        ),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Bolt port on 127.0.0.1 (0: any free one).")] = 7687,
+    password: Annotated[
+        str | None,
+        typer.Option(help="The server's password, 8+ characters. Default: a random one, printed."),
+    ] = None,
+) -> None:
+    """Serve a copy of the store's graph on a local Bolt server (ArcadeDB, from the
+    arcadedb-embedded wheel) for Cypher notebooks; print the URI, user and password, and
+    run until Ctrl-C. A missing store file is refused (nothing is created); an empty store
+    is served empty, with a warning. E.g. affgraph bolt -- jupyter execute notebooks/*.ipynb"""
+    from app.bolt import run_bolt
+
+    code = run_bolt(
+        _settings(store).store,
+        port=port,
+        password=password,
+        command=command or (),
+        say=lambda text: typer.echo(text),
+        warn=lambda text: typer.echo(text, err=True),
+    )
+    raise typer.Exit(code)
 
 
 def _query_values(args: list[str]) -> dict[str, str]:
@@ -621,36 +663,93 @@ def dedupe(
     ] = 85.0,
     limit: Annotated[int, typer.Option(help="At most this many pairs (best first).")] = 50,
     output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    judged: Annotated[
+        str,
+        typer.Option(
+            help="no: the pairs no one has judged yet; yes: the judged pairs, with their "
+            "judgement; all: both."
+        ),
+    ] = "no",
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Judge the unjudged pairs one at a time, both nodes side by side: keys "
+            "s(ame), d(ifferent), u(nsure), n(ote), q(uit). Each verdict is saved at once; "
+            "a judged pair is not asked again, so the next review resumes.",
+        ),
+    ] = False,
+    who: Annotated[
+        str | None,
+        typer.Option(help="Who judges, in --review. Default: the operating system's user."),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """List pairs of nodes that may be one body under two names, with what matched and what
     differed: equal USCCs first, then names alike once normalised (traditional characters,
     full-width brackets, long forms such as 国有资产监督管理委员会), never across organ types
-    (党委 / 党总支 …) or legal forms. Nothing is merged: a person judges."""
-    from dedupe.candidates import candidates
+    (党委 / 党总支 …) or legal forms. Nothing is merged: a person judges (--review)."""
+    from dedupe.listing import listing
 
     if output not in ("table", "csv", "json"):
         err.print(f"[red]error:[/red] --format: {output!r} — expected table, csv or json")
         raise typer.Exit(2)
+    if judged not in ("no", "yes", "all"):
+        err.print(f"[red]error:[/red] --judged: {judged!r} — expected no, yes or all")
+        raise typer.Exit(2)
     graph = _open_or_exit(_settings(store))
     try:
-        nodes = {n.id: n for n in graph.iter_nodes(label=label)}
+        chosen: Any = "no" if review else judged
+        found = listing(graph, label=label, min_score=min_score, judged=chosen)
+        if review:
+            _review(graph, found, who)
+            return
     finally:
         graph.close()
-    found = candidates(nodes.values(), min_score=min_score)
-    rows: list[dict[str, Any]] = [
-        {
+    _dedupe_list(found, limit, output)
+
+
+def _review(graph: GraphStore, found: list[Any], who: str | None) -> None:
+    """Run ``affgraph dedupe --review`` over the unjudged pairs."""
+    import click
+
+    from app.review import review
+    from dedupe.judgements import default_who
+
+    if not found:
+        out.print("No pairs left to judge.")
+        return
+    done = review(
+        graph,
+        found,
+        who or default_who(),
+        read_key=lambda: click.getchar(),
+        read_note=lambda: typer.prompt("note", default="", show_default=False),
+        out=out,
+    )
+    said = ", ".join(f"{verdict} {n}" for verdict, n in sorted(done.verdicts.items()))
+    left = len(found) - done.judged
+    out.print(f"Judged {done.judged}{f' ({said})' if said else ''}; {left} left.", highlight=False)
+
+
+def _dedupe_list(found: list[Any], limit: int, output: str) -> None:
+    """Print the pairs of ``affgraph dedupe`` as a table, CSV or JSON."""
+    rows: list[dict[str, Any]] = []
+    for x in found[:limit]:
+        c, j = x.candidate, x.judgement
+        row: dict[str, Any] = {
             "score": c.score,
             "rule": c.rule,
             "a": c.a,
-            "a_name": nodes[c.a].name,
+            "a_name": x.a.name,
             "b": c.b,
-            "b_name": nodes[c.b].name,
+            "b_name": x.b.name,
             "same": "; ".join(c.same),
             "different": "; ".join(c.different),
         }
-        for c in found[:limit]
-    ]
+        if j is not None:
+            row.update(verdict=j.verdict, who=j.who, recorded_at=j.recorded_at, note=j.note)
+        rows.append(row)
     if output == "json":
         typer.echo(json.dumps({"items": rows, "total": len(found)}, ensure_ascii=False, indent=2))
         return
@@ -660,12 +759,13 @@ def dedupe(
     table = Table("score", "a", "b", "why", title=f"Possible duplicates: {len(found)}")
     for row in rows:
         against = f"but {row['different']}" if row["different"] else ""
-        why = "; ".join(str(x) for x in (row["same"], against) if x)
+        judged = f"judged {row['verdict']} by {row['who']}" if "verdict" in row else ""
+        why = "; ".join(str(x) for x in (row["same"], against, judged) if x)
         table.add_row(
             f"{row['score']:.0f}",
-            f"{row['a']}\n{row['a_name']}",
-            f"{row['b']}\n{row['b_name']}",
-            why,
+            Text(f"{row['a']}\n{row['a_name']}"),
+            Text(f"{row['b']}\n{row['b_name']}"),
+            Text(why),
         )
     out.print(table)
     if len(found) > limit:

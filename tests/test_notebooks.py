@@ -25,6 +25,7 @@ NAMES = (
     "reporting_lines_and_parents_in_law.ipynb",
     "orphans_over_time.ipynb",
     "cypher_to_networkx.ipynb",
+    "ftm_export_in_pandas.ipynb",
 )
 CELL_TIMEOUT_S = 300
 
@@ -127,6 +128,15 @@ EXPECTED = {
         "nb-b1",
     ],
     "cypher_to_networkx.ipynb": ["betweenness", "jd-swc", "a tree: True"],
+    "ftm_export_in_pandas.ipynb": [
+        "Organization",
+        "Control",
+        "Tianjin Pharmaceutical Group",
+        "affiliation (隶属关系)",
+        "2022-07-05",
+        "Ownership",
+        "Expanding the Chinese Communist Party",
+    ],
 }
 
 
