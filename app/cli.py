@@ -14,6 +14,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from app.formats import fit_columns, header_of, rows_of, to_csv, to_xlsx
 from app.main import create_app, open_configured_store
@@ -662,36 +663,103 @@ def dedupe(
     ] = 85.0,
     limit: Annotated[int, typer.Option(help="At most this many pairs (best first).")] = 50,
     output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    judged: Annotated[
+        str,
+        typer.Option(
+            help="no: the pairs no one has judged yet; yes: the judged pairs, with their "
+            "judgement; all: both."
+        ),
+    ] = "no",
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Judge the unjudged pairs one at a time, both nodes side by side: keys "
+            "s(ame), d(ifferent), u(nsure), n(ote), q(uit). Each verdict is saved at once; "
+            "a judged pair is not asked again, so the next review resumes.",
+        ),
+    ] = False,
+    who: Annotated[
+        str | None,
+        typer.Option(help="Who judges, in --review. Default: the operating system's user."),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """List pairs of nodes that may be one body under two names, with what matched and what
     differed: equal USCCs first, then names alike once normalised (traditional characters,
     full-width brackets, long forms such as 国有资产监督管理委员会), never across organ types
-    (党委 / 党总支 …) or legal forms. Nothing is merged: a person judges."""
-    from dedupe.candidates import candidates
+    (党委 / 党总支 …) or legal forms. Nothing is merged: a person judges (--review)."""
+    from dedupe.listing import listing
 
     if output not in ("table", "csv", "json"):
         err.print(f"[red]error:[/red] --format: {output!r} — expected table, csv or json")
         raise typer.Exit(2)
+    if judged not in ("no", "yes", "all"):
+        err.print(f"[red]error:[/red] --judged: {judged!r} — expected no, yes or all")
+        raise typer.Exit(2)
     graph = _open_or_exit(_settings(store))
     try:
-        nodes = {n.id: n for n in graph.iter_nodes(label=label)}
+        chosen: Any = "no" if review else judged
+        found = listing(graph, label=label, min_score=min_score, judged=chosen)
+        if review:
+            _review(graph, found, who)
+            return
     finally:
         graph.close()
-    found = candidates(nodes.values(), min_score=min_score)
-    rows: list[dict[str, Any]] = [
-        {
+    _dedupe_list(found, limit, output)
+
+
+def _review(graph: GraphStore, found: list[Any], who: str | None) -> None:
+    """Run ``affgraph dedupe --review`` over the unjudged pairs."""
+    from app.review import review
+    from dedupe.judgements import default_who
+
+    if not found:
+        out.print("No pairs left to judge.")
+        return
+    done = review(
+        graph,
+        found,
+        who or default_who(),
+        read_key=_read_key,
+        read_note=lambda: typer.prompt("note", default="", show_default=False),
+        out=out,
+    )
+    said = ", ".join(f"{verdict} {n}" for verdict, n in sorted(done.verdicts.items()))
+    left = len(found) - done.judged
+    out.print(f"Judged {done.judged}{f' ({said})' if said else ''}; {left} left.", highlight=False)
+
+
+def _read_key() -> str:
+    """One key press on a terminal (no Enter needed); one character of piped input ("" at
+    its end)."""
+    import sys
+
+    import click
+
+    if sys.stdin.isatty():
+        return click.getchar()
+    return sys.stdin.read(1)
+
+
+def _dedupe_list(found: list[Any], limit: int, output: str) -> None:
+    """Print the pairs of ``affgraph dedupe`` as a table, CSV or JSON."""
+    rows: list[dict[str, Any]] = []
+    for x in found[:limit]:
+        c, j = x.candidate, x.judgement
+        row: dict[str, Any] = {
             "score": c.score,
             "rule": c.rule,
             "a": c.a,
-            "a_name": nodes[c.a].name,
+            "a_name": x.a.name,
             "b": c.b,
-            "b_name": nodes[c.b].name,
+            "b_name": x.b.name,
             "same": "; ".join(c.same),
             "different": "; ".join(c.different),
         }
-        for c in found[:limit]
-    ]
+        if j is not None:
+            row.update(verdict=j.verdict, who=j.who, recorded_at=j.recorded_at, note=j.note)
+        rows.append(row)
     if output == "json":
         typer.echo(json.dumps({"items": rows, "total": len(found)}, ensure_ascii=False, indent=2))
         return
@@ -701,12 +769,13 @@ def dedupe(
     table = Table("score", "a", "b", "why", title=f"Possible duplicates: {len(found)}")
     for row in rows:
         against = f"but {row['different']}" if row["different"] else ""
-        why = "; ".join(str(x) for x in (row["same"], against) if x)
+        judged = f"judged {row['verdict']} by {row['who']}" if "verdict" in row else ""
+        why = "; ".join(str(x) for x in (row["same"], against, judged) if x)
         table.add_row(
             f"{row['score']:.0f}",
-            f"{row['a']}\n{row['a_name']}",
-            f"{row['b']}\n{row['b_name']}",
-            why,
+            Text(f"{row['a']}\n{row['a_name']}"),
+            Text(f"{row['b']}\n{row['b_name']}"),
+            Text(why),
         )
     out.print(table)
     if len(found) > limit:

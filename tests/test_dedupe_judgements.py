@@ -3,6 +3,7 @@ schema migration, and the candidates a judgement takes out of the list."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -105,3 +106,69 @@ def test_a_judgement_names_a_pair_and_a_verdict(tmp_path: Path) -> None:
         assert pair_of("b", "a") == ("a", "b")
     finally:
         store.close()
+
+
+def _store_with(tmp_path: Path, nodes: list[Node]) -> Path:
+    db = tmp_path / "x.db"
+    store = EmbeddedStore(db)
+    with store.writer() as w:
+        w.upsert_nodes(nodes)
+    store.close()
+    return db
+
+
+def test_the_review_judges_one_pair_at_a_time_and_resumes(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+    from tests.test_dedupe_names import NODES as FIXTURE
+
+    db = _store_with(tmp_path, FIXTURE)
+    runner = CliRunner()
+    args = ["dedupe", "--review", "--store", str(db), "--label", "Enterprise", "--who", "ana"]
+    # the first pair: a note, then same; then quit at the second
+    first = runner.invoke(cli, args, input="n括号全角半角\nsq")
+    assert first.exit_code == 0, first.output
+    assert "Pair 1 of 2" in first.output
+    assert "某（天津）科技有限公司" in first.output  # both nodes, side by side
+    assert "USCC" in first.output
+    assert "Judged 1 (same 1); 1 left." in first.output
+    # resumed: the judged pair is not asked again; an unknown key is refused with the keys
+    second = runner.invoke(cli, args, input="xd")
+    assert second.exit_code == 0, second.output
+    assert "Pair 1 of 1" in second.output
+    assert "'x': expected one of s, d, u, n, q" in second.output
+    assert "equal USCC 91120000MA05XXXX1X" in second.output
+    assert "Judged 1 (different 1); 0 left." in second.output
+    assert "No pairs left to judge." in runner.invoke(cli, args).output
+    store = EmbeddedStore(db)
+    try:
+        judged = {j.pair: j for j in store.iter_judgements()}
+    finally:
+        store.close()
+    assert set(judged) == {("e1", "e2"), ("u1", "u2")}
+    assert (judged["e1", "e2"].verdict, judged["e1", "e2"].note) == ("same", "括号全角半角")
+    assert (judged["u1", "u2"].verdict, judged["u1", "u2"].who) == ("different", "ana")
+    listed = runner.invoke(
+        cli,
+        [
+            "dedupe",
+            "--store",
+            str(db),
+            "--label",
+            "Enterprise",
+            "--judged",
+            "yes",
+            "--format",
+            "json",
+        ],
+    )
+    rows = json.loads(listed.stdout)["items"]
+    assert sorted((r["a"], r["verdict"], r["who"]) for r in rows) == [
+        ("e1", "same", "ana"),
+        ("u1", "different", "ana"),
+    ]
+    assert (
+        "Possible duplicates: 0"
+        in runner.invoke(cli, ["dedupe", "--store", str(db), "--label", "Enterprise"]).output
+    )
