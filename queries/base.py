@@ -139,7 +139,19 @@ class Column:
     name: str | None = None
     join: str = ", "
     detail: str | None = None
-    terms: Literal["labels", "kinds", "transfer_statuses"] | None = None
+    terms: (
+        Literal[
+            "labels",
+            "kinds",
+            "transfer_statuses",
+            "orphan_reasons",
+            "coverage_statuses",
+            "mismatch_types",
+            "mismatch_details",
+            "conflict_types",
+        ]
+        | None
+    ) = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from stores.base import CypherView, GraphView
 __all__ = [
     "CHAIN",
     "MAX_DEPTH",
+    "STOP_WORDS",
     "ChainResult",
     "ChainStep",
     "StopReason",
@@ -43,6 +44,16 @@ StopReason = Literal[
     "cycle",
     "max_depth",
 ]
+#: How each stop reads after "the reporting line …", English and Chinese (``GET /api/labels``).
+STOP_WORDS: dict[str, tuple[str, str]] = {
+    "root": ("reaches its root", "上溯至根"),
+    "no_superior": ("has no superior on this day", "当日无上级党组织"),
+    "superior_dissolved": ("stops at a dissolved superior", "止于已撤销的上级"),
+    "superior_unresolved": ("stops at an unknown superior", "止于不明的上级"),
+    "multiple_superiors": ("stops: two superiors at once", "止于：同时有多个上级"),
+    "cycle": ("stops: the line runs in a cycle", "止于：隶属关系成环"),
+    "max_depth": ("stops after 50 levels", "超过50层后停止"),
+}
 
 
 class Line(BaseModel):

@@ -31,12 +31,24 @@ from queries.cypher import cypher_active
 from stores.base import CypherView, GraphView
 from stores.columns import Columns, day
 
-__all__ = ["CONFLICTS", "MAX_CYCLE", "ConflictItem", "ConflictType", "ConflictsResult"]
+__all__ = [
+    "CONFLICTS",
+    "MAX_CYCLE",
+    "TYPE_WORDS",
+    "ConflictItem",
+    "ConflictType",
+    "ConflictsResult",
+]
 
 #: The longest cycle looked for (members); the Cypher's variable-length bound.
 MAX_CYCLE = 50
 
 ConflictType = Literal["cycle", "multiple_superiors"]
+#: Each type as people read it, English and Chinese (served by ``GET /api/labels``).
+TYPE_WORDS: dict[str, tuple[str, str]] = {
+    "cycle": ("cycle of superiors", "隶属关系成环"),
+    "multiple_superiors": ("two superiors at once", "同时隶属多个上级"),
+}
 
 
 class ConflictItem(BaseModel):
@@ -239,7 +251,7 @@ CONFLICTS: NamedQuery[ListParams, ConflictsResult] = NamedQuery(
         columns=(
             Column("name", "id", link="always", name="name"),
             Column("kind", "kind", terms="kinds"),
-            Column("type", "type"),
+            Column("type", "type", terms="conflict_types"),
             Column("superiors", "superiors"),
             Column("cycle", "cycle", join=" → "),
         ),

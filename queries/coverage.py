@@ -47,7 +47,15 @@ from queries.cypher import cypher_active, cypher_based_orgs
 from stores.base import CypherView, GraphView
 from stores.columns import Columns, day
 
-__all__ = ["COVERAGE", "CoverageItem", "CoverageParams", "CoverageResult", "Gathered", "statuses"]
+__all__ = [
+    "COVERAGE",
+    "STATUS_WORDS",
+    "CoverageItem",
+    "CoverageParams",
+    "CoverageResult",
+    "Gathered",
+    "statuses",
+]
 
 #: 2012 Opinions: enterprises with this many employees or more should have Party members.
 EMPLOYEE_TARGET = 50
@@ -65,6 +73,14 @@ Floats = npt.NDArray[np.float64]
 Status = Literal[
     "uncovered", "work_coverage_only", "below_minimum", "joint_branch_too_wide", "branch_too_large"
 ]
+#: Each status as people read it, English and Chinese (served by ``GET /api/labels``).
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "uncovered": ("no Party organization", "未建党组织"),
+    "work_coverage_only": ("work coverage only", "仅工作覆盖"),
+    "below_minimum": ("fewer than 3 members", "党员不足3人"),
+    "joint_branch_too_wide": ("joint branch over more than 5 units", "联合支部覆盖单位过多"),
+    "branch_too_large": ("branch of more than 50 members", "支部党员超过50人"),
+}
 
 
 class CoverageParams(ListParams):
@@ -316,7 +332,7 @@ COVERAGE: NamedQuery[CoverageParams, CoverageResult] = NamedQuery(
             Column("name", "id", link="always", name="name"),
             Column("label", "label", terms="labels"),
             Column("kind", "kind", terms="kinds"),
-            Column("status", "status"),
+            Column("status", "status", terms="coverage_statuses"),
             Column("employees", "employees"),
             Column("members", "members"),
             Column("units", "units"),

@@ -44,7 +44,9 @@ from stores.columns import Columns, day
 from stores.deadline import bounded
 
 __all__ = [
+    "DETAIL_WORDS",
     "MISMATCHES",
+    "TYPE_WORDS",
     "Chains",
     "MismatchItem",
     "MismatchesParams",
@@ -58,6 +60,22 @@ MAJORITY_PCT = 50.0
 
 MismatchType = Literal["ownership", "location"]
 Detail = Literal["state_line_zero_equity", "majority_state_no_line", "registered_outside_line"]
+#: Each type and detail as people read it, English and Chinese (``GET /api/labels``).
+TYPE_WORDS: dict[str, tuple[str, str]] = {
+    "ownership": ("against ownership", "与股权不符"),
+    "location": ("against location", "与属地不符"),
+}
+DETAIL_WORDS: dict[str, tuple[str, str]] = {
+    "state_line_zero_equity": (
+        "in the state-asset line, no state equity",
+        "无国有股权仍隶属国资系统",
+    ),
+    "majority_state_no_line": (
+        "majority state-owned, outside the state-asset line",
+        "国有控股但不隶属国资系统",
+    ),
+    "registered_outside_line": ("registered outside its line's area", "注册地不在隶属党组织辖区"),
+}
 
 
 class MismatchesParams(ListParams):
@@ -440,8 +458,8 @@ MISMATCHES: NamedQuery[MismatchesParams, MismatchesResult] = NamedQuery(
         title="Formal line against ownership or location",
         columns=(
             Column("enterprise", "id", link="always", name="name"),
-            Column("type", "type"),
-            Column("detail", "detail"),
+            Column("type", "type", terms="mismatch_types"),
+            Column("detail", "detail", terms="mismatch_details"),
             Column("organization", "org_id", link="always"),
             Column("related", "related_id", link="always"),
             Column("state equity %", "state_equity_pct"),

@@ -35,7 +35,14 @@ from stores.base import CypherView, GraphView
 from stores.columns import Columns, day
 from stores.deadline import bounded
 
-__all__ = ["ORPHANS", "OrphanItem", "OrphansParams", "OrphansResult", "classify"]
+__all__ = [
+    "ORPHANS",
+    "REASON_WORDS",
+    "OrphanItem",
+    "OrphansParams",
+    "OrphansResult",
+    "classify",
+]
 
 Reason = Literal[
     "superior_unresolved",
@@ -45,6 +52,14 @@ Reason = Literal[
     "host_dissolved",
 ]
 OPEN_TRANSFER = ("proposed", "pending")
+#: Each reason as people read it, English and Chinese (served by ``GET /api/labels``).
+REASON_WORDS: dict[str, tuple[str, str]] = {
+    "superior_unresolved": ("superior unknown", "上级党组织不明"),
+    "superior_dissolved": ("superior dissolved", "上级党组织已撤销"),
+    "affiliation_ended": ("affiliation ended", "隶属关系已终止"),
+    "no_affiliation": ("never affiliated", "无隶属关系"),
+    "host_dissolved": ("enterprise dissolved", "所在单位已注销"),
+}
 
 
 class OrphansParams(ListParams):
@@ -280,7 +295,7 @@ ORPHANS: NamedQuery[OrphansParams, OrphansResult] = NamedQuery(
         columns=(
             Column("name", "id", link="always", name="name"),
             Column("kind", "kind", terms="kinds"),
-            Column("reason", "reason"),
+            Column("reason", "reason", terms="orphan_reasons"),
             Column("related", "related_id", link="always"),
             Column("since", "since"),
             Column("open transfer", "open_transfer"),

@@ -21,11 +21,13 @@ function query(params) {
   return text ? `?${text}` : "";
 }
 
-export async function get(path, params, { retried = false } = {}) {
+/** GET an API route. ``signal`` (an AbortSignal) cancels it: a view that is no longer
+ * wanted stops asking, and its answer is never drawn. */
+export async function get(path, params, { retried = false, signal } = {}) {
   const headers = { Accept: "application/json" };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(`/api${path}${query(params)}`, { headers });
+  const response = await fetch(`/api${path}${query(params)}`, { headers, signal });
   let body = null;
   try {
     body = await response.json();
@@ -36,7 +38,7 @@ export async function get(path, params, { retried = false } = {}) {
     const given = window.prompt("This server needs its API token to read:");
     if (given) {
       sessionStorage.setItem(TOKEN_KEY, given);
-      return get(path, params, { retried: true });
+      return get(path, params, { retried: true, signal });
     }
   }
   if (!response.ok) {
@@ -49,13 +51,19 @@ export async function get(path, params, { retried = false } = {}) {
 
 const id = (value) => encodeURIComponent(value);
 
+// ``opts``: {signal} (see get)
 export const api = {
-  node: (nodeId, asOf) => get(`/nodes/${id(nodeId)}`, { as_of: asOf }),
-  superiors: (nodeId, asOf) => get(`/nodes/${id(nodeId)}/superiors`, { as_of: asOf }),
-  chain: (orgId, asOf) => get(`/orgs/${id(orgId)}/chain`, { as_of: asOf }),
-  subtree: (orgId, asOf, depth, maxNodes) =>
-    get(`/orgs/${id(orgId)}/subtree`, { as_of: asOf, depth, max_nodes: maxNodes }),
-  history: (orgId) => get(`/orgs/${id(orgId)}/history`), // about all time: no day
+  node: (nodeId, asOf, opts) => get(`/nodes/${id(nodeId)}`, { as_of: asOf }, opts),
+  superiors: (nodeId, asOf, opts) => get(`/nodes/${id(nodeId)}/superiors`, { as_of: asOf }, opts),
+  chain: (orgId, asOf, opts) => get(`/orgs/${id(orgId)}/chain`, { as_of: asOf }, opts),
+  subtree: (orgId, asOf, depth, maxNodes, opts) =>
+    get(`/orgs/${id(orgId)}/subtree`, { as_of: asOf, depth, max_nodes: maxNodes }, opts),
+  history: (orgId, opts) => get(`/orgs/${id(orgId)}/history`, {}, opts), // all time: no day
   search: (q, limit = 12) => get("/search", { q, limit }),
-  list: (path, params) => get(path, params),
+  list: (path, params, opts) => get(path, params, opts),
 };
+
+/** Throw if the view this work is for has been superseded (checked before drawing). */
+export function stillWanted(signal) {
+  if (signal && signal.aborted) throw new DOMException("superseded", "AbortError");
+}

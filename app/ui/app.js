@@ -1,66 +1,95 @@
 // affgraph in the browser: reads the state from the URL hash, asks the API for the view,
-// draws it, and wires up search, the as-of date, clicks, details and export.
+// draws it, and wires up search, the as-of date, the language, clicks, details and export.
 // <body data-state="loading|ready|error"> tells when a view is drawn (the tests wait on it).
+// A view asked for while another is loading supersedes it: the older one's requests are
+// aborted and it draws nothing (each view checks its signal before drawing).
 import { showEdge, showNode } from "./details.js";
+import { fill, h } from "./dom.js";
 import { exportData, exportPicture } from "./export.js";
-import { graph, legendHtml } from "./graph.js";
+import { setupFind } from "./find.js";
+import { graph, legend } from "./graph.js";
 import { setupSearch } from "./search.js";
-import { go, readState, today } from "./state.js";
+import { go, hashOf, readState, today } from "./state.js";
 import * as analysis from "./views/analysis.js";
+import * as overview from "./views/overview.js";
 import * as superiors from "./views/superiors.js";
 import * as tree from "./views/tree.js";
+import { lang, loadWords, setLang, t } from "./words.js";
 
-const VIEWS = { tree, superiors, analysis };
+const VIEWS = { overview, tree, superiors, analysis };
+const GRAPH_VIEWS = new Set(["tree", "superiors"]);
 const $ = (id) => document.getElementById(id);
-let rendering = 0;
+let asking = null; // the AbortController of the view being loaded
 let drawn = null; // the state of the view on screen
 
 function setBusy(busy, failed = false) {
   document.body.dataset.state = failed ? "error" : busy ? "loading" : "ready";
 }
 
+/** The view's title, its status line, and links it offers (each to another view). */
 function say(info) {
   $("view-title").textContent = info.title;
   $("status").textContent = info.status;
   $("status").classList.remove("error");
+  showLinks(info.links);
+}
+
+function showLinks(links = []) {
+  fill($("view-links"), links.map((link) => h("a", { href: hashOf({ date: readState().date,
+    ...link.state }), className: link.className }, link.text)));
 }
 
 function fail(error) {
-  $("status").textContent = `Error: ${error.message}`;
+  $("status").textContent = `${t("Error", "错误")}: ${error.message}`;
   $("status").classList.add("error");
+  showLinks(error.links);
   setBusy(false, true);
 }
 
-async function render() {
-  const state = readState();
-  const ticket = ++rendering;
-  setBusy(true);
+function chrome(state) {
   $("as-of").value = state.date;
   for (const button of $("tabs").querySelectorAll("button")) {
-    button.classList.toggle("active", button.dataset.view === state.view);
-    button.disabled = button.dataset.view !== "analysis" && !state.id;
+    const active = button.dataset.view === state.view;
+    button.classList.toggle("active", active);
+    button.setAttribute("aria-current", active ? "page" : "false");
+    button.disabled = GRAPH_VIEWS.has(button.dataset.view) && !state.id;
   }
-  const isGraph = state.view !== "analysis";
+  const isGraph = GRAPH_VIEWS.has(state.view);
   $("cy").hidden = !isGraph;
+  $("find-bar").hidden = !isGraph;
   $("list").hidden = isGraph;
   $("export-png").disabled = !isGraph;
   $("export-svg").disabled = !isGraph;
   if (isGraph) graph().resize();
+  return isGraph;
+}
+
+async function render() {
+  const state = readState();
+  if (asking) asking.abort();
+  const controller = new AbortController();
+  asking = controller;
+  setBusy(true);
+  const isGraph = chrome(state);
   if (isGraph && !state.id) {
-    say({ title: "", status: "Search for an organization or an enterprise to open it." });
+    say({ title: "", status: t("Search for an organization or an enterprise to open it.",
+      "搜索党组织或企业以打开。") });
     setBusy(false);
     return;
   }
   try {
-    const info = await VIEWS[state.view].show(state);
-    if (ticket !== rendering) return;
+    const info = await VIEWS[state.view].show(state, controller.signal);
+    if (controller.signal.aborted) return;
     say(info);
     drawn = state;
     document.title = `affgraph — ${info.title}`;
-    if (isGraph) showNode(state.id, state.date);
+    if (isGraph) showNode(tree.focusOf(state), state.date);
     setBusy(false);
   } catch (error) {
-    if (ticket === rendering) fail(error);
+    if (error.name === "AbortError" || controller.signal.aborted) return;
+    fail(error);
+  } finally {
+    if (asking === controller) asking = null;
   }
 }
 
@@ -89,7 +118,7 @@ function setupGraph() {
 
 function exportName() {
   const state = drawn || readState();
-  const what = state.view === "analysis" ? state.list : state.id;
+  const what = state.view === "analysis" ? state.list : state.id || "graph";
   return `affgraph-${state.view}-${what}-${state.date}`.replace(/[^\w.-]+/g, "_");
 }
 
@@ -101,6 +130,12 @@ function setupControls() {
   $("tabs").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-view]");
     if (button) go({ view: button.dataset.view });
+  });
+  $("lang").value = lang();
+  $("lang").addEventListener("change", () => {
+    setLang($("lang").value);
+    chromeWords();
+    render();
   });
   const current = () => VIEWS[(drawn || readState()).view];
   const guard = (fn) => () => {
@@ -116,9 +151,31 @@ function setupControls() {
   $("export-json").addEventListener("click", guard(() => exportData(current().data(), "json", exportName())));
 }
 
-$("legend").innerHTML = legendHtml();
-setupGraph();
-setupControls();
-setupSearch();
-window.addEventListener("hashchange", render);
-render();
+/** The page's own words (the tabs, the legend) in the chosen language. */
+function chromeWords() {
+  document.documentElement.lang = lang() === "zh" ? "zh-Hans" : "en";
+  const names = { overview: t("Overview", "概览"), tree: t("Tree", "树状图"),
+    superiors: t("Parents-in-law", "婆婆"), analysis: t("Analysis", "分析") };
+  for (const button of $("tabs").querySelectorAll("button")) {
+    button.textContent = names[button.dataset.view];
+  }
+  fill($("legend"), legend());
+}
+
+async function start() {
+  try {
+    await loadWords();
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  chromeWords();
+  setupGraph();
+  setupControls();
+  setupSearch();
+  setupFind();
+  window.addEventListener("hashchange", render);
+  render();
+}
+
+start();

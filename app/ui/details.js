@@ -1,91 +1,108 @@
 // The details panel: a clicked node's properties (GET /api/nodes/{id}), its validity and
-// its source with the quote; or a clicked line's kind, dates, source and quote.
+// its source with the quote; or a clicked line's kind, dates, source and quote. Built from DOM
+// text nodes (dom.js): names, quotes and URLs are data, never markup.
 import { api } from "./api.js";
-import { go, viewFor } from "./state.js";
+import { fill, h, safeUrl } from "./dom.js";
+import { go } from "./state.js";
+import { lineWord, t, word } from "./words.js";
 
 const panel = () => document.getElementById("details");
 
-export function esc(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) =>
-    ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-}
-
 function validity(from, to) {
-  if (!from && !to) return "always (no dates given)";
-  return `${from ? `from ${from}` : "since ever"} ${to ? `until ${to} (exclusive)` : "— still holds"}`;
+  if (!from && !to) return t("always (no dates given)", "始终（未给出日期）");
+  const start = from ? t(`from ${from}`, `自 ${from}`) : t("since ever", "一直");
+  const end = to ? t(`until ${to} (exclusive)`, `至 ${to}（不含）`) : t("— still holds", "— 仍有效");
+  return `${start} ${end}`;
 }
 
+/** A table of [name, value] rows; a value is text or a node; empty values are left out. */
 function rows(pairs) {
-  return `<table class="props">${pairs.filter(([, v]) => v !== undefined && v !== null && v !== "")
-    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join("")}</table>`;
+  const shown = pairs.filter(([, v]) => v !== undefined && v !== null && v !== "");
+  return h("table", { className: "props" },
+    shown.map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, v))));
 }
 
 function quote(text, page) {
-  if (!text) return "";
-  return `<blockquote>${esc(text)}</blockquote>${page ? `<p class="page">${esc(page)}</p>` : ""}`;
+  if (!text) return null;
+  return [h("blockquote", {}, text), page ? h("p", { className: "page" }, page) : null];
+}
+
+/** A source's URL as a link if it is http(s), else as plain text said to be refused. */
+function sourceUrl(url) {
+  if (!url) return null;
+  const safe = safeUrl(url);
+  if (!safe) {
+    return h("span", { className: "refused" }, String(url), " ",
+      h("small", {}, t("(not an http(s) address: not linked)", "（非 http(s) 地址：不链接）")));
+  }
+  return h("a", { href: safe, target: "_blank", rel: "noopener noreferrer" }, safe);
 }
 
 /** Why a line is believed to start and end when it does: each piece of evidence behind it,
  * with its own source and quote (empty when the line's record states its interval). */
 function evidence(pieces) {
-  if (!pieces || !pieces.length) return "";
+  if (!pieces || !pieces.length) return null;
   const verbs = { begins: "began", ends: "ended", holds: "held" };
   const said = (p) => p.role === "interval"
     ? `states it held ${p.valid_from ? `from ${p.valid_from}` : "(no start given)"}${
       p.valid_to ? ` until ${p.valid_to}` : ", no end given"}`
     : `says it ${verbs[p.role] || p.role} on ${p.date}`;
-  const items = pieces.map((p) => `<li class="evidence"><b>${esc(said(p))}</b>
-    ${p.transfer ? ` — transfer ${esc(p.transfer)}` : ""}${p.source ? ` — ${esc(p.source)}` : ""}
-    ${p.quote ? `<br><i>${esc(p.quote)}</i>` : ""}</li>`);
-  return `<ul class="evidence">${items.join("")}</ul>`;
+  return h("ul", { className: "evidence" }, pieces.map((p) => h("li", { className: "evidence" },
+    h("b", {}, said(p)),
+    p.transfer ? ` — transfer ${p.transfer}` : null,
+    p.source ? ` — ${p.source}` : null,
+    p.quote ? [h("br"), h("i", {}, p.quote)] : null)));
 }
 
 let shown = 0; // the latest request wins
 
 export async function showNode(id, date) {
   const ticket = ++shown;
-  panel().innerHTML = `<p class="hint">Loading ${esc(id)}…</p>`;
+  fill(panel(), h("p", { className: "hint" }, t(`Loading ${id}…`, `正在读取 ${id}…`)));
   let node;
   try {
     node = await api.node(id, date);
   } catch (error) {
-    if (ticket === shown) panel().innerHTML = `<p class="error">${esc(error.message)}</p>`;
+    if (ticket === shown) fill(panel(), h("p", { className: "error" }, error.message));
     return;
   }
   if (ticket !== shown) return;
+  fill(panel(), ...nodeDetails(node));
+  if (node.label === "PartyOrg") showHistory(node.id, ticket);
+}
+
+function nodeDetails(node) {
   const src = node.source_record;
   const skip = new Set(["id", "label", "kind", "name", "name_en", "aliases", "valid_from",
     "valid_to", "source", "quote", "page", "as_of", "active", "source_record", "unresolved"]);
   const extra = Object.entries(node).filter(([k, v]) => !skip.has(k) && v !== null)
-    .map(([k, v]) => [k.replaceAll("_", " "), esc(v)]);
+    .map(([k, v]) => [k.replaceAll("_", " "), String(v)]);
   const actions = [];
-  if (node.label === "PartyOrg") actions.push(["tree", "Open tree"]);
+  if (node.label === "PartyOrg") actions.push(["tree", t("Open tree", "打开树状图")]);
   if (node.label === "PartyOrg" || node.label === "Enterprise") {
-    actions.push(["superiors", "Parents-in-law"]);
+    actions.push(["superiors", t("Parents-in-law", "婆婆（上级与指导机构）")]);
   }
-  panel().innerHTML = `
-    <h2>${esc(node.name)}</h2>
-    ${node.name_en && node.name_en !== node.name ? `<p class="en">${esc(node.name_en)}</p>` : ""}
-    <p class="meta">${esc(node.label)} · ${esc(node.kind.replaceAll("_", " "))} ·
-      <code>${esc(node.id)}</code></p>
-    <p class="badge ${node.active ? "on" : "off"}">${node.active ? "exists" : "does not exist"}
-      on ${esc(node.as_of)}${node.unresolved ? " — placeholder for an unknown id" : ""}</p>
-    <div class="actions">${actions.map(([view, text]) =>
-      `<button data-open="${view}">${text}</button>`).join("")}</div>
-    <h3>Properties</h3>
-    ${rows([["valid", esc(validity(node.valid_from, node.valid_to))],
-      ["aliases", esc((node.aliases || []).join("; "))], ...extra])}
-    <h3>Source</h3>
-    ${src ? rows([["document", esc(src.title || src.id)], ["publisher", esc(src.publisher)],
-      ["date", esc(src.date)], ["language", esc(src.language)],
-      ["url", src.url ? `<a href="${esc(src.url)}" target="_blank" rel="noopener">${esc(src.url)}</a>` : ""]])
-      : `<p>${esc(node.source || "no source given")}</p>`}
-    ${quote(node.quote, node.page)}
-    <div id="history"></div>`;
-  panel().querySelectorAll("[data-open]").forEach((button) => {
-    button.onclick = () => go({ view: button.dataset.open, id: node.id });
-  });
-  if (node.label === "PartyOrg") showHistory(node.id, ticket);
+  const exists = node.active ? t("exists", "存在") : t("does not exist", "不存在");
+  return [
+    h("h2", { tabIndex: -1 }, node.name),
+    node.name_en && node.name_en !== node.name ? h("p", { className: "en" }, node.name_en) : null,
+    h("p", { className: "meta" }, `${word("labels", node.label)} · ${word("kinds", node.kind,
+      node.label)} · `, h("code", { className: "id" }, node.id)),
+    h("p", { className: `badge ${node.active ? "on" : "off"}` }, `${exists} ${t("on", "于")} ${
+      node.as_of}`, node.unresolved ? t(" — placeholder for an unknown id", " — 未知编号的占位") : null),
+    h("div", { className: "actions" }, actions.map(([view, text]) =>
+      h("button", { type: "button", onclick: () => go({ view, id: node.id }) }, text))),
+    h("h3", {}, t("Properties", "属性")),
+    rows([[t("valid", "有效期"), validity(node.valid_from, node.valid_to)],
+      [t("aliases", "别名"), (node.aliases || []).join("; ")], ...extra]),
+    h("h3", {}, t("Source", "来源")),
+    src ? rows([[t("document", "文献"), src.title || src.id], [t("publisher", "发布者"), src.publisher],
+      [t("date", "日期"), src.date], [t("language", "语言"), src.language],
+      ["url", sourceUrl(src.url)]])
+      : h("p", {}, node.source || t("no source given", "未给出来源")),
+    quote(node.quote, node.page),
+    h("div", { id: "history" }),
+  ];
 }
 
 async function showHistory(id, ticket) {
@@ -97,25 +114,28 @@ async function showHistory(id, ticket) {
   }
   const target = document.getElementById("history");
   if (ticket !== shown || !target || !history.items.length) return;
-  const items = history.items.map((item) => {
-    if (item.event === "affiliation") {
-      return `<li>line to <a href="#" data-node="${esc(item.id)}">${esc(item.name || item.id)}</a>
-        (${esc(item.line_kind)}) ${esc(validity(item.valid_from, item.valid_to))}
-        ${evidence(item.evidence)}</li>`;
-    }
-    const to = item.decided_to || item.proposed_to;
-    return `<li>transfer <b>${esc(item.status)}</b>${item.date ? ` on ${esc(item.date)}` : ""}:
-      ${esc(item.from || "?")} → ${esc(to || "?")}${item.proposed_to && item.decided_to &&
-        item.proposed_to !== item.decided_to ? ` (proposed ${esc(item.proposed_to)})` : ""}
-      ${item.reason ? `<br><i>${esc(item.reason)}</i>` : ""}</li>`;
-  });
-  target.innerHTML = `<h3>Affiliation history</h3><ul class="history">${items.join("")}</ul>`;
-  target.querySelectorAll("a[data-node]").forEach((a) => {
-    a.onclick = (event) => {
+  fill(target, h("h3", {}, t("Affiliation history", "隶属关系沿革")),
+    h("ul", { className: "history" }, history.items.map(historyItem)));
+}
+
+function historyItem(item) {
+  if (item.event === "affiliation") {
+    const open = (event) => {
       event.preventDefault();
-      go({ view: "tree", id: a.dataset.node });
+      go({ view: "tree", id: item.id });
     };
-  });
+    return h("li", {}, t("line to ", "隶属于 "),
+      h("a", { href: "#", dataset: { node: item.id }, onclick: open }, item.name || item.id),
+      ` (${word("relationship_kinds", item.line_kind, "AFFILIATED_TO")}) `,
+      validity(item.valid_from, item.valid_to), evidence(item.evidence));
+  }
+  const to = item.decided_to || item.proposed_to;
+  const proposed = item.proposed_to && item.decided_to && item.proposed_to !== item.decided_to
+    ? ` (${t("proposed", "拟转至")} ${item.proposed_to})` : "";
+  return h("li", {}, t("transfer ", "转移 "), h("b", {}, word("transfer_statuses", item.status)),
+    item.date ? ` ${t("on", "于")} ${item.date}` : "",
+    `: ${item.from || "?"} → ${to || "?"}${proposed}`,
+    item.reason ? [h("br"), h("i", {}, item.reason)] : null);
 }
 
 /** A clicked line: its data as drawn; a tree line without it asks the chain of its lower end. */
@@ -134,13 +154,14 @@ export async function showEdge(data, date, names) {
     }
   }
   if (ticket !== shown) return;
-  const name = (id) => esc(names(id) || id);
-  panel().innerHTML = `
-    <h2>${esc(line.type === "AFFILIATED_TO" ? "Affiliation (formal superior)"
-      : line.type === "SUPERVISES" ? "Supervision (a parent-in-law)" : line.type)}</h2>
-    <p class="meta">${name(line.from)} → ${name(line.to)}</p>
-    ${rows([["kind", esc((line.kind || "").replaceAll("_", " "))],
-      ["valid", esc(validity(line.valid_from, line.valid_to))],
-      ["source", esc(line.source_id)]])}
-    ${quote(line.quote)}`;
+  const name = (id) => names(id) || id;
+  const title = line.type === "AFFILIATED_TO" ? t("Affiliation (formal superior)", "隶属关系（正式上级）")
+    : line.type === "SUPERVISES" ? t("Supervision (a parent-in-law)", "指导关系（“婆婆”）") : line.type;
+  fill(panel(),
+    h("h2", { tabIndex: -1 }, title),
+    h("p", { className: "meta" }, `${name(line.from)} → ${name(line.to)}`),
+    rows([[t("kind", "类型"), line.kind ? lineWord(line.kind) : ""],
+      [t("valid", "有效期"), validity(line.valid_from, line.valid_to)],
+      [t("source", "来源"), line.source_id]]),
+    quote(line.quote));
 }

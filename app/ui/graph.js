@@ -1,11 +1,13 @@
 // The one Cytoscape instance every graph view draws into, and its style: colour and shape
-// by label and kind, line style by line kind, dissolved nodes and ended lines set apart.
+// by label and kind, line style by line kind, dissolved nodes and ended lines set apart;
+// the tree layout (levels, with many siblings as a wrapped grid within their level).
 /* global cytoscape */
+import { h } from "./dom.js";
+import { lineWord, t, word } from "./words.js";
 
-const NODE_W = 170;
-const NODE_H = 56;
-const GAP_X = 18;
-const GAP_Y = 22;
+const GAP_X = 22;
+const GAP_Y = 16;
+const LEVEL_GAP = 56;
 
 // [colour, shape] by label, then by kind where the kind changes it.
 const LOOK = {
@@ -55,6 +57,14 @@ export function lineLook(kind) {
   return LINES[kind] || LINES.other;
 }
 
+// Labels sit under the shapes, so no shape clips a name; they wrap at LABEL_W.
+const SHAPE_W = 44;
+const SHAPE_H = 28;
+const LABEL_W = 150;
+/** Labels smaller than this on screen are not drawn (semantic zoom): zooming in brings them
+ * back; the focus, the selected node and its neighbours (class ``labelled``) always show. */
+const MIN_LABEL_PX = 9;
+
 const STYLE = [
   {
     selector: "node",
@@ -62,40 +72,56 @@ const STYLE = [
       "background-color": (n) => look(n.data("label"), n.data("kind"))[0],
       shape: (n) => look(n.data("label"), n.data("kind"))[1],
       label: "data(caption)",
-      color: "#fff",
+      color: "#212121",
       "font-size": 11,
       "text-wrap": "wrap",
-      "text-max-width": 150,
-      "text-valign": "center",
+      "text-max-width": LABEL_W,
+      // Chinese has no spaces to wrap at: break anywhere; other text between words
+      "text-overflow-wrap": (n) => (/[\u3000-\u9fff\uff00-\uffef]/.test(n.data("caption") || "")
+        ? "anywhere" : "whitespace"),
+      "text-valign": "bottom",
       "text-halign": "center",
-      width: NODE_W,
-      height: NODE_H,
+      "text-margin-y": 5,
+      "text-background-color": "#ffffff",
+      "text-background-opacity": 0.85,
+      "text-background-padding": 1,
+      "min-zoomed-font-size": MIN_LABEL_PX,
+      width: SHAPE_W,
+      height: SHAPE_H,
       "border-width": 1,
       "border-color": "#333",
+      "z-index": 10,
     },
   },
-  { selector: "node.focus", style: { "border-width": 4, "border-color": "#ffb300" } },
+  { selector: "node.focus", style: { "border-width": 4, "border-color": "#ffb300", "font-weight": "bold" } },
+  { selector: "node.labelled, node.focus, node.found", style: { "min-zoomed-font-size": 0 } },
+  { selector: "node.found", style: { "border-width": 4, "border-color": "#00b8d4" } },
   { selector: "node.collapsed", style: { "border-width": 3, "border-style": "double" } },
   {
     selector: "node.dissolved",
-    style: { "background-color": "#bdbdbd", color: "#212121", "border-style": "dashed",
-      "border-width": 2, "border-color": "#616161", opacity: 0.85 },
+    style: { "background-color": "#bdbdbd", "border-style": "dashed", "border-width": 2,
+      "border-color": "#616161", opacity: 0.85 },
   },
+  { selector: "node.former", style: { "background-opacity": 0.35, "border-style": "dashed" } },
   {
-    selector: "node.former",
-    style: { "background-opacity": 0.35, color: "#212121", "border-style": "dashed" },
+    selector: "node.conflict",
+    style: { "border-width": 4, "border-color": "#d50000", "border-style": "solid",
+      "underlay-color": "#ff1744", "underlay-opacity": 0.25, "underlay-padding": 6,
+      "min-zoomed-font-size": 0 },
   },
   {
     selector: "node.more",
-    style: { "background-color": "#eeeeee", color: "#424242", shape: "round-rectangle",
-      "border-style": "dashed", height: 34 },
+    style: { "background-color": "#eeeeee", shape: "round-rectangle", "border-style": "dashed",
+      width: 110, height: 24, "text-valign": "center", "text-background-opacity": 0,
+      "min-zoomed-font-size": 0 },
   },
   {
     selector: "node:parent",
-    style: { "background-color": "#fafafa", "background-opacity": 0.6, "border-color": "#9e9e9e",
-      "border-style": "dashed", label: "data(caption)", color: "#424242", "font-size": 13,
-      "font-weight": "bold", "text-valign": "top", "text-halign": "center", padding: 14,
-      shape: "round-rectangle" },
+    style: { "background-color": "#f5f5f5", "background-opacity": 0.7, "border-color": "#9e9e9e",
+      "border-style": "dashed", "border-width": 1, label: "data(caption)", color: "#37474f",
+      "font-size": 14, "font-weight": "bold", "text-valign": "top", "text-halign": "center",
+      "text-margin-y": -4, "text-background-opacity": 0, padding: 12, shape: "round-rectangle",
+      "min-zoomed-font-size": 0 },
   },
   {
     selector: "edge",
@@ -107,31 +133,34 @@ const STYLE = [
       "target-arrow-shape": "triangle",
       "curve-style": "bezier",
       label: "data(caption)",
-      "font-size": 9,
+      "font-size": 10,
       color: "#424242",
       "text-background-color": "#fff",
-      "text-background-opacity": 0.8,
-      "text-rotation": "autorotate",
+      "text-background-opacity": 0.9,
+      "text-wrap": "none",
+      "min-zoomed-font-size": 8,
+      "z-index": 1,
     },
   },
-  { selector: "edge.tree", style: { "line-color": "#b71c1c", "target-arrow-color": "#b71c1c", width: 3 } },
+  { selector: "edge.tree", style: { "line-color": "#b71c1c", "target-arrow-color": "#b71c1c",
+    width: 2, "curve-style": "taxi", "taxi-direction": "downward", "taxi-turn": 30,
+    "taxi-turn-min-distance": 5 } },
+  { selector: "edge.grouped", style: { display: "none" } },
   {
     selector: "edge.ended",
     style: { "line-color": "#9e9e9e", "target-arrow-color": "#9e9e9e", "line-style": "dashed",
-      width: 2, opacity: 0.8 },
+      width: 2, opacity: 0.8, "curve-style": "bezier" },
   },
   {
     selector: "edge.future",
     style: { "line-color": "#90caf9", "target-arrow-color": "#90caf9", "line-style": "dotted",
-      width: 2 },
+      width: 2, "curve-style": "bezier" },
   },
   {
-    selector: "edge.grid",
-    style: { "curve-style": "taxi", "taxi-direction": "downward", "taxi-turn": 40,
-      "taxi-turn-min-distance": 5, width: 1, label: "", "z-index": 0 },
+    selector: "edge.conflict",
+    style: { "line-color": "#d50000", "target-arrow-color": "#d50000", width: 3,
+      "curve-style": "bezier", color: "#b71c1c", "min-zoomed-font-size": 0 },
   },
-  { selector: "node", style: { "z-index": 10 } },
-  { selector: ".block", style: { opacity: 0, events: "no" } },
   { selector: ":selected", style: { "overlay-color": "#ffb300", "overlay-opacity": 0.3 } },
 ];
 
@@ -147,6 +176,11 @@ export function graph() {
       maxZoom: 3,
       textureOnViewport: true,
       hideEdgesOnViewport: true,
+    });
+    // the selected node's neighbours keep their labels at any zoom
+    instance.on("select", "node", (event) => {
+      instance.nodes(".labelled").removeClass("labelled");
+      event.target.closedNeighborhood("node").addClass("labelled");
     });
     window.cy = instance; // for the end-to-end tests and the console
   }
@@ -170,79 +204,155 @@ export function draw(elements, layout) {
   return cy;
 }
 
-/** More leaves than this under one node are laid out as a grid, not one long row. */
-const GRID_FROM = 12;
+/** A node's size with its label (the label hangs under the shape). */
+function box(node) {
+  const b = node.boundingBox({ includeLabels: true, includeOverlays: false });
+  return { w: Math.max(b.w, 60), h: b.h };
+}
+
+/** The grid a group's members fill: cells as large as its largest member, about 2.5 times
+ * wider than tall (a screen's shape, with room for the level below). */
+function gridOf(group) {
+  const members = group.children();
+  let cellW = 0;
+  let cellH = 0;
+  members.forEach((m) => {
+    const b = box(m);
+    cellW = Math.max(cellW, b.w + GAP_X);
+    cellH = Math.max(cellH, b.h + GAP_Y);
+  });
+  const cols = Math.max(1, Math.min(members.length,
+    Math.ceil(Math.sqrt((members.length * 2.5 * cellH) / cellW))));
+  const rows = Math.ceil(members.length / cols);
+  return { members, cellW, cellH, cols, rows, w: cols * cellW, h: rows * cellH + 28 };
+}
 
 /**
- * The tree layout: dagre, top-down, superiors above. A node's leaves, when there are many,
- * are laid out as a block (a grid under it) instead of one very long row: dagre places a
- * stand-in node of the block's size, and the leaves then fill its area.
+ * The tree layout: each level of the tree is one band, top-down, superiors above; siblings
+ * are side by side in their parent's band below it. A group (a compound node holding many
+ * leaves of one parent) is one item of its level, its members a wrapped grid inside it: so
+ * ninety-seven branches of one committee stay on one level, never chains. Nodes with no
+ * tree line (a former, later or conflicting superior) sit in the level above the node they
+ * point to, to the right of what is there.
  */
 export function treeLayout(cy) {
-  const blocks = [];
-  cy.nodes().forEach((parent) => {
-    const leaves = parent.outgoers("node").filter((n) => n.outgoers("node").empty());
-    if (leaves.length <= GRID_FROM) return;
-    const cols = Math.ceil(Math.sqrt(leaves.length * 0.7)); // about the screen's shape
-    const rows = Math.ceil(leaves.length / cols);
-    blocks.push({ parent, leaves, cols, rows });
+  const items = cy.nodes().filter((n) => !n.isChild() || !n.parent().data("isGroup"));
+  const kids = new Map();
+  const hasParent = new Set();
+  cy.edges(".tree").not(".grouped").forEach((e) => {
+    if (!kids.has(e.source().id())) kids.set(e.source().id(), []);
+    kids.get(e.source().id()).push(e.target());
+    hasParent.add(e.target().id());
   });
-  const helpers = cy.collection();
-  cy.batch(() => {
-    for (const block of blocks) {
-      const id = `block:${block.parent.id()}`;
-      const node = cy.add({ group: "nodes", classes: "block", data: { id, caption: "" } });
-      node.style({ width: block.cols * (NODE_W + GAP_X), height: block.rows * (NODE_H + GAP_Y) });
-      helpers.merge(node).merge(cy.add({ group: "edges", classes: "block",
-        data: { id: `${id}:edge`, source: block.parent.id(), target: id, caption: "" } }));
-      block.node = node;
-    }
+  const size = new Map();
+  items.forEach((n) => size.set(n.id(), n.data("isGroup") ? gridOf(n) : box(n)));
+  const depth = new Map();
+  const roots = items.filter((n) => !hasParent.has(n.id()));
+  const linked = roots.filter((n) => (kids.get(n.id()) || []).length || n.hasClass("focus"));
+  const side = roots.not(linked);
+  const walk = (n, d) => {
+    depth.set(n.id(), d);
+    for (const c of kids.get(n.id()) || []) if (!depth.has(c.id())) walk(c, d + 1);
+  };
+  linked.forEach((n) => walk(n, 0));
+  side.forEach((n) => {
+    const target = n.connectedEdges().connectedNodes().not(n).filter((m) => depth.has(m.id()));
+    depth.set(n.id(), target.length ? depth.get(target[0].id()) - 1 : 0);
   });
-  const gridded = cy.collection();
-  for (const block of blocks) gridded.merge(block.leaves).merge(block.leaves.connectedEdges());
-  cy.elements().not(gridded).layout({ name: "dagre", rankDir: "TB", nodeSep: GAP_X,
-    rankSep: 70, animate: false, fit: false }).run();
-  for (const block of blocks) {
-    const { x, y } = block.node.position();
-    const left = x - (block.cols * (NODE_W + GAP_X)) / 2 + (NODE_W + GAP_X) / 2;
-    const top = y - (block.rows * (NODE_H + GAP_Y)) / 2 + (NODE_H + GAP_Y) / 2;
-    block.leaves.forEach((leaf, i) => {
-      leaf.position({ x: left + (i % block.cols) * (NODE_W + GAP_X),
-        y: top + Math.floor(i / block.cols) * (NODE_H + GAP_Y) });
-    });
-    block.leaves.connectedEdges().addClass("grid");
+  const levels = new Map();
+  for (const [id, d] of depth) levels.set(d, Math.max(levels.get(d) || 0, size.get(id).h));
+  const top = new Map();
+  let y = 0;
+  for (const d of [...levels.keys()].sort((a, b) => a - b)) {
+    top.set(d, y);
+    y += levels.get(d) + LEVEL_GAP;
   }
-  cy.remove(helpers);
+  const width = new Map();
+  const measure = (n) => {
+    const children = kids.get(n.id()) || [];
+    const under = children.reduce((sum, c) => sum + measure(c), 0) + GAP_X * Math.max(0, children.length - 1);
+    const w = Math.max(size.get(n.id()).w + GAP_X, under);
+    width.set(n.id(), w);
+    return w;
+  };
+  const place = (n, left) => {
+    const s = size.get(n.id());
+    const w = width.get(n.id());
+    const d = depth.get(n.id());
+    if (n.data("isGroup")) placeGrid(s, left + (w - s.w) / 2, top.get(d) + 28);
+    else n.position({ x: left + w / 2, y: top.get(d) + SHAPE_H / 2 });
+    const children = kids.get(n.id()) || [];
+    const under = children.reduce((sum, c) => sum + width.get(c.id()), 0) + GAP_X * Math.max(0, children.length - 1);
+    let x = left + (w - under) / 2;
+    for (const c of children) {
+      place(c, x);
+      x += width.get(c.id()) + GAP_X;
+    }
+  };
+  let left = 0;
+  linked.forEach((n) => {
+    measure(n);
+    place(n, left);
+    left += width.get(n.id()) + GAP_X * 4;
+  });
+  placeSide(cy, side, depth, top, size);
+}
+
+function placeGrid(grid, left, y) {
+  grid.members.forEach((m, i) => {
+    m.position({ x: left + (i % grid.cols) * grid.cellW + grid.cellW / 2,
+      y: y + Math.floor(i / grid.cols) * grid.cellH + SHAPE_H / 2 });
+  });
+}
+
+/** Former, later and conflicting superiors: in the level above what they point to, right
+ * of whatever is already drawn in that level. */
+function placeSide(cy, side, depth, top, size) {
+  const right = new Map();
+  cy.nodes().forEach((n) => {
+    const d = depth.get(n.id());
+    if (d === undefined || side.has(n)) return;
+    const b = n.boundingBox({ includeLabels: true });
+    right.set(d, Math.max(right.get(d) ?? -Infinity, b.x2));
+  });
+  side.forEach((n) => {
+    const d = depth.get(n.id());
+    const target = n.connectedEdges().connectedNodes().not(n).first();
+    const from = Math.max(right.get(d) ?? -Infinity, target.nonempty() ? target.position("x") : 0);
+    const x = from + GAP_X * 2 + size.get(n.id()).w / 2;
+    n.position({ x, y: top.get(d) + SHAPE_H / 2 });
+    right.set(d, x + size.get(n.id()).w / 2);
+  });
 }
 
 /** A node's caption: name, then kind, members and what is hidden under it. */
 export function caption(item, extra = []) {
-  const lines = [item.name];
-  const facts = [item.kind.replaceAll("_", " ")];
-  if (item.members !== undefined && item.members !== null) facts.push(`${item.members} members`);
-  lines.push(facts.join(" · "));
-  return [...lines, ...extra].filter(Boolean).join("\n");
+  const facts = [word("kinds", item.kind, item.label)];
+  if (item.members !== undefined && item.members !== null) {
+    facts.push(t(`${item.members} members`, `党员${item.members}名`));
+  }
+  return [item.name, facts.filter(Boolean).join(" · "), ...extra].filter(Boolean).join("\n");
 }
 
 /** The legend under the stage: colours and shapes by label and kind, lines by kind. */
-export function legendHtml() {
+export function legend() {
   const shapeNames = { "cut-rectangle": "⯄", "round-rectangle": "▢", ellipse: "◯", diamond: "◇",
     hexagon: "⬡", "round-hexagon": "⬡", rectangle: "▭", "round-triangle": "△",
     "round-tag": "⬠", rhomboid: "▱", barrel: "⌸", octagon: "⯃" };
+  const key = (mark, text) => h("span", { className: "key" }, mark, text);
+  const shape = (colour, glyph) => h("i", { style: { color: colour }, "aria-hidden": "true" }, glyph);
+  const line = (colour, style) => h("b", { style: { borderTop: `3px ${style} ${colour}` } });
   const items = [];
   for (const [label, kinds] of Object.entries(LOOK)) {
-    for (const [kind, [colour, shape]] of Object.entries(kinds)) {
+    for (const [kind, [colour, glyph]] of Object.entries(kinds)) {
       if (kind === "_" && label === "PartyOrg") continue;
-      const name = kind === "_" ? label : kind.replaceAll("_", " ");
-      items.push(`<span class="key"><i style="color:${colour}">${shapeNames[shape] || "●"}` +
-        `</i>${name}</span>`);
+      const name = kind === "_" ? word("labels", label) : word("kinds", kind, label);
+      items.push(key(shape(colour, shapeNames[glyph] || "●"), name));
     }
   }
-  for (const [kind, [colour, style]] of Object.entries(LINES)) {
-    items.push(`<span class="key"><b style="border-top:3px ${style} ${colour}"></b>` +
-      `${kind.replaceAll("_", " ")}</span>`);
-  }
-  items.push('<span class="key"><i style="color:#9e9e9e">▢</i>dissolved</span>');
-  items.push('<span class="key"><b style="border-top:3px dashed #9e9e9e"></b>ended line</span>');
-  return items.join("");
+  for (const [kind, [colour, style]] of Object.entries(LINES)) items.push(key(line(colour, style), lineWord(kind)));
+  items.push(key(shape("#9e9e9e", "▢"), t("dissolved", "已撤销")));
+  items.push(key(line("#9e9e9e", "dashed"), t("ended line", "已终止的关系")));
+  items.push(key(line("#d50000", "solid"), t("conflicting superior", "冲突的上级")));
+  return items;
 }

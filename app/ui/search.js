@@ -1,8 +1,9 @@
 // Search box with suggestions: GET /api/search?q=… as the user types (Chinese or English,
 // name or alias); ↑/↓ and Enter or a click open the node's view.
 import { api } from "./api.js";
-import { esc } from "./details.js";
+import { fill, h } from "./dom.js";
 import { go, viewFor } from "./state.js";
+import { t, word } from "./words.js";
 
 export function setupSearch() {
   const input = document.getElementById("search");
@@ -23,7 +24,12 @@ export function setupSearch() {
     go({ view: viewFor(item.label), id: item.id });
   };
   const highlight = () => {
-    [...list.children].forEach((li, i) => li.classList.toggle("active", i === active));
+    [...list.children].forEach((li, i) => {
+      li.classList.toggle("active", i === active);
+      li.setAttribute("aria-selected", String(i === active));
+    });
+    if (active >= 0) input.setAttribute("aria-activedescendant", `suggestion-${active}`);
+    else input.removeAttribute("aria-activedescendant");
   };
 
   async function suggest() {
@@ -38,14 +44,17 @@ export function setupSearch() {
     }
     if (ticket !== asked) return;
     items = answer.items;
-    list.innerHTML = items.map((item) => `
-      <li role="option" data-id="${esc(item.id)}">
-        <b>${esc(item.name)}</b>${item.matched === "name" ? ""
-          : ` <span class="match">${esc(item.match)}</span>`}
-        <small>${esc(item.label)} · ${esc(item.kind.replaceAll("_", " "))} · ${esc(item.id)}</small>
-      </li>`).join("") + (answer.error ? `<li class="none">${esc(answer.error.message)}</li>`
-      : answer.total > items.length ? `<li class="none">${answer.total - items.length} more — ` +
-        "type more to narrow</li>" : items.length ? "" : `<li class="none">nothing found</li>`);
+    const more = answer.total - items.length;
+    const note = answer.error ? answer.error.message
+      : more > 0 ? t(`${more} more — type more to narrow`, `另有 ${more} 个——请输入更多字以缩小范围`)
+        : items.length ? null : t("nothing found", "未找到");
+    fill(list, items.map((item, i) => h("li", { role: "option", id: `suggestion-${i}`,
+      dataset: { id: item.id }, "aria-selected": "false" },
+    h("b", {}, item.name),
+    item.matched === "name" ? null : [" ", h("span", { className: "match" }, item.match)],
+    h("small", {}, `${word("labels", item.label)} · ${word("kinds", item.kind, item.label)} · `,
+      h("span", { className: "id" }, item.id)))),
+    note ? h("li", { className: "none" }, note) : null);
     active = -1;
     list.hidden = false;
   }

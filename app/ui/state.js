@@ -1,9 +1,10 @@
-// The UI's state lives in the URL hash, so a link or a reload restores the same view:
+// The UI's state lives in the URL hash, so a link or a reload restores the same view
+// (no hash: the overview):
 //   #view=tree&id=tj-zhonghuan-samsung-jv-pc&date=2022-07-05
 //   #view=analysis&list=orphans&reason=affiliation_ended&date=2024-01-01
 // Changing the state writes the hash; the hashchange listener in app.js re-renders.
 
-export const VIEWS = ["tree", "superiors", "analysis"];
+export const VIEWS = ["overview", "tree", "superiors", "analysis"];
 
 export function today() {
   const d = new Date();
@@ -15,7 +16,7 @@ export function today() {
 export function readState() {
   const params = new URLSearchParams(location.hash.replace(/^#/, ""));
   const state = Object.fromEntries(params.entries());
-  if (!VIEWS.includes(state.view)) state.view = state.id ? "tree" : "analysis";
+  if (!VIEWS.includes(state.view)) state.view = state.id ? "tree" : "overview";
   if (!/^\d{4}-\d{2}-\d{2}$/.test(state.date || "")) state.date = today();
   if (state.view === "analysis" && !state.list) state.list = "orphans";
   return state;

@@ -2,19 +2,23 @@
 // orphans, overlaps, mismatches, coverage, conflicts, transfers … — with the columns, filter
 // and counts it declares; the filter's choices are the parameter's values, and the schema's
 // words (GET /api/labels) are shown with their Chinese terms. Each row opens the view its
-// listing names.
-import { api, get } from "../api.js";
+// listing names. Codes are shown as their words (words.js), ids only as secondary text;
+// rows are reached with the keyboard (Tab, ↑/↓, Enter).
+import { api, get, stillWanted } from "../api.js";
 import { showNode } from "../details.js";
+import { h } from "../dom.js";
 import { go, viewFor } from "../state.js";
+import { t, word as words } from "../words.js";
 
 const PAGE = 200;
 const ref = (id, name) => (id ? { id, name: name || id } : null);
 let catalogue = null; // {lists, labels}, read once
 let current = null;
 
-async function read() {
+/** The lists (GET /api/queries, those with a listing), read once; the overview uses them. */
+export async function read() {
   if (!catalogue) {
-    const [queries, labels] = await Promise.all([get("/queries"), get("/labels")]);
+    const queries = await get("/queries");
     const lists = {};
     for (const query of queries.items) {
       if (!query.listing) continue;
@@ -24,28 +28,19 @@ async function read() {
         ...listing,
         path: query.path.replace(/^\/api/, ""),
         dated: "as_of" in params,
+        // parameters without a default (a list that cannot be asked without them)
+        required: query.parameters.filter((p) => p.required).map((p) => p.name),
         filter: listing.filter ? params[listing.filter] : null,
         filterTerms: listing.columns.find((c) => c.field === listing.filter)?.terms,
       };
     }
-    catalogue = { lists, labels };
+    catalogue = { lists };
   }
   return catalogue;
 }
 
-/** The Chinese term of a schema word (a kind: of the row's label, else of any label). */
-function zh(terms, value, row) {
-  const words = catalogue.labels[terms];
-  if (!words || value == null) return "";
-  if (terms !== "kinds") return words[value]?.zh || "";
-  const labels = row?.label ? [row.label] : Object.keys(words);
-  for (const label of labels) if (words[label]?.[value]) return words[label][value].zh;
-  return "";
-}
-
 function word(value, terms, row) {
-  const term = terms ? zh(terms, value, row) : "";
-  return term ? `${value} · ${term}` : value;
+  return terms ? words(terms, value, row?.label) : value;
 }
 
 function cellValue(column, row) {
@@ -66,7 +61,7 @@ function opens(list, row) {
   return { view, id: row[target.id], ...(date ? { date } : {}) };
 }
 
-export async function show(state) {
+export async function show(state, signal) {
   const { lists } = await read();
   const name = lists[state.list] ? state.list : Object.keys(lists)[0];
   const list = lists[name];
@@ -76,7 +71,8 @@ export async function show(state) {
   const params = { limit: PAGE, offset };
   if (filter) params[filter.name] = filterValue;
   if (list.dated) params.as_of = state.date;
-  const answer = await api.list(list.path, params);
+  const answer = await api.list(list.path, params, { signal });
+  stillWanted(signal);
   current = { name, list, answer, state, filterValue, offset };
   renderTable();
   return describe();
@@ -85,12 +81,9 @@ export async function show(state) {
 function cell(value) {
   const td = document.createElement("td");
   if (value && typeof value === "object") {
-    const a = document.createElement("a");
-    a.href = "#";
-    a.dataset.node = value.id;
-    a.textContent = value.name;
-    a.title = value.id;
-    td.append(a);
+    const named = value.name !== value.id;
+    td.append(h("a", { href: "#", dataset: { node: value.id }, title: value.id, tabIndex: -1,
+      className: named ? null : "id" }, value.name));
   } else {
     td.textContent = value ?? "";
   }
@@ -106,10 +99,9 @@ function filterControl(list, answer, filterValue) {
     input = document.createElement("select");
     for (const option of ["", ...filter.enum]) {
       const count = list.counts && option ? answer[list.counts]?.[option] : null;
-      const words = [option.replaceAll("_", " "), zh(list.filterTerms, option)];
       const text = option
-        ? `${words.filter(Boolean).join(" · ")}${count != null ? ` (${count})` : ""}`
-        : "all";
+        ? `${word(option, list.filterTerms || "none")}${count != null ? ` (${count})` : ""}`
+        : t("all", "全部");
       input.add(new Option(text, option, false, option === filterValue));
     }
   } else {
@@ -133,6 +125,7 @@ function renderTable() {
   bar.className = "list-bar";
   const picker = document.createElement("select");
   picker.id = "list-name";
+  picker.setAttribute("aria-label", t("list", "列表"));
   for (const key of Object.keys(lists)) {
     picker.add(new Option(lists[key].title, key, false, key === name));
   }
@@ -169,13 +162,29 @@ function renderTable() {
     const tr = body.insertRow();
     tr.dataset.index = i;
     tr.dataset.id = row.id;
+    tr.tabIndex = i === 0 ? 0 : -1; // one tab stop: ↑/↓ move between the rows
     for (const column of list.columns) tr.append(cell(cellValue(column, row)));
   });
+  body.onkeydown = (event) => {
+    const tr = event.target.closest("tr");
+    if (!tr) return;
+    const step = { ArrowDown: tr.nextElementSibling, ArrowUp: tr.previousElementSibling }[event.key];
+    if (step) {
+      event.preventDefault();
+      tr.tabIndex = -1;
+      step.tabIndex = 0;
+      step.focus();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      openRow(tr, null);
+    }
+  };
   body.onclick = (event) => {
-    const link = event.target.closest("a[data-node]");
     const tr = event.target.closest("tr");
     event.preventDefault();
-    if (!tr) return;
+    if (tr) openRow(tr, event.target.closest("a[data-node]"));
+  };
+  const openRow = (tr, link) => {
     const row = answer.items[Number(tr.dataset.index)];
     const target = opens(list, row);
     // a linked name other than the row's own shows that node in the details panel
@@ -190,7 +199,7 @@ function renderTable() {
   if (!answer.items.length) {
     const p = document.createElement("p");
     p.className = "empty";
-    p.textContent = "Nothing on this day.";
+    p.textContent = t("Nothing on this day.", "当日没有。");
     root.append(table, p);
   } else {
     root.append(table);

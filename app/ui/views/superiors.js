@@ -2,29 +2,42 @@
 // body around it, grouped by the kind of body, lines styled by their kind. For an
 // enterprise, lines that reach it through its own Party organization go to that
 // organization (drawn next to the enterprise).
-import { api } from "../api.js";
+import { api, stillWanted } from "../api.js";
 import { caption, draw } from "../graph.js";
+import { lineWord, t, word } from "../words.js";
 
 const GROUP_W = 190;
 const GROUP_H = 78;
 
 let current = null;
 
-export async function show(state) {
+export async function show(state, signal) {
   const { id, date } = state;
+  const opts = { signal };
   const [node, answer] = await Promise.all([
-    api.node(id, date),
-    api.superiors(id, date).catch((error) => ({ error })),
+    api.node(id, date, opts),
+    api.superiors(id, date, opts).catch((error) => {
+      if (error.name === "AbortError") throw error;
+      return { error };
+    }),
   ]);
   const via = answer.error ? [] : [...new Set(answer.items.map((i) => i.via).filter(Boolean))];
-  const viaNodes = await Promise.all(via.map((v) => api.node(v, date)));
+  const viaNodes = await Promise.all(via.map((v) => api.node(v, date, opts)));
+  stillWanted(signal);
   current = { id, date, node, answer, viaNodes };
   draw(elements(), { name: "preset" });
   return describe();
 }
 
+const FORMAL = "formal superior";
+
 function groupOf(item) {
-  return item.relation === "affiliation" ? "formal superior" : item.kind.replaceAll("_", " ");
+  return item.relation === "affiliation" ? FORMAL : item.kind;
+}
+
+function groupName(key, members) {
+  if (key === FORMAL) return t("formal superior", "正式上级");
+  return word("kinds", key, members[0].label);
 }
 
 function elements() {
@@ -37,9 +50,9 @@ function elements() {
   viaNodes.forEach((org, i) => {
     const x = (i - (viaNodes.length - 1) / 2) * GROUP_W;
     out.push({ group: "nodes", position: { x, y: 110 },
-      data: { ...org, caption: caption(org, ["organization in it"]) } });
+      data: { ...org, caption: caption(org, [t("organization in it", "其党组织")]) } });
     out.push({ group: "edges", data: { id: `based:${org.id}`, source: org.id, target: node.id,
-      type: "BASED_IN", from: org.id, to: node.id, kind: "based_in", caption: "based in" } });
+      type: "BASED_IN", from: org.id, to: node.id, kind: "based_in", caption: lineWord("based_in") } });
   });
   if (answer.error) return out;
   // each distinct superior once, in one group: the formal superior, or its kind of body
@@ -54,17 +67,19 @@ function elements() {
     groups.get(name).push(item);
   }
   const names = [...groups.keys()].sort((a, b) =>
-    (a === "formal superior" ? -1 : b === "formal superior" ? 1 : a.localeCompare(b)));
-  const radius = Math.max(170, names.length * 36); // room for the groups around the circle
+    (a === FORMAL ? -1 : b === FORMAL ? 1 : a.localeCompare(b)));
+  // room for the groups around the circle, and for the organizations under the centre
+  const radius = Math.max(200, names.length * 40) + (viaNodes.length ? 60 : 0);
   names.forEach((name, g) => {
     const angle = -Math.PI / 2 + (2 * Math.PI * g) / names.length;
-    const cx = Math.cos(angle) * radius * 1.5;
-    const cy = Math.sin(angle) * radius;
     const members = groups.get(name);
     const cols = Math.ceil(Math.sqrt(members.length));
     const rows = Math.ceil(members.length / cols);
+    // each group pushed out by its own half size, so that none covers the centre
+    const cx = Math.cos(angle) * (radius * 1.5 + (cols * GROUP_W) / 2);
+    const cy = Math.sin(angle) * (radius + (rows * GROUP_H) / 2);
     const groupId = `group:${name}`;
-    out.push({ group: "nodes", data: { id: groupId, caption: `${name} (${members.length})`,
+    out.push({ group: "nodes", data: { id: groupId, caption: `${groupName(name, members)} (${members.length})`,
       isGroup: true } });
     members.forEach((m, i) => {
       const x = cx + ((i % cols) - (cols - 1) / 2) * GROUP_W;
@@ -84,24 +99,24 @@ function elements() {
         from: item.relation === "affiliation" ? target : item.id,
         to: item.relation === "affiliation" ? item.id : target, kind,
         valid_from: item.valid_from, valid_to: item.valid_to, source_id: item.source,
-        quote: item.quote, caption: kind.replaceAll("_", " ") } });
+        quote: item.quote, caption: lineWord(kind) } });
   });
   return out;
 }
 
 export function describe() {
   const { node, answer } = current;
+  const title = t(`Parents-in-law of ${node.name}`, `${node.name} 的“婆婆”`);
   if (answer.error) {
-    return { title: `Parents-in-law of ${node.name}`,
-      status: `${answer.error.message}. Parents-in-law are asked of Party organizations and ` +
-        "enterprises." };
+    return { title, status: `${answer.error.message}. ${t("Parents-in-law are asked of Party " +
+      "organizations and enterprises.", "只能查询党组织和企业的“婆婆”。")}` };
   }
-  const kinds = Object.entries(answer.by_kind).map(([k, n]) => `${k.replaceAll("_", " ")} ${n}`);
-  const state = answer.active ? "" : " — it does not exist on this day";
-  return { title: `Parents-in-law of ${node.name}`,
-    status: `${answer.distinct} distinct superior${answer.distinct === 1 ? "" : "s"} by ` +
-      `${answer.total} line${answer.total === 1 ? "" : "s"}${state}` +
-      (kinds.length ? ` · ${kinds.join(", ")}` : "") };
+  const kinds = Object.entries(answer.by_kind).map(([k, n]) => `${lineWord(k)} ${n}`);
+  const state = answer.active ? "" : t(" — it does not exist on this day", " — 当日不存在");
+  return { title,
+    status: t(`${answer.distinct} distinct superior${answer.distinct === 1 ? "" : "s"} by ` +
+      `${answer.total} line${answer.total === 1 ? "" : "s"}`, `${answer.distinct} 个不同上级，` +
+      `${answer.total} 条关系`) + state + (kinds.length ? ` · ${kinds.join(", ")}` : "") };
 }
 
 export function data() {
