@@ -41,6 +41,7 @@ __all__ = [
     "QueryParams",
     "Route",
     "Rows",
+    "is_graph_view",
     "page",
 ]
 
@@ -187,6 +188,12 @@ def _view_of(store: type) -> type[CypherView] | type[GraphView] | None:
     return next((view for view in (CypherView, GraphView) if issubclass(store, view)), None)
 
 
+def is_graph_view(view: CypherView | GraphView) -> bool:
+    """Whether ``view`` holds the graph in memory (the embedded store), not Cypher: for
+    the few shared gatherings (orphans, superiors) that other queries compose."""
+    return _view_of(type(view)) is GraphView
+
+
 # -- the query ------------------------------------------------------------------------------------
 
 
@@ -223,8 +230,9 @@ class NamedQuery(Generic[P, R]):
         return f"/api{self.route.path}"
 
     def cypher_params(self, params: P) -> dict[str, Any]:
-        """The Cypher parameters: the query's parameters as plain values."""
-        return params.model_dump()
+        """The Cypher parameters: the query's parameters as plain values, by the names the
+        API gives them (``from``, which Python calls ``from_``)."""
+        return params.model_dump(by_alias=True)
 
     def run(self, store: GraphStore, params: P, *, timeout: float | None = None) -> R:
         """Answer on whichever store this is, within ``timeout`` seconds if given (past it:
@@ -234,7 +242,12 @@ class NamedQuery(Generic[P, R]):
             # makes (graph, records, transfers, names) joins one consistent read
             return read_consistently(store, lambda: self._answer(store, params))
 
-    def _answer(self, store: GraphStore, params: P) -> R:
+    def answer(self, store: CypherView | GraphView | GraphStore, params: P) -> R:
+        """Answer inside a read the caller already holds: how one query composes another
+        (``diff`` asks ``subtree`` for its scope) on whichever view it was given."""
+        return self._answer(store, params)
+
+    def _answer(self, store: CypherView | GraphView | GraphStore, params: P) -> R:
         view = _view_of(type(store))
         if view is CypherView:
             cypher = cast(CypherView, store)
@@ -242,7 +255,7 @@ class NamedQuery(Generic[P, R]):
             return self.from_rows(cypher, rows, params)
         if view is GraphView:
             return self.over_graph(cast(GraphView, store), params)
-        raise QueryError(f"a {store.kind} store offers no view the named queries can read")
+        raise QueryError(f"{type(store).__name__} offers no view the named queries can read")
 
     def run_dict(
         self, store: GraphStore, values: dict[str, Any], *, timeout: float | None = None

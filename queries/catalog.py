@@ -15,6 +15,7 @@ from queries.base import NamedQuery
 from queries.chain import CHAIN
 from queries.conflicts import CONFLICTS
 from queries.coverage import COVERAGE
+from queries.diff import DIFF
 from queries.history import HISTORY, TRANSFERS
 from queries.mismatches import MISMATCHES
 from queries.node import NODE
@@ -24,6 +25,7 @@ from queries.search import SEARCH
 from queries.stats import STATS
 from queries.subtree import SUBTREE
 from queries.superiors import SUPERIORS
+from queries.timeline import TIMELINE
 
 __all__ = ["QUERIES", "describe"]
 
@@ -43,6 +45,8 @@ QUERIES: dict[str, NamedQuery[Any, Any]] = {
         MISMATCHES,
         COVERAGE,
         TRANSFERS,
+        DIFF,
+        TIMELINE,
         AREAS,
         SEARCH,
     )

@@ -23,12 +23,22 @@ those few from the graph.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-from queries.base import Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
+from queries.base import (
+    Column,
+    Listing,
+    ListParams,
+    NamedQuery,
+    Opens,
+    Route,
+    Rows,
+    is_graph_view,
+    page,
+)
 from queries.cypher import cypher_active
 from queries.graph import active, lines_out
 from stores.base import CypherView, GraphView
@@ -173,8 +183,19 @@ def _item(
 # -- the embedded store -------------------------------------------------------------------------
 
 
+def find_orphans(view: CypherView | GraphView, as_of: date) -> list[dict[str, Any]]:
+    """Every orphan on a day, unpaged (id, name, kind, reason, related_id, since), on either
+    store: what this query pages and what ``diff`` compares between two days."""
+    if is_graph_view(view):
+        return _found_over_graph(cast(GraphView, view), as_of)
+    return _found_in_rows(cast(CypherView, view).read_rows(CYPHER, as_of=as_of))
+
+
 def _over_graph(view: GraphView, params: OrphansParams) -> OrphansResult:
-    as_of = params.as_of
+    return _result(view, _found_over_graph(view, params.as_of), params)
+
+
+def _found_over_graph(view: GraphView, as_of: date) -> list[dict[str, Any]]:
     found = []
     with view.reading_graph() as adj:
         for node_id in bounded(_candidates(view.columns(), as_of)):
@@ -195,7 +216,7 @@ def _over_graph(view: GraphView, params: OrphansParams) -> OrphansResult:
             verdict = classify(lines, hosts)
             if verdict:
                 found.append(_item(node_id, attrs["name"], attrs["kind"], verdict))
-    return _result(view, found, params)
+    return found
 
 
 def _candidates(columns: Columns, as_of: date) -> list[str]:
@@ -269,12 +290,16 @@ RETURN o.id AS id, o.name AS name, o.kind AS kind, lines, hosts
 
 
 def _from_rows(view: CypherView, rows: Rows, params: OrphansParams) -> OrphansResult:
+    return _result(view, _found_in_rows(rows), params)
+
+
+def _found_in_rows(rows: Rows) -> list[dict[str, Any]]:
     found = []
     for row in rows:
         verdict = classify(row["lines"], row["hosts"])
         if verdict:
             found.append(_item(row["id"], row["name"], row["kind"], verdict))
-    return _result(view, found, params)
+    return found
 
 
 ORPHANS: NamedQuery[OrphansParams, OrphansResult] = NamedQuery(

@@ -16,9 +16,9 @@ one entity, and ranked by :func:`_ranked`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,7 @@ from queries.base import (
     Opens,
     Route,
     Rows,
+    is_graph_view,
     page,
 )
 from queries.cypher import (
@@ -64,7 +65,9 @@ __all__ = [
     "OverlapPairsResult",
     "OverlapsParams",
     "OverlapsResult",
+    "SuperiorPairs",
     "jaccard",
+    "superior_pairs",
 ]
 
 JACCARD_PLACES = 6
@@ -386,9 +389,24 @@ RETURN n.id AS id, {cypher_label("n")} AS label, n.kind AS kind, n.name AS name,
 
 def _overlaps_from_rows(view: CypherView, rows: Rows, params: OverlapsParams) -> OverlapsResult:
     codes = {row["id"]: code for code, row in enumerate(rows)}  # entities first
-    entity, superior, formal, based_entity, based_org = [], [], [], [], []
     kinds: dict[int, str] = {}
-    for code, row in enumerate(rows):
+    counts, _ = _counted_rows(rows, codes, kinds)
+    found = np.flatnonzero(counts.superiors[: len(rows)] >= params.min)
+    by_id = rank(list(codes))
+    return _overlaps_result(
+        _ranked(found, counts.superiors, by_id), counts, rows.__getitem__, kinds.__getitem__, params
+    )
+
+
+def _counted_rows(
+    rows: Rows, codes: dict[str, int], kinds: dict[int, str]
+) -> tuple[SuperiorCounts, tuple[Ints, Ints]]:
+    """:func:`count_superiors` over the Cypher's rows, and the (enterprise, organization
+    based in it) pairs; node ids get codes in ``codes`` (which may hold some already),
+    superiors' kinds go into ``kinds``."""
+    entity, superior, formal, based_entity, based_org = [], [], [], [], []
+    for row in rows:
+        code = codes.setdefault(row["id"], len(codes))
         for subject in row["subjects"]:
             if subject["via"] is not None:
                 based_entity.append(code)
@@ -398,19 +416,53 @@ def _overlaps_from_rows(view: CypherView, rows: Rows, params: OverlapsParams) ->
                 superior.append(reached := codes.setdefault(line["id"], len(codes)))
                 formal.append(line["relation"] == AFFILIATION)
                 kinds[reached] = line["kind"]
+    based = (np.array(based_entity, dtype=np.int64), np.array(based_org, dtype=np.int64))
     counts = count_superiors(
         len(codes),
         np.array(entity, dtype=np.int64),
         np.array(superior, dtype=np.int64),
         np.array(formal, dtype=bool),
-        np.array(based_entity, dtype=np.int64),
-        np.array(based_org, dtype=np.int64),
+        *based,
     )
-    found = np.flatnonzero(counts.superiors[: len(rows)] >= params.min)
-    by_id = rank(list(codes))
-    return _overlaps_result(
-        _ranked(found, counts.superiors, by_id), counts, rows.__getitem__, kinds.__getitem__, params
-    )
+    return counts, based
+
+
+class SuperiorPairs(NamedTuple):
+    """Every entity's superiors on a day, as :func:`count_superiors` finds them, with what
+    its integer codes stand for."""
+
+    counts: SuperiorCounts
+    #: code → node id
+    ids: Sequence[str]
+    #: entity code → its label (Enterprise or PartyOrg)
+    label_of: Callable[[int], str]
+    #: the (enterprise, organization based in it) pairs whose lines reach the enterprise
+    based: tuple[Ints, Ints]
+
+
+def superior_pairs(
+    view: CypherView | GraphView, as_of: date, codes: dict[str, int] | None = None
+) -> SuperiorPairs:
+    """The superiors of every active enterprise and Party organization on a day, by the one
+    definition ``superiors`` and ``overlaps`` use: what ``diff`` compares between two days.
+
+    On the embedded store the codes are node indexes; over Cypher, ids get codes in
+    ``codes`` (pass the same dict for two days, so that their codes agree)."""
+    if is_graph_view(view):
+        graph = cast(GraphView, view)
+        with graph.reading_graph():
+            columns = graph.columns()
+            lines = _lines(columns, as_of, SUBJECT_LABELS)
+            counts = count_superiors(len(columns), *lines)
+            label_names, label = columns.labels.names, columns.label
+            return SuperiorPairs(
+                counts, columns.ids, lambda code: label_names[label[code]], lines[3:]
+            )
+    rows = cast(CypherView, view).read_rows(OVERLAPS_CYPHER, as_of=as_of, label=None, min=1)
+    codes = {} if codes is None else codes
+    counts, based = _counted_rows(rows, codes, {})
+    labels = {codes[row["id"]]: row["label"] for row in rows}
+    return SuperiorPairs(counts, list(codes), labels.__getitem__, based)
 
 
 # Per-node subqueries keep every aggregation small: the sizes are counted per supervisor,

@@ -549,9 +549,11 @@ def test_catalogue_lists_every_query(served: Served) -> None:
     for item in body["items"]:
         assert item == describe(QUERIES[item["name"]])
         assert item["path"] == QUERIES[item["name"]].path
-        assert {p["name"] for p in item["parameters"]} == set(
-            QUERIES[item["name"]].params.model_fields
-        )
+        fields = QUERIES[item["name"]].params.model_fields
+        # by the names the API takes (diff's from_ is "from")
+        assert {p["name"] for p in item["parameters"]} == {
+            f.alias or name for name, f in fields.items()
+        }
         assert item["cypher"]
         one = served.client.get(f"/api/queries/{item['name']}")
         assert one.status_code == 200
@@ -582,12 +584,14 @@ def test_openapi_describes_every_route(served: Served) -> None:
         assert operation["tags"] == [query.route.tag]
         in_path = set(re.findall(r"{(\w+)}", query.route.path))
         parameters = {p["name"]: p for p in operation["parameters"]}
-        assert set(parameters) == {*query.params.model_fields, "format"}, query.name
+        # by the names the API takes (diff's from_ is "from")
+        fields = {f.alias or n: f for n, f in query.params.model_fields.items()}
+        assert set(parameters) == {*fields, "format"}, query.name
         for name, parameter in parameters.items():
             assert parameter["in"] == ("path" if name in in_path else "query"), name
             assert parameter.get("description"), f"{query.name}: {name} has no description"
             assert parameter["description"] != name, f"{query.name}: {name} undescribed"
-            field = query.params.model_fields.get(name)
+            field = fields.get(name)
             required = name in in_path or (field is not None and field.is_required())
             assert parameter.get("required", False) == required, f"{query.name}: {name}"
             if field is not None and field.description:

@@ -139,7 +139,9 @@ _TEXT = (ast.Constant, ast.JoinedStr)
 
 def _named_queries() -> Iterator[Statement]:
     for name, query in QUERIES.items():
-        yield Statement(f"query {name}", query.cypher, tuple(query.params.model_fields))
+        # by the names the API and the Cypher give them (diff's from_ is "from")
+        names = tuple(f.alias or n for n, f in query.params.model_fields.items())
+        yield Statement(f"query {name}", query.cypher, names)
 
 
 def _store_statements() -> Iterator[Statement]:

@@ -137,9 +137,14 @@ def _signature(query: NamedQuery[Any, Any]) -> inspect.Signature:
         if name in in_path:
             annotation = Annotated[annotation, Path(description=field.description)]
         elif field.is_required():  # e.g. search's q: documented as required, not optional
-            annotation = Annotated[annotation, Query(description=field.description or name)]
+            annotation = Annotated[
+                annotation, Query(alias=field.alias, description=field.description or name)
+            ]
         else:
-            annotation = Annotated[annotation | None, Query(description=field.description or name)]
+            annotation = Annotated[
+                annotation | None,
+                Query(alias=field.alias, description=field.description or name),
+            ]
             default = None
         params.append(
             inspect.Parameter(
@@ -166,7 +171,11 @@ def _signature(query: NamedQuery[Any, Any]) -> inspect.Signature:
 def _endpoint(query: NamedQuery[Any, Any]) -> Any:
     def endpoint(request: Request, store: StoreDep, **values: Any) -> Any:
         fmt = values.pop("format", None)
-        params = query.params.model_validate({k: v for k, v in values.items() if v is not None})
+        # by field name: a parameter whose name is a Python keyword (diff's "from") is
+        # the field from_ with that alias, and arrives here under the field's name
+        params = query.params.model_validate(
+            {k: v for k, v in values.items() if v is not None}, by_name=True
+        )
         result = query.run(store, params, timeout=request.app.state.settings.query_timeout_s)
         if fmt == "graph" and query.graph is not None:
             return query.graph(result)

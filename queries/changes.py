@@ -1,0 +1,702 @@
+"""What changed, and when: the rules ``diff`` and ``timeline`` share, on both stores.
+
+Two sorts of change:
+
+* **events**, each on one day: a node founded (its ``valid_from``) or dissolved (its
+  ``valid_to``), a line begun or ended (an edge's ``valid_from`` / ``valid_to``, per
+  relationship type), a transfer record dated that day. A period ``(from, to]`` holds the
+  events after ``from`` up to and including ``to``: a line ending on ``to`` no longer holds on
+  ``to`` (validity is half-open), so its end is a change of the period; one ending on
+  ``from`` is not. Undated records have no events.
+* **differences of state** (``diff`` only), found by asking the as-of questions on both days:
+  an organization's formal superiors (``superior_changed``, with the transfer that explains
+  it), whether it is an orphan (``orphaned`` / ``no_longer_orphaned``, with the reason), an
+  entity's parents-in-law (``parents_in_law_changed``: an enterprise's superiors, a Party
+  organization's supervisors — its formal superior is ``superior_changed``'s).
+
+Each store gathers the events its own way (:mod:`queries.diff`: one Cypher text, or the
+embedded store's columns); the states come from the one definition of each as-of question
+(:func:`queries.orphans.find_orphans`, :func:`queries.overlaps.superior_pairs`), and a scope
+(an organization's subtree, an area) from :func:`scope_of`. Everything is then filtered,
+ordered, counted and shaped here, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Literal, NamedTuple, cast, get_args
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, Field, field_validator
+
+from graph_schema.cypher import NODE_LABEL
+from graph_schema.declaration import REL_TYPES
+from graph_schema.records import Transfer, active, evidence_from_canonical
+from queries.arrays import Ints
+from queries.base import MAX_LIMIT, MAX_OFFSET, QueryError, QueryParams
+from queries.cypher import MAX_DEPTH, cypher_node
+from queries.graph import Adjacency, lines_in
+from queries.history import Evidence
+from queries.subtree import MAX_NODES, SUBTREE, SubtreeParams, TreeNode
+from stores.base import CypherView, GraphView
+
+__all__ = [
+    "CHANGE_KINDS",
+    "EVENT_KINDS",
+    "STATE_KINDS",
+    "ChangeItem",
+    "ChangeKind",
+    "Event",
+    "EventKind",
+    "Period",
+    "ScopeParams",
+    "by_change",
+    "events_cypher",
+    "events_of_transfers",
+    "gather_in_rows",
+    "gather_over_graph",
+    "scope_of",
+]
+
+EventKind = Literal["node_founded", "node_dissolved", "line_begun", "line_ended", "transfer"]
+ChangeKind = Literal[
+    "node_founded",
+    "node_dissolved",
+    "line_begun",
+    "line_ended",
+    "transfer",
+    "superior_changed",
+    "orphaned",
+    "no_longer_orphaned",
+    "parents_in_law_changed",
+]
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
+STATE_KINDS = frozenset(get_args(ChangeKind)) - frozenset(EVENT_KINDS)
+CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
+#: the order of changes on one day: what exists first, then its lines, then what follows
+_ORDER = {kind: n for n, kind in enumerate(CHANGE_KINDS)}
+RelTypeName: Any = Literal[tuple(REL_TYPES)]
+
+#: The relationships scoped by area: what is located, or based, in it.
+AREA_LINES = ("LOCATED_IN", "BASED_IN")
+
+
+# -- parameters and answers ------------------------------------------------------------------
+
+
+def _split(value: Any) -> Any:
+    """``a,b`` and ``["a", "b"]`` alike (the CLI passes one text, a URL may repeat it)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [part.strip() for v in value for part in v.split(",") if part.strip()]
+    return value
+
+
+class ScopeParams(QueryParams):
+    """What part of the graph, which changes, and which page."""
+
+    root: str | None = Field(
+        None, min_length=1, description="only changes within this organization's subtree"
+    )
+    area: str | None = Field(
+        None,
+        min_length=1,
+        description="only changes of what is located or based in this area "
+        "(or in the areas part of it)",
+    )
+    types: list[RelTypeName] | None = Field(
+        None, description="line changes only of these relationship types (comma-separated)"
+    )
+    kinds: list[str] | None = Field(
+        None, description="only changes of nodes of these kinds (comma-separated)"
+    )
+    limit: int = Field(100, ge=0, le=MAX_LIMIT, description="items per page (at most 10,000)")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="items to skip")
+
+    _lists = field_validator("types", "kinds", mode="before")(_split)
+
+
+class ChangeItem(BaseModel):
+    """One change: what, to which node, on which day, and the evidence behind it."""
+
+    change: ChangeKind
+    day: dt.date | None = Field(
+        None,
+        description="the day it happened (for a difference of state: of the event that "
+        "explains it, if one does)",
+    )
+    id: str = Field(
+        description="the node it is about (a line's: its source; a transfer's: the organization)"
+    )
+    label: str | None = None
+    kind: str | None = None
+    name: str | None = None
+    type: str | None = Field(None, description="the line's relationship type (line changes)")
+    line_kind: str | None = None
+    other_id: str | None = Field(
+        None,
+        description="the other node: a line's target, a transfer's new superior, the superior "
+        "or host an orphan's reason names",
+    )
+    other_name: str | None = None
+    valid_from: dt.date | None = Field(None, description="the node's or line's validity")
+    valid_to: dt.date | None = None
+    status: str | None = Field(None, description="the transfer's status")
+    transfer: str | None = Field(
+        None, description="the transfer record (transfer), or the one explaining the change"
+    )
+    reason: str | None = Field(
+        None, description="orphaned: why; no_longer_orphaned: why it was an orphan"
+    )
+    before: list[str] = Field(
+        default_factory=list, description="superior_changed: the formal superiors on 'from'"
+    )
+    after: list[str] = Field(
+        default_factory=list, description="superior_changed: the formal superiors on 'to'"
+    )
+    gained: list[str] = Field(
+        default_factory=list, description="parents_in_law_changed: superiors gained"
+    )
+    lost: list[str] = Field(
+        default_factory=list, description="parents_in_law_changed: superiors lost"
+    )
+    source: str | None = None
+    quote: str | None = None
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="a line's pieces of evidence, each with its source"
+    )
+
+
+def by_change(items: Iterable[Any]) -> dict[str, int]:
+    """Counts per change kind, in the order of :data:`CHANGE_KINDS`."""
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.change] = counts.get(item.change, 0) + 1
+    return {kind: counts[kind] for kind in CHANGE_KINDS if kind in counts}
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+class Period(NamedTuple):
+    """The days ``(after, until]``; None: unbounded on that side."""
+
+    after: dt.date | None
+    until: dt.date | None
+
+    def holds(self, day: dt.date | None) -> bool:
+        return (
+            day is not None
+            and (self.after is None or self.after < day)
+            and (self.until is None or day <= self.until)
+        )
+
+
+class Event(NamedTuple):
+    """One change, before it is shaped into an item. ``ref`` finds its evidence (an edge
+    key, a transfer id, or the Cypher row that carried it); for a difference of state it
+    holds the item's own fields (reason, before, after …), and ``day`` may be None."""
+
+    day: dt.date | None
+    change: str
+    id: str
+    other: str | None = None
+    type: str | None = None
+    line_kind: str | None = None
+    ref: Any = None
+
+    @property
+    def order(self) -> tuple[Any, ...]:
+        """Time order (undated differences of state last), then kind and ids."""
+        return (
+            self.day is None,
+            self.day or dt.date.max,
+            _ORDER[self.change],
+            self.id,
+            self.type or "",
+            self.other or "",
+            self.line_kind or "",
+        )
+
+
+def _transfer_other(transfer: Transfer) -> str | None:
+    props = transfer.props
+    found = props.get("decided_to") or props.get("proposed_to") or props.get("from")
+    return found if isinstance(found, str) else None
+
+
+def events_of_transfers(
+    transfers: Iterable[Transfer], period: Period
+) -> tuple[list[Event], dict[str, Transfer]]:
+    """The transfer records dated in the period, as events (the other node: the superior
+    decided on, else the one proposed, else the one before), and the records by id."""
+    events, records = [], {}
+    for transfer in transfers:
+        if period.holds(transfer.date):
+            assert transfer.date is not None
+            records[transfer.id] = transfer
+            events.append(
+                Event(
+                    transfer.date,
+                    "transfer",
+                    transfer.org,
+                    _transfer_other(transfer),
+                    ref=transfer.id,
+                )
+            )
+    return events, records
+
+
+# -- Cypher: the events (and an area's members) -------------------------------------------------
+
+
+def _in_period(value: str) -> str:
+    return (
+        f"({value} IS NOT NULL AND ($from IS NULL OR {value} > $from) "
+        f"AND ($to IS NULL OR {value} <= $to))"
+    )
+
+
+def _held_on(var: str, day: str) -> str:
+    return (
+        f"(({var}.valid_from IS NULL OR {var}.valid_from <= ${day}) "
+        f"AND ({var}.valid_to IS NULL OR ${day} < {var}.valid_to))"
+    )
+
+
+def events_cypher(*, one_node: bool, area_days: tuple[str, ...]) -> str:
+    """The Cypher of the events of a period (``$from``, ``$to``: null for unbounded) — of
+    node ``$node`` if ``one_node``, else of all — and of the members of area ``$area`` by
+    lines that hold on one of the days ``area_days`` names (parameters)."""
+    of_node = "($node IS NULL OR n.id = $node) AND " if one_node else ""
+    of_line = "($node IS NULL OR a.id = $node OR b.id = $node) AND " if one_node else ""
+    held = " OR ".join(_held_on("r", day) for day in area_days)
+    return f"""
+MATCH (n:{NODE_LABEL})
+WHERE {of_node}({_in_period("n.valid_from")} OR {_in_period("n.valid_to")})
+RETURN 'node' AS row, {cypher_node("n")} AS a, null AS b, null AS type, null AS kind,
+       n.valid_from AS valid_from, n.valid_to AS valid_to, n.source AS source,
+       n.quote AS quote, null AS evidence
+UNION ALL
+MATCH (a:{NODE_LABEL})-[r]->(b:{NODE_LABEL})
+WHERE {of_line}({_in_period("r.valid_from")} OR {_in_period("r.valid_to")})
+RETURN 'edge' AS row, {cypher_node("a")} AS a, {cypher_node("b")} AS b, type(r) AS type,
+       r.kind AS kind, r.valid_from AS valid_from, r.valid_to AS valid_to, r.source AS source,
+       r.quote AS quote, r.evidence AS evidence
+UNION ALL
+MATCH p = (x:{NODE_LABEL})-[:{"|".join(AREA_LINES)}*0..{MAX_DEPTH}]->(:Area {{id: $area}})
+WHERE ALL(r IN relationships(p) WHERE {held})
+RETURN DISTINCT 'member' AS row, {cypher_node("x")} AS a, null AS b, null AS type,
+       null AS kind, null AS valid_from, null AS valid_to, null AS source, null AS quote,
+       null AS evidence
+"""
+
+
+def events_in_rows(
+    rows: Iterable[Mapping[str, Any]], period: Period
+) -> tuple[list[Event], list[str]]:
+    """The events of :func:`events_cypher`'s rows in the period (a row holds a node's or a
+    line's two days, of which one may be outside), each keeping its row as ``ref``; and the
+    area's members."""
+    events: list[Event] = []
+    members: list[str] = []
+    for row in rows:
+        a = row["a"]
+        if row["row"] == "member":
+            members.append(a["id"])
+            continue
+        for day, change in ((row["valid_from"], "begun"), (row["valid_to"], "ended")):
+            if not period.holds(day):
+                continue
+            if row["row"] == "node":
+                what = "node_founded" if change == "begun" else "node_dissolved"
+                events.append(Event(day, what, a["id"], ref=row))
+            else:
+                events.append(
+                    Event(
+                        day,
+                        f"line_{change}",
+                        a["id"],
+                        row["b"]["id"],
+                        row["type"],
+                        row["kind"],
+                        ref=row,
+                    )
+                )
+    return events, members
+
+
+# -- scope ------------------------------------------------------------------------------------
+
+
+def _tree_ids(tree: TreeNode) -> Iterable[str]:
+    yield tree.id
+    for child in tree.children:
+        yield from _tree_ids(child)
+
+
+def subtree_ids(view: CypherView | GraphView, root: str, days: Sequence[dt.date]) -> set[str]:
+    """The organizations under ``root`` (itself included) on any of ``days``, by the
+    ``subtree`` query itself; refused when a day's subtree is larger than one answer holds."""
+    found: set[str] = set()
+    for day in days:
+        params = SubtreeParams(id=root, as_of=day, depth=MAX_DEPTH, max_nodes=MAX_NODES)
+        tree = SUBTREE.answer(view, params)
+        if tree.truncated:
+            raise QueryError(
+                f"the subtree of {root!r} on {day} holds more than {MAX_NODES:,} organizations: "
+                "ask for an area, or for the whole graph"
+            )
+        found.update(_tree_ids(tree.tree))
+    return found
+
+
+def area_members(view: GraphView, area: str, days: Sequence[dt.date]) -> set[str]:
+    """On the embedded store, what :func:`events_cypher` finds for ``$area``: the area and
+    every node that reaches it by LOCATED_IN and BASED_IN lines holding on one of ``days``."""
+    with view.reading_graph() as adj:
+        if area not in adj.node or adj.node[area]["label"] != "Area":
+            return set()
+        found, frontier = {area}, [area]
+        while frontier:
+            reached = []
+            for node_id in frontier:
+                for rel_type in AREA_LINES:
+                    for src, _, attrs in lines_in(adj, node_id, rel_type, None):
+                        held = any(
+                            active(attrs.get("valid_from"), attrs.get("valid_to"), d) for d in days
+                        )
+                        if held and src not in found:
+                            found.add(src)
+                            reached.append(src)
+            frontier = reached
+        return found
+
+
+def check_area(view: CypherView | GraphView, area: str) -> None:
+    """An area scope names an area."""
+    node = view.get_node(area)
+    if node is None:
+        raise QueryError(f"no node with id {area!r}")
+    if node.label != "Area":
+        raise QueryError(f"{area!r} is a {node.label}, not an Area")
+
+
+def scope_of(
+    view: CypherView | GraphView,
+    root: str | None,
+    area: str | None,
+    days: Sequence[dt.date],
+    members: Collection[str] | None = None,
+) -> set[str] | None:
+    """The node ids a change must involve to be listed (None: the whole graph): the subtree
+    of ``root`` and / or the members of ``area`` (``members``, as the Cypher found them, or
+    looked up here on the embedded store) on any of ``days``."""
+    scope: set[str] | None = None
+    if root is not None:
+        scope = subtree_ids(view, root, days)
+    if area is not None:
+        check_area(view, area)
+        if members is None:
+            members = area_members(cast(GraphView, view), area, days)
+        in_area = set(members)
+        scope = in_area if scope is None else scope & in_area
+    return scope
+
+
+def _joining(scope: set[str], events: Iterable[Event]) -> set[str]:
+    """Organizations outside a subtree's scope with a line to it that began or ended in the
+    period: under the root for a while between the two days (founded and dissolved inside
+    the period, say), so part of what changed there."""
+    return {
+        e.id for e in events if e.type == "AFFILIATED_TO" and e.other in scope and e.id not in scope
+    }
+
+
+def in_scope(event: Event, scope: Collection[str] | None) -> bool:
+    """Whether a change involves the scope: its node, or a line's other end."""
+    return scope is None or event.id in scope or (event.other is not None and event.other in scope)
+
+
+# -- shaping -----------------------------------------------------------------------------------
+
+Info = Callable[[str], Mapping[str, Any] | None]
+
+
+def keep(event: Event, params: ScopeParams, scope: Collection[str] | None, info: Info) -> bool:
+    """The scope, ``types`` and ``kinds`` filters."""
+    if not in_scope(event, scope):
+        return False
+    if params.types is not None and event.type is not None and event.type not in params.types:
+        return False
+    if params.kinds is not None:
+        node = info(event.id)
+        return node is not None and node.get("kind") in params.kinds
+    return True
+
+
+def names(info: Info, node_id: str | None) -> dict[str, Any]:
+    """Label, kind and name of the node a change is about."""
+    node = info(node_id) if node_id else None
+    if node is None:
+        return {}
+    return {"label": node.get("label"), "kind": node.get("kind"), "name": node.get("name")}
+
+
+def event_item(
+    event: Event,
+    info: Info,
+    detail: Mapping[str, Any],
+    transfers: Mapping[str, Transfer],
+) -> ChangeItem:
+    """An event as an item: ``detail`` holds its record's validity, source, quote and
+    evidence (a transfer's come from its record)."""
+    other = info(event.other) if event.other else None
+    values: dict[str, Any] = {
+        "change": event.change,
+        "day": event.day,
+        "id": event.id,
+        **names(info, event.id),
+        "type": event.type,
+        "line_kind": event.line_kind,
+        "other_id": event.other,
+        "other_name": None if other is None else other.get("name"),
+    }
+    if event.change in STATE_KINDS:
+        values |= event.ref
+    elif event.change == "transfer":
+        record = transfers[event.ref]
+        values |= {
+            "status": record.status,
+            "transfer": record.id,
+            "source": record.props.get("source"),
+            "quote": record.props.get("quote"),
+        }
+    else:
+        values |= {
+            "valid_from": detail.get("valid_from"),
+            "valid_to": detail.get("valid_to"),
+            "source": detail.get("source"),
+            "quote": detail.get("quote"),
+            "evidence": _evidence_for(event.change, detail.get("evidence")),
+        }
+    return ChangeItem.model_validate(values)
+
+
+#: which pieces of a line's evidence speak of its beginning, and of its end
+_ROLES = {"line_begun": ("interval", "begins", "holds"), "line_ended": ("interval", "ends")}
+
+
+def _evidence_for(change: str, evidence: Any) -> list[dict[str, Any]]:
+    """The pieces of a line's evidence that speak of this change."""
+    if not evidence:
+        return []
+    roles = _ROLES.get(change, ())
+    return [piece for piece in evidence_from_canonical(evidence) if piece.get("role") in roles]
+
+
+def pair_sets(entity: Ints, superior: Ints, size: int) -> tuple[Ints, Ints]:
+    """``(entity, superior)`` pairs as sorted keys (``entity * size + superior``), and the
+    entity codes of those keys; see :func:`changed_pairs`."""
+    keys = np.sort(entity.astype(np.int64) * size + superior)
+    return keys, keys // size
+
+
+def changed_pairs(before: Ints, after: Ints, size: int) -> dict[int, tuple[list[int], list[int]]]:
+    """Per entity code, the superiors gained and lost between two sets of pair keys."""
+    changes: dict[int, tuple[list[int], list[int]]] = {}
+    for keys, at in ((np.setdiff1d(after, before), 0), (np.setdiff1d(before, after), 1)):
+        for key in keys.tolist():
+            changes.setdefault(key // size, ([], []))[at].append(key % size)
+    return changes
+
+
+# -- gathering, per store ------------------------------------------------------------------------
+
+
+class Gathered(NamedTuple):
+    """What a store found for a period: the events (of the scope, or all), the scope, how
+    to name a node, and how to read the records behind a page of events."""
+
+    events: list[Event]
+    scope: set[str] | None
+    info: Info
+    details: Callable[[Sequence[Event]], list[Mapping[str, Any]]]
+
+
+def gather_in_rows(
+    view: CypherView,
+    rows: Sequence[Mapping[str, Any]],
+    period: Period,
+    *,
+    days: Sequence[dt.date],
+    node: str | None = None,
+    root: str | None = None,
+    area: str | None = None,
+) -> Gathered:
+    """What :func:`events_cypher` found, with the
+    scope: ``node``, the subtree of ``root`` and / or the members of ``area`` on any of
+    ``days``, or the whole graph."""
+    events, members = events_in_rows(rows, period)
+    scope = {node} if node is not None else scope_of(view, root, area, days, members)
+    if root is not None and scope is not None:
+        while joined := _joining(scope, events):
+            scope |= joined
+    known: dict[str, Mapping[str, Any] | None] = {}
+    for row in rows:
+        for end in (row["a"], row["b"]):
+            if end is not None:
+                known[end["id"]] = end
+
+    def info(node_id: str) -> Mapping[str, Any] | None:
+        if node_id not in known:
+            found = view.get_node(node_id)
+            known[node_id] = (
+                None
+                if found is None
+                else {"label": found.label, "kind": found.kind, "name": found.name}
+            )
+        return known[node_id]
+
+    def details(page: Sequence[Event]) -> list[Mapping[str, Any]]:
+        return [event.ref if isinstance(event.ref, Mapping) else {} for event in page]
+
+    return Gathered(events, scope, info, details)
+
+
+def gather_over_graph(
+    view: GraphView,
+    period: Period,
+    *,
+    days: Sequence[dt.date],
+    node: str | None = None,
+    root: str | None = None,
+    area: str | None = None,
+) -> Gathered:
+    """The embedded store's events of the period, and the scope (see
+    :func:`gather_in_rows`): a scope's from the graph's dicts, the whole graph's from the
+    columns."""
+    with view.reading_graph() as adj:
+        nodes = adj.node
+        scope = {node} if node is not None else scope_of(view, root, area, days)
+        if scope is None:
+            events = _events_in_columns(view, period)
+        else:
+            scope &= nodes.keys()
+            events = _events_of_nodes(adj, sorted(scope), period)
+            while root is not None and (joined := _joining(scope, events)):
+                scope |= joined
+                events = list(dict.fromkeys(events + _events_of_nodes(adj, sorted(joined), period)))
+
+    def details(page: Sequence[Event]) -> list[Mapping[str, Any]]:
+        edges = view.edge_records(e.ref for e in page if isinstance(e.ref, int))
+        found: list[Mapping[str, Any]] = []
+        for event in page:
+            if isinstance(event.ref, int):
+                edge = edges[event.ref]
+                found.append(
+                    {"valid_from": edge.valid_from, "valid_to": edge.valid_to, **edge.props}
+                )
+            elif event.change in ("node_founded", "node_dissolved"):
+                record = view.get_node(event.id)
+                found.append(
+                    {}
+                    if record is None
+                    else {
+                        "valid_from": record.valid_from,
+                        "valid_to": record.valid_to,
+                        **record.props,
+                    }
+                )
+            else:
+                found.append({})
+        return found
+
+    return Gathered(events, scope, nodes.get, details)
+
+
+def _node_events(node_id: str, attrs: Mapping[str, Any], period: Period) -> Iterable[Event]:
+    if period.holds(attrs.get("valid_from")):
+        yield Event(attrs["valid_from"], "node_founded", node_id)
+    if period.holds(attrs.get("valid_to")):
+        yield Event(attrs["valid_to"], "node_dissolved", node_id)
+
+
+def _line_events(
+    src: str, dst: str, key: int, attrs: Mapping[str, Any], period: Period
+) -> Iterable[Event]:
+    for field, change in (("valid_from", "line_begun"), ("valid_to", "line_ended")):
+        if period.holds(attrs.get(field)):
+            yield Event(attrs[field], change, src, dst, attrs["type"], attrs.get("kind"), key)
+
+
+def _events_of_nodes(adj: Adjacency, scope: Sequence[str], period: Period) -> list[Event]:
+    """The events of a few nodes and of their lines, from the graph's dicts."""
+    inside = set(scope)
+    events: list[Event] = []
+    for node_id in scope:
+        events.extend(_node_events(node_id, adj.node[node_id], period))
+        for dst, keys in adj.succ[node_id].items():
+            for key, attrs in keys.items():
+                events.extend(_line_events(node_id, dst, key, attrs, period))
+        for src, keys in adj.pred[node_id].items():
+            if src not in inside:  # a line inside the scope is taken once, from its source
+                for key, attrs in keys.items():
+                    events.extend(_line_events(src, node_id, key, attrs, period))
+    return events
+
+
+def _events_in_columns(view: GraphView, period: Period) -> list[Event]:
+    """Every event of the period, found by comparisons on the columns (the whole graph)."""
+    from stores.columns import NO_END, NO_START, day
+
+    columns = view.columns()
+    after = NO_START if period.after is None else day(period.after)
+    until = NO_END - 1 if period.until is None else day(period.until)
+    ids = columns.ids
+    dates: dict[int, dt.date] = {}
+
+    def when(number: int) -> dt.date:
+        found = dates.get(number)
+        if found is None:
+            found = dates[number] = dt.date.fromordinal(number)
+        return found
+
+    def inside(values: npt.NDArray[Any]) -> Ints:
+        found: Ints = np.flatnonzero((values > after) & (values <= until))
+        return found
+
+    events: list[Event] = []
+    for values, change in ((columns.start, "node_founded"), (columns.end, "node_dissolved")):
+        found = inside(values)
+        events.extend(
+            Event(when(d), change, ids[i])
+            for i, d in zip(found.tolist(), values[found].tolist(), strict=True)
+        )
+    kinds = columns.edge_kinds.names
+    for rel_type, edges in columns.edges_by_type.items():
+        for values, change in ((edges.start, "line_begun"), (edges.end, "line_ended")):
+            found = inside(values)
+            events.extend(
+                Event(
+                    when(d),
+                    change,
+                    ids[s],
+                    ids[t],
+                    rel_type,
+                    kinds[k] if k >= 0 else None,
+                    int(key),
+                )
+                for d, s, t, k, key in zip(
+                    values[found].tolist(),
+                    edges.src[found].tolist(),
+                    edges.dst[found].tolist(),
+                    edges.kind[found].tolist(),
+                    edges.key[found].tolist(),
+                    strict=True,
+                )
+            )
+    return events
