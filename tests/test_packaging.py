@@ -91,3 +91,31 @@ def test_an_installed_app_serves_its_ui(wheel: Path, tmp_path: Path) -> None:
     answer = json.loads(found.stdout)
     assert Path(answer["dir"]).is_relative_to(target)
     assert answer == {**answer, "missing": [], "index": 200, "ui": 200, "vendor": 200}
+
+
+def test_an_installed_app_runs_affgraph_bolt(wheel: Path, tmp_path: Path, cases_dir: Path) -> None:
+    """``affgraph bolt`` starts its server from the installed package, not from the checkout."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"app/bolt.py", "app/bolt_server.py"} <= names
+    target = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "--quiet"]
+    install = [*pip, "install", "--no-deps", "--target", str(target), str(wheel)]
+    subprocess.run(install, check=True, capture_output=True)
+    env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
+    db = tmp_path / "cases.db"
+    affgraph = [sys.executable, "-m", "app"]
+    load = [*affgraph, "load", str(cases_dir), "--store", str(db)]
+    subprocess.run(load, cwd=tmp_path, env=env, check=True, capture_output=True)
+    probe = "import app.bolt_server, sys; print(app.bolt_server.__file__); sys.exit(5)"
+    done = subprocess.run(
+        [*affgraph, "bolt", "--store", str(db), "--port", "0", "--", sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert f"{target}/app/bolt_server.py" in done.stdout
+    assert "Stopped." in done.stdout
