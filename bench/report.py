@@ -62,6 +62,10 @@ def flatten(results: dict[str, Any]) -> dict[str, float | None]:
                 f[f"baseline.{key}.nx_median_s"] = ratios.get("nx_median_s")
                 f[f"ratio.{key}.vs_floor"] = ratios.get("vs_floor")
                 f[f"ratio.{key}.vs_nx"] = ratios.get("vs_nx")
+    for name in ("diff", "timeline"):
+        f[f"embedded.{name}.median_s"] = g("queries", "changes", name, "median")
+        f[f"embedded.{name}.p95_s"] = g("queries", "changes", name, "p95")
+    f["ratio.diff.vs_as_of"] = g("queries", "changes", "diff_vs_as_of")
     for name in ENTITY:
         f[f"embedded.{name}.median_s"] = g("queries", "entity", name, "median")
         f[f"embedded.{name}.p95_s"] = g("queries", "entity", name, "p95")
@@ -104,6 +108,7 @@ TARGETS = (
     ),
     *(Target(f"http.{n}.p95_s", 0.005, True, "p95 ≤ 5 ms") for n in HTTP),
     Target("embedded.peak_rss_mib", 1.5 * GIB, True, "≤ 1.5 GiB"),
+    Target("ratio.diff.vs_as_of", 3.0, True, "≤ 3× the slowest as-of query"),
     Target("neo4j.store_vs_bare", 0.8, False, "≥ 0.8× bare"),
 )
 
@@ -260,6 +265,26 @@ def table(results: dict[str, Any]) -> str:
                 floor,
                 nx,
             )
+    changes = q.get("changes") or {}
+    for name, what in (
+        ("diff", "the whole graph, {from} → {to}"),
+        ("timeline", "a county committee's subtree, all time"),
+    ):
+        stats = changes.get(name) or {}
+        row(
+            f"{name} ({what.format(**changes.get('period', {'from': '?', 'to': '?'}))})",
+            f"{_ms(f[f'embedded.{name}.median_s'])} (p95 {_ms(f[f'embedded.{name}.p95_s'])}; "
+            f"{stats.get('total', 0):,} changes)"
+            if stats
+            else "—",
+            f"median of {stats.get('runs', reps)}",
+        )
+    row(
+        "diff / the slower of orphans and overlaps as of the later day",
+        _x(f["ratio.diff.vs_as_of"]),
+        "",
+        "ratio.diff.vs_as_of",
+    )
     for name, what in (
         ("chain", "random PartyOrg"),
         ("superiors", "random PartyOrg / Enterprise"),

@@ -228,6 +228,7 @@ def cmd_queries(args: argparse.Namespace) -> dict[str, Any]:
             f"queries: {name}: median {stats['median'] * 1000:.2f} ms, p95 "
             f"{stats['p95'] * 1000:.2f} ms over {len(times)} calls"
         )
+    out["changes"] = _changes(args, run, today, counties, out["whole"])
     out["rss_queries_mib"] = peak_rss_mib()
     out["county_committees"] = len(counties)
 
@@ -244,6 +245,43 @@ def cmd_queries(args: argparse.Namespace) -> dict[str, Any]:
             out["whole"][key]["by_reason"] = answers[key]["by_reason"]
     store.close()
     return out
+
+
+def _changes(
+    args: argparse.Namespace,
+    run: Any,
+    today: date,
+    counties: list[str],
+    whole: dict[str, Any],
+) -> dict[str, Any]:
+    """``diff`` of the whole graph between two days five years apart (first page), and the
+    ``timeline`` of a county committee's subtree; the diff against the as-of queries it
+    compares (orphans and overlaps as of the later day, the slower of the two)."""
+    start = today.replace(year=today.year - 5, day=min(today.day, 28))
+    period = {"from": start.isoformat(), "to": today.isoformat()}
+    found: dict[str, Any] = {"period": period}
+    for name, values in (
+        ("diff", period),
+        ("timeline", {"root": counties[0], "as_of": today.isoformat()} if counties else None),
+    ):
+        if values is None:
+            continue
+        times, answer = [], None
+        for _ in range(args.reps):
+            seconds, answer = run(name, values)
+            times.append(seconds)
+        stats = summarize(times)
+        stats["total"] = answer.total
+        stats["by_change"] = answer.by_change
+        found[name] = stats
+        say(
+            f"queries: {name} {values}: median {stats['median'] * 1000:,.0f} ms over "
+            f"{args.reps} run(s) ({answer.total:,} changes)"
+        )
+    as_of = max(whole[f"{n}@today"]["median"] for n in ("orphans", "overlaps"))
+    found["diff_vs_as_of"] = found["diff"]["median"] / as_of
+    say(f"queries: diff / slowest whole-graph as-of query today: {found['diff_vs_as_of']:.2f}×")
+    return found
 
 
 def _baselines(
