@@ -234,6 +234,7 @@ def load(
         )
         return
     out.print(_summary_table(result))
+    _print_possible_duplicates(result)
     if result.placeholders:
         out.print(
             f"{len(result.placeholders)} placeholder(s) made for unknown ids, marked unresolved:",
@@ -243,6 +244,18 @@ def load(
             out.print(f"  {placeholder}", markup=False, highlight=False, soft_wrap=True)
     if not result.changed:
         out.print("Nothing changed: the store already held these records.")
+
+
+def _print_possible_duplicates(result: LoadResult) -> None:
+    """The new nodes that look like ones the store held: said, never merged."""
+    found = result.possible_duplicates
+    if not found:
+        return
+    out.print(f"Possible duplicates: {len(found)} — run affgraph dedupe", highlight=False)
+    for c in found[:10]:
+        out.print(Text(f"  {c.a} / {c.b}: {c.score:.0f} ({c.rule})"))
+    if len(found) > 10:
+        out.print(f"  … {len(found) - 10} more", highlight=False)
 
 
 @cli.command()

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graph_schema.bulk import ColumnCheck
 from graph_schema.records import Edge, Node, Source, Transfer
@@ -54,7 +55,10 @@ from loaders.validate import (
     validate_raw,
 )
 from loaders.workbook import Sheet, is_guide, open_workbook
-from stores.base import GraphStore, RowWriter, StoreWriter, WriteSummary
+from stores.base import GraphStore, RowWriter, StoreError, StoreWriter, WriteSummary
+
+if TYPE_CHECKING:
+    from dedupe.candidates import Candidate
 
 __all__ = [
     "READABLE",
@@ -104,6 +108,9 @@ class LoadResult(WriteSummary):
     notices: list[Notice] = field(default_factory=list)
     tables: list[TableRead] = field(default_factory=list)
     checked: int | None = None
+    #: pairs of a node the load created and one the store held, that may be one body
+    #: (:func:`dedupe.candidates.candidates_against`); never merged: ``affgraph dedupe``
+    possible_duplicates: list[Candidate] = field(default_factory=list)
 
 
 #: the file types a load reads, by the end of their name
@@ -554,6 +561,7 @@ def load_paths(
                 tables=reading.tables,
                 checked=len(batch),
             )
+        new_nodes = _new_nodes(store, batch.nodes)
         hooks.step("writing")
         kinds = [batch.sources, batch.nodes, batch.edges, batch.transfers]
         del batch
@@ -561,9 +569,48 @@ def load_paths(
             writer.remove_edges(assembled.removed)  # a line's records its history replaces
             for rows in kinds:  # nodes before the edges that need them
                 _write(writer, rows)  # (each kind's rows let go of once written)
+        possible = _possible_duplicates(store, new_nodes, notices)
     return LoadResult(
         counts=writer.summary.counts,
         placeholders=placeholders,
         notices=notices,
         tables=reading.tables,
+        possible_duplicates=possible,
     )
+
+
+def _new_nodes(store: GraphStore, rows: Rows) -> list[Node]:
+    """The load's nodes that the store does not hold yet — none if it holds no node at
+    all, as before a province's first load: there is nothing they could look like."""
+    if not len(rows) or not store.counts().nodes:
+        return []
+    known = store.node_labels(row[0] for row in rows.rows)
+    return [
+        node
+        for row in rows.rows
+        if row[0] not in known
+        for node in (record_of("node", row),)
+        if isinstance(node, Node)
+    ]
+
+
+def _possible_duplicates(
+    store: GraphStore, new: list[Node], notices: list[Notice]
+) -> list[Candidate]:
+    """The pairs of a new node and an existing one that may be one body: reported, never
+    merged. Only the new nodes' blocks are looked for (one scan of the existing nodes of
+    their labels). The write has committed: a store that fails here fails no load, and the
+    check not made is said."""
+    if not new:
+        return []
+    from dedupe.candidates import candidates_against  # opencc, rapidfuzz: only when asked
+
+    try:
+        labels = sorted({n.label for n in new})
+        existing = (n for label in labels for n in store.iter_nodes(label=label))
+        return candidates_against(new, existing)
+    except StoreError as exc:
+        notices.append(
+            Notice("", 0, "nodes", None, f"possible duplicates were not looked for: {exc}")
+        )
+        return []

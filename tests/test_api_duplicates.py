@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 
 import pytest
@@ -155,3 +156,13 @@ def test_a_judgement_is_refused_with_the_reason(client: TestClient) -> None:
     assert bad["status"] == 422
     assert "same|different|unsure" in str(bad)
     assert post(a="e1", b="e2", verdict="same")["status"] == 422  # who is required
+
+
+def test_a_load_reports_possible_duplicates(client: TestClient) -> None:
+    record = {"record": "node", "id": "t9", "label": "PartyOrg", "kind": "committee"}
+    line = json.dumps({**record, "name": "中共天津市國資委委員會"}, ensure_ascii=False)
+    answer = client.post("/api/load", files=[("files", ("new.jsonl", line.encode()))], headers=AUTH)
+    assert answer.status_code == 200, answer.text
+    found = answer.json()["possible_duplicates"]
+    assert sorted(p["a"] for p in found if p["b"] == "t9") == ["t1", "t2", "t3", "t4", "t5"]
+    assert all(p["rule"] == "name" for p in found)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dedupe.candidates import candidates
+from dedupe.candidates import candidates, candidates_against
 from dedupe.judgements import judge, pair_of, standing, unjudged, withdraw
 from graph_schema.records import Node
 from stores.base import StoreError
@@ -172,3 +172,19 @@ def test_the_review_judges_one_pair_at_a_time_and_resumes(tmp_path: Path) -> Non
         "Possible duplicates: 0"
         in runner.invoke(cli, ["dedupe", "--store", str(db), "--label", "Enterprise"]).output
     )
+
+
+def test_new_nodes_against_the_store_find_what_candidates_find() -> None:
+    """The load's check (a new node against the existing ones) proposes exactly the pairs
+    the whole-store candidates propose across new and old, for every node taken as new."""
+    from tests.test_dedupe_names import NODES as FIXTURE
+
+    everything = {(c.a, c.b): c for c in candidates(FIXTURE)}
+    for node in FIXTURE:
+        expected = {pair: c for pair, c in everything.items() if node.id in pair}
+        found = candidates_against([node], FIXTURE)
+        assert {(c.a, c.b): c for c in found} == expected, node.id
+    split = {"t1", "c1", "e1", "u1"}
+    new = [n for n in FIXTURE if n.id in split]
+    crossing = {p for p in everything if len(split & set(p)) == 1}
+    assert {(c.a, c.b) for c in candidates_against(new, FIXTURE)} == crossing

@@ -75,6 +75,18 @@ class TableOut(BaseModel):
     encoding: str | None
 
 
+class PossibleDuplicateOut(BaseModel):
+    """A node the load created and one the store held that may be one body (never merged:
+    judge them with ``GET /api/duplicates`` or ``affgraph dedupe --review``)."""
+
+    a: str
+    b: str
+    score: float
+    rule: str
+    same: list[str]
+    different: list[str]
+
+
 class LoadAnswer(BaseModel):
     """What the load did (with ``check``: what it would do; nothing was written)."""
 
@@ -90,6 +102,11 @@ class LoadAnswer(BaseModel):
     notices: list[NoticeOut]
     checked: int | None = Field(
         default=None, description="with check: the valid records found; nothing was written"
+    )
+    possible_duplicates: list[PossibleDuplicateOut] = Field(
+        default_factory=list,
+        description="new nodes that look like ones the store held (possible duplicates: N — "
+        "run affgraph dedupe); nothing is merged",
     )
 
 
@@ -200,6 +217,17 @@ def _answer(result: LoadResult, names: list[str], folder: Path) -> LoadAnswer:
         ],
         notices=[_notice(n, prefix) for n in result.notices],
         checked=result.checked,
+        possible_duplicates=[
+            PossibleDuplicateOut(
+                a=c.a,
+                b=c.b,
+                score=c.score,
+                rule=c.rule,
+                same=list(c.same),
+                different=list(c.different),
+            )
+            for c in result.possible_duplicates
+        ],
     )
 
 
