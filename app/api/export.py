@@ -67,7 +67,8 @@ def get_export(
     ] = None,
 ) -> FileResponse:
     """The whole graph, or what is valid on `as_of`: GraphML (Gephi, networkx), JSON
-    (`{"nodes", "edges", "transfers", "sources"}` of canonical records), a zip of the
+    (`{"nodes", "edges", "transfers", "sources", "judgements"}`: canonical records, and the
+    judgements of candidate duplicates with their history), a zip of the
     canonical CSV files (`affgraph load` reads them back) or of the neo4j-admin import
     files, or an Excel workbook with a sheet per record kind."""
     info = FORMATS[format]
