@@ -44,6 +44,7 @@ from stores.base import CypherView, GraphView
 
 __all__ = [
     "CHANGE_KINDS",
+    "CHANGE_WORDS",
     "EVENT_KINDS",
     "STATE_KINDS",
     "ChangeItem",
@@ -75,6 +76,18 @@ ChangeKind = Literal[
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 STATE_KINDS = frozenset(get_args(ChangeKind)) - frozenset(EVENT_KINDS)
 CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)
+#: each kind of change in words, English and Chinese (``GET /api/labels``: the UI shows these)
+CHANGE_WORDS: dict[str, tuple[str, str]] = {
+    "node_founded": ("founded", "成立"),
+    "node_dissolved": ("dissolved", "撤销"),
+    "line_begun": ("line begun", "关系建立"),
+    "line_ended": ("line ended", "关系终止"),
+    "transfer": ("transfer recorded", "转移记录"),
+    "superior_changed": ("superior changed", "上级变更"),
+    "orphaned": ("became an orphan", "成为孤儿组织"),
+    "no_longer_orphaned": ("no longer an orphan", "不再是孤儿组织"),
+    "parents_in_law_changed": ("parents-in-law changed", "“婆婆”变化"),
+}
 #: the order of changes on one day: what exists first, then its lines, then what follows
 _ORDER = {kind: n for n, kind in enumerate(CHANGE_KINDS)}
 RelTypeName: Any = Literal[tuple(REL_TYPES)]

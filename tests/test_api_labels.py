@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from app.api.labels import labels, router
 from queries.catalog import QUERIES
 from queries.chain import StopReason
+from queries.changes import ChangeKind
 from queries.conflicts import ConflictType
 from queries.coverage import Status
 from queries.mismatches import Detail, MismatchType
@@ -25,6 +26,7 @@ CODES = {
     "mismatch_details": Detail,
     "conflict_types": ConflictType,
     "stop_reasons": StopReason,
+    "change_kinds": ChangeKind,
 }
 
 

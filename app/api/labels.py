@@ -3,8 +3,8 @@
 Node labels and their kinds, relationship types and their kinds, and transfer statuses, as
 ``graph_schema/declaration.py`` declares them; and the codes the named queries answer with —
 orphan reasons, coverage statuses, mismatch types and details, conflict types, the reasons a
-reporting line stops — as each query declares them beside its own ``Literal``. The web UI
-shows these words instead of the codes, and keeps no copy of them.
+reporting line stops, the kinds of change — as each query declares them beside its own
+``Literal``. The web UI shows these words instead of the codes, and keeps no copy of them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from graph_schema.declaration import (
     TRANSFER_STATUSES_ZH,
 )
 from queries.chain import STOP_WORDS
+from queries.changes import CHANGE_WORDS
 from queries.conflicts import TYPE_WORDS as CONFLICT_TYPE_WORDS
 from queries.coverage import STATUS_WORDS
 from queries.mismatches import DETAIL_WORDS
@@ -57,6 +58,7 @@ class Labels(BaseModel):
     mismatch_details: dict[str, Term] = Field(description="how it disagrees")
     conflict_types: dict[str, Term] = Field(description="the kinds of data conflict")
     stop_reasons: dict[str, Term] = Field(description="why a reporting line stops where it does")
+    change_kinds: dict[str, Term] = Field(description="the kinds of change diff and timeline list")
 
 
 def _spoken(code: str) -> str:
@@ -98,6 +100,7 @@ def labels() -> Labels:
         mismatch_details=_declared(DETAIL_WORDS),
         conflict_types=_declared(CONFLICT_TYPE_WORDS),
         stop_reasons=_declared(STOP_WORDS),
+        change_kinds=_declared(CHANGE_WORDS),
     )
 
 
