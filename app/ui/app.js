@@ -11,13 +11,15 @@ import { graph, legend } from "./graph.js";
 import { setupSearch } from "./search.js";
 import { go, hashOf, readState, today } from "./state.js";
 import * as analysis from "./views/analysis.js";
+import * as changes from "./views/changes.js";
 import * as overview from "./views/overview.js";
 import * as superiors from "./views/superiors.js";
 import * as tree from "./views/tree.js";
 import { lang, loadWords, setLang, t } from "./words.js";
 
-const VIEWS = { overview, tree, superiors, analysis };
+const VIEWS = { overview, tree, superiors, analysis, changes };
 const GRAPH_VIEWS = new Set(["tree", "superiors"]);
+const DRAWN_VIEWS = new Set([...GRAPH_VIEWS, "changes"]); // those drawn in #cy
 const $ = (id) => document.getElementById(id);
 let asking = null; // the AbortController of the view being loaded
 let drawn = null; // the state of the view on screen
@@ -54,7 +56,9 @@ function chrome(state) {
     button.setAttribute("aria-current", active ? "page" : "false");
     button.disabled = GRAPH_VIEWS.has(button.dataset.view) && !state.id;
   }
-  const isGraph = GRAPH_VIEWS.has(state.view);
+  const isGraph = DRAWN_VIEWS.has(state.view);
+  $("changes-list").hidden = state.view !== "changes";
+  $("changes-strip").hidden = state.view !== "changes";
   $("cy").hidden = !isGraph;
   $("find-bar").hidden = !isGraph;
   $("list").hidden = isGraph;
@@ -71,7 +75,7 @@ async function render() {
   asking = controller;
   setBusy(true);
   const isGraph = chrome(state);
-  if (isGraph && !state.id) {
+  if (GRAPH_VIEWS.has(state.view) && !state.id) {
     say({ title: "", status: t("Search for an organization or an enterprise to open it.",
       "搜索党组织或企业以打开。") });
     setBusy(false);
@@ -83,7 +87,7 @@ async function render() {
     say(info);
     drawn = state;
     document.title = `affgraph — ${info.title}`;
-    if (isGraph) showNode(tree.focusOf(state), state.date);
+    if (GRAPH_VIEWS.has(state.view)) showNode(tree.focusOf(state), state.date);
     setBusy(false);
   } catch (error) {
     if (error.name === "AbortError" || controller.signal.aborted) return;
@@ -155,7 +159,8 @@ function setupControls() {
 function chromeWords() {
   document.documentElement.lang = lang() === "zh" ? "zh-Hans" : "en";
   const names = { overview: t("Overview", "概览"), tree: t("Tree", "树状图"),
-    superiors: t("Parents-in-law", "婆婆"), analysis: t("Analysis", "分析") };
+    superiors: t("Parents-in-law", "婆婆"), analysis: t("Analysis", "分析"),
+    changes: t("Changes", "变化") };
   for (const button of $("tabs").querySelectorAll("button")) {
     button.textContent = names[button.dataset.view];
   }

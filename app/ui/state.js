@@ -2,9 +2,10 @@
 // (no hash: the overview):
 //   #view=tree&id=tj-zhonghuan-samsung-jv-pc&date=2022-07-05
 //   #view=analysis&list=orphans&reason=affiliation_ended&date=2024-01-01
+//   #view=changes&from=2021-01-01&to=2023-12-31&root=tj-sasac-pc
 // Changing the state writes the hash; the hashchange listener in app.js re-renders.
 
-export const VIEWS = ["overview", "tree", "superiors", "analysis"];
+export const VIEWS = ["overview", "tree", "superiors", "analysis", "changes"];
 
 export function today() {
   const d = new Date();
