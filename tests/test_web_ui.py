@@ -858,6 +858,101 @@ def test_keyboard_reaches_lists_and_details(page: Any) -> None:
     assert page.evaluate("document.activeElement.closest('#details') !== null")
 
 
+CHANGES = "view=changes&from=2021-01-01&to=2023-12-31&root=tj-sasac-pc"
+
+
+def edge_classes(page: Any, up: str, down: str) -> list[str]:
+    """The classes of the line drawn from a superior down to a node in the Changes view."""
+    found: list[str] = page.evaluate(
+        "([up, down]) => cy.edges().filter(e => e.source().id() === up && e.target().id() === down)"
+        ".map(e => e.classes().join(' '))",
+        [up, down],
+    )
+    return found
+
+
+def test_changes_view_draws_the_move_of_the_joint_venture(page: Any) -> None:
+    """Tianjin SASAC's tree, 2021 → 2023: the joint venture's organization highlighted as
+    moved, its new line to Jinzhi drawn as added, its old line to Zhonghuan as ended (dashed,
+    in its own colour), and the list says it in words."""
+    open_view(page, CHANGES)
+    assert {"tj-sasac-pc", "tj-jinzhi-pc", "tj-zhonghuan-pc", JV} <= node_ids(page)
+    assert page.evaluate("id => cy.getElementById(id).hasClass('moved')", JV)
+    added = edge_classes(page, "tj-jinzhi-pc", JV)
+    ended = edge_classes(page, "tj-zhonghuan-pc", JV)
+    assert len(added) == 1
+    assert "added" in added[0].split()
+    assert "ended" not in added[0].split()
+    assert len(ended) == 1
+    assert "ended" in ended[0].split()
+    assert "added" not in ended[0].split()
+    looks = page.evaluate(
+        """id => ['tj-jinzhi-pc', 'tj-zhonghuan-pc'].map(up => {
+          const e = cy.edges().filter(x => x.source().id() === up && x.target().id() === id)[0];
+          return [e.style('line-color'), e.style('line-style')];
+        })""",
+        JV,
+    )
+    assert looks[0][1] == "solid"
+    assert looks[1][1] == "dashed"
+    assert looks[0][0] != looks[1][0]
+    # lines that did not change are neither
+    assert edge_classes(page, "tj-sasac-pc", "tj-pharma-pc") == ["tree"]
+    rows = page.locator("ol.changes li")
+    kinds = rows.evaluate_all("rows => rows.map(r => r.dataset.change)")
+    assert sorted(kinds) == ["line_begun", "line_ended", "superior_changed", "transfer"]
+    words = page.inner_text("#changes-list")
+    assert "superior changed" in words
+    assert "line ended" in words
+    assert "superior_changed" not in words
+    assert "Party organization of Tianjin Zhonghuan Group → Tianjin Jinzhi Capital" in words
+    assert "superior changed 1" in page.inner_text("#status")
+    assert page.input_value("#changes-from") == "2021-01-01"
+    assert page.input_value("#changes-to") == "2023-12-31"
+
+
+def test_a_change_row_opens_the_node_with_the_quote(page: Any) -> None:
+    open_view(page, CHANGES)
+    page.click('ol.changes li[data-change="line_ended"] button')
+    page.wait_for_selector("#details .change-evidence")
+    evidence = page.inner_text("#details .change-evidence")
+    assert "line ended" in evidence
+    assert "2022-07-05" in evidence
+    assert "soe_reform_2022" in evidence
+    assert "transferred to the Tianjin Jinzhi Capital Party Committee" in evidence
+    assert page.inner_text("#details h2") == page.evaluate(
+        "id => cy.getElementById(id).data('name')", JV
+    )
+
+
+def test_changes_strip_has_bars_for_the_years_with_events(page: Any) -> None:
+    """The strip counts the root's changes per year (GET /api/timeline); a click on a year
+    asks that year's changes."""
+    open_view(page, CHANGES)
+    bars = page.locator("#changes-strip .bar").evaluate_all(
+        "bars => bars.map(b => [b.dataset.year, Number(b.dataset.count),"
+        " b.classList.contains('in')])"
+    )
+    counted = {year: count for year, count, _ in bars if count}
+    # 2020: the test branch's two lines to its two superiors; 2022: the joint venture's move
+    assert counted == {"2020": 2, "2022": 3}
+    assert [year for year, _, _ in bars] == ["2020", "2021", "2022", "2023"]
+    assert {year for year, _, inside in bars if inside} == {"2021", "2022", "2023"}
+    page.click('#changes-strip .bar[data-year="2022"]')
+    wait_ready(page)
+    assert "from=2021-12-31" in page.url
+    assert "to=2022-12-31" in page.url
+    assert "superior changed 1" in page.inner_text("#status")
+
+
+def test_changes_without_a_root_draw_what_changed(page: Any) -> None:
+    """No root: the whole graph's changes, each node they name drawn."""
+    open_view(page, "view=changes&from=2021-01-01&to=2023-12-31")
+    assert JV in node_ids(page)
+    assert page.locator("ol.changes li").count() >= 4
+    assert page.evaluate("id => cy.getElementById(id).hasClass('moved')", JV)
+
+
 AXE_VIEWS = [
     "view=overview",
     "view=tree&id=bj-ipb-pc",
@@ -865,6 +960,7 @@ AXE_VIEWS = [
     "view=superiors&id=jd-ent-a1",
     *[f"view=analysis&list={name}" for name in ("orphans", "overlaps", "conflicts")],
     *[f"view=analysis&list={name}" for name in ("mismatches", "coverage", "transfers", "areas")],
+    "view=changes&from=2021-01-01&to=2023-12-31&root=tj-sasac-pc",
 ]
 
 
