@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from itertools import repeat
 from typing import Any, Literal, NamedTuple, cast, get_args
 
 import numpy as np
@@ -670,46 +671,36 @@ def _events_in_columns(view: GraphView, period: Period) -> list[Event]:
     after = NO_START if period.after is None else day(period.after)
     until = NO_END - 1 if period.until is None else day(period.until)
     ids = columns.ids
-    dates: dict[int, dt.date] = {}
-
-    def when(number: int) -> dt.date:
-        found = dates.get(number)
-        if found is None:
-            found = dates[number] = dt.date.fromordinal(number)
-        return found
 
     def inside(values: npt.NDArray[Any]) -> Ints:
         found: Ints = np.flatnonzero((values > after) & (values <= until))
         return found
 
+    def dates(values: npt.NDArray[Any]) -> list[dt.date]:
+        """Day numbers as dates, each distinct day made once (mapped in C)."""
+        made = {d: dt.date.fromordinal(d) for d in np.unique(values).tolist()}
+        return list(map(made.__getitem__, values.tolist()))
+
     events: list[Event] = []
     for values, change in ((columns.start, "node_founded"), (columns.end, "node_dissolved")):
         found = inside(values)
         events.extend(
-            Event(when(d), change, ids[i])
-            for i, d in zip(found.tolist(), values[found].tolist(), strict=True)
+            map(Event, dates(values[found]), repeat(change), map(ids.__getitem__, found.tolist()))
         )
-    kinds = columns.edge_kinds.names
+    kinds = [*columns.edge_kinds.names, None]  # a kind code of -1: none
     for rel_type, edges in columns.edges_by_type.items():
         for values, change in ((edges.start, "line_begun"), (edges.end, "line_ended")):
             found = inside(values)
             events.extend(
-                Event(
-                    when(d),
-                    change,
-                    ids[s],
-                    ids[t],
-                    rel_type,
-                    kinds[k] if k >= 0 else None,
-                    int(key),
-                )
-                for d, s, t, k, key in zip(
-                    values[found].tolist(),
-                    edges.src[found].tolist(),
-                    edges.dst[found].tolist(),
-                    edges.kind[found].tolist(),
+                map(
+                    Event,
+                    dates(values[found]),
+                    repeat(change),
+                    map(ids.__getitem__, edges.src[found].tolist()),
+                    map(ids.__getitem__, edges.dst[found].tolist()),
+                    repeat(rel_type),
+                    map(kinds.__getitem__, edges.kind[found].tolist()),
                     edges.key[found].tolist(),
-                    strict=True,
                 )
             )
     return events
