@@ -133,7 +133,8 @@ def _api_operations() -> list[Any]:
 
 
 OPERATIONS = _api_operations()
-#: The reads; the one write, POST /api/load, is test_load_refuses_query_parameters's.
+#: The reads; the writes are test_load_refuses_query_parameters's and
+#: test_judgements_refuse_misspelt_query_parameters's.
 READS = [p for p in OPERATIONS if p.values[0] == "GET"]
 
 
@@ -151,7 +152,11 @@ def test_every_api_route_is_checked() -> None:
     assert {"/api/health", "/api/queries", "/api/queries/{name}", "/api/export"} <= reads
     assert {r.path for r in SERVED} <= reads
     writes = {(p.values[0], p.values[1]) for p in OPERATIONS if p not in READS}
-    assert writes == {("POST", "/api/load")}
+    assert writes == {
+        ("POST", "/api/load"),
+        ("POST", "/api/duplicates/judgements"),
+        ("DELETE", "/api/duplicates/judgements"),
+    }  # each checked below: test_load_refuses_…, test_judgements_refuse_…
 
 
 @EMBEDDED
@@ -230,6 +235,30 @@ def test_load_refuses_query_parameters(tmp_path: Path) -> None:
         assert "form parameter" in detail["message"]
         assert "takes no query parameters" in error["message"]
         assert client.get("/api/health").json()["sources"] == 0
+
+
+def test_judgements_refuse_misspelt_query_parameters(tmp_path: Path) -> None:
+    """A judgement's writes refuse a query parameter they do not take (the judgement is a
+    JSON body), and write nothing."""
+    settings = Settings(store=str(tmp_path / "j.db"), api_token="secret")
+    auth = {"Authorization": "Bearer secret"}
+    body = {"a": "x", "b": "y", "verdict": "same", "who": "ana"}
+    with TestClient(create_app(settings)) as client:
+        post = client.post(
+            "/api/duplicates/judgements", params={"note": "n"}, json=body, headers=auth
+        )
+        error = envelope(post, 422, "invalid_parameter")
+        assert [d["parameter"] for d in error["details"]] == ["note"]
+        assert "takes no query parameters" in error["message"]
+        gone = client.delete(
+            "/api/duplicates/judgements",
+            params={"a": "x", "b": "y", "who": "ana", "whom": "bo"},
+            headers=auth,
+        )
+        error = envelope(gone, 422, "invalid_parameter")
+        assert [d["nearest"] for d in error["details"]] == ["who"]
+        assert "takes a, b, who" in error["message"]
+        assert client.get("/api/duplicates", params={"judged": "yes"}).json()["total"] == 0
 
 
 def test_openapi_documents_the_422_on_every_route() -> None:
