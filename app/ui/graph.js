@@ -121,6 +121,7 @@ const STYLE = [
       "border-style": "dashed", "border-width": 1, label: "data(caption)", color: "#37474f",
       "font-size": 14, "font-weight": "bold", "text-valign": "top", "text-halign": "center",
       "text-margin-y": -4, "text-background-opacity": 0, padding: 12, shape: "round-rectangle",
+      "text-max-width": 1200, "text-overflow-wrap": "whitespace",
       "min-zoomed-font-size": 0 },
   },
   {
