@@ -46,9 +46,10 @@ FIGURES = [
     *(f"ratio.{key}.{side}" for key in BASELINED for side in ("vs_floor", "vs_nx")),
     *(
         f"embedded.{name}.{stat}"
-        for name in ("chain", "superiors", "subtree")
+        for name in ("chain", "superiors", "subtree", "diff", "timeline")
         for stat in ("median_s", "p95_s")
     ),
+    "ratio.diff.vs_as_of",
     *(
         f"http.{name}.{q}_s"
         for name in ("node", "chain", "superiors")
