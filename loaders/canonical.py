@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,7 +237,7 @@ def sniff_encoding(
     )
 
 
-class TableSource:
+class TableSource(ABC):
     """A table of text cells under a header row: a CSV file or a workbook's sheet.
 
     ``name`` is how errors name it (``file.csv``, ``book.xlsx[Sheet1]``); ``error`` holds what
@@ -251,11 +252,11 @@ class TableSource:
     notices: list[Notice]
     _fieldnames: list[str]
 
+    @abstractmethod
     def chunks(self, size: int) -> Iterator[tuple[list[int], list[list[str]]] | LoadError]:
         """The data rows, ``size`` at a time: their lines and their cells as written (blank
         rows skipped); or a located error for a row that cannot be read, where reading
         ends."""
-        raise NotImplementedError
 
     def lines(self) -> Iterator[tuple[int, list[str]] | LoadError]:
         """Each data row's line and cells (see :meth:`chunks`), or the located error."""

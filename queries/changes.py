@@ -36,7 +36,7 @@ from graph_schema.cypher import NODE_LABEL
 from graph_schema.declaration import REL_TYPES
 from graph_schema.records import Transfer, active, evidence_from_canonical
 from queries.arrays import Ints
-from queries.base import MAX_LIMIT, MAX_OFFSET, QueryError, QueryParams
+from queries.base import MAX_LIMIT, MAX_OFFSET, Column, QueryError, QueryParams
 from queries.cypher import MAX_DEPTH, cypher_node
 from queries.graph import Adjacency, lines_in
 from queries.history import Evidence
@@ -44,6 +44,7 @@ from queries.subtree import MAX_NODES, SUBTREE, SubtreeParams, TreeNode
 from stores.base import CypherView, GraphView
 
 __all__ = [
+    "CHANGE_COLUMNS",
     "CHANGE_KINDS",
     "CHANGE_WORDS",
     "EVENT_KINDS",
@@ -52,6 +53,7 @@ __all__ = [
     "ChangeKind",
     "Event",
     "EventKind",
+    "Page",
     "Period",
     "ScopeParams",
     "by_change",
@@ -59,6 +61,7 @@ __all__ = [
     "events_of_transfers",
     "gather_in_rows",
     "gather_over_graph",
+    "page_of",
     "scope_of",
 ]
 
@@ -526,6 +529,53 @@ def changed_pairs(before: Ints, after: Ints, size: int) -> dict[int, tuple[list[
         for key in keys.tolist():
             changes.setdefault(key // size, ([], []))[at].append(key % size)
     return changes
+
+
+class Page(NamedTuple):
+    """One page of changes, shaped, with the total and the counts per kind."""
+
+    items: list[ChangeItem]
+    total: int
+    by_change: dict[str, int]
+    #: the days of every change kept (all pages), for a timeline's series
+    days: list[dt.date]
+
+
+def page_of(
+    changes: Iterable[Event],
+    found: Gathered,
+    transfers: Mapping[str, Transfer],
+    params: ScopeParams,
+    change: str | None,
+) -> Page:
+    """Filter (scope, ``types``, ``kinds``), order, count per kind, keep ``change`` only,
+    and shape the requested page: what ``diff`` and ``timeline`` answer alike."""
+    kept = sorted(
+        (e for e in changes if keep(e, params, found.scope, found.info)), key=lambda e: e.order
+    )
+    counts = by_change(kept)
+    if change is not None:
+        kept = [e for e in kept if e.change == change]
+    shown = kept[params.offset : params.offset + params.limit]
+    items = [
+        event_item(event, found.info, detail, transfers)
+        for event, detail in zip(shown, found.details(shown), strict=True)
+    ]
+    return Page(items, len(kept), counts, [e.day for e in kept if e.day is not None])
+
+
+#: The columns the web UI lists changes and events with.
+CHANGE_COLUMNS = (
+    Column("day", "day"),
+    Column("change", "change"),
+    Column("name", "id", link="always", name="name"),
+    Column("kind", "kind", terms="kinds"),
+    Column("line", "type"),
+    Column("other", "other_id", link="always", name="other_name"),
+    Column("status", "status", terms="transfer_statuses"),
+    Column("reason", "reason"),
+    Column("source", "source"),
+)
 
 
 # -- gathering, per store ------------------------------------------------------------------------

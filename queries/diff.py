@@ -18,22 +18,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph_schema.models import IsoDate
 from graph_schema.records import Transfer
-from queries.base import Column, Listing, NamedQuery, Opens, Route, Rows
+from queries.base import Listing, NamedQuery, Opens, Route, Rows
 from queries.changes import (
+    CHANGE_COLUMNS,
     ChangeItem,
     ChangeKind,
     Event,
     Gathered,
     Period,
     ScopeParams,
-    by_change,
     changed_pairs,
-    event_item,
     events_cypher,
     events_of_transfers,
     gather_in_rows,
     gather_over_graph,
-    keep,
+    page_of,
     pair_sets,
 )
 from queries.orphans import find_orphans
@@ -290,27 +289,17 @@ def _diff(view: CypherView | GraphView, found: Gathered, params: DiffParams) -> 
     changes = [*found.events, *moves]
     if params.from_ < params.to:
         changes += state_changes(view, period, changes, transfers)
-    kept = sorted(
-        (e for e in changes if keep(e, params, found.scope, found.info)), key=lambda e: e.order
-    )
-    counts = by_change(kept)
-    if params.change is not None:
-        kept = [e for e in kept if e.change == params.change]
-    shown = kept[params.offset : params.offset + params.limit]
-    items = [
-        event_item(event, found.info, detail, transfers)
-        for event, detail in zip(shown, found.details(shown), strict=True)
-    ]
+    page = page_of(changes, found, transfers, params, params.change)
     return DiffResult(
         from_=params.from_,  # type: ignore[call-arg]  # populate_by_name
         to=params.to,
         root=params.root,
         area=params.area,
-        items=items,
-        total=len(kept),
+        items=page.items,
+        total=page.total,
         limit=params.limit,
         offset=params.offset,
-        by_change=counts,
+        by_change=page.by_change,
     )
 
 
@@ -357,17 +346,7 @@ DIFF: NamedQuery[DiffParams, DiffResult] = NamedQuery(
     ),
     listing=Listing(
         title="What changed between two days",
-        columns=(
-            Column("day", "day"),
-            Column("change", "change"),
-            Column("name", "id", link="always", name="name"),
-            Column("kind", "kind", terms="kinds"),
-            Column("line", "type"),
-            Column("other", "other_id", link="always", name="other_name"),
-            Column("status", "status", terms="transfer_statuses"),
-            Column("reason", "reason"),
-            Column("source", "source"),
-        ),
+        columns=CHANGE_COLUMNS,
         opens=(Opens("details"),),
         filter="change",
         counts="by_change",

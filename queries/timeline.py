@@ -16,20 +16,19 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph_schema.models import IsoDate
-from queries.base import Column, Listing, NamedQuery, NotFoundError, Opens, Route, Rows
+from queries.base import Listing, NamedQuery, NotFoundError, Opens, Route, Rows
 from queries.changes import (
+    CHANGE_COLUMNS,
     ChangeItem,
     EventKind,
     Gathered,
     Period,
     ScopeParams,
-    by_change,
-    event_item,
     events_cypher,
     events_of_transfers,
     gather_in_rows,
     gather_over_graph,
-    keep,
+    page_of,
 )
 from stores.base import CypherView, GraphView
 
@@ -105,32 +104,20 @@ def _timeline(
     if params.node is not None and found.info(params.node) is None:
         raise NotFoundError(params.node)
     moves, transfers = events_of_transfers(view.iter_transfers(), _period(params))
-    kept = sorted(
-        (e for e in (*found.events, *moves) if keep(e, params, found.scope, found.info)),
-        key=lambda e: e.order,
-    )
-    counts = by_change(kept)
-    if params.change is not None:
-        kept = [e for e in kept if e.change == params.change]
-    days = [e.day for e in kept if e.day is not None]
-    shown = kept[params.offset : params.offset + params.limit]
-    items = [
-        event_item(event, found.info, detail, transfers)
-        for event, detail in zip(shown, found.details(shown), strict=True)
-    ]
+    page = page_of([*found.events, *moves], found, transfers, params, params.change)
     return TimelineResult(
         node=params.node,
         root=params.root,
         area=params.area,
         from_=params.from_,
         to=params.to,
-        items=items,
-        total=len(kept),
+        items=page.items,
+        total=page.total,
         limit=params.limit,
         offset=params.offset,
-        by_change=counts,
-        by_year=_series(days, 4),
-        by_month=_series(days, 7) if params.by == "month" else None,
+        by_change=page.by_change,
+        by_year=_series(page.days, 4),
+        by_month=_series(page.days, 7) if params.by == "month" else None,
     )
 
 
@@ -180,16 +167,7 @@ TIMELINE: NamedQuery[TimelineParams, TimelineResult] = NamedQuery(
     ),
     listing=Listing(
         title="Timeline of events",
-        columns=(
-            Column("day", "day"),
-            Column("change", "change"),
-            Column("name", "id", link="always", name="name"),
-            Column("kind", "kind", terms="kinds"),
-            Column("line", "type"),
-            Column("other", "other_id", link="always", name="other_name"),
-            Column("status", "status", terms="transfer_statuses"),
-            Column("source", "source"),
-        ),
+        columns=CHANGE_COLUMNS,
         opens=(Opens("details"),),
         filter="change",
         counts="by_change",
