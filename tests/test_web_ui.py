@@ -206,6 +206,53 @@ def _big_tree() -> list[dict[str, Any]]:
     return records
 
 
+#: A committee whose REORG branches were founded on 2019-03-01 with their lines: more changes
+#: in 2019 than the Changes view lists at once (500), so that the list pages.
+REORG = 260
+
+
+def _reorganized() -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = [
+        {
+            "record": "node",
+            "id": "test-reorg-pc",
+            "label": "PartyOrg",
+            "kind": "committee",
+            "name": "Committee reorganized in 2019 (test)",
+        },
+        {
+            "record": "edge",
+            "type": "AFFILIATED_TO",
+            "from": "test-reorg-pc",
+            "to": "tj-municipal-pc",
+            "kind": "territorial",
+        },
+    ]
+    for i in range(REORG):
+        branch = f"test-reorg-branch-{i:03d}"
+        records.append(
+            {
+                "record": "node",
+                "id": branch,
+                "label": "PartyOrg",
+                "kind": "branch",
+                "name": f"Reorganized branch {i} (test)",
+                "valid_from": "2019-03-01",
+            }
+        )
+        records.append(
+            {
+                "record": "edge",
+                "type": "AFFILIATED_TO",
+                "from": branch,
+                "to": "test-reorg-pc",
+                "kind": "territorial",
+                "valid_from": "2019-03-01",
+            }
+        )
+    return records
+
+
 def _write(path: Path, records: list[dict[str, Any]]) -> Path:
     path.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
@@ -225,9 +272,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
     db = root / "ui.db"
     extra = _write(root / "extra.jsonl", EXTRA)
     big = _write(root / "big.jsonl", _big_tree())
+    reorg = _write(root / "reorg.jsonl", _reorganized())
     affgraph = [sys.executable, "-m", "app"]
     done = subprocess.run(
-        [*affgraph, "load", str(cases_dir), str(extra), str(big), "--store", str(db)],
+        [*affgraph, "load", str(cases_dir), str(extra), str(big), str(reorg), "--store", str(db)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -951,6 +999,187 @@ def test_changes_without_a_root_draw_what_changed(page: Any) -> None:
     assert JV in node_ids(page)
     assert page.locator("ol.changes li").count() >= 4
     assert page.evaluate("id => cy.getElementById(id).hasClass('moved')", JV)
+
+
+def test_changes_legend_says_what_the_colours_mean(page: Any) -> None:
+    """The legend of the Changes view explains its colours: the added line's entry has the
+    colour the added line is drawn in, the ended line's the ended one's (dashed), the moved
+    organization's halo the halo's; the tree view's legend has none of them."""
+    open_view(page, CHANGES)
+    keys = page.locator("#legend .key[data-key]").evaluate_all(
+        "keys => Object.fromEntries(keys.map(k => [k.dataset.key, [k.textContent,"
+        " getComputedStyle(k.querySelector('b')).borderTopColor,"
+        " getComputedStyle(k.querySelector('b')).borderTopStyle,"
+        " getComputedStyle(k.querySelector('b')).backgroundColor]]))"
+    )
+    assert set(keys) == {"line-added", "line-ended", "node-founded", "node-dissolved", "node-moved"}
+    assert keys["line-added"][0] == "line begun in the period"
+    assert keys["line-ended"][0] == "line ended in the period"
+    assert keys["node-moved"][0] == "superior changed (moved)"
+    drawn = page.evaluate(
+        """id => {
+          const line = (up) => cy.edges().filter(e => e.source().id() === up
+            && e.target().id() === id)[0];
+          const colour = (c) => { const s = document.createElement('span'); s.style.color = c;
+            document.body.append(s); const v = getComputedStyle(s).color; s.remove(); return v; };
+          return [colour(line('tj-jinzhi-pc').style('line-color')),
+            colour(line('tj-zhonghuan-pc').style('line-color')),
+            colour(cy.getElementById(id).style('underlay-color'))];
+        }""",
+        JV,
+    )
+    assert keys["line-added"][1:3] == [drawn[0], "solid"]
+    assert keys["line-ended"][1:3] == [drawn[1], "dashed"]
+    assert keys["node-moved"][3] == drawn[2]
+    open_view(page, f"view=tree&id={JV}&date=2022-07-05")
+    assert page.locator("#legend .key[data-key]").count() == 0
+
+
+def test_changes_list_pages_beyond_500(page: Any) -> None:
+    """A committee whose 260 branches were founded with their lines in 2019: 520 changes,
+    listed 500 at a time; the next page is asked with an offset (in the URL), and has the
+    rest."""
+    open_view(page, "view=changes&from=2019-01-01&to=2019-12-31&root=test-reorg-pc")
+    total = httpx.get(
+        f"{page.base}/api/diff",
+        params={"from": "2019-01-01", "to": "2019-12-31", "root": "test-reorg-pc", "limit": 0},
+    ).json()["total"]
+    assert total >= 2 * REORG
+    assert page.locator("ol.changes li").count() == 500
+    assert page.inner_text("#changes-heading") == f"{total} changes"
+    assert f"1–500 of {total}" in page.inner_text("#changes-list .pager")
+    assert f"changes 1–500 of {total} listed and drawn" in page.inner_text("#status")
+    page.locator("#changes-list .pager button", has_text="next").first.click()
+    page.wait_for_function("() => location.hash.includes('offset=500')")
+    wait_ready(page)
+    assert page.locator("ol.changes li").count() == total - 500
+    assert page.get_attribute("ol.changes", "start") == "501"
+    assert f"501–{total} of {total}" in page.inner_text("#changes-list .pager")
+    assert page.locator("#changes-list .pager button", has_text="next").first.is_disabled()
+    page.locator("#changes-list .pager button", has_text="previous").first.click()
+    page.wait_for_function("() => !location.hash.includes('offset=')")
+    wait_ready(page)
+    assert page.locator("ol.changes li").count() == 500
+
+
+def test_changes_name_the_nodes_known_only_by_id(page: Any) -> None:
+    """A change of parents-in-law answers the superiors gained and lost as ids; asked alone
+    (the kind filter), nothing else on the page names them: they are looked up and shown by
+    name."""
+    open_view(page, "view=changes&from=2021-01-01&to=2023-12-31&change=parents_in_law_changed")
+    assert page.input_value("#changes-kind") == "parents_in_law_changed"
+    rows = page.locator("ol.changes li")
+    assert rows.count() == 1
+    text = rows.first.inner_text()
+    assert (
+        "gained: Tianjin Jinzhi Capital Party Committee; "
+        "lost: Party organization of Tianjin Zhonghuan Group"
+    ) in text
+    assert "tj-jinzhi-pc" not in text
+    assert "could not be named" not in page.inner_text("#changes-list")
+    # the filter is the URL's: every kind again
+    page.select_option("#changes-kind", "")
+    page.wait_for_function("() => !location.hash.includes('change=')")
+    wait_ready(page)
+    kinds = rows.evaluate_all("rows => [...new Set(rows.map(r => r.dataset.change))]")
+    assert {"parents_in_law_changed", "superior_changed", "line_begun"} <= set(kinds)
+
+
+def strip_state(page: Any) -> dict[str, Any]:
+    """The tree's timeline strip as drawn: bars (key → count), the marker's day and where it
+    sits (its x, and the box of the bar of its year)."""
+    found: dict[str, Any] = page.evaluate(
+        """() => {
+          const strip = document.getElementById('tree-strip');
+          const marker = strip.querySelector('.marker');
+          const bars = [...strip.querySelectorAll('.bar')];
+          const day = marker.dataset.day;
+          const bar = bars.find(b => b.dataset.key === day.slice(0, 4));
+          const box = bar ? bar.getBoundingClientRect() : null;
+          return { hidden: strip.hidden,
+            bars: Object.fromEntries(bars.map(b => [b.dataset.key, Number(b.dataset.count)])),
+            day, valuetext: marker.getAttribute('aria-valuetext'),
+            role: marker.getAttribute('role'), x: marker.getBoundingClientRect().left + 1,
+            bar: box && [box.left, box.right],
+            title: strip.querySelector('.strip-title').textContent };
+        }"""
+    )
+    return found
+
+
+def test_tree_strip_shows_the_events_and_the_as_of_marker(page: Any) -> None:
+    """Under the tree: the events under the tree's root per year (GET /api/timeline), and
+    the marker on the as-of day, inside that year's bar."""
+    open_view(page, f"view=tree&id={JV}&date=2022-07-05")
+    strip = strip_state(page)
+    assert not strip["hidden"]
+    timeline = httpx.get(
+        f"{page.base}/api/timeline",
+        params={"root": "tj-municipal-pc", "as_of": "2022-07-05", "limit": 0},
+    ).json()
+    assert {k: v for k, v in strip["bars"].items() if v} == timeline["by_year"]
+    assert strip["bars"]["2022"] == 3  # the joint venture's move: begun, ended, transfer
+    assert f"{timeline['total']} events under Tianjin Municipal Party Committee" in strip["title"]
+    assert strip["role"] == "slider"
+    assert strip["day"] == strip["valuetext"] == "2022-07-05"
+    left, right = strip["bar"]
+    # 2022-07-05 is day 185 of 365: about half-way along its year's bar
+    assert left + 0.45 * (right - left) < strip["x"] < left + 0.56 * (right - left)
+    # the strip is only under trees
+    open_view(page, "view=analysis&list=orphans")
+    assert page.evaluate("document.getElementById('tree-strip').hidden")
+
+
+def test_keys_on_the_marker_replay_the_tree(page: Any) -> None:
+    """With the marker focused, ← and → step from event to event (the day before a change,
+    then its day): the tree is drawn as of each day and the URL's date follows."""
+    open_view(page, f"view=tree&id={JV}&date=2022-07-05")
+    assert tree_superior(page, JV) == ["tj-jinzhi-pc"]
+    page.focus("#tree-strip .marker")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => location.hash.includes('date=2022-07-04')")
+    wait_ready(page)
+    assert tree_superior(page, JV) == ["tj-zhonghuan-pc"]
+    assert page.input_value("#as-of") == "2022-07-04"
+    assert strip_state(page)["day"] == "2022-07-04"
+    assert page.evaluate("document.activeElement.classList.contains('marker')")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.hash.includes('date=2022-07-05')")
+    wait_ready(page)
+    assert tree_superior(page, JV) == ["tj-jinzhi-pc"]
+    page.keyboard.press("Shift+ArrowRight")  # one day
+    page.wait_for_function("() => location.hash.includes('date=2022-07-06')")
+    wait_ready(page)
+    assert tree_superior(page, JV) == ["tj-jinzhi-pc"]
+
+
+def test_dragging_the_marker_replays_the_tree(page: Any) -> None:
+    """Dragging the marker back into 2021 draws the tree as it was then (the joint venture
+    under Zhonghuan), and on into 2024 as it became (under Jinzhi); the URL follows, and the
+    whole drag is one entry of the browser's history."""
+    open_view(page, f"view=tree&id={JV}&date=2022-07-05")
+    entries = page.evaluate("history.length")
+    box = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('#tree-strip .bar')]
+          .map(b => { const r = b.getBoundingClientRect();
+            return [b.dataset.key, [r.left + r.width / 2, r.top + r.height / 2]]; }))"""
+    )
+    start = strip_state(page)["x"]
+    page.mouse.move(start, box["2022"][1])
+    page.mouse.down()
+    page.mouse.move(*box["2021"], steps=8)
+    page.wait_for_function("() => location.hash.includes('date=2021-')")
+    wait_ready(page)
+    assert tree_superior(page, JV) == ["tj-zhonghuan-pc"]
+    assert strip_state(page)["day"].startswith("2021-")
+    page.mouse.move(*box["2024"], steps=12)
+    page.mouse.up()
+    page.wait_for_function("() => location.hash.includes('date=2024-')")
+    wait_ready(page)
+    assert tree_superior(page, JV) == ["tj-jinzhi-pc"]
+    day = page.evaluate("new URLSearchParams(location.hash.slice(1)).get('date')")
+    assert strip_state(page)["day"] == day == page.input_value("#as-of")
+    assert page.evaluate("history.length") <= entries + 1
 
 
 AXE_VIEWS = [

@@ -10,6 +10,7 @@ import { setupFind } from "./find.js";
 import { graph, legend } from "./graph.js";
 import { setupSearch } from "./search.js";
 import { go, hashOf, readState, today } from "./state.js";
+import * as timestrip from "./timestrip.js";
 import * as analysis from "./views/analysis.js";
 import * as changes from "./views/changes.js";
 import * as overview from "./views/overview.js";
@@ -59,6 +60,9 @@ function chrome(state) {
   const isGraph = DRAWN_VIEWS.has(state.view);
   $("changes-list").hidden = state.view !== "changes";
   $("changes-strip").hidden = state.view !== "changes";
+  $("tree-strip").hidden = state.view !== "tree" || !state.id;
+  if (state.view === "tree") timestrip.mark(state.date);
+  fill($("legend"), state.view === "changes" ? changes.legendKeys() : [], legend());
   $("cy").hidden = !isGraph;
   $("find-bar").hidden = !isGraph;
   $("list").hidden = isGraph;
@@ -138,6 +142,7 @@ function setupControls() {
   $("lang").value = lang();
   $("lang").addEventListener("change", () => {
     setLang($("lang").value);
+    $("tree-strip").dataset.root = ""; // drawn again, in the new words
     chromeWords();
     render();
   });
@@ -164,7 +169,6 @@ function chromeWords() {
   for (const button of $("tabs").querySelectorAll("button")) {
     button.textContent = names[button.dataset.view];
   }
-  fill($("legend"), legend());
 }
 
 async function start() {

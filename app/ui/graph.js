@@ -335,14 +335,24 @@ export function caption(item, extra = []) {
   return [item.name, facts.filter(Boolean).join(" · "), ...extra].filter(Boolean).join("\n");
 }
 
+/** One entry of the legend: a mark and its words. */
+export function legendKey(mark, text, name) {
+  return h("span", { className: "key", dataset: name ? { key: name } : undefined }, mark, text);
+}
+
+/** A line's mark in the legend: a short stroke of its colour and style. */
+export function legendLine(colour, style) {
+  return h("b", { style: { borderTop: `3px ${style} ${colour}` } });
+}
+
 /** The legend under the stage: colours and shapes by label and kind, lines by kind. */
 export function legend() {
   const shapeNames = { "cut-rectangle": "⯄", "round-rectangle": "▢", ellipse: "◯", diamond: "◇",
     hexagon: "⬡", "round-hexagon": "⬡", rectangle: "▭", "round-triangle": "△",
     "round-tag": "⬠", rhomboid: "▱", barrel: "⌸", octagon: "⯃" };
-  const key = (mark, text) => h("span", { className: "key" }, mark, text);
+  const key = legendKey;
   const shape = (colour, glyph) => h("i", { style: { color: colour }, "aria-hidden": "true" }, glyph);
-  const line = (colour, style) => h("b", { style: { borderTop: `3px ${style} ${colour}` } });
+  const line = legendLine;
   const items = [];
   for (const [label, kinds] of Object.entries(LOOK)) {
     for (const [kind, [colour, glyph]] of Object.entries(kinds)) {

@@ -31,12 +31,17 @@ export function hashOf(state) {
   return "#" + params.toString();
 }
 
-/** Go to a new state: ``patch`` changes some keys; ``replace`` starts from scratch. */
-export function go(patch, { replace = false } = {}) {
+/** Go to a new state: ``patch`` changes some keys; ``replace`` starts from scratch;
+ * ``replaceEntry`` changes the browser's current history entry instead of adding one (the
+ * timeline strip's marker: one drag is one step back, not one per day crossed). */
+export function go(patch, { replace = false, replaceEntry = false } = {}) {
   const base = replace ? { date: readState().date } : readState();
   const hash = hashOf({ ...base, ...patch });
   document.body.dataset.state = "loading"; // until the new view is drawn
-  if (hash !== location.hash) location.hash = hash;
+  if (replaceEntry) {
+    history.replaceState(null, "", hash);
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
+  } else if (hash !== location.hash) location.hash = hash;
   else window.dispatchEvent(new HashChangeEvent("hashchange"));
 }
 

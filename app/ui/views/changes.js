@@ -5,21 +5,27 @@
 // node in the details panel with the evidence behind the change. Under it a timeline strip
 // (changes per year: GET /api/timeline of the root; without a root, the period's own
 // changes): a click on a year asks that year, a drag across years asks that span.
+// The list is paged as the API pages it (``offset`` in the URL), and can be narrowed to one
+// kind of change (``change``). Nodes a change names only by id (the superiors before and
+// after a move, the parents-in-law gained and lost) are looked up by name.
 // Everything from the data is put in as DOM text (dom.js), never as markup.
 import { api, get, stillWanted } from "../api.js";
 import { showNode } from "../details.js";
 import { fill, h } from "../dom.js";
-import { caption, draw, graph, treeLayout } from "../graph.js";
+import { caption, draw, graph, legendKey, legendLine, treeLayout } from "../graph.js";
 import { go } from "../state.js";
 import { lineWord, t, word } from "../words.js";
 
 /** Levels of each tree asked for, and nodes at most (as the tree view's first answer). */
 const DEPTH = 6;
 const MAX_NODES = 300;
-/** Changes asked for at once (the API's page); the status line says when there are more. */
-const LIMIT = 500;
+/** Changes asked for at once: one page of the list (and of what is drawn). */
+export const LIMIT = 500;
+/** Names looked up at once, and at most per page (the rest stay ids, and the list says so). */
+const LOOKUPS_AT_ONCE = 6;
+const LOOKUPS_MAX = 200;
 
-let current = null; // {from, to, root, answer, before, after, names, series}
+let current = null; // {from, to, root, offset, change, answer, before, after, names, series}
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,7 +33,8 @@ const $ = (id) => document.getElementById(id);
 export function periodOf(state) {
   const to = valid(state.to) || state.date;
   const from = valid(state.from) || `${Number(to.slice(0, 4)) - 3}-12-31`;
-  return { from, to, root: state.root || state.id || "" };
+  const offset = Math.max(0, Math.floor(Number(state.offset) || 0));
+  return { from, to, root: state.root || state.id || "", offset, change: state.change || "" };
 }
 
 function valid(day) {
@@ -35,22 +42,25 @@ function valid(day) {
 }
 
 export async function show(state, signal) {
-  const { from, to, root } = periodOf(state);
+  const { from, to, root, offset, change } = periodOf(state);
   const opts = { signal };
   if (from >= to) {
     throw new Error(t(`The first day (${from}) must come before the second (${to}).`,
       `起始日（${from}）须早于截止日（${to}）。`));
   }
   const [answer, before, after, series] = await Promise.all([
-    get("/diff", { from, to, root, limit: LIMIT }, opts),
+    get("/diff", { from, to, root, change, limit: LIMIT, offset }, opts),
     root ? api.subtree(root, from, DEPTH, MAX_NODES, opts) : null,
     root ? api.subtree(root, to, DEPTH, MAX_NODES, opts) : null,
     root ? get("/timeline", { root, as_of: to, limit: 1 }, opts) : null,
   ]);
   stillWanted(signal);
   addStyle();
-  current = { from, to, root, answer, before, after, series: series ? series.by_year : byYear(answer.items) };
+  current = { from, to, root, offset, change, answer, before, after,
+    series: series ? series.by_year : byYear(answer.items) };
   current.names = namesOf(current);
+  current.unnamed = await lookUpNames(current.names, answer.items, to, opts);
+  stillWanted(signal);
   draw(elements(), treeLayout);
   panel();
   strip();
@@ -78,6 +88,55 @@ function namesOf({ answer, before, after }) {
     if (item.other_id) names.set(item.other_id, item.other_name || names.get(item.other_id) || item.other_id);
   }
   return names;
+}
+
+/** The ids a change names without a name (before/after, gained/lost, an other end with no
+ * name), not named by anything else on the page.  */
+function unnamedIds(names, items) {
+  const ids = new Set();
+  for (const item of items) {
+    for (const id of [...item.before, ...item.after, ...item.gained, ...item.lost]) ids.add(id);
+    if (item.other_id && !item.other_name) ids.add(item.other_id);
+  }
+  return [...ids].filter((id) => !names.has(id) || names.get(id) === id);
+}
+
+/** Look up the names of the ids nothing else on the page names. There is no route taking
+ * many ids at once, so it is the node route, as of the second day, for each distinct id of
+ * the page (a few at a time, at most LOOKUPS_MAX a page) — one batch per page, cancelled
+ * with the view. Answers the ids left unnamed (not looked up, or not found). */
+async function lookUpNames(names, items, day, opts) {
+  const wanted = unnamedIds(names, items);
+  const asked = wanted.slice(0, LOOKUPS_MAX);
+  const queue = [...asked];
+  const worker = async () => {
+    while (queue.length) {
+      const id = queue.shift();
+      try {
+        const node = await api.node(id, day, opts);
+        if (node.name) names.set(id, node.name);
+      } catch (error) {
+        if (error.name === "AbortError") throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, queue.length) }, worker));
+  return wanted.filter((id) => !names.has(id) || names.get(id) === id);
+}
+
+// -- the legend --------------------------------------------------------------------------------
+
+/** The Changes view's own entries of the legend: what its colours mean. */
+export function legendKeys() {
+  const box = (colour, style, halo) => h("b", { className: halo ? "halo" : "box",
+    style: halo ? { background: colour } : { border: `3px ${style} ${colour}` } });
+  return [
+    legendKey(legendLine(ADDED, "solid"), t("line begun in the period", "期间开始的关系"), "line-added"),
+    legendKey(legendLine(ENDED, "dashed"), t("line ended in the period", "期间终止的关系"), "line-ended"),
+    legendKey(box(ADDED, "solid"), t("founded in the period", "期间成立"), "node-founded"),
+    legendKey(box(ENDED, "dashed"), t("dissolved in the period", "期间撤销"), "node-dissolved"),
+    legendKey(box(MOVED, "solid", true), t("superior changed (moved)", "上级变更（迁移）"), "node-moved"),
+  ];
 }
 
 // -- the graph -------------------------------------------------------------------------------
@@ -218,16 +277,47 @@ function panel() {
     event.preventDefault();
     const rootId = $("changes-root").value.trim();
     go({ view: "changes", from: $("changes-from").value, to: $("changes-to").value,
-      root: rootId, id: rootId });
+      root: rootId, id: rootId, offset: "" });
   } },
   input("changes-from", from, t("from ", "自 ")), input("changes-to", to, t(" to ", " 至 ")),
   input("changes-root", root, t(" under ", " 所属 "), "search"),
   h("button", { type: "submit" }, t("Show", "显示")));
   const rows = answer.items.map(row);
-  fill($("changes-list"), form,
+  const unnamed = current.unnamed.length
+    ? h("p", { className: "meta" }, t(`${current.unnamed.length} ids could not be named (shown as ids).`,
+      `${current.unnamed.length} 个编号未能查到名称（显示编号）。`)) : null;
+  fill($("changes-list"), form, kindPicker(),
     h("h2", { id: "changes-heading" }, t(`${answer.total} changes`, `共 ${answer.total} 项变化`)),
-    rows.length ? h("ol", { className: "changes", "aria-labelledby": "changes-heading" }, rows)
-      : h("p", { className: "empty" }, t("Nothing changed in the period.", "期间无变化。")));
+    pager(), unnamed,
+    rows.length ? h("ol", { className: "changes", "aria-labelledby": "changes-heading",
+      start: current.offset + 1 }, rows)
+      : h("p", { className: "empty" }, t("Nothing changed in the period.", "期间无变化。")),
+    rows.length > 20 ? pager() : null);
+}
+
+/** Only one kind of change (the API's ``change``), each kind with its count in the period. */
+function kindPicker() {
+  const counts = current.answer.by_change || {};
+  const all = Object.values(counts).reduce((a, b) => a + b, 0);
+  const options = [h("option", { value: "" }, t(`every kind (${all})`, `全部类型（${all}）`)),
+    ...Object.entries(counts).map(([kind, n]) => h("option", { value: kind, selected: kind === current.change },
+      `${word("change_kinds", kind)} (${n})`))];
+  return h("label", { className: "changes-kind" }, t("kind of change ", "变化类型 "),
+    h("select", { id: "changes-kind", onchange: (event) => go({ change: event.target.value, offset: "" }) },
+      options));
+}
+
+/** Where this page is in the list, and buttons to the pages before and after it. */
+function pager() {
+  const { offset, answer } = current;
+  const shown = answer.items.length;
+  const button = (text, to, disabled) => h("button", { type: "button", disabled,
+    onclick: () => go({ offset: to ? String(to) : "" }) }, text);
+  return h("p", { className: "pager" },
+    t(`${shown ? offset + 1 : 0}–${offset + shown} of ${answer.total} `,
+      `第 ${shown ? offset + 1 : 0}–${offset + shown} 项，共 ${answer.total} 项 `),
+    button(t("‹ previous", "‹ 上一页"), Math.max(0, offset - LIMIT), offset === 0),
+    " ", button(t("next ›", "下一页 ›"), offset + LIMIT, offset + shown >= answer.total));
 }
 
 function row(item) {
@@ -247,13 +337,13 @@ function what(item) {
   switch (item.change) {
     case "line_begun":
     case "line_ended":
-      return ` ${item.change === "line_begun" ? "→" : "↛"} ${item.other_name || item.other_id || "?"} (${
+      return ` ${item.change === "line_begun" ? "→" : "↛"} ${item.other_name || name(item.other_id) || "?"} (${
         item.type === "AFFILIATED_TO" ? lineWord("affiliation") : word("relationships", item.type)}${
         item.line_kind ? ` · ${word("relationship_kinds", item.line_kind, item.type)}` : ""})`;
     case "superior_changed":
       return ` ${list(item.before)} → ${list(item.after)}`;
     case "transfer":
-      return ` ${word("transfer_statuses", item.status)} → ${item.other_name || item.other_id || "?"}`;
+      return ` ${word("transfer_statuses", item.status)} → ${item.other_name || name(item.other_id) || "?"}`;
     case "orphaned":
     case "no_longer_orphaned":
       return item.reason ? ` (${word("orphan_reasons", item.reason)})` : "";
@@ -302,7 +392,8 @@ function strip() {
   const last = Math.max(...years, Number(current.to.slice(0, 4)));
   const most = Math.max(1, ...Object.values(current.series));
   let pressed = null;
-  const pick = (a, b) => go({ view: "changes", from: `${Math.min(a, b) - 1}-12-31`, to: `${Math.max(a, b)}-12-31` });
+  const pick = (a, b) => go({ view: "changes", from: `${Math.min(a, b) - 1}-12-31`, to: `${Math.max(a, b)}-12-31`,
+    offset: "" });
   const bars = [];
   for (let year = first; year <= last; year += 1) {
     const count = current.series[String(year)] || 0;
@@ -327,8 +418,10 @@ function describe() {
   const { from, to, root, answer } = current;
   const counts = Object.entries(answer.by_change || {}).map(([kind, n]) => `${word("change_kinds", kind)} ${n}`);
   const scope = root ? t(` under ${current.names.get(root) || root}`, `（${current.names.get(root) || root} 所属）`) : "";
-  const more = answer.total > answer.items.length
-    ? t(` · the first ${answer.items.length} listed`, ` · 列出前 ${answer.items.length} 项`) : "";
+  const shown = answer.items.length;
+  const more = answer.total > shown
+    ? t(` · changes ${current.offset + 1}–${current.offset + shown} of ${answer.total} listed and drawn`,
+      ` · 列出并绘出第 ${current.offset + 1}–${current.offset + shown} 项，共 ${answer.total} 项`) : "";
   return {
     title: t(`Changes${scope}, ${from} → ${to}`, `${from} 至 ${to} 的变化${scope}`),
     status: `${counts.join(" · ") || t("no change", "无变化")}${more}`,

@@ -3,9 +3,11 @@
 // of that node. Past the first few hundred nodes everything is collapsed and the status
 // line says how much is hidden. Many leaves under one node are one group, a grid within
 // their level. Every current superior is drawn: two at once are drawn both, as a conflict.
-// A tree asked of an enterprise is the tree of its Party organization.
+// A tree asked of an enterprise is the tree of its Party organization. Under it, the
+// timeline strip of the tree's root (timestrip.js), whose marker replays the tree by day.
 import { ApiError, api, stillWanted } from "../api.js";
 import { caption, draw, graph, treeLayout } from "../graph.js";
+import * as timestrip from "../timestrip.js";
 import { t, word } from "../words.js";
 
 /** Nodes drawn at once before the rest stays collapsed. */
@@ -54,10 +56,12 @@ export async function show(state, signal) {
     id = host.orgs[0].id;
     chain = await api.chain(id, date, opts);
   }
+  const top = chain.items[chain.items.length - 1];
   const [history, subtree, conflicting] = await Promise.all([
     api.history(id, opts).catch(() => null), // lines before and after the day
     loadSubtree(id, date, FIRST_DEPTH, BUDGET, opts),
     conflictingSuperiors(chain, date, opts),
+    timestrip.load(top.id, top.name, date, opts),
   ]);
   stillWanted(signal);
   const keep = current && current.id === id ? model : null;
@@ -79,6 +83,8 @@ export async function show(state, signal) {
   focus.dissolved = !chain.items[0].active;
   if (keep) restoreExpansion(keep);
   current = { id, date, chain, subtree, history, top: steps[0].id, host, conflicting };
+  timestrip.show(date); // first: the strip takes its height from the graph's
+  graph().resize();
   render();
   return describe();
 }
