@@ -50,6 +50,10 @@ JV = "tj-zhonghuan-samsung-jv-pc"
 BIG = 2500
 #: Markup and script in data: none of it may ever run or become an element.
 INJECTED = '<img src=x onerror="window.__pwned=1">'
+#: The served store's write token (judgements need it).
+TOKEN = "test-write-token"
+DUP_USCC = "91120116MA05T3RW0P"
+DUP = ("test-dup-ent-a", "test-dup-ent-b")
 
 EXTRA: list[dict[str, Any]] = [
     {
@@ -138,6 +142,37 @@ EXTRA: list[dict[str, Any]] = [
         }
         for superior in ("test-tj-street-wc", "tj-sasac-pc")
     ),
+    # one enterprise under two names (simplified and traditional characters) with one USCC:
+    # a pair for the Duplicates view
+    {
+        "record": "node",
+        "id": "test-dup-ent-a",
+        "label": "Enterprise",
+        "kind": "private",
+        "name": "天津测试精密机械有限公司（测试）",
+        "name_en": "Tianjin Test Precision Machinery Co., Ltd. (test)",
+        "uscc": DUP_USCC,
+        "source": "soe_reform_2022",
+        "quote": "a test quote naming the enterprise",
+    },
+    {
+        "record": "node",
+        "id": "test-dup-ent-b",
+        "label": "Enterprise",
+        "kind": "private",
+        "name": "天津測試精密機械有限公司（測試）",
+        "aliases": ["天津测试精机（测试）"],
+        "uscc": DUP_USCC,
+        "valid_from": "2018-05-01",
+    },
+    {
+        "record": "edge",
+        "type": "SUPERVISES",
+        "from": "tj-sasac",
+        "to": "test-dup-ent-a",
+        "kind": "registration",
+        "valid_from": "2018-01-01",
+    },
     # script in every text a user sees: name, alias, quote, page and the source's title
     {
         "record": "source",
@@ -285,6 +320,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
     port = free_port()
     process = subprocess.Popen(
         [*affgraph, "serve", "--store", str(db), "--port", str(port)],
+        env={**os.environ, "AFFGRAPH_API_TOKEN": TOKEN},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -1182,6 +1218,98 @@ def test_dragging_the_marker_replays_the_tree(page: Any) -> None:
     assert page.evaluate("history.length") <= entries + 1
 
 
+def pairs(page: Any, judged: str) -> list[dict[str, Any]]:
+    """The pairs GET /api/duplicates lists (judged: no, yes or all)."""
+    answer = httpx.get(f"{page.base}/api/duplicates", params={"judged": judged, "limit": 1000})
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+def place_of_dup(page: Any, judged: str) -> int:
+    """Where the test's pair is in a list of pairs."""
+    ids = [(p["a"]["id"], p["b"]["id"]) for p in pairs(page, judged)]
+    return ids.index(DUP)
+
+
+def test_duplicates_view_shows_a_pair_and_says_judging_needs_a_token(page: Any) -> None:
+    """One pair at a time, side by side: names, English name, aliases, kind, USCC, validity,
+    source and quote, lines; the evidence for and against and the score. Without the token
+    the view reviews, says plainly that judging needs it, and a key records nothing."""
+    at = place_of_dup(page, "no")
+    open_view(page, f"view=duplicates&at={at}")
+    assert page.get_attribute(".dup-pair", "data-a") == DUP[0]
+    assert page.get_attribute(".dup-pair", "data-b") == DUP[1]
+    a = page.inner_text(".dup-side[data-side=a]")
+    b = page.inner_text(".dup-side[data-side=b]")
+    assert "天津测试精密机械有限公司（测试）" in a
+    assert "Tianjin Test Precision Machinery Co., Ltd. (test)" in a
+    assert "a test quote naming the enterprise" in a
+    assert "Tianjin State owned Assets Supervision and Administration Commission" in a  # its line
+    assert "registration" in a
+    assert "天津測試精密機械有限公司（測試）" in b
+    assert "天津测试精机（测试）" in b  # the alias
+    assert "from 2018-05-01" in b  # its validity
+    for side in (a, b):
+        assert DUP_USCC in side
+        assert "private" in side
+    pair = pairs(page, "no")[at]
+    assert page.locator(".dup-evidence .for li").all_inner_texts() == pair["same"]
+    assert f"score {pair['score']:g}" in page.inner_text(".dup-score")
+    assert f"pair {at + 1} of {len(pairs(page, 'no'))}" in page.inner_text("#dup-place")
+    assert "judging them needs the server's write token" in page.inner_text("#dup-token-message")
+    page.keyboard.press("d")
+    page.wait_for_function(
+        "() => document.getElementById('dup-message').textContent.includes('needs the write token')"
+    )
+    assert page.evaluate("document.activeElement.id") == "dup-token"
+    assert DUP not in [(p["a"]["id"], p["b"]["id"]) for p in pairs(page, "yes")]
+    # j and k (or the arrows) move between pairs
+    page.locator("#view-title").click()
+    page.keyboard.press("j" if at == 0 else "k")
+    page.wait_for_function(f"() => !location.hash.includes('at={at}')")
+    wait_ready(page)
+    assert page.get_attribute(".dup-pair", "data-a") != DUP[0]
+
+
+def test_duplicates_judged_with_one_key_and_undone(page: Any) -> None:
+    """With the token given: d records "different" (then in GET /api/duplicates?judged=yes,
+    by who said it); the judged list shows the standing judgement, and Undo withdraws it (the
+    pair is a candidate again)."""
+    at = place_of_dup(page, "no")
+    open_view(page, f"view=duplicates&at={at}")
+    page.fill("#dup-token", TOKEN)
+    page.click(".dup-token button[type=submit]")
+    page.wait_for_selector(".dup-token.ok")
+    wait_ready(page)
+    assert page.evaluate("sessionStorage.getItem('affgraph.token')") == TOKEN
+    page.fill("#dup-who", "ui tester")
+    page.fill("#dup-note", "one USCC, but two names: checked")
+    page.locator("#view-title").click()  # out of the fields: keys decide
+    page.keyboard.press("d")
+    page.wait_for_function(
+        "() => document.getElementById('dup-message')?.textContent.includes('Recorded')"
+    )
+    wait_ready(page)
+    judged = {(p["a"]["id"], p["b"]["id"]): p["judgement"] for p in pairs(page, "yes")}
+    assert judged[DUP]["verdict"] == "different"
+    assert judged[DUP]["who"] == "ui tester"
+    assert judged[DUP]["note"] == "one USCC, but two names: checked"
+    assert DUP not in [(p["a"]["id"], p["b"]["id"]) for p in pairs(page, "no")]
+    # the judged pairs: its standing judgement, and an undo
+    open_view(page, f"view=duplicates&judged=yes&at={place_of_dup(page, 'yes')}")
+    standing = page.inner_text(".dup-judgement")
+    assert "Different bodies — ui tester" in standing
+    assert "one USCC, but two names: checked" in standing
+    page.click("#dup-undo")
+    page.wait_for_function(
+        "() => document.getElementById('view-title').textContent === 'Duplicates'"
+        " || !!document.querySelector('#dup-message')?.textContent.includes('Withdrawn')"
+    )
+    wait_ready(page)
+    assert DUP not in [(p["a"]["id"], p["b"]["id"]) for p in pairs(page, "yes")]
+    assert DUP in [(p["a"]["id"], p["b"]["id"]) for p in pairs(page, "no")]
+
+
 AXE_VIEWS = [
     "view=overview",
     "view=tree&id=bj-ipb-pc",
@@ -1190,6 +1318,7 @@ AXE_VIEWS = [
     *[f"view=analysis&list={name}" for name in ("orphans", "overlaps", "conflicts")],
     *[f"view=analysis&list={name}" for name in ("mismatches", "coverage", "transfers", "areas")],
     "view=changes&from=2021-01-01&to=2023-12-31&root=tj-sasac-pc",
+    "view=duplicates",
 ]
 
 

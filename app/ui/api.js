@@ -49,6 +49,38 @@ export async function get(path, params, { retried = false, signal } = {}) {
   return body;
 }
 
+/** The write token given in this tab (kept in sessionStorage only: gone with the tab). */
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || "";
+}
+
+export function setToken(value) {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** A write (POST, DELETE …) with the token given in this tab; never prompts: the view that
+ * writes says what is missing. Throws ApiError with the server's message. */
+export async function send(method, path, params, body) {
+  const headers = { Accept: "application/json" };
+  if (token()) headers.Authorization = `Bearer ${token()}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(`/api${path}${query(params)}`, { method, headers,
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  let answer = null;
+  try {
+    answer = await response.json();
+  } catch {
+    answer = null;
+  }
+  if (!response.ok) {
+    const error = (answer && answer.error) || {};
+    throw new ApiError(response.status, error.code || "error",
+      error.message || `${response.status} ${response.statusText} for ${path}`);
+  }
+  return answer;
+}
+
 const id = (value) => encodeURIComponent(value);
 
 // ``opts``: {signal} (see get)

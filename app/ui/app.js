@@ -13,12 +13,13 @@ import { go, hashOf, readState, today } from "./state.js";
 import * as timestrip from "./timestrip.js";
 import * as analysis from "./views/analysis.js";
 import * as changes from "./views/changes.js";
+import * as duplicates from "./views/duplicates.js";
 import * as overview from "./views/overview.js";
 import * as superiors from "./views/superiors.js";
 import * as tree from "./views/tree.js";
 import { lang, loadWords, setLang, t } from "./words.js";
 
-const VIEWS = { overview, tree, superiors, analysis, changes };
+const VIEWS = { overview, tree, superiors, analysis, changes, duplicates };
 const GRAPH_VIEWS = new Set(["tree", "superiors"]);
 const DRAWN_VIEWS = new Set([...GRAPH_VIEWS, "changes"]); // those drawn in #cy
 const $ = (id) => document.getElementById(id);
@@ -64,6 +65,7 @@ function chrome(state) {
   if (state.view === "tree") timestrip.mark(state.date);
   fill($("legend"), state.view === "changes" ? changes.legendKeys() : [], legend());
   $("cy").hidden = !isGraph;
+  document.querySelector(".canvas").hidden = !isGraph; // else an empty band above the list
   $("find-bar").hidden = !isGraph;
   $("list").hidden = isGraph;
   $("export-png").disabled = !isGraph;
@@ -165,7 +167,7 @@ function chromeWords() {
   document.documentElement.lang = lang() === "zh" ? "zh-Hans" : "en";
   const names = { overview: t("Overview", "概览"), tree: t("Tree", "树状图"),
     superiors: t("Parents-in-law", "婆婆"), analysis: t("Analysis", "分析"),
-    changes: t("Changes", "变化") };
+    changes: t("Changes", "变化"), duplicates: t("Duplicates", "疑似重复") };
   for (const button of $("tabs").querySelectorAll("button")) {
     button.textContent = names[button.dataset.view];
   }

@@ -8,7 +8,7 @@ import { lineWord, t, word } from "./words.js";
 
 const panel = () => document.getElementById("details");
 
-function validity(from, to) {
+export function validity(from, to) {
   if (!from && !to) return t("always (no dates given)", "始终（未给出日期）");
   const start = from ? t(`from ${from}`, `自 ${from}`) : t("since ever", "一直");
   const end = to ? t(`until ${to} (exclusive)`, `至 ${to}（不含）`) : t("— still holds", "— 仍有效");
@@ -67,11 +67,13 @@ export async function showNode(id, date) {
     return;
   }
   if (ticket !== shown) return;
-  fill(panel(), ...nodeDetails(node));
+  fill(panel(), ...nodeDetails(node), h("div", { id: "history" }));
   if (node.label === "PartyOrg") showHistory(node.id, ticket);
 }
 
-function nodeDetails(node) {
+/** A node's name, label, kind, validity, properties and source with its quote (the details
+ * panel's, and each side of a pair in the Duplicates view). */
+export function nodeDetails(node) {
   const src = node.source_record;
   const skip = new Set(["id", "label", "kind", "name", "name_en", "aliases", "valid_from",
     "valid_to", "source", "quote", "page", "as_of", "active", "source_record", "unresolved"]);
@@ -101,7 +103,6 @@ function nodeDetails(node) {
       ["url", sourceUrl(src.url)]])
       : h("p", {}, node.source || t("no source given", "未给出来源")),
     quote(node.quote, node.page),
-    h("div", { id: "history" }),
   ];
 }
 
