@@ -5,7 +5,9 @@ Run against a server of the public cases and the demo county (``make run``)::
     python -m tools.screenshots http://127.0.0.1:8000
 
 Each picture is one view in Debian's Chromium at 1400×860, as a user opens it; the large tree
-is zoomed to where semantic zoom shows the branches' labels.
+is zoomed to where semantic zoom shows the branches' labels. The Demo County's tree shows its
+timeline strip (events per year, the as-of marker on 2016-06-30); the Duplicates view is shown
+as a browser without the write token sees it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,18 @@ SHOTS: tuple[tuple[str, str, str], ...] = (
     ("conflict.png", "view=tree&id=demo-jiahe-pb&date=2024-06-30", ""),
     ("tree.png", "view=tree&id=tj-zhonghuan-samsung-jv-pc&date=2022-07-05", ""),
     ("parents-in-law.png", "view=superiors&id=jd-ent-a1", ""),
+    (
+        "tree-timeline.png",
+        "view=tree&id=demo-county-pc&date=2016-06-30",
+        "() => { const n = cy.getElementById('demo-county-pc'); cy.zoom(1.1);"
+        " cy.pan({x: cy.width() / 2 - n.position('x') * 1.1, y: 60 - n.position('y') * 1.1}); }",
+    ),
+    (
+        "changes.png",
+        "view=changes&from=2021-01-01&to=2023-12-31&root=tj-sasac-pc",
+        "() => { document.querySelector('ol.changes li[data-change=line_ended] button').click(); }",
+    ),
+    ("duplicates.png", "view=duplicates", ""),
 )
 
 

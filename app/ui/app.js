@@ -64,6 +64,7 @@ function chrome(state) {
   $("tree-strip").hidden = state.view !== "tree" || !state.id;
   if (state.view === "tree") timestrip.mark(state.date);
   fill($("legend"), state.view === "changes" ? changes.legendKeys() : [], legend());
+  $("legend").hidden = !isGraph; // it explains the graph's colours and shapes
   $("cy").hidden = !isGraph;
   document.querySelector(".canvas").hidden = !isGraph; // else an empty band above the list
   $("find-bar").hidden = !isGraph;

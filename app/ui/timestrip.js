@@ -153,7 +153,9 @@ function eventWords() {
 export function mark(date) {
   const marker = $("tree-strip").querySelector(".marker");
   if (!marker || !series?.bins) return;
-  marker.style.left = `${(place(date) * 100).toFixed(3)}%`;
+  const at = place(date);
+  marker.style.left = `${(at * 100).toFixed(3)}%`;
+  marker.classList.toggle("end", at > 0.85); // its day on its left, inside the strip
   marker.dataset.day = date;
   marker.setAttribute("aria-valuenow", String(ms(date) / DAY_MS));
   marker.setAttribute("aria-valuetext", date);

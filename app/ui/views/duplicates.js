@@ -49,8 +49,8 @@ export async function show(state, signal) {
     document.addEventListener("keydown", onKey);
     keysReady = true;
   }
-  fill($("list"), h("div", { className: "dup" }, tokenBar(), listBar(), pair ? pairView() : empty(),
-    pair ? decideBar() : null));
+  fill($("list"), h("div", { className: "dup" }, tokenBar(), listBar(),
+    h("p", { id: "dup-message", role: "status" }, ...decideMessage()), pair ? pairView() : empty()));
   return describe();
 }
 
@@ -133,6 +133,7 @@ function pairView() {
   h("div", { className: "dup-evidence" },
     h("div", { className: "for" }, h("h2", {}, t("What matched", "相同之处")), points(pair.same)),
     h("div", { className: "against" }, h("h2", {}, t("What differed", "不同之处")), points(pair.different))),
+  decideBar(),
   h("div", { className: "dup-sides" }, sides.map((s, i) => sideView(s, i ? "b" : "a"))));
 }
 
@@ -166,15 +167,14 @@ function lineView(line) {
     line.source ? h("small", { className: "meta" }, ` — ${line.source}`) : null);
 }
 
-/** The keys, the note and the last judgement's notice with its undo. */
+/** The keys and the note. */
 function decideBar() {
   const button = (verdict, key) => h("button", { type: "button", dataset: { verdict },
     onclick: () => judge(verdict) }, `${verdictWords(verdict)} (${key})`);
   const note = h("textarea", { id: "dup-note", rows: 2, placeholder: t("note (optional): why", "备注（可选）：理由"),
     "aria-label": t("note", "备注") });
   return h("section", { className: "dup-decide", "aria-label": t("Decide", "判断") },
-    button("same", "s"), " ", button("different", "d"), " ", button("unsure", "u"), " ", note,
-    h("p", { id: "dup-message", role: "status" }, ...decideMessage()));
+    button("same", "s"), " ", button("different", "d"), " ", button("unsure", "u"), " ", note);
 }
 
 function verdictWords(verdict) {
@@ -190,6 +190,7 @@ function say(text, undoPair) {
   if (message) fill(message, ...decideMessage());
 }
 
+/** The last judgement's notice, with its undo (shown above the pair, or the empty list). */
 function decideMessage() {
   if (!notice) return [];
   return [notice.text, notice.undo ? [" ", h("button", { type: "button", onclick: () => undo(notice.undo) },
@@ -283,8 +284,7 @@ function describe() {
   const { judged, answer, pair } = current;
   const which = { no: t("to judge", "待判断"), yes: t("judged", "已判断"), all: t("in all", "总计") }[judged];
   return {
-    title: pair ? t(`Duplicates? ${pair.a.name} / ${pair.b.name}`, `疑似重复：${pair.a.name} / ${pair.b.name}`)
-      : t("Duplicates", "疑似重复"),
+    title: t("Duplicates: one body under two names?", "疑似重复：同一机构的两个名称？"),
     status: t(`${answer.total} pairs ${which}`, `${which}候选对 ${answer.total} 对`),
     links: [],
   };
