@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -30,8 +30,10 @@ __all__ = [
     "SHORT_FORMS",
     "Parsed",
     "normalize",
+    "normalize_many",
     "organ_class",
     "parse",
+    "parse_many",
 ]
 
 #: long forms and the short ones sources use for them (applied in this order)
@@ -117,12 +119,37 @@ def normalize(name: str) -> str:
     """One form of a name: NFKC, simplified characters, lower case, no spaces, brackets or
     punctuation, the usual long forms shortened (天津市人民政府国有资产监督管理委员会党委 and
     天津市國資委黨委 both give 天津市国资委党委)."""
-    text = unicodedata.normalize("NFKC", name)
+    return _simplified(unicodedata.normalize("NFKC", name))
+
+
+def _simplified(text: str) -> str:
+    """:func:`normalize`'s steps after NFKC."""
     text = _t2s().convert(text).lower()
     text = _DROP.sub("", text)
     for long, short in SHORT_FORMS:
         text = text.replace(long, short)
     return text
+
+
+#: what :func:`normalize_many` joins names with: a private-use character, which no step of
+#: :func:`normalize` makes, drops, joins with a neighbour or reads as part of a word
+_SEPARATOR = "\ue000"
+
+
+def normalize_many(names: Sequence[str]) -> list[str]:
+    """:func:`normalize` of each name, the steps after NFKC made on all of them joined into
+    one text (one call of OpenCC, ``lower``, the regular expression and each replacement,
+    rather than one per name): the same answers, twice as fast on a province's names. NFKC
+    stays per name: it returns an already normal name at once, but one name that is not
+    would make it rework the whole text. Names that hold the separator themselves are
+    normalized one by one."""
+    joined = _SEPARATOR.join(unicodedata.normalize("NFKC", name) for name in names)
+    if not names or joined.count(_SEPARATOR) != len(names) - 1:
+        return [normalize(name) for name in names]
+    found = _simplified(joined).split(_SEPARATOR)
+    if len(found) != len(names):  # pragma: no cover - no step makes or drops the separator
+        return [normalize(name) for name in names]
+    return found
 
 
 def organ_class(kind: str | None) -> str | None:
@@ -142,14 +169,33 @@ class Parsed:
     party_prefix: bool = False
 
 
+#: the words of the English names
+_WORDS = re.compile(r"[a-z0-9]+")
+#: a word every English organ phrase ends in: a name without any names no organ, and its
+#: phrases need not be looked for one by one
+_ENGLISH_ORGAN_WORDS = tuple(sorted({phrase.split()[-1] for phrase in _ENGLISH_ORGANS}))
+
+
 def _english(name: str) -> Parsed:
-    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKC", name).lower().replace("'", ""))
-    text = " ".join(words)
-    organ = next((kind for phrase, kind in _ENGLISH_ORGANS.items() if phrase in text), None)
-    for phrase in _ENGLISH_ORGANS:
-        text = text.replace(phrase, " ")
-    host = " ".join(w for w in text.split() if w not in _ENGLISH_NOISE)
-    return Parsed(" ".join(words), host, organ)
+    """An English name (ASCII, so NFKC leaves it as it is): its words, its organ type and
+    its host (the words that are neither the organ's nor noise)."""
+    words = _WORDS.findall(name.lower().replace("'", ""))
+    normalized = text = " ".join(words)
+    organ = None
+    if any(word in text for word in _ENGLISH_ORGAN_WORDS):
+        organ = next((kind for phrase, kind in _ENGLISH_ORGANS.items() if phrase in text), None)
+        for phrase in _ENGLISH_ORGANS:
+            text = text.replace(phrase, " ")
+        words = text.split()
+    host = " ".join([w for w in words if w not in _ENGLISH_NOISE])
+    return Parsed(normalized, host, organ)
+
+
+#: the lengths of the organ words and of the legal forms, longest first: a name's suffix of
+#: each length is looked up, rather than every word tried
+_ORGAN_LENGTHS = sorted({len(word) for word in ORGANS}, reverse=True)
+_LEGAL_FORM_SET = frozenset(LEGAL_FORMS)
+_LEGAL_FORM_LENGTHS = sorted({len(form) for form in LEGAL_FORMS}, reverse=True)
 
 
 def parse(name: str, label: str = "PartyOrg") -> Parsed:
@@ -157,16 +203,31 @@ def parse(name: str, label: str = "PartyOrg") -> Parsed:
     天津市国资委, committee); an enterprise's into name and legal form; others normalized."""
     if name.isascii():
         return _english(name)
-    text = normalize(name)
+    return _split(normalize(name), label)
+
+
+def parse_many(names: Sequence[str], label: str = "PartyOrg") -> list[Parsed]:
+    """:func:`parse` of each name (of one label), the Chinese ones normalized together
+    (:func:`normalize_many`)."""
+    chinese = [name for name in names if not name.isascii()]
+    normalized = iter(normalize_many(chinese))
+    return [_english(name) if name.isascii() else _split(next(normalized), label) for name in names]
+
+
+def _split(text: str, label: str) -> Parsed:
+    """A normalized Chinese name split by its label. The organ type (legal form) is the
+    longest organ word (legal form) the name ends in, short of the whole name."""
     prefix = text.startswith("中共")
-    rest = text.removeprefix("中共")
+    rest = text[2:] if prefix else text
     if label == "PartyOrg":
-        for word, kind in ORGANS.items():
-            if rest.endswith(word) and len(rest) > len(word):
-                return Parsed(text, rest[: -len(word)], kind, party_prefix=prefix)
+        for length in _ORGAN_LENGTHS:
+            if len(rest) > length:
+                kind = ORGANS.get(rest[-length:])
+                if kind is not None:
+                    return Parsed(text, rest[:-length], kind, party_prefix=prefix)
         return Parsed(text, rest, None, party_prefix=prefix)
     if label == "Enterprise":
-        for form in LEGAL_FORMS:
-            if rest.endswith(form) and len(rest) > len(form):
-                return Parsed(text, rest[: -len(form)], legal_form=form)
+        for length in _LEGAL_FORM_LENGTHS:
+            if len(rest) > length and rest[-length:] in _LEGAL_FORM_SET:
+                return Parsed(text, rest[:-length], legal_form=rest[-length:])
     return Parsed(text, rest)

@@ -1,0 +1,94 @@
+"""The faster candidates give the very same answer: the same pairs, scores, rules and
+evidence, in the same order, as the code they replaced (``tests/dedupe_reference.py``, kept
+verbatim as the oracle) — on the fixture of known duplicates and on generated provinces,
+whose names, aliases and English names make thousands of pairs. The names are normalized
+and parsed together (``normalize_many``, ``parse_many``) as one by one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from dedupe.candidates import candidates
+from dedupe.names import normalize, normalize_many, parse, parse_many
+from generator import generate_province
+from graph_schema.records import Node
+from loaders.load import load_paths
+from stores.embedded import EmbeddedStore
+from tests import dedupe_reference as reference
+from tests.test_dedupe_names import NODES
+
+#: names whose normalizing could change if they were normalized joined: full-width and
+#: traditional characters, a long form, a Greek capital sigma (lower-cased by what follows
+#: it), combining marks at either end, the separator itself, a newline, nothing at all
+TRICKY = [
+    "天津市人民政府国有资产监督管理委员会党委",
+    "天津市國資委黨委",
+    "某（天津）科技有限公司",
+    "ΟΔΟΣ",
+    "Σ公司",
+    "\u0301開頭",
+    "結尾e\u0301",
+    "ＡＢＣ　有限公司",
+    "分\ue000隔",
+    "换\n行",
+    "",
+    "中国共产党天津市委员会",
+]
+
+
+def test_names_normalized_together_as_one_by_one() -> None:
+    assert normalize_many(TRICKY) == [normalize(name) for name in TRICKY]
+    without_separator = [name for name in TRICKY if "\ue000" not in name]
+    assert normalize_many(without_separator) == [normalize(n) for n in without_separator]
+    assert normalize_many([]) == []
+
+
+@pytest.mark.parametrize("label", ["PartyOrg", "Enterprise", "Body", "Area"])
+def test_names_parsed_together_as_one_by_one(label: str) -> None:
+    names = [*TRICKY, *(n.name for n in NODES), "Party Committee of Tianjin SASAC", "党委"]
+    assert parse_many(names, label) == [parse(name, label) for name in names]
+    assert [parse(name, label) for name in names] == [
+        reference.parse(name, label) for name in names
+    ]
+
+
+def test_the_fixture_gives_the_same_pairs() -> None:
+    for min_score in (85.0, 50.0, 0.0):
+        assert candidates(NODES, min_score=min_score) == reference.candidates(
+            NODES, min_score=min_score
+        )
+    assert candidates(NODES[:2], min_score=0.0) == reference.candidates(NODES[:2], min_score=0.0)
+    assert candidates([]) == []
+
+
+@pytest.fixture(scope="module", params=[1, 2])
+def province(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> list[Node]:
+    """The nodes of a generated province of 6,000 nodes (seeds 1 and 2)."""
+    folder = tmp_path_factory.mktemp(f"province-{request.param}")
+    generate_province(folder / "csv", 6000, request.param)
+    store = EmbeddedStore(folder / "store.db")
+    load_paths(store, [folder / "csv"])
+    nodes = list(store.iter_nodes())
+    store.close()
+    return nodes
+
+
+def test_a_province_gives_the_same_pairs(province: list[Node]) -> None:
+    found = candidates(province)
+    assert len(found) > 500  # names, aliases and English names alike
+    assert found == reference.candidates(province)
+    low = candidates(province, min_score=60.0)
+    assert len(low) > len(found)
+    assert low == reference.candidates(province, min_score=60.0)
+
+
+def test_the_order_of_the_nodes_does_not_matter(province: list[Node]) -> None:
+    """The nodes come in any order (a store gives them by id); an unresolved node is left
+    out; a node given twice counts once."""
+    shuffled = province[::-1] + province[:50]
+    shuffled[10] = replace(shuffled[10], props={**shuffled[10].props, "unresolved": True})
+    assert candidates(shuffled) == reference.candidates(list({n.id: n for n in shuffled}.values()))
