@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from itertools import repeat
 from typing import Any, Literal, NamedTuple, cast, get_args
 
 import numpy as np
@@ -35,8 +34,9 @@ from pydantic import BaseModel, Field, field_validator
 from graph_schema.cypher import NODE_LABEL
 from graph_schema.declaration import REL_TYPES
 from graph_schema.records import Transfer, active, evidence_from_canonical
-from queries.arrays import Ints
+from queries.arrays import Bools, Ints
 from queries.base import MAX_LIMIT, MAX_OFFSET, Column, QueryError, QueryParams
+from queries.change_table import NO_DAY, TYPE_NAMES, ChangeTable, Coding
 from queries.cypher import MAX_DEPTH, cypher_node
 from queries.graph import Adjacency, lines_in
 from queries.history import Evidence
@@ -44,6 +44,7 @@ from queries.subtree import MAX_NODES, SUBTREE, SubtreeParams, TreeNode
 from stores.base import CypherView, GraphView
 
 __all__ = [
+    "CHANGE_CODE",
     "CHANGE_COLUMNS",
     "CHANGE_KINDS",
     "CHANGE_WORDS",
@@ -56,7 +57,6 @@ __all__ = [
     "Page",
     "Period",
     "ScopeParams",
-    "by_change",
     "events_cypher",
     "events_of_transfers",
     "gather_in_rows",
@@ -92,8 +92,9 @@ CHANGE_WORDS: dict[str, tuple[str, str]] = {
     "no_longer_orphaned": ("no longer an orphan", "不再是孤儿组织"),
     "parents_in_law_changed": ("parents-in-law changed", "“婆婆”变化"),
 }
-#: the order of changes on one day: what exists first, then its lines, then what follows
-_ORDER = {kind: n for n, kind in enumerate(CHANGE_KINDS)}
+#: each kind's code in a change table (:mod:`queries.change_table`), which is also the order
+#: of changes on one day: what exists first, then its lines, then what follows
+CHANGE_CODE = {kind: n for n, kind in enumerate(CHANGE_KINDS)}
 RelTypeName: Any = Literal[tuple(REL_TYPES)]
 
 #: The relationships scoped by area: what is located, or based, in it.
@@ -187,14 +188,6 @@ class ChangeItem(BaseModel):
     )
 
 
-def by_change(items: Iterable[Any]) -> dict[str, int]:
-    """Counts per change kind, in the order of :data:`CHANGE_KINDS`."""
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.change] = counts.get(item.change, 0) + 1
-    return {kind: counts[kind] for kind in CHANGE_KINDS if kind in counts}
-
-
 # -- events ------------------------------------------------------------------------------------
 
 
@@ -224,19 +217,6 @@ class Event(NamedTuple):
     type: str | None = None
     line_kind: str | None = None
     ref: Any = None
-
-    @property
-    def order(self) -> tuple[Any, ...]:
-        """Time order (undated differences of state last), then kind and ids."""
-        return (
-            self.day is None,
-            self.day or dt.date.max,
-            _ORDER[self.change],
-            self.id,
-            self.type or "",
-            self.other or "",
-            self.line_kind or "",
-        )
 
 
 def _transfer_other(transfer: Transfer) -> str | None:
@@ -433,26 +413,9 @@ def _joining(scope: set[str], events: Iterable[Event]) -> set[str]:
     }
 
 
-def in_scope(event: Event, scope: Collection[str] | None) -> bool:
-    """Whether a change involves the scope: its node, or a line's other end."""
-    return scope is None or event.id in scope or (event.other is not None and event.other in scope)
-
-
 # -- shaping -----------------------------------------------------------------------------------
 
 Info = Callable[[str], Mapping[str, Any] | None]
-
-
-def keep(event: Event, params: ScopeParams, scope: Collection[str] | None, info: Info) -> bool:
-    """The scope, ``types`` and ``kinds`` filters."""
-    if not in_scope(event, scope):
-        return False
-    if params.types is not None and event.type is not None and event.type not in params.types:
-        return False
-    if params.kinds is not None:
-        node = info(event.id)
-        return node is not None and node.get("kind") in params.kinds
-    return True
 
 
 def names(info: Info, node_id: str | None) -> dict[str, Any]:
@@ -515,34 +478,40 @@ def _evidence_for(change: str, evidence: Any) -> list[dict[str, Any]]:
     return [piece for piece in evidence_from_canonical(evidence) if piece.get("role") in roles]
 
 
-def pair_sets(entity: Ints, superior: Ints, size: int) -> tuple[Ints, Ints]:
-    """``(entity, superior)`` pairs as sorted keys (``entity * size + superior``), and the
-    entity codes of those keys; see :func:`changed_pairs`."""
-    keys = np.sort(entity.astype(np.int64) * size + superior)
-    return keys, keys // size
-
-
-def changed_pairs(before: Ints, after: Ints, size: int) -> dict[int, tuple[list[int], list[int]]]:
-    """Per entity code, the superiors gained and lost between two sets of pair keys."""
-    changes: dict[int, tuple[list[int], list[int]]] = {}
-    for keys, at in ((np.setdiff1d(after, before), 0), (np.setdiff1d(before, after), 1)):
-        for key in keys.tolist():
-            changes.setdefault(key // size, ([], []))[at].append(key % size)
-    return changes
-
-
 class Page(NamedTuple):
     """One page of changes, shaped, with the total and the counts per kind."""
 
     items: list[ChangeItem]
     total: int
     by_change: dict[str, int]
-    #: the days of every change kept (all pages), for a timeline's series
-    days: list[dt.date]
+    #: the day numbers of every dated change kept (all pages), for a timeline's series
+    days: Ints
+
+
+def _kept(found: Gathered, params: ScopeParams) -> Bools:
+    """The scope (a change's node, or a line's other end, in it), ``types`` (of line
+    changes) and ``kinds`` (of the change's node) filters, as a mask of the table's rows."""
+    rows, coding = found.table.rows, found.table.coding
+    kept = np.ones(len(rows.day), dtype=bool)
+    if found.scope is not None:
+        inside = np.zeros(len(coding), dtype=bool)
+        inside[coding.known(found.scope)] = True
+        other = (rows.other >= 0) & inside[np.maximum(rows.other, 0)]
+        kept &= inside[rows.node] | other
+    if params.types is not None:
+        wanted = np.array([TYPE_NAMES.index(t) for t in params.types], dtype=np.int64)
+        kept &= (rows.type < 0) | np.isin(rows.type, wanted)
+    if params.kinds is not None:
+
+        def kind_of(node_id: str) -> str | None:
+            node = found.info(node_id)
+            return None if node is None else node.get("kind")
+
+        kept &= coding.kinds_in(set(params.kinds), kind_of)[rows.node]
+    return kept
 
 
 def page_of(
-    changes: Iterable[Event],
     found: Gathered,
     transfers: Mapping[str, Transfer],
     params: ScopeParams,
@@ -550,18 +519,24 @@ def page_of(
 ) -> Page:
     """Filter (scope, ``types``, ``kinds``), order, count per kind, keep ``change`` only,
     and shape the requested page: what ``diff`` and ``timeline`` answer alike."""
-    kept = sorted(
-        (e for e in changes if keep(e, params, found.scope, found.info)), key=lambda e: e.order
-    )
-    counts = by_change(kept)
+    table = found.table
+    kinds = table.rows.change
+    kept = np.flatnonzero(_kept(found, params))
+    counted = np.bincount(kinds[kept], minlength=len(CHANGE_KINDS)).tolist()
+    counts = {kind: n for kind, n in zip(CHANGE_KINDS, counted, strict=True) if n}
     if change is not None:
-        kept = [e for e in kept if e.change == change]
-    shown = kept[params.offset : params.offset + params.limit]
+        kept = kept[kinds[kept] == CHANGE_CODE[change]]
+    ordered = table.order(kept, params.offset + params.limit)
+    shown = [
+        table.event(at, CHANGE_KINDS)
+        for at in ordered[params.offset : params.offset + params.limit].tolist()
+    ]
     items = [
         event_item(event, found.info, detail, transfers)
         for event, detail in zip(shown, found.details(shown), strict=True)
     ]
-    return Page(items, len(kept), counts, [e.day for e in kept if e.day is not None])
+    days = table.rows.day[kept]
+    return Page(items, len(kept), counts, days[days != NO_DAY])
 
 
 #: The columns the web UI lists changes and events with.
@@ -582,10 +557,11 @@ CHANGE_COLUMNS = (
 
 
 class Gathered(NamedTuple):
-    """What a store found for a period: the events (of the scope, or all), the scope, how
-    to name a node, and how to read the records behind a page of events."""
+    """What a store found for a period: the changes (of the scope, or all; ``diff`` adds
+    the transfers and the differences of state), the scope, how to name a node, and how to
+    read the records behind a page of events."""
 
-    events: list[Event]
+    table: ChangeTable
     scope: set[str] | None
     info: Info
     details: Callable[[Sequence[Event]], list[Mapping[str, Any]]]
@@ -603,7 +579,7 @@ def gather_in_rows(
 ) -> Gathered:
     """What :func:`events_cypher` found, with the
     scope: ``node``, the subtree of ``root`` and / or the members of ``area`` on any of
-    ``days``, or the whole graph."""
+    ``days``, or the whole graph. Ids get codes as they are met."""
     events, members = events_in_rows(rows, period)
     scope = {node} if node is not None else scope_of(view, root, area, days, members)
     if root is not None and scope is not None:
@@ -628,7 +604,9 @@ def gather_in_rows(
     def details(page: Sequence[Event]) -> list[Mapping[str, Any]]:
         return [event.ref if isinstance(event.ref, Mapping) else {} for event in page]
 
-    return Gathered(events, scope, info, details)
+    table = ChangeTable(Coding())
+    table.add_events(events, CHANGE_CODE)
+    return Gathered(table, scope, info, details)
 
 
 def gather_over_graph(
@@ -639,21 +617,25 @@ def gather_over_graph(
     node: str | None = None,
     root: str | None = None,
     area: str | None = None,
+    by_column: bool = False,
 ) -> Gathered:
     """The embedded store's events of the period, and the scope (see
     :func:`gather_in_rows`): a scope's from the graph's dicts, the whole graph's from the
-    columns."""
+    columns. ``by_column``: ids are coded by column index (to be compared with the
+    columns' arrays, as ``diff``'s differences of state are); else as they are met."""
     with view.reading_graph() as adj:
         nodes = adj.node
         scope = {node} if node is not None else scope_of(view, root, area, days)
+        table = ChangeTable(Coding(view.columns() if by_column or scope is None else None))
         if scope is None:
-            events = _events_in_columns(view, period)
+            _events_in_columns(table, period)
         else:
             scope &= nodes.keys()
             events = _events_of_nodes(adj, sorted(scope), period)
             while root is not None and (joined := _joining(scope, events)):
                 scope |= joined
                 events = list(dict.fromkeys(events + _events_of_nodes(adj, sorted(joined), period)))
+            table.add_events(events, CHANGE_CODE)
 
     def details(page: Sequence[Event]) -> list[Mapping[str, Any]]:
         edges = view.edge_records(e.ref for e in page if isinstance(e.ref, int))
@@ -679,7 +661,7 @@ def gather_over_graph(
                 found.append({})
         return found
 
-    return Gathered(events, scope, nodes.get, details)
+    return Gathered(table, scope, nodes.get, details)
 
 
 def _node_events(node_id: str, attrs: Mapping[str, Any], period: Period) -> Iterable[Event]:
@@ -713,44 +695,34 @@ def _events_of_nodes(adj: Adjacency, scope: Sequence[str], period: Period) -> li
     return events
 
 
-def _events_in_columns(view: GraphView, period: Period) -> list[Event]:
-    """Every event of the period, found by comparisons on the columns (the whole graph)."""
+def _events_in_columns(table: ChangeTable, period: Period) -> None:
+    """Every event of the period, found by comparisons on the columns (the whole graph),
+    added to ``table`` as arrays: no event becomes an object here."""
     from stores.columns import NO_END, NO_START, day
 
-    columns = view.columns()
+    columns = table.coding.columns
+    assert columns is not None
     after = NO_START if period.after is None else day(period.after)
     until = NO_END - 1 if period.until is None else day(period.until)
-    ids = columns.ids
 
     def inside(values: npt.NDArray[Any]) -> Ints:
         found: Ints = np.flatnonzero((values > after) & (values <= until))
         return found
 
-    def dates(values: npt.NDArray[Any]) -> list[dt.date]:
-        """Day numbers as dates, each distinct day made once (mapped in C)."""
-        made = {d: dt.date.fromordinal(d) for d in np.unique(values).tolist()}
-        return list(map(made.__getitem__, values.tolist()))
-
-    events: list[Event] = []
     for values, change in ((columns.start, "node_founded"), (columns.end, "node_dissolved")):
         found = inside(values)
-        events.extend(
-            map(Event, dates(values[found]), repeat(change), map(ids.__getitem__, found.tolist()))
-        )
-    kinds = [*columns.edge_kinds.names, None]  # a kind code of -1: none
+        table.add(day=values[found], change=np.full(len(found), CHANGE_CODE[change]), node=found)
+    # a kind code of -1 (none) takes the last entry: -1 again
+    kinds = np.array([*map(table.kinds.code, columns.edge_kinds.names), -1], dtype=np.int64)
     for rel_type, edges in columns.edges_by_type.items():
         for values, change in ((edges.start, "line_begun"), (edges.end, "line_ended")):
             found = inside(values)
-            events.extend(
-                map(
-                    Event,
-                    dates(values[found]),
-                    repeat(change),
-                    map(ids.__getitem__, edges.src[found].tolist()),
-                    map(ids.__getitem__, edges.dst[found].tolist()),
-                    repeat(rel_type),
-                    map(kinds.__getitem__, edges.kind[found].tolist()),
-                    edges.key[found].tolist(),
-                )
+            table.add(
+                day=values[found],
+                change=np.full(len(found), CHANGE_CODE[change]),
+                node=edges.src[found],
+                other=edges.dst[found],
+                type=np.full(len(found), TYPE_NAMES.index(rel_type)),
+                line_kind=kinds[edges.kind[found]],
+                key=edges.key[found],
             )
-    return events

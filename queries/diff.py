@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph_schema.models import IsoDate
 from graph_schema.records import Transfer
+from queries.arrays import Bools, Ints, distinct, member, run_starts, spans
 from queries.base import Listing, NamedQuery, Opens, Route, Rows
+from queries.change_table import NO_DAY, TYPE_NAMES, ChangeTable, Coding, Lazy, last_day
 from queries.changes import (
+    CHANGE_CODE,
     CHANGE_COLUMNS,
     ChangeItem,
     ChangeKind,
@@ -27,19 +30,17 @@ from queries.changes import (
     Gathered,
     Period,
     ScopeParams,
-    changed_pairs,
     events_cypher,
     events_of_transfers,
     gather_in_rows,
     gather_over_graph,
     page_of,
-    pair_sets,
 )
 from queries.orphans import find_orphans
 from queries.overlaps import SuperiorPairs, superior_pairs
 from stores.base import CypherView, GraphView
 
-__all__ = ["DIFF", "DiffParams", "DiffResult", "state_changes"]
+__all__ = ["DIFF", "DiffParams", "DiffResult", "add_state_changes"]
 
 _ALIASED = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 NODE_EVENTS = ("node_founded", "node_dissolved")
@@ -82,45 +83,126 @@ class DiffResult(BaseModel):
 # -- differences of state ----------------------------------------------------------------------
 
 
-def _touching(events: Sequence[Event]) -> dict[str, list[Event]]:
-    """The events each node takes part in (as the node, or as a line's other end)."""
-    found: dict[str, list[Event]] = {}
-    for event in events:
-        found.setdefault(event.id, []).append(event)
-        if event.other is not None and event.type is not None:
-            found.setdefault(event.other, []).append(event)
-    return found
+class Facts(NamedTuple):
+    """Per node code, the latest day (-1: none) of the period's events that can explain a
+    difference of state — worked out once, over the whole table, in numpy."""
+
+    #: founded or dissolved (so the node lacks one of the two days)
+    node_event: Ints
+    #: any event the node is the subject of (its own lines, its transfers)
+    own: Ints
+    #: its own AFFILIATED_TO lines
+    affiliation: Ints
+    #: any event it takes part in (as subject, or as a line's other end)
+    touch: Ints
+    #: BASED_IN lines it takes part in
+    based: Ints
+    #: lines it takes part in
+    lines: Ints
+    #: lines between two nodes, either way: keys ``lesser * size + greater``, sorted
+    pair_keys: Ints
+    #: the latest day of each pair's lines
+    pair_days: Ints
+
+    @classmethod
+    def of(cls, table: ChangeTable, size: int) -> Facts:
+        rows = table.rows
+        line = rows.type >= 0
+        node_event = np.isin(rows.change, [CHANGE_CODE[k] for k in NODE_EVENTS]) & ~line
+        src, dst, day = rows.node[line], rows.other[line], rows.day[line]
+        affiliation = rows.type[line] == TYPE_NAMES.index("AFFILIATED_TO")
+        based = rows.type[line] == TYPE_NAMES.index("BASED_IN")
+        own = last_day(size, rows.node, rows.day)
+        as_other = last_day(size, dst, day)
+        keys = np.minimum(src, dst) * size + np.maximum(src, dst)
+        order = np.argsort(keys, kind="stable")
+        starts = np.flatnonzero(run_starts(keys[order]))
+        return cls(
+            node_event=last_day(size, rows.node[node_event], rows.day[node_event]),
+            own=own,
+            affiliation=last_day(size, src[affiliation], day[affiliation]),
+            touch=np.maximum(own, as_other),
+            based=np.maximum(
+                last_day(size, src[based], day[based]), last_day(size, dst[based], day[based])
+            ),
+            lines=np.maximum(last_day(size, src, day), as_other),
+            pair_keys=keys[order][starts],
+            pair_days=np.maximum.reduceat(day[order], starts) if len(starts) else starts,
+        )
+
+    def between(self, first: Ints, second: Ints, size: int) -> Ints:
+        """The latest day of the lines between each ``first[i]`` and ``second[i]`` (-1)."""
+        keys = np.minimum(first, second) * size + np.maximum(first, second)
+        found = member(self.pair_keys, keys)
+        at = np.minimum(np.searchsorted(self.pair_keys, keys), max(len(self.pair_keys) - 1, 0))
+        days: Ints = np.where(found, self.pair_days[at] if len(self.pair_keys) else -1, -1)
+        return days
 
 
-def _last(events: Sequence[Event]) -> dt.date | None:
-    days = [e.day for e in events if e.day is not None]
-    return max(days) if days else None
+def _days(values: Ints) -> Ints:
+    """Latest days as the table's days (none: :data:`NO_DAY`, undated)."""
+    return np.where(values >= 0, values, NO_DAY)
 
 
-def _orphan_changes(
-    view: CypherView | GraphView, period: Period, touching: Mapping[str, list[Event]]
-) -> list[Event]:
+class States(NamedTuple):
+    """What the differences of state are worked out from, over one coding of size
+    ``size``: the orphans and the superiors of both days, and the superior pairs gained
+    and lost per kind (:func:`pair_changes`)."""
+
+    size: int
+    orphans: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]
+    found: tuple[SuperiorPairs, SuperiorPairs]
+    pairs: tuple[Pairs, Pairs]
+    changes: dict[str, tuple[Ints, Ints]]
+
+    @classmethod
+    def of(cls, view: CypherView | GraphView, period: Period, coding: Coding) -> States:
+        assert period.after is not None
+        assert period.until is not None
+        days = (period.after, period.until)
+        before, after = ({o["id"]: o for o in find_orphans(view, day)} for day in days)
+        found = tuple(superior_pairs(view, day, coding.extra) for day in days)
+        for orphans in (before, after):  # every id has its code before pairs are keyed
+            coding.codes(orphans)
+            coding.codes(o["related_id"] for o in orphans.values() if o["related_id"])
+        size = len(coding)
+        first, second = (Pairs.of(pairs, size) for pairs in found)
+        return cls(
+            size,
+            (before, after),
+            (found[0], found[1]),
+            (first, second),
+            pair_changes(first, second),
+        )
+
+
+def _orphan_changes(states: States, period: Period, coding: Coding, facts: Facts) -> list[Event]:
     """Organizations that became orphans, or stopped being ones, between the two days."""
-    assert period.after is not None
-    assert period.until is not None
-    before = {o["id"]: o for o in find_orphans(view, period.after)}
-    after = {o["id"]: o for o in find_orphans(view, period.until)}
+    before, after = states.orphans
+
+    def last(org: str) -> dt.date | None:
+        found = int(facts.touch[coding.code(org)])
+        return None if found < 0 else dt.date.fromordinal(found)
+
+    def once(org: str) -> bool:
+        return bool(facts.node_event[coding.code(org)] >= 0)
+
     found = []
     for org in after.keys() - before.keys():
-        if _exists_only_once(touching.get(org, [])):
+        if once(org):
             continue
         orphan, since = after[org], after[org]["since"]
-        day = since if period.holds(since) else _last(touching.get(org, []))
+        day = since if period.holds(since) else last(org)
         found.append(
             Event(day, "orphaned", org, orphan["related_id"], ref={"reason": orphan["reason"]})
         )
     for org in before.keys() - after.keys():
-        if _exists_only_once(touching.get(org, [])):
+        if once(org):
             continue
         orphan = before[org]
         found.append(
             Event(
-                _last(touching.get(org, [])),
+                last(org),
                 "no_longer_orphaned",
                 org,
                 orphan["related_id"],
@@ -130,154 +212,206 @@ def _orphan_changes(
     return found
 
 
-def _pairs(found: SuperiorPairs, size: int, which: str) -> tuple[Any, Any]:
-    counts = found.counts
-    mask = {"formal": counts.formal, "supervising": counts.supervising}.get(which)
-    entity, superior = counts.entity, counts.superior
-    if mask is not None:
-        entity, superior = entity[mask], superior[mask]
-    return pair_sets(entity, superior, size)
+class Pairs(NamedTuple):
+    """One day's (entity, superior) pairs as keys ``entity * size + superior``, sorted and
+    distinct (as :func:`~queries.superiors.count_superiors` orders them), with which are
+    formal and which supervising (a pair can be both)."""
+
+    keys: Ints
+    formal: Bools
+    supervising: Bools
+
+    @classmethod
+    def of(cls, found: SuperiorPairs, size: int) -> Pairs:
+        counts = found.counts
+        keys = counts.entity.astype(np.int64) * size + counts.superior
+        return cls(keys, counts.formal, counts.supervising)
+
+    def of_kind(self, which: str) -> Ints:
+        """The keys of ``formal`` or ``supervising`` pairs, or of ``all``."""
+        mask = {"formal": self.formal, "supervising": self.supervising}.get(which)
+        found: Ints = self.keys if mask is None else self.keys[mask]
+        return found
 
 
-def _explaining(
-    org: str, before: list[str], after: list[str], transfers: Mapping[str, Transfer]
-) -> Transfer | None:
-    """The latest carried-out transfer of ``org`` in the period from a superior it had or
-    to one it has."""
-    moves = [
-        t
-        for t in transfers.values()
-        if t.org == org
-        and t.status == "transferred"
-        and (t.props.get("decided_to") in after or t.props.get("from") in before)
-    ]
-    return max(moves, key=lambda t: (t.date, t.id)) if moves else None
+def _found_in(sorted_keys: Ints, keys: Ints) -> tuple[Bools, Ints]:
+    """Which ``keys`` are among ``sorted_keys``, and where."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    found: Bools = sorted_keys[at] == keys
+    return found, at
 
 
-def _superior_changes(
-    view: CypherView | GraphView,
-    period: Period,
-    touching: Mapping[str, list[Event]],
-    transfers: Mapping[str, Transfer],
-) -> list[Event]:
-    """Formal superiors and parents-in-law that differ between the two days."""
-    assert period.after is not None
-    assert period.until is not None
-    codes: dict[str, int] = {}
-    first = superior_pairs(view, period.after, codes)
-    second = superior_pairs(view, period.until, codes)
-    ids = second.ids if len(second.ids) >= len(first.ids) else first.ids
-    size = len(ids)
+def pair_changes(first: Pairs, second: Pairs) -> dict[str, tuple[Ints, Ints]]:
+    """Per kind of pair (``formal``, ``supervising``, ``all``): the keys gained (on the
+    second day only) and lost (on the first only), sorted — one lookup each way."""
+    was, at_first = _found_in(first.keys, second.keys)
+    stays, at_second = _found_in(second.keys, first.keys)
+    found = {"all": (second.keys[~was], first.keys[~stays])}
+    for which in ("formal", "supervising"):
+        before, after = getattr(first, which), getattr(second, which)
+        had, has = np.zeros_like(was), np.zeros_like(stays)
+        had[was] = before[at_first[was]]
+        has[stays] = after[at_second[stays]]
+        found[which] = (second.keys[after & ~had], first.keys[before & ~has])
+    return found
 
-    def label(code: int) -> str | None:
-        for found in (second, first):
+
+def _of_codes(keys: Ints, codes: Ints, size: int) -> Ints:
+    """The pair keys of entities ``codes`` (sorted, distinct), by ranges of sorted keys."""
+    lo = np.searchsorted(keys, codes * size)
+    found: Ints = keys[spans(lo, np.searchsorted(keys, (codes + 1) * size) - lo)]
+    return found
+
+
+def _labelled(states: States, coding: Coding, codes: Ints, label: str) -> Bools:
+    """Which ``codes`` are of nodes of ``label`` (as the superior pairs know them)."""
+    if coding.columns is not None:
+        inside = codes < len(coding.columns)
+        found: Bools = inside & coding.columns.label_is(label)[np.where(inside, codes, 0)]
+        return found
+
+    def label_of(code: int) -> str | None:
+        for found in reversed(states.found):
             try:
                 return found.label_of(code)
             except (KeyError, IndexError):
                 continue
         return None
 
-    def superiors_of(keys: Any, owners: Any, code: int) -> list[str]:
-        lo, hi = np.searchsorted(owners, [code, code + 1])
-        return sorted(ids[k % size] for k in keys[lo:hi].tolist())
-
-    events: list[Event] = []
-    formal_a, formal_b = _pairs(first, size, "formal"), _pairs(second, size, "formal")
-    for code in changed_pairs(formal_a[0], formal_b[0], size):
-        org = ids[code]
-        if label(code) != "PartyOrg" or _exists_only_once(touching.get(org, [])):
-            continue
-        before = superiors_of(*formal_a, code)
-        after = superiors_of(*formal_b, code)
-        move = _explaining(org, before, after, transfers)
-        lines = [e for e in touching.get(org, []) if e.type == "AFFILIATED_TO" and e.id == org]
-        ends = [e for s in {*before, *after} for e in touching.get(s, []) if e.id == s]
-        day = move.date if move is not None else _last(lines + ends)
-        new = [s for s in after if s not in before]
-        events.append(
-            Event(
-                day,
-                "superior_changed",
-                org,
-                new[0] if new else None,
-                ref={
-                    "before": before,
-                    "after": after,
-                    "transfer": None if move is None else move.id,
-                },
-            )
-        )
-    based = _based_in(first, second, ids)
-    for which, wanted in (("supervising", "PartyOrg"), ("all", "Enterprise")):
-        a, b = _pairs(first, size, which)[0], _pairs(second, size, which)[0]
-        for code, (gained, lost) in changed_pairs(a, b, size).items():
-            entity = ids[code]
-            if label(code) != wanted or _exists_only_once(touching.get(entity, [])):
-                continue
-            moved = {ids[s] for s in (*gained, *lost)}
-            events.append(
-                Event(
-                    _last(_explaining_events(touching, moved, {entity, *based.get(entity, ())})),
-                    "parents_in_law_changed",
-                    entity,
-                    ref={
-                        "gained": sorted(ids[s] for s in gained),
-                        "lost": sorted(ids[s] for s in lost),
-                    },
-                )
-            )
-    return events
+    return np.array([label_of(c) == label for c in codes.tolist()], dtype=bool)
 
 
-def _explaining_events(
-    touching: Mapping[str, list[Event]], moved: set[str], subjects: set[str]
-) -> list[Event]:
-    """The events that can explain an entity's parents-in-law changing: of the entity and
-    the organizations based in it (``subjects``), their lines to or from the superiors
-    gained or lost (``moved``), their BASED_IN lines, and those superiors' own beginnings
-    and ends."""
+def _superiors_of(keys: Ints, code: int, size: int, coding: Coding) -> list[str]:
+    """The superiors of ``code`` among pair keys (sorted)."""
+    lo, hi = np.searchsorted(keys, [code * size, (code + 1) * size])
+    return sorted(coding.id(k % size) for k in keys[lo:hi].tolist())
 
-    def explains(event: Event) -> bool:
-        if event.type is None:
-            return event.change in NODE_EVENTS
-        return event.type == "BASED_IN" or bool({event.id, event.other} & moved)
 
-    own = [e for s in subjects for e in touching.get(s, []) if explains(e)]
-    return own + [
-        e for s in moved for e in touching.get(s, []) if e.type is None and e.change in NODE_EVENTS
+def _explaining(before: list[str], after: list[str], moves: Sequence[Transfer]) -> Transfer | None:
+    """The latest of an organization's carried-out transfers in the period (``moves``)
+    from a superior it had or to one it has."""
+    found = [
+        t for t in moves if t.props.get("decided_to") in after or t.props.get("from") in before
     ]
+    return max(found, key=lambda t: (t.date, t.id)) if found else None
 
 
-def _based_in(
-    first: SuperiorPairs, second: SuperiorPairs, ids: Sequence[str]
-) -> dict[str, set[str]]:
-    """The organizations based in each enterprise on either day."""
-    found: dict[str, set[str]] = {}
-    for pairs in (first, second):
-        host, org = pairs.based
-        for h, o in zip(host.tolist(), org.tolist(), strict=True):
-            found.setdefault(ids[h], set()).add(ids[o])
-    return found
+def _superior_changes(
+    table: ChangeTable,
+    states: States,
+    facts: Facts,
+    transfers: Mapping[str, Transfer],
+    size: int,
+) -> None:
+    """Organizations whose formal superiors differ between the two days: each dated by the
+    transfer that explains it, else by the latest of its own AFFILIATED_TO lines and of
+    the events of its superiors before and after (the other node: its first new one)."""
+    coding = table.coding
+    moves: dict[str, list[Transfer]] = {}
+    for transfer in transfers.values():
+        if transfer.status == "transferred":
+            moves.setdefault(transfer.org, []).append(transfer)
+    first, second = (pairs.of_kind("formal") for pairs in states.pairs)
+    gained, lost = states.changes["formal"]
+    orgs = distinct(np.concatenate([gained // size, lost // size]))
+    orgs = orgs[_labelled(states, coding, orgs, "PartyOrg") & (facts.node_event[orgs] < 0)]
+    new = gained[member(orgs, gained // size)]
+    by_rank = new[np.lexsort((coding.rank()[new % size], new // size))]
+    firsts = by_rank[run_starts(by_rank // size)]
+    other = np.full(size, -1, dtype=np.int64)
+    other[firsts // size] = firsts % size
+    both = np.concatenate([_of_codes(first, orgs, size), _of_codes(second, orgs, size)])
+    day = np.maximum(facts.affiliation, last_day(size, both // size, facts.own[both % size]))[orgs]
+
+    def fields(code: int) -> dict[str, Any]:
+        before = _superiors_of(first, code, size, coding)
+        after = _superiors_of(second, code, size, coding)
+        move = _explaining(before, after, moves.get(coding.id(code), ()))
+        return {"before": before, "after": after, "transfer": None if move is None else move.id}
+
+    # the transfer that explains a move dates it
+    moved = np.sort(coding.known(moves))
+    for at in np.flatnonzero(member(moved, orgs)).tolist():
+        move = fields(int(orgs[at]))["transfer"]
+        if move is not None:
+            moved_on = transfers[move].date
+            assert moved_on is not None  # a transfer of the period is dated
+            day[at] = moved_on.toordinal()
+    table.add(
+        day=_days(day),
+        change=np.full(len(orgs), CHANGE_CODE["superior_changed"]),
+        node=orgs,
+        other=other[orgs],
+        obj=np.full(len(orgs), table.keep(Lazy(fields))),
+    )
 
 
-def _exists_only_once(events: Sequence[Event]) -> bool:
-    """Whether a node was founded or dissolved in the period (so it lacks one of the days)."""
-    return any(e.change in NODE_EVENTS and e.type is None for e in events)
+def _parents_in_law_changes(table: ChangeTable, states: States, facts: Facts, size: int) -> None:
+    """Entities whose parents-in-law differ between the two days: a Party organization's
+    supervisors, an enterprise's superiors (its own, and those of the organizations based
+    in it). Each dated by the latest event that can explain it: the founding or dissolving
+    of the entity, of an organization based in it or of a superior gained or lost; a
+    BASED_IN line of theirs; a line between one of them and a superior gained or lost."""
+    coding = table.coding
+    hosts = np.concatenate([found.based[0] for found in states.found]).astype(np.int64)
+    based = np.concatenate([found.based[1] for found in states.found]).astype(np.int64)
+    for which, wanted in (("supervising", "PartyOrg"), ("all", "Enterprise")):
+        gained, lost = states.changes[which]
+        entities = distinct(np.concatenate([gained // size, lost // size]))
+        entities = entities[
+            _labelled(states, coding, entities, wanted) & (facts.node_event[entities] < 0)
+        ]
+        moved = np.sort(np.concatenate([gained, lost]))
+        moved = moved[member(entities, moved // size)]
+        owner, superior = moved // size, moved % size
+        has_host = member(entities, hosts)
+        # the subjects: each entity, and the organizations based in it
+        of = np.concatenate([entities, hosts[has_host]])
+        subject = np.concatenate([entities, based[has_host]])
+        latest = last_day(size, owner, facts.node_event[superior])
+        np.maximum.at(latest, of, np.maximum(facts.node_event[subject], facts.based[subject]))
+        itself = member(moved, of * size + subject)  # a subject that is a superior moved
+        np.maximum.at(latest, of[itself], facts.lines[subject[itself]])
+        lo = np.searchsorted(owner, of)
+        counts = np.searchsorted(owner, of, side="right") - lo
+        across = spans(lo, counts)
+        np.maximum.at(
+            latest,
+            np.repeat(of, counts),
+            facts.between(np.repeat(subject, counts), superior[across], size),
+        )
+
+        def fields(code: int, gained: Ints = gained, lost: Ints = lost) -> dict[str, Any]:
+            return {
+                "gained": _superiors_of(gained, code, size, coding),
+                "lost": _superiors_of(lost, code, size, coding),
+            }
+
+        table.add(
+            day=_days(latest[entities]),
+            change=np.full(len(entities), CHANGE_CODE["parents_in_law_changed"]),
+            node=entities,
+            obj=np.full(len(entities), table.keep(Lazy(fields))),
+        )
 
 
-def state_changes(
+def add_state_changes(
     view: CypherView | GraphView,
     period: Period,
-    events: Sequence[Event],
+    table: ChangeTable,
     transfers: Mapping[str, Transfer],
-) -> list[Event]:
-    """The differences of state between the period's two days (see :mod:`queries.changes`),
-    with the events that explain them."""
-    touching = _touching(events)
-    return [
-        *_orphan_changes(view, period, touching),
-        *_superior_changes(view, period, touching, transfers),
-    ]
+) -> None:
+    """Add the differences of state between the period's two days (see
+    :mod:`queries.changes`) to ``table``, which holds the period's events that explain
+    them."""
+    states = States.of(view, period, table.coding)
+    size = states.size
+    facts = Facts.of(table, size)
+    table.add_events(_orphan_changes(states, period, table.coding, facts), CHANGE_CODE)
+    _superior_changes(table, states, facts, transfers, size)
+    _parents_in_law_changes(table, states, facts, size)
 
 
 # -- the answer --------------------------------------------------------------------------------
@@ -286,10 +420,10 @@ def state_changes(
 def _diff(view: CypherView | GraphView, found: Gathered, params: DiffParams) -> DiffResult:
     period = _period(params)
     moves, transfers = events_of_transfers(view.iter_transfers(), period)
-    changes = [*found.events, *moves]
+    found.table.add_events(moves, CHANGE_CODE)
     if params.from_ < params.to:
-        changes += state_changes(view, period, changes, transfers)
-    page = page_of(changes, found, transfers, params, params.change)
+        add_state_changes(view, period, found.table, transfers)
+    page = page_of(found, transfers, params, params.change)
     return DiffResult(
         from_=params.from_,  # type: ignore[call-arg]  # populate_by_name
         to=params.to,
@@ -311,7 +445,7 @@ def _over_graph(view: GraphView, params: DiffParams) -> DiffResult:
     with view.reading_graph():
         days = (params.from_, params.to)
         found = gather_over_graph(
-            view, _period(params), days=days, root=params.root, area=params.area
+            view, _period(params), days=days, root=params.root, area=params.area, by_column=True
         )
         return _diff(view, found, params)
 

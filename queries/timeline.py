@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph_schema.models import IsoDate
 from queries.base import Listing, NamedQuery, NotFoundError, Opens, Route, Rows
+from queries.change_table import series
 from queries.changes import (
+    CHANGE_CODE,
     CHANGE_COLUMNS,
     ChangeItem,
     EventKind,
@@ -90,21 +92,14 @@ def _period(params: TimelineParams) -> Period:
     return Period(params.from_, params.to)
 
 
-def _series(days: list[dt.date], width: int) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for day in days:
-        key = day.isoformat()[:width]
-        counts[key] = counts.get(key, 0) + 1
-    return dict(sorted(counts.items()))
-
-
 def _timeline(
     view: CypherView | GraphView, found: Gathered, params: TimelineParams
 ) -> TimelineResult:
     if params.node is not None and found.info(params.node) is None:
         raise NotFoundError(params.node)
     moves, transfers = events_of_transfers(view.iter_transfers(), _period(params))
-    page = page_of([*found.events, *moves], found, transfers, params, params.change)
+    found.table.add_events(moves, CHANGE_CODE)
+    page = page_of(found, transfers, params, params.change)
     return TimelineResult(
         node=params.node,
         root=params.root,
@@ -116,8 +111,8 @@ def _timeline(
         limit=params.limit,
         offset=params.offset,
         by_change=page.by_change,
-        by_year=_series(page.days, 4),
-        by_month=_series(page.days, 7) if params.by == "month" else None,
+        by_year=series(page.days, 4),
+        by_month=series(page.days, 7) if params.by == "month" else None,
     )
 
 

@@ -178,6 +178,8 @@ class Columns:
     edge_kinds: _Codes
     #: id order (see :meth:`rank`), worked out when first asked for
     _rank: list[npt.NDArray[np.int32]] = field(default_factory=list)
+    #: id → node index (see :meth:`position`), worked out when first asked for
+    _position: list[dict[str, int]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -214,6 +216,13 @@ class Columns:
             rank[np.array(order, dtype=np.int64)] = np.arange(len(self.ids), dtype=np.int32)
             self._rank.append(rank)
         return self._rank[0]
+
+    def position(self) -> dict[str, int]:
+        """Each id's node index (worked out when first asked for): how the few ids a query
+        names (a transfer's, an orphan's) find their rows."""
+        if not self._position:
+            self._position.append(dict(zip(self.ids, range(len(self.ids)), strict=True)))
+        return self._position[0]
 
     # -- edges ----------------------------------------------------------------------------
 
