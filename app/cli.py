@@ -713,7 +713,7 @@ def dedupe(
     graph = _open_or_exit(_settings(store))
     try:
         chosen: Any = "no" if review else judged
-        found = listing(graph, label=label, min_score=min_score, judged=chosen)
+        found = listing(graph, label=label, min_score=min_score, judged=chosen).items
         if review:
             _review(graph, found, who)
             return

@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from dedupe.cache import CANDIDATES, CandidateCache, State
 from dedupe.candidates import Candidate, candidates
 from dedupe.judgements import standing
 from graph_schema.records import Judgement, Node
-from stores.base import GraphStore, read_consistently
+from stores.base import READ_ATTEMPTS, GraphStore, StoreChangedError, read_consistently
 
-__all__ = ["Judged", "Listed", "listing"]
+__all__ = ["Judged", "Listed", "Listing", "listing"]
 
 #: which pairs to list: the unjudged candidates (the work left), the judged pairs, or both
 Judged = Literal["no", "yes", "all"]
@@ -48,38 +49,79 @@ def _judged_pair(a: Node, b: Node) -> Candidate:
     )
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The pairs to show, and of the candidate list they come from: when it was worked out
+    (ISO 8601, UTC) and whether it was kept from an earlier call (:mod:`dedupe.cache`);
+    ``computed_at`` is None when only judged pairs were asked for (no candidates needed)."""
+
+    items: list[Listed]
+    cached: bool = False
+    computed_at: str | None = None
+
+
 def listing(
     store: GraphStore,
     *,
     label: str | None = None,
     min_score: float = 85.0,
     judged: Judged = "no",
-) -> list[Listed]:
+    cache: CandidateCache = CANDIDATES,
+) -> Listing:
     """The pairs to show, best first (judged pairs after the unjudged ones with
-    ``judged="all"``), all read from one state of the store."""
-
-    def read() -> tuple[dict[str, Node], dict[tuple[str, str], Judgement]]:
-        return {n.id: n for n in store.iter_nodes(label=label)}, standing(store)
-
-    nodes, judgements = read_consistently(store, read)
-    out: list[Listed] = []
-    if judged in ("no", "all"):
-        out.extend(
-            Listed(c, nodes[c.a], nodes[c.b])
-            for c in candidates(nodes.values(), min_score=min_score)
-            if (c.a, c.b) not in judgements
+    ``judged="all"``), all of one state of the store: the candidates of the cache (made for
+    the state now, or kept), and the judgements, with the nodes of the judged pairs, read in
+    one read that sees the same state — a write in between has the candidates made again."""
+    if judged == "yes":
+        _, judgements, judged_nodes = read_consistently(store, lambda: _judgements(store))
+        return Listing(_judged(judged_nodes, judgements.values(), label))
+    for _ in range(READ_ATTEMPTS):
+        computed, kept = cache.candidates(store, min_score)
+        state, judgements, judged_nodes = read_consistently(
+            store, lambda: _judgements(store, nodes=judged == "all")
         )
-    if judged in ("yes", "all"):
-        out.extend(_judged(nodes, judgements.values()))
-    return out
+        if state == computed.state:
+            break
+    else:
+        raise StoreChangedError(store.location, READ_ATTEMPTS)
+    nodes = computed.nodes
+    out = [
+        Listed(c, nodes[c.a], nodes[c.b])
+        for c in computed.candidates
+        if c.score >= min_score
+        and (c.a, c.b) not in judgements
+        and (label is None or nodes[c.a].label == nodes[c.b].label == label)
+    ]
+    if judged == "all":
+        out.extend(_judged(judged_nodes, judgements.values(), label))
+    return Listing(out, kept, computed.computed_at)
 
 
-def _judged(nodes: dict[str, Node], judgements: Iterable[Judgement]) -> list[Listed]:
+def _judgements(
+    store: GraphStore, *, nodes: bool = True
+) -> tuple[State, dict[tuple[str, str], Judgement], dict[str, Node]]:
+    """The store's state, its standing judgements and (with ``nodes``) the nodes they
+    judge, as one read sees them."""
+    judgements = standing(store)
+    found: dict[str, Node] = {}
+    if nodes:
+        for node_id in sorted({i for pair in judgements for i in pair}):
+            node = store.get_node(node_id)
+            if node is not None:
+                found[node_id] = node
+    return store.state(), judgements, found
+
+
+def _judged(
+    nodes: dict[str, Node], judgements: Iterable[Judgement], label: str | None
+) -> list[Listed]:
     """The judged pairs among ``nodes`` (a label asked for leaves the others out), by
     when they were judged, latest first."""
     found = [
         Listed(_judged_pair(nodes[j.a], nodes[j.b]), nodes[j.a], nodes[j.b], j)
         for j in judgements
-        if j.a in nodes and j.b in nodes
+        if j.a in nodes
+        and j.b in nodes
+        and (label is None or nodes[j.a].label == nodes[j.b].label == label)
     ]
     return sorted(found, key=lambda x: x.judgement.recorded_at if x.judgement else "", reverse=True)

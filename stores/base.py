@@ -273,6 +273,12 @@ class GraphStore(Protocol):
         """Node counts by label, edge counts by type, transfers and sources."""
         ...
 
+    def state(self) -> tuple[str | None, int]:
+        """The store's epoch (made with its database; None for the embedded store, whose
+        file is its identity) and generation (how many changing writes it has had), as a
+        read sees it: what an answer kept for later is kept for (:mod:`dedupe.cache`)."""
+        ...
+
     def close(self) -> None:
         """Release the file or the driver."""
         ...

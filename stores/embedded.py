@@ -979,6 +979,12 @@ class EmbeddedStore:
                 return False
             return self._catch_up() > 0
 
+    def state(self) -> tuple[str | None, int]:
+        """(None, the generation the graph is of), read like any read: inside a
+        :meth:`reading` block, the generation that block reads."""
+        with self.reading():
+            return (None, self._generation)
+
     # -- writing ----------------------------------------------------------------------------
 
     @contextmanager

@@ -26,6 +26,7 @@ from app.api.deps import StoreDep
 from app.api.downloads import XLSX_MEDIA_TYPE, answer_filename, csv_response, xlsx_response
 from app.api.errors import ErrorEnvelope
 from app.formats import header_of, rows_of, to_csv, to_xlsx
+from dedupe.cache import judging
 from dedupe.judgements import NoStandingJudgementError, judge, withdraw
 from dedupe.listing import Judged, Listed, listing
 from graph_schema.declaration import JUDGEMENT_VERDICTS, NODE_LABELS
@@ -33,12 +34,15 @@ from graph_schema.records import Judgement, Node
 from queries.base import MAX_LIMIT, MAX_OFFSET
 from stores.base import JudgementConflictError, UnknownNodeError
 
-__all__ = ["DuplicatesAnswer", "JudgementIn", "JudgementOut", "router"]
+__all__ = ["CACHED_HEADER", "DuplicatesAnswer", "JudgementIn", "JudgementOut", "router"]
 
 router = APIRouter(tags=["duplicates"])
 
 #: a node label, as declared (a pattern: the declared words, and the error names them)
 _LABEL = f"^({'|'.join(NODE_LABELS)})$"
+#: the header of a download that says whether its candidate list was kept from an earlier
+#: request (the JSON answer says so in ``cached``)
+CACHED_HEADER = "X-Candidates-Cached"
 #: a verdict, as declared
 _VERDICT = f"^({'|'.join(JUDGEMENT_VERDICTS)})$"
 
@@ -86,12 +90,22 @@ class DuplicatePair(BaseModel):
 
 
 class DuplicatesAnswer(BaseModel):
-    """One page of pairs, best first."""
+    """One page of pairs, best first; and of the candidate list it is a page of, when it
+    was worked out and whether it was kept from an earlier request (the list is worked out
+    once per state of the store: a load makes it again, a judgement keeps it)."""
 
     items: list[DuplicatePair]
     total: int
     limit: int
     offset: int
+    cached: bool = Field(
+        default=False, description="whether the candidate list was kept from an earlier request"
+    )
+    computed_at: str | None = Field(
+        default=None,
+        description="when the candidate list was worked out (ISO 8601, UTC); null when only "
+        "judged pairs were asked for",
+    )
 
 
 class JudgementIn(BaseModel):
@@ -202,10 +216,12 @@ async def get_duplicates(
     chosen: Judged = judged
     found = await run_in_threadpool(listing, store, label=label, min_score=min_score, judged=chosen)
     answer = DuplicatesAnswer(
-        items=[_pair(x) for x in found[offset : offset + limit]],
-        total=len(found),
+        items=[_pair(x) for x in found.items[offset : offset + limit]],
+        total=len(found.items),
         limit=limit,
         offset=offset,
+        cached=found.cached,
+        computed_at=found.computed_at,
     )
     accept = request.headers.get("accept", "")
     fmt = format or (
@@ -217,7 +233,11 @@ async def get_duplicates(
         if "text/csv" in accept
         else "json"
     )
-    return answer if fmt == "json" else _download(answer, fmt)
+    if fmt == "json":
+        return answer
+    download = _download(answer, fmt)
+    download.headers[CACHED_HEADER] = "true" if found.cached else "false"
+    return download
 
 
 _WRITES: dict[int | str, dict[str, Any]] = {
@@ -245,7 +265,7 @@ async def post_judgement(store: StoreDep, body: JudgementIn) -> JudgementOut:
         raise HTTPException(422, f"a and b: {body.a!r} twice — expected two different nodes")
     try:
         made = await run_in_threadpool(
-            judge, store, body.a, body.b, body.verdict, body.who, body.note
+            judging, store, lambda: judge(store, body.a, body.b, body.verdict, body.who, body.note)
         )
     except UnknownNodeError as exc:
         raise HTTPException(404, f"no node with id {', '.join(map(repr, exc.ids))}") from exc
@@ -273,7 +293,7 @@ async def delete_judgement(
     if a == b:
         raise HTTPException(422, f"a and b: {a!r} twice — expected two different nodes")
     try:
-        ended = await run_in_threadpool(withdraw, store, a, b, who)
+        ended = await run_in_threadpool(judging, store, lambda: withdraw(store, a, b, who))
     except NoStandingJudgementError as exc:
         raise HTTPException(404, str(exc)) from exc
     return _judgement(ended)

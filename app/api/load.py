@@ -27,6 +27,7 @@ from app.api.auth import require_write
 from app.api.deps import StoreDep
 from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope, error_response
 from app.settings import Settings
+from dedupe.cache import CANDIDATES
 from graph_schema.models import IsoDate
 from loaders.errors import LoadFailedError, Notice
 from loaders.load import LoadResult, load_paths
@@ -333,6 +334,8 @@ async def post_load(
             )
         except LoadFailedError as exc:
             return _invalid(exc, folder)
+        if not check:
+            CANDIDATES.renew_in_background(store)
         return _answer(result, names, folder)
 
 
