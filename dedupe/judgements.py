@@ -73,12 +73,21 @@ def judge(
     at: str | None = None,
 ) -> Judgement:
     """Record a judgement of the pair (x, y) and return it; the pair's standing one, if
-    any, is superseded by it (kept, marked ended). Unknown node ids: ``UnknownNodeError``."""
+    any, is superseded by it (kept, marked ended). Unknown node ids: ``UnknownNodeError``;
+    ``same`` of nodes of two labels: ``ValueError`` (the merged view, :mod:`stores.merges`,
+    makes one node of a ``same`` pair, and a node has one label)."""
     if verdict not in JUDGEMENT_VERDICTS:
         raise ValueError(f"verdict: {verdict!r} — expected one of {', '.join(JUDGEMENT_VERDICTS)}")
     if not who.strip():
         raise ValueError("who: empty — expected the name of the person who judged")
     a, b = pair_of(x, y)
+    if verdict == "same":
+        labels = store.node_labels([a, b])
+        if len(labels) == 2 and labels[a] != labels[b]:
+            raise ValueError(
+                f"verdict same: {a} is a {labels[a]} and {b} a {labels[b]} — nodes of two "
+                "labels are not one body (judge them different)"
+            )
     when = at or now()
     judgement = Judgement(
         f"j-{uuid.uuid4().hex}", a, b, verdict, who.strip(), when, (note or "").strip() or None

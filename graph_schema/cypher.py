@@ -27,6 +27,7 @@ from graph_schema.declaration import NODE_LABELS, REL_TYPES
 
 __all__ = [
     "JUDGEMENT_LABEL",
+    "MERGED_LABEL",
     "NODE_LABEL",
     "SOURCE_LABEL",
     "STORE_LABEL",
@@ -42,13 +43,23 @@ TRANSFER_LABEL = "Transfer"
 JUDGEMENT_LABEL = "Judgement"
 #: the one node of the store's own state (its generation); not a record
 STORE_LABEL = "AffgraphStore"
+#: a node merged into another by a ``same`` judgement (stores.merges): out of ``:Node`` and
+#: its own label while the judgement stands, so that no query meets it; not a record
+MERGED_LABEL = "MergedNode"
 
 
 def constraint_statements() -> list[str]:
     """The ``CREATE CONSTRAINT/INDEX … IF NOT EXISTS`` statements a store runs on open."""
     statements = [
         f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS FOR (n:{name}) REQUIRE n.id IS UNIQUE"
-        for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, STORE_LABEL, JUDGEMENT_LABEL)
+        for name in (
+            NODE_LABEL,
+            SOURCE_LABEL,
+            TRANSFER_LABEL,
+            STORE_LABEL,
+            JUDGEMENT_LABEL,
+            MERGED_LABEL,
+        )
     ]
     for label in NODE_LABELS:
         for prop in ("kind", "name"):

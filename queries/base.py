@@ -24,6 +24,7 @@ from graph_schema.models import IsoDate
 from queries.graphview import GraphAnswer
 from stores.base import CypherView, GraphStore, GraphView, StoreError, read_consistently
 from stores.deadline import time_limit
+from stores.merges import NODE_ID_FIELDS
 
 __all__ = [
     "MAX_LIMIT",
@@ -194,6 +195,18 @@ def is_graph_view(view: CypherView | GraphView) -> bool:
     return _view_of(type(view)) is GraphView
 
 
+def _resolved(store: CypherView | GraphView | GraphStore, params: P) -> P:
+    """``params`` with a node id that is an alias of a merged group (a ``same`` judgement,
+    :mod:`stores.merges`) replaced by its canonical id: every query answers for the group's
+    one node whichever of its ids it is asked with. The one place aliases resolve."""
+    merges = store.merges()
+    if not merges:
+        return params
+    values = {k: getattr(params, k) for k in NODE_ID_FIELDS if k in type(params).model_fields}
+    changed = {k: v for k, v in merges.resolve(values).items() if v != values[k]}
+    return params.model_copy(update=changed) if changed else params
+
+
 # -- the query ------------------------------------------------------------------------------------
 
 
@@ -249,6 +262,7 @@ class NamedQuery(Generic[P, R]):
 
     def _answer(self, store: CypherView | GraphView | GraphStore, params: P) -> R:
         view = _view_of(type(store))
+        params = _resolved(store, params)
         if view is CypherView:
             cypher = cast(CypherView, store)
             rows = cypher.read_rows(self.cypher, **self.cypher_params(params))

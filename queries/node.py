@@ -22,7 +22,7 @@ from queries.base import EntityParams, NamedQuery, NotFoundError, Route, Rows
 from queries.cypher import cypher_label
 from stores.base import CypherView, GraphView
 
-__all__ = ["NODE", "NODE_PROPS", "NodeResult", "SourceInfo", "node_result"]
+__all__ = ["NODE", "NODE_PROPS", "NodeResult", "SameAs", "SourceInfo", "node_result"]
 
 _PY_TYPES: Mapping[str, Any] = {
     "str": str,
@@ -65,6 +65,18 @@ SourceInfo: type[BaseModel] = create_model(
     **_fields(SOURCE_FIELDS),
 )
 
+
+class SameAs(BaseModel):
+    """A node judged the same body as the one answered for, and merged into it: its own
+    record's name and provenance (the records stay as loaded)."""
+
+    id: str
+    name: str
+    kind: str
+    source: str | None = None
+    quote: str | None = None
+
+
 _EXTRA: dict[str, Any] = {
     "as_of": (date, Field(description="the day asked about")),
     "active": (
@@ -74,6 +86,15 @@ _EXTRA: dict[str, Any] = {
     "source_record": (
         SourceInfo | None,
         Field(None, description="the source record named by `source`, if it is in the store"),
+    ),
+    "same_as": (
+        list[SameAs] | None,
+        Field(
+            None,
+            description="the nodes judged the same body and merged into this one (its id is "
+            "the group's canonical id: the least); asked by any of their ids, the answer is "
+            "this node's. Empty when there are none",
+        ),
     ),
 }
 if clash := {p.name for p in NODE_PROPS} & set(_EXTRA):  # pragma: no cover - schema guard
@@ -94,8 +115,30 @@ _SOURCE_NAMES = frozenset(p.name for p in SOURCE_FIELDS)
 # -- the answer, shared by both stores ----------------------------------------------------------
 
 
+def _same_as(view: CypherView | GraphView, node_id: str) -> list[SameAs] | None:
+    """The records merged into ``node_id`` (None if none)."""
+    found = []
+    for other in view.merges().same_as(node_id):
+        node = view.get_node(other)
+        if node is not None:
+            found.append(
+                SameAs(
+                    id=node.id,
+                    name=node.name,
+                    kind=node.kind,
+                    source=node.props.get("source"),
+                    quote=node.props.get("quote"),
+                )
+            )
+    return found or None
+
+
 def node_result(
-    label: str, values: Mapping[str, Any], source: Mapping[str, Any] | None, as_of: date
+    label: str,
+    values: Mapping[str, Any],
+    source: Mapping[str, Any] | None,
+    as_of: date,
+    same_as: list[SameAs] | None = None,
 ) -> BaseModel:
     """The answer from a node's label, its stored properties and its source's properties.
 
@@ -112,6 +155,7 @@ def node_result(
         **props,
         as_of=as_of,
         source_record=found,
+        same_as=same_as,
         active=interval_active(props.get("valid_from"), props.get("valid_to"), as_of),
     )
 
@@ -137,7 +181,7 @@ def _over_graph(view: GraphView, params: EntityParams) -> BaseModel:
     source_id = node.props.get("source")
     source = view.get_source(source_id) if isinstance(source_id, str) else None
     values = None if source is None else {"id": source.id, **source.props}
-    return node_result(node.label, _values(node), values, params.as_of)
+    return node_result(node.label, _values(node), values, params.as_of, _same_as(view, params.id))
 
 
 # -- Cypher -------------------------------------------------------------------------------------
@@ -154,7 +198,9 @@ def _from_rows(view: CypherView, rows: Rows, params: EntityParams) -> BaseModel:
     if not rows:
         raise NotFoundError(params.id)
     row = rows[0]
-    return node_result(row["label"], row["props"], row["source"], params.as_of)
+    return node_result(
+        row["label"], row["props"], row["source"], params.as_of, _same_as(view, params.id)
+    )
 
 
 NODE: NamedQuery[EntityParams, BaseModel] = NamedQuery(

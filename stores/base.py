@@ -31,6 +31,7 @@ from graph_schema.rows import Row
 
 if TYPE_CHECKING:
     from stores.columns import Columns
+    from stores.merges import Merges
 
 __all__ = [
     "Adjacency",
@@ -279,6 +280,11 @@ class GraphStore(Protocol):
         read sees it: what an answer kept for later is kept for (:mod:`dedupe.cache`)."""
         ...
 
+    def merges(self) -> Merges:
+        """The groups of node ids that standing ``same`` judgements make one node for the
+        named queries (:mod:`stores.merges`); the records stay as loaded."""
+        ...
+
     def close(self) -> None:
         """Release the file or the driver."""
         ...
@@ -308,6 +314,8 @@ class _RecordReads(Protocol):
     def get_source(self, source_id: str) -> Source | None: ...
 
     def iter_transfers(self, *, org: str | None = None) -> Iterator[Transfer]: ...
+
+    def merges(self) -> Merges: ...
 
 
 @runtime_checkable

@@ -403,12 +403,15 @@ def catch_up(
     conn: sqlite3.Connection,
     generation: int,
     node_hot: Sequence[str],
+    into: Mapping[str, str] | None = None,
 ) -> Columns:
     """Columns of the graph at ``generation``: ``columns`` if it is of that generation
     already, brought forward by the rows of the later generations, or built anew.
 
     ``conn`` must be inside the read transaction in which the graph caught up with
-    ``generation`` (the rows read are then exactly those the graph applied).
+    ``generation`` (the rows read are then exactly those the graph applied). ``into`` maps
+    the aliases folded into canonical nodes (:mod:`stores.merges`): their rows are read at
+    the canonical node, lines inside a group not at all.
     """
     if columns is not None and columns.generation == generation:
         return columns
@@ -424,6 +427,10 @@ def catch_up(
         return build(node, succ, pred, generation, node_hot)
     node_ids = [r[0] for r in conn.execute("SELECT id FROM nodes WHERE gen > ?", (old,))]
     edge_rows = conn.execute("SELECT rowid, src, dst FROM edges WHERE gen > ?", (old,)).fetchall()
+    if into:
+        node_ids = [i for i in node_ids if i not in into]
+        moved = ((k, into.get(s, s), into.get(d, d)) for k, s, d in edge_rows)
+        edge_rows = [(k, s, d) for k, s, d in moved if s != d]
     return _brought_forward(columns, node, succ, generation, node_ids, edge_rows)
 
 

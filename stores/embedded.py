@@ -77,6 +77,7 @@ from stores.base import (
     WriteSummary,
 )
 from stores.deadline import QueryTimeoutError, acquired, current_limit, expired
+from stores.merges import Folded, Merges, fold, merges_of, unfold
 
 if TYPE_CHECKING:
     from stores.columns import Columns
@@ -454,6 +455,10 @@ def _judgement_json(judgement: Judgement) -> str:
     return orjson.dumps(judgement_to_canonical(judgement), option=orjson.OPT_SORT_KEYS).decode()
 
 
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -771,6 +776,10 @@ class EmbeddedStore:
         self._since_snapshot = 0
         self._data_version = -1
         self._columns: Columns | None = None
+        #: the groups the queries read as one node, and what folding them changed (None:
+        #: the graph is as loaded; folded again at the end of each catch-up)
+        self._merges = Merges()
+        self._folded: Folded | None = None
         with self._lock:
             self._load_snapshot()
             self._catch_up()
@@ -889,6 +898,8 @@ class EmbeddedStore:
             try:
                 generation = int(self._meta("generation"))
                 applied = 0
+                if generation != self._generation or self._folded is None:
+                    self._unfold()
                 if generation != self._generation:
                     applied = _remove_rows(
                         adjacency(self.graph),
@@ -911,6 +922,8 @@ class EmbeddedStore:
                             (self._generation,),
                         ),
                     )
+                if self._folded is None:
+                    self._refold()
             finally:
                 if own:
                     conn.execute("COMMIT")
@@ -921,6 +934,46 @@ class EmbeddedStore:
         if self._since_snapshot >= big and not conn.in_transaction:
             self._try_snapshot()
         return applied
+
+    # -- the merged view (stores.merges) ----------------------------------------------------
+
+    def _unfold(self) -> None:
+        """Put the graph back as loaded (rows are applied to it so). Call with the lock held."""
+        if self._folded is not None:
+            unfold(adjacency(self.graph), self._folded)
+            self._folded = None
+
+    def _refold(self) -> None:
+        """Work out the groups of the standing ``same`` judgements (read in the catch-up's
+        transaction) and fold the graph by them; a change of groups makes the columns anew."""
+        pairs = self._conn.execute(
+            "SELECT a, b FROM judgements WHERE ended_at IS NULL "
+            "AND json_extract(data, '$.verdict') = 'same'"
+        ).fetchall()
+        nodes = adjacency(self.graph).node
+        labels = {i: nodes[i]["label"] for pair in pairs for i in pair if i in nodes}
+        merges = merges_of(pairs, labels) if pairs else Merges()
+        if merges != self._merges:
+            self._columns = None
+        self._merges = merges
+        self._folded = fold(adjacency(self.graph), merges) if merges else Folded()
+
+    @contextmanager
+    def _as_loaded(self) -> Iterator[None]:
+        """The graph as loaded for the block (a snapshot saves it so), folded again after."""
+        folded = self._folded
+        self._unfold()
+        try:
+            yield
+        finally:
+            if folded is not None:
+                self._folded = fold(adjacency(self.graph), self._merges)
+
+    def merges(self) -> Merges:
+        """The groups of ids the named queries read as one node (:mod:`stores.merges`)."""
+        self.refresh()
+        with self._lock:
+            return self._merges
 
     def _try_snapshot(self) -> None:
         """Save a snapshot if the file is free now; a snapshot is only a speed-up, so a busy
@@ -936,7 +989,7 @@ class EmbeddedStore:
         """Save the graph in the file so that opening it is fast; False if the file has
         moved on meanwhile (another process wrote; it will save its own) or, with
         ``wait=False``, if another process is writing it right now."""
-        with self._lock, _gc_paused():
+        with self._lock, _gc_paused(), self._as_loaded():
             adj = adjacency(self.graph)
             payload = pickle.dumps(
                 (adj.node, adj.succ, adj.pred, dict(self._counts.nodes), dict(self._counts.edges)),
@@ -1069,7 +1122,14 @@ class EmbeddedStore:
         with self.reading():
             adj = adjacency(self.graph)
             self._columns = columns.catch_up(
-                self._columns, adj.node, adj.succ, adj.pred, self._conn, self._generation, NODE_HOT
+                self._columns,
+                adj.node,
+                adj.succ,
+                adj.pred,
+                self._conn,
+                self._generation,
+                NODE_HOT,
+                self._merges.into,
             )
             return self._columns
 
@@ -1105,7 +1165,21 @@ class EmbeddedStore:
         return [node_from_canonical(orjson.loads(data)) for (data,) in rows]
 
     def edge_records(self, rowids: Iterable[int]) -> dict[int, Edge]:
-        """Full records of edges by their graph keys (SQLite rowids)."""
+        """Full records of edges by their graph keys (SQLite rowids), with the ends the
+        named queries read: an alias's line names its canonical node there (the records as
+        loaded: :meth:`edges`, :meth:`iter_edges`)."""
+        found = self._records_as_loaded(rowids)
+        into = self._merges.into
+        if not into:
+            return found
+        return {
+            k: replace(e, src=into.get(e.src, e.src), dst=into.get(e.dst, e.dst))
+            if e.src in into or e.dst in into
+            else e
+            for k, e in found.items()
+        }
+
+    def _records_as_loaded(self, rowids: Iterable[int]) -> dict[int, Edge]:
         return {
             rowid: edge_from_canonical(orjson.loads(data))
             for rowid, data in self._by_keys(
@@ -1144,7 +1218,11 @@ class EmbeddedStore:
         self.refresh()
         with self._lock:
             nodes = adjacency(self.graph).node
-            return {i: nodes[i]["label"] for i in ids if i in nodes}
+            aliases = self._folded.nodes if self._folded is not None else {}
+            wanted = list(ids)
+            found = {i: nodes[i]["label"] for i in wanted if i in nodes}
+            found.update((i, aliases[i]["label"]) for i in wanted if i in aliases)
+            return found
 
     def edges(
         self,
@@ -1156,8 +1234,11 @@ class EmbeddedStore:
     ) -> list[Edge]:
         self.refresh()
         with self._lock:
-            rowids = self._edge_rowids(node_id, direction, types, as_of)
-            found = self.edge_records(rowids).values()
+            if self._merges.touches(node_id):
+                rowids = self._loaded_rowids(node_id, direction, types, as_of)
+            else:
+                rowids = self._edge_rowids(node_id, direction, types, as_of)
+            found = self._records_as_loaded(rowids).values()
         return sorted(found, key=edge_sort_key)
 
     def _edge_rowids(
@@ -1178,6 +1259,23 @@ class EmbeddedStore:
                     continue
                 if active(attrs.get("valid_from"), attrs.get("valid_to"), as_of):
                     rowids.append(key)
+        return sorted(set(rowids))
+
+    def _loaded_rowids(
+        self, node_id: str, direction: Direction, types: Collection[str] | None, as_of: date | None
+    ) -> list[int]:
+        """:meth:`_edge_rowids` of a node in a merged group, from the file: its lines as
+        loaded, which the folded graph holds elsewhere."""
+        ends = {"out": ("src",), "in": ("dst",), "both": ("src", "dst")}[direction]
+        rowids = []
+        for end in ends:
+            for eid, type_, start, stop in self._conn.execute(
+                f"SELECT eid, type, valid_from, valid_to FROM edges WHERE {end} = ?", (node_id,)
+            ):
+                if types is not None and type_ not in types:
+                    continue
+                if active(_day(start), _day(stop), as_of):
+                    rowids.append(eid)
         return sorted(set(rowids))
 
     def _iter_data(

@@ -23,6 +23,7 @@ the closing check reads the generation, which no check without read locks can se
 
 from __future__ import annotations
 
+import heapq
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -32,12 +33,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, LiteralString, cast
 
+import orjson
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import ConstraintError, DriverError, Neo4jError
 from neo4j.time import Date as CypherDate
 
 from graph_schema.cypher import (
     JUDGEMENT_LABEL,
+    MERGED_LABEL,
     NODE_LABEL,
     SOURCE_LABEL,
     STORE_LABEL,
@@ -58,7 +61,16 @@ from graph_schema.properties import (
     source_from_properties,
     transfer_from_properties,
 )
-from graph_schema.records import Edge, Judgement, Node, Source, Transfer, edge_sort_key
+from graph_schema.records import (
+    Edge,
+    Judgement,
+    Node,
+    Source,
+    Transfer,
+    canonical_json,
+    edge_from_canonical,
+    edge_sort_key,
+)
 from stores.base import (
     Direction,
     JudgementConflictError,
@@ -71,6 +83,7 @@ from stores.base import (
     read_consistently,
 )
 from stores.deadline import QueryTimeoutError, current_limit, remaining
+from stores.merges import MERGED_DST, MERGED_SRC, Merges, merges_of
 
 __all__ = ["BATCH_SIZE", "Neo4jStore", "Neo4jWriter"]
 
@@ -306,6 +319,18 @@ RETURN type(e) AS type, m.id AS src, n.id AS dst, properties(e) AS props
 """),
 }
 
+_MERGED_IDS = _q(f"MATCH (m:{MERGED_LABEL}) RETURN m.id AS id, m._into AS into")
+_GET_MERGED = _q(f"MATCH (m:{MERGED_LABEL} {{id: $id}}) RETURN m")
+_MERGED_LABELS = _q(f"""
+MATCH (m:{MERGED_LABEL}) WHERE m.id IN $ids RETURN m.id AS id, m._label AS label
+""")
+_MERGED_NAMED = _q(f"""
+UNWIND $names AS name
+MATCH (m:{MERGED_LABEL})
+WHERE m.name = name OR name IN coalesce(m.aliases, [])
+RETURN name, m.id AS id, m._label AS label
+""")
+
 _PAGE_NODES = _q(f"""
 MATCH (n:{NODE_LABEL})
 WHERE n.id > $after AND ($kind IS NULL OR n.kind = $kind)
@@ -346,7 +371,18 @@ def _node_from(labels: Iterable[str], values: Mapping[str, Any]) -> Node:
 
 
 def _edge_from(rel_type: str, src: str, dst: str, values: Mapping[str, Any]) -> Edge:
+    """The edge record of a relationship, at the ends it was loaded with (a line moved onto
+    a canonical node carries the id of the end that moved: see the merged view below)."""
+    if MERGED_SRC in values or MERGED_DST in values:
+        values = dict(values)
+        src, dst = values.pop(MERGED_SRC, src), values.pop(MERGED_DST, dst)
     return edge_from_properties(rel_type, src, dst, _native_values(values))
+
+
+def _merged_node(values: Mapping[str, Any]) -> Node:
+    """The node record kept by a ``:MergedNode``."""
+    props = {k: v for k, v in values.items() if k not in _MERGED_KEYS}
+    return _node_from([values[_LABEL]], props)
 
 
 def _transfer_from(values: Mapping[str, Any]) -> Transfer:
@@ -428,9 +464,158 @@ def _run_batches(
     return tally
 
 
+# -- the merged view (stores.merges), kept in the database -----------------------------------
+#
+# An alias of a merged group is taken out of ``:Node`` and its label: its node is replaced by a
+# ``:MergedNode`` holding its properties, its label (``_label``), its canonical id (``_into``)
+# and the lines inside its group (``_inner``, each a record's canonical JSON: a line joining
+# the body to itself is out of the view). Each of its other lines is made again on the
+# canonical node, carrying the loaded id of the end that moved (``_src``/``_dst``), so every
+# named query's Cypher reads one node, unchanged. A write puts the graph back as loaded first
+# (so it writes, counts and checks the records as ever, aliases included) and works out the
+# projection again at its end, in the same transaction.
+
+_INTO, _LABEL, _INNER = "_into", "_label", "_inner"
+_MERGED_KEYS = (_INTO, _LABEL, _INNER)
+
+_MERGED = _q(f"MATCH (m:{MERGED_LABEL}) RETURN properties(m) AS props ORDER BY m.id")
+_MERGED_OF = _q(f"""
+MATCH (m:{MERGED_LABEL}) WHERE m.id = $id OR m.{_INTO} = $id
+RETURN properties(m) AS props ORDER BY m.id
+""")
+_SAME_PAIRS = _q(f"""
+MATCH (j:{JUDGEMENT_LABEL}) WHERE j.ended_at IS NULL AND j.verdict = 'same'
+RETURN j.a AS a, j.b AS b
+""")
+_NODE_OF = _q(
+    f"MATCH (n:{NODE_LABEL} {{id: $id}}) RETURN labels(n) AS labels, properties(n) AS props"
+)
+_DROP_NODE = _q(f"MATCH (n:{NODE_LABEL} {{id: $id}}) DETACH DELETE n")
+_MAKE_MERGED = _q(f"CREATE (m:{MERGED_LABEL}) SET m = $props")
+_DROP_MERGED = _q(f"MATCH (m:{MERGED_LABEL}) DELETE m")
+_RESTORE_NODE = {
+    label: _q(f"CREATE (n:{NODE_LABEL}:{label}) SET n = $props") for label in NODE_LABELS
+}
+_RELINK = {
+    rel: _q(f"""
+UNWIND $rows AS row
+MATCH (a:{NODE_LABEL} {{id: row.src}})
+MATCH (b:{NODE_LABEL} {{id: row.dst}})
+CREATE (a)-[e:{rel}]->(b) SET e = row.props
+RETURN count(*) AS made
+""")
+    for rel in REL_TYPES
+}
+
+#: a line as a transaction reads it: type, its ends now, its properties
+_Line = tuple[str, str, str, dict[str, Any]]
+
+
+def _lines_at(tx: ManagedTransaction, node_id: str) -> dict[str, _Line]:
+    """Every line at a node, by key (a line from the node to itself once)."""
+    found: dict[str, _Line] = {}
+    for side in ("out", "in"):
+        for r in tx.run(_EDGES[side], id=node_id, types=None, as_of=None):
+            found[r["props"]["key"]] = (r["type"], r["src"], r["dst"], dict(r["props"]))
+    return found
+
+
+def _loaded_ends(src: str, dst: str, props: dict[str, Any]) -> tuple[str, str]:
+    """A line's ends as loaded (taking the moved ends' marks out of ``props``)."""
+    return props.pop(MERGED_SRC, src), props.pop(MERGED_DST, dst)
+
+
+def _relink(tx: ManagedTransaction, rows: Mapping[str, list[dict[str, Any]]]) -> None:
+    for rel, typed in rows.items():
+        for batch in _batches(typed):
+            tx.run(_RELINK[rel], rows=list(batch)).consume()
+
+
+def _inner_edge(text: str) -> Edge:
+    return edge_from_canonical(orjson.loads(text))
+
+
+def _unfold(tx: ManagedTransaction, merged: list[dict[str, Any]]) -> None:
+    """Put the graph back as loaded: the aliases' nodes as they were, their lines at the
+    ends they were loaded with."""
+    moved: dict[str, _Line] = {}
+    for canonical in sorted({m[_INTO] for m in merged}):
+        for key, (rel, src, dst, props) in _lines_at(tx, canonical).items():
+            if MERGED_SRC in props or MERGED_DST in props:
+                moved[key] = (rel, src, dst, props)
+    removed: dict[str, list[dict[str, str]]] = {}
+    for key, (rel, src, _, _) in sorted(moved.items()):
+        removed.setdefault(rel, []).append({"key": key, "src": src})
+    for rel, keys in removed.items():
+        for batch in _batches(keys):
+            tx.run(_REMOVE_EDGES[rel], rows=list(batch)).consume()
+    for m in merged:
+        props = {k: v for k, v in m.items() if k not in _MERGED_KEYS}
+        tx.run(_RESTORE_NODE[m[_LABEL]], props=props).consume()
+    tx.run(_DROP_MERGED).consume()
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for rel, src, dst, props in moved.values():
+        at_src, at_dst = _loaded_ends(src, dst, props)
+        rows.setdefault(rel, []).append({"src": at_src, "dst": at_dst, "props": props})
+    for m in merged:
+        for edge in map(_inner_edge, m.get(_INNER) or ()):
+            rows.setdefault(edge.type, []).append(
+                {"src": edge.src, "dst": edge.dst, "props": edge_properties(edge)}
+            )
+    _relink(tx, rows)
+
+
+def _fold(tx: ManagedTransaction, merges: Merges) -> None:
+    """Fold each alias into its canonical node (see above), one after the other: a line
+    between two aliases is found again at the first one's canonical node, with its mark."""
+    into = merges.into
+    for alias in sorted(into):
+        found = tx.run(_NODE_OF, id=alias).single()
+        if found is None:
+            continue
+        lines = _lines_at(tx, alias)
+        tx.run(_DROP_NODE, id=alias).consume()
+        inner: list[str] = []
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for rel, now_src, now_dst, props in (lines[k] for k in sorted(lines)):
+            src, dst = _loaded_ends(now_src, now_dst, props)
+            at_src, at_dst = into.get(src, src), into.get(dst, dst)
+            if at_src == at_dst:
+                inner.append(canonical_json(_edge_from(rel, src, dst, props)))
+                continue
+            if at_src != src:
+                props[MERGED_SRC] = src
+            if at_dst != dst:
+                props[MERGED_DST] = dst
+            rows.setdefault(rel, []).append({"src": at_src, "dst": at_dst, "props": props})
+        label = next(lb for lb in found["labels"] if lb in NODE_LABELS)
+        kept = {**found["props"], _INTO: into[alias], _LABEL: label}
+        if inner:
+            kept[_INNER] = inner
+        tx.run(_MAKE_MERGED, props=kept).consume()
+        _relink(tx, rows)
+
+
+def _merged_now(tx: ManagedTransaction) -> list[dict[str, Any]]:
+    return [dict(r["props"]) for r in tx.run(_MERGED)]
+
+
+def _standing_merges(tx: ManagedTransaction) -> Merges:
+    """The groups of the standing ``same`` judgements, over the graph as loaded."""
+    pairs = [(r["a"], r["b"]) for r in tx.run(_SAME_PAIRS)]
+    if not pairs:
+        return Merges()
+    ids = sorted({i for pair in pairs for i in pair})
+    labels = {r["id"]: r["labels"][0] for r in tx.run(_LABELS, ids=ids)}
+    return merges_of(pairs, labels)
+
+
 def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
     """The body of the one write transaction. Idempotent, so the driver may retry it."""
     summary = WriteSummary()
+    merged = _merged_now(tx)
+    if merged:  # the records are written to the graph as loaded
+        _unfold(tx, merged)
     for query, kind, records in (
         (_MERGE_SOURCES, "source", writer.sources),
         (_MERGE_TRANSFERS, "transfer", writer.transfers),
@@ -442,7 +627,12 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
     _write_edges(tx, writer.edges.values(), summary)
     _end_judgements(tx, writer.ends, summary)
     _write_judgements(tx, writer.judgements, summary)
-    if summary.changed:  # committed with the records, or not at all
+    merges = Merges()
+    if merged or writer.ends or writer.judgements:
+        merges = _standing_merges(tx)
+        _fold(tx, merges)
+    was = {m["id"]: m[_INTO] for m in merged}
+    if summary.changed or was != dict(merges.into):  # committed with the records, or not at all
         tx.run(_NEXT_GENERATION, epoch=uuid.uuid4().hex).consume()
     return summary
 
@@ -663,14 +853,43 @@ class Neo4jStore:
 
     # -- reading -------------------------------------------------------------------------------
 
+    # -- the merged view: the records as loaded, aliases included --------------------------
+
+    def merges(self) -> Merges:
+        """The groups the named queries read as one node, from the ``:MergedNode``s."""
+        into = {r["id"]: r["into"] for r in self._rows(_MERGED_IDS)}
+        groups: dict[str, list[str]] = {}
+        for alias, canonical in into.items():
+            groups.setdefault(canonical, [canonical]).append(alias)
+        return Merges(into, {c: tuple(sorted(g)) for c, g in groups.items()})
+
+    def _merged(self, node_id: str | None = None) -> list[dict[str, Any]]:
+        """The ``:MergedNode``s' properties (of the group of ``node_id``, if given)."""
+        if node_id is None:
+            return [dict(r["props"]) for r in self._rows(_MERGED)]
+        return [dict(r["props"]) for r in self._rows(_MERGED_OF, id=node_id)]
+
+    @staticmethod
+    def _inner(merged: Iterable[Mapping[str, Any]]) -> list[Edge]:
+        """The lines inside merged groups (out of the view), as loaded, by key."""
+        found = [_inner_edge(text) for m in merged for text in m.get(_INNER) or ()]
+        return sorted(found, key=lambda e: e.key)
+
     def get_node(self, node_id: str) -> Node | None:
         found = self._raw(_GET_NODE, id=node_id)
-        return _node_from(*found[0]) if found else None
+        if found:
+            return _node_from(*found[0])
+        merged = self._raw(_GET_MERGED, id=node_id)
+        return _merged_node(merged[0][1]) if merged else None
 
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        for batch in _batches(sorted(set(ids)), 10_000):
+        wanted = sorted(set(ids))
+        for batch in _batches(wanted, 10_000):
             found.update((r["id"], r["labels"][0]) for r in self._rows(_LABELS, ids=list(batch)))
+        missing = [i for i in wanted if i not in found]
+        for batch in _batches(missing, 10_000):
+            found.update((r["id"], r["label"]) for r in self._rows(_MERGED_LABELS, ids=list(batch)))
         return found
 
     def nodes_named(self, names: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
@@ -678,6 +897,8 @@ class Neo4jStore:
         for batch in _batches(sorted(set(names)), 1_000):
             for r in self._rows(_NAMED, names=list(batch)):
                 found.setdefault(r["name"], []).append((r["id"], r["labels"][0]))
+            for r in self._rows(_MERGED_NAMED, names=list(batch)):
+                found.setdefault(r["name"], []).append((r["id"], r["label"]))
         return {name: sorted(set(nodes)) for name, nodes in found.items()}
 
     def edges(
@@ -690,12 +911,22 @@ class Neo4jStore:
     ) -> list[Edge]:
         wanted = None if types is None else sorted(types)
         sides = ("out", "in") if direction == "both" else (direction,)
+        group = self._merged(node_id)
+        at, inner = node_id, []
+        if group:  # its lines as loaded: at its canonical node, or inside the group
+            at = next((m[_INTO] for m in group if m["id"] == node_id), node_id)
+            if at != node_id:
+                group = self._merged(at)
+            inner = [e for e in self._inner(group) if wanted is None or e.type in wanted]
         found = {}
         for side in sides:
-            for r in self._rows(_EDGES[side], id=node_id, types=wanted, as_of=as_of):
+            for r in self._rows(_EDGES[side], id=at, types=wanted, as_of=as_of):
                 edge = _edge_from(r["type"], r["src"], r["dst"], r["props"])
                 found[edge.key] = edge
-        return sorted(found.values(), key=edge_sort_key)
+        found.update((e.key, e) for e in inner if e.active(as_of))
+        ends = {"out": ("src",), "in": ("dst",), "both": ("src", "dst")}[direction]
+        mine = (e for e in found.values() if any(getattr(e, end) == node_id for end in ends))
+        return sorted(mine, key=edge_sort_key)
 
     def _pages(
         self, fetch: Callable[[str], list[Any]], cursor: Callable[[Any], str]
@@ -712,19 +943,34 @@ class Neo4jStore:
     def iter_nodes(self, *, label: str | None = None, kind: str | None = None) -> Iterator[Node]:
         if label is not None and label not in NODE_LABELS:
             return
-        for labels, values in self._pages(
-            lambda after: self._raw(_PAGE_NODES, after=after, limit=_PAGE, label=label, kind=kind),
-            lambda r: str(r[1]["id"]),
-        ):
-            yield _node_from(labels, values)
+        merged = [_merged_node(m) for m in self._merged()]
+        aliases = [
+            n
+            for n in merged
+            if (label is None or n.label == label) and (kind is None or n.kind == kind)
+        ]
+        pages = (
+            _node_from(labels, values)
+            for labels, values in self._pages(
+                lambda after: self._raw(
+                    _PAGE_NODES, after=after, limit=_PAGE, label=label, kind=kind
+                ),
+                lambda r: str(r[1]["id"]),
+            )
+        )
+        yield from heapq.merge(pages, aliases, key=lambda n: n.id)
 
     def iter_edges(self, *, types: Collection[str] | None = None) -> Iterator[Edge]:
         wanted = None if types is None else sorted(types)
-        for r in self._pages(
-            lambda after: self._rows(_PAGE_EDGES, after=after, limit=_PAGE, types=wanted),
-            lambda r: str(r["props"]["key"]),
-        ):
-            yield _edge_from(r["type"], r["src"], r["dst"], r["props"])
+        inner = [e for e in self._inner(self._merged()) if wanted is None or e.type in wanted]
+        pages = (
+            _edge_from(r["type"], r["src"], r["dst"], r["props"])
+            for r in self._pages(
+                lambda after: self._rows(_PAGE_EDGES, after=after, limit=_PAGE, types=wanted),
+                lambda r: str(r["props"]["key"]),
+            )
+        )
+        yield from heapq.merge(pages, inner, key=lambda e: e.key)
 
     def get_source(self, source_id: str) -> Source | None:
         found = self._raw(_GET_SOURCE, id=source_id)
@@ -758,6 +1004,11 @@ class Neo4jStore:
         by_label = {lb: self._rows(q)[0]["n"] for lb, q in _COUNT_LABEL.items()}
         by_type = {rel: self._rows(q)[0]["n"] for rel, q in _COUNT_TYPE.items()}
         other = self._rows(_COUNT_OTHER)[0]
+        merged = self._merged()  # the aliases and their lines inside groups: records too
+        for m in merged:
+            by_label[m[_LABEL]] += 1
+        for edge in self._inner(merged):
+            by_type[edge.type] += 1
         return StoreCounts(
             {k: v for k, v in sorted(by_label.items()) if v},
             {k: v for k, v in sorted(by_type.items()) if v},

@@ -48,6 +48,7 @@ import pytest
 import stores.neo4j as neo4j_store
 from graph_schema.cypher import (
     JUDGEMENT_LABEL,
+    MERGED_LABEL,
     NODE_LABEL,
     SOURCE_LABEL,
     STORE_LABEL,
@@ -65,6 +66,7 @@ from graph_schema.declaration import (
 )
 from graph_schema.properties import HASH_PROPERTY
 from queries.catalog import QUERIES
+from stores.merges import MERGED_DST, MERGED_SRC
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_DIR = ROOT / "tools" / "cypher-lint"
@@ -90,8 +92,11 @@ def lint_schema() -> dict[str, Any]:
     edge_keys = [p.name for p in EDGE_COMMON if p.name not in ("type", "from", "to")]
     edge_keys += ["key", *(p.name for rel in REL_TYPES.values() for p in rel.props)]
     record_keys = [p.name for p in (*TRANSFER_FIELDS, *SOURCE_FIELDS, *JUDGEMENT_FIELDS)]
-    # the store's own: every record's change hash, and the state node's counter and epoch
-    store_keys = [HASH_PROPERTY, "generation", "epoch"]
+    # the store's own: every record's change hash, the state node's counter and epoch, and
+    # the merged view's marks (a merged node's canonical id, label and inner lines; the
+    # loaded end of a line moved onto a canonical node)
+    store_keys = [HASH_PROPERTY, "generation", "epoch", "_into", "_label", "_inner"]
+    store_keys += [MERGED_SRC, MERGED_DST]
     keys = sorted({*node_keys, *edge_keys, *record_keys, *store_keys, *MAP_KEYS})
     # every graph node also carries :Node, so each declared end also stands as :Node
     graph: set[tuple[str, str, str]] = set()
@@ -108,6 +113,7 @@ def lint_schema() -> dict[str, Any]:
             TRANSFER_LABEL,
             STORE_LABEL,
             JUDGEMENT_LABEL,
+            MERGED_LABEL,
         ],
         "relationshipTypes": list(REL_TYPES),
         "propertyKeys": keys,

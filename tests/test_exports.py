@@ -170,10 +170,11 @@ def test_json_carries_the_judgements_and_their_history_back(
     one — go out in the JSON export and come back as they were into another store; an
     as-of export keeps those whose nodes it keeps."""
     nodes = [n.id for n in loaded.iter_nodes()]
-    judge(loaded, nodes[0], nodes[1], "unsure", "ana", "同一集团?")
-    judge(loaded, nodes[0], nodes[1], "same", "bo")
-    judge(loaded, nodes[2], nodes[3], "different", "ana")
-    withdraw(loaded, nodes[2], nodes[3], "bo")
+    orgs = [n.id for n in loaded.iter_nodes(label="PartyOrg")]  # one body: one label
+    judge(loaded, orgs[0], orgs[1], "unsure", "ana", "同一集团?")
+    judge(loaded, orgs[0], orgs[1], "same", "bo")  # merged in the queries' view only
+    judge(loaded, nodes[-2], nodes[-1], "different", "ana")
+    withdraw(loaded, nodes[-2], nodes[-1], "bo")
     path = tmp_path / "graph.json"
     export(loaded, "json", path)
     back = read_json(path)

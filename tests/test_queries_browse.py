@@ -90,6 +90,7 @@ def test_node_has_every_declared_property_and_its_source(details: GraphStore) ->
             "url": "https://example.org/doc",
             "language": "zh",
         },
+        "same_as": None,
     }
 
 

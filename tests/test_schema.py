@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from graph_schema.cypher import (
     JUDGEMENT_LABEL,
+    MERGED_LABEL,
     NODE_LABEL,
     SOURCE_LABEL,
     STORE_LABEL,
@@ -705,7 +706,14 @@ def test_constraint_statements() -> None:
     unique = [s for s in statements if s.startswith("CREATE CONSTRAINT")]
     assert unique == [
         f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS FOR (n:{name}) REQUIRE n.id IS UNIQUE"
-        for name in (NODE_LABEL, SOURCE_LABEL, TRANSFER_LABEL, STORE_LABEL, JUDGEMENT_LABEL)
+        for name in (
+            NODE_LABEL,
+            SOURCE_LABEL,
+            TRANSFER_LABEL,
+            STORE_LABEL,
+            JUDGEMENT_LABEL,
+            MERGED_LABEL,
+        )
     ]
     indexes = [s for s in statements if s.startswith("CREATE INDEX")]
     assert len(unique) + len(indexes) == len(statements)

@@ -271,6 +271,8 @@ async def post_judgement(store: StoreDep, body: JudgementIn) -> JudgementOut:
         raise HTTPException(404, f"no node with id {', '.join(map(repr, exc.ids))}") from exc
     except JudgementConflictError as exc:
         raise HTTPException(409, str(exc)) from exc
+    except ValueError as exc:  # same, of nodes of two labels: never one body
+        raise HTTPException(422, str(exc)) from exc
     return _judgement(made)
 
 

@@ -1,0 +1,328 @@
+"""The merged view (issue 22, item 4): a ``same`` judgement makes every query read the pair as
+one node, under the least id; undoing it splits them again; the records stay as loaded.
+Exact answers on a hand-built graph, the same on both stores.
+
+The graph, asked on 2025-01-01: ``gzw-a`` and ``gzw-b`` are two records of one committee
+(simplified and traditional names): ``gzw-b`` is affiliated to ``root``, ``gzw-a`` to nothing
+(an orphan while they are apart); ``br-1`` is under ``gzw-a``, ``br-2`` under ``gzw-b``.
+``bod-a`` and ``bod-b`` are two records of one body. The enterprise ``ent`` is supervised by
+``bod-a``, ``bod-b`` and ``gzw-a``, and its organization ``ent-pc`` is affiliated to ``gzw-b``:
+four superiors apart, two merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dedupe.judgements import judge, withdraw
+from exports import export
+from exports.canonical import read_json
+from graph_schema.records import Edge, Judgement, Node, Source
+from queries.base import EntityParams
+from queries.chain import CHAIN
+from queries.node import NODE
+from queries.orphans import ORPHANS, OrphansParams
+from queries.overlaps import OVERLAPS, OverlapsParams
+from queries.subtree import SUBTREE, SubtreeParams
+from queries.superiors import SUPERIORS
+from stores.base import GraphStore
+from stores.embedded import EmbeddedStore
+from tests.test_api_load import AUTH, client_for, make_settings  # noqa: F401 (fixtures)
+
+D = date.fromisoformat
+ASK = D("2025-01-01")
+SOURCE = Source("hand", {"title": "hand-built test graph"})
+
+
+def _node(node_id: str, label: str, kind: str, name: str) -> Node:
+    return Node(node_id, label, kind, name, None, None, {"source": "hand", "quote": node_id})
+
+
+def _edge(rel: str, src: str, dst: str, kind: str | None = None) -> Edge:
+    props = {"source": "hand", "quote": f"{src} {rel.lower()} {dst}"}
+    return Edge(rel, src, dst, kind, D("2000-01-01"), None, props)
+
+
+NODES = [
+    _node("root", "PartyOrg", "local_committee", "中共天津市委"),
+    _node("gzw-a", "PartyOrg", "committee", "天津市国资委党委"),
+    _node("gzw-b", "PartyOrg", "committee", "天津市國資委黨委"),
+    _node("br-1", "PartyOrg", "branch", "一支部"),
+    _node("br-2", "PartyOrg", "branch", "二支部"),
+    _node("bod-a", "Body", "sasac", "天津市国资委"),
+    _node("bod-b", "Body", "sasac", "天津市國資委"),
+    _node("ent", "Enterprise", "soe", "天津某集团有限公司"),
+    _node("ent-pc", "PartyOrg", "committee", "天津某集团有限公司党委"),
+]
+EDGES = [
+    _edge("AFFILIATED_TO", "gzw-b", "root", "territorial"),
+    _edge("AFFILIATED_TO", "br-1", "gzw-a", "territorial"),
+    _edge("AFFILIATED_TO", "br-2", "gzw-b", "territorial"),
+    _edge("AFFILIATED_TO", "ent-pc", "gzw-b", "territorial"),
+    _edge("BASED_IN", "ent-pc", "ent"),
+    _edge("SUPERVISES", "bod-a", "ent", "guidance"),
+    _edge("SUPERVISES", "bod-b", "ent", "guidance"),
+    _edge("SUPERVISES", "gzw-a", "ent", "guidance"),
+]
+
+
+@pytest.fixture
+def graph(store: GraphStore) -> GraphStore:
+    with store.writer() as w:
+        w.upsert_sources([SOURCE])
+        w.upsert_nodes(NODES)
+        w.upsert_edges(EDGES)
+    return store
+
+
+def _merge(store: GraphStore) -> None:
+    judge(store, "gzw-b", "gzw-a", "same", "ana", "simplified and traditional")
+    judge(store, "bod-a", "bod-b", "same", "ana")
+
+
+def chain(store: GraphStore, node_id: str) -> tuple[str, list[str], str]:
+    found = CHAIN.run(store, EntityParams(id=node_id, as_of=ASK))
+    return found.id, [s.id for s in found.items], found.stop_reason
+
+
+def superiors(store: GraphStore, node_id: str) -> list[tuple[str, str, str | None]]:
+    found = SUPERIORS.run(store, EntityParams(id=node_id, as_of=ASK))
+    return sorted((s.id, s.relation, s.via) for s in found.items)
+
+
+def orphans(store: GraphStore) -> list[tuple[str, str]]:
+    found = ORPHANS.run(store, OrphansParams(as_of=ASK))
+    return [(o.id, o.reason) for o in found.items]
+
+
+def overlaps(store: GraphStore) -> list[tuple[str, int, int, int]]:
+    found = OVERLAPS.run(store, OverlapsParams(as_of=ASK, min=2))
+    return [(o.id, o.superiors, o.formal, o.supervising) for o in found.items]
+
+
+APART = {
+    "chain br-1": ("br-1", ["br-1", "gzw-a"], "no_superior"),
+    "chain br-2": ("br-2", ["br-2", "gzw-b", "root"], "root"),
+    "chain gzw-b": ("gzw-b", ["gzw-b", "root"], "root"),
+    "superiors ent": [
+        ("bod-a", "supervision", None),
+        ("bod-b", "supervision", None),
+        ("gzw-a", "supervision", None),
+        ("gzw-b", "affiliation", "ent-pc"),
+    ],
+    "superiors gzw-b": [("root", "affiliation", None)],
+    "orphans": [("gzw-a", "no_affiliation")],
+    "overlaps": [("ent", 4, 1, 3)],
+}
+MERGED = {
+    "chain br-1": ("br-1", ["br-1", "gzw-a", "root"], "root"),
+    "chain br-2": ("br-2", ["br-2", "gzw-a", "root"], "root"),
+    "chain gzw-b": ("gzw-a", ["gzw-a", "root"], "root"),
+    "superiors ent": [  # one item per line: both records' lines, from one body now
+        ("bod-a", "supervision", None),
+        ("bod-a", "supervision", None),
+        ("gzw-a", "affiliation", "ent-pc"),
+        ("gzw-a", "supervision", None),
+    ],
+    "superiors gzw-b": [("root", "affiliation", None)],
+    "orphans": [],
+    "overlaps": [("ent", 2, 1, 2)],
+}
+
+
+def answers(store: GraphStore) -> dict[str, object]:
+    return {
+        "chain br-1": chain(store, "br-1"),
+        "chain br-2": chain(store, "br-2"),
+        "chain gzw-b": chain(store, "gzw-b"),
+        "superiors ent": superiors(store, "ent"),
+        "superiors gzw-b": superiors(store, "gzw-b"),
+        "orphans": orphans(store),
+        "overlaps": overlaps(store),
+    }
+
+
+def test_apart_the_two_records_answer_separately(graph: GraphStore) -> None:
+    assert answers(graph) == APART
+
+
+def test_a_same_judgement_makes_the_pair_one_node_for_every_query(graph: GraphStore) -> None:
+    _merge(graph)
+    assert answers(graph) == MERGED
+    below = SUBTREE.run(graph, SubtreeParams(id="gzw-b", as_of=ASK))
+    assert below.id == "gzw-a"
+    assert [c.id for c in below.tree.children] == ["br-1", "br-2", "ent-pc"]
+
+
+def test_either_id_gives_the_canonical_node_with_both_records(graph: GraphStore) -> None:
+    _merge(graph)
+    for asked in ("gzw-a", "gzw-b"):
+        node = NODE.run(graph, EntityParams(id=asked, as_of=ASK)).model_dump()
+        assert (node["id"], node["name"]) == ("gzw-a", "天津市国资委党委")
+        assert node["same_as"] == [
+            {
+                "id": "gzw-b",
+                "name": "天津市國資委黨委",
+                "kind": "committee",
+                "source": "hand",
+                "quote": "gzw-b",
+            }
+        ]
+    assert NODE.run(graph, EntityParams(id="root", as_of=ASK)).model_dump()["same_as"] is None
+
+
+def test_each_line_keeps_where_it_came_from(graph: GraphStore) -> None:
+    _merge(graph)
+    found = CHAIN.run(graph, EntityParams(id="gzw-b", as_of=ASK))
+    assert found.items[1].line is not None
+    assert found.items[1].line.quote == "gzw-b affiliated_to root"  # gzw-b's own line
+    lines = SUPERIORS.run(graph, EntityParams(id="ent", as_of=ASK)).items
+    assert sorted((s.id, s.quote) for s in lines) == [
+        ("bod-a", "bod-a supervises ent"),
+        ("bod-a", "bod-b supervises ent"),
+        ("gzw-a", "ent-pc affiliated_to gzw-b"),
+        ("gzw-a", "gzw-a supervises ent"),
+    ]
+
+
+@pytest.mark.parametrize("undo", ["withdraw", "different", "unsure"])
+def test_undoing_the_judgement_splits_them_again(graph: GraphStore, undo: str) -> None:
+    _merge(graph)
+    assert answers(graph) == MERGED
+    for pair in (("gzw-a", "gzw-b"), ("bod-a", "bod-b")):
+        if undo == "withdraw":
+            withdraw(graph, *pair, "ana")
+        else:
+            judge(graph, *pair, undo, "ben")
+    assert answers(graph) == APART
+    assert NODE.run(graph, EntityParams(id="gzw-b", as_of=ASK)).model_dump()["id"] == "gzw-b"
+
+
+def test_groups_are_transitive_under_the_least_id(graph: GraphStore) -> None:
+    with graph.writer() as w:
+        w.upsert_nodes([_node("gzw-c", "PartyOrg", "committee", "市国资委党委")])
+    judge(graph, "gzw-c", "gzw-b", "same", "ana")
+    assert chain(graph, "br-2") == ("br-2", ["br-2", "gzw-b", "root"], "root")
+    judge(graph, "gzw-a", "gzw-c", "same", "ana")  # a, c and b: one group, known as gzw-a
+    assert chain(graph, "br-2") == ("br-2", ["br-2", "gzw-a", "root"], "root")
+    assert graph.merges().same_as("gzw-a") == ["gzw-b", "gzw-c"]
+    withdraw(graph, "gzw-a", "gzw-c", "ana")  # b and c stay one, under gzw-b
+    assert chain(graph, "gzw-c") == ("gzw-b", ["gzw-b", "root"], "root")
+    assert chain(graph, "br-1") == ("br-1", ["br-1", "gzw-a"], "no_superior")
+
+
+def test_a_load_naming_an_alias_lands_on_the_canonical_node(graph: GraphStore) -> None:
+    _merge(graph)
+    assert (orphans(graph), overlaps(graph)) == ([], [("ent", 2, 1, 2)])
+    new_line = _edge("AFFILIATED_TO", "br-3", "gzw-b", "territorial")
+    with graph.writer() as w:
+        w.upsert_nodes([_node("br-3", "PartyOrg", "branch", "三支部")])
+        w.upsert_edges([new_line])
+    assert chain(graph, "br-3") == ("br-3", ["br-3", "gzw-a", "root"], "root")
+    with graph.writer() as w:  # a line from the alias to the enterprise: no new superior
+        w.upsert_edges([_edge("SUPERVISES", "gzw-b", "ent", "guidance")])
+    assert (orphans(graph), overlaps(graph)) == ([], [("ent", 2, 1, 2)])
+    changed = _node("gzw-b", "PartyOrg", "committee", "天津市國資委黨委（新）")
+    with graph.writer() as w:  # a later load writes the alias's own record again
+        w.upsert_nodes([changed])
+    assert graph.get_node("gzw-b") == changed
+    assert chain(graph, "br-2") == ("br-2", ["br-2", "gzw-a", "root"], "root")
+    assert graph.edges("gzw-b", direction="in") == sorted(
+        [EDGES[2], EDGES[3], new_line], key=lambda e: (e.type, e.src, e.dst)
+    )
+    withdraw(graph, "gzw-a", "gzw-b", "ana")
+    assert chain(graph, "br-3") == ("br-3", ["br-3", "gzw-b", "root"], "root")
+
+
+def test_the_records_stay_as_loaded(graph: GraphStore) -> None:
+    before_nodes, before_edges = list(graph.iter_nodes()), list(graph.iter_edges())
+    counts = graph.counts()
+    labels = graph.node_labels(["gzw-a", "gzw-b", "bod-b"])
+    out_edges = {n.id: graph.edges(n.id, direction="both") for n in NODES}
+    _merge(graph)
+    assert list(graph.iter_nodes()) == before_nodes
+    assert list(graph.iter_edges()) == before_edges
+    assert list(graph.iter_nodes(label="Body")) == [n for n in before_nodes if n.label == "Body"]
+    assert graph.get_node("gzw-b") == NODES[2]
+    assert graph.counts() == counts
+    assert graph.node_labels(["gzw-a", "gzw-b", "bod-b"]) == labels
+    assert {n.id: graph.edges(n.id, direction="both") for n in NODES} == out_edges
+    assert graph.nodes_named(["天津市國資委黨委"]) == {"天津市國資委黨委": [("gzw-b", "PartyOrg")]}
+
+
+def test_an_export_gives_the_records_as_loaded(graph: GraphStore, tmp_path: Path) -> None:
+    _merge(graph)
+    export(graph, "json", tmp_path / "all.json")
+    records = read_json(tmp_path / "all.json")
+    assert records["nodes"] == sorted(NODES, key=lambda n: n.id)
+    assert records["edges"] == sorted(EDGES, key=lambda e: e.key)
+    judged = [j for j in records["judgements"] if isinstance(j, Judgement)]
+    assert [(j.pair, j.verdict) for j in judged] == [
+        (("bod-a", "bod-b"), "same"),
+        (("gzw-a", "gzw-b"), "same"),
+    ]
+
+
+def test_nodes_of_two_labels_are_never_merged(graph: GraphStore) -> None:
+    with pytest.raises(ValueError, match="nodes of two labels are not one body"):
+        judge(graph, "gzw-a", "bod-a", "same", "ana")
+    assert answers(graph) == APART
+
+
+def test_an_embedded_file_reopened_or_shared_keeps_the_merged_view(tmp_path: Path) -> None:
+    """The embedded store's projection lives in memory: a store opening the file (from its
+    snapshot, saved as loaded, or from the rows) and one that another process wrote both
+    work it out again."""
+    first = EmbeddedStore(tmp_path / "m.db")
+    with first.writer() as w:
+        w.upsert_sources([SOURCE])
+        w.upsert_nodes(NODES)
+        w.upsert_edges(EDGES)
+    _merge(first)
+    assert first.save_snapshot()
+    assert answers(first) == MERGED
+    second = EmbeddedStore(tmp_path / "m.db")  # from the snapshot
+    try:
+        assert answers(second) == MERGED
+        withdraw(second, "gzw-a", "gzw-b", "ana")
+        judge(second, "bod-a", "bod-b", "different", "ana")
+        assert answers(first) == APART  # caught up with the other store's writes
+        judge(first, "gzw-a", "gzw-b", "same", "ana")
+        judge(first, "bod-a", "bod-b", "same", "ana")
+        assert answers(second) == MERGED
+    finally:
+        second.close()
+        first.close()
+
+
+def test_every_route_answers_an_alias_for_its_canonical_node(
+    graph: GraphStore,
+    client_for: Callable[..., TestClient],  # noqa: F811
+) -> None:
+    client = client_for()
+    body = {"a": "gzw-b", "b": "gzw-a", "verdict": "same", "who": "ana"}
+    assert client.post("/api/duplicates/judgements", json=body, headers=AUTH).status_code == 201
+    node = client.get("/api/nodes/gzw-b", params={"as_of": "2025-01-01"}).json()
+    assert (node["id"], [s["id"] for s in node["same_as"]]) == ("gzw-a", ["gzw-b"])
+    up = client.get("/api/orgs/gzw-b/chain", params={"as_of": "2025-01-01"}).json()
+    assert (up["id"], [s["id"] for s in up["items"]]) == ("gzw-a", ["gzw-a", "root"])
+    superiors = client.get("/api/nodes/gzw-b/superiors", params={"as_of": "2025-01-01"})
+    assert superiors.json()["id"] == "gzw-a"
+    mixed = {"a": "gzw-a", "b": "bod-a", "verdict": "same", "who": "ana"}
+    refused = client.post("/api/duplicates/judgements", json=mixed, headers=AUTH)
+    assert refused.status_code == 422
+    assert "nodes of two labels are not one body" in refused.text
+    undo = client.request(
+        "DELETE",
+        "/api/duplicates/judgements",
+        params={"a": "gzw-a", "b": "gzw-b", "who": "ana"},
+        headers=AUTH,
+    )
+    assert undo.status_code == 200, undo.text
+    node = client.get("/api/nodes/gzw-b", params={"as_of": "2025-01-01"}).json()
+    assert (node["id"], node["same_as"]) == ("gzw-b", None)
