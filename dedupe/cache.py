@@ -39,10 +39,18 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from dedupe.candidates import Candidate, candidates
-from graph_schema.records import Node
+from graph_schema.records import Judgement, Node
 from stores.base import GraphStore, read_consistently
 
-__all__ = ["CANDIDATES", "CandidateCache", "Computed", "State", "compute", "judging"]
+__all__ = [
+    "CANDIDATES",
+    "CandidateCache",
+    "Computed",
+    "Listed",
+    "State",
+    "compute",
+    "judging",
+]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -54,14 +62,26 @@ State = tuple[str | None, int]
 
 
 @dataclass(frozen=True)
+class Listed:
+    """One pair of the list: the two nodes, the candidate's score and evidence, and the
+    pair's standing judgement (None: not judged yet)."""
+
+    candidate: Candidate
+    a: Node
+    b: Node
+    judgement: Judgement | None = None
+
+
+@dataclass(frozen=True)
 class Computed:
-    """The candidates of one state of a store, at a floor, with the nodes of their pairs,
-    when they were worked out (ISO 8601, UTC) and how long it took (seconds)."""
+    """The candidates of one state of a store, at a floor, each with its two nodes (as
+    listed unjudged: a request only filters them), and those of each label (both nodes of
+    it); when they were worked out (ISO 8601, UTC) and how long it took (seconds)."""
 
     state: State
     min_score: float
-    candidates: list[Candidate]
-    nodes: dict[str, Node]
+    listed: list[Listed]
+    by_label: dict[str, list[Listed]]
     computed_at: str
     seconds: float
 
@@ -77,11 +97,16 @@ def compute(store: GraphStore, min_score: float) -> Computed:
     start = time.perf_counter()
     found = candidates(nodes, min_score=min_score)
     by_id = {n.id: n for n in nodes}
+    listed = [Listed(c, by_id[c.a], by_id[c.b]) for c in found]
+    by_label: dict[str, list[Listed]] = {}
+    for x in listed:
+        if x.a.label == x.b.label:
+            by_label.setdefault(x.a.label, []).append(x)
     return Computed(
         state,
         min_score,
-        found,
-        {i: by_id[i] for c in found for i in (c.a, c.b)},
+        listed,
+        by_label,
         datetime.now(UTC).isoformat(timespec="seconds"),
         time.perf_counter() - start,
     )

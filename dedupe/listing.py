@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from dedupe.cache import CANDIDATES, CandidateCache, State
+from dedupe.cache import CANDIDATES, CandidateCache, Computed, Listed, State
 from dedupe.candidates import Candidate, candidates
 from dedupe.judgements import standing
 from graph_schema.records import Judgement, Node
@@ -24,17 +24,6 @@ __all__ = ["Judged", "Listed", "Listing", "listing"]
 
 #: which pairs to list: the unjudged candidates (the work left), the judged pairs, or both
 Judged = Literal["no", "yes", "all"]
-
-
-@dataclass(frozen=True)
-class Listed:
-    """One pair of the list: the two nodes, the candidate's score and evidence, and the
-    pair's standing judgement (None: not judged yet)."""
-
-    candidate: Candidate
-    a: Node
-    b: Node
-    judgement: Judgement | None = None
 
 
 def _judged_pair(a: Node, b: Node) -> Candidate:
@@ -84,17 +73,29 @@ def listing(
             break
     else:
         raise StoreChangedError(store.location, READ_ATTEMPTS)
-    nodes = computed.nodes
-    out = [
-        Listed(c, nodes[c.a], nodes[c.b])
-        for c in computed.candidates
-        if c.score >= min_score
-        and (c.a, c.b) not in judgements
-        and (label is None or nodes[c.a].label == nodes[c.b].label == label)
-    ]
+    out = _unjudged(computed, label, min_score, judgements)
     if judged == "all":
         out.extend(_judged(judged_nodes, judgements.values(), label))
     return Listing(out, kept, computed.computed_at)
+
+
+def _unjudged(
+    computed: Computed,
+    label: str | None,
+    min_score: float,
+    judgements: dict[tuple[str, str], Judgement],
+) -> list[Listed]:
+    """The kept list's pairs of ``label`` at ``min_score`` that no one has judged (the
+    label's list as it is when nothing else filters it: a request of a province's list
+    takes a copy, not a filtered pass over 160,000 pairs)."""
+    pairs = computed.listed if label is None else computed.by_label.get(label, [])
+    if min_score <= computed.min_score and not judgements:
+        return list(pairs)
+    return [
+        x
+        for x in pairs
+        if x.candidate.score >= min_score and (x.candidate.a, x.candidate.b) not in judgements
+    ]
 
 
 def _judgements(
