@@ -66,6 +66,13 @@ def flatten(results: dict[str, Any]) -> dict[str, float | None]:
         f[f"embedded.{name}.median_s"] = g("queries", "changes", name, "median")
         f[f"embedded.{name}.p95_s"] = g("queries", "changes", name, "p95")
     f["ratio.diff.vs_as_of"] = g("queries", "changes", "diff_vs_as_of")
+    f["embedded.candidates.median_s"] = g("candidates", "median")
+    f["embedded.candidates.read_s"] = g("candidates", "read_s")
+    f["embedded.candidates.rss_mib"] = g("candidates", "rss_candidates_mib")
+    f["embedded.candidates.kept_rss_mib"] = g("candidates", "rss_kept_mib")
+    f["embedded.candidates.peak_rss_mib"] = g("candidates", "peak_rss_mib")
+    f["embedded.candidates.listing_first_s"] = g("candidates", "listing_first_s")
+    f["embedded.candidates.listing_kept_s"] = g("candidates", "listing_kept_s")
     for name in ENTITY:
         f[f"embedded.{name}.median_s"] = g("queries", "entity", name, "median")
         f[f"embedded.{name}.p95_s"] = g("queries", "entity", name, "p95")
@@ -284,6 +291,28 @@ def table(results: dict[str, Any]) -> str:
         _x(f["ratio.diff.vs_as_of"]),
         "",
         "ratio.diff.vs_as_of",
+    )
+    cand = results.get("candidates") or {}
+    row(
+        "duplicate candidates of the whole store (`dedupe.candidates`, min score "
+        f"{cand.get('min_score', '?')})",
+        f"{_s(f['embedded.candidates.median_s'])} ({cand.get('pairs', 0):,} pairs; nodes read "
+        f"in {_s(f['embedded.candidates.read_s'])})"
+        if cand
+        else "—",
+        f"median of {cand.get('runs', '?')}",
+    )
+    row(
+        "duplicate candidates: RSS the computation adds / the kept list / peak of the process",
+        f"{_mib(f['embedded.candidates.rss_mib'])} / {_mib(f['embedded.candidates.kept_rss_mib'])}"
+        f" / {_mib(f['embedded.candidates.peak_rss_mib'])}",
+        "",
+    )
+    row(
+        "`GET /api/duplicates`'s list: worked out (read + candidates) / from the kept list",
+        f"{_s(f['embedded.candidates.listing_first_s'])} / "
+        f"{_ms(f['embedded.candidates.listing_kept_s'])}",
+        "1 run / median of 5",
     )
     for name, what in (
         ("chain", "random PartyOrg"),

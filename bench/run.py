@@ -8,7 +8,8 @@ Steps (each timed part in a process of its own where memory or a cold start matt
 3. reopen the file (fresh subprocesses; median of ``--reopen-runs``);
 4. the named queries on the embedded store (subprocess), then the two baselines — numpy
    arrays (the floor) and a plain networkx graph (by hand) — interleaved with affgraph's
-   ``orphans`` and ``overlaps``; the counts of the three are compared;
+   ``orphans`` and ``overlaps``; the counts of the three are compared; then the duplicate
+   candidates of the whole store (subprocess): their time and memory;
 5. ``affgraph serve`` over the file and a keep-alive HTTP client on random ids;
 6. ``affgraph export --format neo4j-admin`` of the file (subprocess; 1 run);
 7. the Neo4j store on ArcadeDB's Bolt server at ``--neo4j-scale``, next to a bare script.
@@ -119,6 +120,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="calls of chain and superiors on the Neo4j store",
     )
     parser.add_argument("--reopen-runs", type=int, default=3)
+    parser.add_argument(
+        "--candidate-reps",
+        type=int,
+        default=3,
+        help="runs of the duplicate candidates of the whole store",
+    )
     parser.add_argument("--past", default="2015-01-01", help="the past as-of day")
     parser.add_argument("--neo4j-heap", default="4g", help="JVM heap of the ArcadeDB server")
     parser.add_argument(
@@ -144,7 +151,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.reps, args.nx_reps, args.calls, args.http_requests = 2, 1, 20, 30
-        args.neo4j_calls, args.reopen_runs = 10, 1
+        args.neo4j_calls, args.reopen_runs, args.candidate_reps = 10, 1, 1
     return args
 
 
@@ -167,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             "http_requests": args.http_requests,
             "neo4j_calls": args.neo4j_calls,
             "reopen_runs": args.reopen_runs,
+            "candidate_reps": args.candidate_reps,
             "past": args.past,
             "quick": args.quick,
             "skipped": args.skip,
@@ -237,6 +245,17 @@ def main(argv: list[str] | None = None) -> int:
             "--past",
             args.past,
             *(["--no-baselines"] if "baselines" in args.skip else []),
+        ),
+    )
+    step(
+        "candidates",
+        lambda: _worker(
+            "candidates",
+            work / "candidates.json",
+            "--db",
+            str(db),
+            "--reps",
+            str(args.candidate_reps),
         ),
     )
     for key, agreed in (

@@ -1,5 +1,6 @@
 """The parts of the harness that run in a process of their own, so that each one's time and
-peak memory are its own: ``python -m bench.worker {load,open,queries,export} … --result F``.
+peak memory are its own: ``python -m bench.worker {load,open,queries,candidates,export} …
+--result F``.
 
 Each writes its figures as JSON to ``--result``; progress goes to stderr.
 """
@@ -9,7 +10,9 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -114,6 +117,60 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
         "counts": result.counts,
         "mib": size / 2**20,
         "runs": 1,
+    }
+
+
+def cmd_candidates(args: argparse.Namespace) -> dict[str, Any]:
+    """The duplicate candidates of the whole store (``GET /api/duplicates``, ``affgraph
+    dedupe``), in a process of their own so that their memory is theirs: the nodes read, the
+    candidates worked out (``--reps`` runs) and the RSS each adds; then the list a request
+    makes (read, worked out and kept: :mod:`dedupe.cache`) and one from the kept list."""
+    from dedupe.cache import CandidateCache
+    from dedupe.candidates import candidates
+    from dedupe.listing import listing
+    from stores.embedded import EmbeddedStore
+
+    store = EmbeddedStore(args.db)
+    rss_open = current_rss_mib()
+    read_s, nodes = timed(lambda: list(store.iter_nodes()))
+    rss_nodes = current_rss_mib()
+    say(f"candidates: {len(nodes):,} nodes read in {read_s:.1f} s")
+    times: list[float] = []
+    pairs = 0
+    for _ in range(args.reps):
+        seconds, found = timed(partial(candidates, nodes, min_score=args.min_score))
+        times.append(seconds)
+        pairs = len(found)
+        rss_candidates = current_rss_mib()
+        del found  # freed before the next run makes its own
+        say(f"candidates: {seconds:.1f} s ({pairs:,} pairs)")
+    count = len(nodes)
+    del nodes
+    gc.collect()
+    cache = CandidateCache()
+    first_s, first = timed(lambda: listing(store, min_score=args.min_score, cache=cache))
+    rss_kept = current_rss_mib()
+    kept = [
+        timed(lambda: listing(store, min_score=args.min_score, cache=cache))[0] for _ in range(5)
+    ]
+    say(
+        f"candidates: a request's list {first_s:.1f} s when worked out, "
+        f"{statistics.median(kept) * 1000:,.0f} ms when kept ({len(first.items):,} pairs)"
+    )
+    store.close()
+    return {
+        **summarize(times),
+        "nodes": count,
+        "pairs": pairs,
+        "by_rule": dict(Counter(x.candidate.rule for x in first.items)),
+        "min_score": args.min_score,
+        "read_s": read_s,
+        "rss_nodes_mib": rss_nodes - rss_open,
+        "rss_candidates_mib": rss_candidates - rss_nodes,
+        "rss_kept_mib": rss_kept - rss_open,
+        "peak_rss_mib": peak_rss_mib(),
+        "listing_first_s": first_s,
+        "listing_kept_s": statistics.median(kept),
     }
 
 
@@ -364,6 +421,10 @@ def main(argv: list[str] | None = None) -> None:
     exp = sub.add_parser("export")
     exp.add_argument("--db", type=Path, required=True)
     exp.add_argument("--out", type=Path, required=True)
+    cand = sub.add_parser("candidates")
+    cand.add_argument("--db", type=Path, required=True)
+    cand.add_argument("--reps", type=int, default=3)
+    cand.add_argument("--min-score", type=float, default=85.0)
     q = sub.add_parser("queries")
     q.add_argument("--db", type=Path, required=True)
     q.add_argument("--data", type=Path, required=True)
@@ -373,12 +434,16 @@ def main(argv: list[str] | None = None) -> None:
     q.add_argument("--nx-reps", type=int, default=3)
     q.add_argument("--past", default="2015-01-01")
     q.add_argument("--no-baselines", dest="baselines", action="store_false")
-    for p in (load, opened, exp, q):
+    for p in (load, opened, exp, cand, q):
         p.add_argument("--result", type=Path, required=True)
     args = parser.parse_args(argv)
-    command = {"load": cmd_load, "open": cmd_open, "export": cmd_export, "queries": cmd_queries}[
-        args.command
-    ]
+    command = {
+        "load": cmd_load,
+        "open": cmd_open,
+        "export": cmd_export,
+        "candidates": cmd_candidates,
+        "queries": cmd_queries,
+    }[args.command]
     write_json(args.result, command(args))
 
 

@@ -51,6 +51,18 @@ FIGURES = [
     ),
     "ratio.diff.vs_as_of",
     *(
+        f"embedded.candidates.{name}"
+        for name in (
+            "median_s",
+            "read_s",
+            "rss_mib",
+            "kept_rss_mib",
+            "peak_rss_mib",
+            "listing_first_s",
+            "listing_kept_s",
+        )
+    ),
+    *(
         f"http.{name}.{q}_s"
         for name in ("node", "chain", "superiors")
         for q in ("p50", "p95", "p99")
@@ -126,5 +138,6 @@ def test_targets_are_judged_and_the_table_printed(results: tuple[dict[str, Any],
         "load (validate + write + snapshot)",
         "/api/orgs/{id}/chain",
         "store ÷ bare (rows/s)",
+        "duplicate candidates of the whole store",
     ):
         assert row in data["table"]
