@@ -610,11 +610,27 @@ def _standing_merges(tx: ManagedTransaction) -> Merges:
     return merges_of(pairs, labels)
 
 
+def _refolds(writer: Neo4jWriter, aliases: set[str]) -> bool:
+    """Whether a write must put the graph back as loaded and fold it again: it changes
+    judgements, or names an alias (its node, or an end of a line it writes or removes). Any
+    other write finds what it writes where the records as loaded have it, so a load beside
+    the merged groups costs one look at them."""
+    if writer.ends or writer.judgements:
+        return True
+    if not aliases:
+        return False
+    if not aliases.isdisjoint(writer.nodes):
+        return True
+    lines = (*writer.edges.values(), *writer.removed.values())
+    return any(e.src in aliases or e.dst in aliases for e in lines)
+
+
 def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
     """The body of the one write transaction. Idempotent, so the driver may retry it."""
     summary = WriteSummary()
     merged = _merged_now(tx)
-    if merged:  # the records are written to the graph as loaded
+    refold = _refolds(writer, {m["id"] for m in merged})
+    if merged and refold:  # the records are written to the graph as loaded
         _unfold(tx, merged)
     for query, kind, records in (
         (_MERGE_SOURCES, "source", writer.sources),
@@ -627,12 +643,12 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
     _write_edges(tx, writer.edges.values(), summary)
     _end_judgements(tx, writer.ends, summary)
     _write_judgements(tx, writer.judgements, summary)
-    merges = Merges()
-    if merged or writer.ends or writer.judgements:
+    moved = False
+    if refold:
         merges = _standing_merges(tx)
         _fold(tx, merges)
-    was = {m["id"]: m[_INTO] for m in merged}
-    if summary.changed or was != dict(merges.into):  # committed with the records, or not at all
+        moved = {m["id"]: m[_INTO] for m in merged} != dict(merges.into)
+    if summary.changed or moved:  # committed with the records, or not at all
         tx.run(_NEXT_GENERATION, epoch=uuid.uuid4().hex).consume()
     return summary
 

@@ -219,6 +219,16 @@ def test_groups_are_transitive_under_the_least_id(graph: GraphStore) -> None:
 def test_a_load_naming_an_alias_lands_on_the_canonical_node(graph: GraphStore) -> None:
     _merge(graph)
     assert (orphans(graph), overlaps(graph)) == ([], [("ent", 2, 1, 2)])
+    beside = _edge("AFFILIATED_TO", "br-4", "gzw-a", "territorial")
+    with graph.writer() as w:  # a load naming no alias
+        w.upsert_nodes([_node("br-4", "PartyOrg", "branch", "四支部")])
+        w.upsert_edges([beside])
+    assert chain(graph, "br-4") == ("br-4", ["br-4", "gzw-a", "root"], "root")
+    assert chain(graph, "br-2") == ("br-2", ["br-2", "gzw-a", "root"], "root")
+    assert graph.edges("gzw-a", direction="in", types=["AFFILIATED_TO"]) == [
+        EDGES[1],
+        beside,
+    ]
     new_line = _edge("AFFILIATED_TO", "br-3", "gzw-b", "territorial")
     with graph.writer() as w:
         w.upsert_nodes([_node("br-3", "PartyOrg", "branch", "三支部")])
