@@ -247,25 +247,26 @@ class ChangeTable:
         type, other id, line kind — or only the first ``stop`` of them (with ties at the
         end). Two integer keys hold those six; a page near the start sorts only the rows
         that can be on it."""
-        first, second = self._keys(kept)
-        if stop is not None and 0 < stop < len(kept):
-            near = first <= np.partition(first, stop - 1)[stop - 1]
-            kept, first, second = kept[near], first[near], second[near]
-        found: Ints = kept[np.lexsort((second, first))]
-        return found
-
-    def _keys(self, kept: Ints) -> tuple[Ints, Ints]:
-        """Two sort keys of rows: (day, kind, node id) packed in one, and (type, other id,
-        line kind) in the other; ids by their rank in string order."""
         rows, ranks = self.rows, self.coding.rank()
         id_bits = max(len(self.coding), 1).bit_length() + 1
-        kind_bits = (len(self.kinds.names) + 1).bit_length()
         day = np.minimum(rows.day[kept], _LAST_DAY)
+        first = (((day << 4) | rows.change[kept]) << id_bits) | ranks[rows.node[kept]]
+        if stop is not None and 0 < stop < len(kept):
+            near = first <= np.partition(first, stop - 1)[stop - 1]
+            kept, first = kept[near], first[near]
+        found: Ints = kept[np.lexsort((self._second_key(kept, id_bits), first))]
+        return found
+
+    def _second_key(self, kept: Ints, id_bits: int) -> Ints:
+        """(type, other id, line kind) of rows, packed in one integer key; ids by their
+        rank in string order, none first."""
+        rows, ranks = self.rows, self.coding.rank()
+        kind_bits = (len(self.kinds.names) + 1).bit_length()
         other = rows.other[kept]
         other = np.where(other >= 0, ranks[np.maximum(other, 0)] + 1, 0)
-        first = (((day << 4) | rows.change[kept]) << id_bits) | ranks[rows.node[kept]]
         second = (((rows.type[kept] + 1) << id_bits) | other) << kind_bits
-        return first, second | (self.kinds.rank(rows.line_kind[kept]) + 1)
+        found: Ints = second | (self.kinds.rank(rows.line_kind[kept]) + 1)
+        return found
 
     def event(self, at: int, kinds: Sequence[str]) -> Event:
         """Row ``at`` as an event (``kinds``: the change kinds, by code)."""

@@ -99,10 +99,8 @@ class Facts(NamedTuple):
     based: Ints
     #: lines it takes part in
     lines: Ints
-    #: lines between two nodes, either way: keys ``lesser * size + greater``, sorted
-    pair_keys: Ints
-    #: the latest day of each pair's lines
-    pair_days: Ints
+    #: the line events: their two ends and days (for :meth:`between`)
+    line_ends: tuple[Ints, Ints, Ints]
 
     @classmethod
     def of(cls, table: ChangeTable, size: int) -> Facts:
@@ -114,9 +112,6 @@ class Facts(NamedTuple):
         based = rows.type[line] == TYPE_NAMES.index("BASED_IN")
         own = last_day(size, rows.node, rows.day)
         as_other = last_day(size, dst, day)
-        keys = np.minimum(src, dst) * size + np.maximum(src, dst)
-        order = np.argsort(keys, kind="stable")
-        starts = np.flatnonzero(run_starts(keys[order]))
         return cls(
             node_event=last_day(size, rows.node[node_event], rows.day[node_event]),
             own=own,
@@ -126,17 +121,35 @@ class Facts(NamedTuple):
                 last_day(size, src[based], day[based]), last_day(size, dst[based], day[based])
             ),
             lines=np.maximum(last_day(size, src, day), as_other),
-            pair_keys=keys[order][starts],
-            pair_days=np.maximum.reduceat(day[order], starts) if len(starts) else starts,
+            line_ends=(src, dst, day),
         )
 
     def between(self, first: Ints, second: Ints, size: int) -> Ints:
-        """The latest day of the lines between each ``first[i]`` and ``second[i]`` (-1)."""
-        keys = np.minimum(first, second) * size + np.maximum(first, second)
-        found = member(self.pair_keys, keys)
-        at = np.minimum(np.searchsorted(self.pair_keys, keys), max(len(self.pair_keys) - 1, 0))
-        days: Ints = np.where(found, self.pair_days[at] if len(self.pair_keys) else -1, -1)
-        return days
+        """The latest day of the line events between each ``first[i]`` and ``second[i]``,
+        either way (-1: none); only the lines between nodes asked about are looked at."""
+        src, dst, day = self.line_ends
+        asked = np.zeros(size, dtype=bool)
+        asked[first] = True
+        asked[second] = True
+        near = asked[src] & asked[dst]
+        keys = np.minimum(src[near], dst[near]) * size + np.maximum(src[near], dst[near])
+        order = np.argsort(keys, kind="stable")
+        starts = np.flatnonzero(run_starts(keys[order]))
+        pairs = keys[order][starts]
+        wanted = np.minimum(first, second) * size + np.maximum(first, second)
+        if not len(pairs):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        latest = np.maximum.reduceat(day[near][order], starts)
+        at = np.minimum(np.searchsorted(pairs, wanted), len(pairs) - 1)
+        found: Ints = np.where(pairs[at] == wanted, latest[at], -1)
+        return found
+
+
+def _marked(size: int, codes: Ints) -> Bools:
+    """A mask of ``size`` codes, true at ``codes``: membership by one look-up each."""
+    found = np.zeros(size, dtype=bool)
+    found[codes] = True
+    return found
 
 
 def _days(values: Ints) -> Ints:
@@ -172,7 +185,7 @@ class States(NamedTuple):
             (before, after),
             (found[0], found[1]),
             (first, second),
-            pair_changes(first, second),
+            pair_changes(first, second, size),
         )
 
 
@@ -227,6 +240,10 @@ class Pairs(NamedTuple):
         keys = counts.entity.astype(np.int64) * size + counts.superior
         return cls(keys, counts.formal, counts.supervising)
 
+    def rows(self, mask: Bools) -> Pairs:
+        """The pairs where ``mask`` is true."""
+        return Pairs(self.keys[mask], self.formal[mask], self.supervising[mask])
+
     def of_kind(self, which: str) -> Ints:
         """The keys of ``formal`` or ``supervising`` pairs, or of ``all``."""
         mask = {"formal": self.formal, "supervising": self.supervising}.get(which)
@@ -243,9 +260,24 @@ def _found_in(sorted_keys: Ints, keys: Ints) -> tuple[Bools, Ints]:
     return found, at
 
 
-def pair_changes(first: Pairs, second: Pairs) -> dict[str, tuple[Ints, Ints]]:
+def pair_changes(first: Pairs, second: Pairs, size: int) -> dict[str, tuple[Ints, Ints]]:
     """Per kind of pair (``formal``, ``supervising``, ``all``): the keys gained (on the
-    second day only) and lost (on the first only), sorted — one lookup each way."""
+    second day only) and lost (on the first only), sorted.
+
+    Most entities keep their superiors. One with as many pairs on both days has its rows
+    side by side in the two sorted arrays, so comparing them in order finds whether it
+    changed; only the entities that did are looked up, one lookup each way."""
+    owner_a, owner_b = first.keys // size, second.keys // size
+    same = np.bincount(owner_a, minlength=size) == np.bincount(owner_b, minlength=size)
+    in_a, in_b = same[owner_a], same[owner_b]
+    differs = (
+        (first.keys[in_a] != second.keys[in_b])
+        | (first.formal[in_a] != second.formal[in_b])
+        | (first.supervising[in_a] != second.supervising[in_b])
+    )
+    changed = ~same
+    changed[owner_a[in_a][differs]] = True
+    first, second = first.rows(changed[owner_a]), second.rows(changed[owner_b])
     was, at_first = _found_in(first.keys, second.keys)
     stays, at_second = _found_in(second.keys, first.keys)
     found = {"all": (second.keys[~was], first.keys[~stays])}
@@ -317,7 +349,8 @@ def _superior_changes(
     gained, lost = states.changes["formal"]
     orgs = distinct(np.concatenate([gained // size, lost // size]))
     orgs = orgs[_labelled(states, coding, orgs, "PartyOrg") & (facts.node_event[orgs] < 0)]
-    new = gained[member(orgs, gained // size)]
+    listed = _marked(size, orgs)
+    new = gained[listed[gained // size]]
     by_rank = new[np.lexsort((coding.rank()[new % size], new // size))]
     firsts = by_rank[run_starts(by_rank // size)]
     other = np.full(size, -1, dtype=np.int64)
@@ -332,8 +365,7 @@ def _superior_changes(
         return {"before": before, "after": after, "transfer": None if move is None else move.id}
 
     # the transfer that explains a move dates it
-    moved = np.sort(coding.known(moves))
-    for at in np.flatnonzero(member(moved, orgs)).tolist():
+    for at in np.flatnonzero(_marked(size, coding.known(moves))[orgs]).tolist():
         move = fields(int(orgs[at]))["transfer"]
         if move is not None:
             moved_on = transfers[move].date
@@ -363,10 +395,11 @@ def _parents_in_law_changes(table: ChangeTable, states: States, facts: Facts, si
         entities = entities[
             _labelled(states, coding, entities, wanted) & (facts.node_event[entities] < 0)
         ]
+        listed = _marked(size, entities)
         moved = np.sort(np.concatenate([gained, lost]))
-        moved = moved[member(entities, moved // size)]
+        moved = moved[listed[moved // size]]
         owner, superior = moved // size, moved % size
-        has_host = member(entities, hosts)
+        has_host = listed[hosts]
         # the subjects: each entity, and the organizations based in it
         of = np.concatenate([entities, hosts[has_host]])
         subject = np.concatenate([entities, based[has_host]])
@@ -374,13 +407,14 @@ def _parents_in_law_changes(table: ChangeTable, states: States, facts: Facts, si
         np.maximum.at(latest, of, np.maximum(facts.node_event[subject], facts.based[subject]))
         itself = member(moved, of * size + subject)  # a subject that is a superior moved
         np.maximum.at(latest, of[itself], facts.lines[subject[itself]])
-        lo = np.searchsorted(owner, of)
-        counts = np.searchsorted(owner, of, side="right") - lo
-        across = spans(lo, counts)
+        # each subject with each superior its entity gained or lost (rows of ``moved``)
+        counts = np.bincount(owner, minlength=size)
+        lo = (np.cumsum(counts) - counts)[of]
+        across = spans(lo, counts[of])
         np.maximum.at(
             latest,
-            np.repeat(of, counts),
-            facts.between(np.repeat(subject, counts), superior[across], size),
+            np.repeat(of, counts[of]),
+            facts.between(np.repeat(subject, counts[of]), superior[across], size),
         )
 
         def fields(code: int, gained: Ints = gained, lost: Ints = lost) -> dict[str, Any]:

@@ -107,7 +107,7 @@ def test_pairs_gained_and_lost_are_the_set_differences(
     first: list[tuple[int, int, bool, bool]], second: list[tuple[int, int, bool, bool]]
 ) -> None:
     size = 6
-    found = pair_changes(_pairs(first, size), _pairs(second, size))
+    found = pair_changes(_pairs(first, size), _pairs(second, size), size)
 
     def of(drawn: list[tuple[int, int, bool, bool]], which: str) -> set[int]:
         keep = {"formal": lambda p: p[2], "supervising": lambda p: p[3], "all": lambda p: True}
