@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from dedupe.candidates import Candidate, candidates
+from dedupe.candidates import Candidate, candidates, gc_paused
 from graph_schema.records import Judgement, Node
 from stores.base import GraphStore, read_consistently
 
@@ -88,8 +88,14 @@ class Computed:
 
 def compute(store: GraphStore, min_score: float) -> Computed:
     """The candidates of the store's nodes now; the nodes and the state are read in one
-    consistent read, the candidates worked out after it (the store is not held meanwhile)."""
+    consistent read, the candidates worked out after it (the store is not held meanwhile).
+    The cyclic GC is paused throughout (see :func:`dedupe.candidates.candidates`): reading a
+    province's nodes makes hundreds of thousands of acyclic objects too."""
+    with gc_paused():
+        return _compute(store, min_score)
 
+
+def _compute(store: GraphStore, min_score: float) -> Computed:
     def read() -> tuple[State, list[Node]]:
         return store.state(), list(store.iter_nodes())
 

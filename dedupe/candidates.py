@@ -23,7 +23,7 @@ from rapidfuzz.fuzz import ratio
 from dedupe.names import ORGANS, Parsed, normalize, organ_class, parse, parse_many
 from graph_schema.records import Node
 
-__all__ = ["Candidate", "candidates", "candidates_against"]
+__all__ = ["Candidate", "candidates", "candidates_against", "gc_paused"]
 
 #: a leading place a short name may leave out: 天津市, 和平区, 某某县, 浙江省 …
 _PLACE = re.compile(r"^(?:.{0,4}?(?:省|自治区|市|区|县|旗|镇|乡|街道))(?=.)")
@@ -185,12 +185,13 @@ def candidates(nodes: Iterable[Node], *, min_score: float = 85.0) -> list[Candid
     distinct name, and together. The cyclic GC is paused meanwhile: the run makes hundreds of
     thousands of acyclic objects, and collecting a server's millions of objects again and
     again over them took longer than the run itself."""
-    with _gc_paused():
+    with gc_paused():
         return _candidates(nodes, min_score)
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
+    """The cyclic GC paused for the block (left as it was after it)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
