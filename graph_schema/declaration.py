@@ -25,6 +25,7 @@ __all__ = [
     "JUDGEMENT_ENDINGS",
     "JUDGEMENT_FIELDS",
     "JUDGEMENT_VERDICTS",
+    "JUDGEMENT_VERDICT_WORDS",
     "NODE_COMMON",
     "NODE_LABELS",
     "NON_PUBLIC_ENTERPRISE_KINDS",
@@ -680,6 +681,13 @@ JUDGEMENT_VERDICTS: Mapping[str, str] = {
     "same": "one body under two names",
     "different": "two bodies",
     "unsure": "looked at, and could not be told: not proposed again, left for later",
+}
+
+#: Each verdict in words, English and Chinese (``GET /api/labels``: what the review shows).
+JUDGEMENT_VERDICT_WORDS: Mapping[str, tuple[str, str]] = {
+    "same": ("Same body", "同一机构"),
+    "different": ("Different bodies", "不同机构"),
+    "unsure": ("Unsure", "无法判断"),
 }
 
 #: How a judgement stops standing: it is never overwritten, only marked as ended.

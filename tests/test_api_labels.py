@@ -72,3 +72,13 @@ def test_the_route_serves_them() -> None:
         "zh": "隶属关系已终止",
         "description": "",
     }
+
+
+def test_every_verdict_has_its_words() -> None:
+    from graph_schema.declaration import JUDGEMENT_VERDICTS
+
+    verdicts = labels().verdicts
+    assert set(verdicts) == set(JUDGEMENT_VERDICTS)
+    assert verdicts["same"].en == "Same body"
+    assert verdicts["same"].zh == "同一机构"
+    assert all(term.description == JUDGEMENT_VERDICTS[code] for code, term in verdicts.items())

@@ -1,10 +1,11 @@
 """``GET /api/labels``: every code a client shows, in English and Chinese.
 
 Node labels and their kinds, relationship types and their kinds, and transfer statuses, as
-``graph_schema/declaration.py`` declares them; and the codes the named queries answer with —
-orphan reasons, coverage statuses, mismatch types and details, conflict types, the reasons a
-reporting line stops, the kinds of change — as each query declares them beside its own
-``Literal``. The web UI shows these words instead of the codes, and keeps no copy of them.
+``graph_schema/declaration.py`` declares them (with the verdicts on candidate duplicates); and
+the codes the named queries answer with — orphan reasons, coverage statuses, mismatch types
+and details, conflict types, the reasons a reporting line stops, the kinds of change — as each
+query declares them beside its own ``Literal``. The web UI shows these words instead of the
+codes, and keeps no copy of them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from graph_schema.declaration import (
+    JUDGEMENT_VERDICT_WORDS,
+    JUDGEMENT_VERDICTS,
     NODE_LABELS,
     REL_TYPES,
     TRANSFER_STATUSES,
@@ -59,6 +62,9 @@ class Labels(BaseModel):
     conflict_types: dict[str, Term] = Field(description="the kinds of data conflict")
     stop_reasons: dict[str, Term] = Field(description="why a reporting line stops where it does")
     change_kinds: dict[str, Term] = Field(description="the kinds of change diff and timeline list")
+    verdicts: dict[str, Term] = Field(
+        description="what a person may judge a candidate pair of duplicates"
+    )
 
 
 def _spoken(code: str) -> str:
@@ -101,6 +107,10 @@ def labels() -> Labels:
         conflict_types=_declared(CONFLICT_TYPE_WORDS),
         stop_reasons=_declared(STOP_WORDS),
         change_kinds=_declared(CHANGE_WORDS),
+        verdicts={
+            code: Term(en=en, zh=zh, description=JUDGEMENT_VERDICTS[code])
+            for code, (en, zh) in JUDGEMENT_VERDICT_WORDS.items()
+        },
     )
 
 

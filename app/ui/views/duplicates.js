@@ -178,8 +178,7 @@ function decideBar() {
 }
 
 function verdictWords(verdict) {
-  return { same: t("Same body", "同一机构"), different: t("Different bodies", "不同机构"),
-    unsure: t("Unsure", "无法判断") }[verdict] || verdict;
+  return word("verdicts", verdict);
 }
 
 // -- judging ------------------------------------------------------------------------------------
