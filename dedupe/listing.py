@@ -5,7 +5,9 @@ One function serves ``GET /api/duplicates`` and ``affgraph dedupe`` (and its rev
 list the same pairs in the same order. A judged pair is never proposed again: by default
 only the unjudged candidates are listed; asked for the judged ones, each comes with its
 judgement and with the evidence worked out again for that one pair (a pair judged once may
-no longer be a candidate: its names changed, or the score was lowered).
+no longer be a candidate: its names changed, or the score was lowered). The candidates come
+from the process's list of the store's present state (:mod:`dedupe.cache`: worked out once,
+then filtered by label, floor and judgements for each call).
 """
 
 from __future__ import annotations
