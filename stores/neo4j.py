@@ -238,9 +238,13 @@ RETURN j
 # ``epoch`` is set when the node is made, so that a database emptied and loaded again does
 # not repeat the generations a reader saw before. The node is made when a store is opened
 # (:meth:`Neo4jStore.ensure_schema`): two first writes at once must not both create it.
-_STATE = _q(
-    f"MATCH (s:{STORE_LABEL} {{id: 'store'}}) RETURN s.epoch AS epoch, s.generation AS generation"
-)
+_STATE = _q(f"""
+MATCH (s:{STORE_LABEL} {{id: 'store'}})
+RETURN s.epoch AS epoch, s.generation AS generation, s.merges_at AS merges_at
+""")
+# ``merges_at``: the generation of the last write that changed the merged view (below), by
+# which a read knows that the groups it kept from an earlier read still hold
+_MERGES_MOVED = _q(f"MATCH (s:{STORE_LABEL} {{id: 'store'}}) SET s.merges_at = s.generation")
 _MAKE_STATE = _q(f"""
 MERGE (s:{STORE_LABEL} {{id: 'store'}})
 ON CREATE SET s.generation = 0, s.epoch = $epoch
@@ -254,9 +258,20 @@ ON MATCH SET s.generation = coalesce(s.generation, 0) + 1
 _State = tuple[str | None, int]  # (epoch, generation)
 
 
-def _state(tx: ManagedTransaction) -> _State:
+#: (epoch, merges_at): which merged view a store's groups were read from
+_MergesAt = tuple[str | None, int]
+
+
+def _state_and_merges(tx: ManagedTransaction) -> tuple[_State, _MergesAt]:
     found = tx.run(_STATE).single()
-    return (found["epoch"], int(found["generation"] or 0)) if found else (None, 0)
+    if not found:
+        return (None, 0), (None, 0)
+    epoch = found["epoch"]
+    return (epoch, int(found["generation"] or 0)), (epoch, int(found["merges_at"] or 0))
+
+
+def _state(tx: ManagedTransaction) -> _State:
+    return _state_and_merges(tx)[0]
 
 
 @dataclass
@@ -264,16 +279,27 @@ class _OneState:
     """The check of one consistent read (:meth:`Neo4jStore.reading`): each of its
     transactions reads the store's state before and after its work, in the same transaction;
     all must equal the first. The generation only grows within an epoch, so the first read's
-    state equal to the last one's means no write committed between them."""
+    state equal to the last one's means no write committed between them.
+
+    A read that took the merged view's groups from an earlier read (``merges_seen``, see
+    :meth:`Neo4jStore.merges`) also checks, before any work, that the view has not changed
+    since; if it has, the kept groups are dropped (``stale``) and the read is made again."""
 
     location: str
     began: _State | None = None
+    merges_seen: _MergesAt | None = None
+    stale: Callable[[], None] | None = None
 
     def checked(
         self, work: Callable[[ManagedTransaction], Any]
     ) -> Callable[[ManagedTransaction], Any]:
         def run(tx: ManagedTransaction) -> Any:
-            self._same(_state(tx))
+            now, merges_at = _state_and_merges(tx)
+            self._same(now)
+            if self.merges_seen is not None and merges_at != self.merges_seen:
+                if self.stale is not None:
+                    self.stale()
+                raise StoreChangedError(self.location, 1)
             result = work(tx)
             self._same(_state(tx))
             return result
@@ -596,6 +622,15 @@ def _fold(tx: ManagedTransaction, merges: Merges) -> None:
         _relink(tx, rows)
 
 
+def _merges(pairs: Iterable[tuple[str, str]]) -> Merges:
+    """The groups of (alias, canonical id) pairs."""
+    into = dict(pairs)
+    groups: dict[str, list[str]] = {}
+    for alias, canonical in into.items():
+        groups.setdefault(canonical, [canonical]).append(alias)
+    return Merges(into, {c: tuple(sorted(g)) for c, g in groups.items()})
+
+
 def _merged_now(tx: ManagedTransaction) -> list[dict[str, Any]]:
     return [dict(r["props"]) for r in tx.run(_MERGED)]
 
@@ -650,6 +685,8 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
         moved = {m["id"]: m[_INTO] for m in merged} != dict(merges.into)
     if summary.changed or moved:  # committed with the records, or not at all
         tx.run(_NEXT_GENERATION, epoch=uuid.uuid4().hex).consume()
+    if moved:
+        tx.run(_MERGES_MOVED).consume()
     return summary
 
 
@@ -760,6 +797,8 @@ class Neo4jStore:
     def __init__(self, uri: str, auth: tuple[str, str], *, database: str = "neo4j") -> None:
         self.location = uri
         self.database = database
+        #: the merged view's groups and the view they were read from (see :meth:`merges`)
+        self._merges_kept: tuple[_MergesAt, Merges] | None = None
         try:
             self.driver: Driver = GraphDatabase.driver(uri, auth=auth)
         except (DriverError, Neo4jError, ValueError) as exc:
@@ -796,6 +835,10 @@ class Neo4jStore:
             # another client making it at the same moment is fine: it is there
             with suppress(ConstraintError):
                 session.run(_MAKE_STATE, epoch=uuid.uuid4().hex).consume()
+            found = session.run(_STATE).single()
+            ids = [(r["id"], r["into"]) for r in session.run(_MERGED_IDS)]
+            if found is not None:  # the groups as of opening (checked by every read: merges)
+                self._merges_kept = ((found["epoch"], int(found["merges_at"] or 0)), _merges(ids))
 
     # -- transactions --------------------------------------------------------------------------
 
@@ -865,6 +908,8 @@ class Neo4jStore:
         yield writer
         with self._server_errors(), self.driver.session(database=self.database) as session:
             summary = session.execute_write(_write_all, writer)
+        if writer.ends or writer.judgements:  # the merged view may have moved: read it anew
+            self._drop_merges()
         writer.summary.counts.update(summary.counts)
 
     # -- reading -------------------------------------------------------------------------------
@@ -872,12 +917,28 @@ class Neo4jStore:
     # -- the merged view: the records as loaded, aliases included --------------------------
 
     def merges(self) -> Merges:
-        """The groups the named queries read as one node, from the ``:MergedNode``s."""
-        into = {r["id"]: r["into"] for r in self._rows(_MERGED_IDS)}
-        groups: dict[str, list[str]] = {}
-        for alias, canonical in into.items():
-            groups.setdefault(canonical, [canonical]).append(alias)
-        return Merges(into, {c: tuple(sorted(g)) for c, g in groups.items()})
+        """The groups the named queries read as one node, from the ``:MergedNode``s.
+
+        Inside a consistent read, the groups read before are used as long as the merged
+        view has not changed since (the read's first transaction checks it with the store's
+        state, see :class:`_OneState`): a named query stays one transaction."""
+        one = _READS.get().get(id(self))
+        kept = self._merges_kept
+        if one is not None and kept is not None:
+            if one.merges_seen is None:
+                one.merges_seen, one.stale = kept[0], self._drop_merges
+            if one.merges_seen == kept[0]:
+                return kept[1]
+
+        def work(tx: ManagedTransaction) -> tuple[_MergesAt, Merges]:
+            merges_at = _state_and_merges(tx)[1]
+            return merges_at, _merges([(r["id"], r["into"]) for r in tx.run(_MERGED_IDS)])
+
+        self._merges_kept = cast(tuple[_MergesAt, Merges], self._read(work))
+        return self._merges_kept[1]
+
+    def _drop_merges(self) -> None:
+        self._merges_kept = None
 
     def _merged(self, node_id: str | None = None) -> list[dict[str, Any]]:
         """The ``:MergedNode``s' properties (of the group of ``node_id``, if given)."""
