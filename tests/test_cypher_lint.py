@@ -95,7 +95,7 @@ def lint_schema() -> dict[str, Any]:
     # the store's own: every record's change hash, the state node's counter and epoch, and
     # the merged view's marks (a merged node's canonical id, label and inner lines; the
     # loaded end of a line moved onto a canonical node)
-    store_keys = [HASH_PROPERTY, "generation", "epoch", "_into", "_label", "_inner"]
+    store_keys = [HASH_PROPERTY, "generation", "epoch", "merges_at", "_into", "_label", "_inner"]
     store_keys += [MERGED_SRC, MERGED_DST]
     keys = sorted({*node_keys, *edge_keys, *record_keys, *store_keys, *MAP_KEYS})
     # every graph node also carries :Node, so each declared end also stands as :Node
