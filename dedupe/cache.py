@@ -75,13 +75,16 @@ class Listed:
 @dataclass(frozen=True)
 class Computed:
     """The candidates of one state of a store, at a floor, each with its two nodes (as
-    listed unjudged: a request only filters them), and those of each label (both nodes of
-    it); when they were worked out (ISO 8601, UTC) and how long it took (seconds)."""
+    listed unjudged: a request only filters them), best first; those of each label (both
+    nodes of it), in the same order; each by its pair (so that a judged pair is found
+    without a pass over the list); when they were worked out (ISO 8601, UTC) and how long it
+    took (seconds)."""
 
     state: State
     min_score: float
     listed: list[Listed]
     by_label: dict[str, list[Listed]]
+    by_pair: dict[tuple[str, str], Listed]
     computed_at: str
     seconds: float
 
@@ -113,6 +116,7 @@ def _compute(store: GraphStore, min_score: float) -> Computed:
         min_score,
         listed,
         by_label,
+        {(x.candidate.a, x.candidate.b): x for x in listed},
         datetime.now(UTC).isoformat(timespec="seconds"),
         time.perf_counter() - start,
     )

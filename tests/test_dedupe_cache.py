@@ -9,12 +9,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import pytest
 from fastapi.testclient import TestClient
 
 from dedupe import cache as cache_module
-from dedupe.cache import CANDIDATES, CandidateCache
+from dedupe.cache import CANDIDATES, CandidateCache, judging
 from dedupe.candidates import Candidate, candidates
 from dedupe.judgements import judge
 from dedupe.listing import listing
@@ -190,8 +191,9 @@ def test_concurrent_requests_wait_for_one_computation(
 
 
 def test_the_kept_list_answers_what_the_request_would_work_out(store: GraphStore) -> None:
-    """Filtering the one list by label and floor gives what the candidates of the label's
-    nodes at that floor are (names block within a label; equal USCCs pair within it)."""
+    """Filtering the one list by label, floor and judgements gives what the candidates of
+    the label's nodes at that floor are, less the judged pairs (names block within a label;
+    equal USCCs pair within it)."""
     extra = [
         Node("x1", "Body", "department", "天津市国资委", props={"uscc": "11120000MA0000001X"}),
         Node("x2", "Enterprise", "private", "天津市国资委", props={"uscc": "11120000MA0000001X"}),
@@ -200,9 +202,19 @@ def test_the_kept_list_answers_what_the_request_would_work_out(store: GraphStore
     with store.writer() as w:
         w.upsert_nodes([*NODES, *extra])
     cache = CandidateCache()
-    for min_score in (0.0, 60.0, 85.0, 100.0):
-        for label in (None, "PartyOrg", "Enterprise", "Body"):
-            kept = listing(store, label=label, min_score=min_score, cache=cache)
-            fresh = candidates(store.iter_nodes(label=label), min_score=min_score)
-            assert [x.candidate for x in kept.items] == fresh, (label, min_score)
+
+    def same_answers(judged: set[tuple[str, str]]) -> None:
+        for min_score in (0.0, 60.0, 85.0, 90.0, 100.0):
+            for label in (None, "PartyOrg", "Enterprise", "Body"):
+                kept = listing(store, label=label, min_score=min_score, cache=cache)
+                fresh = candidates(store.iter_nodes(label=label), min_score=min_score)
+                unjudged = [c for c in fresh if (c.a, c.b) not in judged]
+                assert [x.candidate for x in kept.items] == unjudged, (label, min_score)
+
+    same_answers(set())
+    everything = candidates(store.iter_nodes(), min_score=0.0)
+    judged = {(c.a, c.b) for c in everything[::3]}  # every third pair, of every score
+    for a, b in sorted(judged):
+        judging(store, partial(judge, store, a, b, "unsure", "ana"), cache)
+    same_answers(judged)
     assert cache.computations == 1  # the first, at 0, served every other
