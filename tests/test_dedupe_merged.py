@@ -12,9 +12,11 @@ four superiors apart, two merged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,8 +24,9 @@ from fastapi.testclient import TestClient
 from dedupe.judgements import judge, withdraw
 from exports import export
 from exports.canonical import read_json
-from graph_schema.records import Edge, Judgement, Node, Source
+from graph_schema.records import Edge, Judgement, Node, Source, Transfer
 from queries.base import EntityParams
+from queries.catalog import QUERIES
 from queries.chain import CHAIN
 from queries.node import NODE
 from queries.orphans import ORPHANS, OrphansParams
@@ -337,3 +340,77 @@ def test_every_route_answers_an_alias_for_its_canonical_node(
     assert undo.status_code == 200, undo.text
     node = client.get("/api/nodes/gzw-b", params={"as_of": "2025-01-01"}).json()
     assert (node["id"], node["same_as"]) == ("gzw-b", None)
+
+
+#: a transfer naming the alias as the superior before. (One naming the alias as the
+#: organization moved is not asked: diff and timeline report it under the alias's id, and
+#: the stores name that id differently — the Neo4j store from its record, the embedded store
+#: not at all, as the merged view has no such node.)
+TRANSFERS = [
+    Transfer(
+        "t-br-2",
+        "br-2",
+        "pending",
+        D("2024-06-01"),
+        {"from": "gzw-b", "proposed_to": "root", "source": "hand"},
+    ),
+]
+
+#: every named query, asked of the merged graph: (name, parameters)
+EVERY_QUERY = [
+    ("node", {"id": "gzw-b", "as_of": "2025-01-01"}),
+    ("chain", {"id": "br-2", "as_of": "2025-01-01"}),
+    ("subtree", {"id": "gzw-b", "as_of": "2025-01-01"}),
+    ("history", {"id": "gzw-b"}),
+    ("superiors", {"id": "ent", "as_of": "2025-01-01"}),
+    ("stats", {"as_of": "2025-01-01"}),
+    ("stats", {"as_of": "2025-01-01", "root": "gzw-b"}),
+    ("orphans", {"as_of": "2025-01-01"}),
+    ("overlaps", {"as_of": "2025-01-01", "min": 1}),
+    ("overlap_pairs", {"as_of": "2025-01-01", "min": 1}),
+    ("conflicts", {"as_of": "2025-01-01"}),
+    ("mismatches", {"as_of": "2025-01-01"}),
+    ("coverage", {"as_of": "2025-01-01"}),
+    ("transfers", {}),
+    ("transfers", {"org": "gzw-b"}),
+    ("diff", {"from": "1999-01-01", "to": "2025-01-01"}),
+    ("diff", {"from": "1999-01-01", "to": "2025-01-01", "root": "gzw-b"}),
+    ("timeline", {"node": "gzw-b"}),
+    ("timeline", {"root": "gzw-b"}),
+    ("areas", {"as_of": "2025-01-01"}),
+]
+# (search is not among them: what it answers for an alias's own names is open — the Neo4j
+# store lists the nodes of the merged view only, the embedded store's name index every record)
+
+
+def test_both_stores_answer_every_query_of_a_merged_graph_alike(
+    open_store: Callable[[str], GraphStore],
+) -> None:
+    answers_of = {}
+    for kind in ("embedded", "neo4j"):
+        store = open_store(kind)
+        with store.writer() as w:
+            w.upsert_sources([SOURCE])
+            w.upsert_nodes(NODES)
+            w.upsert_edges(EDGES)
+            w.upsert_transfers(TRANSFERS)
+        _merge(store)
+        answers_of[kind] = [
+            QUERIES[name].run_dict(store, params).model_dump(mode="json")
+            for name, params in EVERY_QUERY
+        ]
+    for (name, params), one, other in zip(
+        EVERY_QUERY, answers_of["embedded"], answers_of["neo4j"], strict=True
+    ):
+        if name in ("diff", "timeline"):
+            # two lines of a merged pair that differ only by their record (one body's lines
+            # to one node, of one type, kind and day) tie in the order of changes, and each
+            # store lists tied changes in the order it found them: compared as sets here
+            assert _by_content(one) == _by_content(other), (name, params)
+        else:
+            assert one == other, (name, params)
+
+
+def _by_content(answer: dict[str, Any]) -> dict[str, Any]:
+    items = sorted(answer["items"], key=lambda i: json.dumps(i, sort_keys=True))
+    return {**answer, "items": items}
