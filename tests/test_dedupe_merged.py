@@ -357,7 +357,7 @@ TRANSFERS = [
 ]
 
 #: every named query, asked of the merged graph: (name, parameters)
-EVERY_QUERY = [
+EVERY_QUERY: list[tuple[str, dict[str, Any]]] = [
     ("node", {"id": "gzw-b", "as_of": "2025-01-01"}),
     ("chain", {"id": "br-2", "as_of": "2025-01-01"}),
     ("subtree", {"id": "gzw-b", "as_of": "2025-01-01"}),
