@@ -661,7 +661,15 @@ def gather_over_graph(
                 found.append({})
         return found
 
-    return Gathered(table, scope, nodes.get, details)
+    def info(node_id: str) -> Mapping[str, Any] | None:
+        """A node's attributes; an id the graph lacks (an alias folded into its group's
+        node: :mod:`stores.merges`) by its record, as the Cypher side names it."""
+        found = nodes.get(node_id)
+        if found is None and (record := view.get_node(node_id)) is not None:
+            found = {"label": record.label, "kind": record.kind, "name": record.name}
+        return found
+
+    return Gathered(table, scope, info, details)
 
 
 def _node_events(node_id: str, attrs: Mapping[str, Any], period: Period) -> Iterable[Event]:

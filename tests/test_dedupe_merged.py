@@ -342,10 +342,8 @@ def test_every_route_answers_an_alias_for_its_canonical_node(
     assert (node["id"], node["same_as"]) == ("gzw-b", None)
 
 
-#: a transfer naming the alias as the superior before. (One naming the alias as the
-#: organization moved is not asked: diff and timeline report it under the alias's id, and
-#: the stores name that id differently — the Neo4j store from its record, the embedded store
-#: not at all, as the merged view has no such node.)
+#: transfers naming the alias: as the superior before, and as the organization moved (which
+#: diff and timeline report under the id it names, with its record's name)
 TRANSFERS = [
     Transfer(
         "t-br-2",
@@ -353,6 +351,13 @@ TRANSFERS = [
         "pending",
         D("2024-06-01"),
         {"from": "gzw-b", "proposed_to": "root", "source": "hand"},
+    ),
+    Transfer(
+        "t-gzw-b",
+        "gzw-b",
+        "proposed",
+        D("2024-03-01"),
+        {"from": "root", "proposed_to": "gzw-a", "source": "hand"},
     ),
 ]
 
