@@ -15,7 +15,13 @@ Mapping
 * One ``:AffgraphStore {id: 'store'}`` node holds the store's ``generation``: every write
   that changes something adds one to it in its own transaction, so that a read spanning
   several transactions can tell whether a write committed meanwhile (see
-  :meth:`stores.neo4j.Neo4jStore.reading`).
+  :meth:`stores.neo4j.Neo4jStore.reading`); ``merges_at`` is the generation of the last
+  write that changed the merged view.
+* The merged view (:mod:`stores.merges`): while a ``same`` judgement stands, each alias of
+  a group is a ``:MergedNode`` (neither ``:Node`` nor its label: no query meets it) keeping
+  its properties, ``_label``, ``_into`` (the group's canonical id) and ``_inner`` (the lines
+  inside the group, as canonical JSON); its other lines hang on the canonical node, marked
+  with the loaded id of the end that moved (``_src`` / ``_dst``).
 
 Labels and relationship types are never taken from input: every Cypher text that names one
 is built here from the declaration, so only declared names can appear in it.
