@@ -7,8 +7,11 @@ it starts with ``q``, 2 otherwise; ``matched`` says which field gave the best ra
 before name_en before alias on a tie). Results are ordered by rank, then by the length of the
 node's name, then by id.
 
-Both stores pre-select candidates cheaply (Neo4j: ``toLower … CONTAINS``; embedded: SQLite
-with a Python case-folding function) and the exact test and ranking are the same Python code.
+The Neo4j store pre-selects candidates (``toLower … CONTAINS``) and the exact test and
+ranking are Python (:func:`search_result`). The embedded store finds, ranks and pages in SQL
+over an index of the names lower-cased by Python (:mod:`stores.name_index`), so a query of
+one letter builds only the page's records, not every node it matches; the two are tested to
+give the same answers (``tests/test_search_index.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from graph_schema.cypher import NODE_LABEL
 from graph_schema.declaration import NODE_LABELS
+from graph_schema.records import Node
 from queries.base import MAX_LIMIT, MAX_OFFSET, NamedQuery, QueryParams, Route, Rows
 from queries.cypher import cypher_label
 from stores.base import CypherView, GraphView
@@ -139,19 +143,36 @@ def search_result(rows: Iterable[Mapping[str, Any]], params: SearchParams) -> Se
 # -- the embedded store -------------------------------------------------------------------------
 
 
+def _matched(node: Node, pos: int) -> tuple[Matched, str]:
+    """The field and text of a node's name at ``pos`` (0 name, 1 name_en, 2 + i alias i)."""
+    if pos == 0:
+        return "name", node.name
+    if pos == 1:
+        return "name_en", str(node.props["name_en"])
+    return "alias", str(node.props["aliases"][pos - 2])
+
+
 def _over_graph(view: GraphView, params: SearchParams) -> SearchResult:
-    rows = [
-        {
-            "id": n.id,
-            "label": n.label,
-            "kind": n.kind,
-            "name": n.name,
-            "name_en": n.props.get("name_en"),
-            "aliases": n.props.get("aliases"),
-        }
-        for n in view.name_matches(params.q, label=params.label, kind=params.kind)
-    ]
-    return search_result(rows, params)
+    total, page = view.search_names(
+        params.q, label=params.label, kind=params.kind, limit=params.limit, offset=params.offset
+    )
+    items = []
+    for node, pos in page:
+        matched, match = _matched(node, pos)
+        items.append(
+            SearchItem(
+                id=node.id,
+                label=node.label,
+                kind=node.kind,
+                name=node.name,
+                name_en=node.props.get("name_en"),
+                matched=matched,
+                match=match,
+            )
+        )
+    return SearchResult(
+        q=params.q, items=items, total=total, limit=params.limit, offset=params.offset
+    )
 
 
 # -- Cypher -------------------------------------------------------------------------------------

@@ -347,10 +347,13 @@ class GraphView(_RecordReads, Protocol):
         """Full records (provenance included) of edges by their graph keys."""
         ...
 
-    def name_matches(
-        self, needle: str, *, label: str | None = None, kind: str | None = None
-    ) -> list[Node]:
-        """Nodes whose name, English name or an alias contains ``needle`` (any case)."""
+    def search_names(
+        self, needle: str, *, label: str | None, kind: str | None, limit: int, offset: int
+    ) -> tuple[int, list[tuple[Node, int]]]:
+        """Nodes whose name, English name or an alias contains ``needle`` (any case), in the
+        order of :mod:`queries.search`: how many there are, and the page from ``offset``
+        (at most ``limit``), each with the position of its best name (0 name, 1 English
+        name, 2 + i its i-th alias)."""
         ...
 
 

@@ -66,6 +66,7 @@ from graph_schema.records import (
     transfer_from_canonical,
 )
 from graph_schema.rows import EDGE_ROW, NODE_ROW, Row, row_json
+from stores import name_index
 from stores.base import (
     Adjacency,
     Direction,
@@ -86,9 +87,9 @@ __all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError", "adjacency"]
 
 log = logging.getLogger("affgraph.store")
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 #: the schema versions a store file is migrated from on opening (see ``_migrate``)
-MIGRATES_FROM = ("3", "4")
+MIGRATES_FROM = ("3", "4", "5")
 #: Version of the snapshot payload; a snapshot of another version is ignored (rebuilt).
 SNAPSHOT_FORMAT = 1
 #: Rows applied since the last snapshot that make a new one worth its cost.
@@ -129,6 +130,7 @@ _EDGE_COLS = ("key", "src", "dst", *_EDGE_ATTR_COLS)
 def _ddl() -> str:
     node_hot = "".join(f", {c}" for c in NODE_HOT)
     edge_hot = "".join(f", {c}" for c in EDGE_HOT)
+    names = ";\n    ".join(name_index.DDL)
     return f"""
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS nodes (
@@ -165,6 +167,8 @@ def _ddl() -> str:
     CREATE TABLE IF NOT EXISTS snapshot (
         id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL,
         format INTEGER NOT NULL, data BLOB NOT NULL);
+    -- the names search reads (stores.name_index)
+    {names};
     """
 
 
@@ -298,16 +302,6 @@ def _remove_rows(adj: Adjacency, counts: _Counts, removed: Iterable[Sequence[Any
         counts.edges[type_] -= 1
         taken += 1
     return taken
-
-
-def _names_contain(data: str, needle: str) -> bool:
-    """SQL function: does a node's name, name_en or an alias contain ``needle`` (lowered)?"""
-    verbatim = needle.isprintable() and '"' not in needle and "\\" not in needle
-    if verbatim and needle not in data.lower():  # cheap pre-test: JSON keeps such text as is
-        return False
-    record = orjson.loads(data)
-    names = [record.get("name") or "", record.get("name_en") or "", *record.get("aliases", ())]
-    return any(needle in name.lower() for name in names)
 
 
 class _Counts(NamedTuple):
@@ -466,6 +460,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=OFF")
+    conn.create_function(name_index.FOLD_FUNCTION, 1, str.lower, deterministic=True)
     return conn
 
 
@@ -488,8 +483,9 @@ class EmbeddedWriter:
         self._judgements: dict[str, Judgement] = {}
 
     def done(self) -> None:
-        """The write is over: write its judgements (after its nodes, which they name), then
-        let go of what only it needed."""
+        """The write is over: index the names of its nodes, write its judgements (after its
+        nodes, which they name), then let go of what only it needed."""
+        name_index.index_written(self._conn, self.generation)
         self._end_judgements()
         self._write_judgements()
         self._written = set()
@@ -767,7 +763,6 @@ class EmbeddedStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._conn = _connect(self.path)
-        self._conn.create_function("affgraph_names_contain", 2, _names_contain, deterministic=True)
         if not self._check_version():
             self._create()
         self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
@@ -814,8 +809,9 @@ class EmbeddedStore:
         """Bring a store file of an earlier schema version to this one, all or nothing:
         version 3 lacks the ``removed`` table and the in-memory columns of properties
         declared since (e.g. ``dual_line``), whose rows hold no such values yet; versions 3
-        and 4 lack the ``judgements`` table. Every statement of the DDL makes only what is
-        missing (``IF NOT EXISTS``), so running it all adds exactly that."""
+        and 4 lack the ``judgements`` table; versions 3 to 5 lack the index of names, which is
+        made from the nodes here. Every statement of the DDL makes only what is missing
+        (``IF NOT EXISTS``), so running it all adds exactly that."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -827,6 +823,7 @@ class EmbeddedStore:
                             conn.execute(f'ALTER TABLE {table} ADD COLUMN "{column}"')
                 for statement in _ddl().split(";"):
                     conn.execute(statement)
+                name_index.index_all(conn)
                 conn.execute(
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,)
                 )
@@ -1151,18 +1148,18 @@ class EmbeddedStore:
         )
         return {node.id: node for node in nodes}
 
-    def name_matches(
-        self, needle: str, *, label: str | None = None, kind: str | None = None
-    ) -> list[Node]:
-        """Nodes whose name, English name or an alias contains ``needle`` (compared in
-        Python's Unicode lower case: SQLite's own ``lower()`` folds ASCII only)."""
+    def search_names(
+        self, needle: str, *, label: str | None, kind: str | None, limit: int, offset: int
+    ) -> tuple[int, list[tuple[Node, int]]]:
+        """(how many nodes match, the page of them with the position of their best name):
+        ranked and paged by the index (:func:`stores.name_index.search_page`), only the
+        page's records read."""
         with self.reading():
-            rows = self._conn.execute(
-                "SELECT data FROM nodes WHERE (?1 IS NULL OR label = ?1) "
-                "AND (?2 IS NULL OR kind = ?2) AND affgraph_names_contain(data, ?3)",
-                (label, kind, needle.lower()),
-            ).fetchall()
-        return [node_from_canonical(orjson.loads(data)) for (data,) in rows]
+            total, hits = name_index.search_page(
+                self._conn, needle.lower(), label=label, kind=kind, limit=limit, offset=offset
+            )
+            records = self.node_records(h.node for h in hits)
+        return total, [(records[h.node], h.pos) for h in hits]
 
     def edge_records(self, rowids: Iterable[int]) -> dict[int, Edge]:
         """Full records of edges by their graph keys (SQLite rowids), with the ends the

@@ -51,7 +51,7 @@ def test_a_version_4_file_gains_the_judgements_table_on_opening(tmp_path: Path) 
     _version_4(db)
     reopened = EmbeddedStore(db)
     try:
-        assert _version(db) == SCHEMA_VERSION == "5"
+        assert _version(db) == SCHEMA_VERSION == "6"
         assert [n.id for n in reopened.iter_nodes()] == ["c1", "c3", "t1", "t2"]
         judged = judge(reopened, "t2", "t1", "same", "ana")
         assert list(reopened.iter_judgements()) == [judged]

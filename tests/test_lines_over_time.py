@@ -507,7 +507,7 @@ def test_a_store_file_of_schema_version_3_is_migrated_on_opening(
         version = reopened._conn.execute(
             "SELECT value FROM meta WHERE key = 'schema_version'"
         ).fetchone()[0]
-        assert version == SCHEMA_VERSION == "5"
+        assert version == SCHEMA_VERSION == "6"
         assert (list(reopened.iter_nodes()), list(reopened.iter_edges())) == before
         load_paths(reopened, [transfers(tmp_path)])  # and it takes this version's writes
         assert sorted(lines(reopened), key=str) == sorted(EXPECTED, key=str)

@@ -1,0 +1,178 @@
+"""The embedded store's index of names: search (:mod:`queries.search`) without scanning.
+
+Search finds the nodes with a text in their name, English name or an alias, *in Python's lower
+case on both sides* (``str.lower()``: Unicode letters fold; a Greek capital sigma becomes
+``ς`` at the end of a word; ``İ`` becomes two code points; full-width letters stay full
+width). FTS5's own case folding is not that rule (it folds by Unicode 6.1's simple folding,
+one code point at a time), so the index never folds: each of a node's names is kept as
+``str.lower()`` made it (``node_names.folded``), and the FTS5 table over that column uses the
+trigram tokenizer with ``case_sensitive 1``. A query is lower-cased in Python too, so the
+index answers exactly the old rule: ``needle in text.lower()``.
+
+* A query of 3+ characters (after lower-casing) asks the index for the names holding each of
+  its trigrams (``detail=none``: rowids only, a third of the size of positions), then keeps
+  those that hold the whole text (``instr``): the index narrows, ``instr`` decides.
+* A shorter one — common in Chinese (党委, 支部) — has no trigram to look up, so it reads
+  ``node_names`` through, still in SQL: no record is built for a name that is not shown.
+
+Ranking and paging are SQL too (:func:`search_page`): each node's best name (rank 0 equal,
+1 starts with, 2 contains; then name, English name, aliases in order), ordered by rank, name
+length and id, one page taken; only the page's node records are read. A query's memory is
+SQLite's page cache and sorter (bounded, spilling to disk), whatever it matches.
+
+The store's writer keeps the index current in the write's own transaction
+(:func:`index_written`): the names of every node row the write touched (``gen``) are taken
+out and put back. A file of an earlier schema version gets the index built by the migration
+(:func:`index_all`), all or nothing like the rest of it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+__all__ = [
+    "DDL",
+    "FOLD_FUNCTION",
+    "NameHit",
+    "index_all",
+    "index_written",
+    "search_page",
+]
+
+#: The SQL function the index's writes call: Python's ``str.lower`` (register it on every
+#: connection that writes nodes: ``conn.create_function(FOLD_FUNCTION, 1, str.lower)``).
+FOLD_FUNCTION = "affgraph_fold"
+
+#: The tables (statements without ``;``: the migration runs them one by one). ``node_names``:
+#: one row per non-empty name of a node — ``pos`` 0 the name, 1 the English name, 2 + i the
+#: i-th alias. ``id`` is an INTEGER PRIMARY KEY, so VACUUM keeps the rowids the FTS5 index
+#: (external content: it stores no copy of the texts) refers to.
+DDL = (
+    "CREATE TABLE IF NOT EXISTS node_names ("
+    " id INTEGER PRIMARY KEY, node TEXT NOT NULL, pos INTEGER NOT NULL, folded TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS node_names_node ON node_names (node)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS node_names_fts USING fts5 (folded,"
+    " content = 'node_names', content_rowid = 'id', tokenize = 'trigram case_sensitive 1',"
+    " detail = none, columnsize = 0)",
+)
+
+#: A node's names as index rows (``?1``: the nodes' condition, given by the caller).
+_NAMES_OF = f"""
+INSERT INTO node_names (node, pos, folded)
+SELECT id, pos, {FOLD_FUNCTION}(text) FROM (
+    SELECT n.id, 0 AS pos, n.name AS text FROM nodes n WHERE {{where}}
+    UNION ALL
+    SELECT n.id, 1, json_extract(n.data, '$.name_en') FROM nodes n WHERE {{where}}
+    UNION ALL
+    SELECT n.id, 2 + a.key, a.value FROM nodes n, json_each(n.data, '$.aliases') a
+    WHERE {{where}}
+) WHERE typeof(text) = 'text' AND text != ''
+"""
+
+
+def _add(conn: sqlite3.Connection, where: str, params: Sequence[Any]) -> None:
+    """Index the names of the nodes ``where`` selects (none of which is indexed now)."""
+    last = conn.execute("SELECT coalesce(max(id), 0) FROM node_names").fetchone()[0]
+    conn.execute(_NAMES_OF.format(where=where), params)
+    conn.execute(
+        "INSERT INTO node_names_fts (rowid, folded) SELECT id, folded FROM node_names WHERE id > ?",
+        (last,),
+    )
+
+
+def index_written(conn: sqlite3.Connection, generation: int) -> None:
+    """Bring the index up to date with the node rows of this write (``gen = generation``),
+    inside its transaction: their old names out (from FTS5 first: an external-content index
+    is told what it held), their names now in."""
+    written = "SELECT id FROM nodes WHERE gen = ?1"
+    if conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM node_names WHERE node IN ({written}))", (generation,)
+    ).fetchone()[0]:
+        conn.execute(
+            "INSERT INTO node_names_fts (node_names_fts, rowid, folded) "
+            f"SELECT 'delete', id, folded FROM node_names WHERE node IN ({written})",
+            (generation,),
+        )
+        conn.execute(f"DELETE FROM node_names WHERE node IN ({written})", (generation,))
+    _add(conn, "n.gen = ?1", (generation,))
+
+
+def index_all(conn: sqlite3.Connection) -> None:
+    """Index every node's names (a file migrated from a schema version without the index)."""
+    conn.execute("DELETE FROM node_names")
+    conn.execute("INSERT INTO node_names_fts (node_names_fts) VALUES ('delete-all')")
+    _add(conn, "1", ())
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+class NameHit(NamedTuple):
+    """A node found: its id, its rank (0 equal, 1 starts with, 2 contains) and which of its
+    names matched best (``pos``: 0 name, 1 English name, 2 + i the i-th alias)."""
+
+    node: str
+    rank: int
+    pos: int
+
+
+#: Rank and position packed in one integer, so that SQL's ``min`` picks a node's best name.
+_POS_SPAN = 1_000_000_000
+
+
+def _trigrams(needle: str) -> str:
+    """An FTS5 query for the names holding every trigram of ``needle`` (each a string)."""
+    grams = dict.fromkeys(needle[i : i + 3] for i in range(len(needle) - 2))
+    return " ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+
+
+def _hits_sql(needle: str) -> tuple[str, dict[str, Any]]:
+    """The best name of each node holding ``needle`` (lower-cased): ``node``, ``best``."""
+    if len(needle) >= 3:
+        names = (
+            "node_names WHERE id IN (SELECT rowid FROM node_names_fts "
+            "WHERE node_names_fts MATCH :trigrams) AND instr(folded, :q) > 0"
+        )
+    else:  # no trigram to look up: read the names through (in SQL)
+        names = "node_names WHERE instr(folded, :q) > 0"
+    sql = (
+        "SELECT node, min((CASE WHEN folded = :q THEN 0 "
+        "WHEN substr(folded, 1, :n) = :q THEN 1 ELSE 2 END) * :span + pos) AS best "
+        f"FROM {names} GROUP BY node"
+    )
+    params = {"q": needle, "n": len(needle), "span": _POS_SPAN}
+    if len(needle) >= 3:
+        params["trigrams"] = _trigrams(needle)
+    return sql, params
+
+
+def search_page(
+    conn: sqlite3.Connection,
+    needle: str,
+    *,
+    label: str | None,
+    kind: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[NameHit]]:
+    """(how many nodes match, the page of them) for ``needle`` (already lower-cased), in
+    the order of :mod:`queries.search`: rank, then the length of the node's name (in code
+    points, as Python's ``len``), then id (SQLite compares UTF-8 bytes: code point order)."""
+    hits, params = _hits_sql(needle)
+    params.update(label=label, kind=kind, limit=limit, offset=offset)
+    where = "(:label IS NULL OR n.label = :label) AND (:kind IS NULL OR n.kind = :kind)"
+    if label is None and kind is None:
+        total_sql = f"SELECT count(*) FROM ({hits})"
+    else:
+        total_sql = f"SELECT count(*) FROM ({hits}) h JOIN nodes n ON n.id = h.node WHERE {where}"
+    total = conn.execute(total_sql, params).fetchone()[0]
+    if limit == 0 or offset >= total:
+        return total, []
+    page = conn.execute(
+        f"SELECT h.node, h.best FROM ({hits}) h JOIN nodes n ON n.id = h.node WHERE {where} "
+        "ORDER BY h.best / :span, length(n.name), n.id LIMIT :limit OFFSET :offset",
+        params,
+    ).fetchall()
+    return total, [NameHit(node, best // _POS_SPAN, best % _POS_SPAN) for node, best in page]
