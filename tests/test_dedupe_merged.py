@@ -13,6 +13,7 @@ four superiors apart, two merged.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -281,10 +282,20 @@ def test_an_export_gives_the_records_as_loaded(graph: GraphStore, tmp_path: Path
     ]
 
 
-def test_nodes_of_two_labels_are_never_merged(graph: GraphStore) -> None:
+def test_nodes_of_two_labels_are_never_merged(
+    graph: GraphStore, caplog: pytest.LogCaptureFixture
+) -> None:
     with pytest.raises(ValueError, match="nodes of two labels are not one body"):
         judge(graph, "gzw-a", "bod-a", "same", "ana")
     assert answers(graph) == APART
+    # such a judgement written as it is (as an export read back would bring it) is kept, and
+    # left out of the merged view with a warning
+    reloaded = Judgement("j-mixed", "bod-a", "gzw-a", "same", "ana", "2025-01-01T00:00:00+00:00")
+    with caplog.at_level(logging.WARNING, logger="affgraph.store"), graph.writer() as w:
+        w.upsert_judgements([reloaded])
+    assert list(graph.iter_judgements(standing=True)) == [reloaded]
+    assert answers(graph) == APART
+    assert "nodes of two labels are not one body" in caplog.text
 
 
 def test_another_store_on_the_same_data_sees_the_merged_view(
