@@ -113,6 +113,25 @@ def _keys(entry: _Entry) -> set[tuple[str, str, str]]:
     return keys
 
 
+#: a number in a name: digits, or an ordinal in Chinese numerals (第一, 第十二 …)
+_NUMBER = re.compile(r"\d+|第[零〇一二两三四五六七八九十百千]+")
+
+
+def _numbers(name: str) -> list[str]:
+    """The numbers a name holds, sorted: two names alike but for them are numbered siblings."""
+    return sorted(_NUMBER.findall(name))
+
+
+def _other_place(host: str, other_host: str, bare: str) -> tuple[str, str] | None:
+    """The two leading places of two hosts alike but for them (``bare``), when they name
+    different places (示范县 / 天津市); None when one leaves its place out or names only the
+    level (市国资委 in a Tianjin document is 天津市国资委)."""
+    first, second = host[: len(host) - len(bare)], other_host[: len(other_host) - len(bare)]
+    if not first or not second or first.endswith(second) or second.endswith(first):
+        return None
+    return first, second
+
+
 def _compare(a: _Entry, b: _Entry, min_score: float) -> Candidate | None:
     """Score a pair of one block (``a`` before ``b`` by id); None where something rules it
     out or it scores below ``min_score``."""
@@ -130,6 +149,8 @@ def _compare(a: _Entry, b: _Entry, min_score: float) -> Candidate | None:
     if names:
         same.append(f"same name once normalized: {min(names)}")
     pa, pb = a.names[0], b.names[0]
+    if pa.host and pa.host == pb.host and pa.normalized != pb.normalized:
+        same.append(f"same host once normalized: {pa.host}")
     place_only = pa.host != pb.host and a.bare == b.bare
     if (
         pa.normalized != pb.normalized
@@ -144,11 +165,21 @@ def _compare(a: _Entry, b: _Entry, min_score: float) -> Candidate | None:
     if pa.legal_form != pb.legal_form and pa.legal_form and pb.legal_form:
         different.append(f"legal forms differ: {pa.legal_form} / {pb.legal_form}")
         best -= 20
-    if place_only:
+    places = _other_place(pa.host, pb.host, a.bare) if place_only else None
+    if places is not None:
+        # two places, two bodies: 示范县国资委党委 is not 天津市国资委党委
+        different.append(f"places differ: {places[0]} / {places[1]}")
+        best -= 40
+    elif place_only:
         # 市国资委党委 in a Tianjin document is 天津市国资委党委: likely, but for a person to judge
         same.append(f"same name but for a leading place: {a.bare}")
         different.append(f"one name leaves out a place: {pa.host} / {pb.host}")
         best = 90.0
+    numbers = _numbers(pa.normalized), _numbers(pb.normalized)
+    if all(numbers) and numbers[0] != numbers[1]:
+        # 第一党支部 / 第二党支部, "enterprise 1 of 2" / "2 of 2": numbered siblings
+        different.append(f"numbers differ: {' '.join(numbers[0])} / {' '.join(numbers[1])}")
+        best -= 30
     if a.kind != b.kind and a.kind_class != b.kind_class:
         different.append(f"kinds differ: {a.kind} / {b.kind}")
         best -= 10

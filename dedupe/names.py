@@ -58,6 +58,13 @@ _LONG_ORGANS: Mapping[str, str] = {
 }
 
 
+#: words documents use for a sort of Party organization, e.g. as an alias: like an organ type,
+#: they say what kind of body a node is, not which one (two joint branches both "联合党组织")
+_GENERIC_ORGANS: Mapping[str, str] = {
+    "联合党组织": "joint_branch",
+}
+
+
 def _organs() -> dict[str, str]:
     declared = NODE_LABELS["PartyOrg"].kinds_zh
     found = {
@@ -66,7 +73,7 @@ def _organs() -> dict[str, str]:
         for word in words
         if kind != "local_committee"
     }  # (县委, 区委 … are whole names, not suffixes)
-    return {**found, **_LONG_ORGANS}
+    return {**found, **_LONG_ORGANS, **_GENERIC_ORGANS}
 
 
 #: organ word → the PartyOrg kind it names, longest first (so 联合党支部 wins over 党支部)

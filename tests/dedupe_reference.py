@@ -112,6 +112,25 @@ def _keys(entry: _Entry) -> Iterator[tuple[str, ...]]:
             yield (entry.node.label, organ, "~" + host)
 
 
+#: a number in a name: digits, or an ordinal in Chinese numerals (第一, 第十二 …)
+_NUMBER = re.compile(r"\d+|第[零〇一二两三四五六七八九十百千]+")
+
+
+def _numbers(name: str) -> list[str]:
+    """The numbers a name holds, sorted: two names alike but for them are numbered siblings."""
+    return sorted(_NUMBER.findall(name))
+
+
+def _other_place(host: str, other_host: str, bare: str) -> tuple[str, str] | None:
+    """The two leading places of two hosts alike but for them (``bare``), when they name
+    different places (示范县 / 天津市); None when one leaves its place out or names only the
+    level (市国资委 in a Tianjin document is 天津市国资委)."""
+    first, second = host[: len(host) - len(bare)], other_host[: len(other_host) - len(bare)]
+    if not first or not second or first.endswith(second) or second.endswith(first):
+        return None
+    return first, second
+
+
 def _compare(x: _Entry, y: _Entry) -> Candidate | None:
     """Score a pair of one block; None where something rules it out."""
     a, b = sorted((x, y), key=lambda e: e.node.id)
@@ -130,6 +149,8 @@ def _compare(x: _Entry, y: _Entry) -> Candidate | None:
     if names:
         same.append(f"same name once normalized: {sorted(names)[0]}")
     pa, pb = a.names[0], b.names[0]
+    if pa.host and pa.host == pb.host and pa.normalized != pb.normalized:
+        same.append(f"same host once normalized: {pa.host}")
     primary = float(fuzz.ratio(pa.host or pa.normalized, pb.host or pb.normalized))
     if pa.normalized != pb.normalized and primary < 70 and not _place_only(pa, pb):
         # an alias or English name alike, the names themselves not: a person must judge
@@ -140,11 +161,22 @@ def _compare(x: _Entry, y: _Entry) -> Candidate | None:
     if pa.legal_form != pb.legal_form and pa.legal_form and pb.legal_form:
         different.append(f"legal forms differ: {pa.legal_form} / {pb.legal_form}")
         best -= 20
-    if _PLACE.sub("", pa.host) == _PLACE.sub("", pb.host) and pa.host != pb.host:
+    bare = _PLACE.sub("", pa.host)
+    places = _other_place(pa.host, pb.host, bare) if _place_only(pa, pb) else None
+    if places is not None:
+        # two places, two bodies: 示范县国资委党委 is not 天津市国资委党委
+        different.append(f"places differ: {places[0]} / {places[1]}")
+        best -= 40
+    elif _PLACE.sub("", pa.host) == _PLACE.sub("", pb.host) and pa.host != pb.host:
         # 市国资委党委 in a Tianjin document is 天津市国资委党委: likely, but for a person to judge
         same.append(f"same name but for a leading place: {_PLACE.sub('', pa.host)}")
         different.append(f"one name leaves out a place: {pa.host} / {pb.host}")
         best = 90.0
+    numbers = _numbers(pa.normalized), _numbers(pb.normalized)
+    if all(numbers) and numbers[0] != numbers[1]:
+        # 第一党支部 / 第二党支部, "enterprise 1 of 2" / "2 of 2": numbered siblings
+        different.append(f"numbers differ: {' '.join(numbers[0])} / {' '.join(numbers[1])}")
+        best -= 30
     if a.node.kind != b.node.kind and organ_class(a.node.kind) != organ_class(b.node.kind):
         different.append(f"kinds differ: {a.node.kind} / {b.node.kind}")
         best -= 10

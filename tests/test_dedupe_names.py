@@ -89,6 +89,14 @@ NODES = [
     _org("b1", "城东街道党工委", "work_committee"),
     _org("b2", "城东街道工作委员会", "work_committee"),
     _org("b3", "城西街道党工委", "work_committee"),
+    _org("p1", "示范县国资委党委"),  # another place's SASAC: another body than t1-t5
+    _org("n1", "某科技有限公司第一党支部", "branch"),  # numbered siblings: two branches
+    _org("n2", "某科技有限公司第二党支部", "branch"),
+    # two enterprises a document describes alike (规模以下企业: below the size threshold)
+    _ent("n3", "Sample scattered enterprise 1 of 2 in the street", aliases=["规模以下企业"]),
+    _ent("n4", "Sample scattered enterprise 2 of 2 in the street", aliases=["规模以下企业"]),
+    _org("j1", "Joint branch of the park's small firms", "joint_branch", aliases=["联合党组织"]),
+    _org("j2", "Joint branch of the street's shops", "joint_branch", aliases=["联合党组织"]),
     _ent("e1", "某（天津）科技有限公司"),
     _ent("e2", "某(天津)科技有限公司"),
     _ent("e3", "天津某集团有限公司"),
@@ -121,7 +129,18 @@ def test_candidates_find_the_known_duplicates() -> None:
     )
     assert precision >= 0.95
     assert recall >= 0.9
-    never = {("c1", "c2"), ("c2", "c3"), ("e3", "e4"), ("e3", "e5"), ("u1", "u3"), ("b1", "b3")}
+    never = {
+        ("c1", "c2"),
+        ("c2", "c3"),
+        ("e3", "e4"),
+        ("e3", "e5"),
+        ("u1", "u3"),
+        ("b1", "b3"),
+        ("n1", "n2"),  # alike but for their numbers
+        ("n3", "n4"),
+        *((t, "p1") for t in ("t1", "t2", "t3", "t4", "t5")),
+        ("j1", "j2"),  # alike only by a word for a sort of organization
+    }
     assert not pairs & never
     by_pair = {(c.a, c.b): c for c in found}
     assert by_pair["u1", "u2"].rule == "uscc"
@@ -157,3 +176,36 @@ def test_the_dedupe_command_lists_the_pairs_with_why(tmp_path: Path) -> None:
     assert table.exit_code == 0
     assert "Possible duplicates: 2" in table.stdout
     assert "equal USCC" in table.stdout
+
+
+def test_numbered_siblings_are_listed_only_below_the_floor() -> None:
+    found = {(c.a, c.b): c for c in candidates(NODES, min_score=0)}
+    siblings = found["n3", "n4"]
+    assert siblings.score < 85
+    assert "numbers differ: 1 2 / 2 2" in siblings.different
+    # a number within the host puts them in other blocks: never compared
+    assert ("n1", "n2") not in found
+
+
+def test_the_bundled_data_proposes_no_illustrative_pair(tmp_path: Path) -> None:
+    """The public cases and Demo County hold no duplicate: the 2012 Opinions' illustrative
+    joint branches share only the word 联合党组织, its two below-scale enterprises differ only
+    by their numbers."""
+    from loaders.load import load_paths
+    from stores.embedded import EmbeddedStore
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    store = EmbeddedStore(tmp_path / "bundled.db")
+    try:
+        load_paths(store, [data / "cases", data / "demo"])
+        assert candidates(store.iter_nodes()) == []
+    finally:
+        store.close()
+
+
+def test_two_places_are_two_bodies() -> None:
+    found = {(c.a, c.b): c for c in candidates(NODES, min_score=0)}
+    other = found["p1", "t2"]
+    assert other.score < 85
+    assert "places differ: 示范县 / 天津市" in other.different
+    assert found["t2", "t3"].score == 90.0  # a place left out: likely, for a person to judge

@@ -79,7 +79,8 @@ def province(
 
 def test_a_province_gives_the_same_pairs(province: list[Node]) -> None:
     found = candidates(province)
-    assert len(found) > 500  # names, aliases and English names alike
+    # names, aliases and English names alike (not those alike but for their numbers or places)
+    assert len(found) > 20
     assert found == reference.candidates(province)
     low = candidates(province, min_score=60.0)
     assert len(low) > len(found)

@@ -173,6 +173,21 @@ EXTRA: list[dict[str, Any]] = [
         "kind": "registration",
         "valid_from": "2018-01-01",
     },
+    # a second pair, so that the view has somewhere to move to: one committee named two ways
+    {
+        "record": "node",
+        "id": "test-dup-pc-long",
+        "label": "PartyOrg",
+        "kind": "committee",
+        "name": "中共测试商会委员会",
+    },
+    {
+        "record": "node",
+        "id": "test-dup-pc-short",
+        "label": "PartyOrg",
+        "kind": "committee",
+        "name": "測試商會黨委",
+    },
     # script in every text a user sees: name, alias, quote, page and the source's title
     {
         "record": "source",

@@ -7,7 +7,11 @@ Run against a server of the public cases and the demo county (``make run``)::
 Each picture is one view in Debian's Chromium at 1400×860, as a user opens it; the large tree
 is zoomed to where semantic zoom shows the branches' labels. The Demo County's tree shows its
 timeline strip (events per year, the as-of marker on 2016-06-30); the Duplicates view is shown
-as a browser without the write token sees it.
+as a browser without the write token sees it. The bundled data holds no duplicate, so that
+picture is taken of a store that also loads ``docs/screenshots/example_duplicate.jsonl``
+(two example records naming one committee two ways)::
+
+    affgraph load data/cases data/demo docs/screenshots/example_duplicate.jsonl --store shots.db
 """
 
 from __future__ import annotations

@@ -284,7 +284,8 @@ function describe() {
   const which = { no: t("to judge", "待判断"), yes: t("judged", "已判断"), all: t("in all", "总计") }[judged];
   return {
     title: t("Duplicates: one body under two names?", "疑似重复：同一机构的两个名称？"),
-    status: t(`${answer.total} pairs ${which}`, `${which}候选对 ${answer.total} 对`),
+    status: t(`${answer.total} ${answer.total === 1 ? "pair" : "pairs"} ${which}`,
+      `${which}候选对 ${answer.total} 对`),
     links: [],
   };
 }
