@@ -47,11 +47,13 @@ FOLD_FUNCTION = "affgraph_fold"
 
 #: The tables (statements without ``;``: the migration runs them one by one). ``node_names``:
 #: one row per non-empty name of a node — ``pos`` 0 the name, 1 the English name, 2 + i the
-#: i-th alias. ``id`` is an INTEGER PRIMARY KEY, so VACUUM keeps the rowids the FTS5 index
-#: (external content: it stores no copy of the texts) refers to.
+#: i-th alias — with the length of the node's name (the order's second key, so that ranking
+#: reads no other table). ``id`` is an INTEGER PRIMARY KEY, so VACUUM keeps the rowids the
+#: FTS5 index (external content: it stores no copy of the texts) refers to.
 DDL = (
     "CREATE TABLE IF NOT EXISTS node_names ("
-    " id INTEGER PRIMARY KEY, node TEXT NOT NULL, pos INTEGER NOT NULL, folded TEXT NOT NULL)",
+    " id INTEGER PRIMARY KEY, node TEXT NOT NULL, pos INTEGER NOT NULL, folded TEXT NOT NULL,"
+    " name_len INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS node_names_node ON node_names (node)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS node_names_fts USING fts5 (folded,"
     " content = 'node_names', content_rowid = 'id', tokenize = 'trigram case_sensitive 1',"
@@ -60,14 +62,16 @@ DDL = (
 
 #: A node's names as index rows (``?1``: the nodes' condition, given by the caller).
 _NAMES_OF = f"""
-INSERT INTO node_names (node, pos, folded)
-SELECT id, pos, {FOLD_FUNCTION}(text) FROM (
-    SELECT n.id, 0 AS pos, n.name AS text FROM nodes n WHERE {{where}}
-    UNION ALL
-    SELECT n.id, 1, json_extract(n.data, '$.name_en') FROM nodes n WHERE {{where}}
-    UNION ALL
-    SELECT n.id, 2 + a.key, a.value FROM nodes n, json_each(n.data, '$.aliases') a
+INSERT INTO node_names (node, pos, folded, name_len)
+SELECT id, pos, {FOLD_FUNCTION}(text), name_len FROM (
+    SELECT n.id, 0 AS pos, n.name AS text, length(n.name) AS name_len FROM nodes n
     WHERE {{where}}
+    UNION ALL
+    SELECT n.id, 1, json_extract(n.data, '$.name_en'), length(n.name) FROM nodes n
+    WHERE {{where}}
+    UNION ALL
+    SELECT n.id, 2 + a.key, a.value, length(n.name)
+    FROM nodes n, json_each(n.data, '$.aliases') a WHERE {{where}}
 ) WHERE typeof(text) = 'text' AND text != ''
 """
 
@@ -128,24 +132,26 @@ def _trigrams(needle: str) -> str:
     return " ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
 
 
-def _hits_sql(needle: str) -> tuple[str, dict[str, Any]]:
-    """The best name of each node holding ``needle`` (lower-cased): ``node``, ``best``."""
-    if len(needle) >= 3:
-        names = (
-            "node_names WHERE id IN (SELECT rowid FROM node_names_fts "
-            "WHERE node_names_fts MATCH :trigrams) AND instr(folded, :q) > 0"
-        )
-    else:  # no trigram to look up: read the names through (in SQL)
-        names = "node_names WHERE instr(folded, :q) > 0"
-    sql = (
+def _names_sql(needle: str) -> tuple[str, dict[str, Any]]:
+    """``node_names WHERE …``: the names holding ``needle`` (lower-cased), and parameters."""
+    params: dict[str, Any] = {"q": needle, "n": len(needle), "span": _POS_SPAN}
+    if len(needle) < 3:  # no trigram to look up: read the names through (in SQL)
+        return "node_names WHERE instr(folded, :q) > 0", params
+    params["trigrams"] = _trigrams(needle)
+    return (
+        "node_names WHERE id IN (SELECT rowid FROM node_names_fts "
+        "WHERE node_names_fts MATCH :trigrams) AND instr(folded, :q) > 0"
+    ), params
+
+
+def _hits_sql(names: str) -> str:
+    """The best of each node's ``names``: ``node``, ``best`` (rank and position packed),
+    ``name_len`` (alike in all of a node's rows)."""
+    return (
         "SELECT node, min((CASE WHEN folded = :q THEN 0 "
-        "WHEN substr(folded, 1, :n) = :q THEN 1 ELSE 2 END) * :span + pos) AS best "
+        "WHEN substr(folded, 1, :n) = :q THEN 1 ELSE 2 END) * :span + pos) AS best, name_len "
         f"FROM {names} GROUP BY node"
     )
-    params = {"q": needle, "n": len(needle), "span": _POS_SPAN}
-    if len(needle) >= 3:
-        params["trigrams"] = _trigrams(needle)
-    return sql, params
 
 
 def search_page(
@@ -160,19 +166,20 @@ def search_page(
     """(how many nodes match, the page of them) for ``needle`` (already lower-cased), in
     the order of :mod:`queries.search`: rank, then the length of the node's name (in code
     points, as Python's ``len``), then id (SQLite compares UTF-8 bytes: code point order)."""
-    hits, params = _hits_sql(needle)
+    names, params = _names_sql(needle)
+    hits = _hits_sql(names)
     params.update(label=label, kind=kind, limit=limit, offset=offset)
-    where = "(:label IS NULL OR n.label = :label) AND (:kind IS NULL OR n.kind = :kind)"
-    if label is None and kind is None:
-        total_sql = f"SELECT count(*) FROM ({hits})"
+    order = "ORDER BY h.best / :span, h.name_len, h.node LIMIT :limit OFFSET :offset"
+    if label is None and kind is None:  # the names alone answer
+        total_sql = f"SELECT count(DISTINCT node) FROM {names}"
+        page_sql = f"SELECT h.node, h.best FROM ({hits}) h {order}"
     else:
-        total_sql = f"SELECT count(*) FROM ({hits}) h JOIN nodes n ON n.id = h.node WHERE {where}"
+        where = "(:label IS NULL OR n.label = :label) AND (:kind IS NULL OR n.kind = :kind)"
+        of_nodes = f"FROM ({hits}) h JOIN nodes n ON n.id = h.node WHERE {where}"
+        total_sql = f"SELECT count(*) {of_nodes}"
+        page_sql = f"SELECT h.node, h.best {of_nodes} {order}"
     total = conn.execute(total_sql, params).fetchone()[0]
     if limit == 0 or offset >= total:
         return total, []
-    page = conn.execute(
-        f"SELECT h.node, h.best FROM ({hits}) h JOIN nodes n ON n.id = h.node WHERE {where} "
-        "ORDER BY h.best / :span, length(n.name), n.id LIMIT :limit OFFSET :offset",
-        params,
-    ).fetchall()
+    page = conn.execute(page_sql, params).fetchall()
     return total, [NameHit(node, best // _POS_SPAN, best % _POS_SPAN) for node, best in page]
