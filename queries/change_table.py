@@ -247,14 +247,32 @@ class ChangeTable:
         type, other id, line kind — or only the first ``stop`` of them (with ties at the
         end). Two integer keys hold those six; a page near the start sorts only the rows
         that can be on it."""
-        rows, ranks = self.rows, self.coding.rank()
-        id_bits = max(len(self.coding), 1).bit_length() + 1
-        day = np.minimum(rows.day[kept], _LAST_DAY)
-        first = (((day << 4) | rows.change[kept]) << id_bits) | ranks[rows.node[kept]]
+        id_bits = self._id_bits()
+        first = self._first_key(kept, id_bits)
         if stop is not None and 0 < stop < len(kept):
             near = first <= np.partition(first, stop - 1)[stop - 1]
             kept, first = kept[near], first[near]
         found: Ints = kept[np.lexsort((self._second_key(kept, id_bits), first))]
+        return found
+
+    def tie_groups(self, ordered: Ints) -> Ints:
+        """For rows in order, a number per run of rows the order cannot tell apart (two
+        records of one line on one day, say): what sorts them is their record."""
+        id_bits = self._id_bits()
+        first, second = self._first_key(ordered, id_bits), self._second_key(ordered, id_bits)
+        differs = np.ones(len(ordered), dtype=bool)
+        differs[1:] = (first[1:] != first[:-1]) | (second[1:] != second[:-1])
+        found: Ints = np.cumsum(differs) - 1
+        return found
+
+    def _id_bits(self) -> int:
+        return max(len(self.coding), 1).bit_length() + 1
+
+    def _first_key(self, kept: Ints, id_bits: int) -> Ints:
+        """(day, kind, node id) of rows, packed in one integer key."""
+        rows, ranks = self.rows, self.coding.rank()
+        day = np.minimum(rows.day[kept], _LAST_DAY)
+        found: Ints = (((day << 4) | rows.change[kept]) << id_bits) | ranks[rows.node[kept]]
         return found
 
     def _second_key(self, kept: Ints, id_bits: int) -> Ints:

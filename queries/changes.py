@@ -526,17 +526,39 @@ def page_of(
     counts = {kind: n for kind, n in zip(CHANGE_KINDS, counted, strict=True) if n}
     if change is not None:
         kept = kept[kinds[kept] == CHANGE_CODE[change]]
-    ordered = table.order(kept, params.offset + params.limit)
-    shown = [
-        table.event(at, CHANGE_KINDS)
-        for at in ordered[params.offset : params.offset + params.limit].tolist()
-    ]
-    items = [
+    start, stop = params.offset, params.offset + params.limit
+    ordered = table.order(kept, stop)
+    window, (first, last) = _with_ties(table, ordered, start, stop)
+    shown = [table.event(at, CHANGE_KINDS) for at in window.tolist()]
+    made = [
         event_item(event, found.info, detail, transfers)
         for event, detail in zip(shown, found.details(shown), strict=True)
     ]
+    # rows the order cannot tell apart go by their items: the same on both stores
+    groups = table.tie_groups(window).tolist()
+    items = [
+        item
+        for _, _, item in sorted(
+            zip(groups, (i.model_dump_json() for i in made), made, strict=True),
+            key=lambda x: (x[0], x[1]),
+        )
+    ][first:last]
     days = table.rows.day[kept]
     return Page(items, len(kept), counts, days[days != NO_DAY])
+
+
+def _with_ties(
+    table: ChangeTable, ordered: Ints, start: int, stop: int
+) -> tuple[Ints, tuple[int, int]]:
+    """The rows of the page ``[start, stop)`` of ``ordered``, widened to whole runs of rows
+    the order cannot tell apart, and where the page lies within them."""
+    stop = min(stop, len(ordered))
+    if start >= stop:
+        return ordered[:0], (0, 0)
+    groups = table.tie_groups(ordered)
+    lo = int(np.searchsorted(groups, groups[start], side="left"))
+    hi = int(np.searchsorted(groups, groups[stop - 1], side="right"))
+    return ordered[lo:hi], (start - lo, stop - lo)
 
 
 #: The columns the web UI lists changes and events with.
