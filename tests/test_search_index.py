@@ -106,6 +106,40 @@ def test_a_name_holding_every_trigram_but_not_the_text(tmp_path: Path) -> None:
     store.close()
 
 
+def _fts5_folding_finds(text: str, q: str) -> bool:
+    """Whether FTS5's trigram index with its own case folding finds ``q`` in ``text``."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE f USING fts5 (t, tokenize = 'trigram')")
+        conn.execute("INSERT INTO f (t) VALUES (?)", (text,))
+        phrase = '"' + q.replace('"', '""') + '"'
+        return bool(conn.execute("SELECT 1 FROM f WHERE f MATCH ?", (phrase,)).fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "q"),
+    [
+        ("İSTANBUL", "i̇st"),  # str.lower: i + a combining dot; FTS5: one code point
+        ("ᏣᎳᎩ Co", "ꮳꮃꭹ"),  # Cherokee: str.lower folds it, FTS5 does not
+        ("ΟΔΟΣ Co", "οδοσ"),  # final sigma: str.lower writes ς, FTS5 σ — found only by FTS5
+    ],
+)
+def test_fts5_folding_is_not_the_rule_and_the_index_keeps_the_rule(
+    tmp_path: Path, name: str, q: str
+) -> None:
+    """Why the index keeps names as ``str.lower()`` made them and never folds itself."""
+    node = Node("x", "Enterprise", "private", name)
+    old = old_answer([node], SearchParams(q=q)).total == 1
+    assert _fts5_folding_finds(name, q) != old
+    store = EmbeddedStore(tmp_path / "x.db")
+    with store.writer() as w:
+        w.upsert_nodes([node])
+    assert answer(store, q)["total"] == int(old)
+    store.close()
+
+
 ALPHABET = 'aAbBİiıΣσςßẞÄäＡａ党委天津 "*%_'
 
 
