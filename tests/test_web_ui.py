@@ -4,8 +4,9 @@ driven by Playwright against a real ``affgraph serve`` over the public cases.
 Besides the cases, the store holds two small test files: a Tianjin street committee and an
 orphaned branch under it with Chinese names (the cases are in English and, today, have no
 orphans), a branch with two current superiors (a data conflict), a branch whose name, quote and
-source are script injections, and a committee with 2,500 branches, for a tree that must stay
-responsive. The page runs under its Content-Security-Policy (no inline script, no eval), so
+source are script injections, a committee with 2,500 branches, for a tree that must stay
+responsive, and a work committee loaded as two records that the fixture judges the same body
+(the merged view). The page runs under its Content-Security-Policy (no inline script, no eval), so
 the tests wait with functions (``"() => …"``), which Playwright runs without eval.
 Each test asserts on what is drawn (``window.cy``) and shown, and saves a screenshot under
 ``test-artifacts/``.
@@ -54,6 +55,8 @@ INJECTED = '<img src=x onerror="window.__pwned=1">'
 TOKEN = "test-write-token"
 DUP_USCC = "91120116MA05T3RW0P"
 DUP = ("test-dup-ent-a", "test-dup-ent-b")
+#: Two records of one body, judged the same when the server starts: known by the least id.
+MERGED = ("test-merged-wc-a", "test-merged-wc-b")
 
 EXTRA: list[dict[str, Any]] = [
     {
@@ -188,6 +191,55 @@ EXTRA: list[dict[str, Any]] = [
         "kind": "committee",
         "name": "測試商會黨委",
     },
+    # one work committee loaded as two records and judged the same (the fixture judges it):
+    # the merged view answers for both under the least id, MERGED[0]; a branch and a
+    # supervising body were loaded with the alias's id
+    {
+        "record": "node",
+        "id": "test-merged-wc-a",
+        "label": "PartyOrg",
+        "kind": "work_committee",
+        "name": "测试开发区党工委（合并测试）",
+        "source": "soe_reform_2022",
+        "quote": "a test quote naming the first record",
+    },
+    {
+        "record": "node",
+        "id": "test-merged-wc-b",
+        "label": "PartyOrg",
+        "kind": "work_committee",
+        "name": "Work Committee of the Test Development Zone (merge test)",
+        "quote": "a test quote naming the second record",
+    },
+    {
+        "record": "edge",
+        "type": "AFFILIATED_TO",
+        "from": "test-merged-wc-a",
+        "to": "tj-municipal-pc",
+        "kind": "territorial",
+    },
+    {
+        "record": "node",
+        "id": "test-merged-branch",
+        "label": "PartyOrg",
+        "kind": "branch",
+        "name": "Branch under the merged committee (test)",
+    },
+    {
+        "record": "edge",
+        "type": "AFFILIATED_TO",
+        "from": "test-merged-branch",
+        "to": "test-merged-wc-b",
+        "kind": "territorial",
+    },
+    {
+        "record": "edge",
+        "type": "SUPERVISES",
+        "from": "tj-sasac",
+        "to": "test-merged-wc-b",
+        "kind": "guidance",
+        "quote": "a test line loaded with the second record's id",
+    },
     # script in every text a user sees: name, alias, quote, page and the source's title
     {
         "record": "source",
@@ -315,7 +367,8 @@ def _write(path: Path, records: list[dict[str, Any]]) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterator[str]:
-    """``affgraph load`` the cases and the test files, then ``affgraph serve`` them."""
+    """``affgraph load`` the cases and the test files, then ``affgraph serve`` them; the
+    MERGED pair judged the same body."""
     if missing_vendor_files(WEB_DIR):
         pytest.fail("web/node_modules is missing: run `make test` (it runs npm ci in web/)")
     root = tmp_path_factory.mktemp("web-ui")
@@ -354,6 +407,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
                 assert process.poll() is None, f"affgraph serve exited: {output}"
                 assert time.monotonic() < deadline, "affgraph serve did not start"
                 time.sleep(0.2)
+        judged = httpx.post(
+            f"{url}/api/duplicates/judgements",
+            json={"a": MERGED[1], "b": MERGED[0], "verdict": "same", "who": "fixture"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert judged.status_code == 201, judged.text
         yield url
     finally:
         process.terminate()
@@ -1324,6 +1383,135 @@ def test_duplicates_judged_with_one_key_and_undone(page: Any) -> None:
     assert DUP in [(p["a"]["id"], p["b"]["id"]) for p in pairs(page, "no")]
 
 
+def test_a_merged_node_shows_every_record_and_its_mark(page: Any) -> None:
+    """A node that is a merged group: the tree draws it once, marked "≡ 2 names" (explained
+    in the legend), the branch loaded under the alias hangs under it; its details say "one
+    body under 2 names" with each record's id, name, kind, source and quote, and which id the
+    answers use (the least) and why."""
+    open_view(page, f"view=tree&id={MERGED[0]}")
+    assert MERGED[1] not in node_ids(page)
+    assert "merged" in page.evaluate("id => cy.getElementById(id).classes()", MERGED[0])
+    assert "≡ 2 names (merged)" in page.evaluate(
+        "id => cy.getElementById(id).data('caption')", MERGED[0]
+    )
+    assert tree_superior(page, "test-merged-branch") == [MERGED[0]]
+    assert page.evaluate("cy.nodes('.merged').map(n => n.id())") == [MERGED[0]]
+    assert "one body under N names" in page.inner_text("#legend [data-key=merged]")
+    page.wait_for_selector("#details .same-as")
+    merged = page.inner_text("#details .same-as")
+    assert "One body under 2 names" in merged
+    assert f"every answer is given under {MERGED[0]}, the least of its 2 ids" in merged
+    records = page.locator("#details li[data-id]")
+    assert records.evaluate_all("items => items.map(i => i.dataset.id)") == list(MERGED)
+    first, second = records.all_inner_texts()
+    assert "the id answers use" in first
+    assert "the id answers use" not in second
+    assert "测试开发区党工委（合并测试）" in first
+    assert "work committee" in first
+    assert "soe_reform_2022" in first
+    assert "a test quote naming the first record" in first
+    assert "Work Committee of the Test Development Zone (merge test)" in second
+    assert "source: none given" in second
+    assert "a test quote naming the second record" in second
+    assert "do not say which record each line was loaded with" in merged
+    assert not page.locator("#details .merged-into").count()  # asked by its own id
+    # in Chinese too
+    page.select_option("#lang", "zh")
+    wait_ready(page)
+    page.wait_for_selector("#details .same-as")
+    assert "同一机构，2 个名称" in page.inner_text("#details .same-as")
+    assert "≡ 2 个名称（已合并）" in page.evaluate(
+        "id => cy.getElementById(id).data('caption')", MERGED[0]
+    )
+    page.select_option("#lang", "en")
+    wait_ready(page)
+
+
+def test_an_alias_url_opens_the_merged_node_and_says_so(page: Any) -> None:
+    """The URL of the alias id: the tree and the parents-in-law are the canonical node's
+    (the line loaded with the alias among its lines), and both the status and the details
+    say that the id asked for is merged into it."""
+    open_view(page, f"view=tree&id={MERGED[1]}")
+    assert page.evaluate("cy.nodes('.focus').map(n => n.id())") == [MERGED[0]]
+    assert MERGED[1] not in node_ids(page)
+    said = f"{MERGED[1]} is merged into {MERGED[0]} (judged the same body)"
+    assert said in page.inner_text("#status")
+    page.wait_for_selector("#details .merged-into")
+    into = page.inner_text("#details .merged-into")
+    assert f"You asked for {MERGED[1]}: it is merged into this node" in into
+    assert f"answered under {MERGED[0]}" in into
+    assert page.inner_text("#details code.id >> nth=0") == MERGED[0]
+    open_view(page, f"view=superiors&id={MERGED[1]}")
+    assert said in page.inner_text("#status")
+    assert "merged" in page.evaluate("id => cy.getElementById(id).classes()", MERGED[0])
+    lines = page.evaluate(
+        "id => cy.edges().filter(e => e.target().id() === id).map(e => e.data('quote'))",
+        MERGED[0],
+    )
+    assert "a test line loaded with the second record's id" in lines
+    page.wait_for_selector("#details .merged-into")
+
+
+def test_a_pair_judged_the_same_is_one_node_until_undone(page: Any) -> None:
+    """s records "same": the view says the two are now answered as one node, linked; the
+    judged list says so too, and its undo says it splits them; undone, each id is its own
+    node again."""
+    at = place_of_dup(page, "no")
+    open_view(page, f"view=duplicates&at={at}")
+    page.fill("#dup-token", TOKEN)
+    page.click(".dup-token button[type=submit]")
+    page.wait_for_selector(".dup-token.ok")
+    wait_ready(page)
+    page.fill("#dup-who", "ui tester")
+    page.locator("#view-title").click()
+    page.keyboard.press("s")
+    page.wait_for_function(
+        "() => document.getElementById('dup-message')?.textContent.includes('Recorded')"
+    )
+    wait_ready(page)
+    try:
+        message = page.inner_text("#dup-message")
+        assert "The two are now answered as one node:" in message
+        href = page.get_attribute("#dup-message a.dup-open", "href")
+        assert f"#view=superiors&id={DUP[0]}&" in href  # the enterprise's parents-in-law
+        assert "split them again" in page.inner_text("#dup-notice-undo")
+        assert httpx.get(f"{page.base}/api/nodes/{DUP[1]}").json()["id"] == DUP[0]
+        open_view(page, f"view=duplicates&judged=yes&at={place_of_dup(page, 'yes')}")
+        assert "The two are now answered as one node" in page.inner_text(".dup-judgement")
+        assert page.inner_text("#dup-undo") == "Undo this judgement: split them again"
+        # both sides are the one node; the side asked by the alias says it is merged into it
+        assert page.get_attribute(".dup-side[data-side=b]", "data-node") == DUP[1]
+        assert f"You asked for {DUP[1]}" in page.inner_text(".dup-side[data-side=b] .merged-into")
+        page.click(".dup-judgement a.dup-open")
+        wait_ready(page)
+        page.wait_for_selector("#details .same-as")
+        assert page.evaluate("cy.nodes('.focus').map(n => n.id())") == [DUP[0]]
+        assert "merged" in page.evaluate("id => cy.getElementById(id).classes()", DUP[0])
+        open_view(page, f"view=duplicates&judged=yes&at={place_of_dup(page, 'yes')}")
+        page.click("#dup-undo")
+        page.wait_for_function(
+            "() => !!document.getElementById('dup-message')?.textContent.includes('Withdrawn')"
+        )
+        wait_ready(page)
+        assert "split again — two nodes, each answered under its own id" in page.inner_text(
+            "#dup-message"
+        )
+        # the details panel (the merged enterprise, from its parents-in-law) is read again
+        page.wait_for_function(
+            "() => !document.querySelector('#details .same-as')"
+            " && !!document.querySelector('#details h2')"
+        )
+    finally:
+        if DUP in [(p["a"]["id"], p["b"]["id"]) for p in pairs(page, "yes")]:
+            httpx.delete(
+                f"{page.base}/api/duplicates/judgements",
+                params={"a": DUP[0], "b": DUP[1], "who": "test cleanup"},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+    assert httpx.get(f"{page.base}/api/nodes/{DUP[1]}").json()["id"] == DUP[1]
+    assert DUP in [(p["a"]["id"], p["b"]["id"]) for p in pairs(page, "no")]
+
+
 AXE_VIEWS = [
     "view=overview",
     "view=tree&id=bj-ipb-pc",
@@ -1333,6 +1521,8 @@ AXE_VIEWS = [
     *[f"view=analysis&list={name}" for name in ("mismatches", "coverage", "transfers", "areas")],
     "view=changes&from=2021-01-01&to=2023-12-31&root=tj-sasac-pc",
     "view=duplicates",
+    f"view=tree&id={MERGED[1]}",
+    "view=duplicates&judged=yes",
 ]
 
 

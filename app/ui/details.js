@@ -1,6 +1,7 @@
 // The details panel: a clicked node's properties (GET /api/nodes/{id}), its validity and
-// its source with the quote; or a clicked line's kind, dates, source and quote. Built from DOM
-// text nodes (dom.js): names, quotes and URLs are data, never markup.
+// its source with the quote — for a merged node (a same judgement), every record it is made
+// of, and which id the answers use; or a clicked line's kind, dates, source and quote. Built
+// from DOM text nodes (dom.js): names, quotes and URLs are data, never markup.
 import { api } from "./api.js";
 import { fill, h, safeUrl } from "./dom.js";
 import { go } from "./state.js";
@@ -55,9 +56,11 @@ function evidence(pieces) {
 }
 
 let shown = 0; // the latest request wins
+let lastNode = null; // [id, date] of the node shown, for refreshNode
 
 export async function showNode(id, date) {
   const ticket = ++shown;
+  lastNode = [id, date];
   fill(panel(), h("p", { className: "hint" }, t(`Loading ${id}…`, `正在读取 ${id}…`)));
   let node;
   try {
@@ -67,16 +70,17 @@ export async function showNode(id, date) {
     return;
   }
   if (ticket !== shown) return;
-  fill(panel(), ...nodeDetails(node), h("div", { id: "history" }));
+  fill(panel(), ...nodeDetails(node, id), h("div", { id: "history" }));
   if (node.label === "PartyOrg") showHistory(node.id, ticket);
 }
 
 /** A node's name, label, kind, validity, properties and source with its quote (the details
- * panel's, and each side of a pair in the Duplicates view). */
-export function nodeDetails(node) {
+ * panel's, and each side of a pair in the Duplicates view); ``asked``: the id it was asked
+ * by, said when it is an alias merged into this node. */
+export function nodeDetails(node, asked) {
   const src = node.source_record;
   const skip = new Set(["id", "label", "kind", "name", "name_en", "aliases", "valid_from",
-    "valid_to", "source", "quote", "page", "as_of", "active", "source_record", "unresolved"]);
+    "valid_to", "source", "quote", "page", "as_of", "active", "source_record", "unresolved", "same_as"]);
   const extra = Object.entries(node).filter(([k, v]) => !skip.has(k) && v !== null)
     .map(([k, v]) => [k.replaceAll("_", " "), String(v)]);
   const actions = [];
@@ -92,6 +96,7 @@ export function nodeDetails(node) {
       node.label)} · `, h("code", { className: "id" }, node.id)),
     h("p", { className: `badge ${node.active ? "on" : "off"}` }, `${exists} ${t("on", "于")} ${
       node.as_of}`, node.unresolved ? t(" — placeholder for an unknown id", " — 未知编号的占位") : null),
+    mergedInto(node, asked),
     h("div", { className: "actions" }, actions.map(([view, text]) =>
       h("button", { type: "button", onclick: () => go({ view, id: node.id }) }, text))),
     h("h3", {}, t("Properties", "属性")),
@@ -103,7 +108,49 @@ export function nodeDetails(node) {
       ["url", sourceUrl(src.url)]])
       : h("p", {}, node.source || t("no source given", "未给出来源")),
     quote(node.quote, node.page),
+    sameAs(node),
   ];
+}
+
+/** Asked by an alias: which node answers for it, and why. */
+function mergedInto(node, asked) {
+  if (!asked || asked === node.id) return null;
+  return h("p", { className: "merged-into", role: "note" },
+    t("You asked for ", "您查询的 "), h("code", { className: "id" }, asked),
+    t(": it is merged into this node (judged the same body), so it is answered under ",
+      "：已并入本节点（判断为同一机构），因此以 "),
+    h("code", { className: "id" }, node.id), t(".", " 作答。"));
+}
+
+/** A merged node: one body under several names — each record it is made of (its id, name,
+ * kind, source and quote, as loaded), which id the answers use and why. */
+function sameAs(node) {
+  const others = node.same_as || [];
+  if (!others.length) return null;
+  const records = [{ id: node.id, name: node.name, kind: node.kind, source: node.source, quote: node.quote },
+    ...others];
+  const n = records.length;
+  return h("section", { className: "same-as", "aria-label": t("Merged records", "合并的记录") },
+    h("h3", {}, t(`One body under ${n} names`, `同一机构，${n} 个名称`)),
+    h("p", {}, t(`Judged the same body: every answer is given under `, "已判断为同一机构：所有查询都以 "),
+      h("code", { className: "id" }, node.id),
+      t(`, the least of its ${n} ids (a rule that depends on the ids alone, so the id stays the ` +
+        "same whatever the order of loads and judgements). Any of its ids opens this node.",
+      `作答，即其 ${n} 个编号中最小的一个（此规则只取决于编号，无论加载和判断的先后，编号都不变）。用其中任一编号都会打开本节点。`)),
+    h("ul", { className: "same-as" }, records.map((r) => h("li", { dataset: { id: r.id } },
+      h("code", { className: "id" }, r.id),
+      r.id === node.id ? h("small", { className: "canonical" }, t(" — the id answers use", " — 作答所用编号")) : null,
+      h("br"), h("b", {}, r.name), ` · ${word("kinds", r.kind, node.label)}`,
+      h("br"), h("small", {}, t("source: ", "来源："), r.source || t("none given", "未给出")),
+      r.quote ? h("blockquote", {}, r.quote) : null))),
+    h("p", { className: "meta" }, t(`Its lines are those of all ${n} records together; the answers do not ` +
+      "say which record each line was loaded with.", `其关系是全部 ${n} 条记录的关系之和；查询结果不标明每条关系载入时所属的记录。`)));
+}
+
+/** Show the node on the panel again, if one is: after a judgement, which may merge it with
+ * another or split it, what was shown may no longer be so. */
+export function refreshNode() {
+  if (lastNode && panel().querySelector("h2")) showNode(...lastNode);
 }
 
 async function showHistory(id, ticket) {

@@ -65,6 +65,9 @@ const LABEL_W = 150;
  * back; the focus, the selected node and its neighbours (class ``labelled``) always show. */
 const MIN_LABEL_PX = 9;
 
+/** The ring of a merged node, and its legend mark. */
+const MERGED_COLOUR = "#7b1fa2";
+
 const STYLE = [
   {
     selector: "node",
@@ -109,6 +112,10 @@ const STYLE = [
       "underlay-color": "#ff1744", "underlay-opacity": 0.25, "underlay-padding": 6,
       "min-zoomed-font-size": 0 },
   },
+  // one body under several names (a same judgement): a purple ring outside the shape, and
+  // "≡ N names" in its caption (merged.js)
+  { selector: "node.merged", style: { "outline-width": 3, "outline-color": MERGED_COLOUR,
+    "outline-offset": 3, "outline-style": "solid", "min-zoomed-font-size": 0 } },
   {
     selector: "node.more",
     style: { "background-color": "#eeeeee", shape: "round-rectangle", "border-style": "dashed",
@@ -365,5 +372,8 @@ export function legend() {
   items.push(key(shape("#9e9e9e", "▢"), t("dissolved", "已撤销")));
   items.push(key(line("#9e9e9e", "dashed"), t("ended line", "已终止的关系")));
   items.push(key(line("#d50000", "solid"), t("conflicting superior", "冲突的上级")));
+  items.push(key(h("i", { className: "merged-mark", style: { borderColor: MERGED_COLOUR }, "aria-hidden": "true" }, "≡"),
+    t("≡ N names: one body under N names (judged the same), shown under its least id",
+      "≡ N 个名称：同一机构的 N 个名称（判断为同一），以最小编号显示"), "merged"));
   return items;
 }

@@ -4,13 +4,15 @@
 // lines (its superiors and supervising bodies, GET /api/nodes/{id}/superiors) — with the
 // evidence for and against and the score. One key decides: s same, d different, u unsure
 // (POST /api/duplicates/judgements), n writes a note first; ← → or j k move between pairs.
-// A judged pair (judged=yes) shows its standing judgement and can be undone (DELETE).
+// A judged pair (judged=yes) shows its standing judgement and can be undone (DELETE). A pair
+// judged the same is answered as one node (the merged view): the view says so, links to that
+// node, and says that undoing the judgement splits them again.
 // Judging needs the server's write token: without it the view reviews, says so, and offers
 // a field for it, kept in this tab only (sessionStorage). Data go in as DOM text (dom.js).
 import { api, get, send, setToken, stillWanted, token } from "../api.js";
-import { nodeDetails, validity } from "../details.js";
+import { nodeDetails, refreshNode, validity } from "../details.js";
 import { fill, h } from "../dom.js";
-import { go, readState } from "../state.js";
+import { go, hashOf, readState } from "../state.js";
 import { lineWord, t, word } from "../words.js";
 
 /** Pairs asked for at once (one page of the list); the view shows one of them. */
@@ -63,7 +65,7 @@ async function side(id, date, opts) {
       return { error };
     }),
   ]);
-  return { node, lines };
+  return { asked: id, node, lines };
 }
 
 // -- the page ---------------------------------------------------------------------------------
@@ -129,7 +131,7 @@ function pairView() {
   return h("section", { className: "dup-pair", "aria-label": t("The pair", "候选对"),
     dataset: { a: pair.a.id, b: pair.b.id } },
   h("p", { className: "dup-score" }, h("b", {}, t(`score ${pair.score}`, `得分 ${pair.score}`)), ` · ${rule}`),
-  pair.judgement ? standing(pair.judgement) : null,
+  pair.judgement ? standing(pair.judgement, oneNode()) : null,
   h("div", { className: "dup-evidence" },
     h("div", { className: "for" }, h("h2", {}, t("What matched", "相同之处")), points(pair.same)),
     h("div", { className: "against" }, h("h2", {}, t("What differed", "不同之处")), points(pair.different))),
@@ -141,19 +143,40 @@ function points(list) {
   return list.length ? h("ul", {}, list.map((p) => h("li", {}, p))) : h("p", { className: "empty" }, t("nothing", "无"));
 }
 
-/** A judged pair's standing judgement, with an undo. */
-function standing(judgement) {
-  return h("div", { className: `dup-judgement ${judgement.verdict}` },
-    h("b", {}, verdictWords(judgement.verdict)), ` — ${judgement.who}, ${judgement.recorded_at}`,
-    judgement.note ? h("blockquote", {}, judgement.note) : null, " ",
-    h("button", { type: "button", id: "dup-undo", onclick: () => undo(current.pair) },
-      t("Undo this judgement", "撤销此判断")));
+/** The node both sides of the pair are answered as, if the server merged them (a standing
+ * same judgement: both ids give one node); else null. */
+function oneNode() {
+  const [a, b] = current.sides;
+  return a && b && a.node.id === b.node.id ? a.node : null;
 }
 
-function sideView({ node, lines }, which) {
-  return h("article", { className: "dup-side", dataset: { side: which, node: node.id },
+/** A judged pair's standing judgement, with an undo (for a merged pair: it splits them). */
+function standing(judgement, merged) {
+  return h("div", { className: `dup-judgement ${judgement.verdict}` },
+    h("b", {}, verdictWords(judgement.verdict)), ` — ${judgement.who}, ${judgement.recorded_at}`,
+    judgement.note ? h("blockquote", {}, judgement.note) : null,
+    merged ? answeredAsOne(merged) : null, " ",
+    h("button", { type: "button", id: "dup-undo", onclick: () => undo(current.pair, Boolean(merged)) },
+      merged ? t("Undo this judgement: split them again", "撤销此判断：重新分为两个节点")
+        : t("Undo this judgement", "撤销此判断")));
+}
+
+/** "Now answered as one node", with a link to it (its tree or parents-in-law). */
+function answeredAsOne(node) {
+  const view = node.label === "PartyOrg" ? "tree" : node.label === "Enterprise" ? "superiors" : null;
+  const name = h("code", { className: "id" }, node.id);
+  const link = view ? h("a", { href: hashOf({ view, id: node.id, date: readState().date }),
+    className: "dup-open" }, node.name, " (", name, ")") : [node.name, " (", name, ")"];
+  return h("p", { className: "dup-merged" },
+    t("The two are now answered as one node: ", "二者现作为一个节点作答："), link,
+    t(" — every query reads both records as it, under the least id; either id opens it.",
+      " — 所有查询都把两条记录当作该节点，以最小编号作答；用任一编号都会打开它。"));
+}
+
+function sideView({ asked, node, lines }, which) {
+  return h("article", { className: "dup-side", dataset: { side: which, node: asked },
     "aria-label": `${which.toUpperCase()}: ${node.name}` },
-  ...nodeDetails(node),
+  ...nodeDetails(node, asked),
   h("h3", {}, t("Lines", "关系")),
   lines.error ? h("p", { className: "meta" }, t(`none read: ${lines.error.message}`, `未读取：${lines.error.message}`))
     : lines.items.length ? h("ul", { className: "history" }, lines.items.map(lineView))
@@ -183,8 +206,8 @@ function verdictWords(verdict) {
 
 // -- judging ------------------------------------------------------------------------------------
 
-function say(text, undoPair) {
-  notice = { text, undo: undoPair };
+function say(text) {
+  notice = { text };
   const message = $("dup-message");
   if (message) fill(message, ...decideMessage());
 }
@@ -192,8 +215,10 @@ function say(text, undoPair) {
 /** The last judgement's notice, with its undo (shown above the pair, or the empty list). */
 function decideMessage() {
   if (!notice) return [];
-  return [notice.text, notice.undo ? [" ", h("button", { type: "button", onclick: () => undo(notice.undo) },
-    t("Undo", "撤销"))] : null];
+  const undoText = notice.merged ? t("Undo: split them again", "撤销：重新分为两个节点") : t("Undo", "撤销");
+  return [notice.text, notice.merged ? answeredAsOne(notice.merged) : null,
+    notice.undo ? [" ", h("button", { type: "button", id: "dup-notice-undo",
+      onclick: () => undo(notice.undo, Boolean(notice.merged)) }, undoText)] : null];
 }
 
 /** Who judges: the name given, or null after asking for it. */
@@ -230,12 +255,26 @@ async function judge(verdict) {
     return;
   }
   notice = { text: t(`Recorded: ${verdictWords(verdict)} — ${pair.a.name} / ${pair.b.name}.`,
-    `已记录：${verdictWords(verdict)} — ${pair.a.name} / ${pair.b.name}。`), undo: pair };
+    `已记录：${verdictWords(verdict)} — ${pair.a.name} / ${pair.b.name}。`), undo: pair,
+  merged: verdict === "same" ? await mergedNode(pair) : null };
+  refreshNode();
   go({});
 }
 
-/** Withdraw the pair's standing judgement (it is kept, marked withdrawn). */
-async function undo(pair) {
+/** The node a pair judged the same is now answered as (null if the server did not merge
+ * them, or could not be asked: then nothing is said of a merge). */
+async function mergedNode(pair) {
+  try {
+    const [a, b] = await Promise.all([api.node(pair.a.id), api.node(pair.b.id)]);
+    return a.id === b.id ? a : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Withdraw the pair's standing judgement (it is kept, marked withdrawn); ``merged``: it was
+ * a same judgement the server answered the pair as one node by, which this splits again. */
+async function undo(pair, merged = false) {
   if (needsToken()) return;
   const who = whoJudges();
   if (!who) return;
@@ -245,8 +284,13 @@ async function undo(pair) {
     refused(error);
     return;
   }
-  notice = { text: t(`Withdrawn: ${pair.a.name} / ${pair.b.name} is a candidate again.`,
-    `已撤销：${pair.a.name} / ${pair.b.name} 重新成为候选对。`) };
+  notice = { text: merged
+    ? t(`Withdrawn: ${pair.a.name} / ${pair.b.name} are split again — two nodes, each answered under its own id ` +
+      `(${pair.a.id}, ${pair.b.id}) — and a candidate again.`,
+    `已撤销：${pair.a.name} / ${pair.b.name} 重新分为两个节点，各以自己的编号（${pair.a.id}、${pair.b.id}）作答，并重新成为候选对。`)
+    : t(`Withdrawn: ${pair.a.name} / ${pair.b.name} is a candidate again.`,
+      `已撤销：${pair.a.name} / ${pair.b.name} 重新成为候选对。`) };
+  refreshNode();
   go({});
 }
 

@@ -4,6 +4,7 @@
 // organization (drawn next to the enterprise).
 import { api, stillWanted } from "../api.js";
 import { caption, draw } from "../graph.js";
+import * as merged from "../merged.js";
 import { lineWord, t, word } from "../words.js";
 
 const GROUP_W = 190;
@@ -20,9 +21,12 @@ export async function show(state, signal) {
       if (error.name === "AbortError") throw error;
       return { error };
     }),
+    merged.refresh(opts),
   ]);
   const via = answer.error ? [] : [...new Set(answer.items.map((i) => i.via).filter(Boolean))];
   const viaNodes = await Promise.all(via.map((v) => api.node(v, date, opts)));
+  for (const read of [node, ...viaNodes]) merged.know(read);
+  if (!answer.error) await merged.learn(answer.items.map((i) => i.id), date, opts);
   stillWanted(signal);
   current = { id, date, node, answer, viaNodes };
   draw(elements(), { name: "preset" });
@@ -43,14 +47,14 @@ function groupName(key, members) {
 function elements() {
   const { node, answer, viaNodes } = current;
   const out = [];
-  const centre = { group: "nodes", classes: node.active ? "focus" : "focus dissolved",
+  const centre = { group: "nodes", classes: marked(node.id, node.active ? "focus" : "focus dissolved"),
     position: { x: 0, y: 0 },
-    data: { ...node, caption: caption(node, node.active ? [] : ["(not in existence)"]) } };
+    data: { ...node, caption: caption(node, [node.active ? null : "(not in existence)", merged.badge(node.id)]) } };
   out.push(centre);
   viaNodes.forEach((org, i) => {
     const x = (i - (viaNodes.length - 1) / 2) * GROUP_W;
-    out.push({ group: "nodes", position: { x, y: 110 },
-      data: { ...org, caption: caption(org, [t("organization in it", "其党组织")]) } });
+    out.push({ group: "nodes", position: { x, y: 110 }, classes: marked(org.id, ""),
+      data: { ...org, caption: caption(org, [t("organization in it", "其党组织"), merged.badge(org.id)]) } });
     out.push({ group: "edges", data: { id: `based:${org.id}`, source: org.id, target: node.id,
       type: "BASED_IN", from: org.id, to: node.id, kind: "based_in", caption: lineWord("based_in") } });
   });
@@ -84,9 +88,9 @@ function elements() {
     members.forEach((m, i) => {
       const x = cx + ((i % cols) - (cols - 1) / 2) * GROUP_W;
       const y = cy + (Math.floor(i / cols) - (rows - 1) / 2) * GROUP_H;
-      out.push({ group: "nodes", position: { x, y },
+      out.push({ group: "nodes", position: { x, y }, classes: marked(m.id, ""),
         data: { id: m.id, label: m.label, kind: m.kind, name: m.name, parent: groupId,
-          caption: caption(m) } });
+          caption: caption(m, [merged.badge(m.id)]) } });
     });
   });
   answer.items.forEach((item, i) => {
@@ -104,6 +108,11 @@ function elements() {
   return out;
 }
 
+/** A node's classes, with "merged" when it is one body under several names. */
+function marked(id, classes) {
+  return merged.groupOf(id) ? `${classes} merged`.trim() : classes;
+}
+
 export function describe() {
   const { node, answer } = current;
   const title = t(`Parents-in-law of ${node.name}`, `${node.name} 的“婆婆”`);
@@ -112,7 +121,8 @@ export function describe() {
       "organizations and enterprises.", "只能查询党组织和企业的“婆婆”。")}` };
   }
   const kinds = Object.entries(answer.by_kind).map(([k, n]) => `${lineWord(k)} ${n}`);
-  const state = answer.active ? "" : t(" — it does not exist on this day", " — 当日不存在");
+  const state = (answer.active ? "" : t(" — it does not exist on this day", " — 当日不存在")) +
+    merged.askedAs(current.id, node.id);
   return { title,
     status: t(`${answer.distinct} distinct superior${answer.distinct === 1 ? "" : "s"} by ` +
       `${answer.total} line${answer.total === 1 ? "" : "s"}`, `${answer.distinct} 个不同上级，` +

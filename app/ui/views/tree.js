@@ -7,6 +7,7 @@
 // timeline strip of the tree's root (timestrip.js), whose marker replays the tree by day.
 import { ApiError, api, stillWanted } from "../api.js";
 import { caption, draw, graph, treeLayout } from "../graph.js";
+import * as merged from "../merged.js";
 import * as timestrip from "../timestrip.js";
 import { t, word } from "../words.js";
 
@@ -19,7 +20,7 @@ export const GROUP_FROM = 12;
 
 // The model of what is loaded: id → {item, children: [ids], hidden, expanded, partial}.
 let model = new Map();
-let current = null; // {id, date, chain, subtree, history, top}
+let current = null; // {id, asked, date, chain, subtree, history, top}
 
 function put(item, extra = {}) {
   const known = model.get(item.id);
@@ -56,12 +57,15 @@ export async function show(state, signal) {
     id = host.orgs[0].id;
     chain = await api.chain(id, date, opts);
   }
+  const asked = host ? null : id; // (a tree of an enterprise's organization: not asked by its id)
+  id = chain.id; // an alias of a merged node is answered under the node's (canonical) id
   const top = chain.items[chain.items.length - 1];
   const [history, subtree, conflicting] = await Promise.all([
     api.history(id, opts).catch(() => null), // lines before and after the day
     loadSubtree(id, date, FIRST_DEPTH, BUDGET, opts),
     conflictingSuperiors(chain, date, opts),
     timestrip.load(top.id, top.name, date, opts),
+    merged.refresh(opts),
   ]);
   stillWanted(signal);
   const keep = current && current.id === id ? model : null;
@@ -82,7 +86,10 @@ export async function show(state, signal) {
   const focus = model.get(id);
   focus.dissolved = !chain.items[0].active;
   if (keep) restoreExpansion(keep);
-  current = { id, date, chain, subtree, history, top: steps[0].id, host, conflicting };
+  const formerIds = (history?.items || []).filter((i) => i.event === "affiliation").map((i) => i.id);
+  await merged.learn([...model.keys(), ...conflicting.map((n) => n.id), ...formerIds], date, opts);
+  stillWanted(signal);
+  current = { id, asked, date, chain, subtree, history, top: steps[0].id, host, conflicting };
   timestrip.show(date); // first: the strip takes its height from the graph's
   graph().resize();
   render();
@@ -197,6 +204,8 @@ function nodeElement(entry) {
   if (under) extra.push(t(`▸ ${under.toLocaleString()} under it`, `▸ 下属 ${under.toLocaleString()} 个`));
   else if (entry.partial) extra.push(t("▸ more under it", "▸ 下属更多"));
   if (entry.dissolved) extra.push(item.unresolved ? t("(unknown id)", "（未知编号）") : t("(dissolved)", "（已撤销）"));
+  const names = merged.badge(item.id);
+  if (names) extra.push(names);
   const conflict = item.id === current.top && current.conflicting.length > 0;
   if (conflict) {
     extra.push(t(`⚠ ${current.conflicting.length} current superiors`, `⚠ 同时有 ${current.conflicting.length} 个上级`));
@@ -206,6 +215,7 @@ function nodeElement(entry) {
   if (under) classes.push("collapsed");
   if (entry.dissolved) classes.push("dissolved");
   if (conflict) classes.push("conflict");
+  if (names) classes.push("merged");
   return { group: "nodes", classes: classes.join(" "),
     data: { ...item, id: item.id, caption: caption(item, extra) } };
 }
@@ -260,8 +270,9 @@ function conflictElements(shownIds) {
   for (const node of current.conflicting) {
     if (!shownIds.has(node.id)) {
       shownIds.add(node.id);
-      out.push({ group: "nodes", classes: "conflict", data: { ...node,
-        caption: caption(node, [t("current superior — conflict", "当前上级——冲突")]) } });
+      const names = merged.badge(node.id);
+      out.push({ group: "nodes", classes: names ? "conflict merged" : "conflict", data: { ...node,
+        caption: caption(node, [t("current superior — conflict", "当前上级——冲突"), names]) } });
     }
     out.push({ group: "edges", classes: "conflict", data: { id: `conflict:${current.top}->${node.id}`,
       source: node.id, target: current.top, type: "AFFILIATED_TO", from: current.top, to: node.id,
@@ -281,9 +292,11 @@ function historyElements(shownIds) {
     if (!ended && !future) continue;
     if (!shownIds.has(line.id)) {
       shownIds.add(line.id);
-      elements.push({ group: "nodes", classes: "former", data: { id: line.id, label: "PartyOrg",
-        kind: "", name: line.name || line.id,
-        caption: `${line.name || line.id}\n${ended ? t("former superior", "原上级") : t("later superior", "后来的上级")}` } });
+      const names = merged.badge(line.id);
+      elements.push({ group: "nodes", classes: names ? "former merged" : "former", data: { id: line.id,
+        label: "PartyOrg", kind: "", name: line.name || line.id,
+        caption: [line.name || line.id, ended ? t("former superior", "原上级") : t("later superior", "后来的上级"),
+          names].filter(Boolean).join("\n") } });
     }
     const when = ended ? t(`ended ${line.valid_to}`, `${line.valid_to} 终止`) : t(`from ${line.valid_from}`, `${line.valid_from} 起`);
     elements.push({ group: "edges", classes: ended ? "ended" : "future",
@@ -333,7 +346,7 @@ export function describe() {
         state: { view: "tree", id: org.id } });
     }
   }
-  return { title, status: up + detail + sub + hidden, links };
+  return { title, status: up + merged.askedAs(current.asked, current.id) + detail + sub + hidden, links };
 }
 
 /** A click on a node: expand or collapse it (asking its subtree when not yet loaded). */
@@ -345,6 +358,7 @@ export async function toggle(nodeId) {
     const wanted = entry.children.length + Math.min(entry.hidden, BUDGET) + 1;
     const answer = await loadSubtree(parentId, current.date, 1, wanted);
     if (answer) mergeChildren(parentId, answer.tree);
+    await learnLoaded();
     render();
     return describe();
   }
@@ -357,10 +371,16 @@ export async function toggle(nodeId) {
   } else if (entry.partial || entry.hidden > 0 || !entry.loaded) {
     const answer = await loadSubtree(nodeId, current.date, 1, BUDGET + 1);
     if (answer) mergeChildren(nodeId, answer.tree);
+    await learnLoaded();
   }
   render();
   graph().getElementById(nodeId).select();
   return describe();
+}
+
+/** Which of the nodes loaded since are merged groups (a few node routes at most). */
+function learnLoaded() {
+  return merged.learn([...model.keys()], current.date);
 }
 
 /** Children from a subtree answer, keeping those already loaded (e.g. the chain's). */
@@ -389,14 +409,15 @@ export function data() {
   const rows = graph().nodes().filter((n) => !n.hasClass("more") && !n.data("isGroup")).map((n) => ({
     id: n.id(), label: n.data("label"), kind: n.data("kind"), name: n.data("name"),
     members: n.data("members") ?? "", superior: n.incomers("node").map((s) => s.id()).join("|"),
-    dissolved: n.hasClass("dissolved"),
+    dissolved: n.hasClass("dissolved"), merged_ids: (merged.groupOf(n.id()) || []).join("|"),
     hidden_under: model.has(n.id()) && !model.get(n.id()).expanded ? hiddenUnder(model.get(n.id())) : 0,
   }));
   return { rows, json: { as_of: current.date, chain: current.chain, subtree: current.subtree,
     history: current.history } };
 }
 
-/** The node a drawn view is about: for a tree asked of an enterprise, its organization. */
+/** The node a drawn view is about: for a tree asked of an enterprise, its organization; the
+ * id as asked (an alias of a merged node: its details say what it is merged into). */
 export function focusOf(state) {
-  return state.view === "tree" && current ? current.id : state.id;
+  return state.view === "tree" && current ? current.asked || current.id : state.id;
 }
