@@ -1396,7 +1396,7 @@ def test_a_merged_node_shows_every_record_and_its_mark(page: Any) -> None:
     )
     assert tree_superior(page, "test-merged-branch") == [MERGED[0]]
     assert page.evaluate("cy.nodes('.merged').map(n => n.id())") == [MERGED[0]]
-    assert "one body under N names" in page.inner_text("#legend [data-key=merged]")
+    assert "one body under N names" in page.inner_text("#legend [data-mark=merged]")
     page.wait_for_selector("#details .same-as")
     merged = page.inner_text("#details .same-as")
     assert "One body under 2 names" in merged

@@ -372,8 +372,10 @@ export function legend() {
   items.push(key(shape("#9e9e9e", "▢"), t("dissolved", "已撤销")));
   items.push(key(line("#9e9e9e", "dashed"), t("ended line", "已终止的关系")));
   items.push(key(line("#d50000", "solid"), t("conflicting superior", "冲突的上级")));
-  items.push(key(h("i", { className: "merged-mark", style: { borderColor: MERGED_COLOUR }, "aria-hidden": "true" }, "≡"),
+  const merged = key(h("i", { className: "merged-mark", style: { borderColor: MERGED_COLOUR }, "aria-hidden": "true" }, "≡"),
     t("≡ N names: one body under N names (judged the same), shown under its least id",
-      "≡ N 个名称：同一机构的 N 个名称（判断为同一），以最小编号显示"), "merged"));
+      "≡ N 个名称：同一机构的 N 个名称（判断为同一），以最小编号显示"));
+  merged.dataset.mark = "merged"; // (data-key names the Changes view's colour keys)
+  items.push(merged);
   return items;
 }

@@ -2,7 +2,9 @@
 // of ids as one node under its least id. The tree and parents-in-law answers name nodes by that
 // id only, without saying a node is a group; the node route does (same_as). So a graph view
 // first reads which ids any standing same judgement names (GET /api/duplicates?judged=yes, a
-// hint, read again with each view), then asks the node route of the few drawn nodes among them:
+// hint, read again when another node's view opens or after a judgement in this tab, not when
+// only the day changes: the timeline strip replays a tree day by day), then asks the node
+// route of the few drawn nodes among them:
 // the server, not this file, says which ids are one body (a judgement it leaves out of the
 // merged view, e.g. of nodes of two labels, gives no group), and how many names it has.
 import { api, get } from "./api.js";
@@ -15,9 +17,13 @@ const AT_ONCE = 6;
 
 let judgedSame = new Set(); // ids named by a standing same judgement
 let names = new Map(); // a drawn id → the node route's answer: ids of its group (itself first)
+let readFor = null; // the view (its kind and node) the judgements were read for
 
-/** Read the ids of the standing same judgements again (every page), and forget the groups. */
-export async function refresh(opts) {
+/** Read the ids of the standing same judgements again (every page), and forget the groups;
+ * unless they were read for this view (``key``: its kind and node) and no judgement was made
+ * since in this tab. */
+export async function refresh(key, opts) {
+  if (key === readFor) return;
   const found = new Set();
   for (let offset = 0; ; offset += PAGE) {
     const answer = await get("/duplicates", { judged: "yes", limit: PAGE, offset }, opts);
@@ -28,6 +34,12 @@ export async function refresh(opts) {
   }
   judgedSame = found;
   names = new Map();
+  readFor = key;
+}
+
+/** A judgement was made or withdrawn in this tab: the next view reads the judgements again. */
+export function stale() {
+  readFor = null;
 }
 
 /** Ask the node route of the ids among ``ids`` that a same judgement names and that are not

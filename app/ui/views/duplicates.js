@@ -12,6 +12,7 @@
 import { api, get, send, setToken, stillWanted, token } from "../api.js";
 import { nodeDetails, refreshNode, validity } from "../details.js";
 import { fill, h } from "../dom.js";
+import * as merged from "../merged.js";
 import { go, hashOf, readState } from "../state.js";
 import { lineWord, t, word } from "../words.js";
 
@@ -151,13 +152,13 @@ function oneNode() {
 }
 
 /** A judged pair's standing judgement, with an undo (for a merged pair: it splits them). */
-function standing(judgement, merged) {
+function standing(judgement, oneBody) {
   return h("div", { className: `dup-judgement ${judgement.verdict}` },
     h("b", {}, verdictWords(judgement.verdict)), ` — ${judgement.who}, ${judgement.recorded_at}`,
     judgement.note ? h("blockquote", {}, judgement.note) : null,
-    merged ? answeredAsOne(merged) : null, " ",
-    h("button", { type: "button", id: "dup-undo", onclick: () => undo(current.pair, Boolean(merged)) },
-      merged ? t("Undo this judgement: split them again", "撤销此判断：重新分为两个节点")
+    oneBody ? answeredAsOne(oneBody) : null, " ",
+    h("button", { type: "button", id: "dup-undo", onclick: () => undo(current.pair, Boolean(oneBody)) },
+      oneBody ? t("Undo this judgement: split them again", "撤销此判断：重新分为两个节点")
         : t("Undo this judgement", "撤销此判断")));
 }
 
@@ -257,6 +258,7 @@ async function judge(verdict) {
   notice = { text: t(`Recorded: ${verdictWords(verdict)} — ${pair.a.name} / ${pair.b.name}.`,
     `已记录：${verdictWords(verdict)} — ${pair.a.name} / ${pair.b.name}。`), undo: pair,
   merged: verdict === "same" ? await mergedNode(pair) : null };
+  merged.stale();
   refreshNode();
   go({});
 }
@@ -272,9 +274,9 @@ async function mergedNode(pair) {
   }
 }
 
-/** Withdraw the pair's standing judgement (it is kept, marked withdrawn); ``merged``: it was
+/** Withdraw the pair's standing judgement (it is kept, marked withdrawn); ``split``: it was
  * a same judgement the server answered the pair as one node by, which this splits again. */
-async function undo(pair, merged = false) {
+async function undo(pair, split = false) {
   if (needsToken()) return;
   const who = whoJudges();
   if (!who) return;
@@ -284,12 +286,13 @@ async function undo(pair, merged = false) {
     refused(error);
     return;
   }
-  notice = { text: merged
+  notice = { text: split
     ? t(`Withdrawn: ${pair.a.name} / ${pair.b.name} are split again — two nodes, each answered under its own id ` +
       `(${pair.a.id}, ${pair.b.id}) — and a candidate again.`,
     `已撤销：${pair.a.name} / ${pair.b.name} 重新分为两个节点，各以自己的编号（${pair.a.id}、${pair.b.id}）作答，并重新成为候选对。`)
     : t(`Withdrawn: ${pair.a.name} / ${pair.b.name} is a candidate again.`,
       `已撤销：${pair.a.name} / ${pair.b.name} 重新成为候选对。`) };
+  merged.stale();
   refreshNode();
   go({});
 }

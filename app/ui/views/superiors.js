@@ -21,7 +21,7 @@ export async function show(state, signal) {
       if (error.name === "AbortError") throw error;
       return { error };
     }),
-    merged.refresh(opts),
+    merged.refresh(`superiors:${id}`, opts),
   ]);
   const via = answer.error ? [] : [...new Set(answer.items.map((i) => i.via).filter(Boolean))];
   const viaNodes = await Promise.all(via.map((v) => api.node(v, date, opts)));

@@ -65,7 +65,7 @@ export async function show(state, signal) {
     loadSubtree(id, date, FIRST_DEPTH, BUDGET, opts),
     conflictingSuperiors(chain, date, opts),
     timestrip.load(top.id, top.name, date, opts),
-    merged.refresh(opts),
+    merged.refresh(`tree:${id}`, opts),
   ]);
   stillWanted(signal);
   const keep = current && current.id === id ? model : null;
