@@ -37,7 +37,8 @@ from queries.changes import (
     page_of,
 )
 from queries.orphans import find_orphans
-from queries.overlaps import SuperiorPairs, superior_pairs
+from queries.overlaps import PairsOnDays, superior_pairs_on
+from queries.superiors import DayPairs
 from stores.base import CypherView, GraphView
 
 __all__ = ["DIFF", "DiffParams", "DiffResult", "add_state_changes"]
@@ -159,13 +160,12 @@ def _days(values: Ints) -> Ints:
 
 class States(NamedTuple):
     """What the differences of state are worked out from, over one coding of size
-    ``size``: the orphans and the superiors of both days, and the superior pairs gained
-    and lost per kind (:func:`pair_changes`)."""
+    ``size``: the orphans of both days, the superiors of both days (counted at once), and
+    the superior pairs gained and lost per kind (:func:`pair_changes`)."""
 
     size: int
     orphans: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]
-    found: tuple[SuperiorPairs, SuperiorPairs]
-    pairs: tuple[Pairs, Pairs]
+    superiors: PairsOnDays
     changes: dict[str, tuple[Ints, Ints]]
 
     @classmethod
@@ -174,19 +174,17 @@ class States(NamedTuple):
         assert period.until is not None
         days = (period.after, period.until)
         before, after = ({o["id"]: o for o in find_orphans(view, day)} for day in days)
-        found = tuple(superior_pairs(view, day, coding.extra) for day in days)
         for orphans in (before, after):  # every id has its code before pairs are keyed
             coding.codes(orphans)
             coding.codes(o["related_id"] for o in orphans.values() if o["related_id"])
-        size = len(coding)
-        first, second = (Pairs.of(pairs, size) for pairs in found)
-        return cls(
-            size,
-            (before, after),
-            (found[0], found[1]),
-            (first, second),
-            pair_changes(first, second, size),
-        )
+        superiors = superior_pairs_on(view, days, coding.extra, len(coding))
+        return cls(superiors.size, (before, after), superiors, pair_changes(superiors.pairs))
+
+    def formal_on(self, day: int) -> Ints:
+        """The formal pairs of the ``day``-th day (0 or 1), sorted."""
+        keys, formal, _ = self.superiors.pairs.on(day)
+        found: Ints = keys[formal]
+        return found
 
 
 def _orphan_changes(states: States, period: Period, coding: Coding, facts: Facts) -> list[Event]:
@@ -225,68 +223,18 @@ def _orphan_changes(states: States, period: Period, coding: Coding, facts: Facts
     return found
 
 
-class Pairs(NamedTuple):
-    """One day's (entity, superior) pairs as keys ``entity * size + superior``, sorted and
-    distinct (as :func:`~queries.superiors.count_superiors` orders them), with which are
-    formal and which supervising (a pair can be both)."""
-
-    keys: Ints
-    formal: Bools
-    supervising: Bools
-
-    @classmethod
-    def of(cls, found: SuperiorPairs, size: int) -> Pairs:
-        counts = found.counts
-        keys = counts.entity.astype(np.int64) * size + counts.superior
-        return cls(keys, counts.formal, counts.supervising)
-
-    def rows(self, mask: Bools) -> Pairs:
-        """The pairs where ``mask`` is true."""
-        return Pairs(self.keys[mask], self.formal[mask], self.supervising[mask])
-
-    def of_kind(self, which: str) -> Ints:
-        """The keys of ``formal`` or ``supervising`` pairs, or of ``all``."""
-        mask = {"formal": self.formal, "supervising": self.supervising}.get(which)
-        found: Ints = self.keys if mask is None else self.keys[mask]
-        return found
-
-
-def _found_in(sorted_keys: Ints, keys: Ints) -> tuple[Bools, Ints]:
-    """Which ``keys`` are among ``sorted_keys``, and where."""
-    if not len(sorted_keys):
-        return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
-    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    found: Bools = sorted_keys[at] == keys
-    return found, at
-
-
-def pair_changes(first: Pairs, second: Pairs, size: int) -> dict[str, tuple[Ints, Ints]]:
+def pair_changes(pairs: DayPairs) -> dict[str, tuple[Ints, Ints]]:
     """Per kind of pair (``formal``, ``supervising``, ``all``): the keys gained (on the
-    second day only) and lost (on the first only), sorted.
-
-    Most entities keep their superiors. One with as many pairs on both days has its rows
-    side by side in the two sorted arrays, so comparing them in order finds whether it
-    changed; only the entities that did are looked up, one lookup each way."""
-    owner_a, owner_b = first.keys // size, second.keys // size
-    same = np.bincount(owner_a, minlength=size) == np.bincount(owner_b, minlength=size)
-    in_a, in_b = same[owner_a], same[owner_b]
-    differs = (
-        (first.keys[in_a] != second.keys[in_b])
-        | (first.formal[in_a] != second.formal[in_b])
-        | (first.supervising[in_a] != second.supervising[in_b])
-    )
-    changed = ~same
-    changed[owner_a[in_a][differs]] = True
-    first, second = first.rows(changed[owner_a]), second.rows(changed[owner_b])
-    was, at_first = _found_in(first.keys, second.keys)
-    stays, at_second = _found_in(second.keys, first.keys)
-    found = {"all": (second.keys[~was], first.keys[~stays])}
-    for which in ("formal", "supervising"):
-        before, after = getattr(first, which), getattr(second, which)
-        had, has = np.zeros_like(was), np.zeros_like(stays)
-        had[was] = before[at_first[was]]
-        has[stays] = after[at_second[stays]]
-        found[which] = (second.keys[after & ~had], first.keys[before & ~has])
+    second day only) and lost (on the first only), sorted — read off the days each pair
+    holds on, counted at once for both days (:func:`~queries.superiors.count_on_days`)."""
+    found = {}
+    for which, days in (
+        ("formal", pairs.formal),
+        ("supervising", pairs.supervising),
+        ("all", pairs.formal | pairs.supervising),
+    ):
+        first, second = (days & 1) != 0, (days & 2) != 0
+        found[which] = (pairs.keys[second & ~first], pairs.keys[first & ~second])
     return found
 
 
@@ -303,15 +251,7 @@ def _labelled(states: States, coding: Coding, codes: Ints, label: str) -> Bools:
         inside = codes < len(coding.columns)
         found: Bools = inside & coding.columns.label_is(label)[np.where(inside, codes, 0)]
         return found
-
-    def label_of(code: int) -> str | None:
-        for found in reversed(states.found):
-            try:
-                return found.label_of(code)
-            except (KeyError, IndexError):
-                continue
-        return None
-
+    label_of = states.superiors.label_of
     return np.array([label_of(c) == label for c in codes.tolist()], dtype=bool)
 
 
@@ -345,7 +285,7 @@ def _superior_changes(
     for transfer in transfers.values():
         if transfer.status == "transferred":
             moves.setdefault(transfer.org, []).append(transfer)
-    first, second = (pairs.of_kind("formal") for pairs in states.pairs)
+    first, second = states.formal_on(0), states.formal_on(1)
     gained, lost = states.changes["formal"]
     orgs = distinct(np.concatenate([gained // size, lost // size]))
     orgs = orgs[_labelled(states, coding, orgs, "PartyOrg") & (facts.node_event[orgs] < 0)]
@@ -387,8 +327,7 @@ def _parents_in_law_changes(table: ChangeTable, states: States, facts: Facts, si
     of the entity, of an organization based in it or of a superior gained or lost; a
     BASED_IN line of theirs; a line between one of them and a superior gained or lost."""
     coding = table.coding
-    hosts = np.concatenate([found.based[0] for found in states.found]).astype(np.int64)
-    based = np.concatenate([found.based[1] for found in states.found]).astype(np.int64)
+    hosts, based = (ends.astype(np.int64) for ends in states.superiors.based)
     for which, wanted in (("supervising", "PartyOrg"), ("all", "Enterprise")):
         gained, lost = states.changes[which]
         entities = distinct(np.concatenate([gained // size, lost // size]))

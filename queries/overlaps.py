@@ -49,8 +49,10 @@ from queries.superiors import (
     AFFILIATION,
     SUBJECT_LABELS,
     SUPERVISION,
+    DayPairs,
     Relation,
     SuperiorCounts,
+    count_on_days,
     count_superiors,
 )
 from stores.base import CypherView, GraphView
@@ -273,39 +275,70 @@ def _lines(
     columns: Columns, as_of: date, labels: Collection[str]
 ) -> tuple[Ints, Ints, Bools, Ints, Ints]:
     """The lines of :mod:`queries.superiors` for every active entity of ``labels`` at once,
-    over the columns: the arguments of :func:`count_superiors` after its ``size``.
+    over the columns: the arguments of :func:`count_superiors` after its ``size``
+    (:func:`_lines_on` of one day)."""
+    entity, superior, formal, _, host, org, _ = _lines_on(columns, (as_of,), labels)
+    return entity, superior, formal, host, org
 
-    Returns the lines (entity, superior, formal) that reach each entity — itself or, for an
-    enterprise, an active organization based in it by an active line — from an active
-    superior by an active line, and the (enterprise, organization) pairs of those based
-    organizations. Codes are node indexes.
+
+U8 = npt.NDArray[np.uint8]
+
+
+def _lines_on(
+    columns: Columns, days: Sequence[date], labels: Collection[str]
+) -> tuple[Ints, Ints, Bools, U8, Ints, Ints, U8]:
+    """The lines of :mod:`queries.superiors` for every entity of ``labels`` at once, on
+    each of ``days`` (bit ``d`` of a day mask: the ``d``-th day), over the columns: the
+    arguments of :func:`count_on_days` after its ``size``.
+
+    Returns the lines (entity, superior, formal, days) that reach each entity — itself or,
+    for an enterprise, an active organization based in it by an active line — from an
+    active superior by an active line, each with the days it does; and the (enterprise,
+    organization) pairs of those based organizations, with theirs. Codes are node indexes.
     """
-    on = day(as_of)
-    alive = columns.alive(on)
-    party, enterprise = columns.label_is("PartyOrg"), columns.label_is("Enterprise")
+    ons = [day(d) for d in days]
+    every = np.uint8((1 << len(ons)) - 1)
+
+    def on_days(holds: Callable[[int], Bools]) -> U8:
+        found: U8 = holds(ons[0]).view(np.uint8)  # one day: the mask as it is, no copy
+        for bit, on in enumerate(ons[1:], start=1):
+            found = (found | (holds(on).view(np.uint8) << bit)).astype(np.uint8)
+        return found
+
+    def always(mask: Bools) -> U8:
+        if every == 1:
+            return mask.view(np.uint8)
+        found: U8 = np.where(mask, every, np.uint8(0)).astype(np.uint8)
+        return found
+
+    alive = on_days(columns.alive)
+    party, enterprise = always(columns.label_is("PartyOrg")), always(columns.label_is("Enterprise"))
     wanted = np.zeros(len(columns), dtype=bool)
     for label in labels:
         wanted |= columns.label_is(label)
-    wanted &= alive
+    alive_wanted = always(wanted) & alive
     aff, sup = columns.edges("AFFILIATED_TO"), columns.edges("SUPERVISES")
-    up = aff.active(on) & party[aff.src] & alive[aff.src] & alive[aff.dst]
-    down = sup.active(on) & alive[sup.src] & alive[sup.dst]
-    subject = np.concatenate((aff.src[up], sup.dst[down])).astype(np.int64)
-    superior = np.concatenate((aff.dst[up], sup.src[down])).astype(np.int64)
-    formal = np.concatenate(
-        (np.ones(int(up.sum()), dtype=bool), np.zeros(int(down.sum()), dtype=bool))
-    )
+    up = on_days(aff.active) & party[aff.src] & alive[aff.src] & alive[aff.dst]
+    down = on_days(sup.active) & alive[sup.src] & alive[sup.dst]
+    ups, downs = np.flatnonzero(up), np.flatnonzero(down)
+    subject = np.concatenate((aff.src[ups], sup.dst[downs])).astype(np.int64)
+    superior = np.concatenate((aff.dst[ups], sup.src[downs])).astype(np.int64)
+    formal = np.concatenate((np.ones(len(ups), dtype=bool), np.zeros(len(downs), dtype=bool)))
+    line_days = np.concatenate((up[ups], down[downs]))
     based = columns.edges("BASED_IN")
     kept = (
-        based.active(on)
+        on_days(based.active)
         & party[based.src]
         & alive[based.src]
         & enterprise[based.dst]
-        & wanted[based.dst]
+        & alive_wanted[based.dst]
     )
-    hosted = pairs(based.dst[kept], based.src[kept], len(columns))
-    host, org = hosted // len(columns), hosted % len(columns)
-    # each (enterprise, organization) pair takes the lines of the organization
+    kept_at = np.flatnonzero(kept)
+    host, org, host_days = _distinct_days(
+        based.dst[kept_at], based.src[kept_at], kept[kept_at], len(columns)
+    )
+    # each (enterprise, organization) pair takes the lines of the organization, on the days
+    # both hold
     is_org = np.zeros(len(columns), dtype=bool)
     is_org[org] = True
     of_orgs = np.flatnonzero(is_org[subject])
@@ -314,14 +347,37 @@ def _lines(
     first = np.searchsorted(ordered, org, "left")
     count = np.searchsorted(ordered, org, "right") - first
     via = order[spans(first, count)]
-    direct = wanted[subject]
+    via_days = line_days[via] & np.repeat(host_days, count)
+    direct_days = line_days & alive_wanted[subject]
+    direct, by_org = direct_days != 0, via_days != 0
+    via = via[by_org]
     return (
-        np.concatenate((subject[direct], np.repeat(host, count))),
+        np.concatenate((subject[direct], np.repeat(host, count)[by_org])),
         np.concatenate((superior[direct], superior[via])),
         np.concatenate((formal[direct], formal[via])),
+        np.concatenate((direct_days[direct], via_days[by_org])),
         host,
         org,
+        host_days,
     )
+
+
+def _distinct_days(
+    first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]], days: U8, n: int
+) -> tuple[Ints, Ints, U8]:
+    """The distinct pairs (``first[i]``, ``second[i]``), sorted, each with the union of
+    its days."""
+    keys = (first.astype(np.int64) * n + second) << 8 | days
+    keys = np.sort(keys)
+    pair = keys >> 8
+    starts = np.flatnonzero(run_starts(pair))
+    held = (
+        np.bitwise_or.reduceat((keys & 0xFF).astype(np.uint8), starts)
+        if len(starts)
+        else np.zeros(0, dtype=np.uint8)
+    )
+    pair = pair[starts]
+    return pair // n, pair % n, held
 
 
 def _supervisor_pairs(columns: Columns, as_of: date) -> tuple[Ints, Ints, Ints, Ints]:
@@ -398,12 +454,20 @@ def _overlaps_from_rows(view: CypherView, rows: Rows, params: OverlapsParams) ->
     )
 
 
-def _counted_rows(
-    rows: Rows, codes: dict[str, int], kinds: dict[int, str]
-) -> tuple[SuperiorCounts, tuple[Ints, Ints]]:
-    """:func:`count_superiors` over the Cypher's rows, and the (enterprise, organization
-    based in it) pairs; node ids get codes in ``codes`` (which may hold some already),
-    superiors' kinds go into ``kinds``."""
+class _RowLines(NamedTuple):
+    """The lines of :func:`count_superiors` read from the Cypher's rows."""
+
+    entity: Ints
+    superior: Ints
+    formal: Bools
+    based_entity: Ints
+    based_org: Ints
+
+
+def _row_lines(rows: Rows, codes: dict[str, int], kinds: dict[int, str]) -> _RowLines:
+    """The lines and the (enterprise, organization based in it) pairs of the Cypher's rows;
+    node ids get codes in ``codes`` (which may hold some already), superiors' kinds go into
+    ``kinds``."""
     entity, superior, formal, based_entity, based_org = [], [], [], [], []
     for row in rows:
         code = codes.setdefault(row["id"], len(codes))
@@ -416,15 +480,22 @@ def _counted_rows(
                 superior.append(reached := codes.setdefault(line["id"], len(codes)))
                 formal.append(line["relation"] == AFFILIATION)
                 kinds[reached] = line["kind"]
-    based = (np.array(based_entity, dtype=np.int64), np.array(based_org, dtype=np.int64))
-    counts = count_superiors(
-        len(codes),
+    return _RowLines(
         np.array(entity, dtype=np.int64),
         np.array(superior, dtype=np.int64),
         np.array(formal, dtype=bool),
-        *based,
+        np.array(based_entity, dtype=np.int64),
+        np.array(based_org, dtype=np.int64),
     )
-    return counts, based
+
+
+def _counted_rows(
+    rows: Rows, codes: dict[str, int], kinds: dict[int, str]
+) -> tuple[SuperiorCounts, tuple[Ints, Ints]]:
+    """:func:`count_superiors` over the Cypher's rows (:func:`_row_lines`), and the
+    (enterprise, organization based in it) pairs."""
+    lines = _row_lines(rows, codes, kinds)
+    return count_superiors(len(codes), *lines), (lines.based_entity, lines.based_org)
 
 
 class SuperiorPairs(NamedTuple):
@@ -444,10 +515,10 @@ def superior_pairs(
     view: CypherView | GraphView, as_of: date, codes: dict[str, int] | None = None
 ) -> SuperiorPairs:
     """The superiors of every active enterprise and Party organization on a day, by the one
-    definition ``superiors`` and ``overlaps`` use: what ``diff`` compares between two days.
+    definition ``superiors`` and ``overlaps`` use.
 
     On the embedded store the codes are node indexes; over Cypher, ids get codes in
-    ``codes`` (pass the same dict for two days, so that their codes agree)."""
+    ``codes``."""
     if is_graph_view(view):
         graph = cast(GraphView, view)
         with graph.reading_graph():
@@ -463,6 +534,69 @@ def superior_pairs(
     counts, based = _counted_rows(rows, codes, {})
     labels = {codes[row["id"]]: row["label"] for row in rows}
     return SuperiorPairs(counts, list(codes), labels.__getitem__, based)
+
+
+class PairsOnDays(NamedTuple):
+    """Every entity's superiors on each of two days (:func:`superior_pairs_on`): what
+    ``diff`` compares. Keys are ``entity * size + superior`` over codes below ``size``."""
+
+    size: int
+    pairs: DayPairs
+    #: the (enterprise, organization based in it) pairs on either day
+    based: tuple[Ints, Ints]
+    #: entity code → its label (Enterprise or PartyOrg), None for a code of no entity
+    label_of: Callable[[int], str | None]
+
+
+def superior_pairs_on(
+    view: CypherView | GraphView, days: tuple[date, date], codes: dict[str, int], size: int
+) -> PairsOnDays:
+    """The superiors of every active enterprise and Party organization on two days at once,
+    by the one definition ``superiors`` and ``overlaps`` use (:func:`count_on_days`).
+
+    On the embedded store the codes are node indexes, and ``size`` the columns' length;
+    over Cypher, ids get codes in ``codes``, and the size is theirs."""
+    if is_graph_view(view):
+        graph = cast(GraphView, view)
+        with graph.reading_graph():
+            columns = graph.columns()
+            entity, superior, formal, held, host, org, host_days = _lines_on(
+                columns, days, SUBJECT_LABELS
+            )
+            size = max(size, len(columns))
+            found = count_on_days(size, entity, superior, formal, held, host, org, host_days)
+            names, label = columns.labels.names, columns.label
+
+            def label_of(code: int) -> str | None:
+                return names[label[code]] if code < len(columns) else None
+
+            return PairsOnDays(size, found, (host, org), label_of)
+    cypher = cast(CypherView, view)
+    read, labels = [], {}
+    for on in days:
+        rows = cypher.read_rows(OVERLAPS_CYPHER, as_of=on, label=None, min=1)
+        read.append(_row_lines(rows, codes, {}))
+        labels.update({codes[row["id"]]: row["label"] for row in rows})
+    size = max(size, len(codes))
+
+    def day_mask(count: int, bit: int) -> npt.NDArray[np.uint8]:
+        return np.full(count, 1 << bit, dtype=np.uint8)
+
+    found = count_on_days(
+        size,
+        np.concatenate([r.entity for r in read]),
+        np.concatenate([r.superior for r in read]),
+        np.concatenate([r.formal for r in read]),
+        np.concatenate([day_mask(len(r.entity), bit) for bit, r in enumerate(read)]),
+        np.concatenate([r.based_entity for r in read]),
+        np.concatenate([r.based_org for r in read]),
+        np.concatenate([day_mask(len(r.based_org), bit) for bit, r in enumerate(read)]),
+    )
+    based = (
+        np.concatenate([r.based_entity for r in read]),
+        np.concatenate([r.based_org for r in read]),
+    )
+    return PairsOnDays(size, found, based, lambda code: labels.get(code))
 
 
 # Per-node subqueries keep every aggregation small: the sizes are counted per supervisor,

@@ -23,10 +23,11 @@ from datetime import date
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.arrays import Bools, Ints, distinct, pairs, run_starts
+from queries.arrays import Bools, Ints, distinct, run_starts
 from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
 from queries.cypher import (
     cypher_active,
@@ -44,11 +45,13 @@ __all__ = [
     "SUBJECT_LABELS",
     "SUPERIORS",
     "SUPERVISION",
+    "DayPairs",
     "Relation",
     "SuperiorCounts",
     "SuperiorItem",
     "SuperiorsResult",
     "check_subject",
+    "count_on_days",
     "count_superiors",
 ]
 
@@ -124,36 +127,139 @@ class SuperiorCounts(NamedTuple):
     supervising_count: Ints
 
 
-def count_superiors(
-    size: int, entity: Ints, superior: Ints, formal: Bools, based_entity: Ints, based_org: Ints
-) -> SuperiorCounts:
-    """Count the distinct superiors of entities from the lines that reach them.
+class DayPairs(NamedTuple):
+    """The (entity, superior) pairs that count on some of several days, as
+    :func:`count_on_days` finds them: sorted distinct keys ``entity * size + superior``, and
+    per pair the days (bit ``d``: the ``d``-th day) it is a formal pair on, and a supervising
+    pair on (a pair can be both)."""
 
-    The one definition of the count, for one entity (this query) and for every entity at
-    once (``overlaps``), on both stores; numpy, so that a whole province counts in
-    milliseconds.
+    keys: Ints
+    formal: npt.NDArray[np.uint8]
+    supervising: npt.NDArray[np.uint8]
 
-    Line ``i`` reaches entity ``entity[i]`` from ``superior[i]``, as its formal superior
-    (``formal[i]``: relation affiliation) or as a supervisor; organization ``based_org[j]``
-    is based in entity ``based_entity[j]``; every code is below ``size``. Superiors that
-    count (:func:`_not_own`) count once per entity, as formal, supervising or both.
+    def on(self, day: int) -> tuple[Ints, Bools, Bools]:
+        """The pairs of the ``day``-th day: keys, and which are formal and supervising."""
+        bit = np.uint8(1 << day)
+        if bit == 1 and self.formal.max(initial=0) <= 1 and self.supervising.max(initial=0) <= 1:
+            # counted for one day only: every pair holds on it, the masks are the flags
+            return self.keys, self.formal.view(bool), self.supervising.view(bool)
+        formal, supervising = (self.formal & bit) != 0, (self.supervising & bit) != 0
+        held = formal | supervising
+        return self.keys[held], formal[held], supervising[held]
+
+
+#: the most days :func:`count_on_days` counts at once (bits of a day mask)
+_DAY_BITS = 8
+
+
+def count_on_days(
+    size: int,
+    entity: Ints,
+    superior: Ints,
+    formal: Bools,
+    days: npt.NDArray[np.uint8],
+    based_entity: Ints,
+    based_org: Ints,
+    based_days: npt.NDArray[np.uint8],
+) -> DayPairs:
+    """Which superiors count for which entities, on each of several days at once.
+
+    The one definition of the count, for one entity (this query), for every entity at once
+    (``overlaps``) and for two days at once (``diff``), on both stores; numpy, so that a
+    whole province counts in milliseconds. Line ``i`` reaches entity ``entity[i]`` from
+    ``superior[i]``, as its formal superior (``formal[i]``: relation affiliation) or as a
+    supervisor, on the days of ``days[i]`` (bit ``d``: day ``d``); organization
+    ``based_org[j]`` is based in entity ``based_entity[j]`` on the days of ``based_days[j]``;
+    every code is below ``size``. Superiors that count (:func:`_not_own`) count once per
+    entity and day, as formal, supervising or both. Lines that hold on both of two days
+    are sorted once: comparing two days costs little more than counting one.
     """
-    # (pair, relation) keys, sorted and distinct: a pair's supervision key comes first
-    keys = distinct(((entity.astype(np.int64) * size + superior) << 1) | formal)
+    keys = ((entity.astype(np.int64) * size + superior) << 1) | formal
+    if _one_mask(days, based_days):  # one day asked: no days to gather
+        on = days[0] if len(days) else np.uint8(1)
+        return _count_uniform(size, keys, on, based_entity, based_org, based_days)
+    # (pair, relation, days) keys, sorted: a pair's supervision key comes first, and the
+    # days of one (pair, relation) are the union of its lines' days
+    keys = np.sort((keys << _DAY_BITS) | days)
+    body = keys >> _DAY_BITS
+    starts = np.flatnonzero(run_starts(body))
+    held = (
+        np.bitwise_or.reduceat((keys & 0xFF).astype(np.uint8), starts)
+        if len(starts)
+        else np.zeros(0, dtype=np.uint8)
+    )
+    body = body[starts]
+    pair = body >> 1
+    held &= _not_own(size, pair // size, pair % size, based_entity, based_org, based_days)
+    kept = held != 0
+    body, pair, held = body[kept], pair[kept], held[kept]
+    is_formal = (body & 1).astype(bool)
+    first = run_starts(pair)
+    group = np.cumsum(first) - 1
+    count = int(first.sum())
+    formal_days = np.zeros(count, dtype=np.uint8)
+    supervising_days = np.zeros(count, dtype=np.uint8)
+    formal_days[group[is_formal]] = held[is_formal]
+    supervising_days[group[~is_formal]] = held[~is_formal]
+    return DayPairs(pair[first], formal_days, supervising_days)
+
+
+def _count_uniform(
+    size: int,
+    keys: Ints,
+    on: np.uint8,
+    based_entity: Ints,
+    based_org: Ints,
+    based_days: npt.NDArray[np.uint8],
+) -> DayPairs:
+    """:func:`count_on_days` when every line and based pair holds on the same days ``on``
+    (one day asked: ``superiors``, ``overlaps``): the same rule, without days to gather."""
+    keys = distinct(keys)
     pair = keys >> 1
-    keys = keys[_not_own(size, pair // size, pair % size, based_entity, based_org)]
+    counts = _not_own(size, pair // size, pair % size, based_entity, based_org, based_days)
+    keys = keys[(counts & on) != 0]
     pair = keys >> 1
     is_formal = (keys & 1).astype(bool)
     first = run_starts(pair)
     last = np.ones_like(first)
     last[:-1] = first[1:]
-    found = pair[first]
-    owner = found // size
-    pair_formal: Bools = is_formal[last]
-    pair_supervising: Bools = ~is_formal[first]
+    none = np.uint8(0)
+    return DayPairs(
+        pair[first],
+        np.where(is_formal[last], on, none).astype(np.uint8),
+        np.where(~is_formal[first], on, none).astype(np.uint8),
+    )
+
+
+def _one_mask(days: npt.NDArray[np.uint8], based_days: npt.NDArray[np.uint8]) -> bool:
+    """Whether every line and based pair holds on the same days."""
+    if not len(days):
+        return not len(based_days) or bool((based_days == based_days[0]).all())
+    first = days[0]
+    return bool((days == first).all() and (based_days == first).all())
+
+
+def count_superiors(
+    size: int, entity: Ints, superior: Ints, formal: Bools, based_entity: Ints, based_org: Ints
+) -> SuperiorCounts:
+    """Count the distinct superiors of entities on one day from the lines that reach them
+    (:func:`count_on_days`, of one day)."""
+    one = np.ones(len(entity), dtype=np.uint8)
+    found = count_on_days(
+        size,
+        entity,
+        superior,
+        formal,
+        one,
+        based_entity,
+        based_org,
+        np.ones_like(based_org, np.uint8),
+    )
+    keys, pair_formal, pair_supervising = found.on(0)
+    owner = keys // size
     return SuperiorCounts(
         owner,
-        found % size,
+        keys % size,
         pair_formal,
         pair_supervising,
         np.bincount(owner, minlength=size),
@@ -162,19 +268,34 @@ def count_superiors(
     )
 
 
-def _not_own(size: int, entity: Ints, superior: Ints, based_entity: Ints, based_org: Ints) -> Bools:
-    """Nothing is its own superior: whether ``superior[i]`` counts for ``entity[i]`` —
-    neither the entity itself nor an organization based in it (organization
-    ``based_org[j]`` is based in entity ``based_entity[j]``; codes below ``size``)."""
-    found: Bools = superior != entity
+def _not_own(
+    size: int,
+    entity: Ints,
+    superior: Ints,
+    based_entity: Ints,
+    based_org: Ints,
+    based_days: npt.NDArray[np.uint8],
+) -> npt.NDArray[np.uint8]:
+    """Nothing is its own superior: on which days ``superior[i]`` counts for ``entity[i]``
+    (a day mask) — neither the entity itself nor an organization based in it that day
+    (organization ``based_org[j]`` is based in entity ``based_entity[j]`` on the days of
+    ``based_days[j]``; codes below ``size``)."""
+    found = np.where(superior != entity, np.uint8(0xFF), np.uint8(0)).astype(np.uint8)
     if len(based_entity):
-        own = pairs(based_entity, based_org, size)
+        own = np.sort(
+            ((based_entity.astype(np.int64) * size + based_org) << _DAY_BITS) | based_days
+        )
+        own_pair = own >> _DAY_BITS
+        starts = np.flatnonzero(run_starts(own_pair))
+        own_days = np.bitwise_or.reduceat((own & 0xFF).astype(np.uint8), starts)
+        own_pair = own_pair[starts]
         is_based = np.zeros(size, dtype=bool)
         is_based[based_org] = True
         maybe = np.flatnonzero(is_based[superior])  # based in some entity: look closer
         pair = entity[maybe].astype(np.int64) * size + superior[maybe]
-        at = np.minimum(np.searchsorted(own, pair), len(own) - 1)
-        found[maybe] &= own[at] != pair
+        at = np.minimum(np.searchsorted(own_pair, pair), len(own_pair) - 1)
+        hit = own_pair[at] == pair
+        found[maybe[hit]] &= ~own_days[at[hit]]
     return found
 
 

@@ -9,6 +9,7 @@ undated changes, missing other nodes and line kinds, and pages anywhere occur.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,8 @@ from hypothesis import strategies as st
 
 from queries.change_table import TYPE_NAMES, ChangeTable, Coding
 from queries.changes import CHANGE_CODE, CHANGE_KINDS, Event
-from queries.diff import Pairs, pair_changes
+from queries.diff import pair_changes
+from queries.superiors import count_on_days, count_superiors
 
 IDS = st.text(alphabet="ab中1-", min_size=1, max_size=3)
 DAYS = st.one_of(st.none(), st.dates(dt.date(2019, 1, 1), dt.date(2019, 1, 4)))
@@ -84,36 +86,47 @@ def test_a_row_becomes_the_event_it_was(found: list[Event]) -> None:
     assert again == [e._replace(line_kind=e.line_kind or None) for e in found]
 
 
-PAIRS = st.lists(
-    st.tuples(st.integers(0, 5), st.integers(0, 5), st.booleans(), st.booleans()).filter(
-        lambda p: p[2] or p[3]
-    ),
+LINES = st.lists(
+    st.tuples(st.integers(0, 5), st.integers(0, 5), st.booleans(), st.integers(1, 3)),
     max_size=30,
-    unique_by=lambda p: (p[0], p[1]),
 )
+BASED = st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(1, 3)), max_size=6)
 
 
-def _pairs(drawn: list[tuple[int, int, bool, bool]], size: int) -> Pairs:
-    drawn = sorted(drawn)
-    return Pairs(
-        np.array([e * size + s for e, s, _, _ in drawn], dtype=np.int64),
-        np.array([f for _, _, f, _ in drawn], dtype=bool),
-        np.array([v for _, _, _, v in drawn], dtype=bool),
-    )
+def _arrays(drawn: Sequence[tuple[Any, ...]], *kinds: Any) -> list[Any]:
+    return [np.array([row[i] for row in drawn], dtype=kind) for i, kind in enumerate(kinds)]
 
 
-@given(PAIRS, PAIRS)
-def test_pairs_gained_and_lost_are_the_set_differences(
-    first: list[tuple[int, int, bool, bool]], second: list[tuple[int, int, bool, bool]]
+@given(LINES, BASED)
+def test_two_days_counted_at_once_are_each_day_counted_alone(
+    lines: list[tuple[int, int, bool, int]], based: list[tuple[int, int, int]]
 ) -> None:
+    """count_on_days over lines of two days (bit 1: the first, 2: the second) gives, for
+    each day, what count_superiors gives for the lines and based pairs of that day alone;
+    and pair_changes the set differences of those pairs."""
     size = 6
-    found = pair_changes(_pairs(first, size), _pairs(second, size), size)
+    entity, superior, formal, days = _arrays(lines, np.int64, np.int64, bool, np.uint8)
+    hosts, orgs, based_days = _arrays(based, np.int64, np.int64, np.uint8)
+    both = count_on_days(size, entity, superior, formal, days, hosts, orgs, based_days)
+    alone = []
+    for day in (0, 1):
+        on = (days & (1 << day)) != 0
+        based_on = (based_days & (1 << day)) != 0
+        counts = count_superiors(
+            size, entity[on], superior[on], formal[on], hosts[based_on], orgs[based_on]
+        )
+        keys, is_formal, is_supervising = both.on(day)
+        assert keys.tolist() == (counts.entity * size + counts.superior).tolist()
+        assert is_formal.tolist() == counts.formal.tolist()
+        assert is_supervising.tolist() == counts.supervising.tolist()
+        alone.append(counts)
 
-    def of(drawn: list[tuple[int, int, bool, bool]], which: str) -> set[int]:
-        keep = {"formal": lambda p: p[2], "supervising": lambda p: p[3], "all": lambda p: True}
-        return {e * size + s for e, s, *_ in filter(keep[which], drawn)}
+    def of(counts: Any, which: str) -> set[int]:
+        keep = {"formal": counts.formal, "supervising": counts.supervising}.get(which)
+        keys = counts.entity * size + counts.superior
+        return set((keys if keep is None else keys[keep]).tolist())
 
-    for which, (gained, lost) in found.items():
-        before, after = of(first, which), of(second, which)
+    for which, (gained, lost) in pair_changes(both).items():
+        before, after = of(alone[0], which), of(alone[1], which)
         assert gained.tolist() == sorted(after - before), which
         assert lost.tolist() == sorted(before - after), which
