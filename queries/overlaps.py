@@ -25,7 +25,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.arrays import Bools, Ints, pairs, rank, run_starts, spans
+from queries.arrays import Bools, Days, Ints, distinct_days, pairs, rank, run_starts, spans
 from queries.base import (
     MAX_OFFSET,
     Column,
@@ -281,12 +281,9 @@ def _lines(
     return entity, superior, formal, host, org
 
 
-U8 = npt.NDArray[np.uint8]
-
-
 def _lines_on(
     columns: Columns, days: Sequence[date], labels: Collection[str]
-) -> tuple[Ints, Ints, Bools, U8, Ints, Ints, U8]:
+) -> tuple[Ints, Ints, Bools, Days, Ints, Ints, Days]:
     """The lines of :mod:`queries.superiors` for every entity of ``labels`` at once, on
     each of ``days`` (bit ``d`` of a day mask: the ``d``-th day), over the columns: the
     arguments of :func:`count_on_days` after its ``size``.
@@ -299,16 +296,16 @@ def _lines_on(
     ons = [day(d) for d in days]
     every = np.uint8((1 << len(ons)) - 1)
 
-    def on_days(holds: Callable[[int], Bools]) -> U8:
-        found: U8 = holds(ons[0]).view(np.uint8)  # one day: the mask as it is, no copy
+    def on_days(holds: Callable[[int], Bools]) -> Days:
+        found: Days = holds(ons[0]).view(np.uint8)  # one day: the mask as it is, no copy
         for bit, on in enumerate(ons[1:], start=1):
             found = (found | (holds(on).view(np.uint8) << bit)).astype(np.uint8)
         return found
 
-    def always(mask: Bools) -> U8:
+    def always(mask: Bools) -> Days:
         if every == 1:
             return mask.view(np.uint8)
-        found: U8 = np.where(mask, every, np.uint8(0)).astype(np.uint8)
+        found: Days = np.where(mask, every, np.uint8(0)).astype(np.uint8)
         return found
 
     alive = on_days(columns.alive)
@@ -334,9 +331,10 @@ def _lines_on(
         & alive_wanted[based.dst]
     )
     kept_at = np.flatnonzero(kept)
-    host, org, host_days = _distinct_days(
-        based.dst[kept_at], based.src[kept_at], kept[kept_at], len(columns)
+    hosted, host_days = distinct_days(
+        based.dst[kept_at].astype(np.int64) * len(columns) + based.src[kept_at], kept[kept_at]
     )
+    host, org = hosted // len(columns), hosted % len(columns)
     # each (enterprise, organization) pair takes the lines of the organization, on the days
     # both hold
     is_org = np.zeros(len(columns), dtype=bool)
@@ -360,24 +358,6 @@ def _lines_on(
         org,
         host_days,
     )
-
-
-def _distinct_days(
-    first: npt.NDArray[np.integer[Any]], second: npt.NDArray[np.integer[Any]], days: U8, n: int
-) -> tuple[Ints, Ints, U8]:
-    """The distinct pairs (``first[i]``, ``second[i]``), sorted, each with the union of
-    its days."""
-    keys = (first.astype(np.int64) * n + second) << 8 | days
-    keys = np.sort(keys)
-    pair = keys >> 8
-    starts = np.flatnonzero(run_starts(pair))
-    held = (
-        np.bitwise_or.reduceat((keys & 0xFF).astype(np.uint8), starts)
-        if len(starts)
-        else np.zeros(0, dtype=np.uint8)
-    )
-    pair = pair[starts]
-    return pair // n, pair % n, held
 
 
 def _supervisor_pairs(columns: Columns, as_of: date) -> tuple[Ints, Ints, Ints, Ints]:

@@ -27,7 +27,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.arrays import Bools, Ints, distinct, run_starts
+from queries.arrays import Bools, Ints, distinct, distinct_days, run_starts
 from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
 from queries.cypher import (
     cypher_active,
@@ -148,10 +148,6 @@ class DayPairs(NamedTuple):
         return self.keys[held], formal[held], supervising[held]
 
 
-#: the most days :func:`count_on_days` counts at once (bits of a day mask)
-_DAY_BITS = 8
-
-
 def count_on_days(
     size: int,
     entity: Ints,
@@ -178,17 +174,8 @@ def count_on_days(
     if _one_mask(days, based_days):  # one day asked: no days to gather
         on = days[0] if len(days) else np.uint8(1)
         return _count_uniform(size, keys, on, based_entity, based_org, based_days)
-    # (pair, relation, days) keys, sorted: a pair's supervision key comes first, and the
-    # days of one (pair, relation) are the union of its lines' days
-    keys = np.sort((keys << _DAY_BITS) | days)
-    body = keys >> _DAY_BITS
-    starts = np.flatnonzero(run_starts(body))
-    held = (
-        np.bitwise_or.reduceat((keys & 0xFF).astype(np.uint8), starts)
-        if len(starts)
-        else np.zeros(0, dtype=np.uint8)
-    )
-    body = body[starts]
+    # (pair, relation) keys, sorted, each with its days: a pair's supervision key first
+    body, held = distinct_days(keys, days)
     pair = body >> 1
     held &= _not_own(size, pair // size, pair % size, based_entity, based_org, based_days)
     kept = held != 0
@@ -282,13 +269,9 @@ def _not_own(
     ``based_days[j]``; codes below ``size``)."""
     found = np.where(superior != entity, np.uint8(0xFF), np.uint8(0)).astype(np.uint8)
     if len(based_entity):
-        own = np.sort(
-            ((based_entity.astype(np.int64) * size + based_org) << _DAY_BITS) | based_days
+        own_pair, own_days = distinct_days(
+            based_entity.astype(np.int64) * size + based_org, based_days
         )
-        own_pair = own >> _DAY_BITS
-        starts = np.flatnonzero(run_starts(own_pair))
-        own_days = np.bitwise_or.reduceat((own & 0xFF).astype(np.uint8), starts)
-        own_pair = own_pair[starts]
         is_based = np.zeros(size, dtype=bool)
         is_based[based_org] = True
         maybe = np.flatnonzero(is_based[superior])  # based in some entity: look closer
