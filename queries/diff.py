@@ -328,33 +328,35 @@ def _parents_in_law_changes(table: ChangeTable, states: States, facts: Facts, si
     BASED_IN line of theirs; a line between one of them and a superior gained or lost."""
     coding = table.coding
     hosts, based = (ends.astype(np.int64) for ends in states.superiors.based)
-    for which, wanted in (("supervising", "PartyOrg"), ("all", "Enterprise")):
+    # the two sorts of entity are told apart by label, so they are dated in one pass
+    kinds = [
+        _changed_entities(states, coding, facts, which, wanted, size)
+        for which, wanted in (("supervising", "PartyOrg"), ("all", "Enterprise"))
+    ]
+    entities = np.sort(np.concatenate([entities for entities, _ in kinds]))
+    listed = _marked(size, entities)
+    moved = np.sort(np.concatenate([keys for _, keys in kinds]))
+    owner, superior = moved // size, moved % size
+    has_host = listed[hosts]
+    # the subjects: each entity, and the organizations based in it
+    of = np.concatenate([entities, hosts[has_host]])
+    subject = np.concatenate([entities, based[has_host]])
+    latest = last_day(size, owner, facts.node_event[superior])
+    np.maximum.at(latest, of, np.maximum(facts.node_event[subject], facts.based[subject]))
+    itself = member(moved, of * size + subject)  # a subject that is a superior moved
+    np.maximum.at(latest, of[itself], facts.lines[subject[itself]])
+    # each subject with each superior its entity gained or lost (rows of ``moved``)
+    counts = np.bincount(owner, minlength=size)
+    lo = (np.cumsum(counts) - counts)[of]
+    across = spans(lo, counts[of])
+    np.maximum.at(
+        latest,
+        np.repeat(of, counts[of]),
+        facts.between(np.repeat(subject, counts[of]), superior[across], size),
+    )
+    objects = []
+    for which in ("supervising", "all"):
         gained, lost = states.changes[which]
-        entities = distinct(np.concatenate([gained // size, lost // size]))
-        entities = entities[
-            _labelled(states, coding, entities, wanted) & (facts.node_event[entities] < 0)
-        ]
-        listed = _marked(size, entities)
-        moved = np.sort(np.concatenate([gained, lost]))
-        moved = moved[listed[moved // size]]
-        owner, superior = moved // size, moved % size
-        has_host = listed[hosts]
-        # the subjects: each entity, and the organizations based in it
-        of = np.concatenate([entities, hosts[has_host]])
-        subject = np.concatenate([entities, based[has_host]])
-        latest = last_day(size, owner, facts.node_event[superior])
-        np.maximum.at(latest, of, np.maximum(facts.node_event[subject], facts.based[subject]))
-        itself = member(moved, of * size + subject)  # a subject that is a superior moved
-        np.maximum.at(latest, of[itself], facts.lines[subject[itself]])
-        # each subject with each superior its entity gained or lost (rows of ``moved``)
-        counts = np.bincount(owner, minlength=size)
-        lo = (np.cumsum(counts) - counts)[of]
-        across = spans(lo, counts[of])
-        np.maximum.at(
-            latest,
-            np.repeat(of, counts[of]),
-            facts.between(np.repeat(subject, counts[of]), superior[across], size),
-        )
 
         def fields(code: int, gained: Ints = gained, lost: Ints = lost) -> dict[str, Any]:
             return {
@@ -362,12 +364,28 @@ def _parents_in_law_changes(table: ChangeTable, states: States, facts: Facts, si
                 "lost": _superiors_of(lost, code, size, coding),
             }
 
-        table.add(
-            day=_days(latest[entities]),
-            change=np.full(len(entities), CHANGE_CODE["parents_in_law_changed"]),
-            node=entities,
-            obj=np.full(len(entities), table.keep(Lazy(fields))),
-        )
+        objects.append(table.keep(Lazy(fields)))
+    of_party = _marked(size, kinds[0][0])[entities]
+    table.add(
+        day=_days(latest[entities]),
+        change=np.full(len(entities), CHANGE_CODE["parents_in_law_changed"]),
+        node=entities,
+        obj=np.where(of_party, objects[0], objects[1]),
+    )
+
+
+def _changed_entities(
+    states: States, coding: Coding, facts: Facts, which: str, wanted: str, size: int
+) -> tuple[Ints, Ints]:
+    """The entities of label ``wanted`` whose pairs of kind ``which`` differ between the two
+    days (and exist on both), and those pairs' keys gained or lost."""
+    gained, lost = states.changes[which]
+    entities = distinct(np.concatenate([gained // size, lost // size]))
+    entities = entities[
+        _labelled(states, coding, entities, wanted) & (facts.node_event[entities] < 0)
+    ]
+    moved = np.concatenate([gained, lost])
+    return entities, moved[_marked(size, entities)[moved // size]]
 
 
 def add_state_changes(
