@@ -6,7 +6,8 @@ Why this shape
   label, kind, name, validity dates and the numeric/boolean properties of each node; type,
   kind, dates and numeric properties of each edge. Texts and provenance (aliases, quotes,
   sources) stay in SQLite and are fetched per record, so a province of ~1M nodes fits in a
-  small memory budget. Graph edges are keyed by their SQLite ``rowid``.
+  small memory budget. Graph edges are keyed by their SQLite ``rowid``. Search reads an
+  index of the names in SQLite (:mod:`stores.name_index`), which each write keeps current.
 * **Writes** are one SQLite transaction on a connection of their own, staged through temporary
   tables and applied with set-based SQL (no per-row round trips). Each write is a new
   *generation*; every row it changes carries that number (``gen``).
