@@ -386,10 +386,14 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
     )
     assert done.returncode == 0, done.stderr
     port = free_port()
+    # its output (an access log line per request) to a file: a pipe no one reads fills up
+    # (64 KiB, some fifty tests' requests) and the server then blocks on its next log line
+    log_path = root / "serve.log"
+    log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
         [*affgraph, "serve", "--store", str(db), "--port", str(port)],
         env={**os.environ, "AFFGRAPH_API_TOKEN": TOKEN},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -401,9 +405,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
                 httpx.get(f"{url}/api/health", timeout=1)
                 break
             except httpx.TransportError:
-                output = (
-                    process.stdout.read() if process.poll() is not None and process.stdout else ""
-                )
+                output = log_path.read_text(encoding="utf-8") if process.poll() is not None else ""
                 assert process.poll() is None, f"affgraph serve exited: {output}"
                 assert time.monotonic() < deadline, "affgraph serve did not start"
                 time.sleep(0.2)
@@ -417,6 +419,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
     finally:
         process.terminate()
         process.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="module")
