@@ -21,7 +21,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from graph_schema.cypher import NODE_LABEL
+from graph_schema.cypher import MERGED_LABEL, NODE_LABEL
 from graph_schema.declaration import NODE_LABELS
 from graph_schema.records import Node
 from queries.base import MAX_LIMIT, MAX_OFFSET, NamedQuery, QueryParams, Route, Rows
@@ -110,7 +110,8 @@ def best_match(
 
 
 def search_result(rows: Iterable[Mapping[str, Any]], params: SearchParams) -> SearchResult:
-    """Rank and page candidate rows (id, label, kind, name, name_en, aliases)."""
+    """Rank and page candidate rows (id, label, kind, name, name_en, aliases; ``others``:
+    the other records of a merged group, in id order, whose names are the group's too)."""
     needle = params.q.lower()
     found = []
     for row in rows:
@@ -119,6 +120,11 @@ def search_result(rows: Iterable[Mapping[str, Any]], params: SearchParams) -> Se
         if params.kind is not None and row["kind"] != params.kind:
             continue
         best = best_match(needle, row["name"], row.get("name_en"), row.get("aliases"))
+        for other in row.get("others", ()):
+            # a name of another record of a merged group is one of the group's aliases
+            theirs = best_match(needle, other["name"], other.get("name_en"), other.get("aliases"))
+            if theirs is not None and (best is None or theirs[0] < best[0]):
+                best = (theirs[0], "alias", theirs[2])
         if best is not None:
             found.append((best[0], len(row["name"]), row["id"], best, row))
     found.sort(key=lambda f: f[:3])
@@ -157,8 +163,9 @@ def _over_graph(view: GraphView, params: SearchParams) -> SearchResult:
         params.q, label=params.label, kind=params.kind, limit=params.limit, offset=params.offset
     )
     items = []
-    for node, pos in page:
-        matched, match = _matched(node, pos)
+    for node, record, pos in page:
+        # a name of another record of a merged group is one of the group's aliases
+        matched, match = _matched(record, pos) if record.id == node.id else _other(record, pos)
         items.append(
             SearchItem(
                 id=node.id,
@@ -175,21 +182,59 @@ def _over_graph(view: GraphView, params: SearchParams) -> SearchResult:
     )
 
 
+def _other(record: Node, pos: int) -> tuple[Matched, str]:
+    return "alias", _matched(record, pos)[1]
+
+
 # -- Cypher -------------------------------------------------------------------------------------
 
+_NAMES_CONTAIN = """(toLower(n.name) CONTAINS q OR toLower(coalesce(n.name_en, '')) CONTAINS q
+       OR ANY(a IN coalesce(n.aliases, []) WHERE toLower(a) CONTAINS q))"""
+
+# The records whose names hold the text: nodes, and the aliases of the merged view (a
+# :MergedNode keeps its record, its label and its group's canonical id), each row with the
+# id it is answered under (``id``) and its own (``record``).
 CYPHER = f"""
 WITH toLower($q) AS q
 MATCH (n:{NODE_LABEL})
 WHERE ($label IS NULL OR $label IN labels(n)) AND ($kind IS NULL OR n.kind = $kind)
-  AND (toLower(n.name) CONTAINS q OR toLower(coalesce(n.name_en, '')) CONTAINS q
-       OR ANY(a IN coalesce(n.aliases, []) WHERE toLower(a) CONTAINS q))
-RETURN n.id AS id, {cypher_label("n")} AS label, n.kind AS kind,
+  AND {_NAMES_CONTAIN}
+RETURN n.id AS id, n.id AS record, {cypher_label("n")} AS label, n.kind AS kind,
+       n.name AS name, n.name_en AS name_en, n.aliases AS aliases
+UNION ALL
+WITH toLower($q) AS q
+MATCH (n:{MERGED_LABEL})
+WHERE ($label IS NULL OR n._label = $label) AND ($kind IS NULL OR n.kind = $kind)
+  AND {_NAMES_CONTAIN}
+RETURN n._into AS id, n.id AS record, n._label AS label, n.kind AS kind,
        n.name AS name, n.name_en AS name_en, n.aliases AS aliases
 """
 
 
 def _from_rows(view: CypherView, rows: Rows, params: SearchParams) -> SearchResult:
-    return search_result(rows, params)
+    own = {row["id"]: row for row in rows if row["record"] == row["id"]}
+    others: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        if row["record"] != row["id"]:
+            others.setdefault(row["id"], []).append(row)
+    for node_id in others.keys() - own.keys():  # found only by an alias's names
+        node = view.get_node(node_id)
+        if node is not None:
+            own[node_id] = {
+                "id": node.id,
+                "label": node.label,
+                "kind": node.kind,
+                "name": node.name,
+                "name_en": node.props.get("name_en"),
+                "aliases": node.props.get("aliases"),
+            }
+    return search_result(
+        (
+            {**row, "others": sorted(others.get(node_id, ()), key=lambda r: r["record"])}
+            for node_id, row in own.items()
+        ),
+        params,
+    )
 
 
 SEARCH: NamedQuery[SearchParams, SearchResult] = NamedQuery(

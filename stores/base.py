@@ -349,11 +349,12 @@ class GraphView(_RecordReads, Protocol):
 
     def search_names(
         self, needle: str, *, label: str | None, kind: str | None, limit: int, offset: int
-    ) -> tuple[int, list[tuple[Node, int]]]:
+    ) -> tuple[int, list[tuple[Node, Node, int]]]:
         """Nodes whose name, English name or an alias contains ``needle`` (any case), in the
         order of :mod:`queries.search`: how many there are, and the page from ``offset``
-        (at most ``limit``), each with the position of its best name (0 name, 1 English
-        name, 2 + i its i-th alias)."""
+        (at most ``limit``), each with the record whose name matched best (the node's own;
+        in a merged group, maybe another of the group's) and that name's position in it (0
+        name, 1 English name, 2 + i its i-th alias)."""
         ...
 
 

@@ -32,7 +32,7 @@ import sqlite3
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
@@ -1151,16 +1151,41 @@ class EmbeddedStore:
 
     def search_names(
         self, needle: str, *, label: str | None, kind: str | None, limit: int, offset: int
-    ) -> tuple[int, list[tuple[Node, int]]]:
-        """(how many nodes match, the page of them with the position of their best name):
-        ranked and paged by the index (:func:`stores.name_index.search_page`), only the
-        page's records read."""
+    ) -> tuple[int, list[tuple[Node, Node, int]]]:
+        """(how many nodes match, the page of them with the record and position of their
+        best name): ranked and paged by the index (:func:`stores.name_index.search_page`),
+        only the page's records read. A merged group is one node, found by any of its
+        records' names."""
         with self.reading():
+            groups = self._merges.groups
+            merged = self._merged_names(groups) if groups else None
             total, hits = name_index.search_page(
-                self._conn, needle.lower(), label=label, kind=kind, limit=limit, offset=offset
+                self._conn,
+                needle.lower(),
+                label=label,
+                kind=kind,
+                limit=limit,
+                offset=offset,
+                merged=merged,
             )
-            records = self.node_records(h.node for h in hits)
-        return total, [(records[h.node], h.pos) for h in hits]
+            matched = [groups[h.node][h.record] if h.record else h.node for h in hits]
+            records = self.node_records([*(h.node for h in hits), *matched])
+        return total, [
+            (records[h.node], records[m], h.pos) for h, m in zip(hits, matched, strict=True)
+        ]
+
+    def _merged_names(self, groups: Mapping[str, tuple[str, ...]]) -> str:
+        """The merged view's aliases for the name index, as JSON: alias, canonical id, its
+        place in the group, the canonical name's length."""
+        names = {c: n.name for c, n in self.node_records(groups).items()}
+        return orjson.dumps(
+            [
+                [alias, canonical, at, len(names[canonical])]
+                for canonical, group in groups.items()
+                for at, alias in enumerate(group)
+                if alias != canonical
+            ]
+        ).decode()
 
     def edge_records(self, rowids: Iterable[int]) -> dict[int, Edge]:
         """Full records of edges by their graph keys (SQLite rowids), with the ends the

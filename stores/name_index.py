@@ -115,15 +115,19 @@ def index_all(conn: sqlite3.Connection) -> None:
 
 class NameHit(NamedTuple):
     """A node found: its id, its rank (0 equal, 1 starts with, 2 contains) and which of its
-    names matched best (``pos``: 0 name, 1 English name, 2 + i the i-th alias)."""
+    names matched best (``pos``: 0 name, 1 English name, 2 + i the i-th alias) — of its own
+    record (``record`` 0) or, in a merged group, of the ``record``-th id of the group."""
 
     node: str
     rank: int
     pos: int
+    record: int = 0
 
 
-#: Rank and position packed in one integer, so that SQL's ``min`` picks a node's best name.
+#: Rank, record and position packed in one integer, so that SQL's ``min`` picks a node's best
+#: name: ``rank * _POS_SPAN + record * _RECORD_SPAN + pos``.
 _POS_SPAN = 1_000_000_000
+_RECORD_SPAN = 10_000
 
 
 def _trigrams(needle: str) -> str:
@@ -144,14 +148,33 @@ def _names_sql(needle: str) -> tuple[str, dict[str, Any]]:
     ), params
 
 
-def _hits_sql(names: str) -> str:
-    """The best of each node's ``names``: ``node``, ``best`` (rank and position packed),
-    ``name_len`` (alike in all of a node's rows)."""
-    return (
-        "SELECT node, min((CASE WHEN folded = :q THEN 0 "
-        "WHEN substr(folded, 1, :n) = :q THEN 1 ELSE 2 END) * :span + pos) AS best, name_len "
-        f"FROM {names} GROUP BY node"
+def _hits_sql(names: str, merged: bool) -> str:
+    """The best of each node's ``names``: ``node``, ``best`` (rank, record and position
+    packed), ``name_len`` (alike in all of a node's rows). ``merged``: the names of an alias
+    (``:merged``, JSON) count for its group's node, as the group's ``record``-th record."""
+    rank = (
+        "(CASE WHEN folded = :q THEN 0 WHEN substr(folded, 1, :n) = :q THEN 1 ELSE 2 END) * :span"
     )
+    if not merged:
+        return f"SELECT node, min({rank} + pos) AS best, name_len FROM {names} GROUP BY node"
+    return (
+        "SELECT coalesce(m.canonical, node) AS node, "
+        f"min({rank} + coalesce(m.record, 0) * :record_span + pos) AS best, "
+        "coalesce(m.name_len, node_names.name_len) AS name_len "
+        f"FROM {_merged_names(names)} GROUP BY coalesce(m.canonical, node)"
+    )
+
+
+def _merged_names(names: str) -> str:
+    """``names`` (``node_names WHERE …``) with each alias's group: ``m.canonical``,
+    ``m.record`` (its place in the group) and ``m.name_len`` (the canonical name's length)."""
+    table, where = names.split(" WHERE ", 1)
+    merged = (
+        "(SELECT json_extract(value, '$[0]') AS alias, json_extract(value, '$[1]') AS canonical,"
+        " json_extract(value, '$[2]') AS record, json_extract(value, '$[3]') AS name_len"
+        " FROM json_each(:merged))"
+    )
+    return f"{table} LEFT JOIN {merged} m ON m.alias = node_names.node WHERE {where}"
 
 
 def search_page(
@@ -162,16 +185,27 @@ def search_page(
     kind: str | None,
     limit: int,
     offset: int,
+    merged: str | None = None,
 ) -> tuple[int, list[NameHit]]:
     """(how many nodes match, the page of them) for ``needle`` (already lower-cased), in
     the order of :mod:`queries.search`: rank, then the length of the node's name (in code
-    points, as Python's ``len``), then id (SQLite compares UTF-8 bytes: code point order)."""
+    points, as Python's ``len``), then id (SQLite compares UTF-8 bytes: code point order).
+
+    ``merged``: the aliases of the merged view as JSON, ``[[alias, canonical, record,
+    canonical name length], …]`` — a group is one node, found by any of its records'
+    names (the canonical record first, then the others in id order)."""
     names, params = _names_sql(needle)
-    hits = _hits_sql(names)
+    hits = _hits_sql(names, merged is not None)
     params.update(label=label, kind=kind, limit=limit, offset=offset)
     order = "ORDER BY h.best / :span, h.name_len, h.node LIMIT :limit OFFSET :offset"
-    if label is None and kind is None:  # the names alone answer
+    if merged is not None:
+        params.update(merged=merged, record_span=_RECORD_SPAN)
+        total_sql = (
+            f"SELECT count(DISTINCT coalesce(m.canonical, node)) FROM {_merged_names(names)}"
+        )
+    else:
         total_sql = f"SELECT count(DISTINCT node) FROM {names}"
+    if label is None and kind is None:  # the names alone answer
         page_sql = f"SELECT h.node, h.best FROM ({hits}) h {order}"
     else:
         where = "(:label IS NULL OR n.label = :label) AND (:kind IS NULL OR n.kind = :kind)"
@@ -182,4 +216,7 @@ def search_page(
     if limit == 0 or offset >= total:
         return total, []
     page = conn.execute(page_sql, params).fetchall()
-    return total, [NameHit(node, best // _POS_SPAN, best % _POS_SPAN) for node, best in page]
+    return total, [
+        NameHit(node, best // _POS_SPAN, best % _RECORD_SPAN, best % _POS_SPAN // _RECORD_SPAN)
+        for node, best in page
+    ]
