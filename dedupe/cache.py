@@ -38,9 +38,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from dedupe.candidates import Candidate, candidates, gc_paused
+from dedupe.candidates import Candidate, candidates
 from graph_schema.records import Judgement, Node
 from stores.base import GraphStore, read_consistently
+from stores.collector import gc_paused
 
 __all__ = [
     "CANDIDATES",

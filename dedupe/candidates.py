@@ -10,10 +10,8 @@ with rapidfuzz; each candidate says what matched and what differed, so that a pe
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
 from operator import attrgetter
@@ -22,8 +20,9 @@ from rapidfuzz.fuzz import ratio
 
 from dedupe.names import ORGANS, Parsed, normalize, organ_class, parse, parse_many
 from graph_schema.records import Node
+from stores.collector import gc_paused
 
-__all__ = ["Candidate", "candidates", "candidates_against", "gc_paused"]
+__all__ = ["Candidate", "candidates", "candidates_against"]
 
 #: a leading place a short name may leave out: 天津市, 和平区, 某某县, 浙江省 …
 _PLACE = re.compile(r"^(?:.{0,4}?(?:省|自治区|市|区|县|旗|镇|乡|街道))(?=.)")
@@ -218,18 +217,6 @@ def candidates(nodes: Iterable[Node], *, min_score: float = 85.0) -> list[Candid
     again over them took longer than the run itself."""
     with gc_paused():
         return _candidates(nodes, min_score)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic GC paused for the block (left as it was after it)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _candidates(nodes: Iterable[Node], min_score: float) -> list[Candidate]:

@@ -18,9 +18,7 @@ are held as rows (:mod:`graph_schema.rows`), not record objects, and a store tha
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -56,6 +54,7 @@ from loaders.validate import (
 )
 from loaders.workbook import Sheet, is_guide, open_workbook
 from stores.base import GraphStore, RowWriter, StoreError, StoreWriter, WriteSummary
+from stores.collector import gc_paused
 
 if TYPE_CHECKING:
     from dedupe.candidates import Candidate
@@ -474,19 +473,6 @@ def _source_dates(batch: Batch, store: GraphStore) -> dict[str, date]:
     return dates
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a load makes millions of objects that live until
-    its end and hold no cycles, and the collector would go over them again and again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _write(writer: StoreWriter, rows: Rows) -> None:
     """Write a kind's rows (and let go of them): in bulk where the store takes rows, else as
     records, one at a time."""
@@ -533,7 +519,7 @@ def load_paths(
     if as_table is not None and as_table not in LAYOUTS:
         raise ValueError(f"unknown source table {as_table!r}: expected one of {', '.join(LAYOUTS)}")
     hooks = _progress(progress)
-    with _gc_paused():
+    with gc_paused():
         files, errors, notices = discover(paths, skip_unknown=skip_unknown)
         reading = read_batch(files, hooks, as_table, encoding)
         errors.extend(reading.errors)

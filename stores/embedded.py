@@ -24,7 +24,6 @@ Why this shape
 
 from __future__ import annotations
 
-import gc
 import io
 import logging
 import pickle
@@ -78,6 +77,7 @@ from stores.base import (
     UnknownNodeError,
     WriteSummary,
 )
+from stores.collector import gc_paused
 from stores.deadline import QueryTimeoutError, acquired, current_limit, expired
 from stores.merges import Folded, Merges, fold, merges_of, unfold
 
@@ -319,18 +319,6 @@ class _SnapshotUnpickler(pickle.Unpickler):
         if (module, name) == ("datetime", "date"):
             return date
         raise pickle.UnpicklingError(f"a snapshot may not refer to {module}.{name}")
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building millions of acyclic dicts (3x faster)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @contextmanager
@@ -862,14 +850,14 @@ class EmbeddedStore:
         if row is None or row[1] != SNAPSHOT_FORMAT:
             return
         try:
-            with _gc_paused():
+            with gc_paused():
                 node, succ, pred, nodes, edges = _SnapshotUnpickler(io.BytesIO(row[2])).load()
         except (pickle.UnpicklingError, ValueError, TypeError, EOFError) as exc:
             log.warning(
                 "%s: ignoring an unreadable snapshot (%s); building from the rows", self.path, exc
             )
             return
-        with _gc_paused():
+        with gc_paused():
             graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
             internals: Any = graph
             internals._node, internals._succ, internals._adj, internals._pred = (
@@ -890,7 +878,7 @@ class EmbeddedStore:
         """
         conn = self._conn
         own = not conn.in_transaction
-        with _gc_paused():
+        with gc_paused():
             if own:
                 conn.execute("BEGIN")
             try:
@@ -987,7 +975,7 @@ class EmbeddedStore:
         """Save the graph in the file so that opening it is fast; False if the file has
         moved on meanwhile (another process wrote; it will save its own) or, with
         ``wait=False``, if another process is writing it right now."""
-        with self._lock, _gc_paused(), self._as_loaded():
+        with self._lock, gc_paused(), self._as_loaded():
             adj = adjacency(self.graph)
             payload = pickle.dumps(
                 (adj.node, adj.succ, adj.pred, dict(self._counts.nodes), dict(self._counts.edges)),
@@ -1063,7 +1051,7 @@ class EmbeddedStore:
             )
             writer = EmbeddedWriter(conn, generation)
             try:
-                with _gc_paused():
+                with gc_paused():
                     yield writer
                 writer.done()
                 if writer.summary.changed:
