@@ -133,15 +133,17 @@ _RECORD_SPAN = 10_000
 def _trigrams(needle: str) -> str:
     """An FTS5 query for the names holding every trigram of ``needle`` (each a string)."""
     grams = dict.fromkeys(needle[i : i + 3] for i in range(len(needle) - 2))
-    return " ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+    # an FTS5 query cannot hold NUL (its string ends there): such trigrams narrow nothing
+    return " ".join('"' + gram.replace('"', '""') + '"' for gram in grams if "\x00" not in gram)
 
 
 def _names_sql(needle: str) -> tuple[str, dict[str, Any]]:
     """``node_names WHERE …``: the names holding ``needle`` (lower-cased), and parameters."""
-    params: dict[str, Any] = {"q": needle, "n": len(needle), "span": _POS_SPAN}
-    if len(needle) < 3:  # no trigram to look up: read the names through (in SQL)
+    params: dict[str, Any] = {"q": needle, "span": _POS_SPAN}
+    trigrams = _trigrams(needle)
+    if not trigrams:  # no trigram to look up: read the names through (in SQL)
         return "node_names WHERE instr(folded, :q) > 0", params
-    params["trigrams"] = _trigrams(needle)
+    params["trigrams"] = trigrams
     return (
         "node_names WHERE id IN (SELECT rowid FROM node_names_fts "
         "WHERE node_names_fts MATCH :trigrams) AND instr(folded, :q) > 0"
@@ -152,9 +154,7 @@ def _hits_sql(names: str, merged: bool) -> str:
     """The best of each node's ``names``: ``node``, ``best`` (rank, record and position
     packed), ``name_len`` (alike in all of a node's rows). ``merged``: the names of an alias
     (``:merged``, JSON) count for its group's node, as the group's ``record``-th record."""
-    rank = (
-        "(CASE WHEN folded = :q THEN 0 WHEN substr(folded, 1, :n) = :q THEN 1 ELSE 2 END) * :span"
-    )
+    rank = "(CASE WHEN folded = :q THEN 0 WHEN instr(folded, :q) = 1 THEN 1 ELSE 2 END) * :span"
     if not merged:
         return f"SELECT node, min({rank} + pos) AS best, name_len FROM {names} GROUP BY node"
     return (

@@ -353,3 +353,19 @@ def test_a_one_letter_query_builds_only_its_page(
         assert (result.total, len(result.items)) == (expected_total, 20)
         assert sorted(built) == sorted(i.id for i in result.items)  # 20 records, not 1500
     store.close()
+
+
+def test_a_query_holding_nul_is_answered_by_the_rule(tmp_path: Path) -> None:
+    """An FTS5 query cannot hold NUL (the fuzzer found 'unterminated string'): a trigram with
+    one narrows nothing, and the names are read through."""
+    store = EmbeddedStore(tmp_path / "nul.db")
+    try:
+        with store.writer() as w:
+            w.upsert_nodes(
+                [Node("nul-1", "Body", "other", "ab\x00cd"), Node("nul-2", "Body", "other", "abcd")]
+            )
+        for q, expected in (("b\x00c", ["nul-1"]), ("ab\x00", ["nul-1"]), ("\x00\x00\x00", [])):
+            found = SEARCH.run(store, SearchParams(q=q))
+            assert [i.id for i in found.items] == expected, repr(q)
+    finally:
+        store.close()
