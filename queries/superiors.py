@@ -39,6 +39,7 @@ from queries.cypher import (
 from queries.graph import active, lines_in, lines_out
 from queries.graphview import GraphAnswer, GraphEdge, GraphNode
 from stores.base import CypherView, GraphView
+from stores.merges import MERGED_DST, MERGED_SRC
 
 __all__ = [
     "AFFILIATION",
@@ -84,6 +85,11 @@ class SuperiorItem(BaseModel):
     valid_to: date | None = None
     source: str | None = None
     quote: str | None = None
+    loaded_ends: list[str] | None = Field(
+        None,
+        description="in a merged view: the line's two ends (from, to) as its record was "
+        "loaded, when either is another record of the group shown (where the line came from)",
+    )
 
 
 class SuperiorsResult(BaseModel):
@@ -293,6 +299,7 @@ def _sort_key(item: SuperiorItem) -> tuple[Any, ...]:
         item.valid_to or date.max,
         item.source or "",
         item.quote or "",
+        item.loaded_ends or [],
     )
 
 
@@ -359,22 +366,22 @@ def _over_graph(view: GraphView, params: EntityParams) -> SuperiorsResult:
                     if nodes[o]["label"] == "PartyOrg" and active(nodes[o], as_of)
                 }
             )
-        lines: list[tuple[Relation, str, int, str | None]] = []
+        lines: list[tuple[Relation, str, int, str | None, list[str] | None]] = []
         for subject, via in ((params.id, None), *((o, o) for o in based)):
             if nodes[subject]["label"] == "PartyOrg":
                 lines.extend(
-                    (AFFILIATION, s, key, via)
-                    for s, key, _ in lines_out(adj, subject, "AFFILIATED_TO", as_of)
+                    (AFFILIATION, s, key, via, loaded_ends(e, subject, s))
+                    for s, key, e in lines_out(adj, subject, "AFFILIATED_TO", as_of)
                     if active(nodes[s], as_of)
                 )
             lines.extend(
-                (SUPERVISION, s, key, via)
-                for s, key, _ in lines_in(adj, subject, "SUPERVISES", as_of)
+                (SUPERVISION, s, key, via, loaded_ends(e, s, subject))
+                for s, key, e in lines_in(adj, subject, "SUPERVISES", as_of)
                 if active(nodes[s], as_of)
             )
-        records = view.edge_records(key for _, _, key, _ in lines)
+        records = view.edge_records(key for _, _, key, _, _ in lines)
         reaches = []
-        for relation, superior, key, via in lines:
+        for relation, superior, key, via, ends in lines:
             edge, node = records[key], nodes[superior]
             reaches.append(
                 {
@@ -389,21 +396,35 @@ def _over_graph(view: GraphView, params: EntityParams) -> SuperiorsResult:
                     "valid_to": edge.valid_to,
                     "source": edge.props.get("source"),
                     "quote": edge.props.get("quote"),
+                    "loaded_ends": ends,
                 }
             )
         entity = {"label": attrs["label"], "active": active(attrs, as_of)}
         return _result(params, entity, based, reaches)
 
 
+def loaded_ends(attrs: Mapping[str, Any], src: str, dst: str) -> list[str] | None:
+    """A line's two ends as its record was loaded, if a merge moved either (its graph
+    attributes keep the moved end's loaded id, :mod:`stores.merges`); else None."""
+    if MERGED_SRC not in attrs and MERGED_DST not in attrs:
+        return None
+    return [attrs.get(MERGED_SRC, src), attrs.get(MERGED_DST, dst)]
+
+
 # -- Cypher -------------------------------------------------------------------------------------
 
 
 def _cypher_reach(relation: Relation) -> str:
+    """A line ``r`` from superior ``s`` to subject ``m`` as an item's fields, with the ends
+    it was loaded with where a merge moved one (``_src`` / ``_dst``)."""
+    src, dst = ("m", "s") if relation == AFFILIATION else ("s", "m")
     return (
         f"CASE WHEN s IS NULL THEN null ELSE {{relation: '{relation}', id: s.id, "
         f"label: {cypher_label('s')}, kind: s.kind, name: s.name, line_kind: r.kind, "
-        "valid_from: r.valid_from, valid_to: r.valid_to, source: r.source, "
-        "quote: r.quote} END"
+        "valid_from: r.valid_from, valid_to: r.valid_to, source: r.source, quote: r.quote, "
+        f"loaded_ends: CASE WHEN r.{MERGED_SRC} IS NULL AND r.{MERGED_DST} IS NULL THEN null "
+        f"ELSE [coalesce(r.{MERGED_SRC}, {src}.id), coalesce(r.{MERGED_DST}, {dst}.id)] END"
+        "} END"
     )
 
 

@@ -445,3 +445,28 @@ def test_a_search_finds_a_merged_group_once_by_any_of_its_names(
     assert found.total == 2
     both = QUERIES["search"].run_dict(store, {"q": "天津市国资委"})
     assert [i.id for i in both.items].count("gzw-a") == 1  # once, not once per record
+
+
+def test_a_merged_groups_lines_say_which_record_they_came_from(
+    open_store: Callable[[str], GraphStore], store_kind: str
+) -> None:
+    store = open_store(store_kind)
+    with store.writer() as w:
+        w.upsert_sources([SOURCE])
+        w.upsert_nodes(NODES)
+        w.upsert_edges(EDGES)
+    _merge(store)
+    lines = {
+        (s.id, s.via, tuple(s.loaded_ends or ()))
+        for s in SUPERIORS.run(store, EntityParams(id="ent", as_of=ASK)).items
+    }
+    # bod-b's line was loaded from bod-b, shown under bod-a; ent-pc's line to gzw-b under gzw-a
+    assert lines == {
+        ("bod-a", None, ()),
+        ("bod-a", None, ("bod-b", "ent")),
+        ("gzw-a", None, ()),
+        ("gzw-a", "ent-pc", ("ent-pc", "gzw-b")),
+    }
+    up = SUPERIORS.run(store, EntityParams(id="gzw-b", as_of=ASK))
+    assert up.id == "gzw-a"  # an alias answers for its group
+    assert [(s.id, s.loaded_ends) for s in up.items] == [("root", ["gzw-b", "root"])]

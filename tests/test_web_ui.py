@@ -1416,7 +1416,7 @@ def test_a_merged_node_shows_every_record_and_its_mark(page: Any) -> None:
     assert "Work Committee of the Test Development Zone (merge test)" in second
     assert "source: none given" in second
     assert "a test quote naming the second record" in second
-    assert "do not say which record each line was loaded with" in merged
+    assert 'a line loaded with another record says so ("loaded as")' in merged
     assert not page.locator("#details .merged-into").count()  # asked by its own id
     # in Chinese too
     page.select_option("#lang", "zh")
@@ -1453,6 +1453,21 @@ def test_an_alias_url_opens_the_merged_node_and_says_so(page: Any) -> None:
     )
     assert "a test line loaded with the second record's id" in lines
     page.wait_for_selector("#details .merged-into")
+    # that line says which record it was loaded with, in its details
+    loaded = page.evaluate(
+        "q => cy.edges().filter(e => e.data('quote') === q).map(e => e.data('loaded_ends'))",
+        "a test line loaded with the second record's id",
+    )
+    assert len(loaded) == 1
+    assert MERGED[1] in loaded[0]
+    page.evaluate(
+        "q => cy.edges().filter(e => e.data('quote') === q)[0].emit('tap')",
+        "a test line loaded with the second record's id",
+    )
+    page.wait_for_function(
+        "() => document.getElementById('details').textContent.includes('loaded as')"
+    )
+    assert "a record merged into the node shown" in page.inner_text("#details")
 
 
 def test_a_pair_judged_the_same_is_one_node_until_undone(page: Any) -> None:

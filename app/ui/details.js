@@ -143,8 +143,9 @@ function sameAs(node) {
       h("br"), h("b", {}, r.name), ` · ${word("kinds", r.kind, node.label)}`,
       h("br"), h("small", {}, t("source: ", "来源："), r.source || t("none given", "未给出")),
       r.quote ? h("blockquote", {}, r.quote) : null))),
-    h("p", { className: "meta" }, t(`Its lines are those of all ${n} records together; the answers do not ` +
-      "say which record each line was loaded with.", `其关系是全部 ${n} 条记录的关系之和；查询结果不标明每条关系载入时所属的记录。`)));
+    h("p", { className: "meta" }, t(`Its lines are those of all ${n} records together; in Parents-in-law, ` +
+      "a line loaded with another record says so (\"loaded as\").",
+      `其关系是全部 ${n} 条记录的关系之和；在“婆婆”视图中，以其他记录载入的关系会注明（“载入时”）。`)));
 }
 
 /** Show the node on the panel again, if one is: after a judgement, which may merge it with
@@ -210,6 +211,12 @@ export async function showEdge(data, date, names) {
     h("p", { className: "meta" }, `${name(line.from)} → ${name(line.to)}`),
     rows([[t("kind", "类型"), line.kind ? lineWord(line.kind) : ""],
       [t("valid", "有效期"), validity(line.valid_from, line.valid_to)],
-      [t("source", "来源"), line.source_id]]),
+      [t("source", "来源"), line.source_id],
+      ...(line.loaded_ends ? [[t("loaded as", "载入时"), loadedAs(line.loaded_ends)]] : [])]),
     quote(line.quote));
+}
+
+/** Where a line of a merged group came from: the ends its record was loaded with. */
+function loadedAs(ends) {
+  return `${ends[0]} → ${ends[1]} ` + t("(a record merged into the node shown)", "（已合并到所示节点的记录）");
 }

@@ -103,7 +103,7 @@ function elements() {
         from: item.relation === "affiliation" ? target : item.id,
         to: item.relation === "affiliation" ? item.id : target, kind,
         valid_from: item.valid_from, valid_to: item.valid_to, source_id: item.source,
-        quote: item.quote, caption: lineWord(kind) } });
+        quote: item.quote, loaded_ends: item.loaded_ends, caption: lineWord(kind) } });
   });
   return out;
 }
