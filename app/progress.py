@@ -102,7 +102,8 @@ class LoadDisplay:
         )
 
     def _step(self, name: str) -> None:
-        done = self._files + (1 if name == "writing" else 0)
+        # checking, then writing, then what follows the write (the duplicates looked for)
+        done = self._files + {"checking": 0, "writing": 1}.get(name, 2)
         self._progress.update(
             self._task,
             total=self._files + 2,

@@ -81,6 +81,10 @@ def _ignore(*_: object) -> None:
     return None
 
 
+#: the step after the write has committed, while a load looks for possible duplicates
+LOOKING_FOR_DUPLICATES = "looking for possible duplicates"
+
+
 @dataclass
 class LoadProgress:
     """What a load reports while it runs (for a progress display); every hook is optional."""
@@ -89,7 +93,8 @@ class LoadProgress:
     records: Callable[[int], None] = _ignore
     #: reading file ``index`` (1-based) of ``total`` begins
     file: Callable[[int, int, Path], None] = _ignore
-    #: a step after reading begins: "checking", then "writing"
+    #: a step after reading begins: "checking", then "writing", then (the write committed,
+    #: new nodes to compare) LOOKING_FOR_DUPLICATES
     step: Callable[[str], None] = _ignore
 
 
@@ -555,6 +560,8 @@ def load_paths(
             writer.remove_edges(assembled.removed)  # a line's records its history replaces
             for rows in kinds:  # nodes before the edges that need them
                 _write(writer, rows)  # (each kind's rows let go of once written)
+        if new_nodes:  # the write has committed: said, for whoever watches the phases
+            hooks.step(LOOKING_FOR_DUPLICATES)
         possible = _possible_duplicates(store, new_nodes, notices)
     return LoadResult(
         counts=writer.summary.counts,
