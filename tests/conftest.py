@@ -17,6 +17,7 @@ check``; ``HYPOTHESIS_PROFILE`` chooses one outright.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,3 +236,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter:
             reporter.write_line(f"CI: {skipped} test(s) were skipped; failing the run.", red=True)
+
+
+def stored_schema_version(db: Path) -> str:
+    """The schema version an embedded store file says it is (read with sqlite3 alone)."""
+    conn = sqlite3.connect(db)
+    try:
+        return str(
+            conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        )
+    finally:
+        conn.close()

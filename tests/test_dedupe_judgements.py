@@ -14,6 +14,7 @@ from dedupe.judgements import judge, pair_of, standing, unjudged, withdraw
 from graph_schema.records import Node
 from stores.base import StoreError
 from stores.embedded import SCHEMA_VERSION, EmbeddedStore
+from tests.conftest import stored_schema_version
 
 NODES = [
     Node("t1", "PartyOrg", "committee", "天津市国资委党委"),
@@ -32,16 +33,6 @@ def _version_4(db: Path) -> None:
     conn.close()
 
 
-def _version(db: Path) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        return str(
-            conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-        )
-    finally:
-        conn.close()
-
-
 def test_a_version_4_file_gains_the_judgements_table_on_opening(tmp_path: Path) -> None:
     db = tmp_path / "v4.db"
     store = EmbeddedStore(db)
@@ -51,7 +42,7 @@ def test_a_version_4_file_gains_the_judgements_table_on_opening(tmp_path: Path) 
     _version_4(db)
     reopened = EmbeddedStore(db)
     try:
-        assert _version(db) == SCHEMA_VERSION == "6"
+        assert stored_schema_version(db) == SCHEMA_VERSION == "6"
         assert [n.id for n in reopened.iter_nodes()] == ["c1", "c3", "t1", "t2"]
         judged = judge(reopened, "t2", "t1", "same", "ana")
         assert list(reopened.iter_judgements()) == [judged]
@@ -69,7 +60,7 @@ def test_a_migration_that_fails_leaves_the_file_as_it_was(tmp_path: Path) -> Non
     conn.close()
     with pytest.raises(StoreError, match="could not be migrated"):
         EmbeddedStore(db)
-    assert _version(db) == "4"
+    assert stored_schema_version(db) == "4"
     conn = sqlite3.connect(db)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     conn.close()

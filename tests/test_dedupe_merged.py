@@ -427,14 +427,8 @@ def test_both_stores_answer_every_query_of_a_merged_graph_alike(
         assert one == other, (name, params)
 
 
-def test_a_search_finds_a_merged_group_once_by_any_of_its_names(
-    open_store: Callable[[str], GraphStore], store_kind: str
-) -> None:
-    store = open_store(store_kind)
-    with store.writer() as w:
-        w.upsert_sources([SOURCE])
-        w.upsert_nodes(NODES)
-        w.upsert_edges(EDGES)
+def test_a_search_finds_a_merged_group_once_by_any_of_its_names(graph: GraphStore) -> None:
+    store = graph
     _merge(store)
     found = QUERIES["search"].run_dict(store, {"q": "國資委"})
     # the alias's own name finds its group's node, as one of the group's aliases
@@ -447,14 +441,8 @@ def test_a_search_finds_a_merged_group_once_by_any_of_its_names(
     assert [i.id for i in both.items].count("gzw-a") == 1  # once, not once per record
 
 
-def test_a_merged_groups_lines_say_which_record_they_came_from(
-    open_store: Callable[[str], GraphStore], store_kind: str
-) -> None:
-    store = open_store(store_kind)
-    with store.writer() as w:
-        w.upsert_sources([SOURCE])
-        w.upsert_nodes(NODES)
-        w.upsert_edges(EDGES)
+def test_a_merged_groups_lines_say_which_record_they_came_from(graph: GraphStore) -> None:
+    store = graph
     _merge(store)
     lines = {
         (s.id, s.via, tuple(s.loaded_ends or ()))

@@ -22,7 +22,7 @@ from graph_schema.records import Judgement, Node, node_from_canonical
 from queries.search import SEARCH, SearchParams, SearchResult, search_result
 from stores.base import GraphStore, StoreError, UnknownNodeError
 from stores.embedded import SCHEMA_VERSION, EmbeddedStore
-from tests.conftest import Dataset, examples
+from tests.conftest import Dataset, examples, stored_schema_version
 from tests.query_graphs_search import SEARCH_NODES, SEARCH_QUERIES, load_search
 
 V5 = Path(__file__).resolve().parent / "search_v5"
@@ -285,23 +285,13 @@ def _v5_file(db: Path) -> None:
     conn.close()
 
 
-def _version(db: Path) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        return str(
-            conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-        )
-    finally:
-        conn.close()
-
-
 def test_a_version_5_file_gains_the_index_on_opening(tmp_path: Path) -> None:
     db = tmp_path / "v5.db"
     _v5_file(db)
-    assert _version(db) == "5"
+    assert stored_schema_version(db) == "5"
     store = EmbeddedStore(db)
     try:
-        assert _version(db) == SCHEMA_VERSION == "6"
+        assert stored_schema_version(db) == SCHEMA_VERSION == "6"
         assert list(store.iter_nodes()) == sorted(SEARCH_NODES, key=lambda n: n.id)
         recorded = json.loads((V5 / "answers.json").read_text(encoding="utf-8"))
         for q in SEARCH_QUERIES:
@@ -323,7 +313,7 @@ def test_a_failed_migration_leaves_the_version_5_file_as_it_was(tmp_path: Path) 
     conn.close()
     with pytest.raises(StoreError, match="could not be migrated"):
         EmbeddedStore(db)
-    assert _version(db) == "5"
+    assert stored_schema_version(db) == "5"
     conn = sqlite3.connect(db)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
