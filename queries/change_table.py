@@ -53,7 +53,7 @@ class Coding:
     Over the embedded store's columns an id's code is its column index, so the columns'
     arrays (labels, kinds, superior pairs) index by it directly; an id no column holds gets
     the next code. Over Cypher every id gets its code as it is met (``extra`` is the dict
-    :func:`queries.overlaps.superior_pairs` fills, so that its codes and these agree).
+    :func:`queries.overlaps.superior_pairs_on` fills, so that its codes and these agree).
     """
 
     def __init__(self, columns: Columns | None = None) -> None:

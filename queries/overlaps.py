@@ -67,9 +67,9 @@ __all__ = [
     "OverlapPairsResult",
     "OverlapsParams",
     "OverlapsResult",
-    "SuperiorPairs",
+    "PairsOnDays",
     "jaccard",
-    "superior_pairs",
+    "superior_pairs_on",
 ]
 
 JACCARD_PLACES = 6
@@ -476,44 +476,6 @@ def _counted_rows(
     (enterprise, organization based in it) pairs."""
     lines = _row_lines(rows, codes, kinds)
     return count_superiors(len(codes), *lines), (lines.based_entity, lines.based_org)
-
-
-class SuperiorPairs(NamedTuple):
-    """Every entity's superiors on a day, as :func:`count_superiors` finds them, with what
-    its integer codes stand for."""
-
-    counts: SuperiorCounts
-    #: code → node id
-    ids: Sequence[str]
-    #: entity code → its label (Enterprise or PartyOrg)
-    label_of: Callable[[int], str]
-    #: the (enterprise, organization based in it) pairs whose lines reach the enterprise
-    based: tuple[Ints, Ints]
-
-
-def superior_pairs(
-    view: CypherView | GraphView, as_of: date, codes: dict[str, int] | None = None
-) -> SuperiorPairs:
-    """The superiors of every active enterprise and Party organization on a day, by the one
-    definition ``superiors`` and ``overlaps`` use.
-
-    On the embedded store the codes are node indexes; over Cypher, ids get codes in
-    ``codes``."""
-    if is_graph_view(view):
-        graph = cast(GraphView, view)
-        with graph.reading_graph():
-            columns = graph.columns()
-            lines = _lines(columns, as_of, SUBJECT_LABELS)
-            counts = count_superiors(len(columns), *lines)
-            label_names, label = columns.labels.names, columns.label
-            return SuperiorPairs(
-                counts, columns.ids, lambda code: label_names[label[code]], lines[3:]
-            )
-    rows = cast(CypherView, view).read_rows(OVERLAPS_CYPHER, as_of=as_of, label=None, min=1)
-    codes = {} if codes is None else codes
-    counts, based = _counted_rows(rows, codes, {})
-    labels = {codes[row["id"]]: row["label"] for row in rows}
-    return SuperiorPairs(counts, list(codes), labels.__getitem__, based)
 
 
 class PairsOnDays(NamedTuple):
