@@ -31,6 +31,7 @@ from graph_schema.rows import Row
 
 if TYPE_CHECKING:
     from stores.columns import Columns
+    from stores.history import WriteInfo
     from stores.merges import Merges
 
 __all__ = [
@@ -153,6 +154,11 @@ class StoreWriter(Protocol):
     """
 
     summary: WriteSummary
+    #: what the write is, for the load log (:mod:`stores.history`); set inside the block
+    info: WriteInfo
+    #: the write's number in the load log, once it has committed (every write is logged,
+    #: whether it changed anything or not)
+    load: int
 
     def upsert_sources(self, records: Iterable[Source]) -> None: ...
 
@@ -166,6 +172,13 @@ class StoreWriter(Protocol):
         """Remove these edges (as the store returned them; ones no longer there are
         ignored), before the write's upserts: a line whose history was assembled anew
         replaces its old records."""
+        ...
+
+    def remove(self, kind: str, ids: Iterable[str]) -> None:
+        """Remove records of one kind ("source", "node", "edge", "transfer") by id (an
+        edge: its key), keeping their last versions in the history: what a revert does to
+        the records the reverted load made. Ids not held are ignored. A node that a line
+        still joins is a :class:`~stores.history.NodeInUseError` (remove the lines first)."""
         ...
 
     def end_judgements(

@@ -418,8 +418,12 @@ def catch_up(
     if columns is None or columns.generation > generation:
         return build(node, succ, pred, generation, node_hot)
     old = columns.generation
-    if conn.execute("SELECT EXISTS (SELECT 1 FROM removed WHERE gen > ?)", (old,)).fetchone()[0]:
-        return build(node, succ, pred, generation, node_hot)  # (edges removed: rare)
+    removals = (
+        "SELECT EXISTS (SELECT 1 FROM removed WHERE gen > ?1) "
+        "OR EXISTS (SELECT 1 FROM removed_nodes WHERE gen > ?1)"
+    )
+    if conn.execute(removals, (old,)).fetchone()[0]:
+        return build(node, succ, pred, generation, node_hot)  # (edges or nodes removed: rare)
     changed = conn.execute("SELECT count(*) FROM nodes WHERE gen > ?", (old,)).fetchone()[0]
     changed += conn.execute("SELECT count(*) FROM edges WHERE gen > ?", (old,)).fetchone()[0]
     size = len(columns) + sum(len(e) for e in columns.edges_by_type.values())

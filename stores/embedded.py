@@ -66,7 +66,7 @@ from graph_schema.records import (
     transfer_from_canonical,
 )
 from graph_schema.rows import EDGE_ROW, NODE_ROW, Row, row_json
-from stores import name_index
+from stores import embedded_history, name_index
 from stores.base import (
     Adjacency,
     Direction,
@@ -79,6 +79,15 @@ from stores.base import (
 )
 from stores.collector import gc_paused
 from stores.deadline import QueryTimeoutError, acquired, current_limit, expired
+from stores.history import (
+    Change,
+    LoadEntry,
+    NodeInUseError,
+    RecordedRecords,
+    RecordKey,
+    Revision,
+    WriteInfo,
+)
 from stores.merges import Folded, Merges, fold, merges_of, unfold
 
 if TYPE_CHECKING:
@@ -88,9 +97,9 @@ __all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError", "adjacency"]
 
 log = logging.getLogger("affgraph.store")
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 #: the schema versions a store file is migrated from on opening (see ``_migrate``)
-MIGRATES_FROM = ("3", "4", "5")
+MIGRATES_FROM = ("3", "4", "5", "6")
 #: Version of the snapshot payload; a snapshot of another version is ignored (rebuilt).
 SNAPSHOT_FORMAT = 1
 #: Rows applied since the last snapshot that make a new one worth its cost.
@@ -123,6 +132,8 @@ NODE_HOT = _hot(p for lb in NODE_LABELS.values() for p in (*NODE_COMMON, *lb.pro
 EDGE_HOT = _hot(p for rel in REL_TYPES.values() for p in (*EDGE_COMMON, *rel.props))
 
 _NODE_COLS = ("id", "label", "kind", "name", "valid_from", "valid_to", *NODE_HOT)
+#: the in-memory columns of each graph table, which a migration adds if a file lacks them
+_HOT_COLUMNS = {"nodes": NODE_HOT, "edges": EDGE_HOT}
 #: The edge columns that become graph attributes.
 _EDGE_ATTR_COLS = ("type", "kind", "valid_from", "valid_to", *EDGE_HOT)
 _EDGE_COLS = ("key", "src", "dst", *_EDGE_ATTR_COLS)
@@ -132,6 +143,7 @@ def _ddl() -> str:
     node_hot = "".join(f", {c}" for c in NODE_HOT)
     edge_hot = "".join(f", {c}" for c in EDGE_HOT)
     names = ";\n    ".join(name_index.DDL)
+    record_time = ";\n    ".join(embedded_history.DDL)
     return f"""
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS nodes (
@@ -148,9 +160,11 @@ def _ddl() -> str:
     CREATE INDEX IF NOT EXISTS edges_src ON edges (src);
     CREATE INDEX IF NOT EXISTS edges_dst ON edges (dst);
     CREATE TABLE IF NOT EXISTS transfers (
-        id TEXT PRIMARY KEY, org TEXT NOT NULL, date TEXT, data TEXT NOT NULL);
+        id TEXT PRIMARY KEY, org TEXT NOT NULL, date TEXT, data TEXT NOT NULL,
+        gen INTEGER NOT NULL DEFAULT 0);
     CREATE INDEX IF NOT EXISTS transfers_org ON transfers (org);
-    CREATE TABLE IF NOT EXISTS sources (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS sources (
+        id TEXT PRIMARY KEY, data TEXT NOT NULL, gen INTEGER NOT NULL DEFAULT 0);
     -- edges a write removed (a line's records replaced by its assembled history): the
     -- graphs of open stores catch up with them as with new rows
     CREATE TABLE IF NOT EXISTS removed (
@@ -161,7 +175,7 @@ def _ddl() -> str:
     -- (ended_at NULL) per pair
     CREATE TABLE IF NOT EXISTS judgements (
         id TEXT PRIMARY KEY, a TEXT NOT NULL, b TEXT NOT NULL, recorded_at TEXT NOT NULL,
-        ended_at TEXT, data TEXT NOT NULL);
+        ended_at TEXT, data TEXT NOT NULL, gen INTEGER NOT NULL DEFAULT 0, ended_gen INTEGER);
     CREATE INDEX IF NOT EXISTS judgements_pair ON judgements (a, b, recorded_at);
     CREATE UNIQUE INDEX IF NOT EXISTS judgements_standing ON judgements (a, b)
         WHERE ended_at IS NULL;
@@ -170,6 +184,8 @@ def _ddl() -> str:
         format INTEGER NOT NULL, data BLOB NOT NULL);
     -- the names search reads (stores.name_index)
     {names};
+    -- the load log and every replaced version (stores.embedded_history)
+    {record_time};
     """
 
 
@@ -301,6 +317,21 @@ def _remove_rows(adj: Adjacency, counts: _Counts, removed: Iterable[Sequence[Any
             del succ[src][dst]
             del pred[dst][src]
         counts.edges[type_] -= 1
+        taken += 1
+    return taken
+
+
+def _remove_nodes(adj: Adjacency, counts: _Counts, removed: Iterable[Sequence[Any]]) -> int:
+    """Take nodes out of networkx's own dicts (``id, label`` rows: their lines are gone
+    already); returns how many were there. A node removed and written again later is put
+    back by the rows applied after."""
+    node, succ, pred = adj
+    taken = 0
+    for node_id, label in removed:
+        if node_id not in node:
+            continue
+        del node[node_id], succ[node_id], pred[node_id]
+        counts.nodes[label] -= 1
         taken += 1
     return taken
 
@@ -442,6 +473,11 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+def _meta_of(conn: sqlite3.Connection, key: str) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return str(row[0])
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -458,12 +494,17 @@ class EmbeddedWriter:
 
     Into an empty table, an upsert inserts its rows as they come (every one is new). Otherwise
     it stages them into a temporary table, works out which are new or changed with one join,
-    and upserts only those. Graph changes are applied by the store after the commit.
+    keeps the versions it replaces (:mod:`stores.embedded_history`) and upserts only the
+    changed rows. Graph changes are applied by the store after the commit. Every row written
+    carries the write's load number (``gen``).
     """
 
-    def __init__(self, conn: sqlite3.Connection, generation: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, load: int) -> None:
         self._conn = conn
-        self.generation = generation
+        #: the number this write will have in the load log (its rows' ``gen``)
+        self.generation = load
+        self.load = 0  # set once committed
+        self.info = WriteInfo()
         self.summary = WriteSummary()
         #: the ids of the nodes this write has written (edges need no lookup for them)
         self._written: set[str] = set()
@@ -475,6 +516,7 @@ class EmbeddedWriter:
         """The write is over: index the names of its nodes, write its judgements (after its
         nodes, which they name), then let go of what only it needed."""
         name_index.index_written(self._conn, self.generation)
+        name_index.unindex_removed(self._conn, self.generation)
         self._end_judgements()
         self._write_judgements()
         self._written = set()
@@ -500,8 +542,8 @@ class EmbeddedWriter:
                 judgement_from_canonical(orjson.loads(row[0])), ended_at=at, ended=how, ended_by=who
             )
             self._conn.execute(
-                "UPDATE judgements SET ended_at = ?, data = ? WHERE id = ?",
-                (at, _judgement_json(ended), ended.id),
+                "UPDATE judgements SET ended_at = ?, ended_gen = ?, data = ? WHERE id = ?",
+                (at, self.generation, _judgement_json(ended), ended.id),
             )
             self.summary.add("judgement", "updated")
 
@@ -521,6 +563,11 @@ class EmbeddedWriter:
             if "judgements" not in str(exc):
                 raise
             raise JudgementConflictError(self._doubly_standing()) from exc
+        self._conn.execute(  # written already ended (an export's history): ended by this load
+            "UPDATE judgements SET ended_gen = gen WHERE gen = ? AND ended_at IS NOT NULL "
+            "AND ended_gen IS NULL",
+            (self.generation,),
+        )
 
     def _doubly_standing(self) -> list[tuple[str, str]]:
         """The pairs this write's judgements would leave with two standing ones."""
@@ -610,23 +657,59 @@ class EmbeddedWriter:
             ).fetchall()
             if relabelled:
                 raise LabelChangeError(relabelled)
-            self._apply_stage("nodes", "id", _NODE_COLS, with_gen=True)
+            self._apply_stage("nodes", "id", _NODE_COLS)
         self._written.update(ids)
 
     def remove_edges(self, records: Iterable[Edge]) -> None:
         """Remove these edges (by key), noting each in ``removed`` for the graphs to catch
         up with."""
-        wanted = sorted({r.key for r in records})
+        self.remove("edge", (r.key for r in records))
+
+    def remove(self, kind: str, ids: Iterable[str]) -> None:
+        """Remove records by kind and id (edges: key), keeping their last versions; edges and
+        nodes are noted for the graphs to catch up with (``removed``, ``removed_nodes``)."""
+        if kind not in embedded_history.TABLES:
+            raise ValueError(f"not a record kind: {kind!r}")
+        table, key = embedded_history.TABLES[kind]
+        wanted = sorted(set(ids))
+        if kind == "node":
+            self._refuse_joined(wanted)
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
-            self._conn.execute(
-                "INSERT INTO removed (eid, src, dst, type, gen) SELECT eid, src, dst, type, "
-                f"{self.generation} FROM edges WHERE key IN ({marks})",
-                chunk,
+            embedded_history.keep_removed(self._conn, kind, chunk, self.generation)
+            if kind == "edge":
+                self._conn.execute(
+                    "INSERT INTO removed (eid, src, dst, type, gen) SELECT eid, src, dst, type, "
+                    f"{self.generation} FROM edges WHERE key IN ({marks})",
+                    chunk,
+                )
+            elif kind == "node":
+                self._conn.execute(
+                    "INSERT INTO removed_nodes (id, label, gen) SELECT id, label, "
+                    f"{self.generation} FROM nodes WHERE id IN ({marks})",
+                    chunk,
+                )
+            gone = self._conn.execute(
+                f"DELETE FROM {table} WHERE {key} IN ({marks})", chunk
+            ).rowcount
+            self.summary.add(kind, "removed", gone)
+
+    def _refuse_joined(self, ids: Sequence[str]) -> None:
+        """:class:`NodeInUseError` if lines still join any of these nodes."""
+        uses: list[tuple[str, str]] = []
+        for start in range(0, len(ids), 400):
+            chunk = ids[start : start + 400]
+            marks = ", ".join("?" for _ in chunk)
+            uses.extend(
+                self._conn.execute(
+                    f"SELECT src, key FROM edges WHERE src IN ({marks}) UNION "
+                    f"SELECT dst, key FROM edges WHERE dst IN ({marks})",
+                    [*chunk, *chunk],
+                ).fetchall()
             )
-            gone = self._conn.execute(f"DELETE FROM edges WHERE key IN ({marks})", chunk).rowcount
-            self.summary.add("edge", "removed", gone)
+        if uses:
+            raise NodeInUseError(uses)
 
     def _upsert_edges(
         self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int, ends: set[str]
@@ -637,7 +720,7 @@ class EmbeddedWriter:
             if ends - found:
                 raise UnknownNodeError(ends - found)
         if not self._upsert("edge", "edges", _EDGE_COLS, rows, count, graph=True):
-            self._apply_stage("edges", "key", _EDGE_COLS, with_gen=True)
+            self._apply_stage("edges", "key", _EDGE_COLS)
 
     # -- writing and staging ---------------------------------------------------------------
 
@@ -662,8 +745,8 @@ class EmbeddedWriter:
         """
         conn = self._conn
         if conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
-            columns = (*cols, "data", *(("gen",) if graph else ()))
-            marks = ", ".join(["?"] * (len(cols) + 1) + ([str(self.generation)] if graph else []))
+            columns = (*cols, "data", "gen")
+            marks = ", ".join(["?"] * (len(cols) + 1) + [str(self.generation)])
             indexes = (
                 conn.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
@@ -683,6 +766,8 @@ class EmbeddedWriter:
             self.summary.add(record_kind, "created", created)
             return True
         self._stage_and_diff(record_kind, table, cols[0], cols, rows())
+        if record_kind in embedded_history.TABLES:
+            embedded_history.keep_replaced(conn, record_kind, self.generation)
         if not graph:
             self._apply_stage(table, cols[0], cols)
         return False
@@ -715,12 +800,10 @@ class EmbeddedWriter:
         self.summary.add(record_kind, "updated", updated)
         self.summary.add(record_kind, "unchanged", staged - created - updated)
 
-    def _apply_stage(
-        self, table: str, key: str, cols: Sequence[str], with_gen: bool = False
-    ) -> None:
-        """Upsert the changed staged rows into ``table`` (graph tables get this ``gen``)."""
-        all_cols = (*cols, "data", *(("gen",) if with_gen else ()))
-        values = (*cols, "data", *((str(self.generation),) if with_gen else ()))
+    def _apply_stage(self, table: str, key: str, cols: Sequence[str]) -> None:
+        """Upsert the changed staged rows into ``table``, with this write's ``gen``."""
+        all_cols = (*cols, "data", "gen")
+        values = (*cols, "data", str(self.generation))
         updates = ", ".join(f"{c} = excluded.{c}" for c in all_cols if c != key)
         self._conn.execute(
             f"INSERT INTO {table} ({', '.join(all_cols)}) "
@@ -799,20 +882,29 @@ class EmbeddedStore:
         version 3 lacks the ``removed`` table and the in-memory columns of properties
         declared since (e.g. ``dual_line``), whose rows hold no such values yet; versions 3
         and 4 lack the ``judgements`` table; versions 3 to 5 lack the index of names, which is
-        made from the nodes here. Every statement of the DDL makes only what is missing
-        (``IF NOT EXISTS``), so running it all adds exactly that."""
+        made from the nodes here; versions 3 to 6 lack the load log and the versions (every
+        record becomes written by one ``migrated`` load: :func:`embedded_history.migrate_to_log`).
+        Every statement of the DDL makes only what is missing (``IF NOT EXISTS``), so running
+        it all adds exactly that."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for table, hot in (("nodes", NODE_HOT), ("edges", EDGE_HOT)):
+                added = {t: tuple((c, "") for c in hot) for t, hot in _HOT_COLUMNS.items()}
+                for table, columns in {**added, **embedded_history.ADDED_COLUMNS}.items():
                     have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-                    for column in hot:
-                        if column not in have:
-                            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{column}"')
+                    for column, declared in columns:
+                        if have and column not in have:
+                            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {declared}')
                 for statement in _ddl().split(";"):
                     conn.execute(statement)
-                name_index.index_all(conn)
+                if int(version) < 6:
+                    name_index.index_all(conn)
+                if int(version) < 7:
+                    generation = int(_meta_of(conn, "generation"))
+                    embedded_history.migrate_to_log(conn, generation)
+                    for key, value in (("last_load", generation), ("first_load", generation or 1)):
+                        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
                 conn.execute(
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,)
                 )
@@ -836,13 +928,14 @@ class EmbeddedStore:
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
             )
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('last_load', '0')")
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('first_load', '1')")
         except sqlite3.OperationalError as exc:
             self._conn.close()
             raise StoreBusyError(f"{self.path} could not be created: {exc}") from exc
 
     def _meta(self, key: str) -> str:
-        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return str(row[0])
+        return _meta_of(self._conn, key)
 
     def _load_snapshot(self) -> None:
         """Start from the saved snapshot, if there is a usable one."""
@@ -892,6 +985,14 @@ class EmbeddedStore:
                         self._counts,
                         conn.execute(
                             "SELECT src, dst, eid, type FROM removed WHERE gen > ?",
+                            (self._generation,),
+                        ),
+                    )
+                    applied += _remove_nodes(
+                        adjacency(self.graph),
+                        self._counts,
+                        conn.execute(
+                            "SELECT id, label FROM removed_nodes WHERE gen > ?",
                             (self._generation,),
                         ),
                     )
@@ -1028,7 +1129,8 @@ class EmbeddedStore:
 
     @contextmanager
     def writer(self) -> Iterator[EmbeddedWriter]:
-        """One all-or-nothing write; see :class:`EmbeddedWriter`.
+        """One all-or-nothing write, logged as one load (:mod:`stores.history`); see
+        :class:`EmbeddedWriter`.
 
         Writers are serialised by SQLite's write lock: a second writer, in this process or
         another, waits up to 30 s and then gets :class:`StoreBusyError`. The cyclic GC is
@@ -1045,25 +1147,23 @@ class EmbeddedStore:
                 raise StoreBusyError(
                     f"{self.path} is being written by another load; try again when it has finished"
                 ) from exc
-            generation = (
-                int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
-                + 1
-            )
-            writer = EmbeddedWriter(conn, generation)
+            load = int(_meta_of(conn, "last_load")) + 1
+            writer = EmbeddedWriter(conn, load)
             try:
                 with gc_paused():
                     yield writer
                 writer.done()
+                embedded_history.log_write(conn, load, writer.info, writer.summary.counts)
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'last_load'", (str(load),))
                 if writer.summary.changed:
-                    conn.execute(
-                        "UPDATE meta SET value = ? WHERE key = 'generation'", (str(generation),)
-                    )
+                    conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(load),))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
         finally:
             conn.close()
+        writer.load = load
         if writer.summary.changed:
             with self._lock:
                 self._catch_up()
@@ -1342,12 +1442,73 @@ class EmbeddedStore:
             transfers, sources = self._conn.execute(
                 "SELECT (SELECT count(*) FROM transfers), (SELECT count(*) FROM sources)"
             ).fetchone()
-            return StoreCounts(
-                dict(sorted(self._counts.nodes.items())),
-                dict(sorted(self._counts.edges.items())),
+            return StoreCounts(  # (a label whose last node a revert removed counts 0)
+                {k: n for k, n in sorted(self._counts.nodes.items()) if n},
+                {k: n for k, n in sorted(self._counts.edges.items()) if n},
                 transfers,
                 sources,
             )
+
+    # -- record time: the load log and the kept versions (stores.history) ------------------
+
+    def last_load(self) -> int:
+        with self.reading():
+            return int(self._meta("last_load"))
+
+    def first_load(self) -> int:
+        with self.reading():
+            return int(self._meta("first_load"))
+
+    def loads(self, *, limit: int = 100, offset: int = 0) -> tuple[int, list[LoadEntry]]:
+        with self.reading():
+            return embedded_history.loads(self._conn, limit, offset)
+
+    def load_entry(self, number: int) -> LoadEntry | None:
+        with self.reading():
+            return embedded_history.load_entry(self._conn, number)
+
+    def load_at(self, when: str) -> int | None:
+        with self.reading():
+            return embedded_history.load_at(self._conn, when)
+
+    def changed_by(self, number: int) -> list[Change]:
+        with self.reading():
+            return embedded_history.changed_by(self._conn, number)
+
+    def revisions(self, kind: str, record_id: str) -> list[Revision]:
+        with self.reading():
+            return embedded_history.revisions(self._conn, kind, record_id)
+
+    def changed_after(self, keys: Iterable[RecordKey], number: int) -> dict[RecordKey, int]:
+        with self.reading():
+            return embedded_history.changed_after(self._conn, keys, number)
+
+    def records_at(self, number: int) -> RecordedRecords:
+        with self.reading():
+            return embedded_history.records_at(self._conn, number)
+
+    def tags(self) -> dict[str, int]:
+        with self.reading():
+            return embedded_history.tags(self._conn)
+
+    def set_tag(self, name: str, number: int) -> None:
+        """Name a load: a small write of its own (not a load: it changes no record)."""
+        conn = _connect(self.path)
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreBusyError(
+                    f"{self.path} is being written by another load; try again when it has finished"
+                ) from exc
+            try:
+                embedded_history.set_tag(conn, name, number)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.close()
 
     def close(self) -> None:
         with self._lock:

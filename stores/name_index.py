@@ -39,6 +39,7 @@ __all__ = [
     "index_all",
     "index_written",
     "search_page",
+    "unindex_removed",
 ]
 
 #: The SQL function the index's writes call: Python's ``str.lower`` (register it on every
@@ -101,6 +102,21 @@ def index_written(conn: sqlite3.Connection, generation: int) -> None:
         )
         conn.execute(f"DELETE FROM node_names WHERE node IN ({written})", (generation,))
     _add(conn, "n.gen = ?1", (generation,))
+
+
+def unindex_removed(conn: sqlite3.Connection, generation: int) -> None:
+    """Take out the names of the nodes this write removed (``removed_nodes``: a revert's)."""
+    gone = "SELECT id FROM removed_nodes WHERE gen = ?1 AND id NOT IN (SELECT id FROM nodes)"
+    if not conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM node_names WHERE node IN ({gone}))", (generation,)
+    ).fetchone()[0]:
+        return
+    conn.execute(
+        "INSERT INTO node_names_fts (node_names_fts, rowid, folded) "
+        f"SELECT 'delete', id, folded FROM node_names WHERE node IN ({gone})",
+        (generation,),
+    )
+    conn.execute(f"DELETE FROM node_names WHERE node IN ({gone})", (generation,))
 
 
 def index_all(conn: sqlite3.Connection) -> None:
