@@ -24,12 +24,15 @@ from app.settings import Settings
 from exports import FORMATS
 from graph_schema.dates import parse_loose_date
 from graph_schema.models import json_schema
+from history.recorded import recorded_store
+from history.refs import resolve_load
 from loaders.errors import LoadError, LoadFailedError, Notice
 from loaders.load import LoadResult, load_paths
 from loaders.registry import LAYOUTS
 from queries.base import QueryError
 from queries.catalog import QUERIES, describe
 from stores.base import GraphStore, StoreError, WriteSummary
+from stores.history import UnknownLoadError
 
 __all__ = ["cli", "main"]
 
@@ -41,6 +44,17 @@ cli = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+AsRecordedOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-recorded",
+        metavar="REF",
+        help="Answer from the graph as it stood right after a load: its number, a tag, or a "
+        "time (2026-03-02 = the end of that day, UTC). Default: as it stands now.",
+        show_default=False,
+    ),
+]
 
 StoreOption = Annotated[
     str | None,
@@ -64,6 +78,35 @@ def _open_or_exit(settings: Settings) -> GraphStore:
     except StoreError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+def as_recorded_store(graph: GraphStore, ref: str | None) -> GraphStore:
+    """The store a command answers on: ``graph``, or with ``--as-recorded REF`` the graph as
+    it stood right after that load (said on stderr, so piped output stays the answer)."""
+    if ref is None:
+        return graph
+    try:
+        number = resolve_load(graph, ref)
+    except UnknownLoadError as exc:
+        err.print(f"--as-recorded: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    past = recorded_store(graph, number)
+    err.print(f"as recorded at load {past.state()[1]}", highlight=False)
+    return past
+
+
+#: the statuses a load's counts show, and their marks
+_MARKS = (("created", "+"), ("updated", "~"), ("removed", "−"))
+
+
+def changes_text(counts: Any) -> str:
+    """A load's counts in a few characters: "node +3 ~2; edge +5", or "nothing changed"."""
+    parts = []
+    for kind, by_status in sorted(counts.items()):
+        marks = " ".join(f"{m}{by_status[s]}" for s, m in _MARKS if by_status.get(s))
+        if marks:
+            parts.append(f"{kind} {marks}")
+    return "; ".join(parts) or "nothing changed"
 
 
 def _summary_table(summary: WriteSummary) -> Table:
@@ -167,6 +210,16 @@ def load(
             show_default=False,
         ),
     ] = None,
+    message: Annotated[
+        str,
+        typer.Option(
+            "--message",
+            "-m",
+            metavar="TEXT",
+            help='What this load is, for the load log (affgraph log), e.g. "Feng County '
+            'roster 2019, p.1-12".',
+        ),
+    ] = "",
 ) -> None:
     """Load canonical files and source tables (and folders of them) into the store.
 
@@ -211,6 +264,7 @@ def load(
                 encoding=encoding,
                 check_only=check,
                 as_of=day,
+                message=message,
             )
     except LoadFailedError as exc:
         for error in exc.errors:
@@ -244,6 +298,8 @@ def load(
             out.print(f"  {placeholder}", markup=False, highlight=False, soft_wrap=True)
     if not result.changed:
         out.print("Nothing changed: the store already held these records.")
+    said = f" — {message}" if message else ""
+    out.print(Text(f"load {result.load}: {changes_text(result.counts)}{said}"), highlight=False)
 
 
 def _print_possible_duplicates(result: LoadResult) -> None:
@@ -376,6 +432,7 @@ def query(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Day to ask for, YYYY-MM-DD (default today).")
     ] = None,
+    as_recorded: AsRecordedOption = None,
     output: Annotated[
         str, typer.Option("--format", help="json, csv, table or xlsx (with --out).")
     ] = "table",
@@ -417,7 +474,9 @@ def query(
     settings = _settings(store)
     graph = _open_or_exit(settings)
     try:
-        answer = found.run(graph, params, timeout=settings.query_timeout_s)
+        answer = found.run(
+            as_recorded_store(graph, as_recorded), params, timeout=settings.query_timeout_s
+        )
     except QueryError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -535,6 +594,7 @@ def export_command(
             "--force", help="Write even if OUT exists (files of the export are replaced)."
         ),
     ] = False,
+    as_recorded: AsRecordedOption = None,
     store: StoreOption = None,
 ) -> None:
     """Export the graph: GraphML (Gephi, networkx), JSON, canonical CSV or neo4j-admin CSV.
@@ -572,7 +632,7 @@ def export_command(
         raise typer.Exit(2)
     graph = _open_or_exit(_settings(store))
     try:
-        result = export(graph, fmt, out_path, as_of=day)
+        result = export(as_recorded_store(graph, as_recorded), fmt, out_path, as_of=day)
     except StoreError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -798,3 +858,7 @@ def _dedupe_list(found: list[Any], limit: int, output: str) -> None:
 def main() -> None:
     """Entry point of the ``affgraph`` console script."""
     cli()
+
+
+# the commands of record time (log, revert, tag, tags), registered on ``cli``
+import app.cli_history  # noqa: E402, F401  (registers on cli, which it imports)

@@ -3,9 +3,10 @@ when and an optional note, kept in the store with their history.
 
 A judgement is never overwritten: judging a pair again ends the standing judgement
 (``superseded``) and records the new one; withdrawing ends it (``withdrawn``) and the pair is
-a candidate again. Both are one all-or-nothing write. A judged pair — whatever the verdict,
-``unsure`` included — is not proposed again by :func:`unjudged`; its judgement is shown
-instead when asked (:func:`standing`).
+a candidate again. Both are one all-or-nothing write, logged as a load of kind ``judgement``
+by the judge (:mod:`stores.history`): a judgement is withdrawn, never reverted. A judged
+pair — whatever the verdict, ``unsure`` included — is not proposed again by
+:func:`unjudged`; its judgement is shown instead when asked (:func:`standing`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dedupe.candidates import Candidate
 from graph_schema.declaration import JUDGEMENT_VERDICTS
 from graph_schema.records import Judgement
 from stores.base import GraphStore, StoreError
+from stores.history import WriteInfo
 
 __all__ = [
     "NoStandingJudgementError",
@@ -93,6 +95,9 @@ def judge(
         f"j-{uuid.uuid4().hex}", a, b, verdict, who.strip(), when, (note or "").strip() or None
     )
     with store.writer() as writer:
+        writer.info = WriteInfo(
+            kind="judgement", who=judgement.who, message=f"judged {a} / {b} {verdict}"
+        )
         writer.end_judgements([(a, b)], at=when, how="superseded", who=judgement.who)
         writer.upsert_judgements([judgement])
     return judgement
@@ -108,6 +113,9 @@ def withdraw(store: GraphStore, x: str, y: str, who: str, *, at: str | None = No
         raise NoStandingJudgementError(a, b)
     when = at or now()
     with store.writer() as writer:
+        writer.info = WriteInfo(
+            kind="judgement", who=who, message=f"withdrew the judgement of {a} / {b}"
+        )
         writer.end_judgements([(a, b)], at=when, how="withdrawn", who=who.strip() or who)
     ended = [j for j in store.iter_judgements(pair=(a, b)) if j.id == found[0].id]
     if not ended or ended[0].standing:  # another withdrawal or judgement came first

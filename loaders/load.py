@@ -55,6 +55,7 @@ from loaders.validate import (
 from loaders.workbook import Sheet, is_guide, open_workbook
 from stores.base import GraphStore, RowWriter, StoreError, StoreWriter, WriteSummary
 from stores.collector import gc_paused
+from stores.history import WriteInfo, file_ref
 
 if TYPE_CHECKING:
     from dedupe.candidates import Candidate
@@ -115,6 +116,8 @@ class LoadResult(WriteSummary):
     #: pairs of a node the load created and one the store held, that may be one body
     #: (:func:`dedupe.candidates.candidates_against`); never merged: ``affgraph dedupe``
     possible_duplicates: list[Candidate] = field(default_factory=list)
+    #: the load's number in the store's log (0: a check, which writes and logs nothing)
+    load: int = 0
 
 
 #: the file types a load reads, by the end of their name
@@ -508,6 +511,8 @@ def load_paths(
     encoding: str | None = None,
     check_only: bool = False,
     as_of: date | None = None,
+    message: str = "",
+    who: str = "",
 ) -> LoadResult:
     """Load files and folders into ``store`` as one all-or-nothing write.
 
@@ -553,10 +558,12 @@ def load_paths(
                 checked=len(batch),
             )
         new_nodes = _new_nodes(store, batch.nodes)
+        info = WriteInfo(kind="load", who=who, message=message, files=tuple(map(file_ref, files)))
         hooks.step("writing")
         kinds = [batch.sources, batch.nodes, batch.edges, batch.transfers]
         del batch
         with store.writer() as writer:
+            writer.info = info
             writer.remove_edges(assembled.removed)  # a line's records its history replaces
             for rows in kinds:  # nodes before the edges that need them
                 _write(writer, rows)  # (each kind's rows let go of once written)
@@ -569,6 +576,7 @@ def load_paths(
         notices=notices,
         tables=reading.tables,
         possible_duplicates=possible,
+        load=writer.load,
     )
 
 
