@@ -60,7 +60,7 @@ def _entry_json(entry: LoadEntry) -> dict[str, Any]:
 
 def _what(entry: LoadEntry) -> str:
     """Kind and who, then what became of it: "revert of load 2 by ana", "reverted by 3"."""
-    what = entry.kind
+    what: str = entry.kind
     if entry.kind == "revert" and entry.reverts is not None:
         forced = f", {len(entry.forced)} forced" if entry.forced else ""
         what = f"revert of load {entry.reverts}{forced}"
