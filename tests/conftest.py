@@ -238,6 +238,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(f"CI: {skipped} test(s) were skipped; failing the run.", red=True)
 
 
+#: What schema version 7 added (the load log and the kept versions), taken out of a file this
+#: code made so that it reads as a file of an earlier version would.
+BEFORE_THE_LOG = (
+    "DROP TABLE loads; DROP TABLE versions; DROP TABLE tags; DROP TABLE removed_nodes; "
+    "DROP INDEX sources_gen; DROP INDEX transfers_gen; ALTER TABLE sources DROP COLUMN gen; "
+    "ALTER TABLE transfers DROP COLUMN gen; DELETE FROM meta WHERE key IN ('last_load', "
+    "'first_load'); "
+)
+
+
 def stored_schema_version(db: Path) -> str:
     """The schema version an embedded store file says it is (read with sqlite3 alone)."""
     conn = sqlite3.connect(db)

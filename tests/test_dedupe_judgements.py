@@ -14,7 +14,7 @@ from dedupe.judgements import judge, pair_of, standing, unjudged, withdraw
 from graph_schema.records import Node
 from stores.base import StoreError
 from stores.embedded import SCHEMA_VERSION, EmbeddedStore
-from tests.conftest import stored_schema_version
+from tests.conftest import BEFORE_THE_LOG, stored_schema_version
 
 NODES = [
     Node("t1", "PartyOrg", "committee", "天津市国资委党委"),
@@ -28,7 +28,8 @@ def _version_4(db: Path) -> None:
     """Make ``db`` what schema version 4 wrote: no judgements table."""
     conn = sqlite3.connect(db)
     conn.executescript(
-        "DROP TABLE judgements; UPDATE meta SET value = '4' WHERE key = 'schema_version';"
+        BEFORE_THE_LOG
+        + "DROP TABLE judgements; UPDATE meta SET value = '4' WHERE key = 'schema_version';"
     )
     conn.close()
 
@@ -42,7 +43,7 @@ def test_a_version_4_file_gains_the_judgements_table_on_opening(tmp_path: Path) 
     _version_4(db)
     reopened = EmbeddedStore(db)
     try:
-        assert stored_schema_version(db) == SCHEMA_VERSION == "6"
+        assert stored_schema_version(db) == SCHEMA_VERSION == "7"
         assert [n.id for n in reopened.iter_nodes()] == ["c1", "c3", "t1", "t2"]
         judged = judge(reopened, "t2", "t1", "same", "ana")
         assert list(reopened.iter_judgements()) == [judged]

@@ -25,6 +25,7 @@ from queries.chain import CHAIN
 from queries.conflicts import CONFLICTS
 from queries.history import HISTORY, HistoryParams
 from stores.base import GraphStore
+from tests.conftest import BEFORE_THE_LOG
 
 D = date.fromisoformat
 ORG, STREET, COUNTY = "fx-ent-002-pc", "fx-fengcheng-wc", "fx-county-pc"
@@ -498,7 +499,8 @@ def test_a_store_file_of_schema_version_3_is_migrated_on_opening(
     store.close()
     conn = sqlite3.connect(db)  # what version 3 wrote: no removed log, no dual_line column
     conn.executescript(
-        "DROP TABLE removed; DROP TABLE judgements; ALTER TABLE edges DROP COLUMN dual_line; "
+        BEFORE_THE_LOG
+        + "DROP TABLE removed; DROP TABLE judgements; ALTER TABLE edges DROP COLUMN dual_line; "
         "UPDATE meta SET value = '3' WHERE key = 'schema_version'; DELETE FROM snapshot;"
     )
     conn.close()
@@ -507,7 +509,7 @@ def test_a_store_file_of_schema_version_3_is_migrated_on_opening(
         version = reopened._conn.execute(
             "SELECT value FROM meta WHERE key = 'schema_version'"
         ).fetchone()[0]
-        assert version == SCHEMA_VERSION == "6"
+        assert version == SCHEMA_VERSION == "7"
         assert (list(reopened.iter_nodes()), list(reopened.iter_edges())) == before
         load_paths(reopened, [transfers(tmp_path)])  # and it takes this version's writes
         assert sorted(lines(reopened), key=str) == sorted(EXPECTED, key=str)
