@@ -79,6 +79,14 @@ def flatten(results: dict[str, Any]) -> dict[str, float | None]:
     for name in HTTP:
         for q in ("p50", "p95", "p99"):
             f[f"http.{name}.{q}_s"] = g("http", "endpoints", name, q)
+    f["history.reload_1pct_s"] = g("history", "reload", "seconds")
+    f["history.reload_growth_mib"] = g("history", "growth_mib")
+    f["history.as_recorded_make_s"] = g("history", "as_recorded", "materialise_s")
+    f["history.revert_s"] = g("history", "revert", "seconds")
+    for name in ("orphans", "overlaps"):
+        f[f"history.{name}.current_s"] = g("history", "current", name)
+        f[f"history.{name}.as_recorded_s"] = g("history", "as_recorded", "again_s", name)
+        f[f"history.{name}.after_revert_s"] = g("history", "after_revert", name)
     f["neo4j.store_load_s"] = g("neo4j", "store_load", "seconds")
     f["neo4j.store_load_rows_per_s"] = g("neo4j", "store_load", "rows_per_s")
     f["neo4j.bare_load_s"] = g("neo4j", "bare_load", "seconds")
@@ -340,6 +348,33 @@ def table(results: dict[str, Any]) -> str:
             f"{http.get('requests', '?')} requests",
             f"http.{name}.p95_s",
         )
+    reverted_counts = ((results.get("history") or {}).get("revert") or {}).get("counts", {})
+    reverted = sum(sum(c.values()) for c in reverted_counts.values())
+    rows.append(
+        ("**record time** (load log, kept versions; 1 % of records changed)", "", "", "", "", "")
+    )
+    row(
+        "reload with 1 % changed (load 2): time / the file grows by",
+        f"{_s(f['history.reload_1pct_s'])} / {_mib(f['history.reload_growth_mib'])}",
+        "1 run",
+    )
+    row(
+        "as recorded at load 1: the state written into a store of its own (first time)",
+        _s(f["history.as_recorded_make_s"]),
+        "1 run",
+    )
+    for name in ("orphans", "overlaps"):
+        row(
+            f"{name}: current / as recorded at load 1 (kept) / current after the revert",
+            f"{_ms(f[f'history.{name}.current_s'])} / {_ms(f[f'history.{name}.as_recorded_s'])}"
+            f" / {_ms(f[f'history.{name}.after_revert_s'])}",
+            "median of 3",
+        )
+    row(
+        f"revert of load 2 ({reverted:,} records restored or removed)",
+        _s(f["history.revert_s"]),
+        "1 run",
+    )
     rows.append(("**export**", "", "", "", "", ""))
     row(
         "`affgraph export --format neo4j-admin`",

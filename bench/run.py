@@ -138,7 +138,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--skip",
         action="append",
         default=[],
-        choices=["baselines", "http", "export", "neo4j"],
+        choices=["baselines", "http", "export", "history", "neo4j"],
         help="leave a part out (repeatable)",
     )
     parser.add_argument(
@@ -275,8 +275,25 @@ def main(argv: list[str] | None = None) -> int:
                 "export", work / "export.json", "--db", str(db), "--out", str(work / "export")
             ),
         )
+    if "history" not in args.skip:  # last: it reloads and reverts the store
+        step(
+            "history",
+            lambda: _worker(
+                "history",
+                work / "history.json",
+                "--db",
+                str(db),
+                "--data",
+                str(folder),
+                "--work",
+                str(work),
+                "--reps",
+                str(min(args.reps, 3)),
+            ),
+        )
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(Path(f"{db}.recorded"), ignore_errors=True)
     if "neo4j" not in args.skip:
         from bench.neo4j_bench import bench_neo4j
 

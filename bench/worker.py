@@ -1,5 +1,5 @@
 """The parts of the harness that run in a process of their own, so that each one's time and
-peak memory are its own: ``python -m bench.worker {load,open,queries,candidates,export} …
+peak memory are its own: ``python -m bench.worker {load,open,queries,candidates,export,history} …
 --result F``.
 
 Each writes its figures as JSON to ``--result``; progress goes to stderr.
@@ -410,6 +410,14 @@ def _baselines(
     return out
 
 
+def cmd_history(args: argparse.Namespace) -> dict[str, Any]:
+    """What record time costs: reload with 1 % changed, as-recorded answers, revert
+    (:mod:`bench.history_bench`). Changes the store: run it after the read-only steps."""
+    from bench.history_bench import bench_history
+
+    return bench_history(args.db, args.data, args.work, args.reps)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.worker")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -434,7 +442,12 @@ def main(argv: list[str] | None = None) -> None:
     q.add_argument("--nx-reps", type=int, default=3)
     q.add_argument("--past", default="2015-01-01")
     q.add_argument("--no-baselines", dest="baselines", action="store_false")
-    for p in (load, opened, exp, cand, q):
+    hist = sub.add_parser("history")
+    hist.add_argument("--db", type=Path, required=True)
+    hist.add_argument("--data", type=Path, required=True)
+    hist.add_argument("--work", type=Path, required=True)
+    hist.add_argument("--reps", type=int, default=3)
+    for p in (load, opened, exp, cand, q, hist):
         p.add_argument("--result", type=Path, required=True)
     args = parser.parse_args(argv)
     command = {
@@ -443,6 +456,7 @@ def main(argv: list[str] | None = None) -> None:
         "export": cmd_export,
         "candidates": cmd_candidates,
         "queries": cmd_queries,
+        "history": cmd_history,
     }[args.command]
     write_json(args.result, command(args))
 

@@ -68,6 +68,15 @@ FIGURES = [
         for q in ("p50", "p95", "p99")
     ),
     "http.ready_s",
+    "history.reload_1pct_s",
+    "history.reload_growth_mib",
+    "history.as_recorded_make_s",
+    "history.revert_s",
+    *(
+        f"history.{name}.{what}_s"
+        for name in ("orphans", "overlaps")
+        for what in ("current", "as_recorded", "after_revert")
+    ),
     "neo4j.store_load_s",
     "neo4j.store_load_rows_per_s",
     "neo4j.bare_load_s",
