@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
-from app.api import duplicates, export, health, labels, load, queries
+from app.api import duplicates, export, health, history, labels, load, queries
 from app.api.auth import require_read
 from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope, install_error_handlers
 from app.api.parameters import refuse_unknown_parameters
@@ -34,6 +34,7 @@ def open_configured_store(settings: Settings) -> GraphStore:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new application; the store is opened when it starts and closed when it stops."""
     settings = settings or Settings()
+    settings.tokens()  # a malformed AFFGRAPH_API_TOKENS stops the server here, not at a write
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(load.router)
     api.include_router(export.router, dependencies=reads)
     api.include_router(duplicates.router)  # its GET asks require_read itself, its writes the token
+    api.include_router(history.router)  # likewise
     app.include_router(api, prefix="/api")
     mount_web(app)  # the browser UI: /, /static, /vendor
     return app

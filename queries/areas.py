@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from graph_schema.declaration import NODE_LABELS
-from queries.base import Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
+from queries.base import Answer, Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
 from queries.cypher import cypher_active
 from queries.graph import active, lines_in, lines_out
 from stores.base import CypherView, GraphView
@@ -52,7 +52,7 @@ class AreaItem(BaseModel):
     organizations: int = Field(description="Party organizations based in it")
 
 
-class AreasResult(BaseModel):
+class AreasResult(Answer):
     """Areas on a day, one page, with counts by kind."""
 
     as_of: date

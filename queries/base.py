@@ -29,6 +29,7 @@ from stores.merges import NODE_ID_FIELDS
 __all__ = [
     "MAX_LIMIT",
     "MAX_OFFSET",
+    "Answer",
     "AsOfParams",
     "Column",
     "EntityParams",
@@ -92,6 +93,23 @@ class EntityParams(AsOfParams):
     id: str = Field(min_length=1, description="the node's id")
 
 
+class Answer(BaseModel):
+    """What every named query's answer derives from: the load it was computed on.
+
+    A figure cited as "affgraph dataset at load 41, as of 2022-07-05" is given again, exactly,
+    by asking the same query with ``as_recorded=41`` however the data has moved on since
+    (:mod:`history.recorded`). :meth:`NamedQuery.run` sets it from the same consistent read
+    as the answer, so it is the load the answer saw, never one that committed just after.
+    """
+
+    load: int = Field(
+        0,
+        ge=0,
+        description="the load number this answer was computed on: cite it with as_of; "
+        "as_recorded=<load> reproduces it",
+    )
+
+
 class NodeRef(BaseModel):
     """A node as it appears inside an answer."""
 
@@ -103,7 +121,7 @@ class NodeRef(BaseModel):
 
 Rows = list[dict[str, Any]]
 P = TypeVar("P", bound=QueryParams)
-R = TypeVar("R", bound=BaseModel)
+R = TypeVar("R", bound=Answer)
 T = TypeVar("T")
 
 
@@ -252,8 +270,13 @@ class NamedQuery(Generic[P, R]):
         :class:`~stores.deadline.QueryTimeoutError`, see :mod:`stores.deadline`)."""
         with time_limit(timeout):
             # the whole answer from one state of the store: every read the implementation
-            # makes (graph, records, transfers, names) joins one consistent read
-            return read_consistently(store, lambda: self._answer(store, params))
+            # makes (graph, records, transfers, names, the load it is of) joins one read
+            return read_consistently(store, lambda: self._cited(store, params))
+
+    def _cited(self, store: GraphStore, params: P) -> R:
+        """The answer, carrying the load of the state it was computed on."""
+        result = self._answer(store, params)
+        return result.model_copy(update={"load": store.state()[1]})
 
     def answer(self, store: CypherView | GraphView | GraphStore, params: P) -> R:
         """Answer inside a read the caller already holds: how one query composes another

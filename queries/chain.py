@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from graph_schema.records import Edge
-from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
+from queries.base import Answer, EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
 from queries.cypher import MAX_DEPTH, cypher_active, cypher_chain, cypher_node
 from queries.graph import active, lines_out
 from queries.graphview import GraphAnswer, GraphEdge, graph_node
@@ -79,7 +79,7 @@ class ChainStep(BaseModel):
     line: Line | None = Field(None, description="the line from the step below to this one")
 
 
-class ChainResult(BaseModel):
+class ChainResult(Answer):
     """The reporting line and why it ends where it does."""
 
     id: str

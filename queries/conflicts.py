@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
 from queries.arrays import pairs
-from queries.base import Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
+from queries.base import Answer, Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
 from queries.cypher import cypher_active
 from stores.base import CypherView, GraphView
 from stores.columns import Columns, day
@@ -66,7 +66,7 @@ class ConflictItem(BaseModel):
     )
 
 
-class ConflictsResult(BaseModel):
+class ConflictsResult(Answer):
     """Conflicts on a day, one page, with counts by type."""
 
     as_of: date

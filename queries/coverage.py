@@ -42,7 +42,7 @@ from pydantic import BaseModel, Field
 
 from graph_schema.declaration import NON_PUBLIC_ENTERPRISE_KINDS
 from queries.arrays import Bools, Ints, pairs, rank
-from queries.base import Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
+from queries.base import Answer, Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
 from queries.cypher import cypher_active, cypher_based_orgs
 from stores.base import CypherView, GraphView
 from stores.columns import Columns, day
@@ -102,7 +102,7 @@ class CoverageItem(BaseModel):
     units: int | None = Field(None, description="joint branches: active units it is based in")
 
 
-class CoverageResult(BaseModel):
+class CoverageResult(Answer):
     """Coverage gaps on a day, one page, with counts by status."""
 
     as_of: date

@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from graph_schema.models import IsoDate
 from graph_schema.records import Transfer
 from queries.arrays import Bools, Ints, distinct, member, run_starts, spans
-from queries.base import Listing, NamedQuery, Opens, Route, Rows
+from queries.base import Answer, Listing, NamedQuery, Opens, Route, Rows
 from queries.change_table import NO_DAY, TYPE_NAMES, ChangeTable, Coding, Lazy, last_day
 from queries.changes import (
     CHANGE_CODE,
@@ -63,7 +63,7 @@ class DiffParams(ScopeParams):
         return self
 
 
-class DiffResult(BaseModel):
+class DiffResult(Answer):
     """The changes between two days, one page, with counts per kind of change."""
 
     model_config = _ALIASED

@@ -24,6 +24,7 @@ from graph_schema.records import Transfer, evidence_from_canonical
 from queries.base import (
     MAX_LIMIT,
     MAX_OFFSET,
+    Answer,
     Column,
     Listing,
     NamedQuery,
@@ -135,7 +136,7 @@ class TransferItem(BaseModel):
     quote: str | None = None
 
 
-class TransfersResult(BaseModel):
+class TransfersResult(Answer):
     """One page of transfer records."""
 
     items: list[TransferItem]
@@ -302,7 +303,7 @@ class HistoryItem(BaseModel):
     )
 
 
-class HistoryResult(BaseModel):
+class HistoryResult(Answer):
     """The affiliation history of one Party organization."""
 
     id: str

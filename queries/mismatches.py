@@ -35,7 +35,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from queries.arrays import Ints, member, pairs, spans
-from queries.base import Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
+from queries.base import Answer, Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
 from queries.chain import MAX_DEPTH, StopReason, walk
 from queries.cypher import cypher_active, cypher_based_orgs, cypher_chain
 from queries.graph import active, lines_out
@@ -109,7 +109,7 @@ class MismatchItem(BaseModel):
     transfer_status: str | None = None
 
 
-class MismatchesResult(BaseModel):
+class MismatchesResult(Answer):
     """Mismatches on a day, one page, with counts by type."""
 
     as_of: date

@@ -18,7 +18,7 @@ from graph_schema.cypher import NODE_LABEL, SOURCE_LABEL
 from graph_schema.declaration import NODE_COMMON, NODE_LABELS, SOURCE_FIELDS, Prop
 from graph_schema.records import Node
 from graph_schema.records import active as interval_active
-from queries.base import EntityParams, NamedQuery, NotFoundError, Route, Rows
+from queries.base import Answer, EntityParams, NamedQuery, NotFoundError, Route, Rows
 from queries.cypher import cypher_label
 from stores.base import CypherView, GraphView
 
@@ -100,8 +100,9 @@ _EXTRA: dict[str, Any] = {
 if clash := {p.name for p in NODE_PROPS} & set(_EXTRA):  # pragma: no cover - schema guard
     raise RuntimeError(f"node properties {sorted(clash)} clash with the fields of `node`")
 
-NodeResult: type[BaseModel] = create_model(
+NodeResult: type[Answer] = create_model(
     "NodeResult",
+    __base__=Answer,
     __doc__="One node: every declared property it has, whether it exists on "
     "the day asked about, and its source record.",
     **_fields(NODE_PROPS),
@@ -139,7 +140,7 @@ def node_result(
     source: Mapping[str, Any] | None,
     as_of: date,
     same_as: list[SameAs] | None = None,
-) -> BaseModel:
+) -> Answer:
     """The answer from a node's label, its stored properties and its source's properties.
 
     Properties the schema does not declare (store internals) are left out.
@@ -174,7 +175,7 @@ def _values(node: Node) -> dict[str, Any]:
     }
 
 
-def _over_graph(view: GraphView, params: EntityParams) -> BaseModel:
+def _over_graph(view: GraphView, params: EntityParams) -> Answer:
     node = view.get_node(params.id)
     if node is None:
         raise NotFoundError(params.id)
@@ -194,7 +195,7 @@ RETURN {cypher_label("n")} AS label, properties(n) AS props,
 """
 
 
-def _from_rows(view: CypherView, rows: Rows, params: EntityParams) -> BaseModel:
+def _from_rows(view: CypherView, rows: Rows, params: EntityParams) -> Answer:
     if not rows:
         raise NotFoundError(params.id)
     row = rows[0]
@@ -203,7 +204,7 @@ def _from_rows(view: CypherView, rows: Rows, params: EntityParams) -> BaseModel:
     )
 
 
-NODE: NamedQuery[EntityParams, BaseModel] = NamedQuery(
+NODE: NamedQuery[EntityParams, Answer] = NamedQuery(
     name="node",
     title="Node details",
     description="One node (organization, enterprise, body or area) with every property it "

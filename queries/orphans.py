@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from queries.base import (
+    Answer,
     Column,
     Listing,
     ListParams,
@@ -92,7 +93,7 @@ class OrphanItem(BaseModel):
     )
 
 
-class OrphansResult(BaseModel):
+class OrphansResult(Answer):
     """Orphans on a day, one page, with counts by reason."""
 
     as_of: date

@@ -28,6 +28,7 @@ from graph_schema.cypher import NODE_LABEL
 from queries.arrays import Bools, Days, Ints, distinct_days, pairs, rank, run_starts, spans
 from queries.base import (
     MAX_OFFSET,
+    Answer,
     Column,
     Listing,
     ListParams,
@@ -102,7 +103,7 @@ class OverlapItem(BaseModel):
     body_kinds: list[str] = Field(description="the distinct kinds of the supervisors")
 
 
-class OverlapsResult(BaseModel):
+class OverlapsResult(Answer):
     """Entities by number of superiors, most first; one page."""
 
     as_of: date
@@ -135,7 +136,7 @@ class OverlapPair(BaseModel):
     other_supervised: int = Field(description="entities the other supervises")
 
 
-class OverlapPairsResult(BaseModel):
+class OverlapPairsResult(Answer):
     """Supervisor pairs by overlap, largest first; one page."""
 
     as_of: date

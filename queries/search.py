@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, model_validator
 from graph_schema.cypher import MERGED_LABEL, NODE_LABEL
 from graph_schema.declaration import NODE_LABELS
 from graph_schema.records import Node
-from queries.base import MAX_LIMIT, MAX_OFFSET, NamedQuery, QueryParams, Route, Rows
+from queries.base import MAX_LIMIT, MAX_OFFSET, Answer, NamedQuery, QueryParams, Route, Rows
 from queries.cypher import cypher_label
 from stores.base import CypherView, GraphView
 
@@ -76,7 +76,7 @@ class SearchItem(BaseModel):
     match: str = Field(description="the text of that field (the alias, for an alias)")
 
 
-class SearchResult(BaseModel):
+class SearchResult(Answer):
     """One page of the nodes found."""
 
     q: str

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.base import AsOfParams, NamedQuery, Route, Rows
+from queries.base import Answer, AsOfParams, NamedQuery, Route, Rows
 from queries.cypher import MAX_DEPTH, cypher_active, cypher_descendants, cypher_label
 from queries.graph import active
 from queries.subtree import PARTY_ORG, check_root, levels_below
@@ -46,7 +46,7 @@ class KindCount(BaseModel):
     count: int
 
 
-class StatsResult(BaseModel):
+class StatsResult(Answer):
     """Counts of the nodes that exist on a day."""
 
     as_of: date

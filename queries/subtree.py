@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
+from queries.base import Answer, EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
 from queries.cypher import MAX_DEPTH, cypher_active, cypher_descendants, cypher_node
 from queries.graph import Adjacency, active, lines_in
 from queries.graphview import GraphAnswer, GraphEdge, GraphNode, graph_node
@@ -79,7 +79,7 @@ class TreeNode(BaseModel):
     )
 
 
-class SubtreeResult(BaseModel):
+class SubtreeResult(Answer):
     """The tree under an organization, with counts of what is shown."""
 
     id: str

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
 from queries.arrays import Bools, Ints, distinct, distinct_days, run_starts
-from queries.base import EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
+from queries.base import Answer, EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
 from queries.cypher import (
     cypher_active,
     cypher_based_orgs,
@@ -92,7 +92,7 @@ class SuperiorItem(BaseModel):
     )
 
 
-class SuperiorsResult(BaseModel):
+class SuperiorsResult(Answer):
     """The superiors of one entity on a day."""
 
     id: str

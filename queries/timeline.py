@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from graph_schema.models import IsoDate
-from queries.base import Listing, NamedQuery, NotFoundError, Opens, Route, Rows
+from queries.base import Answer, Listing, NamedQuery, NotFoundError, Opens, Route, Rows
 from queries.change_table import series
 from queries.changes import (
     CHANGE_CODE,
@@ -67,7 +67,7 @@ class TimelineParams(ScopeParams):
         return self
 
 
-class TimelineResult(BaseModel):
+class TimelineResult(Answer):
     """One page of events in time order, and the series: counts per kind, year, month."""
 
     model_config = _ALIASED

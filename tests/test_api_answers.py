@@ -156,7 +156,10 @@ def test_every_api_route_is_checked() -> None:
         ("POST", "/api/load"),
         ("POST", "/api/duplicates/judgements"),
         ("DELETE", "/api/duplicates/judgements"),
-    }  # each checked below: test_load_refuses_…, test_judgements_refuse_…
+        ("POST", "/api/loads/{n}/revert"),
+        ("POST", "/api/tags"),
+    }  # each checked below: test_load_refuses_…, test_judgements_refuse_…; the history's
+    # in test_api_history
 
 
 @EMBEDDED
@@ -292,9 +295,11 @@ def test_csv_answer_has_a_bom_and_a_file_name(served: Served, route: Query) -> N
     assert rows[0] == (columns_of(answer) if answer else item_columns(query.result))
     assert len(rows) - 1 == len(answer)
     day = date.fromisoformat(values["as_of"]) if "as_of" in values else date.today()
-    name = answer_filename(route.name, day, ".csv", values.get("id"))
+    load = get_json(served, route, values)["load"]
+    assert response.headers["x-affgraph-load"] == str(load)
+    name = answer_filename(route.name, day, ".csv", values.get("id"), load)
     assert name.startswith(route.name.replace("_", "-") + "-")
-    assert name.endswith(f"{day.isoformat()}.csv")
+    assert name.endswith(f"{day.isoformat()}-load-{load}.csv")
     disposition = response.headers["content-disposition"]
     assert disposition == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
 
@@ -455,8 +460,11 @@ def test_xlsx_export_has_a_sheet_per_record_kind(hostile: Served) -> None:
     response = hostile.client.get("/api/export", params={"format": "xlsx"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == MEDIA_TYPE
+    load = hostile.store.state()[1]
+    assert response.headers["x-affgraph-load"] == str(load)
+    name = f"affgraph-load-{load}.xlsx"
     assert response.headers["content-disposition"] == (
-        "attachment; filename=\"affgraph.xlsx\"; filename*=UTF-8''affgraph.xlsx"
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     )
     book = _workbook(response.content)
     assert book.sheetnames == ["sources", "nodes", "edges", "transfers"]

@@ -284,7 +284,12 @@ def test_fuzz_the_load_operation(db: Path) -> None:
             result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)
         ]
         posts = [op for op in operations if op.method.upper() == "POST"]
-        assert sorted(op.path for op in posts) == ["/api/duplicates/judgements", "/api/load"]
+        assert sorted(op.path for op in posts) == [
+            "/api/duplicates/judgements",
+            "/api/load",
+            "/api/loads/{n}/revert",
+            "/api/tags",
+        ]
         load_operation = next(op for op in posts if op.path == "/api/load")
         for mode in EXAMPLES:
             _fuzz(

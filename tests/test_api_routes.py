@@ -586,7 +586,7 @@ def test_openapi_describes_every_route(served: Served) -> None:
         parameters = {p["name"]: p for p in operation["parameters"]}
         # by the names the API takes (diff's from_ is "from")
         fields = {f.alias or n: f for n, f in query.params.model_fields.items()}
-        assert set(parameters) == {*fields, "format"}, query.name
+        assert set(parameters) == {*fields, "format", "as_recorded"}, query.name
         for name, parameter in parameters.items():
             assert parameter["in"] == ("path" if name in in_path else "query"), name
             assert parameter.get("description"), f"{query.name}: {name} has no description"

@@ -702,7 +702,11 @@ def test_api_export_formats(client: TestClient, tmp_path: Path) -> None:
     graphml = client.get("/api/export", params={"format": "graphml"})
     assert graphml.status_code == 200
     assert graphml.headers["content-type"].startswith("application/graphml+xml")
-    assert 'attachment; filename="affgraph.graphml"' in graphml.headers["content-disposition"]
+    load = graphml.headers["x-affgraph-load"]  # the load it holds, in its name too
+    assert (
+        f'attachment; filename="affgraph-load-{load}.graphml"'
+        in graphml.headers["content-disposition"]
+    )
     (tmp_path / "g.graphml").write_bytes(graphml.content)
     graph = _read_graphml(tmp_path / "g.graphml")
     health = client.get("/api/health").json()
@@ -710,7 +714,7 @@ def test_api_export_formats(client: TestClient, tmp_path: Path) -> None:
 
     body = client.get("/api/export", params={"format": "json", "as_of": "2015-01-01"})
     assert body.status_code == 200
-    assert "affgraph-2015-01-01.json" in body.headers["content-disposition"]
+    assert f"affgraph-2015-01-01-load-{load}.json" in body.headers["content-disposition"]
     assert set(body.json()) == {"nodes", "edges", "transfers", "sources", "judgements"}
 
     archive = client.get("/api/export", params={"format": "csv"})

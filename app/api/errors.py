@@ -14,9 +14,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException
 
+from history.revert import NotRevertibleError, RevertRefusedError
 from queries.base import NotFoundError, QueryError
 from stores.base import LabelChangeError, StoreError, UnknownNodeError
 from stores.deadline import QueryTimeoutError
+from stores.history import NodeInUseError, TagError, UnknownLoadError
 
 __all__ = [
     "PARAMETER_ERRORS",
@@ -140,6 +142,26 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, str(exc), code="conflict")
 
 
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
+    """A revert later loads stand in the way of: each record a later load changed again
+    (``changed_by``: the first that did) or that needs what the load made (``needs``: the
+    load that wrote it), and the standing judgements naming a node it made."""
+    assert isinstance(exc, RevertRefusedError)
+    details = {
+        "load": exc.load,
+        "changed_again": [
+            {"kind": key.kind, "id": key.id, "by_load": load}
+            for key, load in sorted(exc.conflicts.items())
+        ],
+        "depend_on_it": [
+            {"kind": key.kind, "id": key.id, "by_load": load}
+            for key, load in sorted(exc.dependants.items())
+        ],
+        "judgements": list(exc.judgements),
+    }
+    return error_response(409, str(exc), details, code="revert_refused")
+
+
 async def _timed_out(request: Request, exc: Exception) -> JSONResponse:
     return error_response(504, str(exc))
 
@@ -163,6 +185,11 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(QueryError, _query_error)
     app.add_exception_handler(LabelChangeError, _conflict)
     app.add_exception_handler(UnknownNodeError, _conflict)
+    app.add_exception_handler(UnknownLoadError, _not_found)
+    app.add_exception_handler(TagError, _conflict)
+    app.add_exception_handler(RevertRefusedError, _refused)
+    app.add_exception_handler(NotRevertibleError, _conflict)
+    app.add_exception_handler(NodeInUseError, _conflict)
     app.add_exception_handler(QueryTimeoutError, _timed_out)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(Exception, _unexpected)

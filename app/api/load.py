@@ -1,6 +1,7 @@
 """``POST /api/load``: upload canonical files or source tables; all or nothing, like the CLI.
 
-Writes need ``Authorization: Bearer <AFFGRAPH_API_TOKEN>``. :func:`guard_writes` checks the
+Writes need ``Authorization: Bearer <token>`` (:mod:`app.api.auth`); the load is logged as
+made by the token's name, with the upload's ``message``. :func:`guard_writes` checks the
 token and the declared size *before* the body is read, so neither a stranger nor an
 oversized upload costs the server a byte of disk.
 """
@@ -16,14 +17,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from app.api.auth import require_write
+from app.api.auth import Writer, require_write
 from app.api.deps import StoreDep
 from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope, error_response
 from app.settings import Settings
@@ -91,6 +92,10 @@ class PossibleDuplicateOut(BaseModel):
 class LoadAnswer(BaseModel):
     """What the load did (with ``check``: what it would do; nothing was written)."""
 
+    load: int | None = Field(
+        default=None,
+        description="the load's number in the load log (GET /api/loads/{n}); null with check",
+    )
     created: int
     updated: int
     unchanged: int
@@ -191,6 +196,7 @@ async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> list[str
 def _answer(result: LoadResult, names: list[str], folder: Path) -> LoadAnswer:
     prefix = f"{folder}/"
     return LoadAnswer(
+        load=None if result.checked is not None else result.load,
         created=result.total("created"),
         updated=result.total("updated"),
         unchanged=result.total("unchanged"),
@@ -261,7 +267,6 @@ def _invalid(exc: LoadFailedError, folder: Path) -> JSONResponse:
 @router.post(
     "/load",
     response_model=LoadAnswer,
-    dependencies=[Depends(require_write)],
     summary="Load files (all or nothing)",
     responses={
         400: {
@@ -281,6 +286,7 @@ def _invalid(exc: LoadFailedError, folder: Path) -> JSONResponse:
 async def post_load(
     request: Request,
     store: StoreDep,
+    who: Writer,
     files: Annotated[
         list[UploadFile],
         File(description="canonical .jsonl, .csv or .xlsx files, or source tables (CSV, xlsx)"),
@@ -306,6 +312,14 @@ async def post_load(
             "default: each table's source date"
         ),
     ] = None,
+    message: Annotated[
+        str,
+        Form(
+            max_length=2000,
+            description="what the load is, for the load log (e.g. 'Feng County roster 2019, "
+            "p.1-12'); who loaded it is the token's name",
+        ),
+    ] = "",
 ) -> LoadAnswer | JSONResponse:
     """Upload files and load them as one all-or-nothing write.
 
@@ -331,6 +345,8 @@ async def post_load(
                 encoding=encoding,
                 check_only=check,
                 as_of=as_of,
+                message=message,
+                who=who,
             )
         except LoadFailedError as exc:
             return _invalid(exc, folder)

@@ -3,8 +3,10 @@
 A query's declaration gives the route's path and tag; its parameters model becomes the
 route's documented path and query parameters, its result model the documented response.
 Every route answers JSON or, with ``?format=csv|xlsx`` (or ``Accept: text/csv`` or the xlsx
-media type), the same rows as a CSV or xlsx download named after the query and the day
-(:mod:`app.api.downloads`).
+media type), the same rows as a CSV or xlsx download named after the query, the day and the
+load (:mod:`app.api.downloads`). Every route takes ``as_recorded`` (a load, a tag or a time)
+and then answers from the graph as it stood right after that load (:mod:`app.api.history`);
+every answer carries the load it was computed on (``load``; a download: ``X-Affgraph-Load``).
 """
 
 from __future__ import annotations
@@ -21,8 +23,15 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from app.api.deps import StoreDep
-from app.api.downloads import XLSX_MEDIA_TYPE, answer_filename, csv_response, xlsx_response
+from app.api.downloads import (
+    LOAD_HEADER,
+    XLSX_MEDIA_TYPE,
+    answer_filename,
+    csv_response,
+    xlsx_response,
+)
 from app.api.errors import PARAMETER_ERRORS, ErrorEnvelope
+from app.api.history import AS_RECORDED_DOC, recorded
 from app.formats import header_of, rows_of, to_csv, to_xlsx
 from queries.base import NamedQuery, NotFoundError
 from queries.catalog import QUERIES, describe
@@ -33,7 +42,10 @@ __all__ = ["router"]
 Format = Literal["json", "csv", "xlsx"]
 GraphFormat = Literal["json", "csv", "xlsx", "graph"]
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorEnvelope, "description": "unknown id"},
+    404: {
+        "model": ErrorEnvelope,
+        "description": "unknown id; or as_recorded names no load, tag or time of the log",
+    },
     422: {"model": ErrorEnvelope, "description": PARAMETER_ERRORS},
 }
 _STORE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -107,12 +119,15 @@ def _table_answer(query: NamedQuery[Any, Any], params: Any, result: Any, fmt: st
     rows = rows_of(result)
     columns = header_of(rows, query.result)
     day = getattr(params, "as_of", None) or date.today()
-    name = answer_filename(query.name, day, f".{fmt}", getattr(params, "id", None))
+    name = answer_filename(query.name, day, f".{fmt}", getattr(params, "id", None), result.load)
     if fmt == "csv":
-        return csv_response(to_csv(rows, columns), name)
-    book = io.BytesIO()
-    to_xlsx(rows, columns, query.name, book)
-    return xlsx_response(book, name)
+        response = csv_response(to_csv(rows, columns), name)
+    else:
+        book = io.BytesIO()
+        to_xlsx(rows, columns, query.name, book)
+        response = xlsx_response(book, name)
+    response.headers[LOAD_HEADER] = str(result.load)
+    return response
 
 
 def _annotation(field: FieldInfo) -> Any:
@@ -151,6 +166,16 @@ def _signature(query: NamedQuery[Any, Any]) -> inspect.Signature:
                 name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
             )
         )
+    params.append(
+        inspect.Parameter(
+            "as_recorded",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[
+                str | None, Query(min_length=1, max_length=200, description=AS_RECORDED_DOC)
+            ],
+            default=None,
+        )
+    )
     graph = query.graph is not None
     params.append(
         inspect.Parameter(
@@ -171,12 +196,15 @@ def _signature(query: NamedQuery[Any, Any]) -> inspect.Signature:
 def _endpoint(query: NamedQuery[Any, Any]) -> Any:
     def endpoint(request: Request, store: StoreDep, **values: Any) -> Any:
         fmt = values.pop("format", None)
+        as_recorded = values.pop("as_recorded", None)
         # by field name: a parameter whose name is a Python keyword (diff's "from") is
         # the field from_ with that alias, and arrives here under the field's name
         params = query.params.model_validate(
             {k: v for k, v in values.items() if v is not None}, by_name=True
         )
-        result = query.run(store, params, timeout=request.app.state.settings.query_timeout_s)
+        timeout = request.app.state.settings.query_timeout_s
+        with recorded(store, as_recorded) as answering:
+            result = query.run(answering, params, timeout=timeout)
         if fmt == "graph" and query.graph is not None:
             return query.graph(result)
         answer = _answer_format(request, fmt)
