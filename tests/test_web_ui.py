@@ -57,6 +57,36 @@ DUP_USCC = "91120116MA05T3RW0P"
 DUP = ("test-dup-ent-a", "test-dup-ent-b")
 #: Two records of one body, judged the same when the server starts: known by the least id.
 MERGED = ("test-merged-wc-a", "test-merged-wc-b")
+#: A named write token: the loads the fixture makes with it are logged as the historian's.
+HISTORIAN = "test-historian-token"
+#: A branch loaded (with its committee and line), then renamed by a second load with a
+#: message; a third load, of another branch, is reverted (the record history's tests).
+HISTORY_PC = "test-history-pc"
+HISTORY_BRANCH = "test-history-branch"
+HISTORY_A: list[dict[str, Any]] = [
+    {
+        "record": "node",
+        "id": HISTORY_PC,
+        "label": "PartyOrg",
+        "kind": "committee",
+        "name": "Committee with a record history (test)",
+    },
+    {
+        "record": "node",
+        "id": HISTORY_BRANCH,
+        "label": "PartyOrg",
+        "kind": "branch",
+        "name": "Branch as first loaded (test)",
+        "members": 3,
+    },
+    *(
+        {"record": "edge", "type": "AFFILIATED_TO", "from": a, "to": b, "kind": "territorial"}
+        for a, b in ((HISTORY_PC, "tj-municipal-pc"), (HISTORY_BRANCH, HISTORY_PC))
+    ),
+]
+HISTORY_B = [{**HISTORY_A[1], "name": "Branch as renamed (test)", "members": 7}]
+HISTORY_C = [{**HISTORY_A[1], "id": "test-history-mistake", "name": "Loaded by mistake (test)"}]
+RENAMED = "renamed by the 2024 roster, p.3 (test)"
 
 EXTRA: list[dict[str, Any]] = [
     {
@@ -392,7 +422,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
     log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
         [*affgraph, "serve", "--store", str(db), "--port", str(port)],
-        env={**os.environ, "AFFGRAPH_API_TOKEN": TOKEN},
+        env={
+            **os.environ,
+            "AFFGRAPH_API_TOKEN": TOKEN,
+            "AFFGRAPH_API_TOKENS": f"historian:{HISTORIAN}",
+        },
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
@@ -415,11 +449,44 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
             headers={"Authorization": f"Bearer {TOKEN}"},
         )
         assert judged.status_code == 201, judged.text
+        _write_history(root, url)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def _write_history(root: Path, url: str) -> None:
+    """Load HISTORY_A, then HISTORY_B with a message, then HISTORY_C, reverted; tag B."""
+    historian = {"Authorization": f"Bearer {HISTORIAN}"}
+    numbers = []
+    for name, records, message in (
+        ("history-a.jsonl", HISTORY_A, ""),
+        ("history-b.jsonl", HISTORY_B, RENAMED),
+        ("history-c.jsonl", HISTORY_C, "the wrong file (test)"),
+    ):
+        body = _write(root / name, records).read_bytes()
+        loaded = httpx.post(
+            f"{url}/api/load",
+            files=[("files", (name, body))],
+            data={"message": message},
+            headers=historian,
+            timeout=60,
+        )
+        assert loaded.status_code == 200, loaded.text
+        numbers.append(loaded.json()["load"])
+    reverted = httpx.post(
+        f"{url}/api/loads/{numbers[2]}/revert",
+        params={"message": "undo the wrong file (test)"},
+        headers=historian,
+        timeout=60,
+    )
+    assert reverted.status_code == 201, reverted.text
+    tagged = httpx.post(
+        f"{url}/api/tags", json={"name": "paper-2027", "load": numbers[1]}, headers=historian
+    )
+    assert tagged.status_code == 201, tagged.text
 
 
 @pytest.fixture(scope="module")
@@ -1530,6 +1597,83 @@ def test_a_pair_judged_the_same_is_one_node_until_undone(page: Any) -> None:
     assert DUP in [(p["a"]["id"], p["b"]["id"]) for p in pairs(page, "no")]
 
 
+# -- record history ----------------------------------------------------------------------------
+
+
+def loads_of(page: Any) -> list[dict[str, Any]]:
+    """The load log, newest first."""
+    items: list[dict[str, Any]] = httpx.get(f"{page.base}/api/loads").json()["items"]
+    return items
+
+
+def test_details_say_which_load_changed_a_node_and_open_its_earlier_version(page: Any) -> None:
+    """A node's details: "Changed by load N on <day> by historian (file history-b.jsonl) —
+    “message”"; the previous versions open on demand, each with its fields and the loads
+    that wrote and replaced it. A line's details: the load that loaded it."""
+    renamed = next(e for e in loads_of(page) if e["message"] == RENAMED)
+    open_view(page, f"view=tree&id={HISTORY_PC}")
+    tap(page, HISTORY_BRANCH)
+    said = page.locator("#details .record-history .changed-by")
+    said.wait_for()
+    day = renamed["at"][:10]
+    assert said.inner_text() == (
+        f"Changed by load {renamed['number']} on {day} by historian (file history-b.jsonl)"
+        f" — “{RENAMED}”."
+    )
+    versions = page.locator("#details details.versions")
+    assert versions.locator("summary").inner_text() == "Previous versions (1)"
+    assert not versions.locator("ol.versions").is_visible()
+    versions.locator("summary").click()
+    [earlier] = versions.locator("ol.versions li").all()
+    text = earlier.inner_text()
+    assert "Branch as first loaded (test)" in text
+    assert f"replaced by load {renamed['number']}" in text
+    assert "history-a.jsonl" in text
+    page.evaluate("document.querySelector('#details .record-history').scrollIntoView()")
+    page.screenshot(path=str(ARTIFACTS / "record-history.png"))
+    # the line up from the branch: loaded by the first load, never changed
+    page.evaluate(
+        "id => { cy.getElementById(id).connectedEdges().filter(e => e.source().id() === id"
+        " || e.target().id() === id).first().emit('tap'); }",
+        HISTORY_BRANCH,
+    )
+    page.wait_for_function(
+        "() => document.querySelector('#details h2')?.textContent.startsWith('Affiliation')"
+        " && !!document.querySelector('#details .record-history .changed-by')"
+    )
+    line = page.inner_text("#details .record-history .changed-by")
+    assert line.startswith(f"Loaded by load {renamed['number'] - 1} on ")
+    assert "never changed since" in line
+
+
+def test_loads_view_lists_the_log_newest_first(page: Any) -> None:
+    """The Loads view: number, time, who, kind, message, files, changes, tags and the load
+    that reverted it, newest first; the data (a message, a file name) as text."""
+    log = loads_of(page)
+    open_view(page, "view=loads")
+    rows = page.locator("#loads-table tbody tr")
+    assert rows.count() == len(log)
+    numbers = [int(n) for n in page.locator("#loads-table tbody td.number").all_inner_texts()]
+    assert numbers == [e["number"] for e in log] == sorted(numbers, reverse=True)
+    revert, mistake, renamed = (rows.nth(i).inner_text() for i in range(3))
+    assert f"revert of load {log[1]['number']}" in revert
+    assert "undo the wrong file (test)" in revert
+    assert "historian" in revert
+    assert f"load {log[0]['number']}" in mistake  # reverted by
+    assert "history-c.jsonl" in mistake
+    assert RENAMED in renamed
+    assert "paper-2027" in renamed
+    assert "node 1 updated" in renamed
+    assert "reverted" in (rows.nth(1).get_attribute("class") or "")
+    assert page.inner_text("#status").startswith(f"{len(log)} loads; the last is load ")
+    page.select_option("#lang", "zh")
+    wait_ready(page)
+    assert page.inner_text("#tabs button[data-view=loads]") == "加载记录"
+    assert f"撤销 第 {log[1]['number']} 次" in rows.nth(0).inner_text()
+    page.select_option("#lang", "en")
+    wait_ready(page)
+
+
 AXE_VIEWS = [
     "view=overview",
     "view=tree&id=bj-ipb-pc",
@@ -1541,6 +1685,7 @@ AXE_VIEWS = [
     "view=duplicates",
     f"view=tree&id={MERGED[1]}",
     "view=duplicates&judged=yes",
+    "view=loads",
 ]
 
 

@@ -14,12 +14,13 @@ import * as timestrip from "./timestrip.js";
 import * as analysis from "./views/analysis.js";
 import * as changes from "./views/changes.js";
 import * as duplicates from "./views/duplicates.js";
+import * as loads from "./views/loads.js";
 import * as overview from "./views/overview.js";
 import * as superiors from "./views/superiors.js";
 import * as tree from "./views/tree.js";
 import { lang, loadWords, setLang, t } from "./words.js";
 
-const VIEWS = { overview, tree, superiors, analysis, changes, duplicates };
+const VIEWS = { overview, tree, superiors, analysis, changes, duplicates, loads };
 const GRAPH_VIEWS = new Set(["tree", "superiors"]);
 const DRAWN_VIEWS = new Set([...GRAPH_VIEWS, "changes"]); // those drawn in #cy
 const $ = (id) => document.getElementById(id);
@@ -168,7 +169,7 @@ function chromeWords() {
   document.documentElement.lang = lang() === "zh" ? "zh-Hans" : "en";
   const names = { overview: t("Overview", "概览"), tree: t("Tree", "树状图"),
     superiors: t("Parents-in-law", "婆婆"), analysis: t("Analysis", "分析"),
-    changes: t("Changes", "变化"), duplicates: t("Duplicates", "疑似重复") };
+    changes: t("Changes", "变化"), duplicates: t("Duplicates", "疑似重复"), loads: t("Loads", "加载记录") };
   for (const button of $("tabs").querySelectorAll("button")) {
     button.textContent = names[button.dataset.view];
   }

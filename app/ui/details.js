@@ -1,9 +1,11 @@
 // The details panel: a clicked node's properties (GET /api/nodes/{id}), its validity and
 // its source with the quote — for a merged node (a same judgement), every record it is made
-// of, and which id the answers use; or a clicked line's kind, dates, source and quote. Built
-// from DOM text nodes (dom.js): names, quotes and URLs are data, never markup.
+// of, and which id the answers use; or a clicked line's kind, dates, source and quote. Either
+// way, the load that wrote the record and its earlier versions (revisions.js). Built from DOM
+// text nodes (dom.js): names, quotes and URLs are data, never markup.
 import { api } from "./api.js";
 import { fill, h, safeUrl } from "./dom.js";
+import { lineKey, recordHistory } from "./revisions.js";
 import { go } from "./state.js";
 import { lineWord, t, word } from "./words.js";
 
@@ -70,8 +72,17 @@ export async function showNode(id, date) {
     return;
   }
   if (ticket !== shown) return;
-  fill(panel(), ...nodeDetails(node, id), h("div", { id: "history" }));
+  fill(panel(), ...nodeDetails(node, id), h("div", { id: "history" }), h("div", { id: "record-history" }));
   if (node.label === "PartyOrg") showHistory(node.id, ticket);
+  showRecordHistory("nodes", node.id, ticket);
+}
+
+/** The record's loads and earlier versions, below what the panel shows of it. */
+async function showRecordHistory(kind, key, ticket) {
+  const section = await recordHistory(kind, key);
+  const target = document.getElementById("record-history");
+  if (ticket !== shown || !target || !section) return;
+  fill(target, section);
 }
 
 /** A node's name, label, kind, validity, properties and source with its quote (the details
@@ -80,7 +91,8 @@ export async function showNode(id, date) {
 export function nodeDetails(node, asked) {
   const src = node.source_record;
   const skip = new Set(["id", "label", "kind", "name", "name_en", "aliases", "valid_from",
-    "valid_to", "source", "quote", "page", "as_of", "active", "source_record", "unresolved", "same_as"]);
+    "valid_to", "source", "quote", "page", "as_of", "active", "source_record", "unresolved", "same_as",
+    "load"]);
   const extra = Object.entries(node).filter(([k, v]) => !skip.has(k) && v !== null)
     .map(([k, v]) => [k.replaceAll("_", " "), String(v)]);
   const actions = [];
@@ -96,6 +108,10 @@ export function nodeDetails(node, asked) {
       node.label)} · `, h("code", { className: "id" }, node.id)),
     h("p", { className: `badge ${node.active ? "on" : "off"}` }, `${exists} ${t("on", "于")} ${
       node.as_of}`, node.unresolved ? t(" — placeholder for an unknown id", " — 未知编号的占位") : null),
+    node.load ? h("p", { className: "cite", title: t("The load this answer was computed on: as_recorded=" +
+      `${node.load} in the API gives it again, however the data move on`, `本回答所依据的加载：在 API 中用 as_recorded=${
+      node.load} 可再次得到同一回答`) }, t(`at load ${node.load}, as of ${node.as_of}`,
+      `第 ${node.load} 次加载，截至 ${node.as_of}`)) : null,
     mergedInto(node, asked),
     h("div", { className: "actions" }, actions.map(([view, text]) =>
       h("button", { type: "button", onclick: () => go({ view, id: node.id }) }, text))),
@@ -196,7 +212,8 @@ export async function showEdge(data, date, names) {
       const chain = await api.chain(data.from, date);
       const up = chain.items[1];
       if (up && up.id === data.to && up.line) {
-        line = { ...data, ...up.line, source_id: up.line.source, kind: up.line.kind };
+        line = { ...data, ...up.line, source_id: up.line.source, kind: up.line.kind,
+          record_kind: up.line.kind || "" };
       }
     } catch {
       // keep what is drawn
@@ -213,7 +230,9 @@ export async function showEdge(data, date, names) {
       [t("valid", "有效期"), validity(line.valid_from, line.valid_to)],
       [t("source", "来源"), line.source_id],
       ...(line.loaded_ends ? [[t("loaded as", "载入时"), loadedAs(line.loaded_ends)]] : [])]),
-    quote(line.quote));
+    quote(line.quote),
+    h("div", { id: "record-history" }));
+  if (line.type && line.from && line.to) showRecordHistory("lines", lineKey(line), ticket);
 }
 
 /** Where a line of a merged group came from: the ends its record was loaded with. */

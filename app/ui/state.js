@@ -4,9 +4,10 @@
 //   #view=analysis&list=orphans&reason=affiliation_ended&date=2024-01-01
 //   #view=changes&from=2021-01-01&to=2023-12-31&root=tj-sasac-pc
 //   #view=duplicates&judged=no&at=0
+//   #view=loads&at=50
 // Changing the state writes the hash; the hashchange listener in app.js re-renders.
 
-export const VIEWS = ["overview", "tree", "superiors", "analysis", "changes", "duplicates"];
+export const VIEWS = ["overview", "tree", "superiors", "analysis", "changes", "duplicates", "loads"];
 
 export function today() {
   const d = new Date();

@@ -101,7 +101,7 @@ function elements() {
       data: { id: `line:${i}:${item.id}->${target}`, source: item.id, target,
         type: item.relation === "affiliation" ? "AFFILIATED_TO" : "SUPERVISES",
         from: item.relation === "affiliation" ? target : item.id,
-        to: item.relation === "affiliation" ? item.id : target, kind,
+        to: item.relation === "affiliation" ? item.id : target, kind, record_kind: item.line_kind || "",
         valid_from: item.valid_from, valid_to: item.valid_to, source_id: item.source,
         quote: item.quote, loaded_ends: item.loaded_ends, caption: lineWord(kind) } });
   });

@@ -225,6 +225,7 @@ function edgeElement(edge) {
   return { group: "edges", classes: edge.more ? "tree more" : "tree",
     data: { id: `aff:${edge.to}->${edge.from}`, source: edge.from, target: edge.to,
       type: "AFFILIATED_TO", from: edge.to, to: edge.from, kind: line.kind || "affiliation",
+      record_kind: line.kind || "",
       valid_from: line.valid_from, valid_to: line.valid_to, source_id: line.source,
       quote: line.quote, caption: line.kind ? word("relationship_kinds", line.kind, "AFFILIATED_TO") : "" } };
 }
@@ -302,7 +303,7 @@ function historyElements(shownIds) {
     elements.push({ group: "edges", classes: ended ? "ended" : "future",
       data: { id: `hist:${current.id}->${line.id}:${line.valid_from || ""}`,
         source: line.id, target: current.id, type: "AFFILIATED_TO", from: current.id,
-        to: line.id, kind: line.line_kind, valid_from: line.valid_from,
+        to: line.id, kind: line.line_kind, record_kind: line.line_kind || "", valid_from: line.valid_from,
         valid_to: line.valid_to, source_id: line.source, quote: line.quote, caption: when } });
   }
   return elements;
