@@ -358,3 +358,43 @@ def test_a_migration_that_fails_leaves_the_file_as_it_was(tmp_path: Path) -> Non
         )
     finally:
         conn.close()
+
+
+# -- the embedded store's open graphs follow removals -----------------------------------------
+
+
+def test_an_open_embedded_store_catches_up_with_removed_nodes(tmp_path: Path) -> None:
+    """A revert run by another process (``affgraph revert`` while ``affgraph serve`` reads)
+    takes nodes away: the reader's graph, counts, columns and name index follow, and a node
+    written again later comes back."""
+    from queries.catalog import QUERIES
+    from queries.search import SearchParams
+
+    path = tmp_path / "affgraph.db"
+    writer, reader = EmbeddedStore(path), EmbeddedStore(path)
+    try:
+        load_all(writer)
+        with writer.writer() as w:
+            w.upsert_nodes([NEW_ORG])
+        search = QUERIES["search"]
+        assert reader.counts().nodes == len(NODES) + 1
+        assert len(reader.columns()) == len(NODES) + 1
+        assert search.run(reader, SearchParams(q="新党委")).total == 1
+        with writer.writer() as w:
+            w.remove("node", [NEW_ORG.id])
+        assert reader.counts().nodes == len(NODES)
+        assert reader.node_labels([NEW_ORG.id]) == {}
+        assert len(reader.columns()) == len(NODES)
+        assert search.run(reader, SearchParams(q="新党委")).total == 0
+        with writer.writer() as w:
+            w.upsert_nodes([NEW_ORG])
+        assert reader.node_labels([NEW_ORG.id]) == {NEW_ORG.id: NEW_ORG.label}
+        assert search.run(reader, SearchParams(q="新党委")).total == 1
+        fresh = EmbeddedStore(path)  # and a store opened now builds the same graph
+        try:
+            assert fresh.counts() == reader.counts()
+        finally:
+            fresh.close()
+    finally:
+        writer.close()
+        reader.close()
