@@ -1487,6 +1487,90 @@ class EmbeddedStore:
         with self.reading():
             return embedded_history.records_at(self._conn, number)
 
+    def write_state_at(self, number: int, target: Path, message: str = "") -> None:
+        """Write the records as they stood right after load ``number`` into a new store
+        file ``target`` (which must not exist): what an as-recorded answer reads
+        (:mod:`history.recorded`). Set-based: the current rows of that state are copied in
+        SQL from this file, attached read-only; only the replaced versions still current then
+        are decoded in Python. The copy keeps each row's ``gen`` (the load that wrote it)."""
+        if target.exists():
+            raise FileExistsError(target)
+        conn = _connect(target)
+        try:
+            conn.executescript(_ddl())
+            conn.execute("ATTACH DATABASE ? AS src", (f"{self.path.resolve().as_uri()}?mode=ro",))
+            conn.execute("BEGIN")  # one read of the source: one state throughout
+            try:
+                self._copy_state(conn, number)
+                name_index.index_all(conn)
+                meta = {
+                    "schema_version": SCHEMA_VERSION,
+                    "generation": number,
+                    "last_load": number,
+                    "first_load": number,
+                }
+                conn.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [(k, str(v)) for k, v in meta.items()],
+                )
+                embedded_history.log_write(
+                    conn, number, WriteInfo(kind="write", message=message), {}
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("DETACH DATABASE src")
+        finally:
+            conn.close()
+
+    def _copy_state(self, conn: sqlite3.Connection, number: int) -> None:
+        """Fill the tables of ``conn`` (a new file, ``src`` attached) with the state after
+        load ``number``; each table's secondary indexes are made after its rows."""
+        versions = embedded_history.versions_at(conn, number, schema="src")
+        table_rows: dict[str, Callable[[Any, str, int], tuple[Any, ...]]] = {
+            "sources": lambda r, data, gen: (r.id, data, gen),
+            "nodes": lambda r, data, gen: (*_node_cols(r), data, gen),
+            "edges": lambda r, data, gen: (*_edge_cols(r), data, gen),
+            "transfers": lambda r, data, gen: (r.id, r.org, _iso(r.date), data, gen),
+        }
+        columns = {
+            "sources": ("id",),
+            "nodes": _NODE_COLS,
+            "edges": _EDGE_COLS,
+            "transfers": ("id", "org", "date"),
+        }
+        for kind, (table, _) in embedded_history.TABLES.items():
+            cols = (*columns[table], "data", "gen")
+            listed = ", ".join(cols)
+            indexes = conn.execute(
+                "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL",
+                (table,),
+            ).fetchall()
+            for name, _ in indexes:
+                conn.execute(f'DROP INDEX main."{name}"')
+            conn.execute(
+                f"INSERT INTO main.{table} ({listed}) SELECT {listed} FROM src.{table} "
+                "WHERE gen <= ?",
+                (number,),
+            )
+            make = table_rows[table]
+            conn.executemany(
+                f"INSERT INTO main.{table} ({listed}) VALUES ({', '.join('?' for _ in cols)})",
+                (make(record, data, gen) for record, data, gen in versions.get(kind, ())),
+            )
+            for _, sql in indexes:
+                conn.execute(sql)
+        conn.executemany(
+            "INSERT INTO main.judgements (id, a, b, recorded_at, ended_at, data, gen) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (j.id, j.a, j.b, j.recorded_at, j.ended_at, _judgement_json(j), number)
+                for j in embedded_history.judgements_at(conn, number, schema="src")
+            ),
+        )
+
     def tags(self) -> dict[str, int]:
         with self.reading():
             return embedded_history.tags(self._conn)

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from graph_schema.records import (
+    Judgement,
     edge_from_canonical,
     judgement_from_canonical,
     node_from_canonical,
@@ -51,6 +52,7 @@ __all__ = [
     "TABLES",
     "changed_after",
     "changed_by",
+    "judgements_at",
     "keep_removed",
     "keep_replaced",
     "load_at",
@@ -62,6 +64,7 @@ __all__ = [
     "revisions",
     "set_tag",
     "tags",
+    "versions_at",
 ]
 
 #: record kind → (table, key column)
@@ -342,19 +345,43 @@ def _state_at(conn: sqlite3.Connection, kind: str, number: int) -> list[Any]:
     return records
 
 
-def records_at(conn: sqlite3.Connection, number: int) -> RecordedRecords:
-    """Every record as the file held it right after load ``number`` (in the caller's read
-    transaction: one state throughout), judgements standing then with their end cleared."""
-    judgements = [
+def versions_at(
+    conn: sqlite3.Connection, number: int, *, schema: str = "main"
+) -> dict[str, list[tuple[Any, str, int]]]:
+    """The replaced versions that were current right after load ``number``, by kind: each
+    record, its stored text and the load that wrote it (the rest of that state is the
+    current rows with ``gen <= number``)."""
+    found: dict[str, list[tuple[Any, str, int]]] = defaultdict(list)
+    for kind, data, written in conn.execute(
+        f"SELECT kind, data, written FROM {schema}.versions WHERE written <= ?1 "
+        "AND replaced > ?1 ORDER BY kind, id",
+        (number,),
+    ):
+        found[kind].append((_decoded(kind, data), data, written))
+    return found
+
+
+def judgements_at(
+    conn: sqlite3.Connection, number: int, *, schema: str = "main"
+) -> list[Judgement]:
+    """The judgements standing right after load ``number``: those ended later have their
+    end cleared."""
+    return [
         replace(j, ended_at=None, ended=None, ended_by=None) if ended else j
         for data, ended in conn.execute(
-            "SELECT data, ended_gen IS NOT NULL AND ended_gen > ?1 FROM judgements "
-            "WHERE gen <= ?1 AND (ended_gen IS NULL OR ended_gen > ?1) "
+            "SELECT data, ended_gen IS NOT NULL AND ended_gen > ?1 "
+            f"FROM {schema}.judgements WHERE gen <= ?1 AND (ended_gen IS NULL OR ended_gen > ?1) "
             "ORDER BY a, b, recorded_at, id",
             (number,),
         )
         for j in (judgement_from_canonical(orjson.loads(data)),)
     ]
+
+
+def records_at(conn: sqlite3.Connection, number: int) -> RecordedRecords:
+    """Every record as the file held it right after load ``number`` (in the caller's read
+    transaction: one state throughout), judgements standing then with their end cleared."""
+    judgements = judgements_at(conn, number)
     return RecordedRecords(
         sources=_state_at(conn, "source", number),
         nodes=_state_at(conn, "node", number),

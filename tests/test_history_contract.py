@@ -398,3 +398,33 @@ def test_an_open_embedded_store_catches_up_with_removed_nodes(tmp_path: Path) ->
     finally:
         writer.close()
         reader.close()
+
+
+def test_the_embedded_store_copies_the_state_after_a_load_into_a_file(tmp_path: Path) -> None:
+    """:meth:`EmbeddedStore.write_state_at` (what an as-recorded answer reads, made in SQL)
+    holds exactly :meth:`records_at` of that load, judgements standing then included."""
+    store = EmbeddedStore(tmp_path / "affgraph.db")
+    try:
+        states = three_loads(store)
+        judge(store, JINZHI.id, ZH.id, "different", "carol", at="2026-01-02T00:00:00Z")
+        judged = store.last_load()
+        withdraw(store, JINZHI.id, ZH.id, "carol", at="2026-01-03T00:00:00Z")
+        for number in (1, 2, 3, judged):
+            target = tmp_path / f"at-{number}.db"
+            store.write_state_at(number, target, message=f"as recorded at load {number}")
+            copy = EmbeddedStore(target)
+            try:
+                assert state(copy) == store.records_at(number), number
+                assert copy.counts().nodes == len(store.records_at(number).nodes)
+                assert copy.state() == (None, number)
+            finally:
+                copy.close()
+        second = EmbeddedStore(tmp_path / "at-2.db")
+        try:
+            assert state(second) == states[1]
+        finally:
+            second.close()
+        with pytest.raises(FileExistsError):
+            store.write_state_at(1, tmp_path / "at-1.db")
+    finally:
+        store.close()
