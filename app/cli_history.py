@@ -216,6 +216,7 @@ def revert_command(
     graph = _open_or_exit(_settings(store))
     try:
         number = _resolved(graph, ref, "N")
+        err.print(f"reverting load {number} …", highlight=False)  # a large one takes a while
         done = revert(graph, number, force=force, message=message)
     except RevertRefusedError as exc:
         err.print(f"[red]refused:[/red] {exc}", highlight=False, soft_wrap=True)

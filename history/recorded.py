@@ -95,14 +95,23 @@ def state_load(store: GraphStore, number: int) -> int:
     return number
 
 
+def _user_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "affgraph"
+
+
 def cache_folder(store: GraphStore) -> Path:
     """Where the recorded stores of ``store`` are kept: beside an embedded store's file, or
     under ``$XDG_CACHE_HOME`` (default ``~/.cache``) by the store's epoch."""
     if isinstance(store, EmbeddedStore):
         return store.path.parent / f"{store.path.name}.recorded"
-    epoch = store.state()[0] or "no-epoch"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "affgraph" / "recorded" / epoch
+    return _user_cache() / "recorded" / (store.state()[0] or "no-epoch")
+
+
+def _fallback_folder(store: GraphStore) -> Path:
+    """Where they are kept when the folder beside a store's file cannot be written (a
+    store on a read-only share): the user's cache, by the file's path."""
+    name = hashlib.sha256(store.location.encode()).hexdigest()[:16]
+    return _user_cache() / "recorded" / f"file-{name}"
 
 
 def _stamp(store: GraphStore, number: int) -> str:
@@ -117,13 +126,13 @@ def _stamp(store: GraphStore, number: int) -> str:
 def _materialise(store: GraphStore, number: int, target: Path) -> None:
     """Write the records of load ``number``'s state into a new embedded store at ``target``,
     through a temporary file renamed into place once complete and closed."""
-    records = _history(store).records_at(number)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)  # a folder that cannot be: fails first
     handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".db", dir=target.parent)
     os.close(handle)
     temporary = Path(name)
     temporary.unlink()  # the store makes its file itself
     try:
+        records = _history(store).records_at(number)
         made = EmbeddedStore(temporary)
         try:
             with made.writer() as writer:
@@ -131,17 +140,36 @@ def _materialise(store: GraphStore, number: int, target: Path) -> None:
                     kind="write",
                     message=f"{store.location} as recorded at load {number}",
                 )
+                # each kind let go of once staged (a province's records are most of the
+                # peak); judgements after the nodes they name
                 writer.upsert_sources(records.sources)
                 writer.upsert_nodes(records.nodes)
+                records.nodes = []
                 writer.upsert_edges(records.edges)
+                records.edges = []
                 writer.upsert_transfers(records.transfers)
-                writer.upsert_judgements(records.judgements)  # after the nodes they name
+                writer.upsert_judgements(records.judgements)
         finally:
             made.close()
         os.replace(temporary, target)
     finally:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{temporary}{suffix}").unlink(missing_ok=True)
+
+
+def _made(store: GraphStore, number: int, name: str) -> Path:
+    """The file of load ``number``'s state, made if it is not there yet."""
+    for folder in (cache_folder(store), _fallback_folder(store)):
+        target = folder / name
+        if target.exists():
+            return target
+        try:
+            _materialise(store, number, target)
+            return target
+        except OSError:  # the folder cannot be written: the next one
+            if folder == _fallback_folder(store):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class _Kept:
@@ -182,9 +210,7 @@ def recorded_store(store: GraphStore, number: int) -> GraphStore:
         kept = _KEPT.get(key)
         if kept is not None:
             return kept
-        target = cache_folder(store) / f"{number}-{stamp}.db"
-        if not target.exists():
-            _materialise(store, number, target)
+        target = _made(store, number, f"{number}-{stamp}.db")
         try:
             opened = RecordedStore(target, epoch=epoch, load=number, of=store.location)
         except StoreError:  # a file another affgraph version made: made again

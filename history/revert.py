@@ -171,20 +171,43 @@ def _revertible(store: GraphStore, number: int) -> LoadEntry:
     return entry
 
 
-def _later_records(store: GraphStore, number: int) -> dict[RecordKey, tuple[Record, int]]:
-    """The records later loads wrote that the store still holds as they wrote them, with
-    the load that wrote each: the only records that can need what load ``number`` created
-    (before it, its nodes and sources did not exist, and a load refuses references to
-    unknown ones)."""
-    history = _history(store)
-    latest: dict[RecordKey, tuple[Record | None, int]] = {}
+def _later_loads(history: RecordHistory, number: int) -> list[int]:
+    """The loads after ``number`` that changed something."""
+    found = []
     for later in range(number + 1, history.last_load() + 1):
         entry = history.load_entry(later)
-        if entry is None or not entry.changed:
-            continue
-        for change in history.changed_by(later):
-            latest[change.key] = (change.after, later)
-    return {key: (rec, load) for key, (rec, load) in latest.items() if rec is not None}
+        if entry is not None and entry.changed:
+            found.append(later)
+    return found
+
+
+def _later_records(
+    history: RecordHistory, later: list[int]
+) -> dict[RecordKey, tuple[Record | None, int]]:
+    """Every record the ``later`` loads changed, as the store holds it now (None: removed),
+    with the last of them to change it: the only records that can need what an earlier load
+    created (before it, its nodes and sources did not exist, and a load refuses references
+    to unknown ones)."""
+    latest: dict[RecordKey, tuple[Record | None, int]] = {}
+    for load in later:
+        for change in history.changed_by(load):
+            latest[change.key] = (change.after, load)
+    return latest
+
+
+def _conflicts(
+    changes: list[Change],
+    changed_later: Mapping[RecordKey, int],
+    now: Mapping[RecordKey, tuple[Record | None, int]],
+) -> dict[RecordKey, int]:
+    """The records a later load changed that do not stand as the load left them: a record a
+    later load changed and its revert put back is no conflict."""
+    left = {change.key: change.after for change in changes}
+    return {
+        key: first
+        for key, first in changed_later.items()
+        if key not in now or now[key][0] != left.get(key)
+    }
 
 
 def _cites(record: Record, sources: set[str]) -> bool:
@@ -212,17 +235,21 @@ def plan_revert(store: GraphStore, number: int) -> RevertPlan:
     _revertible(store, number)
     changes = history.changed_by(number)
     own = {change.key for change in changes}
-    conflicts = history.changed_after(own, number)
+    later = _later_loads(history, number)
+    # no later load changed anything: nothing can conflict (the usual undo of the last load)
+    changed_later = history.changed_after(own, number) if later else {}
     created = {c.key for c in changes if c.before is None and c.after is not None}
     nodes = {key.id for key in created if key.kind == "node"}
     sources = {key.id for key in created if key.kind == "source"}
+    now = _later_records(history, later) if changed_later or nodes or sources else {}
+    conflicts = _conflicts(changes, changed_later, now)
     dependants: dict[RecordKey, int] = {}
     records: dict[RecordKey, Record] = {}
     cited: set[str] = set()
-    if (nodes or sources) and history.last_load() > number:
-        for key, (record, load) in _later_records(store, number).items():
-            if key in own:
-                continue  # a record of the load itself, changed again: a conflict
+    if nodes or sources:
+        for key, (record, load) in now.items():
+            if key in own or record is None:
+                continue  # a record of the load itself (a conflict, if any), or one gone
             if _joins(record, nodes):
                 dependants[key] = load
                 records[key] = record

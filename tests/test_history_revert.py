@@ -299,3 +299,17 @@ def test_tag_names_that_are_allowed(name: str) -> None:
 def test_tag_names_that_could_be_read_otherwise_are_refused(name: str) -> None:
     with pytest.raises(TagError, match="expected a letter"):
         check_tag_name(name)
+
+
+def test_a_record_a_revert_put_back_is_no_conflict(
+    store: GraphStore, cases_dir: Path, tmp_path: Path
+) -> None:
+    a = load_paths(store, [cases_dir]).load
+    b = load_b(store, tmp_path)
+    revert(store, b)
+    # B renamed records of A and its revert put them back: A's records stand as A left
+    # them, so A can be reverted — to the empty store it was made on
+    done = revert(store, a)
+    assert done.forced == ()
+    assert records(store) == set()
+    assert store.counts().nodes == 0
