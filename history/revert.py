@@ -19,7 +19,8 @@ listed in the log (``forced``). A source that later records still cite is kept (
 does not take the evidence of records it does not undo); the revert says so (``kept``).
 
 The plan is worked out inside the revert's writer: on the embedded store the writer holds
-the file's write lock, so no load can commit between the plan and the write.
+the file's write lock, so no load can commit between the plan and the write. (The Neo4j
+store takes no such lock: a load committing in the moments between would not be seen.)
 """
 
 from __future__ import annotations
