@@ -639,11 +639,12 @@ def test_api_serves_both_formats(cases_store: Path, tmp_path: Path) -> None:
         ftm = client.get("/api/export", params={"format": "ftm", "as_of": "2020-01-01"})
         assert ftm.status_code == 200
         assert ftm.headers["content-type"].startswith("application/x-ndjson")
-        assert "affgraph-2020-01-01.ftm.json" in ftm.headers["content-disposition"]
+        load = ftm.headers["x-affgraph-load"]  # the file is named after the load it holds
+        assert f"affgraph-2020-01-01-load-{load}.ftm.json" in ftm.headers["content-disposition"]
         (tmp_path / "api.ftm.json").write_bytes(ftm.content)
         assert _read_ftm(tmp_path / "api.ftm.json")
         bods = client.get("/api/export", params={"format": "bods"})
         assert bods.status_code == 200
         assert bods.headers["content-type"].startswith("application/json")
-        assert "affgraph.bods.json" in bods.headers["content-disposition"]
+        assert f"affgraph-load-{load}.bods.json" in bods.headers["content-disposition"]
         assert _errors(_bods_validator(), bods.json()) == []
