@@ -10,11 +10,15 @@ A write (``with store.writer() as w``) collects the records and sends them in on
 write transaction when the block exits, so a failure anywhere leaves nothing behind.
 The graph mapping is documented in :mod:`graph_schema.cypher`.
 
+Every write is a load of the log (:mod:`stores.history`), numbered in the order writes
+commit; the versions it replaces or removes are kept beside the graph (see "record time"
+below), so the state right after any load can be read again.
+
 A read of several transactions (``with store.reading():``) sees one state by an optimistic
-check: a write that changes anything also adds one to the store's ``generation``, in the
-same transaction; each transaction of the read reads the generation (and the store's epoch)
-before and after its work, in the same transaction, and if it moved, a write committed in
-between and the read may have mixed two states: it raises
+check: a write that changes anything also sets the store's ``generation`` to its load
+number, in the same transaction; each transaction of the read reads the generation (and the
+store's epoch) before and after its work, in the same transaction, and if it moved, a write
+committed in between and the read may have mixed two states: it raises
 :class:`~stores.base.StoreChangedError` and :func:`~stores.base.read_consistently` makes it
 again. (Neo4j's reads are read-committed, so one long query alone could see a commit part-way
 as well; the same check covers it — short of a commit still being applied at the very moment
@@ -40,13 +44,17 @@ from neo4j.time import Date as CypherDate
 
 from graph_schema.cypher import (
     JUDGEMENT_LABEL,
+    LOAD_LABEL,
     MERGED_LABEL,
     NODE_LABEL,
     SOURCE_LABEL,
     STORE_LABEL,
+    TAG_LABEL,
     TRANSFER_LABEL,
+    VERSION_LABEL,
     constraint_statements,
     cypher_active,
+    history_statements,
 )
 from graph_schema.declaration import NODE_LABELS, REL_TYPES
 from graph_schema.properties import (
@@ -83,6 +91,20 @@ from stores.base import (
     read_consistently,
 )
 from stores.deadline import QueryTimeoutError, current_limit, remaining
+from stores.history import (
+    RECORD_KINDS,
+    Change,
+    FileRef,
+    LoadEntry,
+    NodeInUseError,
+    RecordedRecords,
+    RecordKey,
+    Revision,
+    TagError,
+    UnknownLoadError,
+    WriteInfo,
+    now_utc,
+)
 from stores.merges import MERGED_DST, MERGED_SRC, Merges, merges_of
 
 __all__ = ["BATCH_SIZE", "Neo4jStore", "Neo4jWriter"]
@@ -94,6 +116,8 @@ _PAGE = 5000
 #: ``…TransactionTimedOutClientConfiguration`` for the driver's timeout, ``…TransactionTimedOut``
 #: for its own ``db.transaction.timeout``; ArcadeDB sends the latter).
 _TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOut"
+#: How often a write whose load number another write took meanwhile is made again.
+_NUMBER_ATTEMPTS = 20
 
 
 def _q(text: str) -> LiteralString:
@@ -124,8 +148,14 @@ def _plain(value: Any) -> Any:
     return _native(value)
 
 
+#: what a record's node or relationship carries beside its fields: the load that wrote its
+#: version, and (a judgement) the load that ended it (see "record time" below)
+_LOAD_PROPERTY, _ENDED_PROPERTY = "_load", "_ended_load"
+
+
 def _native_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _native(v) for k, v in values.items()}
+    """A record's properties as its fields: dates native, record time left out."""
+    return {k: _native(v) for k, v in values.items() if k not in (_LOAD_PROPERTY, _ENDED_PROPERTY)}
 
 
 # -- Cypher, per label and type, from the declaration ----------------------------------------
@@ -141,6 +171,20 @@ def _native_values(values: Mapping[str, Any]) -> dict[str, Any]:
 # several times slower than the lookup, so a reload of unchanged data costs lookups only).
 
 _WHEN = "FOREACH (once IN CASE WHEN {test} THEN [1] ELSE [] END | {write})"
+
+
+def _keep(var: str, kind: str, record_id: str, more: str = "") -> str:
+    """Cypher that keeps the version ``var`` holds before it is replaced or removed: a
+    ``:RecordVersion`` with its properties as they are, what record it is (``more``: its
+    label, or its type and ends), the load that wrote it (missing: the migration's) and this
+    load, which replaces it (see "record time" below)."""
+    return (
+        f"CREATE (v:{VERSION_LABEL}) SET v = properties({var}), v._v_kind = '{kind}', "
+        f"v._v_id = {record_id}, {more}"
+        f"v._v_written = coalesce({var}.{_LOAD_PROPERTY}, $migrated, 0), v._v_replaced = $load"
+    )
+
+
 _CHANGED = f"old IS NOT NULL AND (before IS NULL OR before <> r.{HASH_PROPERTY})"
 _COUNTS = (
     f"count(*) AS rows, count(old) AS existing, "
@@ -158,7 +202,12 @@ UNWIND $rows AS r
 OPTIONAL MATCH (old:{NODE_LABEL} {{id: r.id}})
 WITH r, old, old.{HASH_PROPERTY} AS before, [l IN labels(old) WHERE l <> '{NODE_LABEL}'] AS was
 {_WHEN.format(test="old IS NULL", write=f"CREATE (n:{NODE_LABEL}:{label}) SET n = r")}
-{_WHEN.format(test=f"'{label}' IN was AND {_CHANGED}", write="SET old = r")}
+{
+        _WHEN.format(
+            test=f"'{label}' IN was AND {_CHANGED}",
+            write=_keep("old", "node", "r.id", f"v._v_label = '{label}', ") + " SET old = r",
+        )
+    }
 RETURN {_COUNTS},
        collect(CASE WHEN NOT '{label}' IN was THEN [r.id, was[0]] END) AS relabelled
 """)
@@ -172,6 +221,15 @@ RETURN {_COUNTS},
 # enterprise a handful (Neo4j picks the cheaper end itself). :func:`_write_edges` starts from
 # the end with more distinct ids in the write. A row whose end is missing stops at its MATCH:
 # ``rows`` falls short.
+#: a line's type and ends ``a`` and ``b``, kept with its version (a line the merged view
+#: moved also keeps the marks of the ends it was loaded with)
+_ENDS = "v._v_type = '{rel}', v._v_src = a.id, v._v_dst = b.id, "
+
+
+def _keep_edge(rel: str, key: str = "row.key") -> str:
+    return _keep("old", "edge", key, _ENDS.format(rel=rel))
+
+
 def _merge_edges(rel: str, line: str) -> LiteralString:
     return _q(f"""
 UNWIND $rows AS row
@@ -180,7 +238,7 @@ MATCH (b:{NODE_LABEL} {{id: row.dst}})
 OPTIONAL MATCH {line.format(var="old", rel=rel)}
 WITH a, b, row, old, row.props AS r, old.{HASH_PROPERTY} AS before
 {_WHEN.format(test="old IS NULL", write=f"MERGE {line.format(var='e', rel=rel)} SET e = r")}
-{_WHEN.format(test=_CHANGED, write="SET old = r")}
+{_WHEN.format(test=_CHANGED, write=_keep_edge(rel) + " SET old = r")}
 RETURN {_COUNTS}
 """)
 
@@ -193,6 +251,8 @@ _MERGE_EDGES = {
     for from_dst in (False, True)
 }
 
+# Lines taken out of the graph: moved by the merged view (no version: the records as
+# loaded stay), or removed by a write (their last version kept), by record or by key.
 _REMOVE_EDGES = {
     rel: _q(f"""
 UNWIND $rows AS row
@@ -202,6 +262,47 @@ RETURN count(*) AS removed
 """)
     for rel in REL_TYPES
 }
+_DROP_EDGES = {
+    rel: _q(f"""
+UNWIND $rows AS row
+MATCH (a:{NODE_LABEL} {{id: row.src}})-[old:{rel} {{key: row.key}}]->(b)
+{_keep_edge(rel)}
+DELETE old
+RETURN count(*) AS removed
+""")
+    for rel in REL_TYPES
+}
+# by key alone, for a key that does not name its start node (see ``_by_start``): a scan
+_DROP_EDGE_KEYS = {
+    rel: _q(f"""
+UNWIND $ids AS id
+MATCH (a)-[old:{rel} {{key: id}}]->(b)
+{_keep_edge(rel, "id")}
+DELETE old
+RETURN count(*) AS removed
+""")
+    for rel in REL_TYPES
+}
+_DROP_RECORDS = {
+    kind: _q(f"""
+UNWIND $ids AS id
+MATCH (old:{label} {{id: id}})
+{_keep("old", kind, "id", more)}
+DELETE old
+RETURN count(*) AS removed
+""")
+    for kind, label, more in (
+        ("node", NODE_LABEL, f"v._v_label = [l IN labels(old) WHERE l <> '{NODE_LABEL}'][0], "),
+        ("source", SOURCE_LABEL, ""),
+        ("transfer", TRANSFER_LABEL, ""),
+    )
+}
+#: the lines that still join nodes a write would remove
+_IN_USE = _q(f"""
+UNWIND $ids AS id
+MATCH (:{NODE_LABEL} {{id: id}})-[e]-()
+RETURN id, e.key AS key
+""")
 
 _MISSING_IDS = _q(f"""
 UNWIND $ids AS id
@@ -211,20 +312,44 @@ RETURN id
 """)
 
 
-def _merge_records(label: str) -> LiteralString:
+def _merge_records(label: str, kind: str) -> LiteralString:
     return _q(f"""
 UNWIND $rows AS r
 OPTIONAL MATCH (old:{label} {{id: r.id}})
 WITH r, old, old.{HASH_PROPERTY} AS before
 {_WHEN.format(test="old IS NULL", write=f"MERGE (n:{label} {{id: r.id}}) SET n = r")}
-{_WHEN.format(test=_CHANGED, write="SET old = r")}
+{_WHEN.format(test=_CHANGED, write=_keep("old", kind, "r.id") + " SET old = r")}
 RETURN {_COUNTS}
 """)
 
 
-_MERGE_SOURCES = _merge_records(SOURCE_LABEL)
-_MERGE_TRANSFERS = _merge_records(TRANSFER_LABEL)
-_MERGE_JUDGEMENTS = _merge_records(JUDGEMENT_LABEL)
+_MERGE_SOURCES = _merge_records(SOURCE_LABEL, "source")
+_MERGE_TRANSFERS = _merge_records(TRANSFER_LABEL, "transfer")
+# A judgement is never versioned (it is ended, not rewritten): it keeps the load that wrote
+# it and the one that ended it (a judgement loaded already ended: this load), so that the
+# judgements standing after any load can be told.
+_MERGE_JUDGEMENTS = _q(f"""
+UNWIND $rows AS r
+OPTIONAL MATCH (old:{JUDGEMENT_LABEL} {{id: r.id}})
+WITH r, old, old.{HASH_PROPERTY} AS before, old.{_LOAD_PROPERTY} AS wrote,
+     CASE WHEN r.ended_at IS NULL THEN null
+          WHEN old.ended_at IS NULL THEN $load
+          ELSE coalesce(old.{_ENDED_PROPERTY}, $migrated, 0) END AS ended
+{
+    _WHEN.format(
+        test="old IS NULL",
+        write=f"MERGE (n:{JUDGEMENT_LABEL} {{id: r.id}}) SET n = r, n.{_LOAD_PROPERTY} = $load, "
+        f"n.{_ENDED_PROPERTY} = ended",
+    )
+}
+{
+    _WHEN.format(
+        test=_CHANGED,
+        write=f"SET old = r, old.{_LOAD_PROPERTY} = wrote, old.{_ENDED_PROPERTY} = ended",
+    )
+}
+RETURN {_COUNTS}
+""")
 
 # A pair's standing judgement(s): the one to end, or two that a write must not leave.
 _STANDING = _q(f"""
@@ -234,25 +359,56 @@ WHERE j.b = p.b AND j.ended_at IS NULL
 RETURN j
 """)
 
-# The store's state (see the module docstring): one node with a counter, ``generation``.
-# ``epoch`` is set when the node is made, so that a database emptied and loaded again does
-# not repeat the generations a reader saw before. The node is made when a store is opened
-# (:meth:`Neo4jStore.ensure_schema`): two first writes at once must not both create it.
+# The store's state (see the module docstring): one node with two counters: ``loads``, the
+# number of the last write (every write is a load of the log), and ``generation``, the number
+# of the last load that changed something. ``epoch`` is set when the node is made, so that a
+# database emptied and loaded again does not repeat the generations a reader saw before. The
+# node is made when a store is opened (:meth:`Neo4jStore.ensure_schema`): two first writes
+# at once must not both create it. ``migrated``: the load a store made before the log was
+# migrated as (see :meth:`Neo4jStore.ensure_schema`), whose records carry no ``_load``.
 _STATE = _q(f"""
 MATCH (s:{STORE_LABEL} {{id: 'store'}})
 RETURN s.epoch AS epoch, s.generation AS generation, s.merges_at AS merges_at
 """)
 # ``merges_at``: the generation of the last write that changed the merged view (below), by
 # which a read knows that the groups it kept from an earlier read still hold
-_MERGES_MOVED = _q(f"MATCH (s:{STORE_LABEL} {{id: 'store'}}) SET s.merges_at = s.generation")
 _MAKE_STATE = _q(f"""
 MERGE (s:{STORE_LABEL} {{id: 'store'}})
-ON CREATE SET s.generation = 0, s.epoch = $epoch
+ON CREATE SET s.generation = 0, s.epoch = $epoch, s.loads = 0
 """)
-_NEXT_GENERATION = _q(f"""
+# A write's first statement takes its number, so that the versions it keeps can name it:
+# it also locks the state node (Neo4j) for the write, so that writes are numbered in the
+# order they commit (ArcadeDB: a write that took a number another took meanwhile is made
+# again, see ``Neo4jStore._commit``). It reads the merged view's nodes too (one round trip).
+_BEGIN_LOAD = _q(f"""
 MERGE (s:{STORE_LABEL} {{id: 'store'}})
-ON CREATE SET s.generation = 1, s.epoch = $epoch
-ON MATCH SET s.generation = coalesce(s.generation, 0) + 1
+ON CREATE SET s.generation = 0, s.epoch = $epoch, s.loads = 0
+SET s.loads = coalesce(s.loads, 0) + 1
+WITH s
+OPTIONAL MATCH (m:{MERGED_LABEL})
+RETURN s.loads AS load, s.migrated AS migrated, collect(properties(m)) AS merged
+""")
+_STATE_LOADS = _q(f"""
+MATCH (s:{STORE_LABEL} {{id: 'store'}}) RETURN s.loads AS loads, s.generation AS generation
+""")
+# A write's last statement logs it; one that changed something (or moved the merged view)
+# is the store's generation from now on (and the view's).
+_LOG = _q(f"""
+MATCH (s:{STORE_LABEL} {{id: 'store'}})
+SET s.generation = CASE WHEN $changed THEN $load ELSE s.generation END,
+    s.merges_at = CASE WHEN $moved THEN $load ELSE s.merges_at END
+CREATE (l:{LOAD_LABEL}) SET l = $entry
+""")
+# A store made before the log: its generation becomes the number of one load, ``migrated``,
+# that wrote every record it holds (none yet: nothing to log). One transaction: all or
+# nothing; a second client migrating at the same moment is refused by the unique number.
+_MIGRATE = _q(f"""
+MATCH (s:{STORE_LABEL} {{id: 'store'}}) WHERE s.loads IS NULL
+SET s.loads = coalesce(s.generation, 0),
+    s.migrated = CASE WHEN s.generation > 0 THEN s.generation END
+WITH s WHERE s.generation > 0
+CREATE (l:{LOAD_LABEL}) SET l = $entry, l.number = s.generation
+RETURN l.number AS number
 """)
 
 _State = tuple[str | None, int]  # (epoch, generation)
@@ -382,6 +538,15 @@ RETURN j
 """)
 _COUNT_LABEL = {label: _q(f"MATCH (n:{label}) RETURN count(n) AS n") for label in NODE_LABELS}
 _COUNT_TYPE = {rel: _q(f"MATCH ()-[e:{rel}]->() RETURN count(e) AS n") for rel in REL_TYPES}
+_COUNT_RECORDS = _q(f"""
+CALL () {{ MATCH (n:{NODE_LABEL}) RETURN count(n) AS nodes }}
+CALL () {{ MATCH (m:{MERGED_LABEL}) RETURN count(m) AS merged }}
+CALL () {{ MATCH ()-[e]->() RETURN count(e) AS edges }}
+CALL () {{ MATCH (m:{MERGED_LABEL}) RETURN sum(size(coalesce(m._inner, []))) AS inner }}
+CALL () {{ MATCH (t:{TRANSFER_LABEL}) RETURN count(t) AS transfer }}
+CALL () {{ MATCH (s:{SOURCE_LABEL}) RETURN count(s) AS source }}
+RETURN nodes + merged AS node, edges + inner AS edge, transfer, source
+""")
 _COUNT_OTHER = _q(f"""
 CALL () {{ MATCH (t:{TRANSFER_LABEL}) RETURN count(t) AS transfers }}
 CALL () {{ MATCH (s:{SOURCE_LABEL}) RETURN count(s) AS sources }}
@@ -419,6 +584,10 @@ def _source_from(values: Mapping[str, Any]) -> Source:
     return source_from_properties(_native_values(values))
 
 
+def _judgement_from(values: Mapping[str, Any]) -> Judgement:
+    return judgement_from_properties(_native_values(values))
+
+
 # -- writing ---------------------------------------------------------------------------------
 
 
@@ -434,6 +603,16 @@ class Neo4jWriter:
     removed: dict[str, Edge] = field(default_factory=dict)
     ends: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
     judgements: dict[str, Judgement] = field(default_factory=dict)
+    #: record kind → ids (edges: keys) to remove, their last versions kept
+    removals: dict[str, set[str]] = field(default_factory=dict)
+    info: WriteInfo = field(default_factory=WriteInfo)
+    #: the write's number in the load log, once committed
+    load: int = 0
+
+    def remove(self, kind: str, ids: Iterable[str]) -> None:
+        if kind not in RECORD_KINDS:
+            raise ValueError(f"unknown record kind {kind!r}: one of {', '.join(RECORD_KINDS)}")
+        self.removals.setdefault(kind, set()).update(ids)
 
     def end_judgements(
         self, pairs: Iterable[tuple[str, str]], *, at: str, how: str, who: str
@@ -476,13 +655,26 @@ class _Tally:
         summary.add(record_kind, "unchanged", self.unchanged)
 
 
+@dataclass(frozen=True)
+class _Stamp:
+    """The load a write is (its number) and the load a migrated store's unstamped records
+    count as written by (None: not migrated): what the write's statements are given."""
+
+    load: int
+    migrated: int | None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"load": self.load, "migrated": self.migrated}
+
+
 def _run_batches(
-    tx: ManagedTransaction, query: LiteralString, rows: list[dict[str, Any]]
+    tx: ManagedTransaction, query: LiteralString, rows: list[dict[str, Any]], stamp: _Stamp
 ) -> _Tally:
     """Send ``rows`` to an upsert statement, ``BATCH_SIZE`` at a time; sum what it returns."""
     tally = _Tally(sent=len(rows))
     for batch in _batches(rows):
-        found = tx.run(query, rows=list(batch)).single(strict=True)
+        found = tx.run(query, rows=list(batch), **stamp.params).single(strict=True)
         tally.rows += found["rows"]
         tally.existing += found["existing"]
         tally.unchanged += found["unchanged"]
@@ -502,7 +694,9 @@ def _run_batches(
 # projection again at its end, in the same transaction.
 
 _INTO, _LABEL, _INNER = "_into", "_label", "_inner"
-_MERGED_KEYS = (_INTO, _LABEL, _INNER)
+#: the loads that wrote the lines of ``_inner``, in its order (0: the migration's)
+_INNER_LOADS = "_inner_loads"
+_MERGED_KEYS = (_INTO, _LABEL, _INNER, _INNER_LOADS)
 
 _MERGED = _q(f"MATCH (m:{MERGED_LABEL}) RETURN properties(m) AS props ORDER BY m.id")
 _MERGED_OF = _q(f"""
@@ -584,11 +778,22 @@ def _unfold(tx: ManagedTransaction, merged: list[dict[str, Any]]) -> None:
         at_src, at_dst = _loaded_ends(src, dst, props)
         rows.setdefault(rel, []).append({"src": at_src, "dst": at_dst, "props": props})
     for m in merged:
-        for edge in map(_inner_edge, m.get(_INNER) or ()):
+        for edge, load in _inner_lines(m):
+            props = edge_properties(edge)
+            if load:
+                props[_LOAD_PROPERTY] = load
             rows.setdefault(edge.type, []).append(
-                {"src": edge.src, "dst": edge.dst, "props": edge_properties(edge)}
+                {"src": edge.src, "dst": edge.dst, "props": props}
             )
     _relink(tx, rows)
+
+
+def _inner_lines(merged: Mapping[str, Any]) -> list[tuple[Edge, int]]:
+    """The lines inside a merged group kept by one ``:MergedNode``, with the loads that
+    wrote them (0: the migration's)."""
+    texts = merged.get(_INNER) or ()
+    loads = merged.get(_INNER_LOADS) or [0] * len(texts)
+    return [(_inner_edge(text), int(load)) for text, load in zip(texts, loads, strict=True)]
 
 
 def _fold(tx: ManagedTransaction, merges: Merges) -> None:
@@ -602,12 +807,14 @@ def _fold(tx: ManagedTransaction, merges: Merges) -> None:
         lines = _lines_at(tx, alias)
         tx.run(_DROP_NODE, id=alias).consume()
         inner: list[str] = []
+        inner_loads: list[int] = []
         rows: dict[str, list[dict[str, Any]]] = {}
         for rel, now_src, now_dst, props in (lines[k] for k in sorted(lines)):
             src, dst = _loaded_ends(now_src, now_dst, props)
             at_src, at_dst = into.get(src, src), into.get(dst, dst)
             if at_src == at_dst:
                 inner.append(canonical_json(_edge_from(rel, src, dst, props)))
+                inner_loads.append(int(props.get(_LOAD_PROPERTY) or 0))
                 continue
             if at_src != src:
                 props[MERGED_SRC] = src
@@ -617,7 +824,7 @@ def _fold(tx: ManagedTransaction, merges: Merges) -> None:
         label = next(lb for lb in found["labels"] if lb in NODE_LABELS)
         kept = {**found["props"], _INTO: into[alias], _LABEL: label}
         if inner:
-            kept[_INNER] = inner
+            kept[_INNER], kept[_INNER_LOADS] = inner, inner_loads
         tx.run(_MAKE_MERGED, props=kept).consume()
         _relink(tx, rows)
 
@@ -654,16 +861,19 @@ def _refolds(writer: Neo4jWriter, aliases: set[str]) -> bool:
         return True
     if not aliases:
         return False
-    if not aliases.isdisjoint(writer.nodes):
-        return True
+    if not aliases.isdisjoint(writer.nodes) or any(writer.removals.values()):
+        return True  # a removal by id: its lines' ends are not known here
     lines = (*writer.edges.values(), *writer.removed.values())
     return any(e.src in aliases or e.dst in aliases for e in lines)
 
 
-def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
-    """The body of the one write transaction. Idempotent, so the driver may retry it."""
+def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> tuple[WriteSummary, int]:
+    """The body of the one write transaction: the write's summary and its load number.
+    Idempotent, so the driver may retry it (the retry takes the next number)."""
     summary = WriteSummary()
-    merged = _merged_now(tx)
+    begun = tx.run(_BEGIN_LOAD, epoch=uuid.uuid4().hex).single(strict=True)
+    stamp = _Stamp(int(begun["load"]), begun["migrated"])
+    merged = sorted((dict(m) for m in begun["merged"]), key=lambda m: str(m["id"]))
     refold = _refolds(writer, {m["id"] for m in merged})
     if merged and refold:  # the records are written to the graph as loaded
         _unfold(tx, merged)
@@ -671,32 +881,121 @@ def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> WriteSummary:
         (_MERGE_SOURCES, "source", writer.sources),
         (_MERGE_TRANSFERS, "transfer", writer.transfers),
     ):
-        rows = [record_properties(r) for r in records.values()]
-        _run_batches(tx, query, rows).count(kind, summary)
-    _write_nodes(tx, writer.nodes.values(), summary)
-    _remove_edges(tx, writer.removed, summary)
-    _write_edges(tx, writer.edges.values(), summary)
-    _end_judgements(tx, writer.ends, summary)
-    _write_judgements(tx, writer.judgements, summary)
+        rows = [_stamped(record_properties(r), stamp) for r in records.values()]
+        _run_batches(tx, query, rows, stamp).count(kind, summary)
+    _write_nodes(tx, writer.nodes.values(), summary, stamp)
+    _remove_edges(tx, writer.removed, summary, stamp)
+    _remove_edge_keys(tx, writer.removals.get("edge", set()), summary, stamp)
+    _write_edges(tx, writer.edges.values(), summary, stamp)
+    _remove_records(tx, writer.removals, summary, stamp)
+    _end_judgements(tx, writer.ends, summary, stamp)
+    _write_judgements(tx, writer.judgements, summary, stamp)
     moved = False
     if refold:
         merges = _standing_merges(tx)
         _fold(tx, merges)
         moved = {m["id"]: m[_INTO] for m in merged} != dict(merges.into)
-    if summary.changed or moved:  # committed with the records, or not at all
-        tx.run(_NEXT_GENERATION, epoch=uuid.uuid4().hex).consume()
-    if moved:
-        tx.run(_MERGES_MOVED).consume()
-    return summary
+    tx.run(  # committed with the records, or not at all
+        _LOG,
+        load=stamp.load,
+        changed=summary.changed or moved,
+        moved=moved,
+        entry=_entry_properties(stamp.load, writer.info, summary),
+    ).consume()
+    return summary, stamp.load
 
 
-def _write_nodes(tx: ManagedTransaction, nodes: Iterable[Node], summary: WriteSummary) -> None:
+def _stamped(props: dict[str, Any], stamp: _Stamp) -> dict[str, Any]:
+    """A record's properties as a write sends them: with the load that writes them (kept
+    only where the record is created or changed)."""
+    props[_LOAD_PROPERTY] = stamp.load
+    return props
+
+
+def _entry_properties(number: int, info: WriteInfo, summary: WriteSummary) -> dict[str, Any]:
+    """A ``:LoadEntry``'s properties: lists and maps, which a property cannot hold, as JSON."""
+    entry: dict[str, Any] = {
+        "number": number,
+        "at": now_utc(),
+        "kind": info.kind,
+        "who": info.author(),
+        "message": info.message,
+        "files": _json([[f.name, f.sha256, f.size] for f in info.files]),
+        "counts": _json({k: dict(c) for k, c in summary.counts.items()}),
+        "forced": _json([list(k) for k in info.forced]),
+    }
+    if info.reverts is not None:
+        entry["reverts"] = info.reverts
+    return entry
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _by_start(
+    keys: Iterable[str], into: Mapping[str, str] | None = None
+) -> tuple[dict[str, list[dict[str, str]]], list[str]]:
+    """Line keys by the type they name, each with the id of the node its relationship
+    starts from (found by the ``Node.id`` index, as the line upserts find theirs): a key is
+    ``TYPE|from|to|kind|start`` and ids hold no ``|``. A line the merged view moved starts
+    from its canonical node (``into``). Keys that do not read so are left over."""
+    by_type: dict[str, list[dict[str, str]]] = {}
+    other: list[str] = []
+    for key in sorted(keys):
+        parts = key.split("|")
+        if len(parts) == 5 and parts[0] in REL_TYPES:
+            src = (into or {}).get(parts[1], parts[1])
+            by_type.setdefault(parts[0], []).append({"key": key, "src": src})
+        else:
+            other.append(key)
+    return by_type, other
+
+
+def _remove_edge_keys(
+    tx: ManagedTransaction, keys: Collection[str], summary: WriteSummary, stamp: _Stamp
+) -> None:
+    """Remove lines by key, keeping their last versions (the graph is as loaded here)."""
+    by_type, other = _by_start(keys)
+    for rel, rows in by_type.items():
+        for batch in _batches(rows):
+            found = tx.run(_DROP_EDGES[rel], rows=list(batch), **stamp.params).single()
+            summary.add("edge", "removed", found["removed"] if found else 0)
+    for rel in REL_TYPES if other else ():
+        for batch in _batches(other):
+            found = tx.run(_DROP_EDGE_KEYS[rel], ids=list(batch), **stamp.params).single()
+            summary.add("edge", "removed", found["removed"] if found else 0)
+
+
+def _remove_records(
+    tx: ManagedTransaction,
+    removals: Mapping[str, Collection[str]],
+    summary: WriteSummary,
+    stamp: _Stamp,
+) -> None:
+    """Remove nodes, sources and transfers by id, keeping their last versions; a node a
+    line still joins is refused (inside the transaction: nothing is kept)."""
+    nodes = sorted(removals.get("node", ()))
+    in_use = [
+        (r["id"], r["key"]) for batch in _batches(nodes) for r in tx.run(_IN_USE, ids=list(batch))
+    ]
+    if in_use:
+        raise NodeInUseError(in_use)
+    for kind in ("node", "transfer", "source"):
+        for batch in _batches(sorted(removals.get(kind, ()))):
+            found = tx.run(_DROP_RECORDS[kind], ids=list(batch), **stamp.params).single()
+            summary.add(kind, "removed", found["removed"] if found else 0)
+
+
+def _write_nodes(
+    tx: ManagedTransaction, nodes: Iterable[Node], summary: WriteSummary, stamp: _Stamp
+) -> None:
     by_label: dict[str, list[dict[str, Any]]] = {}
     for n in nodes:
-        by_label.setdefault(n.label, []).append(node_properties(n))
+        by_label.setdefault(n.label, []).append(_stamped(node_properties(n), stamp))
     relabelled: list[tuple[str, str, str]] = []
     for label, rows in by_label.items():
-        tally = _run_batches(tx, _MERGE_NODES[label], rows)
+        tally = _run_batches(tx, _MERGE_NODES[label], rows, stamp)
         tally.count("node", summary)
         relabelled.extend((k, old, label) for k, old in tally.relabelled)
     if relabelled:  # raised inside the transaction: nothing of the write is kept
@@ -704,27 +1003,30 @@ def _write_nodes(tx: ManagedTransaction, nodes: Iterable[Node], summary: WriteSu
 
 
 def _remove_edges(
-    tx: ManagedTransaction, records: Mapping[str, Edge], summary: WriteSummary
+    tx: ManagedTransaction, records: Mapping[str, Edge], summary: WriteSummary, stamp: _Stamp
 ) -> None:
-    """Delete these relationships (found from their start node, by key)."""
+    """Delete these relationships (found from their start node, by key), keeping their
+    last versions."""
     by_type: dict[str, list[dict[str, str]]] = {}
     for key, edge in sorted(records.items()):
         by_type.setdefault(edge.type, []).append({"key": key, "src": edge.src})
     for rel, rows in by_type.items():
         for batch in _batches(rows):
-            found = tx.run(_REMOVE_EDGES[rel], rows=list(batch)).single(strict=True)
-            summary.add("edge", "removed", found["removed"])
+            found = tx.run(_DROP_EDGES[rel], rows=list(batch), **stamp.params).single()
+            summary.add("edge", "removed", found["removed"] if found else 0)
 
 
-def _write_edges(tx: ManagedTransaction, edges: Iterable[Edge], summary: WriteSummary) -> None:
+def _write_edges(
+    tx: ManagedTransaction, edges: Iterable[Edge], summary: WriteSummary, stamp: _Stamp
+) -> None:
     by_type: dict[str, list[dict[str, Any]]] = {}
     for e in edges:
         by_type.setdefault(e.type, []).append(
-            {"key": e.key, "src": e.src, "dst": e.dst, "props": edge_properties(e)}
+            {"key": e.key, "src": e.src, "dst": e.dst, "props": _stamped(edge_properties(e), stamp)}
         )
     for rel, rows in by_type.items():
         from_dst = len({r["dst"] for r in rows}) > len({r["src"] for r in rows})
-        tally = _run_batches(tx, _MERGE_EDGES[rel, from_dst], rows)
+        tally = _run_batches(tx, _MERGE_EDGES[rel, from_dst], rows, stamp)
         if tally.rows < tally.sent:  # some end is missing: say which, for every type
             ends = sorted(
                 {r[end] for typed in by_type.values() for r in typed for end in ("src", "dst")}
@@ -738,7 +1040,7 @@ def _write_edges(tx: ManagedTransaction, edges: Iterable[Edge], summary: WriteSu
 def _standing(tx: ManagedTransaction, pairs: Iterable[tuple[str, str]]) -> list[Judgement]:
     rows = [{"a": a, "b": b} for a, b in sorted(set(pairs))]
     return [
-        judgement_from_properties(dict(r["j"]))
+        _judgement_from(dict(r["j"]))
         for batch in _batches(rows)
         for r in tx.run(_STANDING, pairs=list(batch))
     ]
@@ -748,6 +1050,7 @@ def _end_judgements(
     tx: ManagedTransaction,
     ends: Mapping[tuple[str, str], tuple[str, str, str]],
     summary: WriteSummary,
+    stamp: _Stamp,
 ) -> None:
     """End the standing judgement of each pair: its node is written again with the end
     (its verdict, who and when stay), never deleted."""
@@ -757,11 +1060,11 @@ def _end_judgements(
         for at, how, who in (ends[j.pair],)
     ]
     rows = [judgement_properties(j) for j in ended]
-    _run_batches(tx, _MERGE_JUDGEMENTS, rows).count("judgement", summary)
+    _run_batches(tx, _MERGE_JUDGEMENTS, rows, stamp).count("judgement", summary)
 
 
 def _write_judgements(
-    tx: ManagedTransaction, records: Mapping[str, Judgement], summary: WriteSummary
+    tx: ManagedTransaction, records: Mapping[str, Judgement], summary: WriteSummary, stamp: _Stamp
 ) -> None:
     """Write judgements as they are; both their nodes must exist, and no pair may be left
     with two standing judgements (checked inside the transaction: nothing is kept)."""
@@ -772,11 +1075,254 @@ def _write_judgements(
     if missing:
         raise UnknownNodeError(missing)
     rows = [judgement_properties(j) for j in records.values()]
-    _run_batches(tx, _MERGE_JUDGEMENTS, rows).count("judgement", summary)
+    _run_batches(tx, _MERGE_JUDGEMENTS, rows, stamp).count("judgement", summary)
     standing = Counter(j.pair for j in _standing(tx, (j.pair for j in records.values())))
     twice = [pair for pair, n in standing.items() if n > 1]
     if twice:
         raise JudgementConflictError(twice)
+
+
+# -- record time (stores.history): the log, the kept versions, the tags ----------------------
+#
+# A current record carries the load that wrote it (``_load``; missing: the migration's); a
+# version a load replaced or removed is a ``:RecordVersion`` (see ``_keep``). A record held
+# right after load n is a current one written by n or before, or a version written by n or
+# before and replaced after n. None of this is read by a query of the graph.
+
+_LOADS_STATE = _q(f"""
+MATCH (s:{STORE_LABEL} {{id: 'store'}}) RETURN s.loads AS loads, s.migrated AS migrated
+""")
+_COUNT_LOADS = _q(f"MATCH (l:{LOAD_LABEL}) RETURN count(l) AS n")
+_PAGE_LOADS = _q(f"""
+MATCH (l:{LOAD_LABEL}) RETURN properties(l) AS l ORDER BY l.number DESC SKIP $offset LIMIT $limit
+""")
+_ONE_LOAD = _q(f"MATCH (l:{LOAD_LABEL} {{number: $number}}) RETURN properties(l) AS l")
+_LOAD_AT = _q(f"MATCH (l:{LOAD_LABEL}) WHERE l.at <= $when RETURN max(l.number) AS n")
+_REVERTED_BY = _q(f"""
+MATCH (r:{LOAD_LABEL}) WHERE r.kind = 'revert' AND r.reverts IN $numbers
+RETURN r.reverts AS reverts, max(r.number) AS by
+""")
+_TAGS_OF = _q(
+    f"MATCH (t:{TAG_LABEL}) WHERE t.load IN $numbers RETURN t.load AS load, t.name AS name"
+)
+_ALL_TAGS = _q(f"MATCH (t:{TAG_LABEL}) RETURN t.name AS name, t.load AS load")
+_TAG_NAMED = _q(f"MATCH (t:{TAG_LABEL} {{name: $name}}) RETURN t.load AS load")
+_MAKE_TAG = _q(f"CREATE (t:{TAG_LABEL}) SET t.name = $name, t.load = $load")
+
+_VERSIONS_REPLACED_BY = _q(f"""
+MATCH (v:{VERSION_LABEL}) WHERE v._v_replaced = $n RETURN properties(v) AS v
+""")
+_VERSIONS_WRITTEN_BY = _q(f"""
+MATCH (v:{VERSION_LABEL}) WHERE v._v_written = $n RETURN properties(v) AS v
+""")
+_VERSIONS_HELD_AT = _q(f"""
+MATCH (v:{VERSION_LABEL}) WHERE v._v_replaced > $n AND v._v_written <= $n
+RETURN properties(v) AS v
+""")
+_VERSIONS_OF = _q(f"""
+UNWIND $ids AS id MATCH (v:{VERSION_LABEL} {{_v_id: id}}) RETURN properties(v) AS v
+""")
+
+_RECORD_LABELS = {"node": NODE_LABEL, "source": SOURCE_LABEL, "transfer": TRANSFER_LABEL}
+# The current records a load wrote (stamped with it; the migration's: not stamped at all).
+_WRITTEN_BY = {
+    (kind, stamped): _q(f"""
+MATCH (x:{label}) WHERE {"x._load = $n" if stamped else "x._load IS NULL"}
+RETURN labels(x) AS labels, properties(x) AS props
+""")
+    for kind, label in _RECORD_LABELS.items()
+    for stamped in (True, False)
+}
+_EDGES_WRITTEN_BY = {
+    (rel, stamped): _q(f"""
+MATCH (a)-[e:{rel}]->(b) WHERE {"e._load = $n" if stamped else "e._load IS NULL"}
+RETURN a.id AS src, b.id AS dst, properties(e) AS props
+""")
+    for rel in REL_TYPES
+    for stamped in (True, False)
+}
+_CURRENT = {
+    kind: _q(f"""
+UNWIND $ids AS id MATCH (x:{label} {{id: id}}) RETURN labels(x) AS labels, properties(x) AS props
+""")
+    for kind, label in _RECORD_LABELS.items()
+}
+_CURRENT_EDGES = {
+    rel: _q(f"""
+UNWIND $rows AS row MATCH (a:{NODE_LABEL} {{id: row.src}})-[e:{rel} {{key: row.key}}]->(b)
+RETURN a.id AS src, b.id AS dst, properties(e) AS props
+""")
+    for rel in REL_TYPES
+}
+_CURRENT_EDGE_KEYS = {
+    rel: _q(f"""
+UNWIND $ids AS id MATCH (a)-[e:{rel} {{key: id}}]->(b)
+RETURN a.id AS src, b.id AS dst, properties(e) AS props
+""")
+    for rel in REL_TYPES
+}
+
+#: a record as the store holds it, and the load that wrote it
+_Held = tuple[RecordKey, Any, int]
+
+
+def _key_order(key: RecordKey) -> tuple[int, str]:
+    return RECORD_KINDS.index(key.kind), key.id
+
+
+def _migrated(tx: ManagedTransaction) -> int:
+    """The load unstamped records count as written by (0: none are)."""
+    found = tx.run(_LOADS_STATE).single()
+    return int(found["migrated"] or 0) if found is not None else 0
+
+
+def _record_of(kind: str, labels: Sequence[str], values: Mapping[str, Any]) -> Any:
+    if kind == "node":
+        return _node_from(labels, values)
+    return _source_from(values) if kind == "source" else _transfer_from(values)
+
+
+def _version(values: dict[str, Any]) -> tuple[RecordKey, Any, int, int]:
+    """A ``:RecordVersion``'s record, key and the loads that wrote and replaced it."""
+    meta = {k: values.pop(k) for k in [k for k in values if k.startswith("_v_")]}
+    kind = meta["_v_kind"]
+    if kind == "edge":
+        record = _edge_from(meta["_v_type"], meta["_v_src"], meta["_v_dst"], values)
+    else:
+        record = _record_of(kind, [meta.get("_v_label") or ""], values)
+    key = RecordKey(kind, meta["_v_id"])
+    return key, record, int(meta["_v_written"]), int(meta["_v_replaced"])
+
+
+def _versions(
+    tx: ManagedTransaction, query: LiteralString, number: int
+) -> list[tuple[RecordKey, Any, int, int]]:
+    return [_version(dict(r["v"])) for r in tx.run(query, n=number)]
+
+
+def _versions_of(
+    tx: ManagedTransaction, ids: Sequence[str]
+) -> list[tuple[RecordKey, Any, int, int]]:
+    return [
+        _version(dict(r["v"]))
+        for batch in _batches(ids)
+        for r in tx.run(_VERSIONS_OF, ids=list(batch))
+    ]
+
+
+def _load_of(values: Mapping[str, Any], migrated: int) -> int:
+    return int(values.get(_LOAD_PROPERTY) or migrated)
+
+
+def _merged_held(tx: ManagedTransaction, migrated: int) -> list[_Held]:
+    """The aliases of the merged view and the lines inside their groups, as loaded."""
+    held: list[_Held] = []
+    for m in _merged_now(tx):
+        held.append((RecordKey("node", m["id"]), _merged_node(m), _load_of(m, migrated)))
+        held.extend((RecordKey("edge", e.key), e, load or migrated) for e, load in _inner_lines(m))
+    return held
+
+
+def _written_by(
+    tx: ManagedTransaction, number: int, migrated: int, kinds: Collection[str]
+) -> list[_Held]:
+    """Every current record of ``kinds`` load ``number`` wrote (a scan of each: a record's
+    load is not indexed, see :func:`graph_schema.cypher.history_statements`)."""
+    stamped = [True] if number != migrated else [True, False]
+    held: list[_Held] = []
+    for kind in (k for k in _RECORD_LABELS if k in kinds):
+        for mark in stamped:
+            for r in tx.run(_WRITTEN_BY[kind, mark], n=number):
+                record = _record_of(kind, r["labels"], r["props"])
+                held.append((RecordKey(kind, record.id), record, number))
+    for rel in REL_TYPES if "edge" in kinds else ():
+        for mark in stamped:
+            for r in tx.run(_EDGES_WRITTEN_BY[rel, mark], n=number):
+                edge = _edge_from(rel, r["src"], r["dst"], r["props"])
+                held.append((RecordKey("edge", edge.key), edge, number))
+    held.extend(h for h in _merged_held(tx, migrated) if h[2] == number)
+    return held
+
+
+def _current(
+    tx: ManagedTransaction, kind: str, ids: Collection[str], migrated: int
+) -> dict[str, tuple[Any, int]]:
+    """The current records of one kind among ``ids`` (edges: keys), with their loads."""
+    wanted = sorted(ids)
+    found: dict[str, tuple[Any, int]] = {}
+    if kind == "edge":
+        merged = _merged_now(tx)
+        by_type, other = _by_start(wanted, {m["id"]: m[_INTO] for m in merged})
+        runs: list[tuple[str, LiteralString, str, Sequence[Any]]] = [
+            (rel, _CURRENT_EDGES[rel], "rows", rows) for rel, rows in by_type.items()
+        ]
+        runs += [(rel, _CURRENT_EDGE_KEYS[rel], "ids", other) for rel in REL_TYPES if other]
+        for rel, query, name, values in runs:
+            for batch in _batches(values):
+                for r in tx.run(query, {name: list(batch)}):
+                    edge = _edge_from(rel, r["src"], r["dst"], r["props"])
+                    found[edge.key] = (edge, _load_of(r["props"], migrated))
+    else:
+        for batch in _batches(wanted):
+            for r in tx.run(_CURRENT[kind], ids=list(batch)):
+                record = _record_of(kind, r["labels"], r["props"])
+                found[record.id] = (record, _load_of(r["props"], migrated))
+    if kind in ("node", "edge"):
+        keep = set(wanted)
+        for key, record, load in _merged_held(tx, migrated):
+            if key.kind == kind and key.id in keep:
+                found[key.id] = (record, load)
+    return found
+
+
+def _entries(tx: ManagedTransaction, found: list[dict[str, Any]]) -> list[LoadEntry]:
+    """Log entries from their nodes' properties, with the loads reverting them and tags."""
+    numbers = [int(p["number"]) for p in found]
+    reverted = {r["reverts"]: r["by"] for r in tx.run(_REVERTED_BY, numbers=numbers)}
+    tags: dict[int, list[str]] = {}
+    for r in tx.run(_TAGS_OF, numbers=numbers):
+        tags.setdefault(int(r["load"]), []).append(r["name"])
+    return [
+        LoadEntry(
+            number=int(p["number"]),
+            at=p["at"],
+            kind=p["kind"],
+            who=p["who"],
+            message=p.get("message") or "",
+            files=tuple(FileRef(n, h, int(size)) for n, h, size in orjson.loads(p["files"])),
+            counts=orjson.loads(p["counts"]),
+            reverts=p.get("reverts"),
+            forced=tuple(RecordKey(k, i) for k, i in orjson.loads(p.get("forced") or "[]")),
+            reverted_by=reverted.get(p["number"]),
+            tags=tuple(sorted(tags.get(int(p["number"]), ()))),
+        )
+        for p in found
+    ]
+
+
+def _migrate(tx: ManagedTransaction) -> int | None:
+    """Give a store made before the load log (its state node has no ``loads``) its log: one
+    entry, kind ``migrated``, numbered by its generation G, which wrote every record it holds
+    (their missing ``_load`` is read as G: nothing is rewritten, so migrating a national
+    graph costs one small transaction). A store never written gets no entry. The number of
+    the entry made, if any."""
+    state = tx.run(_STATE_LOADS).single()
+    if state is None or state["loads"] is not None:
+        return None  # logged already: nothing is counted on an ordinary open
+    generation = int(state["generation"] or 0)
+    summary = WriteSummary()
+    if generation:
+        counts = tx.run(_COUNT_RECORDS).single(strict=True)
+        for kind in RECORD_KINDS:
+            summary.add(kind, "created", int(counts[kind]))
+    info = WriteInfo(
+        kind="migrated",
+        who="affgraph",
+        message=f"the store as it stood when its log began (after {generation} writes, "
+        "whose earlier states were not kept)",
+    )
+    found = tx.run(_MIGRATE, entry=_entry_properties(0, info, summary)).single()
+    return None if found is None else int(found["number"])
 
 
 class Neo4jStore:
@@ -828,13 +1374,23 @@ class Neo4jStore:
 
     def ensure_schema(self) -> None:
         """Create the constraints and indexes the schema asks for, and the store's state
-        node (idempotent)."""
+        node (idempotent); migrate a store made before the load log (:meth:`_migrate`)."""
         with self.driver.session(database=self.database) as session:
-            for statement in constraint_statements():
+            for statement in (*constraint_statements(), *history_statements()):
                 session.run(_q(statement)).consume()
             # another client making it at the same moment is fine: it is there
             with suppress(ConstraintError):
                 session.run(_MAKE_STATE, epoch=uuid.uuid4().hex).consume()
+            # another client migrating it at the same moment: its entry is the one kept
+            try:
+                session.execute_write(_migrate)
+            except ConstraintError as exc:
+                found = session.run(_STATE_LOADS).single()
+                if found is not None and found["loads"] is None:
+                    raise StoreError(
+                        f"Neo4j store at {self.location} could not be migrated to the load "
+                        f"log (nothing of it was changed): {exc}"
+                    ) from exc
             found = session.run(_STATE).single()
             ids = [(r["id"], r["into"]) for r in session.run(_MERGED_IDS)]
             if found is not None:  # the groups as of opening (checked by every read: merges)
@@ -880,12 +1436,18 @@ class Neo4jStore:
         return cast(list[Any], self._read(work))
 
     def state(self) -> _State:
-        """The store's epoch (made with its database) and generation (how many changing
-        writes it has had): a read that sees the same pair before and after saw one state."""
+        """The store's epoch (made with its database) and generation (the number of its
+        last load that changed something): a read that sees the same pair before and after
+        saw one state. Inside :meth:`reading`, once a read has run, the state that read saw
+        (every read of the block is checked against it): no transaction of its own, so an
+        answer citing its load (:class:`queries.base.Answer`) costs no round trip."""
+        one_state = _READS.get().get(id(self))
+        if one_state is not None and one_state.began is not None:
+            return one_state.began
         return cast(_State, self._read(_state))
 
     def generation(self) -> int:
-        """How many changing writes the store has had (0 for a new one)."""
+        """The number of the store's last load that changed something (0 for a new one)."""
         return self.state()[1]
 
     @contextmanager
@@ -906,11 +1468,24 @@ class Neo4jStore:
     def writer(self) -> Iterator[Neo4jWriter]:
         writer = Neo4jWriter()
         yield writer
-        with self._server_errors(), self.driver.session(database=self.database) as session:
-            summary = session.execute_write(_write_all, writer)
+        with self._server_errors():
+            summary, writer.load = self._commit(writer)
         if writer.ends or writer.judgements:  # the merged view may have moved: read it anew
             self._drop_merges()
         writer.summary.counts.update(summary.counts)
+
+    def _commit(self, writer: Neo4jWriter) -> tuple[WriteSummary, int]:
+        """Send a write in one transaction; its summary and load number. Two writes that
+        took the same number (ArcadeDB lets both read the counter before either commits;
+        the unique number refuses the second) — the second is made again, numbered anew."""
+        for attempt in range(1, _NUMBER_ATTEMPTS + 1):
+            try:
+                with self.driver.session(database=self.database) as session:
+                    return session.execute_write(_write_all, writer)
+            except ConstraintError as exc:
+                if LOAD_LABEL not in str(exc) or attempt == _NUMBER_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -1069,7 +1644,7 @@ class Neo4jStore:
     ) -> Iterator[Judgement]:
         a, b = pair if pair is not None else (None, None)
         found = [
-            judgement_from_properties(values)
+            _judgement_from(values)
             for _, values in self._raw(_JUDGEMENTS, standing=standing, a=a, b=b)
         ]
         yield from sorted(found, key=lambda j: (j.a, j.b, j.recorded_at, j.id))
@@ -1092,6 +1667,193 @@ class Neo4jStore:
             other["transfers"],
             other["sources"],
         )
+
+    # -- record time (stores.history) ------------------------------------------------------
+
+    def _loads_state(self) -> tuple[int, int | None]:
+        """The last load's number and the migration's (None: not migrated)."""
+
+        def work(tx: ManagedTransaction) -> tuple[int, int | None]:
+            found = tx.run(_LOADS_STATE).single()
+            if found is None:
+                return 0, None
+            return int(found["loads"] or 0), found["migrated"]
+
+        return cast(tuple[int, int | None], self._read(work))
+
+    def last_load(self) -> int:
+        return self._loads_state()[0]
+
+    def first_load(self) -> int:
+        migrated = self._loads_state()[1]
+        return 1 if migrated is None else int(migrated)
+
+    def loads(self, *, limit: int = 100, offset: int = 0) -> tuple[int, list[LoadEntry]]:
+        def work(tx: ManagedTransaction) -> tuple[int, list[LoadEntry]]:
+            total = int(tx.run(_COUNT_LOADS).single(strict=True)["n"])
+            page = [dict(r["l"]) for r in tx.run(_PAGE_LOADS, limit=limit, offset=offset)]
+            return total, _entries(tx, page)
+
+        return cast(tuple[int, list[LoadEntry]], self._read(work))
+
+    def load_entry(self, number: int) -> LoadEntry | None:
+        def work(tx: ManagedTransaction) -> LoadEntry | None:
+            found = [dict(r["l"]) for r in tx.run(_ONE_LOAD, number=number)]
+            return next(iter(_entries(tx, found)), None)
+
+        return cast(LoadEntry | None, self._read(work))
+
+    def load_at(self, when: str) -> int | None:
+        found = self._rows(_LOAD_AT, when=when)
+        return None if not found or found[0]["n"] is None else int(found[0]["n"])
+
+    def changed_by(self, number: int) -> list[Change]:
+        def work(tx: ManagedTransaction) -> list[Change]:
+            migrated = _migrated(tx)
+            before = {k: r for k, r, _, _ in _versions(tx, _VERSIONS_REPLACED_BY, number)}
+            after = {k: r for k, r, _, _ in _versions(tx, _VERSIONS_WRITTEN_BY, number)}
+            entry = tx.run(_ONE_LOAD, number=number).single()
+            counts = orjson.loads(entry["l"]["counts"]) if entry is not None else {}
+            wrote = {k for k, c in counts.items() if c.get("created") or c.get("updated")}
+            after.update(
+                (k, r) for k, r, _ in _written_by(tx, number, migrated, wrote) if k not in after
+            )
+            keys = sorted({*before, *after}, key=_key_order)
+            return [Change(k, before.get(k), after.get(k)) for k in keys]
+
+        return cast(list[Change], self._read(work))
+
+    def revisions(self, kind: str, record_id: str) -> list[Revision]:
+        if kind not in RECORD_KINDS:
+            raise ValueError(f"unknown record kind {kind!r}: one of {', '.join(RECORD_KINDS)}")
+
+        def work(tx: ManagedTransaction) -> list[Revision]:
+            found = [
+                Revision(record, written, replaced)
+                for key, record, written, replaced in _versions_of(tx, [record_id])
+                if key.kind == kind
+            ]
+            now = _current(tx, kind, [record_id], _migrated(tx)).get(record_id)
+            if now is not None:
+                found.append(Revision(now[0], now[1], None))
+            return sorted(found, key=lambda r: (r.written, r.replaced or 1 << 62))
+
+        return cast(list[Revision], self._read(work))
+
+    def changed_after(self, keys: Iterable[RecordKey], number: int) -> dict[RecordKey, int]:
+        wanted: dict[str, set[str]] = {}
+        for key in keys:
+            wanted.setdefault(key.kind, set()).add(key.id)
+
+        def work(tx: ManagedTransaction) -> dict[RecordKey, int]:
+            migrated = _migrated(tx)
+            first: dict[RecordKey, int] = {}
+
+            def saw(key: RecordKey, load: int | None) -> None:
+                if load is not None and load > number and load < first.get(key, 1 << 62):
+                    first[key] = load
+
+            ids = sorted({i for typed in wanted.values() for i in typed})
+            for key, _, written, replaced in _versions_of(tx, ids):
+                if key.id in wanted.get(key.kind, ()):
+                    saw(key, written)
+                    saw(key, replaced)
+            for kind, typed in wanted.items():
+                for record_id, (_, load) in _current(tx, kind, typed, migrated).items():
+                    saw(RecordKey(kind, record_id), load)
+            return first
+
+        return cast(dict[RecordKey, int], self._read(work))
+
+    def records_at(self, number: int) -> RecordedRecords:
+        last, migrated = self._loads_state()
+        if not (migrated or 1) <= number <= last:
+            raise UnknownLoadError(
+                f"no load {number} in {self.location} (loads {migrated or 1}-{last})"
+            )
+        return read_consistently(self, lambda: self._records_at(number, migrated or 0))
+
+    def _records_at(self, number: int, migrated: int) -> RecordedRecords:
+        """Every record held right after load ``number``: the current ones written by it or
+        before, and the versions written by then and replaced after."""
+
+        def held(values: Mapping[str, Any]) -> bool:
+            return int(values.get(_LOAD_PROPERTY) or migrated) <= number
+
+        kept = self._rows(_VERSIONS_HELD_AT, n=number)
+        old: dict[str, list[Any]] = {}
+        for row in kept:
+            key, record, _, _ = _version(dict(row["v"]))
+            old.setdefault(key.kind, []).append(record)
+        merged = self._merged()
+        nodes = [
+            _node_from(labels, values)
+            for labels, values in self._pages(
+                lambda after: self._raw(
+                    _PAGE_NODES, after=after, limit=_PAGE, label=None, kind=None
+                ),
+                lambda r: str(r[1]["id"]),
+            )
+            if held(values)
+        ]
+        nodes += [_merged_node(m) for m in merged if held(m)]
+        edges = [
+            _edge_from(r["type"], r["src"], r["dst"], r["props"])
+            for r in self._pages(
+                lambda after: self._rows(_PAGE_EDGES, after=after, limit=_PAGE, types=None),
+                lambda r: str(r["props"]["key"]),
+            )
+            if held(r["props"])
+        ]
+        edges += [e for m in merged for e, load in _inner_lines(m) if (load or migrated) <= number]
+        sources = [
+            _source_from(values)
+            for _, values in self._pages(
+                lambda after: self._raw(_PAGE_SOURCES, after=after, limit=_PAGE),
+                lambda r: str(r[1]["id"]),
+            )
+            if held(values)
+        ]
+        transfers = [_transfer_from(v) for _, v in self._raw(_TRANSFERS, org=None) if held(v)]
+        judgements = [
+            replace(_judgement_from(v), ended_at=None, ended=None, ended_by=None)
+            for _, v in self._raw(_JUDGEMENTS, standing=False, a=None, b=None)
+            if held(v)
+            and (v.get("ended_at") is None or int(v.get(_ENDED_PROPERTY) or migrated) > number)
+        ]
+        nodes += old.get("node", [])
+        edges += old.get("edge", [])
+        sources += old.get("source", [])
+        transfers += old.get("transfer", [])
+        return RecordedRecords(
+            sources=sorted(sources, key=lambda r: r.id),
+            nodes=sorted(nodes, key=lambda n: n.id),
+            edges=sorted(edges, key=lambda e: e.key),
+            transfers=sorted(
+                transfers, key=lambda t: (t.date is not None, t.date or date.min, t.id)
+            ),
+            judgements=sorted(judgements, key=lambda j: (j.a, j.b, j.recorded_at, j.id)),
+        )
+
+    def tags(self) -> dict[str, int]:
+        return {r["name"]: int(r["load"]) for r in self._rows(_ALL_TAGS)}
+
+    def set_tag(self, name: str, number: int) -> None:
+        def work(tx: ManagedTransaction) -> None:
+            if tx.run(_ONE_LOAD, number=number).single() is None:
+                raise UnknownLoadError(f"no load {number} in {self.location}")
+            found = tx.run(_TAG_NAMED, name=name).single()
+            if found is not None:
+                if int(found["load"]) != number:
+                    raise TagError(f"tag {name!r} names load {found['load']} already")
+                return
+            tx.run(_MAKE_TAG, name=name, load=number).consume()
+
+        try:
+            with self._server_errors(), self.driver.session(database=self.database) as session:
+                session.execute_write(work)
+        except ConstraintError as exc:  # another client named a load by it meanwhile
+            raise TagError(f"tag {name!r} was just set by another client") from exc
 
     def close(self) -> None:
         self.driver.close()

@@ -48,12 +48,16 @@ import pytest
 import stores.neo4j as neo4j_store
 from graph_schema.cypher import (
     JUDGEMENT_LABEL,
+    LOAD_LABEL,
     MERGED_LABEL,
     NODE_LABEL,
     SOURCE_LABEL,
     STORE_LABEL,
+    TAG_LABEL,
     TRANSFER_LABEL,
+    VERSION_LABEL,
     constraint_statements,
+    history_statements,
 )
 from graph_schema.declaration import (
     EDGE_COMMON,
@@ -97,6 +101,12 @@ def lint_schema() -> dict[str, Any]:
     # loaded end of a line moved onto a canonical node)
     store_keys = [HASH_PROPERTY, "generation", "epoch", "merges_at", "_into", "_label", "_inner"]
     store_keys += [MERGED_SRC, MERGED_DST]
+    # record time (stores.history): the load that wrote a record (and ended a judgement),
+    # the counters of the state node, a kept version's marks, the log's entries and tags
+    store_keys += ["_load", "_ended_load", "_inner_loads", "loads", "migrated"]
+    store_keys += [f"_v_{k}" for k in ("kind", "id", "label", "type", "src", "dst")]
+    store_keys += ["_v_written", "_v_replaced", "number", "at", "who", "message", "files"]
+    store_keys += ["counts", "reverts", "forced", "name", "load"]
     keys = sorted({*node_keys, *edge_keys, *record_keys, *store_keys, *MAP_KEYS})
     # every graph node also carries :Node, so each declared end also stands as :Node
     graph: set[tuple[str, str, str]] = set()
@@ -114,6 +124,9 @@ def lint_schema() -> dict[str, Any]:
             STORE_LABEL,
             JUDGEMENT_LABEL,
             MERGED_LABEL,
+            LOAD_LABEL,
+            VERSION_LABEL,
+            TAG_LABEL,
         ],
         "relationshipTypes": list(REL_TYPES),
         "propertyKeys": keys,
@@ -160,7 +173,7 @@ def _store_statements() -> Iterator[Statement]:
 
 
 def _constraints() -> Iterator[Statement]:
-    for i, text in enumerate(constraint_statements()):
+    for i, text in enumerate((*constraint_statements(), *history_statements())):
         yield Statement(f"schema constraint {i}: {text.split(' IF ')[0]}", text)
 
 
@@ -446,7 +459,9 @@ def test_every_source_of_cypher_is_covered() -> None:
     ids = [s.id for s in STATEMENTS]
     assert {f"query {name}" for name in QUERIES} <= set(ids)
     assert {f"cookbook {name} block 0" for name in QUERIES} <= set(ids)
-    assert sum(i.startswith("schema constraint") for i in ids) == len(constraint_statements())
+    assert sum(i.startswith("schema constraint") for i in ids) == len(
+        [*constraint_statements(), *history_statements()]
+    )
     # every module-level text of the store made with _q(…) (directly or by a helper)
     tree = ast.parse(Path(neo4j_store.__file__).read_text(encoding="utf-8"))
     makers = [
