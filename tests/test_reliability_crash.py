@@ -522,8 +522,8 @@ def test_neo4j_write_failing_after_thousands_of_upserts_leaves_nothing(
     real = neo4j_store._run_batches
     merged: list[int] = []
 
-    def then_fail(tx: Any, query: LiteralString, rows: list[dict[str, Any]]) -> Any:
-        sent = real(tx, query, rows)
+    def then_fail(tx: Any, query: LiteralString, rows: list[dict[str, Any]], stamp: Any) -> Any:
+        sent = real(tx, query, rows, stamp)
         if query in neo4j_store._MERGE_EDGES.values():
             merged.append(len(rows))
             raise RuntimeError("injected failure after the last batch")
