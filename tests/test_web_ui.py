@@ -1648,28 +1648,42 @@ def test_details_say_which_load_changed_a_node_and_open_its_earlier_version(page
 
 def test_loads_view_lists_the_log_newest_first(page: Any) -> None:
     """The Loads view: number, time, who, kind, message, files, changes, tags and the load
-    that reverted it, newest first; the data (a message, a file name) as text."""
+    that reverted it, newest first; the data (a message, a file name) as text. A row opens
+    the records that load changed in the details panel, each field before and after."""
     log = loads_of(page)
+    by_message = {e["message"]: e for e in log}
+    revert, mistake = by_message["undo the wrong file (test)"], by_message["the wrong file (test)"]
+    renamed = by_message[RENAMED]
     open_view(page, "view=loads")
-    rows = page.locator("#loads-table tbody tr")
-    assert rows.count() == len(log)
+
+    def row(entry: dict[str, Any]) -> Any:
+        return page.locator(f"#loads-table tbody tr[data-load='{entry['number']}']")
+
+    assert page.locator("#loads-table tbody tr").count() == len(log)
     numbers = [int(n) for n in page.locator("#loads-table tbody td.number").all_inner_texts()]
     assert numbers == [e["number"] for e in log] == sorted(numbers, reverse=True)
-    revert, mistake, renamed = (rows.nth(i).inner_text() for i in range(3))
-    assert f"revert of load {log[1]['number']}" in revert
-    assert "undo the wrong file (test)" in revert
-    assert "historian" in revert
-    assert f"load {log[0]['number']}" in mistake  # reverted by
-    assert "history-c.jsonl" in mistake
-    assert RENAMED in renamed
-    assert "paper-2027" in renamed
-    assert "node 1 updated" in renamed
-    assert "reverted" in (rows.nth(1).get_attribute("class") or "")
+    said = row(revert).inner_text()
+    assert f"revert of load {mistake['number']}" in said
+    assert "historian" in said
+    assert f"load {revert['number']}" in row(mistake).inner_text()  # reverted by
+    assert "history-c.jsonl" in row(mistake).inner_text()
+    assert "reverted" in (row(mistake).get_attribute("class") or "")
+    assert RENAMED in row(renamed).inner_text()
+    assert "paper-2027" in row(renamed).inner_text()
+    assert "node 1 updated" in row(renamed).inner_text()
     assert page.inner_text("#status").startswith(f"{len(log)} loads; the last is load ")
+    row(renamed).click()
+    change = page.locator(f"#details li[data-id='{HISTORY_BRANCH}']")
+    change.wait_for()
+    assert page.inner_text("#details h2") == f"Load {renamed['number']}"
+    assert "node test-history-branch updated" in change.inner_text()
+    assert "name: Branch as first loaded (test) → Branch as renamed (test)" in change.inner_text()
+    assert "members: 3 → 7" in change.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "loads.png"))
     page.select_option("#lang", "zh")
     wait_ready(page)
     assert page.inner_text("#tabs button[data-view=loads]") == "加载记录"
-    assert f"撤销 第 {log[1]['number']} 次" in rows.nth(0).inner_text()
+    assert f"撤销 第 {mistake['number']} 次" in row(revert).inner_text()
     page.select_option("#lang", "en")
     wait_ready(page)
 
