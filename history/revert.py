@@ -158,7 +158,7 @@ def _revertible(store: GraphStore, number: int) -> LoadEntry:
     if entry.kind == "judgement":
         raise NotRevertibleError(
             f"load {number} recorded judgements of possible duplicates: withdraw them "
-            "instead (the Duplicates view, or POST /api/duplicates/withdraw)"
+            "instead (the Duplicates view, or DELETE /api/duplicates/judgements)"
         )
     if not entry.changed:
         raise NotRevertibleError(f"load {number} changed nothing: there is nothing to revert")

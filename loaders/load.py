@@ -19,7 +19,7 @@ are held as rows (:mod:`graph_schema.rows`), not record objects, and a store tha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,7 +55,7 @@ from loaders.validate import (
 from loaders.workbook import Sheet, is_guide, open_workbook
 from stores.base import GraphStore, RowWriter, StoreError, StoreWriter, WriteSummary
 from stores.collector import gc_paused
-from stores.history import WriteInfo, file_ref
+from stores.history import FileRef, WriteInfo, file_ref
 
 if TYPE_CHECKING:
     from dedupe.candidates import Candidate
@@ -513,6 +513,7 @@ def load_paths(
     as_of: date | None = None,
     message: str = "",
     who: str = "",
+    names_under: Path | None = None,
 ) -> LoadResult:
     """Load files and folders into ``store`` as one all-or-nothing write.
 
@@ -523,7 +524,9 @@ def load_paths(
     names the encoding of CSV files; ``check_only`` validates everything and writes nothing;
     ``as_of`` is the day the source tables speak of (a roster's date: the lines it draws held
     then), which is otherwise their source's ``date``. Formal lines are assembled from all
-    their evidence, the store's included (:mod:`loaders.assemble`).
+    their evidence, the store's included (:mod:`loaders.assemble`). The write is logged as
+    one load (:mod:`stores.history`) with ``message``, ``who`` and each file read (sha256,
+    size; named relative to ``names_under`` if given: an upload folder).
     Raises :class:`LoadFailedError` with every error and notice found, having written nothing.
     """
     if as_table is not None and as_table not in LAYOUTS:
@@ -558,7 +561,8 @@ def load_paths(
                 checked=len(batch),
             )
         new_nodes = _new_nodes(store, batch.nodes)
-        info = WriteInfo(kind="load", who=who, message=message, files=tuple(map(file_ref, files)))
+        logged = tuple(_logged(f, names_under) for f in files)
+        info = WriteInfo(kind="load", who=who, message=message, files=logged)
         hooks.step("writing")
         kinds = [batch.sources, batch.nodes, batch.edges, batch.transfers]
         del batch
@@ -578,6 +582,15 @@ def load_paths(
         possible_duplicates=possible,
         load=writer.load,
     )
+
+
+def _logged(path: Path, names_under: Path | None) -> FileRef:
+    """A file read, as the log names it: by its path relative to ``names_under`` (an
+    upload folder, whose temporary name says nothing), else as found."""
+    found = file_ref(path)
+    if names_under is None or not path.is_relative_to(names_under):
+        return found
+    return replace(found, name=path.relative_to(names_under).as_posix())
 
 
 def _new_nodes(store: GraphStore, rows: Rows) -> list[Node]:

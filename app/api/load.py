@@ -347,6 +347,7 @@ async def post_load(
                 as_of=as_of,
                 message=message,
                 who=who,
+                names_under=folder,
             )
         except LoadFailedError as exc:
             return _invalid(exc, folder)
