@@ -227,8 +227,12 @@ def test_answers_cite_their_load_and_as_recorded_gives_them_again(
     a, b = loaded["a"], loaded["b"]
     now = client.get("/api/nodes/branch").json()
     assert (now["load"], now["name"]) == (b, "A renamed")
-    then = client.get("/api/nodes/branch", params={"as_recorded": str(a)}).json()
+    asked = client.get("/api/nodes/branch", params={"as_recorded": str(a)})
+    then = asked.json()
     assert (then["load"], then["name"]) == (a, "A")
+    assert asked.headers["x-affgraph-load"] == str(a)  # in the header of every answer too
+    graph = client.get("/api/orgs/branch/chain", params={"format": "graph"})
+    assert graph.headers["x-affgraph-load"] == str(b)
     before = client.get("/api/nodes/branch", params={"as_recorded": "2000-01-01T00:00:00Z"})
     assert "as_recorded" in envelope(before, 404, "not_found")["message"]  # before any load
     assert answers(client, as_recorded=str(a)) == loaded["after_a"]["answers"]

@@ -142,6 +142,7 @@ def _signature(query: NamedQuery[Any, Any]) -> inspect.Signature:
     in_path = set(re.findall(r"{(\w+)}", query.route.path))
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter("response", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Response),
         inspect.Parameter("store", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=StoreDep),
     ]
     for name, field in query.params.model_fields.items():
@@ -194,7 +195,7 @@ def _signature(query: NamedQuery[Any, Any]) -> inspect.Signature:
 
 
 def _endpoint(query: NamedQuery[Any, Any]) -> Any:
-    def endpoint(request: Request, store: StoreDep, **values: Any) -> Any:
+    def endpoint(request: Request, response: Response, store: StoreDep, **values: Any) -> Any:
         fmt = values.pop("format", None)
         as_recorded = values.pop("as_recorded", None)
         # by field name: a parameter whose name is a Python keyword (diff's "from") is
@@ -205,6 +206,7 @@ def _endpoint(query: NamedQuery[Any, Any]) -> Any:
         timeout = request.app.state.settings.query_timeout_s
         with recorded(store, as_recorded) as answering:
             result = query.run(answering, params, timeout=timeout)
+        response.headers[LOAD_HEADER] = str(result.load)  # every format, graph included
         if fmt == "graph" and query.graph is not None:
             return query.graph(result)
         answer = _answer_format(request, fmt)
