@@ -246,9 +246,12 @@ def test_neo4j_revert_killed_mid_write_leaves_nothing(
                 time.sleep(0.002)
             assert run.running(), f"the revert ended before the kill:\n{run.text()[-2000:]}"
             run.kill()
+            into = run.elapsed() - run.events[REVERTING]
         finally:
             run.close()
         left = _settled(store)
+        said = "before" if left[0] == before[0] else "after"
+        print(f"\nkilled {into:.2f} s into a revert of {span:.2f} s: the state {said} it")
         if left[0] == before[0]:
             assert left[1][:2] == before[1][:2], "the log moved on without the records"
             break
