@@ -28,12 +28,22 @@ from queries.base import QueryError
 from queries.catalog import QUERIES
 from stores.base import GraphStore, StoreError
 from stores.history import RecordHistory, RecordKey, TagError, UnknownLoadError
+from tests.test_lines_over_time import ORG, base, lines, roster, table, transfers
+
+#: ``base`` is the rosters' tests' fixture (their sources and committees), used here too
+__all__ = ["base"]
 
 SOURCE = "h1-roster"
 BRANCH = "h1-ipb-branch"
 LINE = RecordKey("edge", "AFFILIATED_TO|h1-ipb-branch|bj-ipb-pc|sector|")
 #: nodes the examples ask about, renamed by load B
 RENAMED = ("tj-pipe", "bj-siemens-gb", "tj-pharma-pc", "bj-ipb-pc")
+
+
+def branch(tmp_path: Path) -> Path:
+    """The branch the rosters' tests follow, as a canonical node file."""
+    row = {"id": ORG, "label": "PartyOrg", "kind": "branch", "name": "丰城某公司党支部"}
+    return table(tmp_path / "nodes-org.csv", [{**row, "source": "reform-2021", "quote": "该支部"}])
 
 
 def history(store: GraphStore) -> RecordHistory:
@@ -313,3 +323,22 @@ def test_a_record_a_revert_put_back_is_no_conflict(
     assert done.forced == ()
     assert records(store) == set()
     assert store.counts().nodes == 0
+
+
+def test_a_revert_puts_back_the_line_records_a_load_replaced(
+    store: GraphStore, base: Path, tmp_path: Path
+) -> None:
+    """A roster that dates a line's start replaces the line's record without a start (its
+    history assembled anew, tests/test_lines_over_time.py): reverting it puts that record
+    back, and reverting the revert the roster's again."""
+    load_paths(store, [base, branch(tmp_path)])
+    load_paths(store, [transfers(tmp_path, basis_before="属地")])
+    undated = sorted(lines(store), key=str)
+    dated = load_paths(store, [roster(tmp_path)])
+    assert dated.counts["edge"]["removed"] == 1
+    after_roster = sorted(lines(store), key=str)
+    assert after_roster != undated
+    undo = revert(store, dated.load)
+    assert sorted(lines(store), key=str) == undated
+    revert(store, undo.load)
+    assert sorted(lines(store), key=str) == after_roster
