@@ -1563,10 +1563,19 @@ class EmbeddedStore:
             for _, sql in indexes:
                 conn.execute(sql)
         conn.executemany(
-            "INSERT INTO main.judgements (id, a, b, recorded_at, ended_at, data, gen) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO main.judgements (id, a, b, recorded_at, ended_at, data, gen, ended_gen)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (j.id, j.a, j.b, j.recorded_at, j.ended_at, _judgement_json(j), number)
+                (
+                    j.id,
+                    j.a,
+                    j.b,
+                    j.recorded_at,
+                    j.ended_at,
+                    _judgement_json(j),
+                    number,
+                    None if j.ended_at is None else number,
+                )
                 for j in embedded_history.judgements_at(conn, number, schema="src")
             ),
         )

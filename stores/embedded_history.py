@@ -364,14 +364,13 @@ def versions_at(
 def judgements_at(
     conn: sqlite3.Connection, number: int, *, schema: str = "main"
 ) -> list[Judgement]:
-    """The judgements standing right after load ``number``: those ended later have their
-    end cleared."""
+    """The judgements recorded by load ``number``, each as it stood right after it: one
+    ended later was standing then (its end cleared)."""
     return [
         replace(j, ended_at=None, ended=None, ended_by=None) if ended else j
         for data, ended in conn.execute(
             "SELECT data, ended_gen IS NOT NULL AND ended_gen > ?1 "
-            f"FROM {schema}.judgements WHERE gen <= ?1 AND (ended_gen IS NULL OR ended_gen > ?1) "
-            "ORDER BY a, b, recorded_at, id",
+            f"FROM {schema}.judgements WHERE gen <= ?1 ORDER BY a, b, recorded_at, id",
             (number,),
         )
         for j in (judgement_from_canonical(orjson.loads(data)),)

@@ -193,7 +193,8 @@ class Revision:
 @dataclass
 class RecordedRecords:
     """Every record as the store held it after one load: what an as-recorded answer is
-    computed from (:mod:`history.recorded`). Standing judgements are those standing then."""
+    computed from (:mod:`history.recorded`). The judgements are those recorded by then, each
+    as it stood: one ended later was standing then."""
 
     sources: list[Source] = field(default_factory=list)
     nodes: list[Node] = field(default_factory=list)

@@ -1815,11 +1815,12 @@ class Neo4jStore:
             if held(values)
         ]
         transfers = [_transfer_from(v) for _, v in self._raw(_TRANSFERS, org=None) if held(v)]
-        judgements = [
-            replace(_judgement_from(v), ended_at=None, ended=None, ended_by=None)
+        judgements = [  # each as it stood then: one ended later was standing
+            _judgement_from(v)
+            if v.get("ended_at") is not None and int(v.get(_ENDED_PROPERTY) or migrated) <= number
+            else replace(_judgement_from(v), ended_at=None, ended=None, ended_by=None)
             for _, v in self._raw(_JUDGEMENTS, standing=False, a=None, b=None)
             if held(v)
-            and (v.get("ended_at") is None or int(v.get(_ENDED_PROPERTY) or migrated) > number)
         ]
         nodes += old.get("node", [])
         edges += old.get("edge", [])

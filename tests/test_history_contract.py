@@ -192,18 +192,18 @@ def test_records_at_each_load_are_the_state_right_after_it(store: GraphStore) ->
         assert log.records_at(number) == expected, number
 
 
-def test_records_at_give_the_judgements_standing_then(store: GraphStore) -> None:
+def test_records_at_give_the_judgements_as_they_stood_then(store: GraphStore) -> None:
     load_all(store)
     first = judge(store, JINZHI.id, ZH.id, "different", "carol", at="2026-01-02T00:00:00Z")
     judged = history(store).last_load()
     withdraw(store, JINZHI.id, ZH.id, "carol", at="2026-01-03T00:00:00Z")
     log = history(store)
-    assert log.records_at(judged).judgements == [first]
-    assert log.records_at(judged + 1).judgements == []
-    assert log.records_at(1).judgements == []
+    assert log.records_at(judged).judgements == [first]  # standing then
     ended = [j for j in store.iter_judgements() if j.id == first.id]
     assert ended
-    assert ended[0].ended == "withdrawn"
+    assert ended[0].ended == "withdrawn"  # the store keeps its end …
+    assert log.records_at(judged + 1).judgements == ended  # … and so does the state after it
+    assert log.records_at(1).judgements == []
 
 
 def test_removing_records_keeps_their_last_version(store: GraphStore) -> None:
@@ -320,8 +320,11 @@ def test_a_schema_6_file_migrates_to_one_migrated_load(tmp_path: Path) -> None:
         assert [(r.written, r.replaced) for r in store.revisions("node", ZH.id)] == [(4, None)]
         migrated = store.records_at(4)
         assert migrated.nodes == list(store.iter_nodes())
-        (unsure,) = migrated.judgements
-        assert unsure.verdict == "unsure"
+        assert migrated.judgements == list(store.iter_judgements())  # the ended one too
+        assert [(j.verdict, j.standing) for j in migrated.judgements] == [
+            ("different", False),
+            ("unsure", True),
+        ]
         with store.writer() as w:
             w.upsert_nodes([ZH])
         assert w.load == 5

@@ -342,3 +342,23 @@ def test_a_revert_puts_back_the_line_records_a_load_replaced(
     assert sorted(lines(store), key=str) == undated
     revert(store, undo.load)
     assert sorted(lines(store), key=str) == after_roster
+
+
+def test_an_as_recorded_export_holds_the_judgements_as_they_stood(
+    store: GraphStore, cases_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Judged, judged again (the first superseded), then a later load: the export as
+    recorded after the second judgement is the export made then — the superseded judgement
+    included, ended — and the one after the first, that judgement standing."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    load_paths(store, [cases_dir])
+    judge(store, "tj-pipe", "bj-siemens-gb", "different", "carol", at="2026-01-02T00:00:00Z")
+    first = history(store).last_load()
+    export_first = exported(store, tmp_path / "first.json")
+    judge(store, "tj-pipe", "bj-siemens-gb", "unsure", "carol", at="2026-01-03T00:00:00Z")
+    second = history(store).last_load()
+    export_second = exported(store, tmp_path / "second.json")
+    assert export_second != export_first
+    load_paths(store, [_jsonl(tmp_path / "c.jsonl", _renamed(store, ["tj-pipe"], " (C)"))])
+    assert exported(recorded_store(store, second), tmp_path / "p2.json") == export_second
+    assert exported(recorded_store(store, first), tmp_path / "p1.json") == export_first
