@@ -478,6 +478,16 @@ def _meta_of(conn: sqlite3.Connection, key: str) -> str:
     return str(row[0])
 
 
+def _begin_write(conn: sqlite3.Connection, path: Path) -> None:
+    """Take the file's write lock (waiting up to the busy timeout), or say who holds it."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise StoreBusyError(
+            f"{path} is being written by another load; try again when it has finished"
+        ) from exc
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -1141,12 +1151,7 @@ class EmbeddedStore:
         conn.execute(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB}")
         conn.execute("PRAGMA temp_store = MEMORY")
         try:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StoreBusyError(
-                    f"{self.path} is being written by another load; try again when it has finished"
-                ) from exc
+            _begin_write(conn, self.path)
             load = int(_meta_of(conn, "last_load")) + 1
             writer = EmbeddedWriter(conn, load)
             try:
@@ -1588,12 +1593,7 @@ class EmbeddedStore:
         """Name a load: a small write of its own (not a load: it changes no record)."""
         conn = _connect(self.path)
         try:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StoreBusyError(
-                    f"{self.path} is being written by another load; try again when it has finished"
-                ) from exc
+            _begin_write(conn, self.path)
             try:
                 embedded_history.set_tag(conn, name, number)
                 conn.execute("COMMIT")
