@@ -30,6 +30,8 @@ from graph_schema.records import Edge, Judgement, Node, Source, Transfer
 from graph_schema.rows import Row
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from stores.columns import Columns
     from stores.history import WriteInfo
     from stores.merges import Merges
@@ -296,6 +298,17 @@ class GraphStore(Protocol):
     def merges(self) -> Merges:
         """The groups of node ids that standing ``same`` judgements make one node for the
         named queries (:mod:`stores.merges`); the records stay as loaded."""
+        ...
+
+    def to_networkx(
+        self,
+        *,
+        as_of: date | None = None,
+        types: Collection[str] | None = None,
+        root: str | None = None,
+    ) -> nx.MultiDiGraph[str]:
+        """The graph as a new networkx ``MultiDiGraph``, built through networkx's public API
+        (:func:`exports.networkx.to_networkx`): for notebooks, GraphML and algorithms."""
         ...
 
     def close(self) -> None:

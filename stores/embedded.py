@@ -1585,6 +1585,18 @@ class EmbeddedStore:
             ),
         )
 
+    def to_networkx(
+        self,
+        *,
+        as_of: date | None = None,
+        types: Collection[str] | None = None,
+        root: str | None = None,
+    ) -> nx.MultiDiGraph[str]:
+        """The graph as a new networkx ``MultiDiGraph`` (:func:`exports.networkx.to_networkx`)."""
+        from exports.networkx import to_networkx
+
+        return to_networkx(self, as_of=as_of, types=types, root=root)
+
     def tags(self) -> dict[str, int]:
         with self.reading():
             return embedded_history.tags(self._conn)

@@ -35,7 +35,7 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, LiteralString, cast
+from typing import TYPE_CHECKING, Any, LiteralString, cast
 
 import orjson
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
@@ -106,6 +106,9 @@ from stores.history import (
     now_utc,
 )
 from stores.merges import MERGED_DST, MERGED_SRC, Merges, merges_of
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["BATCH_SIZE", "Neo4jStore", "Neo4jWriter"]
 
@@ -1835,6 +1838,18 @@ class Neo4jStore:
             ),
             judgements=sorted(judgements, key=lambda j: (j.a, j.b, j.recorded_at, j.id)),
         )
+
+    def to_networkx(
+        self,
+        *,
+        as_of: date | None = None,
+        types: Collection[str] | None = None,
+        root: str | None = None,
+    ) -> nx.MultiDiGraph[str]:
+        """The graph as a new networkx ``MultiDiGraph`` (:func:`exports.networkx.to_networkx`)."""
+        from exports.networkx import to_networkx
+
+        return to_networkx(self, as_of=as_of, types=types, root=root)
 
     def tags(self) -> dict[str, int]:
         return {r["name"]: int(r["load"]) for r in self._rows(_ALL_TAGS)}
