@@ -478,14 +478,30 @@ def _meta_of(conn: sqlite3.Connection, key: str) -> str:
     return str(row[0])
 
 
-def _begin_write(conn: sqlite3.Connection, path: Path) -> None:
-    """Take the file's write lock (waiting up to the busy timeout), or say who holds it."""
+@contextmanager
+def _write_transaction(path: Path, *, bulk: bool = False) -> Iterator[sqlite3.Connection]:
+    """A connection of its own holding the file's write lock (waiting up to the busy
+    timeout, else :class:`StoreBusyError`), committed if the block ends cleanly and rolled
+    back otherwise. ``bulk``: a page cache large enough for a province's indexes."""
+    conn = _connect(path)
     try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        raise StoreBusyError(
-            f"{path} is being written by another load; try again when it has finished"
-        ) from exc
+        if bulk:
+            conn.execute(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB}")
+            conn.execute("PRAGMA temp_store = MEMORY")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreBusyError(
+                f"{path} is being written by another load; try again when it has finished"
+            ) from exc
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -1147,27 +1163,16 @@ class EmbeddedStore:
         paused inside the block: a bulk load allocates millions of acyclic objects, and
         repeated full collections over them made loads several times slower.
         """
-        conn = _connect(self.path)
-        conn.execute(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB}")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        try:
-            _begin_write(conn, self.path)
+        with _write_transaction(self.path, bulk=True) as conn:
             load = int(_meta_of(conn, "last_load")) + 1
             writer = EmbeddedWriter(conn, load)
-            try:
-                with gc_paused():
-                    yield writer
-                writer.done()
-                embedded_history.log_write(conn, load, writer.info, writer.summary.counts)
-                conn.execute("UPDATE meta SET value = ? WHERE key = 'last_load'", (str(load),))
-                if writer.summary.changed:
-                    conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(load),))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            conn.close()
+            with gc_paused():
+                yield writer
+            writer.done()
+            embedded_history.log_write(conn, load, writer.info, writer.summary.counts)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'last_load'", (str(load),))
+            if writer.summary.changed:
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(load),))
         writer.load = load
         if writer.summary.changed:
             with self._lock:
@@ -1603,17 +1608,8 @@ class EmbeddedStore:
 
     def set_tag(self, name: str, number: int) -> None:
         """Name a load: a small write of its own (not a load: it changes no record)."""
-        conn = _connect(self.path)
-        try:
-            _begin_write(conn, self.path)
-            try:
-                embedded_history.set_tag(conn, name, number)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            conn.close()
+        with _write_transaction(self.path) as conn:
+            embedded_history.set_tag(conn, name, number)
 
     def close(self) -> None:
         with self._lock:
