@@ -177,28 +177,29 @@ def cmd_candidates(args: argparse.Namespace) -> dict[str, Any]:
 # -- queries ---------------------------------------------------------------------------------
 
 
-def _county_committees(adj: Any) -> list[str]:
-    """Local committees set up in a county (BASED_IN an Area of kind county)."""
-    found = []
-    for node_id, attrs in adj.node.items():
-        if attrs["label"] != "PartyOrg" or attrs["kind"] != "local_committee":
-            continue
-        for target, keys in adj.succ[node_id].items():
-            if (
-                adj.node[target]["label"] == "Area"
-                and adj.node[target]["kind"] == "county"
-                and any(k["type"] == "BASED_IN" for k in keys.values())
-            ):
-                found.append(node_id)
-                break
-    return sorted(found)
+def _county_committees(columns: Any) -> list[str]:
+    """Local committees set up in a county (BASED_IN an Area of kind county), sorted."""
+    import numpy as np
+
+    based = columns.edges("BASED_IN")
+    county = columns.label_is("Area") & columns.kind_in(["county"])
+    committee = columns.label_is("PartyOrg") & columns.kind_in(["local_committee"])
+    found = np.unique(based.src[committee[based.src] & county[based.dst]])
+    return [columns.ids[i] for i in found.tolist()]
+
+
+def _labelled(columns: Any, label: str) -> list[str]:
+    """The ids of a label, sorted."""
+    import numpy as np
+
+    return [columns.ids[i] for i in np.flatnonzero(columns.label_is(label)).tolist()]
 
 
 def cmd_queries(args: argparse.Namespace) -> dict[str, Any]:
     """Every measured named query on the embedded store, then the baselines, interleaved."""
     from queries.base import QueryError
     from queries.catalog import QUERIES
-    from stores.embedded import EmbeddedStore, adjacency
+    from stores.embedded import EmbeddedStore
 
     today, past = date.today(), date.fromisoformat(args.past)
     days = {"today": today, "past": past}
@@ -257,10 +258,8 @@ def cmd_queries(args: argparse.Namespace) -> dict[str, Any]:
             )
 
     rng = random.Random(args.seed)
-    adj = adjacency(store.graph)
-    orgs = sorted(i for i, a in adj.node.items() if a["label"] == "PartyOrg")
-    enterprises = sorted(i for i, a in adj.node.items() if a["label"] == "Enterprise")
-    counties = _county_committees(adj)
+    orgs, enterprises = _labelled(columns, "PartyOrg"), _labelled(columns, "Enterprise")
+    counties = _county_committees(columns)
     subjects = {
         "chain": [rng.choice(orgs) for _ in range(args.calls)],
         "superiors": [rng.choice(orgs if i % 2 else enterprises) for i in range(args.calls)],

@@ -20,7 +20,7 @@ and :class:`GraphView` (the embedded store lends its in-memory graph and columns
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -320,16 +320,16 @@ class GraphStore(Protocol):
 
 
 class Adjacency(NamedTuple):
-    """The embedded store's graph as networkx's own dicts behind its ``MultiDiGraph``: node
-    id → attributes, and node → neighbour → edge key → edge attributes, both ways.
+    """The embedded store's graph as the traversals read it (:meth:`stores.model.Model.adjacency`),
+    shaped like networkx's dicts: node id → attributes, and node → neighbour → line key →
+    line attributes, both ways. Built per node as asked; read-only.
 
-    Edge keys are the edges' SQLite rowids (:meth:`GraphView.edge_records`). Read-only: edges
-    with equal attributes share one dict.
+    Line keys are the lines' SQLite rowids (:meth:`GraphView.edge_records`).
     """
 
-    node: dict[str, dict[str, Any]]
-    succ: dict[str, dict[str, dict[int, dict[str, Any]]]]
-    pred: dict[str, dict[str, dict[int, dict[str, Any]]]]
+    node: Mapping[str, Mapping[str, Any]]
+    succ: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]]
+    pred: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]]
 
 
 class _RecordReads(Protocol):

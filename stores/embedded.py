@@ -1,61 +1,52 @@
-"""The embedded store: a networkx ``MultiDiGraph`` in memory, persisted in one SQLite file.
+"""The embedded store: the graph in memory as compact arrays, persisted in one SQLite file.
 
 Why this shape
 --------------
-* **Reads** come from the in-memory graph, which holds only what whole-graph questions need:
-  label, kind, name, validity dates and the numeric/boolean properties of each node; type,
-  kind, dates and numeric properties of each edge. Texts and provenance (aliases, quotes,
-  sources) stay in SQLite and are fetched per record, so a province of ~1M nodes fits in a
-  small memory budget. Graph edges are keyed by their SQLite ``rowid``. Search reads an
-  index of the names in SQLite (:mod:`stores.name_index`), which each write keeps current.
+* **Reads** come from the in-memory model (:mod:`stores.model`): integer arrays holding only
+  what whole-graph questions need — label, kind, name, validity dates and the numeric and
+  boolean properties of each node; type, kind, dates and numeric properties of each line,
+  and the adjacency both ways. Texts and provenance (aliases, quotes, sources) stay in
+  SQLite and are fetched per record, so a province of ~1M nodes fits in a small memory
+  budget. Lines are keyed by their SQLite ``rowid``. Search reads an index of the names in
+  SQLite (:mod:`stores.name_index`), which each write keeps current.
 * **Writes** are one SQLite transaction on a connection of their own, staged through temporary
-  tables and applied with set-based SQL (no per-row round trips). Each write is a new
-  *generation*; every row it changes carries that number (``gen``).
-* **The graph catches up** with the file by applying the rows of generations it has not seen
-  (:meth:`EmbeddedStore._catch_up`). That one mechanism serves our own writes (after their
-  ``COMMIT``, so a failed write leaves file and graph as they were), writes by other processes
-  (``affgraph load`` while ``affgraph serve`` runs: noticed through ``PRAGMA data_version``)
-  and opening the file.
-* **Opening a province fast**: after large writes the graph's own dicts are saved in the file
-  as a snapshot (pickle, read back with an unpickler that admits no class but
-  ``datetime.date``, so a shared file cannot run code). Opening loads the snapshot and
-  catches up with any later generations; without a snapshot it builds from the rows.
+  tables and applied with set-based SQL (no per-row round trips). Each write is a numbered
+  load (:mod:`stores.history`); every row it changes carries that number (``gen``), and the
+  *generation* is the last load that changed something.
+* **The model catches up** with the file by applying the rows of generations it has not
+  seen (:meth:`EmbeddedStore._catch_up`, :meth:`Model.updated`): a new model, so a reader
+  holding the old one keeps a consistent graph. That one mechanism serves our own writes
+  (after their ``COMMIT``, so a failed write leaves file and graph as they were), writes by
+  other processes (``affgraph load`` while ``affgraph serve`` runs: noticed through
+  ``PRAGMA data_version``) and opening the file.
+* **Opening a province fast**: after large writes the model's arrays are saved in the file as
+  a snapshot (:func:`stores.model.to_bytes`: the arrays' bytes and a JSON header, read back
+  in place — nothing in it can run). Opening reads the snapshot and catches up with any
+  later generations; without one it builds from the rows.
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import pickle
 import sqlite3
-import sys
 import threading
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+import numpy as np
 import orjson
 
-from graph_schema.declaration import (
-    EDGE_COMMON,
-    NODE_COMMON,
-    NODE_LABELS,
-    REL_TYPES,
-    Prop,
-)
 from graph_schema.records import (
     Edge,
     Judgement,
     Node,
     Source,
     Transfer,
-    active,
     canonical_json,
     edge_from_canonical,
     edge_sort_key,
@@ -66,7 +57,7 @@ from graph_schema.records import (
     transfer_from_canonical,
 )
 from graph_schema.rows import EDGE_ROW, NODE_ROW, Row, row_json
-from stores import embedded_history, name_index
+from stores import embedded_history, model, name_index
 from stores.base import (
     Adjacency,
     Direction,
@@ -88,20 +79,23 @@ from stores.history import (
     Revision,
     WriteInfo,
 )
-from stores.merges import Folded, Merges, fold, merges_of, unfold
+from stores.merges import Merges, merges_of
+from stores.model import EDGE_HOT, NODE_HOT, Model
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from stores.columns import Columns
 
-__all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError", "adjacency"]
+__all__ = ["Adjacency", "EmbeddedStore", "StoreBusyError"]
 
 log = logging.getLogger("affgraph.store")
 
 SCHEMA_VERSION = "7"
 #: the schema versions a store file is migrated from on opening (see ``_migrate``)
 MIGRATES_FROM = ("3", "4", "5", "6")
-#: Version of the snapshot payload; a snapshot of another version is ignored (rebuilt).
-SNAPSHOT_FORMAT = 1
+#: A catch-up changing more rows than this share of the graph builds the model anew.
+REBUILD_SHARE = 0.25
 #: Rows applied since the last snapshot that make a new one worth its cost.
 SNAPSHOT_MIN_ROWS = 100_000
 _BUSY_TIMEOUT_S = 30.0
@@ -116,20 +110,6 @@ _REINDEX_ROWS = 50_000
 class StoreBusyError(StoreError):
     """Another process holds the write lock on the file for longer than we wait."""
 
-
-def _hot(props: Iterable[Prop]) -> tuple[str, ...]:
-    """The numeric and boolean properties, which live in the graph as well as in SQLite."""
-    seen: dict[str, None] = {}
-    for p in props:
-        if p.type in ("int", "float", "bool"):
-            seen[p.name] = None
-    return tuple(seen)
-
-
-#: Node properties kept in memory besides the core (label, kind, name, validity).
-NODE_HOT = _hot(p for lb in NODE_LABELS.values() for p in (*NODE_COMMON, *lb.props))
-#: Edge properties kept in memory besides the core (type, kind, validity).
-EDGE_HOT = _hot(p for rel in REL_TYPES.values() for p in (*EDGE_COMMON, *rel.props))
 
 _NODE_COLS = ("id", "label", "kind", "name", "valid_from", "valid_to", *NODE_HOT)
 #: the in-memory columns of each graph table, which a migration adds if a file lacks them
@@ -193,163 +173,60 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-class _Interner:
-    """Shares one object per distinct label, kind, type and date across the whole graph."""
-
-    def __init__(self) -> None:
-        self._dates: dict[str, date] = {}
-        self.edge_attrs: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-    def date(self, text: str | None) -> date | None:
-        if text is None:
-            return None
-        found = self._dates.get(text)
-        if found is None:
-            found = self._dates[text] = date.fromisoformat(text)
-        return found
-
-    @staticmethod
-    def text(text: str | None) -> str | None:
-        return None if text is None else sys.intern(text)
-
-
-def _node_attrs(row: Sequence[Any], intern: _Interner) -> dict[str, Any]:
-    """Graph attributes of a node from a ``_NODE_COLS`` row (``None`` values left out)."""
-    attrs: dict[str, Any] = {
-        "label": intern.text(row[1]),
-        "kind": intern.text(row[2]),
-        "name": row[3],
-    }
-    if row[4] is not None:
-        attrs["valid_from"] = intern.date(row[4])
-    if row[5] is not None:
-        attrs["valid_to"] = intern.date(row[5])
-    for name, value in zip(NODE_HOT, row[6:], strict=True):
-        if value is not None:
-            attrs[name] = value
-    return attrs
+def _moved_on(current: Model, conn: sqlite3.Connection, generation: int) -> tuple[Model, int]:
+    """The model at ``generation`` (read in ``conn``'s transaction), and how many rows that
+    took: ``current`` moved on by the rows of later generations, or built anew from every
+    row when they are many (or ``current`` is of a later generation: a file replaced)."""
+    old = current.generation
+    changed = conn.execute(
+        "SELECT (SELECT count(*) FROM nodes WHERE gen > ?1) "
+        "+ (SELECT count(*) FROM edges WHERE gen > ?1)",
+        (old,),
+    ).fetchone()[0]
+    size = len(current) + current.edge_count
+    if old > generation or changed > REBUILD_SHARE * size:
+        return _built(conn, generation), changed
+    removed_keys = [r[0] for r in conn.execute("SELECT eid FROM removed WHERE gen > ?", (old,))]
+    removed_ids = [r[0] for r in conn.execute("SELECT id FROM removed_nodes WHERE gen > ?", (old,))]
+    node_rows = conn.execute(
+        f"SELECT {', '.join(_NODE_COLS)} FROM nodes WHERE gen > ? ORDER BY id", (old,)
+    ).fetchall()
+    edge_rows = conn.execute(
+        f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} FROM edges WHERE gen > ?", (old,)
+    ).fetchall()
+    moved = current.updated(generation, node_rows, edge_rows, removed_keys, removed_ids)
+    return moved, changed + len(removed_keys) + len(removed_ids)
 
 
-def _edge_attrs(row: Sequence[Any], intern: _Interner) -> dict[str, Any]:
-    """Graph attributes of an edge from its ``_EDGE_ATTR_COLS`` values.
-
-    Edges with equal attributes share one dict: a province has millions of edges but only
-    thousands of distinct (type, kind, dates) combinations, and the dicts dominate memory.
-    The graph is therefore read-only to everyone but the store, which replaces (never
-    mutates) an edge's dict when the edge changes.
-    """
-    shared = intern.edge_attrs.get(tuple(row))
-    if shared is not None:
-        return shared
-    attrs: dict[str, Any] = {"type": intern.text(row[0])}
-    if row[1] is not None:
-        attrs["kind"] = intern.text(row[1])
-    if row[2] is not None:
-        attrs["valid_from"] = intern.date(row[2])
-    if row[3] is not None:
-        attrs["valid_to"] = intern.date(row[3])
-    for name, value in zip(EDGE_HOT, row[4:], strict=True):
-        if value is not None:
-            attrs[name] = value
-    intern.edge_attrs[tuple(row)] = attrs
-    return attrs
+def _built(conn: sqlite3.Connection, generation: int) -> Model:
+    """The model of every row (read in ``conn``'s transaction)."""
+    node_rows = conn.execute(f"SELECT {', '.join(_NODE_COLS)} FROM nodes ORDER BY id").fetchall()
+    edge_rows = conn.execute(
+        f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} FROM edges"
+    ).fetchall()
+    return Model.empty().updated(generation, node_rows, edge_rows)
 
 
-def adjacency(graph: nx.MultiDiGraph[str]) -> Adjacency:
-    """networkx's own dicts behind the graph. The store fills and changes them directly,
-    several times faster than the public methods at province scale (networkx is pinned to a
-    minor version for this reason)."""
-    internals: Any = graph
-    return Adjacency(internals._node, internals._succ, internals._pred)
-
-
-def _apply_rows(
-    adj: Adjacency,
-    counts: _Counts,
-    node_rows: Iterable[Sequence[Any]],
-    edge_rows: Iterable[Sequence[Any]],
-) -> int:
-    """Apply node rows (``_NODE_COLS``) and edge rows (``src, dst, rowid, *_EDGE_ATTR_COLS``)
-    to networkx's own dicts, adding or replacing; returns the number of rows applied.
-
-    Filling the dicts directly is several times faster than ``add_edges_from`` at province
-    scale. Nodes come before the edges that need them (the caller reads them in that order).
-    """
-    intern = _Interner()
-    node, succ, pred = adj
-    applied = 0
-    for row in node_rows:
-        node_id = row[0]
-        if node_id not in node:
-            succ[node_id] = {}
-            pred[node_id] = {}
-            counts.nodes[row[1]] += 1
-        node[node_id] = _node_attrs(row, intern)
-        applied += 1
-    # edges name their ends by new string objects: share the node's own id object instead
-    # (worth it only for large catch-ups: it saves ~2 x 60 bytes per edge)
-    ids = {node_id: node_id for node_id in node} if applied > 10_000 else {}
-    for row in edge_rows:
-        src, dst = ids.get(row[0], row[0]), ids.get(row[1], row[1])
-        out = succ[src]
-        keys = out.get(dst)
-        if keys is None:
-            keys = out[dst] = {}
-            pred[dst][src] = keys
-        if row[2] not in keys:
-            counts.edges[row[3]] += 1
-        keys[row[2]] = _edge_attrs(row[3:], intern)  # replaced, never mutated: dicts are shared
-        applied += 1
-    return applied
-
-
-def _remove_rows(adj: Adjacency, counts: _Counts, removed: Iterable[Sequence[Any]]) -> int:
-    """Take edges out of networkx's own dicts (``src, dst, eid, type`` rows); returns how
-    many were there."""
-    _, succ, pred = adj
-    taken = 0
-    for src, dst, eid, type_ in removed:
-        keys = succ.get(src, {}).get(dst)
-        if keys is None or eid not in keys:
-            continue  # removed before this graph ever had it
-        del keys[eid]  # (the dict is shared with pred[dst][src])
-        if not keys:
-            del succ[src][dst]
-            del pred[dst][src]
-        counts.edges[type_] -= 1
-        taken += 1
-    return taken
-
-
-def _remove_nodes(adj: Adjacency, counts: _Counts, removed: Iterable[Sequence[Any]]) -> int:
-    """Take nodes out of networkx's own dicts (``id, label`` rows: their lines are gone
-    already); returns how many were there. A node removed and written again later is put
-    back by the rows applied after."""
-    node, succ, pred = adj
-    taken = 0
-    for node_id, label in removed:
-        if node_id not in node:
-            continue
-        del node[node_id], succ[node_id], pred[node_id]
-        counts.nodes[label] -= 1
-        taken += 1
-    return taken
-
-
-class _Counts(NamedTuple):
-    """Nodes by label and edges by type, kept up to date as rows are applied."""
-
-    nodes: Counter[str]
-    edges: Counter[str]
-
-
-class _SnapshotUnpickler(pickle.Unpickler):
-    """Reads a snapshot: plain containers, strings, numbers and dates — no other class."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == ("datetime", "date"):
-            return date
-        raise pickle.UnpicklingError(f"a snapshot may not refer to {module}.{name}")
+def _line_keys(
+    graph: Model,
+    node_id: str,
+    direction: Direction,
+    types: Collection[str] | None,
+    as_of: date | None,
+) -> list[int]:
+    """The keys of a node's lines (of ``types``, holding on ``as_of``), sorted."""
+    at = graph.ids.find(node_id)
+    if at < 0:
+        return []
+    ways = {"out": ("out",), "in": ("in",), "both": ("out", "in")}[direction]
+    lines = np.concatenate([graph.lines_at(at, way) for way in ways])
+    if types is not None:
+        codes = [graph.types.codes[t] for t in types if t in graph.types.codes]
+        lines = lines[np.isin(graph.type[lines], codes)]
+    if as_of is not None:
+        on = as_of.toordinal()
+        lines = lines[(graph.edge_start[lines] <= on) & (on < graph.edge_end[lines])]
+    return sorted(set(graph.key[lines].tolist()))
 
 
 @contextmanager
@@ -863,16 +740,16 @@ class EmbeddedStore:
         self._conn = _connect(self.path)
         if not self._check_version():
             self._create()
-        self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-        self._counts = _Counts(Counter(), Counter())
-        self._generation = 0
+        #: the graph as loaded (:mod:`stores.model`), of the generation the store reads
+        self._model = Model.empty()
+        #: what the named queries read: the model folded by the merges (None: to be worked
+        #: out again, at the end of the next catch-up), and its columns once asked for
+        self._view: Model | None = None
+        self._columns: Columns | None = None
+        #: the groups the queries read as one node
+        self._merges = Merges()
         self._since_snapshot = 0
         self._data_version = -1
-        self._columns: Columns | None = None
-        #: the groups the queries read as one node, and what folding them changed (None:
-        #: the graph is as loaded; folded again at the end of each catch-up)
-        self._merges = Merges()
-        self._folded: Folded | None = None
         with self._lock:
             self._load_snapshot()
             self._catch_up()
@@ -964,33 +841,25 @@ class EmbeddedStore:
         return _meta_of(self._conn, key)
 
     def _load_snapshot(self) -> None:
-        """Start from the saved snapshot, if there is a usable one."""
+        """Start from the saved snapshot, if there is a usable one (:func:`model.from_bytes`:
+        plain arrays, so a shared file cannot run code)."""
         row = self._conn.execute("SELECT generation, format, data FROM snapshot").fetchone()
-        if row is None or row[1] != SNAPSHOT_FORMAT:
+        if row is None or row[1] != model.FORMAT:
             return
         try:
-            with gc_paused():
-                node, succ, pred, nodes, edges = _SnapshotUnpickler(io.BytesIO(row[2])).load()
-        except (pickle.UnpicklingError, ValueError, TypeError, EOFError) as exc:
+            found = model.from_bytes(row[2])
+            if found.generation != row[0]:
+                raise ValueError(f"it says generation {found.generation}, its row {row[0]}")
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
             log.warning(
                 "%s: ignoring an unreadable snapshot (%s); building from the rows", self.path, exc
             )
             return
-        with gc_paused():
-            graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-            internals: Any = graph
-            internals._node, internals._succ, internals._adj, internals._pred = (
-                node,
-                succ,
-                succ,
-                pred,
-            )
-        self.graph = graph
-        self._counts = _Counts(Counter(nodes), Counter(edges))
-        self._generation = row[0]
+        self._model = found
 
     def _catch_up(self) -> int:
-        """Apply the rows of every generation the graph has not seen; return how many.
+        """Move the model on by the rows of every generation it has not seen, and work the
+        merged view out again; return how many rows were applied.
 
         Reads in one transaction (the caller's, if one is open), so the graph moves from one
         committed state to another. Call with the lock held.
@@ -1003,84 +872,48 @@ class EmbeddedStore:
             try:
                 generation = int(self._meta("generation"))
                 applied = 0
-                if generation != self._generation or self._folded is None:
-                    self._unfold()
-                if generation != self._generation:
-                    applied = _remove_rows(
-                        adjacency(self.graph),
-                        self._counts,
-                        conn.execute(
-                            "SELECT src, dst, eid, type FROM removed WHERE gen > ?",
-                            (self._generation,),
-                        ),
-                    )
-                    applied += _remove_nodes(
-                        adjacency(self.graph),
-                        self._counts,
-                        conn.execute(
-                            "SELECT id, label FROM removed_nodes WHERE gen > ?",
-                            (self._generation,),
-                        ),
-                    )
-                    applied += _apply_rows(
-                        adjacency(self.graph),
-                        self._counts,
-                        conn.execute(
-                            f"SELECT {', '.join(_NODE_COLS)} FROM nodes WHERE gen > ?",
-                            (self._generation,),
-                        ),
-                        conn.execute(
-                            f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} "
-                            "FROM edges WHERE gen > ?",
-                            (self._generation,),
-                        ),
-                    )
-                if self._folded is None:
+                if generation != self._model.generation:
+                    self._model, applied = _moved_on(self._model, conn, generation)
+                    self._view = None
+                if self._view is None:
                     self._refold()
             finally:
                 if own:
                     conn.execute("COMMIT")
-        self._generation = generation
         self._data_version = self._read_data_version()
         self._since_snapshot += applied
-        big = max(SNAPSHOT_MIN_ROWS, self.graph.number_of_nodes() // 4)
+        big = max(SNAPSHOT_MIN_ROWS, len(self._model) // 4)
         if self._since_snapshot >= big and not conn.in_transaction:
             self._try_snapshot()
         return applied
 
-    # -- the merged view (stores.merges) ----------------------------------------------------
+    @property
+    def _generation(self) -> int:
+        return self._model.generation
 
-    def _unfold(self) -> None:
-        """Put the graph back as loaded (rows are applied to it so). Call with the lock held."""
-        if self._folded is not None:
-            unfold(adjacency(self.graph), self._folded)
-            self._folded = None
+    # -- the merged view (stores.merges) ----------------------------------------------------
 
     def _refold(self) -> None:
         """Work out the groups of the standing ``same`` judgements (read in the catch-up's
-        transaction) and fold the graph by them; a change of groups makes the columns anew."""
+        transaction) and fold the model by them. Call with the lock held."""
         pairs = self._conn.execute(
             "SELECT a, b FROM judgements WHERE ended_at IS NULL "
             "AND json_extract(data, '$.verdict') = 'same'"
         ).fetchall()
-        nodes = adjacency(self.graph).node
-        labels = {i: nodes[i]["label"] for pair in pairs for i in pair if i in nodes}
-        merges = merges_of(pairs, labels) if pairs else Merges()
-        if merges != self._merges:
-            self._columns = None
-        self._merges = merges
-        self._folded = fold(adjacency(self.graph), merges) if merges else Folded()
+        labels = self._labels({i for pair in pairs for i in pair})
+        self._merges = merges_of(pairs, labels) if pairs else Merges()
+        self._view = self._model.folded(self._merges.into)
+        self._columns = None
 
-    @contextmanager
-    def _as_loaded(self) -> Iterator[None]:
-        """The graph as loaded for the block (a snapshot saves it so), folded again after."""
-        folded = self._folded
-        self._unfold()
-        try:
-            yield
-        finally:
-            if folded is not None:
-                self._folded = fold(adjacency(self.graph), self._merges)
+    def _labels(self, ids: Iterable[str]) -> dict[str, str]:
+        """The labels of those of ``ids`` in the graph as loaded."""
+        found = {}
+        names, codes = self._model.labels.names, self._model.label
+        for node_id in ids:
+            at = self._model.ids.find(node_id)
+            if at >= 0:
+                found[node_id] = names[codes[at]]
+        return found
 
     def merges(self) -> Merges:
         """The groups of ids the named queries read as one node (:mod:`stores.merges`)."""
@@ -1102,12 +935,8 @@ class EmbeddedStore:
         """Save the graph in the file so that opening it is fast; False if the file has
         moved on meanwhile (another process wrote; it will save its own) or, with
         ``wait=False``, if another process is writing it right now."""
-        with self._lock, gc_paused(), self._as_loaded():
-            adj = adjacency(self.graph)
-            payload = pickle.dumps(
-                (adj.node, adj.succ, adj.pred, dict(self._counts.nodes), dict(self._counts.edges)),
-                protocol=5,
-            )
+        with self._lock:
+            payload = model.to_bytes(self._model)
             conn = self._conn
             if not wait:
                 conn.execute("PRAGMA busy_timeout = 0")
@@ -1125,7 +954,7 @@ class EmbeddedStore:
                     return False
                 conn.execute(
                     "INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)",
-                    (self._generation, SNAPSHOT_FORMAT, payload),
+                    (self._generation, model.FORMAT, payload),
                 )
                 conn.execute("COMMIT")
             except BaseException:
@@ -1148,8 +977,8 @@ class EmbeddedStore:
     def state(self) -> tuple[str | None, int]:
         """(None, the generation the graph is of), read like any read: inside a
         :meth:`reading` block, the generation that block reads."""
-        with self.reading():
-            return (None, self._generation)
+        with self.reading() as graph:
+            return (None, graph.generation)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -1181,16 +1010,16 @@ class EmbeddedStore:
     # -- reading ----------------------------------------------------------------------------
 
     @contextmanager
-    def reading(self) -> Iterator[nx.MultiDiGraph[str]]:
-        """The current graph, held still for a consistent read (writes wait meanwhile).
+    def reading(self) -> Iterator[Model]:
+        """The current graph (the merged view the named queries read), held still for a
+        consistent read (writes wait meanwhile). Read-only.
 
-        The graph is read-only: edges with equal attributes share one attribute dict. Waiting
-        for the lock counts against the query's time limit (:mod:`stores.deadline`).
+        Waiting for the lock counts against the query's time limit (:mod:`stores.deadline`).
         """
         with acquired(self._lock):
             conn = self._conn
             if conn.in_transaction:  # a nested read: the outer one holds the snapshot
-                yield self.graph
+                yield self._current_view()
                 return
             # One read transaction for the whole read: the graph is caught up inside it, so
             # the rows a query fetches (names, provenance) are of the graph's generation even
@@ -1199,34 +1028,29 @@ class EmbeddedStore:
             try:
                 self._catch_up()
                 with _stopped_at_deadline(conn):
-                    yield self.graph
+                    yield self._current_view()
             finally:
                 conn.execute("COMMIT")
 
+    def _current_view(self) -> Model:
+        if self._view is None:  # (only between a failed catch-up and the next)
+            self._refold()
+        assert self._view is not None
+        return self._view
+
     @contextmanager
     def reading_graph(self) -> Iterator[Adjacency]:
-        """:meth:`reading`, lending the graph as its dicts (the named queries' view)."""
+        """:meth:`reading`, lending the graph as the traversals read it
+        (:meth:`Model.adjacency`)."""
         with self.reading() as graph:
-            yield adjacency(graph)
+            yield graph.adjacency()
 
     def columns(self) -> Columns:
         """The graph as numpy columns, for whole-graph queries (see :mod:`stores.columns`):
-        of the generation being read, built or brought forward here at most once per
-        generation, and kept until the graph moves on."""
-        from stores import columns  # numpy: imported by the first whole-graph query
-
-        with self.reading():
-            adj = adjacency(self.graph)
-            self._columns = columns.catch_up(
-                self._columns,
-                adj.node,
-                adj.succ,
-                adj.pred,
-                self._conn,
-                self._generation,
-                NODE_HOT,
-                self._merges.into,
-            )
+        slices of the model's arrays, made once per generation and merged view."""
+        with self.reading() as graph:
+            if self._columns is None or self._columns.generation != graph.generation:
+                self._columns = graph.columns()
             return self._columns
 
     def _by_keys(self, sql: str, keys: Iterable[Any]) -> Iterator[Any]:
@@ -1338,12 +1162,7 @@ class EmbeddedStore:
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         self.refresh()
         with self._lock:
-            nodes = adjacency(self.graph).node
-            aliases = self._folded.nodes if self._folded is not None else {}
-            wanted = list(ids)
-            found = {i: nodes[i]["label"] for i in wanted if i in nodes}
-            found.update((i, aliases[i]["label"]) for i in wanted if i in aliases)
-            return found
+            return self._labels(ids)
 
     def edges(
         self,
@@ -1355,49 +1174,9 @@ class EmbeddedStore:
     ) -> list[Edge]:
         self.refresh()
         with self._lock:
-            if self._merges.touches(node_id):
-                rowids = self._loaded_rowids(node_id, direction, types, as_of)
-            else:
-                rowids = self._edge_rowids(node_id, direction, types, as_of)
+            rowids = _line_keys(self._model, node_id, direction, types, as_of)
             found = self._records_as_loaded(rowids).values()
         return sorted(found, key=edge_sort_key)
-
-    def _edge_rowids(
-        self, node_id: str, direction: Direction, types: Collection[str] | None, as_of: date | None
-    ) -> list[int]:
-        graph = self.graph
-        if node_id not in graph:
-            return []
-        views: list[Iterable[tuple[str, str, Any, dict[str, Any]]]] = []
-        if direction in ("out", "both"):
-            views.append(graph.out_edges(node_id, keys=True, data=True))
-        if direction in ("in", "both"):
-            views.append(graph.in_edges(node_id, keys=True, data=True))
-        rowids = []
-        for view in views:
-            for _, _, key, attrs in view:
-                if types is not None and attrs["type"] not in types:
-                    continue
-                if active(attrs.get("valid_from"), attrs.get("valid_to"), as_of):
-                    rowids.append(key)
-        return sorted(set(rowids))
-
-    def _loaded_rowids(
-        self, node_id: str, direction: Direction, types: Collection[str] | None, as_of: date | None
-    ) -> list[int]:
-        """:meth:`_edge_rowids` of a node in a merged group, from the file: its lines as
-        loaded, which the folded graph holds elsewhere."""
-        ends = {"out": ("src",), "in": ("dst",), "both": ("src", "dst")}[direction]
-        rowids = []
-        for end in ends:
-            for eid, type_, start, stop in self._conn.execute(
-                f"SELECT eid, type, valid_from, valid_to FROM edges WHERE {end} = ?", (node_id,)
-            ):
-                if types is not None and type_ not in types:
-                    continue
-                if active(_day(start), _day(stop), as_of):
-                    rowids.append(eid)
-        return sorted(set(rowids))
 
     def _iter_data(
         self, sql: str, params: Sequence[Any], build: Callable[[Any], Any]
@@ -1453,8 +1232,8 @@ class EmbeddedStore:
                 "SELECT (SELECT count(*) FROM transfers), (SELECT count(*) FROM sources)"
             ).fetchone()
             return StoreCounts(  # (a label whose last node a revert removed counts 0)
-                {k: n for k, n in sorted(self._counts.nodes.items()) if n},
-                {k: n for k, n in sorted(self._counts.edges.items()) if n},
+                dict(sorted(self._model.node_counts().items())),
+                dict(sorted(self._model.edge_counts().items())),
                 transfers,
                 sources,
             )

@@ -17,9 +17,9 @@ A ``same`` judgement says two node ids name one body. The records stay as they w
   ends the ``same`` one; the projection is worked out again and the group splits. Nothing
   was rewritten, so nothing needs restoring but the projection.
 
-Each store keeps its projection itself (:mod:`stores.embedded` in memory, :mod:`stores.neo4j`
-in the database, both within the write that changes the judgements); this module holds the
-rules they share and the embedded store's folding of networkx's dicts.
+Each store keeps its projection itself (:meth:`stores.model.Model.folded` in memory,
+:mod:`stores.neo4j` in the database, both within the write that changes the judgements); this
+module holds the rules they share.
 """
 
 from __future__ import annotations
@@ -29,18 +29,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stores.base import Adjacency
-
 __all__ = [
     "MERGED_DST",
     "MERGED_SRC",
     "NODE_ID_FIELDS",
-    "Folded",
     "Merges",
     "canonical_of",
-    "fold",
     "merges_of",
-    "unfold",
 ]
 
 log = logging.getLogger("affgraph.store")
@@ -133,81 +128,3 @@ def merges_of(pairs: Iterable[tuple[str, str]], labels: Mapping[str, str]) -> Me
     groups = {canonical_of(g): tuple(sorted(g)) for g in members.values() if len(g) > 1}
     into = {x: c for c, g in groups.items() for x in g if x != c}
     return Merges(into, groups)
-
-
-# -- the embedded store: folding networkx's dicts -----------------------------------------------
-
-
-@dataclass
-class Folded:
-    """What :func:`fold` changed, to be undone by :func:`unfold`: the alias nodes' attributes,
-    and each moved line as (loaded src, loaded dst, key, loaded attrs, src now, dst now);
-    "now" is None for a line left out of the view (inside a group)."""
-
-    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    edges: list[tuple[str, str, int, dict[str, Any], str | None, str | None]] = field(
-        default_factory=list
-    )
-
-
-def _take(adj: Adjacency, src: str, dst: str, key: int) -> None:
-    keys = adj.succ[src][dst]
-    del keys[key]  # (shared with pred[dst][src])
-    if not keys:
-        del adj.succ[src][dst]
-        del adj.pred[dst][src]
-
-
-def _put(adj: Adjacency, src: str, dst: str, key: int, attrs: dict[str, Any]) -> None:
-    keys = adj.succ[src].get(dst)
-    if keys is None:
-        keys = adj.succ[src][dst] = {}
-        adj.pred[dst][src] = keys
-    keys[key] = attrs
-
-
-def fold(adj: Adjacency, merges: Merges) -> Folded:
-    """Fold each alias of ``merges`` into its canonical node, in place: the alias leaves
-    the graph, its lines move to the canonical node with the moved end's loaded id
-    (:data:`MERGED_SRC`, :data:`MERGED_DST`) in a new attribute dict (the shared ones are
-    never changed); lines inside a group are left out."""
-    folded = Folded()
-    into = merges.into
-    moved: dict[int, tuple[str, str, dict[str, Any]]] = {}
-    aliases = [x for x in sorted(into) if x in adj.node]
-    for x in aliases:
-        for dst, keys in adj.succ[x].items():
-            moved.update((k, (x, dst, attrs)) for k, attrs in keys.items())
-        for src, keys in adj.pred[x].items():
-            moved.update((k, (src, x, attrs)) for k, attrs in keys.items())
-    for key, (src, dst, _) in moved.items():
-        _take(adj, src, dst, key)
-    for x in aliases:
-        folded.nodes[x] = adj.node.pop(x)
-        del adj.succ[x], adj.pred[x]
-    for key, (src, dst, attrs) in sorted(moved.items()):
-        at_src, at_dst = into.get(src, src), into.get(dst, dst)
-        if at_src == at_dst:
-            folded.edges.append((src, dst, key, attrs, None, None))
-            continue
-        marked = dict(attrs)
-        if at_src != src:
-            marked[MERGED_SRC] = src
-        if at_dst != dst:
-            marked[MERGED_DST] = dst
-        _put(adj, at_src, at_dst, key, marked)
-        folded.edges.append((src, dst, key, attrs, at_src, at_dst))
-    return folded
-
-
-def unfold(adj: Adjacency, folded: Folded) -> None:
-    """Undo :func:`fold`: the graph as loaded again."""
-    for _, _, key, _, at_src, at_dst in folded.edges:
-        if at_src is not None and at_dst is not None:
-            _take(adj, at_src, at_dst, key)
-    for x, attrs in folded.nodes.items():
-        adj.node[x] = attrs
-        adj.succ[x] = {}
-        adj.pred[x] = {}
-    for src, dst, key, attrs, _, _ in folded.edges:
-        _put(adj, src, dst, key, attrs)

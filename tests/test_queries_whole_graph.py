@@ -27,8 +27,8 @@ from queries.mismatches import (
 from queries.orphans import ORPHANS, OrphansParams, classify
 from queries.overlaps import OVERLAP_PAIRS, OVERLAPS, OverlapPairsParams, OverlapsParams
 from queries.superiors import SUPERIORS
-from stores.base import GraphStore
-from stores.embedded import EmbeddedStore, adjacency
+from stores.base import Adjacency, GraphStore
+from stores.embedded import EmbeddedStore
 
 D = date.fromisoformat
 DAYS = [None, D("2010-01-01"), D("2015-06-01"), D("2020-01-01")]
@@ -196,10 +196,15 @@ def test_overlaps_count_what_superiors_finds(store: GraphStore, seed: int) -> No
 # -- the numpy candidates miss nothing the rules find -------------------------------------------
 
 
+def _graph(store: EmbeddedStore) -> Adjacency:
+    with store.reading_graph() as adj:
+        return adj
+
+
 def every_orphan(store: EmbeddedStore, as_of: date) -> list[tuple[Any, ...]]:
     """``classify`` asked of every organization (no candidates first), over the graph."""
     found = []
-    adj = adjacency(store.graph)
+    adj = _graph(store)
     for node_id, attrs in adj.node.items():
         if (
             attrs["label"] != "PartyOrg"
@@ -234,7 +239,7 @@ def every_orphan(store: EmbeddedStore, as_of: date) -> list[tuple[Any, ...]]:
 
 def every_mismatch(store: EmbeddedStore, as_of: date) -> list[tuple[Any, ...]]:
     """``enterprise_mismatches`` asked of every active enterprise, over the graph."""
-    adj = adjacency(store.graph)
+    adj = _graph(store)
     nodes = adj.node
 
     def lines(node_id: str) -> list[str]:

@@ -1,6 +1,7 @@
-"""The embedded store's columnar index (stores/columns.py): built right, at interval
-boundaries, and kept current — after writes by this process, by another process, small
-(brought forward) and large (rebuilt) — always equal to the records written."""
+"""The embedded store's in-memory model (stores/model.py) as the whole-graph queries read it
+(stores/columns.py): built right, at interval boundaries, and kept current — after writes by
+this process, by another process, small (moved on) and large (built anew) — always equal to
+the records written."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-import stores.columns as columns_module
+import stores.embedded as embedded
 from graph_schema.records import Edge, Node
 from queries.orphans import ORPHANS, OrphansParams
 from stores.columns import NO_END, NO_START, Columns, day
-from stores.embedded import NODE_HOT, EmbeddedStore, adjacency
+from stores.embedded import EmbeddedStore
+from stores.model import Model
 
 D = date.fromisoformat
 REPO = Path(__file__).resolve().parent.parent
@@ -130,9 +132,9 @@ def expected(
 
 
 def fresh(store: EmbeddedStore) -> Columns:
-    """Columns built anew from the store's graph (nothing carried over)."""
-    store._columns = None
-    return store.columns()
+    """Columns of a model built anew from the store's rows (nothing carried over)."""
+    with store.reading() as graph:
+        return embedded._built(store._conn, graph.generation).columns()
 
 
 @pytest.fixture
@@ -167,7 +169,7 @@ def test_columns_hold_the_records(store: EmbeddedStore) -> None:
         [-1],
     )
     assert len(c.edges("OWNS")) == 0  # a type with no edges: empty columns
-    keys = sorted(k for _, _, k in store.graph.edges(keys=True))
+    keys = sorted(k for (k,) in store._conn.execute("SELECT eid FROM edges"))
     assert sorted(k for e in c.edges_by_type.values() for k in e.key.tolist()) == keys
 
 
@@ -225,18 +227,6 @@ def test_edges_active_at_interval_boundaries(
     assert c.edges("SUPERVISES").active(n).tolist() == [instructor]
     assert c.edges("BASED_IN").started(n).tolist() == [based_started]
     assert c.edges("LOCATED_IN").active(n).tolist() == [True]  # no dates: always
-
-
-def test_targets_without_shared_key_dicts(store: EmbeddedStore) -> None:
-    """Edge ends are matched through the key dicts succ and pred share (networkx's layout);
-    a graph whose pred holds copies is looked up by id, with the same columns."""
-    adj = adjacency(store.graph)
-    copied = {
-        dst: {src: dict(keys) for src, keys in sources.items()} for dst, sources in adj.pred.items()
-    }
-    shared = columns_module.build(adj.node, adj.succ, adj.pred, 1, NODE_HOT)
-    apart = columns_module.build(adj.node, adj.succ, copied, 1, NODE_HOT)
-    assert content(apart) == content(shared) == expected(NODES, EDGES)
 
 
 def test_days_are_ordinals() -> None:
@@ -314,24 +304,23 @@ def test_a_write_by_another_process_is_seen(tmp_path: Path) -> None:
 
 def test_a_large_write_rebuilds(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[int] = []
-    real = columns_module.build
+    real = embedded._built
 
-    def counting(*args: Any) -> Columns:
+    def counting(*args: Any) -> Model:
         built.append(1)
         return real(*args)
 
-    monkeypatch.setattr(columns_module, "build", counting)
+    monkeypatch.setattr(embedded, "_built", counting)
     store.columns()
-    assert built == [1]
-    write(store, [Node("b3", "PartyOrg", "branch", "B3")], [])  # 1 row of 11: brought forward
+    write(store, [Node("b3", "PartyOrg", "branch", "B3")], [])  # 1 row of 11: moved on
     store.columns()
-    assert built == [1]
+    assert built == []
     many = [Node(f"n{i}", "PartyOrg", "branch", f"N{i}") for i in range(10)]
     write(store, many, [])  # 10 rows of 21: more than a quarter, rebuilt
     assert content(store.columns()) == expected(
         [*NODES, Node("b3", "PartyOrg", "branch", "B3"), *many], EDGES
     )
-    assert built == [1, 1]
+    assert built == [1]
 
 
 def _random_records(rng: random.Random, n: int, ids: list[str]) -> tuple[list[Node], list[Edge]]:

@@ -1,0 +1,668 @@
+"""The embedded store's graph in memory: one compact model of integer arrays.
+
+Why this shape
+--------------
+A province is millions of nodes and lines. As Python objects (networkx's dicts) it took
+~1.9 GiB at 1M nodes and seconds to build or to scan; as arrays it takes a tenth of that,
+and the whole-graph queries read the same arrays the traversals read. :class:`Model` holds
+one generation of the graph, read-only:
+
+* **nodes** in id order (Python's string order, which is UTF-8 byte order and SQLite's):
+  ids and names in one UTF-8 buffer each (:mod:`stores.texts`), label and kind as small
+  codes, validity as day numbers (:func:`datetime.date.toordinal`; an open end is
+  :data:`NO_START` / :data:`NO_END`, so "as of D" is two comparisons on a column), and the
+  numeric and boolean properties the queries test as float columns (NaN: none);
+* **lines** in (type, key) order — the key is the SQLite rowid of the line's record — with
+  their ends as node indexes, type and kind codes, validity and numeric properties;
+* **adjacency** both ways as CSR (compressed sparse rows): the lines leaving node ``i`` are
+  ``out_edges[out_ptr[i]:out_ptr[i + 1]]``, those arriving likewise.
+
+Texts and provenance stay in SQLite. The named queries that walk the graph read it through
+:meth:`Model.adjacency` (mappings shaped like networkx's, built per node as asked), the
+whole-graph ones through :meth:`Model.columns` (slices of the same arrays, no copy).
+
+A write moves the model on by :meth:`Model.updated` (the rows of the generations it has not
+seen: vectorised splices, a new model; readers holding the old one keep a consistent graph).
+:meth:`Model.folded` is the merged view (:mod:`stores.merges`). :func:`to_bytes` and
+:func:`from_bytes` are the snapshot the store keeps in its file: the arrays' own bytes,
+read back without a copy and without running anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from graph_schema.declaration import EDGE_COMMON, NODE_COMMON, NODE_LABELS, REL_TYPES, Prop
+from stores.base import Adjacency
+from stores.columns import NO_END, NO_START, Codes, Columns, EdgeColumns
+from stores.merges import MERGED_DST, MERGED_SRC
+from stores.texts import SortedTexts, Texts, spliced
+
+__all__ = [
+    "EDGE_HOT",
+    "NODE_HOT",
+    "Model",
+    "from_bytes",
+    "to_bytes",
+]
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
+
+#: Bits of an edge key in the (type, key) order's sort number.
+_KEY_BITS = 40
+
+
+def _hot(props: Iterable[Prop]) -> dict[str, str]:
+    """The numeric and boolean properties (name → declared type), which live in memory as
+    well as in SQLite."""
+    found: dict[str, str] = {}
+    for p in props:
+        if p.type in ("int", "float", "bool"):
+            found.setdefault(p.name, p.type)
+    return found
+
+
+_NODE_TYPES = _hot(p for lb in NODE_LABELS.values() for p in (*NODE_COMMON, *lb.props))
+_EDGE_TYPES = _hot(p for rel in REL_TYPES.values() for p in (*EDGE_COMMON, *rel.props))
+#: Node properties kept in memory besides the core (label, kind, name, validity).
+NODE_HOT = tuple(_NODE_TYPES)
+#: Edge properties kept in memory besides the core (type, kind, validity).
+EDGE_HOT = tuple(_EDGE_TYPES)
+_AS_PYTHON = {"int": int, "float": float, "bool": bool}
+
+
+_DATES: dict[int, date] = {}
+
+
+def _date(day: int) -> date:
+    """The date of a day number, one shared object per day."""
+    found = _DATES.get(day)
+    if found is None:
+        found = _DATES[day] = date.fromordinal(day)
+    return found
+
+
+def _days(texts: Sequence[str | None], empty: int) -> npt.NDArray[np.int32]:
+    """ISO dates (or None) as day numbers; each distinct text converts once."""
+    table = {
+        t: (empty if t is None else date.fromisoformat(t).toordinal()) for t in dict.fromkeys(texts)
+    }
+    return np.fromiter(map(table.__getitem__, texts), np.int32, len(texts))
+
+
+def _floats(values: Sequence[Any]) -> Floats:
+    """Property values as floats (None: NaN; booleans 0 / 1)."""
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _csr(ends: npt.NDArray[np.int32], n: int) -> tuple[Ints, npt.NDArray[np.int32]]:
+    """The lines at each node (by one end): pointers and line indexes, each node's lines in
+    the model's (type, key) order."""
+    order = np.argsort(ends, kind="stable").astype(np.int32)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ends, minlength=n), out=ptr[1:])
+    return ptr, order
+
+
+def _find_all(ids: SortedTexts, wanted: Sequence[str]) -> Ints:
+    """The index of each of ``wanted`` (-1: absent): one lookup each for a few, a transient
+    dict for many."""
+    if len(wanted) * 8 < len(ids):
+        return ids.positions(wanted)
+    index = dict(zip(ids, range(len(ids)), strict=True))
+    return np.fromiter((index.get(i, -1) for i in wanted), np.int64, len(wanted))
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """One generation of the graph as arrays; see the module docstring. Read-only."""
+
+    generation: int
+    ids: SortedTexts
+    names: Texts
+    label: npt.NDArray[np.int8]
+    kind: npt.NDArray[np.int16]
+    start: npt.NDArray[np.int32]
+    end: npt.NDArray[np.int32]
+    #: every :data:`NODE_HOT` property (NaN: none)
+    props: dict[str, Floats]
+    labels: Codes
+    kinds: Codes
+    # -- lines, in (type, key) order
+    src: npt.NDArray[np.int32]
+    dst: npt.NDArray[np.int32]
+    type: npt.NDArray[np.int8]
+    edge_kind: npt.NDArray[np.int16]
+    edge_start: npt.NDArray[np.int32]
+    edge_end: npt.NDArray[np.int32]
+    key: Ints
+    #: every :data:`EDGE_HOT` property (NaN: none)
+    edge_props: dict[str, Floats]
+    types: Codes
+    edge_kinds: Codes
+    # -- adjacency
+    out_ptr: Ints
+    out_edges: npt.NDArray[np.int32]
+    in_ptr: Ints
+    in_edges: npt.NDArray[np.int32]
+    #: the merged view's moved lines: key → the (src, dst) ids loaded at the ends that moved
+    moved: Mapping[int, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.key)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays and texts."""
+        arrays: list[npt.NDArray[Any]] = [
+            self.label, self.kind, self.start, self.end, *self.props.values(),
+            self.src, self.dst, self.type, self.edge_kind, self.edge_start, self.edge_end,
+            self.key, *self.edge_props.values(),
+            self.out_ptr, self.out_edges, self.in_ptr, self.in_edges,
+        ]  # fmt: skip
+        return self.ids.nbytes + self.names.nbytes + sum(int(a.nbytes) for a in arrays)
+
+    # -- counting -----------------------------------------------------------------------------
+
+    def node_counts(self) -> dict[str, int]:
+        """Nodes by label (labels with none left out)."""
+        counts = np.bincount(self.label, minlength=len(self.labels.names)).tolist()
+        return {name: n for name, n in zip(self.labels.names, counts, strict=True) if n}
+
+    def edge_counts(self) -> dict[str, int]:
+        """Lines by relationship type (types with none left out)."""
+        counts = np.bincount(self.type, minlength=len(self.types.names)).tolist()
+        return {name: n for name, n in zip(self.types.names, counts, strict=True) if n}
+
+    def type_span(self, rel_type: str) -> tuple[int, int]:
+        """The lines of a relationship type: ``[first, last)`` in the model's order."""
+        code = self.types.codes.get(rel_type)
+        if code is None:
+            return (0, 0)
+        return (
+            int(np.searchsorted(self.type, code, "left")),
+            int(np.searchsorted(self.type, code, "right")),
+        )
+
+    # -- one node or line, as the traversals read them -----------------------------------------
+
+    def node_attrs(self, i: int) -> dict[str, Any]:
+        """A node's attributes (label, kind, name, dates, properties; none left out)."""
+        attrs: dict[str, Any] = {
+            "label": self.labels.names[self.label[i]],
+            "kind": self.kinds.names[self.kind[i]],
+            "name": self.names[i],
+        }
+        start, end = int(self.start[i]), int(self.end[i])
+        if start != NO_START:
+            attrs["valid_from"] = _date(start)
+        if end != NO_END:
+            attrs["valid_to"] = _date(end)
+        for name, values in self.props.items():
+            value = float(values[i])
+            if value == value:  # not NaN
+                attrs[name] = _AS_PYTHON[_NODE_TYPES[name]](value)
+        return attrs
+
+    def edge_attrs(self, j: int) -> dict[str, Any]:
+        """A line's attributes (type, kind, dates, properties, and where a merged view moved
+        it from); equal lines share one dict, which nobody may change."""
+        floats = (float(v[j]) for v in self.edge_props.values())
+        props = [None if p != p else p for p in floats]  # (NaN: none; NaN != NaN as a key)
+        code, kind = int(self.type[j]), int(self.edge_kind[j])
+        start, end = int(self.edge_start[j]), int(self.edge_end[j])
+        moved = self.moved.get(int(self.key[j])) if self.moved else None
+        cache_key = (code, kind, start, end, *props, moved)
+        found = self._edge_attrs.get(cache_key)
+        if found is not None:
+            return found
+        attrs: dict[str, Any] = {"type": self.types.names[code]}
+        if kind >= 0:
+            attrs["kind"] = self.edge_kinds.names[kind]
+        if start != NO_START:
+            attrs["valid_from"] = _date(start)
+        if end != NO_END:
+            attrs["valid_to"] = _date(end)
+        for name, value in zip(self.edge_props, props, strict=True):
+            if value is not None:
+                attrs[name] = _AS_PYTHON[_EDGE_TYPES[name]](value)
+        if moved is not None:
+            if moved[0] is not None:
+                attrs[MERGED_SRC] = moved[0]
+            if moved[1] is not None:
+                attrs[MERGED_DST] = moved[1]
+        self._edge_attrs[cache_key] = attrs
+        return attrs
+
+    @cached_property
+    def _edge_attrs(self) -> dict[tuple[Any, ...], dict[str, Any]]:
+        return {}
+
+    def lines_at(self, i: int, direction: str) -> npt.NDArray[np.int32]:
+        """The lines leaving (``"out"``) or reaching (``"in"``) node ``i``."""
+        ptr, edges = (
+            (self.out_ptr, self.out_edges) if direction == "out" else (self.in_ptr, self.in_edges)
+        )
+        lo, hi = ptr[i : i + 2].tolist()
+        return edges[lo:hi]
+
+    def adjacency(self) -> Adjacency:
+        """The graph as the traversals read it: mappings shaped like networkx's dicts (node
+        → attributes; node → neighbour → key → line attributes, both ways)."""
+        return Adjacency(_Nodes(self), _Neighbours(self, "out"), _Neighbours(self, "in"))
+
+    def columns(self) -> Columns:
+        """The graph as the whole-graph queries read it (:mod:`stores.columns`): slices of
+        this model's arrays."""
+        by_type = {}
+        for name in self.types.names:
+            lo, hi = self.type_span(name)
+            if hi > lo:
+                by_type[name] = EdgeColumns(
+                    self.src[lo:hi],
+                    self.dst[lo:hi],
+                    self.edge_kind[lo:hi],
+                    self.edge_start[lo:hi],
+                    self.edge_end[lo:hi],
+                    self.key[lo:hi],
+                )
+        numeric = {k: v for k, v in self.props.items() if _NODE_TYPES[k] != "bool"}
+        unresolved = self.props.get("unresolved")
+        return Columns(
+            generation=self.generation,
+            ids=self.ids,
+            label=self.label,
+            kind=self.kind,
+            start=self.start,
+            end=self.end,
+            unresolved=np.zeros(len(self), bool) if unresolved is None else unresolved == 1,
+            props=numeric,
+            edges_by_type=by_type,
+            labels=self.labels,
+            kinds=self.kinds,
+            edge_kinds=self.edge_kinds,
+        )
+
+    # -- making and moving on -------------------------------------------------------------------
+
+    @classmethod
+    def empty(cls, generation: int = 0) -> Model:
+        no_ints = np.zeros(0, np.int32)
+        return cls(
+            generation,
+            SortedTexts.of(()),
+            Texts.of(()),
+            np.zeros(0, np.int8),
+            np.zeros(0, np.int16),
+            no_ints,
+            no_ints,
+            {name: np.zeros(0) for name in NODE_HOT},
+            Codes(),
+            Codes(),
+            no_ints,
+            no_ints,
+            np.zeros(0, np.int8),
+            np.zeros(0, np.int16),
+            no_ints,
+            no_ints,
+            np.zeros(0, np.int64),
+            {name: np.zeros(0) for name in EDGE_HOT},
+            Codes(),
+            Codes(),
+            np.zeros(1, np.int64),
+            no_ints,
+            np.zeros(1, np.int64),
+            no_ints,
+        )
+
+    def updated(
+        self,
+        generation: int,
+        node_rows: Sequence[Sequence[Any]],
+        edge_rows: Sequence[Sequence[Any]],
+        removed_keys: Iterable[int] = (),
+        removed_ids: Iterable[str] = (),
+    ) -> Model:
+        """This model moved on to ``generation``: ``node_rows`` (``id, label, kind, name,
+        valid_from, valid_to, *NODE_HOT``; new or replacing) and ``edge_rows`` (``src, dst,
+        key, type, kind, valid_from, valid_to, *EDGE_HOT``) applied, the lines of
+        ``removed_keys`` and the nodes of ``removed_ids`` taken out (a node written again
+        after its removal is among ``node_rows`` and stays). A new model; this one is
+        unchanged. The nodes a line joins must be in the result."""
+        nodes = sorted(node_rows, key=lambda r: str(r[0]))
+        written = [str(r[0]) for r in nodes]
+        gone = set(removed_ids) - set(written)
+        n = len(self)
+        old = _find_all(self.ids, written) if n else np.full(len(written), -1, np.int64)
+        keep = np.ones(n, dtype=bool)
+        keep[old[old >= 0]] = False
+        keep[[i for i in _find_all(self.ids, sorted(gone)).tolist() if i >= 0]] = False
+        at = self._insertions(written, old, keep)
+        base = replace(self, generation=generation)
+        model = base._with_nodes(nodes, keep, at) if nodes or not keep.all() else base
+        remap = _remap(keep, at, old, n)
+        return model._with_edges(edge_rows, set(removed_keys), remap)
+
+    def _insertions(self, written: Sequence[str], old: Ints, keep: Bools) -> Ints:
+        """Where each written id goes among the kept nodes (ascending, as ``written`` is)."""
+        if not len(self):
+            return np.zeros(len(written), dtype=np.int64)
+        pairs = zip(written, old.tolist(), strict=True)
+        place = np.fromiter(
+            (o if o >= 0 else self.ids.insertion(i) for i, o in pairs), np.int64, len(written)
+        )
+        dropped_before = np.concatenate(([0], np.cumsum(~keep)))
+        found: Ints = place - dropped_before[place]
+        return found
+
+    def _with_nodes(self, rows: Sequence[Sequence[Any]], keep: Bools, at: Ints) -> Model:
+        columns = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(NODE_HOT))
+        labels, kinds = self.labels.copy(), self.kinds.copy()
+
+        def put(values: npt.NDArray[Any], new: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.insert(values[keep], at, new)
+
+        id_raw, id_offsets = spliced(self.ids, keep, at, columns[0])
+        name_raw, name_offsets = spliced(self.names, keep, at, columns[3])
+        return replace(
+            self,
+            ids=SortedTexts(id_raw, id_offsets),
+            names=Texts(name_raw, name_offsets),
+            label=put(self.label, labels.encode(columns[1], np.int8)),
+            kind=put(self.kind, kinds.encode(columns[2], np.int16)),
+            start=put(self.start, _days(columns[4], NO_START)),
+            end=put(self.end, _days(columns[5], NO_END)),
+            props={
+                name: put(self.props[name], _floats(columns[6 + k]))
+                for k, name in enumerate(NODE_HOT)
+            },
+            labels=labels,
+            kinds=kinds,
+        )
+
+    def _with_edges(
+        self, rows: Sequence[Sequence[Any]], removed: set[int], remap: npt.NDArray[np.int32]
+    ) -> Model:
+        """This model's nodes (moved on already) with the lines moved on: ``remap`` maps the
+        old node indexes to the new."""
+        keys = [int(r[2]) for r in rows]
+        drop = np.isin(self.key, np.array(sorted(removed | set(keys)), dtype=np.int64))
+        kept = ~drop
+        src, dst = remap[self.src[kept]], remap[self.dst[kept]]
+        types, edge_kinds = self.types.copy(), self.edge_kinds.copy()
+        columns = list(zip(*rows, strict=True)) if rows else [()] * (7 + len(EDGE_HOT))
+        ends = _find_all(self.ids, [*columns[0], *columns[1]]).astype(np.int32)
+        new_src, new_dst = ends[: len(rows)], ends[len(rows) :]
+        if (new_src < 0).any() or (new_dst < 0).any() or (src < 0).any() or (dst < 0).any():
+            raise ValueError("a line joins a node that is not in the graph")
+        new_type = types.encode(columns[3], np.int8)
+        new_key = np.array(keys, dtype=np.int64)
+        order = np.argsort((new_type.astype(np.int64) << _KEY_BITS) | new_key, kind="stable")
+        old_sort = (self.type[kept].astype(np.int64) << _KEY_BITS) | self.key[kept]
+        new_sort = ((new_type.astype(np.int64) << _KEY_BITS) | new_key)[order]
+        at = np.searchsorted(old_sort, new_sort)
+
+        def put(values: npt.NDArray[Any], new: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.insert(values, at, new[order])
+
+        src, dst = put(src, new_src), put(dst, new_dst)
+        n = len(self)
+        out_ptr, out_edges = _csr(src, n)
+        in_ptr, in_edges = _csr(dst, n)
+        return replace(
+            self,
+            src=src,
+            dst=dst,
+            type=put(self.type[kept], new_type),
+            edge_kind=put(self.edge_kind[kept], edge_kinds.encode(columns[4], np.int16)),
+            edge_start=put(self.edge_start[kept], _days(columns[5], NO_START)),
+            edge_end=put(self.edge_end[kept], _days(columns[6], NO_END)),
+            key=put(self.key[kept], new_key),
+            edge_props={
+                name: put(self.edge_props[name][kept], _floats(columns[7 + k]))
+                for k, name in enumerate(EDGE_HOT)
+            },
+            types=types,
+            edge_kinds=edge_kinds,
+            out_ptr=out_ptr,
+            out_edges=out_edges,
+            in_ptr=in_ptr,
+            in_edges=in_edges,
+        )
+
+    def folded(self, into: Mapping[str, str]) -> Model:
+        """The merged view (:mod:`stores.merges`): each alias of ``into`` (alias → canonical
+        id) leaves the graph, its lines move to the canonical node, remembering the id
+        loaded at the end that moved (:data:`MERGED_SRC`, :data:`MERGED_DST`); a line
+        between two ids of one group is left out."""
+        aliases = [a for a in sorted(into) if a in self.ids]
+        if not aliases:
+            return self
+        alias_at = self.ids.positions(aliases)
+        target = np.arange(len(self), dtype=np.int64)
+        target[alias_at] = self.ids.positions([into[a] for a in aliases])
+        keep = np.ones(len(self), dtype=bool)
+        keep[alias_at] = False
+        new_index = (np.cumsum(keep) - 1).astype(np.int32)
+        src_at, dst_at = target[self.src], target[self.dst]
+        moved_src, moved_dst = src_at != self.src, dst_at != self.dst
+        moved = moved_src | moved_dst
+        lines = ~(moved & (src_at == dst_at))
+        marks: dict[int, tuple[str | None, str | None]] = {}
+        for j in np.flatnonzero(moved & lines).tolist():
+            marks[int(self.key[j])] = (
+                self.ids[int(self.src[j])] if moved_src[j] else None,
+                self.ids[int(self.dst[j])] if moved_dst[j] else None,
+            )
+        no_nodes = np.zeros(0, dtype=np.int64)
+        id_raw, id_offsets = spliced(self.ids, keep, no_nodes, ())
+        name_raw, name_offsets = spliced(self.names, keep, no_nodes, ())
+        src, dst = new_index[src_at[lines]], new_index[dst_at[lines]]
+        n = int(keep.sum())
+        out_ptr, out_edges = _csr(src, n)
+        in_ptr, in_edges = _csr(dst, n)
+        return replace(
+            self,
+            ids=SortedTexts(id_raw, id_offsets),
+            names=Texts(name_raw, name_offsets),
+            label=self.label[keep],
+            kind=self.kind[keep],
+            start=self.start[keep],
+            end=self.end[keep],
+            props={k: v[keep] for k, v in self.props.items()},
+            src=src,
+            dst=dst,
+            type=self.type[lines],
+            edge_kind=self.edge_kind[lines],
+            edge_start=self.edge_start[lines],
+            edge_end=self.edge_end[lines],
+            key=self.key[lines],
+            edge_props={k: v[lines] for k, v in self.edge_props.items()},
+            out_ptr=out_ptr,
+            out_edges=out_edges,
+            in_ptr=in_ptr,
+            in_edges=in_edges,
+            moved=marks,
+        )
+
+
+def _remap(keep: Bools, at: Ints, old: Ints, n: int) -> npt.NDArray[np.int32]:
+    """Old node index → new, after :meth:`Model._with_nodes` (-1: removed)."""
+    remap = np.full(n, -1, dtype=np.int32)
+    kept = np.flatnonzero(keep)
+    rank = np.arange(len(kept))
+    remap[kept] = rank + np.searchsorted(at, rank, "right")
+    placed = at + np.arange(len(at))
+    rewritten = old >= 0
+    remap[old[rewritten]] = placed[rewritten]
+    return remap
+
+
+# -- the traversals' view -----------------------------------------------------------------------
+
+
+class _Nodes(Mapping[str, Mapping[str, Any]]):
+    """node id → its attributes (a new dict per lookup)."""
+
+    __slots__ = ("_model",)
+
+    def __init__(self, model: Model) -> None:
+        self._model = model
+
+    def __getitem__(self, node_id: str) -> dict[str, Any]:
+        at = self._model.ids.find(node_id) if isinstance(node_id, str) else -1
+        if at < 0:
+            raise KeyError(node_id)
+        return self._model.node_attrs(at)
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._model.ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._model.ids)
+
+    def __len__(self) -> int:
+        return len(self._model)
+
+
+class _Neighbours(Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]]):
+    """node id → neighbour id → line key → line attributes, one way (built per lookup)."""
+
+    __slots__ = ("_direction", "_model")
+
+    def __init__(self, model: Model, direction: str) -> None:
+        self._model = model
+        self._direction = direction
+
+    def __getitem__(self, node_id: str) -> dict[str, dict[int, dict[str, Any]]]:
+        model = self._model
+        at = model.ids.find(node_id) if isinstance(node_id, str) else -1
+        if at < 0:
+            raise KeyError(node_id)
+        lines = model.lines_at(at, self._direction).tolist()
+        ends = model.dst if self._direction == "out" else model.src
+        found: dict[str, dict[int, dict[str, Any]]] = {}
+        for j in lines:
+            other = model.ids[int(ends[j])]
+            found.setdefault(other, {})[int(model.key[j])] = model.edge_attrs(j)
+        return found
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._model.ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._model.ids)
+
+    def __len__(self) -> int:
+        return len(self._model)
+
+
+# -- the snapshot ---------------------------------------------------------------------------------
+
+#: Version of the snapshot's layout; a snapshot of another version is ignored (rebuilt).
+FORMAT = 2
+_ALIGN = 8
+
+
+def _arrays(model: Model) -> dict[str, npt.NDArray[Any]]:
+    found: dict[str, npt.NDArray[Any]] = {
+        "ids.raw": model.ids.buffer(),
+        "ids.offsets": model.ids.offsets - model.ids.offsets[0],
+        "names.raw": model.names.buffer(),
+        "names.offsets": model.names.offsets - model.names.offsets[0],
+    }
+    for name in (
+        "label", "kind", "start", "end", "src", "dst", "type", "edge_kind", "edge_start",
+        "edge_end", "key", "out_ptr", "out_edges", "in_ptr", "in_edges",
+    ):  # fmt: skip
+        found[name] = getattr(model, name)
+    found.update((f"props.{k}", v) for k, v in model.props.items())
+    found.update((f"edge_props.{k}", v) for k, v in model.edge_props.items())
+    return found
+
+
+def to_bytes(model: Model) -> bytes:
+    """The snapshot of a model (the graph as loaded, not a merged view): a JSON header (codes,
+    and each array's name, dtype, offset and length) and the arrays' bytes, aligned."""
+    if model.moved:
+        raise ValueError("a merged view is not saved; save the model it was folded from")
+    arrays = _arrays(model)
+    layout: list[tuple[str, str, int, int]] = []
+    offset = 0
+    for name, values in arrays.items():
+        layout.append((name, values.dtype.str, offset, len(values)))
+        offset += -(-values.nbytes // _ALIGN) * _ALIGN
+    header = json.dumps(
+        {
+            "generation": model.generation,
+            "codes": {
+                k: getattr(model, k).names for k in ("labels", "kinds", "types", "edge_kinds")
+            },
+            "arrays": layout,
+        }
+    ).encode()
+    start = -(-(len(header) + 8) // _ALIGN) * _ALIGN
+    body = bytearray(start + offset)
+    body[:8] = len(header).to_bytes(8, "little")
+    body[8 : 8 + len(header)] = header
+    for (_, _, at, _), values in zip(layout, arrays.values(), strict=True):
+        body[start + at : start + at + values.nbytes] = values.tobytes()
+    return bytes(body)
+
+
+def from_bytes(data: bytes) -> Model:
+    """A model from its snapshot, the arrays reading ``data`` in place (read-only, no copy).
+    Raises ``ValueError`` on anything that is not such a snapshot."""
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + size])
+    start = -(-(size + 8) // _ALIGN) * _ALIGN
+    arrays, where = {}, {}
+    for name, dtype, at, count in header["arrays"]:
+        where[name] = start + at
+        kind = np.dtype(dtype)
+        if kind.hasobject:
+            raise ValueError(f"a snapshot holds plain numbers only, not {dtype}")
+        arrays[name] = np.frombuffer(data, kind, count, start + at)
+    codes = {k: Codes(v) for k, v in header["codes"].items()}
+    props = {k: arrays[f"props.{k}"] for k in NODE_HOT}
+    edge_props = {k: arrays[f"edge_props.{k}"] for k in EDGE_HOT}
+    return Model(
+        generation=int(header["generation"]),
+        ids=SortedTexts(data, arrays["ids.offsets"] + where["ids.raw"]),
+        names=Texts(data, arrays["names.offsets"] + where["names.raw"]),
+        label=arrays["label"],
+        kind=arrays["kind"],
+        start=arrays["start"],
+        end=arrays["end"],
+        props=props,
+        labels=codes["labels"],
+        kinds=codes["kinds"],
+        src=arrays["src"],
+        dst=arrays["dst"],
+        type=arrays["type"],
+        edge_kind=arrays["edge_kind"],
+        edge_start=arrays["edge_start"],
+        edge_end=arrays["edge_end"],
+        key=arrays["key"],
+        edge_props=edge_props,
+        types=codes["types"],
+        edge_kinds=codes["edge_kinds"],
+        out_ptr=arrays["out_ptr"],
+        out_edges=arrays["out_edges"],
+        in_ptr=arrays["in_ptr"],
+        in_edges=arrays["in_edges"],
+    )

@@ -1,0 +1,166 @@
+"""Many short strings in one UTF-8 buffer: the embedded store's ids and names in memory.
+
+A million ids as Python strings cost ~60 bytes each, and a dict from id to position as much
+again; as one buffer with offsets they cost their UTF-8 bytes plus 8. :class:`Texts` is an
+immutable sequence of strings over such a buffer; :class:`SortedTexts` (ids, in Python's
+string order, which is UTF-8 byte order and SQLite's ``BINARY`` collation) also finds a
+string's position by binary search, narrowed by a numpy array of each string's first eight
+bytes so that most lookups touch one or two strings.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import pairwise
+from typing import Any, overload
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["SortedTexts", "Texts", "spliced"]
+
+Offsets = npt.NDArray[np.int64]
+
+
+class Texts(Sequence[str]):
+    """Strings ``0 … n-1`` stored as UTF-8 in ``raw`` between ``n + 1`` ascending offsets
+    (which need not start at 0: ``raw`` may be a larger buffer, e.g. a snapshot). Read-only."""
+
+    __slots__ = ("offsets", "raw")
+
+    def __init__(self, raw: bytes, offsets: Offsets) -> None:
+        self.raw = raw
+        self.offsets = offsets
+
+    @classmethod
+    def of(cls, strings: Iterable[str]) -> Texts:
+        """The texts of ``strings``, in their order."""
+        encoded = [s.encode() for s in strings]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
+        return cls(b"".join(encoded), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        start, stop = self.offsets[index : index + 2].tolist()
+        return self.raw[start:stop].decode()
+
+    def __iter__(self) -> Iterator[str]:
+        raw, bounds = self.raw, self.offsets.tolist()
+        return (raw[a:b].decode() for a, b in pairwise(bounds))
+
+    def lengths(self) -> Offsets:
+        """The UTF-8 length of each string."""
+        found: Offsets = np.diff(self.offsets)
+        return found
+
+    def buffer(self) -> npt.NDArray[np.uint8]:
+        """The strings' UTF-8 bytes, one after the other (a view of ``raw``)."""
+        first, last = int(self.offsets[0]), int(self.offsets[-1])
+        return np.frombuffer(self.raw, dtype=np.uint8, count=last - first, offset=first)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.offsets[-1] - self.offsets[0]) + int(self.offsets.nbytes)
+
+
+def spliced(
+    texts: Texts, keep: npt.NDArray[np.bool_], at: npt.NDArray[np.int64], new: Sequence[str]
+) -> tuple[bytes, Offsets]:
+    """The buffer and offsets of ``texts`` but for the strings not kept, with ``new`` put
+    before the kept string ``at[j]`` (positions among the kept; ``at`` ascending; equal
+    positions keep ``new``'s order): vectorised, whatever the number of strings."""
+    lengths = texts.lengths()
+    raw = texts.buffer()
+    if not keep.all():
+        raw = raw[np.repeat(keep, lengths)]
+        lengths = lengths[keep]
+    encoded = [s.encode() for s in new]
+    new_lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
+    starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    added = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    raw = np.insert(raw, np.repeat(starts[at], new_lengths), added)
+    lengths = np.insert(lengths, at, new_lengths)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return raw.tobytes(), offsets
+
+
+def _prefix(text: str) -> int:
+    """The first eight UTF-8 bytes of ``text`` as a big-endian number (zero-padded): the
+    strings' order where prefixes differ."""
+    return int.from_bytes(text.encode()[:8].ljust(8, b"\0"), "big")
+
+
+def _prefixes(texts: Texts) -> npt.NDArray[np.uint64]:
+    """:func:`_prefix` of every string, vectorised."""
+    n = len(texts)
+    raw = texts.buffer()
+    starts = texts.offsets[:-1] - texts.offsets[0]
+    lengths = texts.lengths()
+    found = np.zeros(n, dtype=np.uint64)
+    for byte in range(8):
+        present = lengths > byte
+        values = np.zeros(n, dtype=np.uint64)
+        values[present] = raw[starts[present] + byte]
+        found |= values << np.uint64(8 * (7 - byte))
+    return found
+
+
+class SortedTexts(Texts):
+    """:class:`Texts` in ascending order, without repeats: also finds a string's position."""
+
+    __slots__ = ("_prefix",)
+
+    def __init__(self, raw: bytes, offsets: Offsets, prefixes: npt.NDArray[Any] | None = None):
+        super().__init__(raw, offsets)
+        self._prefix = _prefixes(self) if prefixes is None else prefixes
+
+    @classmethod
+    def of(cls, strings: Iterable[str]) -> SortedTexts:
+        texts = Texts.of(sorted(set(strings)))
+        return cls(texts.raw, texts.offsets)
+
+    def find(self, text: str) -> int:
+        """The position of ``text``, or -1."""
+        prefix = np.uint64(_prefix(text))
+        lo = int(np.searchsorted(self._prefix, prefix, "left"))
+        hi = int(np.searchsorted(self._prefix, prefix, "right"))
+        if hi - lo == 1:
+            return lo if self[lo] == text else -1
+        at = bisect_left(self, text, lo, hi)
+        return at if at < hi and self[at] == text else -1
+
+    def insertion(self, text: str) -> int:
+        """Where ``text`` would go to keep the order (its position if present)."""
+        prefix = np.uint64(_prefix(text))
+        lo = int(np.searchsorted(self._prefix, prefix, "left"))
+        hi = int(np.searchsorted(self._prefix, prefix, "right"))
+        return bisect_left(self, text, lo, hi)
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and self.find(text) >= 0
+
+    def positions(self, texts: Iterable[str]) -> npt.NDArray[np.int64]:
+        """:meth:`find` of each of ``texts`` (-1 where absent)."""
+        return np.fromiter(map(self.find, texts), np.int64)
+
+    @property
+    def nbytes(self) -> int:
+        return super().nbytes + int(self._prefix.nbytes)
