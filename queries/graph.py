@@ -28,10 +28,7 @@ def lines_out(
 ) -> Iterator[tuple[str, int, Attrs]]:
     """(target, edge key, edge attrs) of ``rel_type`` edges leaving a node that hold on
     ``as_of`` (None: every one), whatever the target's own dates."""
-    for target, keys in adj.succ[node_id].items():
-        for key, attrs in keys.items():
-            if attrs["type"] == rel_type and (as_of is None or active(attrs, as_of)):
-                yield target, key, attrs
+    return adj.succ.typed(node_id, rel_type, as_of)
 
 
 def lines_in(
@@ -39,7 +36,4 @@ def lines_in(
 ) -> Iterator[tuple[str, int, Attrs]]:
     """(source, edge key, edge attrs) of ``rel_type`` edges arriving at a node; see
     :func:`lines_out`."""
-    for source, keys in adj.pred[node_id].items():
-        for key, attrs in keys.items():
-            if attrs["type"] == rel_type and (as_of is None or active(attrs, as_of)):
-                yield source, key, attrs
+    return adj.pred.typed(node_id, rel_type, as_of)

@@ -256,17 +256,17 @@ def _pairs_over_graph(view: GraphView, params: OverlapPairsParams) -> OverlapPai
         first, second, shared, size = _supervisor_pairs(columns, params.as_of)
         kept = shared >= params.min
         first, second, shared = first[kept], second[kept], shared[kept]
-        named = np.unique(np.concatenate((first, second))).tolist()
+        named = {i: ids[i] for i in np.unique(np.concatenate((first, second))).tolist()}
         supervisors = {
-            ids[i]: {
-                "name": nodes[ids[i]]["name"],
-                "kind": nodes[ids[i]]["kind"],
+            node_id: {
+                "name": nodes[node_id]["name"],
+                "kind": nodes[node_id]["kind"],
                 "size": int(size[i]),
             }
-            for i in named
+            for i, node_id in named.items()
         }
         pairs = (
-            (ids[a], ids[b], n)
+            (named[a], named[b], n)
             for a, b, n in zip(first.tolist(), second.tolist(), shared.tolist(), strict=True)
         )
         return _pairs_result(supervisors, pairs, params)

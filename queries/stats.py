@@ -22,6 +22,7 @@ from queries.cypher import MAX_DEPTH, cypher_active, cypher_descendants, cypher_
 from queries.graph import active
 from queries.subtree import PARTY_ORG, check_root, levels_below
 from stores.base import CypherView, GraphView
+from stores.columns import day
 from stores.deadline import bounded
 
 __all__ = ["STATS", "KindCount", "StatsParams", "StatsResult", "stats_result"]
@@ -101,16 +102,14 @@ def stats_result(params: StatsParams, rows: Iterable[Mapping[str, Any]]) -> Stat
 
 def _over_graph(view: GraphView, params: StatsParams) -> StatsResult:
     as_of = params.as_of
+    if params.root is None:
+        return stats_result(params, _whole_graph_groups(view, as_of))
     groups: dict[tuple[str, str, bool], list[int]] = {}
-    root_label = None
     with view.reading_graph() as adj:
-        if params.root is None:
-            ids: Iterable[str] = adj.node
-        else:
-            attrs = adj.node.get(params.root)
-            check_root(params.root, None if attrs is None else attrs["label"])
-            root_label = attrs["label"] if attrs else None
-            ids = levels_below(adj, params.root, as_of, MAX_DEPTH)
+        attrs = adj.node.get(params.root)
+        check_root(params.root, None if attrs is None else attrs["label"])
+        root_label = attrs["label"] if attrs else None
+        ids = levels_below(adj, params.root, as_of, MAX_DEPTH)
         for node_id in bounded(ids):
             node = adj.node[node_id]
             key = (node["label"], node["kind"], active(node, as_of))
@@ -129,6 +128,32 @@ def _over_graph(view: GraphView, params: StatsParams) -> StatsResult:
         for (label, kind, is_active), (count, members) in groups.items()
     ]
     return stats_result(params, rows)
+
+
+def _whole_graph_groups(view: GraphView, as_of: date) -> list[dict[str, Any]]:
+    """The groups of every node (label, kind, active on ``as_of``; count, members), counted
+    over the columns: one pass of numpy, not a Python statement per node."""
+    import numpy as np
+
+    columns = view.columns()
+    kinds = len(columns.kinds.names)
+    alive = columns.alive(day(as_of))
+    group = (columns.label.astype(np.int64) * kinds + columns.kind) * 2 + alive
+    found, inverse, counts = np.unique(group, return_inverse=True, return_counts=True)
+    members = np.bincount(inverse, weights=np.nan_to_num(columns.prop("members")))
+    return [
+        {
+            "root_label": None,
+            "label": columns.labels.names[code // 2 // kinds],
+            "kind": columns.kinds.names[code // 2 % kinds],
+            "active": bool(code % 2),
+            "count": count,
+            "members": int(total),
+        }
+        for code, count, total in zip(
+            found.tolist(), counts.tolist(), members.tolist(), strict=True
+        )
+    ]
 
 
 # -- Cypher -------------------------------------------------------------------------------------

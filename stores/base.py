@@ -19,6 +19,7 @@ and :class:`GraphView` (the embedded store lends its in-memory graph and columns
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -319,6 +320,18 @@ class GraphStore(Protocol):
 # -- what the named queries read -----------------------------------------------------------
 
 
+class Lines(Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]], ABC):
+    """One way of the embedded store's adjacency: node → neighbour → line key → line
+    attributes, and (what the traversals mostly ask) one node's lines of a type on a day."""
+
+    @abstractmethod
+    def typed(
+        self, node_id: str, rel_type: str, as_of: date | None
+    ) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
+        """(other end, key, attributes) of the node's ``rel_type`` lines that hold on
+        ``as_of`` (None: every one), in key order; ``KeyError`` for an unknown node."""
+
+
 class Adjacency(NamedTuple):
     """The embedded store's graph as the traversals read it (:meth:`stores.model.Model.adjacency`),
     shaped like networkx's dicts: node id → attributes, and node → neighbour → line key →
@@ -328,8 +341,8 @@ class Adjacency(NamedTuple):
     """
 
     node: Mapping[str, Mapping[str, Any]]
-    succ: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]]
-    pred: Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]]
+    succ: Lines
+    pred: Lines
 
 
 class _RecordReads(Protocol):

@@ -173,6 +173,17 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+def _blob(conn: sqlite3.Connection, size: int) -> bytearray:
+    """The snapshot's bytes, read a slice at a time into one buffer (reading the column
+    would hold them twice at once: SQLite's copy and Python's)."""
+    data = bytearray(size)
+    with conn.blobopen("snapshot", "data", 1, readonly=True) as blob:
+        for start in range(0, size, 1 << 24):
+            chunk = blob.read(1 << 24)
+            data[start : start + len(chunk)] = chunk
+    return data
+
+
 def _moved_on(current: Model, conn: sqlite3.Connection, generation: int) -> tuple[Model, int]:
     """The model at ``generation`` (read in ``conn``'s transaction), and how many rows that
     took: ``current`` moved on by the rows of later generations, or built anew from every
@@ -199,12 +210,15 @@ def _moved_on(current: Model, conn: sqlite3.Connection, generation: int) -> tupl
 
 
 def _built(conn: sqlite3.Connection, generation: int) -> Model:
-    """The model of every row (read in ``conn``'s transaction)."""
-    node_rows = conn.execute(f"SELECT {', '.join(_NODE_COLS)} FROM nodes ORDER BY id").fetchall()
-    edge_rows = conn.execute(
-        f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} FROM edges"
-    ).fetchall()
-    return Model.empty().updated(generation, node_rows, edge_rows)
+    """The model of every row (read in ``conn``'s transaction, a chunk at a time)."""
+    nodes = conn.execute(f"SELECT {', '.join(_NODE_COLS)} FROM nodes ORDER BY id")
+    edges = conn.execute(f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} FROM edges")
+    return Model.built(generation, _chunks(nodes), _chunks(edges))
+
+
+def _chunks(cursor: sqlite3.Cursor, size: int = 100_000) -> Iterator[list[Any]]:
+    while rows := cursor.fetchmany(size):
+        yield rows
 
 
 def _line_keys(
@@ -843,11 +857,17 @@ class EmbeddedStore:
     def _load_snapshot(self) -> None:
         """Start from the saved snapshot, if there is a usable one (:func:`model.from_bytes`:
         plain arrays, so a shared file cannot run code)."""
-        row = self._conn.execute("SELECT generation, format, data FROM snapshot").fetchone()
-        if row is None or row[1] != model.FORMAT:
-            return
+        conn = self._conn
+        conn.execute("BEGIN")
         try:
-            found = model.from_bytes(row[2])
+            row = conn.execute("SELECT generation, format, length(data) FROM snapshot").fetchone()
+            if row is None or row[1] != model.FORMAT:
+                return
+            data = _blob(conn, row[2])
+        finally:
+            conn.execute("COMMIT")
+        try:
+            found = model.from_bytes(data)
             if found.generation != row[0]:
                 raise ValueError(f"it says generation {found.generation}, its row {row[0]}")
         except (ValueError, KeyError, TypeError, IndexError) as exc:

@@ -31,7 +31,7 @@ read back without a copy and without running anything.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from graph_schema.declaration import EDGE_COMMON, NODE_COMMON, NODE_LABELS, REL_TYPES, Prop
-from stores.base import Adjacency
+from stores.base import Adjacency, Lines
 from stores.columns import NO_END, NO_START, Codes, Columns, EdgeColumns
 from stores.merges import MERGED_DST, MERGED_SRC
 from stores.texts import SortedTexts, Texts, spliced
@@ -200,20 +200,25 @@ class Model:
 
     # -- one node or line, as the traversals read them -----------------------------------------
 
+    @cached_property
+    def _at(self) -> _Views:
+        return _Views(self)
+
     def node_attrs(self, i: int) -> dict[str, Any]:
         """A node's attributes (label, kind, name, dates, properties; none left out)."""
+        at = self._at
         attrs: dict[str, Any] = {
-            "label": self.labels.names[self.label[i]],
-            "kind": self.kinds.names[self.kind[i]],
+            "label": self.labels.names[at.label[i]],
+            "kind": self.kinds.names[at.kind[i]],
             "name": self.names[i],
         }
-        start, end = int(self.start[i]), int(self.end[i])
+        start, end = at.start[i], at.end[i]
         if start != NO_START:
             attrs["valid_from"] = _date(start)
         if end != NO_END:
             attrs["valid_to"] = _date(end)
-        for name, values in self.props.items():
-            value = float(values[i])
+        for name, values in at.props:
+            value = values[i]
             if value == value:  # not NaN
                 attrs[name] = _AS_PYTHON[_NODE_TYPES[name]](value)
         return attrs
@@ -221,11 +226,10 @@ class Model:
     def edge_attrs(self, j: int) -> dict[str, Any]:
         """A line's attributes (type, kind, dates, properties, and where a merged view moved
         it from); equal lines share one dict, which nobody may change."""
-        floats = (float(v[j]) for v in self.edge_props.values())
-        props = [None if p != p else p for p in floats]  # (NaN: none; NaN != NaN as a key)
-        code, kind = int(self.type[j]), int(self.edge_kind[j])
-        start, end = int(self.edge_start[j]), int(self.edge_end[j])
-        moved = self.moved.get(int(self.key[j])) if self.moved else None
+        at = self._at
+        props = [None if (p := v[j]) != p else p for v in at.edge_props]  # NaN: none
+        moved = self.moved.get(at.key[j]) if self.moved else None
+        code, kind, start, end = at.type[j], at.edge_kind[j], at.edge_start[j], at.edge_end[j]
         cache_key = (code, kind, start, end, *props, moved)
         found = self._edge_attrs.get(cache_key)
         if found is not None:
@@ -259,6 +263,31 @@ class Model:
         )
         lo, hi = ptr[i : i + 2].tolist()
         return edges[lo:hi]
+
+    def typed_lines(
+        self, i: int, direction: str, rel_type: str, as_of: date | None
+    ) -> list[tuple[int, int, int]]:
+        """(other end's index, key, line index) of the lines of ``rel_type`` leaving or
+        reaching node ``i`` that hold on ``as_of`` (None: every one), in key order."""
+        code = self.types.codes.get(rel_type)
+        if code is None:
+            return []
+        at = self._at
+        out = direction == "out"
+        ptr, edges = (at.out_ptr, at.out_edges) if out else (at.in_ptr, at.in_edges)
+        ends = at.dst if out else at.src
+        types, key = at.type, at.key
+        found = []
+        if as_of is None:
+            for j in edges[ptr[i] : ptr[i + 1]]:
+                if types[j] == code:
+                    found.append((ends[j], key[j], j))
+            return found
+        on, starts, stops = as_of.toordinal(), at.edge_start, at.edge_end
+        for j in edges[ptr[i] : ptr[i + 1]]:
+            if types[j] == code and starts[j] <= on < stops[j]:
+                found.append((ends[j], key[j], j))
+        return found
 
     def adjacency(self) -> Adjacency:
         """The graph as the traversals read it: mappings shaped like networkx's dicts (node
@@ -329,6 +358,57 @@ class Model:
             no_ints,
         )
 
+    @classmethod
+    def built(
+        cls,
+        generation: int,
+        node_chunks: Iterable[Sequence[Sequence[Any]]],
+        edge_chunks: Iterable[Sequence[Sequence[Any]]],
+    ) -> Model:
+        """The model of every row, read in chunks (rows as for :meth:`updated`; nodes in id
+        order, without repeats): each chunk becomes arrays before the next is read, so a
+        province is never held as millions of Python tuples."""
+        labels, kinds, types, edge_kinds = Codes(), Codes(), Codes(), Codes()
+        nodes = [_node_arrays(rows, labels, kinds) for rows in node_chunks]
+        ids = _joined([n.ids for n in nodes])
+        sorted_ids = SortedTexts(ids.raw, ids.offsets)
+        index = dict(zip(sorted_ids, range(len(sorted_ids)), strict=True))
+        edges = [_edge_arrays(rows, index.__getitem__, types, edge_kinds) for rows in edge_chunks]
+        del index
+        node = _NodeArrays.concatenated(nodes)
+        edge = _EdgeArrays.concatenated(edges)
+        order = np.argsort((edge.type.astype(np.int64) << _KEY_BITS) | edge.key, kind="stable")
+        edge = edge.taken(order)
+        n = len(sorted_ids)
+        out_ptr, out_edges = _csr(edge.src, n)
+        in_ptr, in_edges = _csr(edge.dst, n)
+        return cls(
+            generation,
+            sorted_ids,
+            _joined([n.names for n in nodes]),
+            node.label,
+            node.kind,
+            node.start,
+            node.end,
+            node.props,
+            labels,
+            kinds,
+            edge.src,
+            edge.dst,
+            edge.type,
+            edge.kind,
+            edge.start,
+            edge.end,
+            edge.key,
+            edge.props,
+            types,
+            edge_kinds,
+            out_ptr,
+            out_edges,
+            in_ptr,
+            in_edges,
+        )
+
     def updated(
         self,
         generation: int,
@@ -370,26 +450,23 @@ class Model:
         return found
 
     def _with_nodes(self, rows: Sequence[Sequence[Any]], keep: Bools, at: Ints) -> Model:
-        columns = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(NODE_HOT))
         labels, kinds = self.labels.copy(), self.kinds.copy()
+        new = _node_arrays(rows, labels, kinds)
 
-        def put(values: npt.NDArray[Any], new: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            return np.insert(values[keep], at, new)
+        def put(values: npt.NDArray[Any], added: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.insert(values[keep], at, added)
 
-        id_raw, id_offsets = spliced(self.ids, keep, at, columns[0])
-        name_raw, name_offsets = spliced(self.names, keep, at, columns[3])
+        id_raw, id_offsets = spliced(self.ids, keep, at, list(new.ids))
+        name_raw, name_offsets = spliced(self.names, keep, at, list(new.names))
         return replace(
             self,
             ids=SortedTexts(id_raw, id_offsets),
             names=Texts(name_raw, name_offsets),
-            label=put(self.label, labels.encode(columns[1], np.int8)),
-            kind=put(self.kind, kinds.encode(columns[2], np.int16)),
-            start=put(self.start, _days(columns[4], NO_START)),
-            end=put(self.end, _days(columns[5], NO_END)),
-            props={
-                name: put(self.props[name], _floats(columns[6 + k]))
-                for k, name in enumerate(NODE_HOT)
-            },
+            label=put(self.label, new.label),
+            kind=put(self.kind, new.kind),
+            start=put(self.start, new.start),
+            end=put(self.end, new.end),
+            props={name: put(self.props[name], new.props[name]) for name in NODE_HOT},
             labels=labels,
             kinds=kinds,
         )
@@ -399,27 +476,22 @@ class Model:
     ) -> Model:
         """This model's nodes (moved on already) with the lines moved on: ``remap`` maps the
         old node indexes to the new."""
-        keys = [int(r[2]) for r in rows]
-        drop = np.isin(self.key, np.array(sorted(removed | set(keys)), dtype=np.int64))
+        types, edge_kinds = self.types.copy(), self.edge_kinds.copy()
+        new = _edge_arrays(rows, self._index_of(rows), types, edge_kinds)
+        drop = np.isin(self.key, np.array(sorted(removed | set(new.key.tolist())), np.int64))
         kept = ~drop
         src, dst = remap[self.src[kept]], remap[self.dst[kept]]
-        types, edge_kinds = self.types.copy(), self.edge_kinds.copy()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * (7 + len(EDGE_HOT))
-        ends = _find_all(self.ids, [*columns[0], *columns[1]]).astype(np.int32)
-        new_src, new_dst = ends[: len(rows)], ends[len(rows) :]
-        if (new_src < 0).any() or (new_dst < 0).any() or (src < 0).any() or (dst < 0).any():
+        if (src < 0).any() or (dst < 0).any():
             raise ValueError("a line joins a node that is not in the graph")
-        new_type = types.encode(columns[3], np.int8)
-        new_key = np.array(keys, dtype=np.int64)
-        order = np.argsort((new_type.astype(np.int64) << _KEY_BITS) | new_key, kind="stable")
+        order = np.argsort((new.type.astype(np.int64) << _KEY_BITS) | new.key, kind="stable")
+        new = new.taken(order)
         old_sort = (self.type[kept].astype(np.int64) << _KEY_BITS) | self.key[kept]
-        new_sort = ((new_type.astype(np.int64) << _KEY_BITS) | new_key)[order]
-        at = np.searchsorted(old_sort, new_sort)
+        at = np.searchsorted(old_sort, (new.type.astype(np.int64) << _KEY_BITS) | new.key)
 
-        def put(values: npt.NDArray[Any], new: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            return np.insert(values, at, new[order])
+        def put(values: npt.NDArray[Any], added: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.insert(values, at, added)
 
-        src, dst = put(src, new_src), put(dst, new_dst)
+        src, dst = put(src, new.src), put(dst, new.dst)
         n = len(self)
         out_ptr, out_edges = _csr(src, n)
         in_ptr, in_edges = _csr(dst, n)
@@ -427,15 +499,12 @@ class Model:
             self,
             src=src,
             dst=dst,
-            type=put(self.type[kept], new_type),
-            edge_kind=put(self.edge_kind[kept], edge_kinds.encode(columns[4], np.int16)),
-            edge_start=put(self.edge_start[kept], _days(columns[5], NO_START)),
-            edge_end=put(self.edge_end[kept], _days(columns[6], NO_END)),
-            key=put(self.key[kept], new_key),
-            edge_props={
-                name: put(self.edge_props[name][kept], _floats(columns[7 + k]))
-                for k, name in enumerate(EDGE_HOT)
-            },
+            type=put(self.type[kept], new.type),
+            edge_kind=put(self.edge_kind[kept], new.kind),
+            edge_start=put(self.edge_start[kept], new.start),
+            edge_end=put(self.edge_end[kept], new.end),
+            key=put(self.key[kept], new.key),
+            edge_props={k: put(self.edge_props[k][kept], new.props[k]) for k in EDGE_HOT},
             types=types,
             edge_kinds=edge_kinds,
             out_ptr=out_ptr,
@@ -443,6 +512,28 @@ class Model:
             in_ptr=in_ptr,
             in_edges=in_edges,
         )
+
+    def _index_of(self, rows: Sequence[Sequence[Any]]) -> Callable[[str], int]:
+        """A node id → index lookup for the ends of ``rows``: found one by one for a few,
+        through a transient dict for many; a missing end is an error."""
+        if len(rows) * 16 < len(self):
+
+            def find(node_id: str) -> int:
+                at = self.ids.find(node_id)
+                if at < 0:
+                    raise ValueError(f"a line joins {node_id!r}, which is not in the graph")
+                return at
+
+            return find
+        index = dict(zip(self.ids, range(len(self)), strict=True))
+
+        def look_up(node_id: str) -> int:
+            try:
+                return index[node_id]
+            except KeyError:
+                raise ValueError(f"a line joins {node_id!r}, which is not in the graph") from None
+
+        return look_up
 
     def folded(self, into: Mapping[str, str]) -> Model:
         """The merged view (:mod:`stores.merges`): each alias of ``into`` (alias → canonical
@@ -500,6 +591,115 @@ class Model:
         )
 
 
+@dataclass(frozen=True)
+class _NodeArrays:
+    """Node rows (``id, label, kind, name, valid_from, valid_to, *NODE_HOT``) as arrays."""
+
+    ids: Texts
+    names: Texts
+    label: npt.NDArray[np.int8]
+    kind: npt.NDArray[np.int16]
+    start: npt.NDArray[np.int32]
+    end: npt.NDArray[np.int32]
+    props: dict[str, Floats]
+
+    @classmethod
+    def concatenated(cls, parts: Sequence[_NodeArrays]) -> _NodeArrays:
+        if not parts:
+            return _node_arrays((), Codes(), Codes())
+        return cls(
+            _joined([p.ids for p in parts]),
+            _joined([p.names for p in parts]),
+            np.concatenate([p.label for p in parts]),
+            np.concatenate([p.kind for p in parts]),
+            np.concatenate([p.start for p in parts]),
+            np.concatenate([p.end for p in parts]),
+            {k: np.concatenate([p.props[k] for p in parts]) for k in NODE_HOT},
+        )
+
+
+def _node_arrays(rows: Sequence[Sequence[Any]], labels: Codes, kinds: Codes) -> _NodeArrays:
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(NODE_HOT))
+    return _NodeArrays(
+        Texts.of(columns[0]),
+        Texts.of(columns[3]),
+        labels.encode(columns[1], np.int8),
+        kinds.encode(columns[2], np.int16),
+        _days(columns[4], NO_START),
+        _days(columns[5], NO_END),
+        {name: _floats(columns[6 + k]) for k, name in enumerate(NODE_HOT)},
+    )
+
+
+@dataclass(frozen=True)
+class _EdgeArrays:
+    """Line rows (``src, dst, key, type, kind, valid_from, valid_to, *EDGE_HOT``) as arrays,
+    their ends as node indexes."""
+
+    src: npt.NDArray[np.int32]
+    dst: npt.NDArray[np.int32]
+    key: Ints
+    type: npt.NDArray[np.int8]
+    kind: npt.NDArray[np.int16]
+    start: npt.NDArray[np.int32]
+    end: npt.NDArray[np.int32]
+    props: dict[str, Floats]
+
+    @classmethod
+    def concatenated(cls, parts: Sequence[_EdgeArrays]) -> _EdgeArrays:
+        if not parts:
+            return _edge_arrays((), lambda _: 0, Codes(), Codes())
+        return cls(
+            np.concatenate([p.src for p in parts]),
+            np.concatenate([p.dst for p in parts]),
+            np.concatenate([p.key for p in parts]),
+            np.concatenate([p.type for p in parts]),
+            np.concatenate([p.kind for p in parts]),
+            np.concatenate([p.start for p in parts]),
+            np.concatenate([p.end for p in parts]),
+            {k: np.concatenate([p.props[k] for p in parts]) for k in EDGE_HOT},
+        )
+
+    def taken(self, order: Ints) -> _EdgeArrays:
+        return _EdgeArrays(
+            self.src[order],
+            self.dst[order],
+            self.key[order],
+            self.type[order],
+            self.kind[order],
+            self.start[order],
+            self.end[order],
+            {k: v[order] for k, v in self.props.items()},
+        )
+
+
+def _edge_arrays(
+    rows: Sequence[Sequence[Any]], index: Callable[[str], int], types: Codes, edge_kinds: Codes
+) -> _EdgeArrays:
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (7 + len(EDGE_HOT))
+    return _EdgeArrays(
+        np.fromiter(map(index, columns[0]), np.int32, len(rows)),
+        np.fromiter(map(index, columns[1]), np.int32, len(rows)),
+        np.array(columns[2], dtype=np.int64),
+        types.encode(columns[3], np.int8),
+        edge_kinds.encode(columns[4], np.int16),
+        _days(columns[5], NO_START),
+        _days(columns[6], NO_END),
+        {name: _floats(columns[7 + k]) for k, name in enumerate(EDGE_HOT)},
+    )
+
+
+def _joined(parts: Sequence[Texts]) -> Texts:
+    """One :class:`Texts` of several, in order."""
+    if len(parts) == 1:
+        return parts[0]
+    lengths = [p.lengths() for p in parts]
+    offsets = np.zeros(sum(len(x) for x in lengths) + 1, dtype=np.int64)
+    if len(offsets) > 1:
+        np.cumsum(np.concatenate(lengths), out=offsets[1:])
+    return Texts(b"".join(p.buffer().tobytes() for p in parts), offsets)
+
+
 def _remap(keep: Bools, at: Ints, old: Ints, n: int) -> npt.NDArray[np.int32]:
     """Old node index → new, after :meth:`Model._with_nodes` (-1: removed)."""
     remap = np.full(n, -1, dtype=np.int32)
@@ -515,19 +715,69 @@ def _remap(keep: Bools, at: Ints, old: Ints, n: int) -> npt.NDArray[np.int32]:
 # -- the traversals' view -----------------------------------------------------------------------
 
 
+_MISSING: Any = object()
+
+
+class _NodeView(Mapping[str, Any]):
+    """One node's attributes, each read from the arrays when asked (a traversal asks one or
+    two of them per node; building all of them would cost several times more)."""
+
+    __slots__ = ("_i", "_model")
+
+    def __init__(self, model: Model, i: int) -> None:
+        self._model = model
+        self._i = i
+
+    def get(self, key: str, default: Any = None) -> Any:
+        model, i = self._model, self._i
+        at = model._at
+        if key == "label":
+            return model.labels.names[at.label[i]]
+        if key == "kind":
+            return model.kinds.names[at.kind[i]]
+        if key == "name":
+            return model.names[i]
+        if key == "valid_from":
+            day = at.start[i]
+            return default if day == NO_START else _date(day)
+        if key == "valid_to":
+            day = at.end[i]
+            return default if day == NO_END else _date(day)
+        values = at.prop.get(key)
+        if values is None:
+            return default
+        value = values[i]
+        return default if value != value else _AS_PYTHON[_NODE_TYPES[key]](value)
+
+    def __getitem__(self, key: str) -> Any:
+        found = self.get(key, _MISSING)
+        if found is _MISSING:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, _MISSING) is not _MISSING
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._model.node_attrs(self._i))
+
+    def __len__(self) -> int:
+        return len(self._model.node_attrs(self._i))
+
+
 class _Nodes(Mapping[str, Mapping[str, Any]]):
-    """node id → its attributes (a new dict per lookup)."""
+    """node id → its attributes (a view of the arrays per lookup)."""
 
     __slots__ = ("_model",)
 
     def __init__(self, model: Model) -> None:
         self._model = model
 
-    def __getitem__(self, node_id: str) -> dict[str, Any]:
+    def __getitem__(self, node_id: str) -> Mapping[str, Any]:
         at = self._model.ids.find(node_id) if isinstance(node_id, str) else -1
         if at < 0:
             raise KeyError(node_id)
-        return self._model.node_attrs(at)
+        return _NodeView(self._model, at)
 
     def __contains__(self, node_id: object) -> bool:
         return node_id in self._model.ids
@@ -539,7 +789,28 @@ class _Nodes(Mapping[str, Mapping[str, Any]]):
         return len(self._model)
 
 
-class _Neighbours(Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]]):
+class _Views:
+    """The model's arrays as memoryviews: indexing one gives a plain Python number (a numpy
+    array gives a numpy scalar, several times slower), for the per-node and per-line reads
+    of the traversals."""
+
+    def __init__(self, model: Model) -> None:
+        def view(values: npt.NDArray[Any]) -> memoryview:
+            return np.ascontiguousarray(values).data
+
+        self.label, self.kind = view(model.label), view(model.kind)
+        self.start, self.end = view(model.start), view(model.end)
+        self.props = [(name, view(values)) for name, values in model.props.items()]
+        self.prop = dict(self.props)
+        self.src, self.dst, self.key = view(model.src), view(model.dst), view(model.key)
+        self.type, self.edge_kind = view(model.type), view(model.edge_kind)
+        self.edge_start, self.edge_end = view(model.edge_start), view(model.edge_end)
+        self.edge_props = [view(values) for values in model.edge_props.values()]
+        self.out_ptr, self.out_edges = view(model.out_ptr), view(model.out_edges)
+        self.in_ptr, self.in_edges = view(model.in_ptr), view(model.in_edges)
+
+
+class _Neighbours(Lines):
     """node id → neighbour id → line key → line attributes, one way (built per lookup)."""
 
     __slots__ = ("_direction", "_model")
@@ -553,13 +824,28 @@ class _Neighbours(Mapping[str, Mapping[str, Mapping[int, Mapping[str, Any]]]]):
         at = model.ids.find(node_id) if isinstance(node_id, str) else -1
         if at < 0:
             raise KeyError(node_id)
-        lines = model.lines_at(at, self._direction).tolist()
-        ends = model.dst if self._direction == "out" else model.src
+        views = model._at
+        ptr, edges, ends = (
+            (views.out_ptr, views.out_edges, views.dst)
+            if self._direction == "out"
+            else (views.in_ptr, views.in_edges, views.src)
+        )
         found: dict[str, dict[int, dict[str, Any]]] = {}
-        for j in lines:
-            other = model.ids[int(ends[j])]
-            found.setdefault(other, {})[int(model.key[j])] = model.edge_attrs(j)
+        for j in edges[ptr[at] : ptr[at + 1]]:
+            other = model.ids[ends[j]]
+            found.setdefault(other, {})[views.key[j]] = model.edge_attrs(j)
         return found
+
+    def typed(
+        self, node_id: str, rel_type: str, as_of: date | None
+    ) -> Iterator[tuple[str, int, Mapping[str, Any]]]:
+        model = self._model
+        at = model.ids.find(node_id)
+        if at < 0:
+            raise KeyError(node_id)
+        ids, attrs = model.ids, model.edge_attrs
+        for other, key, j in model.typed_lines(at, self._direction, rel_type, as_of):
+            yield ids[other], key, attrs(j)
 
     def __contains__(self, node_id: object) -> bool:
         return node_id in self._model.ids
@@ -624,9 +910,10 @@ def to_bytes(model: Model) -> bytes:
     return bytes(body)
 
 
-def from_bytes(data: bytes) -> Model:
-    """A model from its snapshot, the arrays reading ``data`` in place (read-only, no copy).
-    Raises ``ValueError`` on anything that is not such a snapshot."""
+def from_bytes(data: bytes | bytearray) -> Model:
+    """A model from its snapshot, the arrays reading ``data`` in place (read-only, no copy:
+    the model keeps ``data``, which nobody may change). Raises ``ValueError`` on anything
+    that is not such a snapshot."""
     size = int.from_bytes(data[:8], "little")
     header = json.loads(data[8 : 8 + size])
     start = -(-(size + 8) // _ALIGN) * _ALIGN
@@ -637,6 +924,7 @@ def from_bytes(data: bytes) -> Model:
         if kind.hasobject:
             raise ValueError(f"a snapshot holds plain numbers only, not {dtype}")
         arrays[name] = np.frombuffer(data, kind, count, start + at)
+        arrays[name].flags.writeable = False
     codes = {k: Codes(v) for k, v in header["codes"].items()}
     props = {k: arrays[f"props.{k}"] for k in NODE_HOT}
     edge_props = {k: arrays[f"edge_props.{k}"] for k in EDGE_HOT}
