@@ -136,22 +136,20 @@ def _one_load(history: RecordHistory, number: int, limit: int, as_json: bool) ->
     entry = history.load_entry(number)
     if entry is None:  # pragma: no cover - resolve_load found it
         raise typer.Exit(2)
-    changes = history.changed_by(number)
+    total, changes = history.changes(number, limit=limit)
     if as_json:
-        shown = {**_entry_json(entry), "changes": [_change_json(c) for c in changes[:limit]]}
-        typer.echo(json.dumps({**shown, "changed": len(changes)}, ensure_ascii=False, indent=2))
+        shown = {**_entry_json(entry), "changes": [_change_json(c) for c in changes]}
+        typer.echo(json.dumps({**shown, "changed": total}, ensure_ascii=False, indent=2))
         return
     out.print(_log_table([entry], 1))
     if entry.files:
         out.print(_files_table(entry))
-    table = Table(
-        "record", "change", "fields", title=f"Records load {number} changed: {len(changes)}"
-    )
-    for change in changes[:limit]:
+    table = Table("record", "change", "fields", title=f"Records load {number} changed: {total}")
+    for change in changes:
         table.add_row(Text(repr(change.key)), _change_word(change), _fields_changed(change))
     out.print(table)
-    if len(changes) > limit:
-        out.print(f"{len(changes) - limit} more: raise --limit, or ask --json", highlight=False)
+    if total > limit:
+        out.print(f"{total - limit} more: raise --limit, or ask --json", highlight=False)
 
 
 @cli.command("log")

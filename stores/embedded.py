@@ -1284,6 +1284,12 @@ class EmbeddedStore:
         with self.reading():
             return embedded_history.changed_by(self._conn, number)
 
+    def changes(
+        self, number: int, *, limit: int = 100, offset: int = 0
+    ) -> tuple[int, list[Change]]:
+        with self.reading():
+            return embedded_history.changes(self._conn, number, limit, offset)
+
     def revisions(self, kind: str, record_id: str) -> list[Revision]:
         with self.reading():
             return embedded_history.revisions(self._conn, kind, record_id)

@@ -250,7 +250,16 @@ class RecordHistory(Protocol):
         ...
 
     def changed_by(self, number: int) -> list[Change]:
-        """Every record load ``number`` created, updated or removed, by (kind, id)."""
+        """Every record load ``number`` created, updated or removed, by (kind, id): for a
+        caller that needs them all (a revert's plan); a page to show is :meth:`changes`."""
+        ...
+
+    def changes(
+        self, number: int, *, limit: int = 100, offset: int = 0
+    ) -> tuple[int, list[Change]]:
+        """How many records load ``number`` changed, and the page ``offset``, ``limit`` of
+        :meth:`changed_by`'s list (the same changes in the same order): keyed, counted and
+        paged in the store, only the page's records read."""
         ...
 
     def revisions(self, kind: str, record_id: str) -> list[Revision]:

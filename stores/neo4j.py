@@ -1127,6 +1127,26 @@ UNWIND $ids AS id MATCH (v:{VERSION_LABEL} {{_v_id: id}}) RETURN properties(v) A
 """)
 
 _RECORD_LABELS = {"node": NODE_LABEL, "source": SOURCE_LABEL, "transfer": TRANSFER_LABEL}
+# The keys alone of what a load changed (a page of them is read whole: Neo4jStore.changes).
+_VERSION_KEYS = _q(f"""
+MATCH (v:{VERSION_LABEL}) WHERE v._v_replaced = $n OR v._v_written = $n
+RETURN v._v_kind AS kind, v._v_id AS id
+""")
+_KEYS_WRITTEN_BY = {
+    (kind, stamped): _q(f"""
+MATCH (x:{label}) WHERE {"x._load = $n" if stamped else "x._load IS NULL"} RETURN x.id AS id
+""")
+    for kind, label in _RECORD_LABELS.items()
+    for stamped in (True, False)
+}
+_EDGE_KEYS_WRITTEN_BY = {
+    (rel, stamped): _q(f"""
+MATCH ()-[e:{rel}]->() WHERE {"e._load = $n" if stamped else "e._load IS NULL"}
+RETURN e.key AS id
+""")
+    for rel in REL_TYPES
+    for stamped in (True, False)
+}
 # The current records a load wrote (stamped with it; the migration's: not stamped at all).
 _WRITTEN_BY = {
     (kind, stamped): _q(f"""
@@ -1245,6 +1265,61 @@ def _written_by(
                 held.append((RecordKey("edge", edge.key), edge, number))
     held.extend(h for h in _merged_held(tx, migrated) if h[2] == number)
     return held
+
+
+def _changed_keys(tx: ManagedTransaction, number: int, migrated: int) -> list[RecordKey]:
+    """The keys of the records load ``number`` changed, in :meth:`Neo4jStore.changed_by`'s
+    order: the versions it wrote or replaced and the current records it wrote (of the kinds
+    its counts say it wrote; :func:`_written_by`), without reading the records."""
+    keys = {RecordKey(r["kind"], r["id"]) for r in tx.run(_VERSION_KEYS, n=number)}
+    wrote = _kinds_written(tx, number)
+    stamped = [True] if number != migrated else [True, False]
+    for kind in (k for k in _RECORD_LABELS if k in wrote):
+        for mark in stamped:
+            keys.update(
+                RecordKey(kind, r["id"]) for r in tx.run(_KEYS_WRITTEN_BY[kind, mark], n=number)
+            )
+    for rel in REL_TYPES if "edge" in wrote else ():
+        for mark in stamped:
+            keys.update(
+                RecordKey("edge", r["id"])
+                for r in tx.run(_EDGE_KEYS_WRITTEN_BY[rel, mark], n=number)
+            )
+    if wrote:
+        keys.update(key for key, _, load in _merged_held(tx, migrated) if load == number)
+    return sorted(keys, key=_key_order)
+
+
+def _kinds_written(tx: ManagedTransaction, number: int) -> set[str]:
+    """The record kinds load ``number`` created or updated records of, by its log entry."""
+    entry = tx.run(_ONE_LOAD, number=number).single()
+    counts = orjson.loads(entry["l"]["counts"]) if entry is not None else {}
+    return {k for k, c in counts.items() if c.get("created") or c.get("updated")}
+
+
+def _changes_of(
+    tx: ManagedTransaction, keys: Sequence[RecordKey], number: int, migrated: int
+) -> list[Change]:
+    """What load ``number`` did to each of ``keys``, as :meth:`Neo4jStore.changed_by` pairs
+    it: after, the version it wrote that a later load replaced, else the current record it
+    wrote; before, the version it replaced."""
+    wanted = set(keys)
+    before: dict[RecordKey, Any] = {}
+    after: dict[RecordKey, Any] = {}
+    for key, record, written, replaced in _versions_of(tx, sorted({k.id for k in keys})):
+        if key in wanted:
+            if replaced == number:
+                before[key] = record
+            if written == number:
+                after[key] = record
+    wrote = _kinds_written(tx, number)
+    for kind in RECORD_KINDS:
+        ids = [k.id for k in keys if k.kind == kind and k not in after]
+        if ids and kind in wrote:
+            for record_id, (record, load) in _current(tx, kind, ids, migrated).items():
+                if load == number:
+                    after[RecordKey(kind, record_id)] = record
+    return [Change(k, before.get(k), after.get(k)) for k in keys]
 
 
 def _current(
@@ -1725,6 +1800,17 @@ class Neo4jStore:
             return [Change(k, before.get(k), after.get(k)) for k in keys]
 
         return cast(list[Change], self._read(work))
+
+    def changes(
+        self, number: int, *, limit: int = 100, offset: int = 0
+    ) -> tuple[int, list[Change]]:
+        def work(tx: ManagedTransaction) -> tuple[int, list[Change]]:
+            migrated = _migrated(tx)
+            keys = _changed_keys(tx, number, migrated)
+            page = keys[offset : offset + limit]
+            return len(keys), _changes_of(tx, page, number, migrated) if page else []
+
+        return cast(tuple[int, list[Change]], self._read(work))
 
     def revisions(self, kind: str, record_id: str) -> list[Revision]:
         if kind not in RECORD_KINDS:

@@ -166,6 +166,46 @@ def test_changed_by_pairs_each_record_with_what_it_replaced(store: GraphStore) -
     assert [c.key.kind for c in first][:2] == ["source", "node"]
 
 
+def _pages_agree(log: RecordHistory, number: int) -> None:
+    """Every page of ``changes(number)`` is that slice of ``changed_by(number)``, with its
+    length as the total."""
+    every = log.changed_by(number)
+    for limit, offset in [(100, 0), (1, 0), (2, 1), (3, 2), (1, len(every) - 1), (5, 1000)]:
+        assert log.changes(number, limit=limit, offset=offset) == (
+            len(every),
+            every[offset : offset + limit],
+        ), (number, limit, offset)
+    size = 3
+    pages = [log.changes(number, limit=size, offset=o)[1] for o in range(0, len(every), size)]
+    assert [c for page in pages for c in page] == every
+
+
+def test_changes_are_pages_of_changed_by(store: GraphStore) -> None:
+    """A page of what a load changed, read in the store, is the slice of the whole list:
+    created, updated and removed records of every kind, a revert's, a line inside a merged
+    group and its renamed alias."""
+    three_loads(store)
+    with store.writer() as w:  # load 4: removals
+        w.remove("edge", [e.key for e in EDGES if JV.id in (e.src, e.dst)])
+        w.remove("node", [JV.id])
+        w.remove("transfer", [TRANSFER.id])
+    judge(store, ZH.id, JINZHI.id, "same", "alice")  # load 5: JINZHI folded into ZH
+    inner = replace(NEW_LINE, dst=JINZHI.id, src=ZH.id, props={"source": "s2"})
+    with store.writer() as w:  # load 6: a line inside the group, the alias renamed
+        w.upsert_edges([inner])
+        w.upsert_nodes([replace(JINZHI, name="津智")])
+    log = history(store)
+    assert [len(log.changed_by(n)) for n in (2, 3, 4, 6)] == [
+        3,
+        2,
+        2 + len([e for e in EDGES if JV.id in (e.src, e.dst)]),
+        2,
+    ]
+    for number in range(1, log.last_load() + 1):
+        _pages_agree(log, number)
+    assert log.changes(99) == (0, [])
+
+
 def test_revisions_keep_every_version_oldest_first(store: GraphStore) -> None:
     three_loads(store)
     log = history(store)

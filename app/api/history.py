@@ -324,11 +324,11 @@ def get_load(store: StoreDep, n: _Number, limit: _Page = 100, offset: _Offset = 
         entry = history.load_entry(n)
         if entry is None:
             raise HTTPException(404, f"no load {n}: {loads_held(store)}")
-        changes = history.changed_by(n)
+        total, changes = history.changes(n, limit=limit, offset=offset)
         return LoadDetail(
             entry=_entry(entry),
-            changes=[_change(c) for c in changes[offset : offset + limit]],
-            total=len(changes),
+            changes=[_change(c) for c in changes],
+            total=total,
             limit=limit,
             offset=offset,
         )
