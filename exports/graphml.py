@@ -15,14 +15,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from exports.snapshot import Snapshot
 from exports.values import EDGE_PROPS, LIST_SEPARATOR, NODE_PROPS
 from graph_schema.declaration import Prop
 from graph_schema.records import Edge, Node, evidence_json
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["build_graph", "write_graphml"]
 
@@ -80,7 +81,10 @@ def _edge_attrs(edge: Edge) -> dict[str, Any]:
 
 
 def build_graph(snapshot: Snapshot) -> nx.MultiDiGraph[str]:
-    """The export as a networkx ``MultiDiGraph`` with GraphML-ready attributes."""
+    """The export as a networkx ``MultiDiGraph`` with GraphML-ready attributes (networkx is
+    imported when first needed: a server starting need not pay for it)."""
+    import networkx as nx
+
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     graph.graph["affgraph_format"] = "1"
     if snapshot.as_of is not None:
@@ -94,6 +98,8 @@ def build_graph(snapshot: Snapshot) -> nx.MultiDiGraph[str]:
 
 def write_graphml(snapshot: Snapshot, path: Path) -> list[Path]:
     """Write the GraphML export to ``path``."""
+    import networkx as nx
+
     graph = build_graph(snapshot)
     nx.write_graphml(graph, path, encoding="utf-8", prettyprint=True)
     return [path]

@@ -20,15 +20,11 @@ in another sheet (``nodes (2)``, …), with the header again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
-
-# openpyxl ships no type information (no types-openpyxl in the lock; the ignores stay
-# harmless if stubs or a mypy override come later)
-from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped, unused-ignore]
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped, unused-ignore]
 
 from exports.snapshot import Snapshot
 from exports.values import EDGE_PROPS, NODE_PROPS, SOURCE_PROPS, TRANSFER_PROPS, cell
@@ -69,14 +65,26 @@ def spreadsheet_value(value: Any, *, quote_formulas: bool = False) -> Any:
     """
     if not isinstance(value, str):
         return value
-    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
+    text = _illegal_characters().sub(REPLACEMENT, value)
     if quote_formulas and text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
 
 
+@cache
+def _illegal_characters() -> re.Pattern[str]:
+    """openpyxl's pattern of the characters XML cannot hold (openpyxl is imported when first
+    needed: it takes ~0.15 s, which a server starting need not pay)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped, unused-ignore]
+
+    pattern: re.Pattern[str] = ILLEGAL_CHARACTERS_RE
+    return pattern
+
+
 def _cells(sheet: Any, row: Sequence[Any]) -> list[Any]:
     """A row for a write-only sheet: text as string cells (never formulas), the rest as is."""
+    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped, unused-ignore]
+
     cells: list[Any] = []
     for value in row:
         value = spreadsheet_value(value)
@@ -112,6 +120,8 @@ def _fill(book: Any, title: str, header: Sequence[str], rows: Iterable[Sequence[
 
 def write_sheets(target: Path | IO[bytes], sheets: Iterable[Sheet]) -> None:
     """Write a workbook of ``sheets`` to ``target`` (a path or a binary file)."""
+    from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
+
     book = Workbook(write_only=True)
     for title, header, rows in sheets:
         _fill(book, title, header, rows)

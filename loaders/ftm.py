@@ -44,13 +44,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import followthemoney
-from followthemoney import EntityProxy, model
-from followthemoney.exc import InvalidData
-from followthemoney.types import registry
-from followthemoney.value import string_list
+from typing import TYPE_CHECKING, Any
 
 from graph_schema.declaration import NODE_LABELS
 from graph_schema.records import Edge, Node
@@ -62,6 +56,19 @@ from loaders.errors import LoadError, Notice
 from loaders.terms import term
 from loaders.validate import Batch, Located, validate_raw
 from stores.base import GraphStore
+
+if TYPE_CHECKING:
+    from followthemoney import EntityProxy
+    from followthemoney.model import Model
+
+
+def _ftm_model() -> Model:
+    """followthemoney's model, imported when first needed: the library takes ~0.5 s to
+    import, which a server starting (or a load without FtM files) need not pay."""
+    from followthemoney import model
+
+    return model
+
 
 __all__ = [
     "DEFAULT_KIND",
@@ -87,7 +94,6 @@ DEFAULT_KIND = "private"
 _HMT = frozenset({"hk", "mo", "tw"})
 #: places a grouped notice names before "and N more"
 _SHOWN = 5
-_VERSION = followthemoney.__version__
 
 #: canonical field → the FtM property it comes from (for errors about a record)
 _NODE_FROM = {
@@ -255,6 +261,10 @@ class FtmFile:
 
     def take(self, line: int, text: str) -> list[LoadError]:
         """Read one line: an error if it is no FtM entity; otherwise keep or list it."""
+        import followthemoney
+        from followthemoney import model
+        from followthemoney.types import registry
+
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -275,7 +285,7 @@ class FtmFile:
         schema = model.get(schema_name)
         if schema is None:
             self.others[entity] = schema_name
-            why = f"not loaded: followthemoney {_VERSION} has no such schema"
+            why = f"not loaded: followthemoney {followthemoney.__version__} has no such schema"
             self.listing.add("schema", why, line, entity, schema_name, schema_name)
             return []
         if not any(schema.is_a(kept) for kept in ("Company", "Ownership", "Address")):
@@ -294,6 +304,8 @@ class FtmFile:
         return LoadError(self.name, line, field_name, value, f"{expected}: an FtM entity per line")
 
     def _note_datasets(self, data: Mapping[str, Any]) -> None:
+        from followthemoney.value import string_list
+
         for key in ("datasets", "dataset"):
             for name in string_list(data.get(key)) if key in data else []:
                 self.datasets[name] = None
@@ -301,6 +313,10 @@ class FtmFile:
     def _keep(self, line: int, entity: str, data: dict[str, Any]) -> None:
         """Build the entity with FtM (values cleaned by type), list what FtM refuses, and merge
         it with an earlier fragment of the same id."""
+        from followthemoney import model
+        from followthemoney.exc import InvalidData
+        from followthemoney.value import string_list
+
         proxy = model.get_proxy(data, cleaned=False)
         schema = proxy.schema
         for key in data.keys() - {"id", "schema", "properties", "datasets", "dataset"} - _DERIVED:
@@ -632,7 +648,7 @@ class FtmFile:
             return f"!a {kept} that was not loaded" if kept == "Company" else f"!an {kept}"
         schema = self.others.get(ref)
         if schema is not None:
-            if model.get(schema) is not None and model[schema].is_a("Person"):
+            if _ftm_model().get(schema) is not None and _ftm_model()[schema].is_a("Person"):
                 return "!a Person: affgraph models organizations, not people"
             return f"!a {schema}, which the import does not load"
         if index.enterprise(node_id(ref)):
@@ -793,7 +809,7 @@ def _kind(proxy: EntityProxy) -> tuple[str, tuple[str, str] | None]:
 
 def _other_schema(schema: str) -> str:
     """Why an entity of another schema is not loaded."""
-    if model[schema].is_a("Person"):
+    if _ftm_model()[schema].is_a("Person"):
         return "not loaded: affgraph models organizations and their lines, not people"
     return "not loaded: the FtM import reads Companies, their Ownerships and Addresses only"
 
