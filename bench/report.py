@@ -43,6 +43,7 @@ def flatten(results: dict[str, Any]) -> dict[str, float | None]:
         "embedded.columns_build_s": g("queries", "columns", "build_s"),
         "embedded.columns_rank_s": g("queries", "columns", "rank_s"),
         "embedded.columns_mib": g("queries", "columns", "mib"),
+        "embedded.model_mib": g("queries", "model_mib"),
         "embedded.columns_rss_added_mib": g("queries", "columns", "rss_added_mib"),
         "http.ready_s": g("http", "ready_s"),
         "export.neo4j_admin_s": g("export", "seconds"),
@@ -115,14 +116,23 @@ class Target:
 
 TARGETS = (
     Target("embedded.load_rows_per_s", 200_000, False, "≥ 200,000 rows/s"),
+    Target("embedded.load_peak_rss_mib", 1.5 * GIB, True, "≤ 1.5 GiB"),
     Target("embedded.reopen_s", 5.0, True, "≤ 5 s"),
     *(
         Target(f"embedded.{n}@{d}.median_s", 0.3, True, "≤ 0.3 s")
         for n in ("orphans", "overlaps")
         for d in DAYS
     ),
+    *(
+        Target(f"embedded.{n}@{d}.median_s", 1.0, True, "≤ 1 s")
+        for n in ("coverage", "mismatches")
+        for d in DAYS
+    ),
     *(Target(f"http.{n}.p95_s", 0.005, True, "p95 ≤ 5 ms") for n in HTTP),
-    Target("embedded.peak_rss_mib", 1.5 * GIB, True, "≤ 1.5 GiB"),
+    Target("http.ready_s", 2.0, True, "≤ 2 s"),
+    # issue 17: a 1M-node province held in 0.6 GiB, served in 1 GiB at its peak
+    Target("embedded.peak_rss_mib", 0.6 * GIB, True, "≤ 0.6 GiB"),
+    Target("embedded.serve_peak_rss_mib", 1.0 * GIB, True, "≤ 1 GiB"),
     Target("ratio.diff.vs_as_of", 3.0, True, "≤ 3× the slowest as-of query"),
     Target("neo4j.store_vs_bare", 0.8, False, "≥ 0.8× bare"),
 )
@@ -241,15 +251,16 @@ def table(results: dict[str, Any]) -> str:
         "",
     )
     row(
-        "columnar index of the whole-graph queries: build (first such query of a generation)",
-        f"{_s(f['embedded.columns_build_s'])} (+ {_ms(f['embedded.columns_rank_s'])} for the "
-        f"id order, at the first query that sorts by id)",
-        "1 run",
+        "in-memory model (stores/model.py): arrays and texts held",
+        _mib(f["embedded.model_mib"]),
+        "",
     )
     row(
-        "columnar index: arrays held / RSS added by the build",
-        f"{_mib(f['embedded.columns_mib'])} / {_mib(f['embedded.columns_rss_added_mib'])}",
-        "",
+        "the whole-graph queries' columns (slices of the model): made at the first such query "
+        "of a generation",
+        f"{_s(f['embedded.columns_build_s'])} (+ {_ms(f['embedded.columns_rank_s'])} for the "
+        f"id order), RSS added {_mib(f['embedded.columns_rss_added_mib'])}",
+        "1 run",
     )
     for name in WHOLE:
         for day in DAYS:

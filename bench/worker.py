@@ -286,6 +286,7 @@ def cmd_queries(args: argparse.Namespace) -> dict[str, Any]:
         )
     out["changes"] = _changes(args, run, today, counties, out["whole"])
     out["rss_queries_mib"] = peak_rss_mib()
+    out["model_mib"] = store._model.nbytes / 2**20
     out["county_committees"] = len(counties)
 
     if not args.baselines:
