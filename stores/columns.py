@@ -34,6 +34,7 @@ __all__ = [
     "Codes",
     "Columns",
     "EdgeColumns",
+    "Floats",
     "Ints",
     "day",
 ]

@@ -42,7 +42,7 @@ import numpy.typing as npt
 
 from graph_schema.declaration import EDGE_COMMON, NODE_COMMON, NODE_LABELS, REL_TYPES, Prop
 from stores.base import Adjacency, Lines
-from stores.columns import NO_END, NO_START, Codes, Columns, EdgeColumns
+from stores.columns import NO_END, NO_START, Bools, Codes, Columns, EdgeColumns, Floats, Ints
 from stores.merges import MERGED_DST, MERGED_SRC
 from stores.texts import SortedTexts, Texts, spliced
 
@@ -53,10 +53,6 @@ __all__ = [
     "from_bytes",
     "to_bytes",
 ]
-
-Ints = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
-Floats = npt.NDArray[np.float64]
 
 #: Bits of an edge key in the (type, key) order's sort number.
 _KEY_BITS = 40
@@ -169,11 +165,10 @@ class Model:
     def nbytes(self) -> int:
         """Memory held by the arrays and texts."""
         arrays: list[npt.NDArray[Any]] = [
-            self.label, self.kind, self.start, self.end, *self.props.values(),
-            self.src, self.dst, self.type, self.edge_kind, self.edge_start, self.edge_end,
-            self.key, *self.edge_props.values(),
-            self.out_ptr, self.out_edges, self.in_ptr, self.in_edges,
-        ]  # fmt: skip
+            *(getattr(self, name) for name in _PLAIN),
+            *self.props.values(),
+            *self.edge_props.values(),
+        ]
         return self.ids.nbytes + self.names.nbytes + sum(int(a.nbytes) for a in arrays)
 
     # -- counting -----------------------------------------------------------------------------
@@ -859,6 +854,11 @@ class _Neighbours(Lines):
 
 # -- the snapshot ---------------------------------------------------------------------------------
 
+#: The model's fields that are one array each (the snapshot holds them as they are).
+_PLAIN = (
+    "label", "kind", "start", "end", "src", "dst", "type", "edge_kind", "edge_start",
+    "edge_end", "key", "out_ptr", "out_edges", "in_ptr", "in_edges",
+)  # fmt: skip
 #: Version of the snapshot's layout; a snapshot of another version is ignored (rebuilt).
 FORMAT = 2
 _ALIGN = 8
@@ -871,10 +871,7 @@ def _arrays(model: Model) -> dict[str, npt.NDArray[Any]]:
         "names.raw": model.names.buffer(),
         "names.offsets": model.names.offsets - model.names.offsets[0],
     }
-    for name in (
-        "label", "kind", "start", "end", "src", "dst", "type", "edge_kind", "edge_start",
-        "edge_end", "key", "out_ptr", "out_edges", "in_ptr", "in_edges",
-    ):  # fmt: skip
+    for name in _PLAIN:
         found[name] = getattr(model, name)
     found.update((f"props.{k}", v) for k, v in model.props.items())
     found.update((f"edge_props.{k}", v) for k, v in model.edge_props.items())
@@ -926,31 +923,18 @@ def from_bytes(data: bytes | bytearray) -> Model:
         arrays[name] = np.frombuffer(data, kind, count, start + at)
         arrays[name].flags.writeable = False
     codes = {k: Codes(v) for k, v in header["codes"].items()}
+    plain: dict[str, Any] = {name: arrays[name] for name in _PLAIN}
     props = {k: arrays[f"props.{k}"] for k in NODE_HOT}
     edge_props = {k: arrays[f"edge_props.{k}"] for k in EDGE_HOT}
     return Model(
         generation=int(header["generation"]),
         ids=SortedTexts(data, arrays["ids.offsets"] + where["ids.raw"]),
         names=Texts(data, arrays["names.offsets"] + where["names.raw"]),
-        label=arrays["label"],
-        kind=arrays["kind"],
-        start=arrays["start"],
-        end=arrays["end"],
         props=props,
+        edge_props=edge_props,
         labels=codes["labels"],
         kinds=codes["kinds"],
-        src=arrays["src"],
-        dst=arrays["dst"],
-        type=arrays["type"],
-        edge_kind=arrays["edge_kind"],
-        edge_start=arrays["edge_start"],
-        edge_end=arrays["edge_end"],
-        key=arrays["key"],
-        edge_props=edge_props,
         types=codes["types"],
         edge_kinds=codes["edge_kinds"],
-        out_ptr=arrays["out_ptr"],
-        out_edges=arrays["out_edges"],
-        in_ptr=arrays["in_ptr"],
-        in_edges=arrays["in_edges"],
+        **plain,
     )
