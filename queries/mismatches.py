@@ -141,11 +141,18 @@ class Chains:
         self._lines = cache(lines)
         self._halts = cache(halts)
         self._is_state = cache(is_state)
+        self._chains: dict[str, list[str]] = {}
 
     def chain(self, org: str) -> list[str]:
-        """The organization, then its superiors, as :func:`queries.chain.walk` walks them."""
-        stop: StopReason = "superior_dissolved"  # which halt it is does not matter here
-        return walk(org, self._lines, lambda node: stop if self._halts(node) else None).nodes
+        """The organization, then its superiors, as :func:`queries.chain.walk` walks them
+        (each organization's walked once: the rules ask for it more than once)."""
+        found = self._chains.get(org)
+        if found is None:
+            stop: StopReason = "superior_dissolved"  # which halt it is does not matter here
+            halts = self._halts
+            found = walk(org, self._lines, lambda node: stop if halts(node) else None).nodes
+            self._chains[org] = found
+        return found
 
     def reaches_state(self, org: str) -> str | None:
         """The nearest state-system committee among the superiors on ``org``'s chain."""
