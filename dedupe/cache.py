@@ -33,14 +33,15 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from dedupe.candidates import Candidate, candidates
+from dedupe.candidates import Candidate, Pairs, Slim, blocks, candidates_in, slim
+from graph_schema.declaration import NODE_LABELS
 from graph_schema.records import Judgement, Node
-from stores.base import GraphStore, read_consistently
+from stores.base import READ_ATTEMPTS, GraphStore, StoreChangedError, read_consistently
 from stores.collector import gc_paused
 
 __all__ = [
@@ -75,49 +76,93 @@ class Listed:
 
 @dataclass(frozen=True)
 class Computed:
-    """The candidates of one state of a store, at a floor, each with its two nodes (as
-    listed unjudged: a request only filters them), best first; those of each label (both
-    nodes of it), in the same order; each by its pair (so that a judged pair is found
-    without a pass over the list); when they were worked out (ISO 8601, UTC) and how long it
-    took (seconds)."""
+    """The candidates of one state of a store, at a floor, kept compactly (best first;
+    :class:`dedupe.candidates.Pairs`: a request materialises only the pairs it shows, with
+    their nodes as they are in that state); when they were worked out (ISO 8601, UTC) and
+    how long it took (seconds)."""
 
     state: State
     min_score: float
-    listed: list[Listed]
-    by_label: dict[str, list[Listed]]
-    by_pair: dict[tuple[str, str], Listed]
+    pairs: Pairs
     computed_at: str
     seconds: float
 
 
 def compute(store: GraphStore, min_score: float) -> Computed:
-    """The candidates of the store's nodes now; the nodes and the state are read in one
-    consistent read, the candidates worked out after it (the store is not held meanwhile).
-    The cyclic GC is paused throughout (see :func:`dedupe.candidates.candidates`): reading a
-    province's nodes makes hundreds of thousands of acyclic objects too."""
+    """The candidates of the store's nodes now, in two passes (:mod:`dedupe.candidates`):
+    the nodes' names and USCCs read a label and kind at a time and blocked, then the nodes of
+    the pairs found read and scored a chunk at a time. Every read sees the state the first
+    saw (a write in between has it all done again), and the store is held only while it is
+    read: a million nodes are never in memory at once. The cyclic GC is paused throughout
+    (see :func:`dedupe.candidates.candidates`)."""
     with gc_paused():
-        return _compute(store, min_score)
+        for _ in range(READ_ATTEMPTS):
+            try:
+                return _compute(store, min_score)
+            except _MovedError:
+                continue
+        raise StoreChangedError(store.location, READ_ATTEMPTS)
+
+
+class _MovedError(Exception):
+    """The store moved on to another state between two reads of one computation."""
+
+
+def _read(store: GraphStore, state: State, read: Callable[[], T]) -> T:
+    """``read()`` in one consistent read of the store in ``state`` (else :class:`_MovedError`)."""
+
+    def checked() -> T:
+        if store.state() != state:
+            raise _MovedError
+        return read()
+
+    return read_consistently(store, checked)
+
+
+def _slims(store: GraphStore, state: State) -> Iterator[list[Slim]]:
+    """What blocking needs of every node (:func:`dedupe.candidates.slim`), a label and kind
+    at a time, each in a read of its own (the embedded store fetches a read's rows at once:
+    one kind of one label is a fraction of a province), then the nodes of kinds not
+    declared, if any."""
+
+    def slims(label: str, kind: str | None = None) -> Callable[[], tuple[int, list[Slim]]]:
+        def read() -> tuple[int, list[Slim]]:
+            size, found = 0, []
+            for node in store.iter_nodes(label=label, kind=kind):
+                if kind is None and node.kind in declared:
+                    continue
+                size += 1
+                if (s := slim(node)) is not None:
+                    found.append(s)
+            return size, found
+
+        return read
+
+    counts = _read(store, state, lambda: store.counts().nodes_by_label)
+    for label in sorted({*NODE_LABELS, *counts}):
+        declared = set(NODE_LABELS[label].kinds) if label in NODE_LABELS else set()
+        read = 0
+        for kind in sorted(declared):
+            size, chunk = _read(store, state, slims(label, kind))
+            read += size
+            yield chunk
+        if read < counts.get(label, 0):  # nodes of a kind not declared
+            yield _read(store, state, slims(label))[1]
 
 
 def _compute(store: GraphStore, min_score: float) -> Computed:
-    def read() -> tuple[State, list[Node]]:
-        return store.state(), list(store.iter_nodes())
-
-    state, nodes = read_consistently(store, read)
     start = time.perf_counter()
-    found = candidates(nodes, min_score=min_score)
-    by_id = {n.id: n for n in nodes}
-    listed = [Listed(c, by_id[c.a], by_id[c.b]) for c in found]
-    by_label: dict[str, list[Listed]] = {}
-    for x in listed:
-        if x.a.label == x.b.label:
-            by_label.setdefault(x.a.label, []).append(x)
+    state = read_consistently(store, store.state)
+    found = blocks(_slims(store, state))
+
+    def nodes(ids: list[str]) -> dict[str, Node]:
+        return _read(store, state, lambda: {i: n for i in ids if (n := store.get_node(i))})
+
+    pairs = candidates_in(found, nodes, min_score=min_score)
     return Computed(
         state,
         min_score,
-        listed,
-        by_label,
-        {(x.candidate.a, x.candidate.b): x for x in listed},
+        pairs,
         datetime.now(UTC).isoformat(timespec="seconds"),
         time.perf_counter() - start,
     )

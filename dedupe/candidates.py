@@ -6,23 +6,46 @@ organization's host and organ type (:func:`dedupe.names.parse`) — 某公司党
 never pair —, an enterprise's name without its legal form, any other node's normalized name;
 a second key leaves out a leading place (市国资委 and 天津市国资委). Names in a block are scored
 with rapidfuzz; each candidate says what matched and what differed, so that a person can judge.
+
+A store's candidates are worked out in two passes, so that a province of a million nodes is
+never in memory as records at once: :func:`blocks` reads each node's names and USCC only
+(:func:`slim`), a chunk at a time, and keeps of each block key a 128-bit digest, to find the
+pairs of the blocks of two to :data:`MAX_BLOCK` nodes and of equal USCCs (numbers in arrays);
+:func:`candidates_in` then scores those pairs a chunk at a time, reading only their nodes —
+exactly as :func:`candidates` would.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from operator import attrgetter
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz.fuzz import ratio
 
 from dedupe.names import ORGANS, Parsed, normalize, organ_class, parse, parse_many
 from graph_schema.records import Node
 from stores.collector import gc_paused
 
-__all__ = ["Candidate", "candidates", "candidates_against"]
+__all__ = [
+    "Blocks",
+    "Candidate",
+    "Pairs",
+    "Slim",
+    "blocks",
+    "candidate_of",
+    "candidates",
+    "candidates_against",
+    "candidates_in",
+    "slim",
+]
 
 #: a leading place a short name may leave out: 天津市, 和平区, 某某县, 浙江省 …
 _PLACE = re.compile(r"^(?:.{0,4}?(?:省|自治区|市|区|县|旗|镇|乡|街道))(?=.)")
@@ -54,11 +77,15 @@ class _Entry:
     def __init__(self, node: Node, names: list[Parsed]) -> None:
         self.node, self.id, self.kind, self.names = node, node.id, node.kind, names
         self.kind_class = organ_class(node.kind)
-        self.sides = [
-            (organ_class(p.organ) or "", p.host or p.normalized, p.normalized) for p in names
-        ]
+        self.sides = _sides(names)
         self.normalized = {p.normalized for p in names}
         self.bare = _PLACE.sub("", names[0].host)
+
+
+def _sides(names: list[Parsed]) -> list[tuple[str, str, str]]:
+    """Of each name: its organ class ("" for none), the text blocked and scored (the host, or
+    the whole name) and the normalized name."""
+    return [(organ_class(p.organ) or "", p.host or p.normalized, p.normalized) for p in names]
 
 
 def _texts_of(node: Node) -> list[str]:
@@ -104,9 +131,13 @@ def _entries(nodes: Iterable[Node]) -> list[_Entry]:
 def _keys(entry: _Entry) -> set[tuple[str, str, str]]:
     """The blocks a node's names fall in: (label, organ class, host), and the same with a
     leading place left out."""
-    label = entry.node.label
+    return _block_keys(entry.node.label, entry.sides)
+
+
+def _block_keys(label: str, sides: list[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+    """:func:`_keys` of a node of ``label`` whose names have these :func:`_sides`."""
     keys = set()
-    for organ, host, _ in entry.sides:
+    for organ, host, _ in sides:
         keys.add((label, organ, host))
         keys.add((label, organ, "~" + _PLACE.sub("", host)))
     return keys
@@ -242,6 +273,243 @@ def _candidates(nodes: Iterable[Node], min_score: float) -> list[Candidate]:
             if candidate is not None:
                 found[i, j] = candidate
     return sorted(found.values(), key=lambda c: (-c.score, c.a, c.b))
+
+
+#: a node as blocking needs it: its id, label, names as written (:func:`_texts_of`) and USCC
+Slim = tuple[str, str, tuple[str, ...], str | None]
+#: the nodes whose names are parsed together in :func:`blocks`
+CHUNK = 50_000
+#: the pairs scored together in :func:`candidates_in` (their nodes are what it holds at once)
+PAIRS = 30_000
+
+
+def slim(node: Node) -> Slim | None:
+    """What :func:`blocks` needs of a node (None: an unresolved node, never a candidate)."""
+    if node.props.get("unresolved"):
+        return None
+    uscc = node.props.get("uscc")
+    return node.id, node.label, tuple(_texts_of(node)), str(uscc) if uscc else None
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """What the first pass over a store's nodes found, compactly: the nodes' ids, those of a
+    block next to each other, and the pairs to score as ``a * len(ids) + b`` of their
+    positions (``a`` < ``b``), ascending, each once — of equal USCCs (``usccs``), and of the
+    name blocks of two to :data:`MAX_BLOCK` nodes but those (``names``)."""
+
+    ids: list[str]
+    usccs: npt.NDArray[np.int64]
+    names: npt.NDArray[np.int64]
+
+
+def _digest(text: str) -> bytes:
+    """A key as its 128-bit BLAKE2b digest: two keys share one with odds of 2^-128 a pair,
+    so grouping by digest is grouping by key."""
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+class _Digests:
+    """(key digest, node position) pairs, kept as flat arrays (not a dict of lists)."""
+
+    def __init__(self) -> None:
+        self.digests = bytearray()
+        self.positions = array("q")
+
+    def add(self, text: str, position: int) -> None:
+        self.digests += _digest(text)
+        self.positions.append(position)
+
+    def grouped(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The positions by digest (each group's ascending), and where each group starts."""
+        digests = np.frombuffer(bytes(self.digests), dtype=np.uint64).reshape(-1, 2)
+        positions = np.frombuffer(self.positions, dtype=np.int64)
+        self.digests, self.positions = bytearray(), array("q")
+        order = np.lexsort((positions, digests[:, 1], digests[:, 0]))
+        digests, positions = digests[order], positions[order]
+        new = np.any(digests[1:] != digests[:-1], axis=1)
+        return positions, np.flatnonzero(np.concatenate(([True], new)))
+
+
+def _pairs(
+    grouped: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    rank: npt.NDArray[np.int64],
+    largest: int | None,
+) -> npt.NDArray[np.int64]:
+    """The pairs of every group of two to ``largest`` (None: any number) positions, as
+    ``a * len(rank) + b`` of their ranks (``a`` < ``b``); ascending, each once."""
+    positions, starts = grouped
+    ranked = rank[positions]
+    sizes = np.diff(np.append(starts, len(positions)))
+    n = len(rank)
+    found: list[npt.NDArray[np.int64]] = []
+    for size in np.unique(sizes).tolist():
+        if size < 2 or (largest is not None and size > largest):
+            continue
+        groups = np.sort(ranked[starts[sizes == size][:, None] + np.arange(size)], axis=1)
+        first, second = np.triu_indices(size, 1)
+        found.append((groups[:, first] * n + groups[:, second]).ravel())
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def _block_order(positions: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
+    """A rank for each of ``n`` nodes that puts the nodes of a block next to each other:
+    by the first block (in digest order) each falls in. The pairs of a block are then
+    near one another in :func:`_pairs`' order, and a chunk of them needs few nodes."""
+    first = np.full(n, len(positions), dtype=np.int64)
+    np.minimum.at(first, positions, np.arange(len(positions), dtype=np.int64))
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(n, dtype=np.int64)
+    return rank
+
+
+def blocks(chunks: Iterable[Iterable[Slim]]) -> Blocks:
+    """The first pass (see the module docstring), over the nodes a chunk at a time (each
+    chunk's names parsed together, those of a label at once; nothing of a chunk is kept but
+    its ids and its keys' digests): the pairs of equal USCCs, and the pairs of the name
+    blocks of 2 to :data:`MAX_BLOCK` nodes that are not among them. The nodes are distinct
+    by id, as a store's are."""
+    ids: list[str] = []
+    names, usccs = _Digests(), _Digests()
+    for nodes in chunks:
+        for chunk in _batched(nodes, CHUNK):
+            _digest_chunk(chunk, len(ids), names, usccs)
+            ids.extend(n[0] for n in chunk)
+    grouped = names.grouped()
+    rank = _block_order(grouped[0], len(ids))
+    order = np.empty(len(ids), dtype=np.int64)
+    order[rank] = np.arange(len(ids), dtype=np.int64)
+    ids = [ids[i] for i in order.tolist()]
+    equal = _pairs(usccs.grouped(), rank, None)
+    named = _pairs(grouped, rank, MAX_BLOCK)
+    return Blocks(ids, equal, named[~np.isin(named, equal, assume_unique=True)])
+
+
+def _batched(nodes: Iterable[Slim], size: int) -> Iterator[list[Slim]]:
+    batch: list[Slim] = []
+    for node in nodes:
+        batch.append(node)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _digest_chunk(chunk: list[Slim], first: int, names: _Digests, usccs: _Digests) -> None:
+    """The block keys (:func:`_keys`) and USCCs of a chunk of nodes, numbered from
+    ``first``, as digests."""
+    by_label: dict[str, dict[str, Parsed | None]] = {}
+    for _, label, texts, _ in chunk:
+        by_label.setdefault(label, {}).update(dict.fromkeys(texts))
+    parsed = {
+        label: dict(zip(texts, parse_many(list(texts), label), strict=True))
+        for label, texts in by_label.items()
+    }
+    for position, (_, label, texts, uscc) in enumerate(chunk, first):
+        sides = _sides(_named([parsed[label][t] for t in texts]))
+        for key in _block_keys(label, sides):
+            names.add("\0".join(key), position)
+        if uscc:
+            usccs.add(uscc, position)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Candidates kept compactly (a province's hundreds of thousands, without their evidence
+    or nodes): the ids of their nodes, sorted; and of each candidate, best first (ties by
+    ids), the positions of its two nodes in ``ids``, its score, whether its rule is
+    ``uscc`` (else ``name``) and the place in ``labels`` of its nodes' label ("" for two
+    labels: a pair of equal USCCs may be). :func:`candidate_of`
+    works a candidate's evidence out again from its two nodes."""
+
+    ids: list[str]
+    a: npt.NDArray[np.int64]
+    b: npt.NDArray[np.int64]
+    score: npt.NDArray[np.float64]
+    uscc: npt.NDArray[np.bool_]
+    label: npt.NDArray[np.int64]
+    labels: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+    def codes(self) -> npt.NDArray[np.int64]:
+        """Each candidate's pair as one number (``a * len(ids) + b``)."""
+        return self.a * len(self.ids) + self.b
+
+    def pair(self, position: int) -> tuple[str, str]:
+        """The ids of the candidate at ``position``."""
+        return self.ids[int(self.a[position])], self.ids[int(self.b[position])]
+
+
+def _kept(found: list[tuple[str, str, float, bool, str]]) -> Pairs:
+    """(a, b, score, uscc, label) of each candidate, as :class:`Pairs`."""
+    ids = sorted({i for a, b, *_ in found for i in (a, b)})
+    at = {i: n for n, i in enumerate(ids)}
+    labels = tuple(sorted({x[4] for x in found}))
+    code = {label: n for n, label in enumerate(labels)}
+    a = np.array([at[x[0]] for x in found], dtype=np.int64)
+    b = np.array([at[x[1]] for x in found], dtype=np.int64)
+    score = np.array([x[2] for x in found], dtype=np.float64)
+    uscc = np.array([x[3] for x in found], dtype=np.bool_)
+    label = np.array([code[x[4]] for x in found], dtype=np.int64)
+    order = np.lexsort((b, a, -score))
+    return Pairs(ids, a[order], b[order], score[order], uscc[order], label[order], labels)
+
+
+def candidates_in(
+    found: Blocks,
+    read: Callable[[list[str]], Mapping[str, Node]],
+    *,
+    min_score: float = 85.0,
+) -> Pairs:
+    """The second pass: the pairs :func:`blocks` found, scored :data:`PAIRS` at a time from
+    their nodes (``read(ids)``: the nodes of those ids, as the first pass read them) —
+    exactly :func:`candidates` of every node the first pass read, kept compactly."""
+    n = len(found.ids)
+    kept: list[tuple[str, str, float, bool, str]] = []
+    with gc_paused():
+        for pairs, equal in ((found.usccs, True), (found.names, False)):
+            for start in range(0, len(pairs), PAIRS):
+                chunk = pairs[start : start + PAIRS]
+                first, second = (chunk // n).tolist(), (chunk % n).tolist()
+                wanted = sorted({*first, *second})
+                nodes = read([found.ids[i] for i in wanted])
+                entries = {e.id: e for e in _entries(nodes.values())}
+                for i, j in zip(first, second, strict=True):
+                    x, y = sorted((entries[found.ids[i]], entries[found.ids[j]]), key=_id)
+                    c = _uscc_pair(x, y) if equal else _name_pair(x, y, min_score)
+                    if c is not None:
+                        same = x.node.label == y.node.label  # (equal USCCs: maybe not)
+                        label = sys.intern(x.node.label) if same else ""
+                        kept.append((c.a, c.b, c.score, equal, label))
+    return _kept(kept)
+
+
+def candidate_of(a: Node, b: Node, uscc: bool) -> Candidate:
+    """The candidate of two nodes (``a`` before ``b`` by id) a :class:`Pairs` keeps, its
+    evidence worked out again: what :func:`candidates` gave for them."""
+    x, y = _Entry(a, _parsed(a)), _Entry(b, _parsed(b))
+    found = _uscc_pair(x, y) if uscc else _compare(x, y, -float("inf"))
+    assert found is not None  # a kept candidate scored above 0
+    return found
+
+
+def _id(entry: _Entry) -> str:
+    return entry.id
+
+
+def _uscc_pair(x: _Entry, y: _Entry) -> Candidate:
+    code = str(x.node.props["uscc"])
+    return Candidate(x.id, y.id, x.node.label, 100.0, "uscc", (f"equal USCC {code}",))
+
+
+def _name_pair(x: _Entry, y: _Entry, min_score: float) -> Candidate | None:
+    ux, uy = x.node.props.get("uscc"), y.node.props.get("uscc")
+    if ux and uy and ux != uy:
+        return None  # different codes: different enterprises
+    return _compare(x, y, min_score)
 
 
 def _texts(node: Node) -> list[str]:

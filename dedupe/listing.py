@@ -12,13 +12,16 @@ then filtered by label, floor and judgements for each call).
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from dedupe.cache import CANDIDATES, CandidateCache, Computed, Listed, State
-from dedupe.candidates import Candidate, candidates
+from dedupe.candidates import Candidate, Pairs, candidate_of, candidates
 from dedupe.judgements import standing
 from graph_schema.records import Judgement, Node
 from stores.base import READ_ATTEMPTS, GraphStore, StoreChangedError, read_consistently
@@ -43,11 +46,13 @@ def _judged_pair(a: Node, b: Node) -> Candidate:
 
 @dataclass(frozen=True)
 class Listing:
-    """The pairs to show, and of the candidate list they come from: when it was worked out
-    (ISO 8601, UTC) and whether it was kept from an earlier call (:mod:`dedupe.cache`);
-    ``computed_at`` is None when only judged pairs were asked for (no candidates needed)."""
+    """The pairs to show (the page asked for), how many there are in all, and of the
+    candidate list they come from: when it was worked out (ISO 8601, UTC) and whether it was
+    kept from an earlier call (:mod:`dedupe.cache`); ``computed_at`` is None when only
+    judged pairs were asked for (no candidates needed)."""
 
     items: list[Listed]
+    total: int
     cached: bool = False
     computed_at: str | None = None
 
@@ -59,27 +64,56 @@ def listing(
     min_score: float = 85.0,
     judged: Judged = "no",
     cache: CandidateCache = CANDIDATES,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> Listing:
     """The pairs to show, best first (judged pairs after the unjudged ones with
     ``judged="all"``), all of one state of the store: the candidates of the cache (made for
     the state now, or kept), and the judgements, with the nodes of the judged pairs, read in
-    one read that sees the same state — a write in between has the candidates made again."""
+    one read that sees the same state — a write in between has the candidates made again.
+    Only the page from ``offset`` (``limit`` pairs; None: every one) is materialised: its
+    nodes read, its evidence worked out again."""
+    end = None if limit is None else offset + limit
     if judged == "yes":
         _, judgements, judged_nodes = read_consistently(store, lambda: _judgements(store))
-        return Listing(_judged(judged_nodes, judgements.values(), label))
+        found = _judged(judged_nodes, judgements.values(), label)
+        return Listing(found[offset:end], len(found))
     for _ in range(READ_ATTEMPTS):
         computed, kept = cache.candidates(store, min_score)
-        state, judgements, judged_nodes = read_consistently(
-            store, lambda: _judgements(store, nodes=judged == "all")
-        )
-        if state == computed.state:
-            break
-    else:
-        raise StoreChangedError(store.location, READ_ATTEMPTS)
-    out = _unjudged(computed, label, min_score, judgements)
-    if judged == "all":
-        out.extend(_judged(judged_nodes, judgements.values(), label))
-    return Listing(out, kept, computed.computed_at)
+
+        def read(computed: Computed = computed, kept: bool = kept) -> tuple[State, Listing] | None:
+            state, judgements, judged_nodes = _judgements(store, nodes=judged == "all")
+            if state != computed.state:
+                return None
+            positions = _unjudged(computed, label, min_score, judgements)
+            shown = _materialised(store, computed.pairs, positions[offset:end])
+            total = len(positions)
+            if judged == "all":
+                others = _judged(judged_nodes, judgements.values(), label)
+                start = max(0, offset - total)
+                stop = None if end is None else max(0, end - total)
+                shown.extend(others[start:stop])
+                total += len(others)
+            return state, Listing(shown, total, kept, computed.computed_at)
+
+        answer = read_consistently(store, read)
+        if answer is not None:
+            return answer[1]
+    raise StoreChangedError(store.location, READ_ATTEMPTS)
+
+
+def _materialised(
+    store: GraphStore, pairs: Pairs, positions: npt.NDArray[np.int64]
+) -> list[Listed]:
+    """The candidates at ``positions`` with their nodes (read in the caller's read) and
+    their evidence worked out again (:func:`dedupe.candidates.candidate_of`)."""
+    shown = []
+    for position in positions.tolist():
+        a, b = (store.get_node(i) for i in pairs.pair(position))
+        if a is None or b is None:  # pragma: no cover - the read is of the list's state
+            raise StoreChangedError(store.location, 1)
+        shown.append(Listed(candidate_of(a, b, bool(pairs.uscc[position])), a, b))
+    return shown
 
 
 def _unjudged(
@@ -87,39 +121,29 @@ def _unjudged(
     label: str | None,
     min_score: float,
     judgements: dict[tuple[str, str], Judgement],
-) -> list[Listed]:
-    """The kept list's pairs of ``label`` at ``min_score`` that no one has judged, without
-    a pass over the list in Python: the list is best first, so a higher floor is a prefix
-    (found by bisection), and each judged pair is found by its pair and bisected to; the
-    answer is the slices between them (a province's 160,000 pairs copied, not filtered)."""
-    pairs = computed.listed if label is None else computed.by_label.get(label, [])
-    end = len(pairs)
-    if min_score > computed.min_score:
-        end = bisect_right(pairs, -min_score, key=_minus_score)
-    drop = []
-    for pair in judgements:
-        x = computed.by_pair.get(pair)
-        if x is not None:
-            at = bisect_left(pairs, _order(x), key=_order)
-            if at < end and pairs[at] is x:  # in this label's list, above the floor
-                drop.append(at)
-    out: list[Listed] = []
-    start = 0
-    for at in sorted(drop):
-        out.extend(pairs[start:at])
-        start = at + 1
-    out.extend(pairs[start:end])
-    return out
+) -> npt.NDArray[np.int64]:
+    """The positions in the kept list of its pairs of ``label`` at ``min_score`` that no
+    one has judged, in its order (best first), found over its arrays: no pair is
+    materialised."""
+    pairs = computed.pairs
+    keep = pairs.score >= min_score
+    if label is not None:
+        code = pairs.labels.index(label) if label in pairs.labels else -1
+        keep &= pairs.label == code
+    judged = [_code(pairs, pair) for pair in judgements]
+    judged_codes = np.array([c for c in judged if c is not None], dtype=np.int64)
+    if len(judged_codes):
+        keep &= ~np.isin(pairs.codes(), judged_codes)
+    return np.flatnonzero(keep)
 
 
-def _order(x: Listed) -> tuple[float, str, str]:
-    """The order of the candidates (:func:`dedupe.candidates.candidates`): best first,
-    ties by ids."""
-    return (-x.candidate.score, x.candidate.a, x.candidate.b)
-
-
-def _minus_score(x: Listed) -> float:
-    return -x.candidate.score
+def _code(pairs: Pairs, pair: tuple[str, str]) -> int | None:
+    """A pair's number in ``pairs`` (:meth:`Pairs.codes`), or None if a node of it is in
+    no candidate."""
+    at = [bisect_left(pairs.ids, i) for i in pair]
+    if any(n == len(pairs.ids) or pairs.ids[n] != i for n, i in zip(at, pair, strict=True)):
+        return None
+    return at[0] * len(pairs.ids) + at[1]
 
 
 def _judgements(

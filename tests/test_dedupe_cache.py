@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 
 import pytest
@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from dedupe import cache as cache_module
 from dedupe.cache import CANDIDATES, CandidateCache, judging
-from dedupe.candidates import Candidate, candidates
+from dedupe.candidates import Blocks, Pairs, candidates, candidates_in
 from dedupe.judgements import judge
 from dedupe.listing import listing
 from graph_schema.records import Node
@@ -162,12 +162,14 @@ def test_concurrent_requests_wait_for_one_computation(
         w.upsert_nodes(NODES)
     slow_calls = []
 
-    def slow(nodes: list[Node], *, min_score: float) -> list[Candidate]:
+    def slow(
+        found: Blocks, read: Callable[[list[str]], Mapping[str, Node]], *, min_score: float
+    ) -> Pairs:
         slow_calls.append(min_score)
         time.sleep(0.5)  # long enough for every request to arrive while it runs
-        return candidates(nodes, min_score=min_score)
+        return candidates_in(found, read, min_score=min_score)
 
-    monkeypatch.setattr(cache_module, "candidates", slow)
+    monkeypatch.setattr(cache_module, "candidates_in", slow)
     cache = CandidateCache()
     start = threading.Barrier(6)
     answers: list[tuple[int, bool]] = []

@@ -6,11 +6,16 @@ and parsed together (``normalize_many``, ``parse_many``) as one by one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from dedupe import candidates as candidates_module
+from dedupe.cache import CandidateCache
 from dedupe.candidates import candidates
+from dedupe.listing import listing
 from dedupe.names import normalize, normalize_many, parse, parse_many
 from generator import generate_province
 from graph_schema.records import Node
@@ -93,3 +98,57 @@ def test_the_order_of_the_nodes_does_not_matter(province: list[Node]) -> None:
     shuffled = province[::-1] + province[:50]
     shuffled[10] = replace(shuffled[10], props={**shuffled[10].props, "unresolved": True})
     assert candidates(shuffled) == reference.candidates(list({n.id: n for n in shuffled}.values()))
+
+
+@pytest.fixture(scope="module")
+def province_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+    """A store of a generated province of 6,000 nodes (seed 1)."""
+    folder = tmp_path_factory.mktemp("province-store")
+    generate_province(folder / "csv", 6000, 1)
+    store = EmbeddedStore(folder / "store.db")
+    load_paths(store, [folder / "csv"])
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize("chunks", [(50_000, 10_000), (7, 5)])
+def test_a_store_worked_out_in_two_passes_gives_the_same_pairs(
+    province_store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, chunks: tuple[int, int]
+) -> None:
+    """The store's candidates as the cache works them out — names digested a label, kind
+    and chunk at a time, the pairs found scored a chunk at a time from their nodes alone —
+    are the oracle's of every node, pair for pair; chunks of a few nodes and pairs too. A
+    node of an undeclared kind, an unresolved one and USCCs shared by three count as they
+    do there."""
+    monkeypatch.setattr(candidates_module, "CHUNK", chunks[0])
+    monkeypatch.setattr(candidates_module, "PAIRS", chunks[1])
+    nodes = list(province_store.iter_nodes())
+    for min_score in (85.0, 60.0):
+        found = [
+            x.candidate
+            for x in listing(province_store, min_score=min_score, cache=CandidateCache()).items
+        ]
+        assert len(found) > 20
+        assert found == reference.candidates(nodes, min_score=min_score)
+
+
+def test_odd_nodes_count_in_two_passes_as_in_one(tmp_path: Path) -> None:
+    """An undeclared kind (read with its label), an unresolved node (left out) and a USCC
+    three nodes share (three pairs) give the pairs working out every node gives."""
+    odd = [
+        *NODES,
+        Node("odd-1", "Enterprise", "no_such_kind", "某某科技有限公司", props={"uscc": "X1"}),
+        Node("odd-2", "Enterprise", "private", "某某科技有限公司", props={"uscc": "X1"}),
+        Node("odd-3", "Body", "sasac", "天津市国资委", props={"uscc": "X1"}),
+        Node("odd-4", "Enterprise", "private", "某某科技公司", props={"unresolved": True}),
+    ]
+    store = EmbeddedStore(tmp_path / "store.db")
+    with store.writer() as w:
+        w.upsert_nodes(odd)
+    nodes = list(store.iter_nodes())
+    assert [n.kind for n in nodes if n.id == "odd-1"] == ["no_such_kind"]
+    found = [x.candidate for x in listing(store, min_score=0.0, cache=CandidateCache()).items]
+    assert found == reference.candidates(nodes, min_score=0.0)
+    odd_pairs = {(c.a, c.b) for c in found if c.rule == "uscc" and c.a.startswith("odd")}
+    assert odd_pairs == {("odd-1", "odd-2"), ("odd-1", "odd-3"), ("odd-2", "odd-3")}
+    store.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -214,10 +215,15 @@ async def get_duplicates(
     differed. A judged pair is not proposed again; ask ``judged=yes`` to see it with its
     judgement. Nothing is merged."""
     chosen: Judged = judged
-    found = await run_in_threadpool(listing, store, label=label, min_score=min_score, judged=chosen)
+    found = await run_in_threadpool(
+        partial(listing, label=label, min_score=min_score, judged=chosen),
+        store,
+        offset=offset,
+        limit=limit,
+    )
     answer = DuplicatesAnswer(
-        items=[_pair(x) for x in found.items[offset : offset + limit]],
-        total=len(found.items),
+        items=[_pair(x) for x in found.items],
+        total=found.total,
         limit=limit,
         offset=offset,
         cached=found.cached,
