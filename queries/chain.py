@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -95,20 +95,24 @@ class ChainResult(Answer):
 # -- the one chain walker ------------------------------------------------------------------------
 
 
+#: a node as a walk names it: its id, or (the embedded store's rules) its column index
+N = TypeVar("N", str, int)
+
+
 @dataclass(frozen=True)
-class Walk:
+class Walk(Generic[N]):
     """A reporting chain: the organization, then each superior; why and where it ends."""
 
-    nodes: list[str]
+    nodes: list[N]
     stop: StopReason
-    detail: list[str]
+    detail: list[N]
 
 
 def walk(
-    start: str,
-    superiors: Callable[[str], Collection[str]],
-    halts: Callable[[str], StopReason | None],
-) -> Walk:
+    start: N,
+    superiors: Callable[[N], Collection[N]],
+    halts: Callable[[N], StopReason | None],
+) -> Walk[N]:
     """Follow the one superior of each organization from ``start``, and say why it stops.
 
     ``superiors(n)``: the targets of ``n``'s active AFFILIATED_TO lines (two lines to one

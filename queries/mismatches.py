@@ -29,16 +29,15 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cache
 from textwrap import indent
-from typing import Any, Literal
+from typing import Any, Generic, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-from queries.arrays import Ints, member, pairs, spans
+from queries.arrays import Bools, Ints, member, pairs, spans
 from queries.base import Answer, Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
-from queries.chain import MAX_DEPTH, StopReason, walk
+from queries.chain import MAX_DEPTH, N, StopReason, walk
 from queries.cypher import cypher_active, cypher_based_orgs, cypher_chain
-from queries.graph import active, lines_out
 from stores.base import CypherView, GraphView
 from stores.columns import Columns, day
 from stores.deadline import bounded
@@ -123,7 +122,7 @@ class MismatchesResult(Answer):
 # -- the rules, shared by both stores ----------------------------------------------------------
 
 
-class Chains:
+class Chains(Generic[N]):
     """Reporting chains over a graph seen through three functions, each asked once per node
     (the chains of a province's organizations share their upper reaches).
 
@@ -134,16 +133,16 @@ class Chains:
 
     def __init__(
         self,
-        lines: Callable[[str], list[str]],
-        halts: Callable[[str], bool],
-        is_state: Callable[[str], bool],
+        lines: Callable[[N], list[N]],
+        halts: Callable[[N], bool],
+        is_state: Callable[[N], bool],
     ) -> None:
-        self._lines = cache(lines)
-        self._halts = cache(halts)
-        self._is_state = cache(is_state)
-        self._chains: dict[str, list[str]] = {}
+        self._lines: Callable[[N], list[N]] = cache(lines)
+        self._halts: Callable[[N], bool] = cache(halts)
+        self._is_state: Callable[[N], bool] = cache(is_state)
+        self._chains: dict[N, list[N]] = {}
 
-    def chain(self, org: str) -> list[str]:
+    def chain(self, org: N) -> list[N]:
         """The organization, then its superiors, as :func:`queries.chain.walk` walks them
         (each organization's walked once: the rules ask for it more than once)."""
         found = self._chains.get(org)
@@ -154,12 +153,12 @@ class Chains:
             self._chains[org] = found
         return found
 
-    def reaches_state(self, org: str) -> str | None:
+    def reaches_state(self, org: N) -> N | None:
         """The nearest state-system committee among the superiors on ``org``'s chain."""
         return next((node for node in self.chain(org)[1:] if self._is_state(node)), None)
 
 
-def enterprise_mismatches(ent: Mapping[str, Any], chains: Chains) -> list[dict[str, Any]]:
+def enterprise_mismatches(ent: Mapping[str, Any], chains: Chains[Any]) -> list[dict[str, Any]]:
     """Every mismatch of one active enterprise.
 
     ``ent``: id, name, kind, state_equity_pct, orgs (ids of the organizations based in it),
@@ -253,42 +252,61 @@ def latest_transfers(
 
 
 def _over_graph(view: GraphView, params: MismatchesParams) -> MismatchesResult:
-    as_of = params.as_of
+    """The rules asked of the candidates in index space: nodes are column indexes (in id
+    order, so sorting them sorts their ids), a node's one superior, whether it halts a walk
+    and whether it is a state-system committee are read from arrays; ids are decoded for
+    the items found only."""
+    columns = view.columns()
+    on, ids = day(params.as_of), columns.ids
+    alive = columns.alive(on)
+    up = _superiors(columns, on).data
+    halts = (~alive | columns.unresolved).data
+    state = _state_committees(columns, on, alive).data
+    chains = Chains[int](
+        lambda i: [up[i]] if up[i] >= 0 else [], lambda i: bool(halts[i]), lambda i: bool(state[i])
+    )
+    kinds, pct = columns.kinds.names, columns.prop("state_equity_pct")
     found: list[dict[str, Any]] = []
+    for ent in bounded(_candidates(columns, params.as_of)):
+        at = ent["id"]
+        value = float(pct[at])
+        ent.update(  # (its name is read for the items found only)
+            name=None,
+            kind=kinds[columns.kind[at]],
+            state_equity_pct=None if value != value else value,
+        )
+        found.extend(enterprise_mismatches(ent, chains))
     with view.reading_graph() as adj:
-        nodes = adj.node
-
-        def node_active(node_id: str) -> bool:
-            return active(nodes[node_id], as_of)
-
-        def lines(node_id: str) -> list[str]:
-            return [t for t, _, _ in lines_out(adj, node_id, "AFFILIATED_TO", as_of)]
-
-        def halts(node_id: str) -> bool:
-            return not node_active(node_id) or bool(nodes[node_id].get("unresolved", False))
-
-        def is_state(node_id: str) -> bool:
-            return node_active(node_id) and any(
-                nodes[b]["label"] == "Body" and nodes[b]["kind"] == "sasac" and node_active(b)
-                for b, _, _ in lines_out(adj, node_id, "BASED_IN", as_of)
-            )
-
-        chains = Chains(lines, halts, is_state)
-        for ent in bounded(_candidates(view.columns(), as_of)):
-            attrs = nodes[ent["id"]]
-            ent.update(
-                name=attrs["name"],
-                kind=attrs["kind"],
-                state_equity_pct=attrs.get("state_equity_pct"),
-            )
-            found.extend(enterprise_mismatches(ent, chains))
+        named = {i: ids[i] for item in found for i in _codes(item)}
+        names = {i: adj.node[named[i]]["name"] for i in {item["id"] for item in found}}
+    for item in found:
+        item["name"] = names[item["id"]]
+        for field in ("id", "org_id", "related_id"):
+            if item[field] is not None:
+                item[field] = named[item[field]]
     return _result(view, found, params)
+
+
+def _codes(item: Mapping[str, Any]) -> list[int]:
+    return [item[k] for k in ("id", "org_id", "related_id") if item[k] is not None]
+
+
+def _state_committees(columns: Columns, on: int, alive: Bools) -> Bools:
+    """The organizations that exist on day ``on`` and are based (by a line holding then) in
+    a state-assets body (a Body of kind ``sasac``) that exists then."""
+    based = columns.edges("BASED_IN")
+    sasac = columns.label_is("Body") & columns.kind_in(["sasac"]) & alive
+    found = np.zeros(len(columns), dtype=bool)
+    found[based.src[based.active(on) & sasac[based.dst]]] = True
+    found &= alive
+    return found
 
 
 def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
     """The active resolved enterprises that may have a mismatch, with the facts
-    :func:`enterprise_mismatches` needs (``id``, ``orgs``, ``areas``; the caller adds name,
-    kind and ``state_equity_pct``), gathered in a few numpy passes over the columns.
+    :func:`enterprise_mismatches` needs (``id``, ``orgs``, ``areas``, as column indexes; the
+    caller adds kind and ``state_equity_pct``), gathered in a few numpy passes over the
+    columns.
 
     They are every ownership candidate (few), and those registered in an area with
     committees where an organization based in them has a reporting chain holding none of
@@ -347,21 +365,19 @@ def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
         walking = walking[~met[walking] & ~halts[node[walking]]]  # stops after a halt
     found[walker_ent[~met]] = True
     # the facts of the candidates
-    ids = columns.ids
     ent_area = ent_area[found[ent_area // n]]
     wanted = np.zeros(n, dtype=bool)
     wanted[ent_area % n] = True
-    of_area: dict[int, list[str]] = {}
-    for key in committee[wanted[committee // n]].tolist():
-        of_area.setdefault(key // n, []).append(ids[key % n])
-    committees = {area: sorted(found_in) for area, found_in in of_area.items()}
+    committees: dict[int, list[int]] = {}
+    for key in committee[wanted[committee // n]].tolist():  # (sorted: by area, committee)
+        committees.setdefault(key // n, []).append(key % n)
     facts: dict[int, dict[str, Any]] = {
-        i: {"id": ids[i], "orgs": [], "areas": []} for i in np.flatnonzero(found).tolist()
+        i: {"id": i, "orgs": [], "areas": []} for i in np.flatnonzero(found).tolist()
     }
     for key in ent_org[found[ent_org // n]].tolist():
-        facts[key // n]["orgs"].append(ids[key % n])
+        facts[key // n]["orgs"].append(key % n)
     for key in ent_area.tolist():
-        facts[key // n]["areas"].append({"area": ids[key % n], "committees": committees[key % n]})
+        facts[key // n]["areas"].append({"area": key % n, "committees": committees[key % n]})
     return list(facts.values())
 
 
