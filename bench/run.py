@@ -138,7 +138,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--skip",
         action="append",
         default=[],
-        choices=["baselines", "http", "export", "history", "neo4j"],
+        choices=["baselines", "candidates", "http", "export", "history", "neo4j"],
         help="leave a part out (repeatable)",
     )
     parser.add_argument(
@@ -247,17 +247,18 @@ def main(argv: list[str] | None = None) -> int:
             *(["--no-baselines"] if "baselines" in args.skip else []),
         ),
     )
-    step(
-        "candidates",
-        lambda: _worker(
+    if "candidates" not in args.skip:
+        step(
             "candidates",
-            work / "candidates.json",
-            "--db",
-            str(db),
-            "--reps",
-            str(args.candidate_reps),
-        ),
-    )
+            lambda: _worker(
+                "candidates",
+                work / "candidates.json",
+                "--db",
+                str(db),
+                "--reps",
+                str(args.candidate_reps),
+            ),
+        )
     for key, agreed in (
         (results.get("queries") or {}).get("baselines", {}).get("counts", {}).items()
     ):
