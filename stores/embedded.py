@@ -205,7 +205,11 @@ def _moved_on(current: Model, conn: sqlite3.Connection, generation: int) -> tupl
     edge_rows = conn.execute(
         f"SELECT src, dst, rowid, {', '.join(_EDGE_ATTR_COLS)} FROM edges WHERE gen > ?", (old,)
     ).fetchall()
-    moved = current.updated(generation, node_rows, edge_rows, removed_keys, removed_ids)
+    try:
+        moved = current.updated(generation, node_rows, edge_rows, removed_keys, removed_ids)
+    except ValueError as exc:  # the rows do not fit the model (never seen): start afresh
+        log.warning("the graph could not be moved on (%s); building it from the rows", exc)
+        return _built(conn, generation), changed
     return moved, changed + len(removed_keys) + len(removed_ids)
 
 
@@ -1212,6 +1216,18 @@ class EmbeddedStore:
             (label, kind),
             node_from_canonical,
         )
+
+    def nodes_after(self, after: str | None, limit: int) -> list[Node]:
+        """The first ``limit`` nodes by id after ``after`` (None: from the first): a page of
+        the nodes for a reader that must not hold them all, e.g. the duplicate candidates
+        (:mod:`dedupe.cache`); pages of one state only within one read."""
+        self.refresh()
+        if after is None:
+            rows = self._fetch("SELECT data FROM nodes ORDER BY id LIMIT ?", (limit,))
+        else:
+            sql = "SELECT data FROM nodes WHERE id > ? ORDER BY id LIMIT ?"
+            rows = self._fetch(sql, (after, limit))
+        return [node_from_canonical(orjson.loads(data)) for (data,) in rows]
 
     def iter_edges(self, *, types: Collection[str] | None = None) -> Iterator[Edge]:
         wanted = None if types is None else set(types)

@@ -212,3 +212,24 @@ def test_spliced_removes_and_inserts_in_place() -> None:
     keep = np.array([True, False, True, True])
     raw, offsets = spliced(texts, keep, np.array([0, 1, 3]), ["a", "c", "f"])
     assert list(Texts(raw, offsets)) == ["a", "b", "c", "dd", "e", "f"]
+
+
+def test_a_model_that_cannot_move_on_is_built_from_the_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The safety net of a catch-up: rows that do not fit the model (a bug, never seen) are
+    said in the log, and the model is built anew from every row instead."""
+    store = EmbeddedStore(tmp_path / "n.db")
+    many = [Node(f"n{i:02d}", "PartyOrg", "branch", f"N{i}") for i in range(40)]
+    with store.writer() as w:
+        w.upsert_nodes(many)
+
+    def refuse(*args: Any, **kwargs: Any) -> Model:
+        raise ValueError("a line joins 'x', which is not in the graph")
+
+    monkeypatch.setattr(Model, "updated", refuse)
+    with store.writer() as w:  # one row of 41: moved on, were it not refused
+        w.upsert_nodes([Node("late", "PartyOrg", "branch", "Late")])
+    assert "could not be moved on" in caplog.text
+    assert describe(loaded(store)) == describe(fresh(store))
+    assert sorted(loaded(store).ids) == sorted([n.id for n in many] + ["late"])
