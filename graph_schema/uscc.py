@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from operator import mul
 
-__all__ = ["USCC_ALPHABET", "is_valid_uscc", "uscc_check_char"]
+__all__ = ["USCC_ALPHABET", "USCC_WEIGHTS", "is_valid_uscc", "uscc_check_char"]
 
 #: The 31 characters a code may use: digits and capitals without I, O, S, V and Z.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
-_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+#: The weights of the first 17 characters' values in the sum the check character completes.
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_WEIGHTS = USCC_WEIGHTS
 
 
 def uscc_check_char(first17: str) -> str:

@@ -316,6 +316,10 @@ def _positions(fields: Sequence[str], names: Sequence[str]) -> Callable[[Row], t
     return pick if len(at) > 1 else lambda row: (pick(row),)
 
 
+#: a node row's id, name, English name and aliases (what the index of names takes)
+_NODE_NAMES = itemgetter(0, 3, NODE_ROW.index("name_en"), NODE_ROW.index("aliases"))
+
+
 def _node_table_rows(rows: Iterable[Row]) -> Iterator[tuple[Any, ...]]:
     """``_NODE_COLS`` and data of node rows (:data:`graph_schema.rows.NODE_ROW`)."""
     iso, hot = _IsoDates(), _positions(NODE_ROW, NODE_HOT)
@@ -429,6 +433,9 @@ class EmbeddedWriter:
         self.summary = WriteSummary()
         #: the ids of the nodes this write has written (edges need no lookup for them)
         self._written: set[str] = set()
+        #: whether the names of every node this write has written are indexed already (by
+        #: an insert into an empty table: :func:`name_index.index_new`)
+        self._names_indexed = True
         #: judgements to end, then to write, once the write's nodes are in (``done``)
         self._ends: dict[tuple[str, str], tuple[str, str, str]] = {}
         self._judgements: dict[str, Judgement] = {}
@@ -436,7 +443,8 @@ class EmbeddedWriter:
     def done(self) -> None:
         """The write is over: index the names of its nodes, write its judgements (after its
         nodes, which they name), then let go of what only it needed."""
-        name_index.index_written(self._conn, self.generation)
+        if not self._names_indexed:
+            name_index.index_written(self._conn, self.generation)
         name_index.unindex_removed(self._conn, self.generation)
         self._end_judgements()
         self._write_judgements()
@@ -531,7 +539,15 @@ class EmbeddedWriter:
     def upsert_nodes(self, records: Iterable[Node]) -> None:
         by_id = {n.id: n for n in records}  # the last record of an id wins
         rows = [(*_node_cols(n), canonical_json(n)) for n in by_id.values()]
-        self._upsert_nodes(lambda: rows, len(rows), by_id.keys())
+        self._upsert_nodes(
+            lambda: rows,
+            len(rows),
+            by_id.keys(),
+            lambda: (
+                (n.id, n.name, n.props.get("name_en"), n.props.get("aliases"))
+                for n in by_id.values()
+            ),
+        )
 
     def upsert_edges(self, records: Iterable[Edge]) -> None:
         by_key = {e.key: e for e in records}
@@ -548,7 +564,12 @@ class EmbeddedWriter:
         are written, never all held at once. Their ids (edges: keys) must be distinct (a load
         checks that): into an empty table, one given twice is an ``sqlite3.IntegrityError``."""
         if kind == "node":
-            self._upsert_nodes(lambda: _node_table_rows(rows), len(rows), map(itemgetter(0), rows))
+            self._upsert_nodes(
+                lambda: _node_table_rows(rows),
+                len(rows),
+                map(itemgetter(0), rows),
+                lambda: map(_NODE_NAMES, rows),
+            )
         elif kind == "edge":
             self._upsert_edges(
                 lambda: _edge_table_rows(rows),
@@ -569,9 +590,19 @@ class EmbeddedWriter:
             raise ValueError(f"not a record kind: {kind!r}")
 
     def _upsert_nodes(
-        self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int, ids: Iterable[str]
+        self,
+        rows: Callable[[], Iterable[tuple[Any, ...]]],
+        count: int,
+        ids: Iterable[str],
+        names: Callable[[], Iterable[name_index.NodeNames]],
     ) -> None:
-        if not self._upsert("node", "nodes", _NODE_COLS, rows, count, graph=True):
+        """Write node rows; ``names()`` gives their ids, names, English names and aliases in
+        the same order, for the index of names when they are inserted into an empty table
+        (else :meth:`done` indexes the names of every node the write wrote)."""
+        if self._upsert("node", "nodes", _NODE_COLS, rows, count, graph=True):
+            if self._names_indexed:
+                self._names_indexed = name_index.index_new(self._conn, names)
+        else:
             relabelled = self._conn.execute(
                 "SELECT s.id, n.label, s.label FROM _stage s JOIN nodes n ON n.id = s.id "
                 "WHERE n.label != s.label"
@@ -579,6 +610,7 @@ class EmbeddedWriter:
             if relabelled:
                 raise LabelChangeError(relabelled)
             self._apply_stage("nodes", "id", _NODE_COLS)
+            self._names_indexed = False
         self._written.update(ids)
 
     def remove_edges(self, records: Iterable[Edge]) -> None:

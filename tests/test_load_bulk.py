@@ -44,7 +44,7 @@ from graph_schema.declaration import (
 )
 from graph_schema.records import Edge, Node, Source, Transfer, canonical_json
 from graph_schema.rows import EDGE_ROW, NODE_ROW, ROW_FIELDS, edge_key, record_of, row_json, row_of
-from graph_schema.uscc import uscc_check_char
+from graph_schema.uscc import USCC_ALPHABET, is_valid_uscc, uscc_check_char
 from loaders import load as load_module
 from loaders.canonical import UNREADABLE, CsvFile, RawRecord
 from loaders.errors import LoadFailedError
@@ -276,6 +276,31 @@ def test_the_column_check_on_known_rows() -> None:
     assert _models("node", header, rows[4]) == Located(
         "f.csv", 2, Node("p4", "PartyOrg", "branch", "P4", props={"members": 3})
     )
+
+
+@settings(max_examples=examples(50))
+@given(
+    codes=st.lists(
+        st.one_of(
+            st.text(USCC_ALPHABET, min_size=17, max_size=17).map(lambda b: b + uscc_check_char(b)),
+            st.text(USCC_ALPHABET + "IOSVZa -示", min_size=16, max_size=19),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    valid=st.integers(1000, 1500),
+)
+def test_many_codes_are_checked_as_one_code_is(codes: list[str], valid: int) -> None:
+    """A column of many codes is checked in numpy (a province's enterprises): the codes it
+    passes are those ``is_valid_uscc`` passes."""
+    plain = [f"{n:017d}" for n in range(valid)]
+    column = [*(b + uscc_check_char(b) for b in plain), *codes]
+    header = ["id", "label", "kind", "name", "uscc"]
+    rows = [[f"e{i}", "Enterprise", "private", "E", code] for i, code in enumerate(column)]
+    checked = ColumnCheck("node", header).check(rows)
+    assert [row is not None for row in checked] == [
+        code == code.strip() and is_valid_uscc(code) for code in column
+    ]
 
 
 def test_a_header_without_the_discriminator_passes_no_row() -> None:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from graph_schema.records import Judgement, Node, node_from_canonical
 from queries.search import SEARCH, SearchParams, SearchResult, search_result
+from stores import name_index
 from stores.base import GraphStore, StoreError, UnknownNodeError
 from stores.embedded import SCHEMA_VERSION, EmbeddedStore
 from tests.conftest import Dataset, examples, stored_schema_version
@@ -190,6 +191,92 @@ def test_random_names_found_as_the_old_rule_finds_them(
                 ), q
     finally:
         store.close()
+
+
+def _all_index_rows(db: Path) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT * FROM node_names ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+@settings(max_examples=examples(100))
+@given(
+    names=st.lists(
+        st.tuples(
+            st.text(ALPHABET + "\0\t", min_size=1, max_size=8),
+            st.one_of(st.none(), st.text(ALPHABET + "\0", max_size=8)),
+            st.one_of(st.none(), st.lists(st.text(ALPHABET + "\0", max_size=6), max_size=3)),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_names_indexed_from_the_values_as_from_the_stored_records(
+    tmp_path_factory: pytest.TempPathFactory, names: list[tuple[str, str | None, list[str] | None]]
+) -> None:
+    """A write into an empty store indexes its nodes' names from the values it holds
+    (``name_index.index_new``): the rows are those made from the stored records (ids, order,
+    folding, a name's length as SQLite counts it, empty names left out), in one write or
+    two (the second: staged, the whole write's names made again from the records)."""
+    nodes = [
+        Node(
+            f"n{i}",
+            "Enterprise",
+            "private",
+            name,
+            None,
+            None,
+            {
+                **({"name_en": name_en} if name_en is not None else {}),
+                **({"aliases": aliases} if aliases is not None else {}),
+            },
+        )
+        for i, (name, name_en, aliases) in enumerate(names)
+    ]
+    folder = tmp_path_factory.mktemp("from-values")
+    for writes in ([nodes], [nodes[: len(nodes) // 2], nodes[len(nodes) // 2 :]]):
+        db = folder / f"{len(writes)}.db"
+        store = EmbeddedStore(db)
+        with store.writer() as w:
+            for part in writes:
+                w.upsert_nodes(part)
+        store.close()
+        indexed = _all_index_rows(db)
+        conn = sqlite3.connect(db, isolation_level=None)
+        try:
+            conn.create_function("affgraph_fold", 1, str.lower, deterministic=True)
+            conn.execute("BEGIN")
+            name_index.index_all(conn)  # made again from the stored records
+            assert conn.execute("SELECT * FROM node_names ORDER BY id").fetchall() == indexed, (
+                writes
+            )
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+
+
+def test_nodes_removed_and_written_again_in_one_write_are_indexed_once(tmp_path: Path) -> None:
+    """Into a table the write has emptied, the index still holds the removed nodes' names:
+    the write's names are then made from the records, as for any write."""
+    store = EmbeddedStore(tmp_path / "x.db")
+    load_search(store)
+    with store.writer() as w:
+        w.remove("node", [n.id for n in SEARCH_NODES])
+        w.upsert_nodes(SEARCH_NODES[:3])
+    assert _index_rows(store) == sorted(
+        (n.id, pos, text.lower())
+        for n in SEARCH_NODES[:3]
+        for pos, text in (
+            (0, n.name),
+            (1, n.props.get("name_en")),
+            *((2 + i, a) for i, a in enumerate(n.props.get("aliases") or ())),
+        )
+        if text
+    )
+    assert answer(store, "天津")["total"] == 2
+    store.close()
 
 
 # -- the index follows the writes ---------------------------------------------------------------
