@@ -5,8 +5,9 @@ scored), and the list a person pages through, filters by label or score and judg
 pair stays the same as long as the nodes do. So the list is kept, and every page and filter
 of ``GET /api/duplicates`` and ``affgraph dedupe`` in the process reads it:
 
-* **One list** (bounded memory): for one store in one state, with the nodes of its pairs;
-  another state, another store or a lower floor replaces it.
+* **One list** (bounded memory): for one store in one state, kept compactly (the pairs'
+  ids, scores and rules in arrays; a request reads the nodes of the page it shows and works
+  their evidence out again); another state, another store or a lower floor replaces it.
 * **Keyed on the store's state** (:meth:`stores.base.GraphStore.state`: its epoch and
   generation, which every changing write moves on), read in the same consistent read as the
   nodes the list is made of.
@@ -36,9 +37,10 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from functools import partial
+from typing import Protocol, TypeVar, cast, runtime_checkable
 
-from dedupe.candidates import Candidate, Pairs, Slim, blocks, candidates_in, slim
+from dedupe.candidates import Blocking, Candidate, Pairs, Slim, candidates_in, slim
 from graph_schema.declaration import NODE_LABELS
 from graph_schema.records import Judgement, Node
 from stores.base import READ_ATTEMPTS, GraphStore, StoreChangedError, read_consistently
@@ -119,41 +121,75 @@ def _read(store: GraphStore, state: State, read: Callable[[], T]) -> T:
     return read_consistently(store, checked)
 
 
-def _slims(store: GraphStore, state: State) -> Iterator[list[Slim]]:
-    """What blocking needs of every node (:func:`dedupe.candidates.slim`), a label and kind
-    at a time, each in a read of its own (the embedded store fetches a read's rows at once:
-    one kind of one label is a fraction of a province), then the nodes of kinds not
-    declared, if any."""
+def _blocking(store: GraphStore, state: State) -> Blocking:
+    """The first pass over every node (:class:`dedupe.candidates.Blocking`), a label and kind
+    at a time, each in a read of its own that digests its nodes as they are read (the
+    embedded store fetches a read's rows at once: one kind of one label is a fraction of a
+    province, and no more than its rows is held), then the nodes of kinds not declared."""
 
-    def slims(label: str, kind: str | None = None) -> Callable[[], tuple[int, list[Slim]]]:
-        def read() -> tuple[int, list[Slim]]:
-            size, found = 0, []
-            for node in store.iter_nodes(label=label, kind=kind):
-                if kind is None and node.kind in declared:
-                    continue
-                size += 1
-                if (s := slim(node)) is not None:
-                    found.append(s)
-            return size, found
+    def digested(label: str, kind: str | None = None) -> Callable[[], tuple[int, Blocking]]:
+        def read() -> tuple[int, Blocking]:
+            part, size = Blocking(), 0
+
+            def slims() -> Iterator[Slim]:
+                nonlocal size
+                for node in store.iter_nodes(label=label, kind=kind):
+                    if kind is None and node.kind in declared:
+                        continue
+                    size += 1
+                    if (s := slim(node)) is not None:
+                        yield s
+
+            part.add(slims())
+            return size, part
 
         return read
 
+    if isinstance(store, _Paged):
+        return _blocking_paged(store, state)
+    blocking = Blocking()
     counts = _read(store, state, lambda: store.counts().nodes_by_label)
     for label in sorted({*NODE_LABELS, *counts}):
         declared = set(NODE_LABELS[label].kinds) if label in NODE_LABELS else set()
         read = 0
         for kind in sorted(declared):
-            size, chunk = _read(store, state, slims(label, kind))
+            size, part = _read(store, state, digested(label, kind))
             read += size
-            yield chunk
+            blocking.merge(part)
         if read < counts.get(label, 0):  # nodes of a kind not declared
-            yield _read(store, state, slims(label))[1]
+            blocking.merge(_read(store, state, digested(label))[1])
+    return blocking
+
+
+@runtime_checkable
+class _Paged(Protocol):
+    """A store that reads its nodes a page at a time (the embedded store)."""
+
+    def nodes_after(self, after: str | None, limit: int) -> list[Node]: ...
+
+
+#: the nodes of one read of :func:`_blocking_paged`
+_PAGE = 20_000
+
+
+def _blocking_paged(store: _Paged, state: State) -> Blocking:
+    """The first pass over every node of a store that reads them a page at a time: each
+    page in a read of its own (of ``state``), digested after it (the store is held only
+    while a page is read, and no more than a page is in memory as records)."""
+    blocking = Blocking()
+    after: str | None = None
+    while True:
+        page = _read(cast(GraphStore, store), state, partial(store.nodes_after, after, _PAGE))
+        if not page:
+            return blocking
+        after = page[-1].id
+        blocking.add(s for node in page if (s := slim(node)) is not None)
 
 
 def _compute(store: GraphStore, min_score: float) -> Computed:
     start = time.perf_counter()
     state = read_consistently(store, store.state)
-    found = blocks(_slims(store, state))
+    found = _blocking(store, state).blocks()
 
     def nodes(ids: list[str]) -> dict[str, Node]:
         return _read(store, state, lambda: {i: n for i in ids if (n := store.get_node(i))})

@@ -35,6 +35,7 @@ from graph_schema.records import Node
 from stores.collector import gc_paused
 
 __all__ = [
+    "Blocking",
     "Blocks",
     "Candidate",
     "Pairs",
@@ -322,13 +323,19 @@ class _Digests:
 
     def grouped(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """The positions by digest (each group's ascending), and where each group starts."""
-        digests = np.frombuffer(bytes(self.digests), dtype=np.uint64).reshape(-1, 2)
+        digests = np.frombuffer(self.digests, dtype=np.uint64).reshape(-1, 2)
         positions = np.frombuffer(self.positions, dtype=np.int64)
-        self.digests, self.positions = bytearray(), array("q")
         order = np.lexsort((positions, digests[:, 1], digests[:, 0]))
-        digests, positions = digests[order], positions[order]
+        positions = positions[order]
+        digests = digests[order]
+        self.digests, self.positions = bytearray(), array("q")
         new = np.any(digests[1:] != digests[:-1], axis=1)
+        del digests, order
         return positions, np.flatnonzero(np.concatenate(([True], new)))
+
+
+#: the groups whose pairs :func:`_pairs` makes at once (bounds its arrays in between)
+_GROUPS = 200_000
 
 
 def _pairs(
@@ -337,19 +344,30 @@ def _pairs(
     largest: int | None,
 ) -> npt.NDArray[np.int64]:
     """The pairs of every group of two to ``largest`` (None: any number) positions, as
-    ``a * len(rank) + b`` of their ranks (``a`` < ``b``); ascending, each once."""
+    ``a * len(rank) + b`` of their ranks (``a`` < ``b``); ascending, each once. Made into
+    one array sized beforehand, sorted in place (a province's millions of pairs, held once
+    and a half rather than several times)."""
     positions, starts = grouped
-    ranked = rank[positions]
     sizes = np.diff(np.append(starts, len(positions)))
-    n = len(rank)
-    found: list[npt.NDArray[np.int64]] = []
-    for size in np.unique(sizes).tolist():
-        if size < 2 or (largest is not None and size > largest):
-            continue
-        groups = np.sort(ranked[starts[sizes == size][:, None] + np.arange(size)], axis=1)
+    chosen = sizes >= 2 if largest is None else (sizes >= 2) & (sizes <= largest)
+    codes = np.empty(int((sizes[chosen] * (sizes[chosen] - 1) // 2).sum()), dtype=np.int64)
+    at, n = 0, len(rank)
+    for size in np.unique(sizes[chosen]).tolist():
         first, second = np.triu_indices(size, 1)
-        found.append((groups[:, first] * n + groups[:, second]).ravel())
-    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        begins = starts[chosen & (sizes == size)]
+        for block in range(0, len(begins), _GROUPS):
+            part = begins[block : block + _GROUPS]
+            groups = np.sort(rank[positions[part[:, None] + np.arange(size)]], axis=1)
+            made = (groups[:, first] * n + groups[:, second]).ravel()
+            codes[at : at + len(made)] = made
+            at += len(made)
+    codes.sort()
+    if len(codes) < 2:
+        return codes
+    keep = np.empty(len(codes), dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    return codes[keep]
 
 
 def _block_order(positions: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
@@ -363,26 +381,51 @@ def _block_order(positions: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int
     return rank
 
 
-def blocks(chunks: Iterable[Iterable[Slim]]) -> Blocks:
-    """The first pass (see the module docstring), over the nodes a chunk at a time (each
+class Blocking:
+    """The first pass (see the module docstring), fed the nodes a chunk at a time (each
     chunk's names parsed together, those of a label at once; nothing of a chunk is kept but
-    its ids and its keys' digests): the pairs of equal USCCs, and the pairs of the name
-    blocks of 2 to :data:`MAX_BLOCK` nodes that are not among them. The nodes are distinct
-    by id, as a store's are."""
-    ids: list[str] = []
-    names, usccs = _Digests(), _Digests()
-    for nodes in chunks:
+    its ids and its keys' digests). The nodes are distinct by id, as a store's are."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.names, self.usccs = _Digests(), _Digests()
+
+    def add(self, nodes: Iterable[Slim]) -> None:
+        """Digest these nodes (an iterable: read as they come)."""
         for chunk in _batched(nodes, CHUNK):
-            _digest_chunk(chunk, len(ids), names, usccs)
-            ids.extend(n[0] for n in chunk)
-    grouped = names.grouped()
-    rank = _block_order(grouped[0], len(ids))
-    order = np.empty(len(ids), dtype=np.int64)
-    order[rank] = np.arange(len(ids), dtype=np.int64)
-    ids = [ids[i] for i in order.tolist()]
-    equal = _pairs(usccs.grouped(), rank, None)
-    named = _pairs(grouped, rank, MAX_BLOCK)
-    return Blocks(ids, equal, named[~np.isin(named, equal, assume_unique=True)])
+            _digest_chunk(chunk, len(self.ids), self.names, self.usccs)
+            self.ids.extend(n[0] for n in chunk)
+
+    def merge(self, other: Blocking) -> None:
+        """Take in what ``other`` digested (a read that may have been made again is
+        digested on its own, then merged)."""
+        offset = len(self.ids)
+        self.ids.extend(other.ids)
+        for mine, theirs in ((self.names, other.names), (self.usccs, other.usccs)):
+            mine.digests += theirs.digests
+            moved = np.frombuffer(theirs.positions, dtype=np.int64) + offset
+            mine.positions.frombytes(moved.tobytes())
+
+    def blocks(self) -> Blocks:
+        """The pairs of equal USCCs, and the pairs of the name blocks of 2 to
+        :data:`MAX_BLOCK` nodes that are not among them."""
+        grouped = self.names.grouped()
+        rank = _block_order(grouped[0], len(self.ids))
+        order = np.empty(len(self.ids), dtype=np.int64)
+        order[rank] = np.arange(len(self.ids), dtype=np.int64)
+        ids = [self.ids[i] for i in order.tolist()]
+        self.ids = []
+        equal = _pairs(self.usccs.grouped(), rank, None)
+        named = _pairs(grouped, rank, MAX_BLOCK)
+        return Blocks(ids, equal, named[~np.isin(named, equal, assume_unique=True)])
+
+
+def blocks(chunks: Iterable[Iterable[Slim]]) -> Blocks:
+    """:class:`Blocking` of these chunks of nodes."""
+    blocking = Blocking()
+    for nodes in chunks:
+        blocking.add(nodes)
+    return blocking.blocks()
 
 
 def _batched(nodes: Iterable[Slim], size: int) -> Iterator[list[Slim]]:
