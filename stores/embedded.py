@@ -119,6 +119,15 @@ _EDGE_ATTR_COLS = ("type", "kind", "valid_from", "valid_to", *EDGE_HOT)
 _EDGE_COLS = ("key", "src", "dst", *_EDGE_ATTR_COLS)
 
 
+#: the snapshot's bytes, in parts: SQLite holds at most ~1 GB in one value, and the model of
+#: a 5M-node province is more (made by a snapshot's first save in a file of schema 7 before it)
+_SNAPSHOT_PARTS = (
+    "CREATE TABLE IF NOT EXISTS snapshot_parts (part INTEGER PRIMARY KEY, data BLOB NOT NULL)"
+)
+#: bytes in one part of the snapshot
+_PART_BYTES = 1 << 28
+
+
 def _ddl() -> str:
     node_hot = "".join(f", {c}" for c in NODE_HOT)
     edge_hot = "".join(f", {c}" for c in EDGE_HOT)
@@ -162,6 +171,7 @@ def _ddl() -> str:
     CREATE TABLE IF NOT EXISTS snapshot (
         id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL,
         format INTEGER NOT NULL, data BLOB NOT NULL);
+    {_SNAPSHOT_PARTS};
     -- the names search reads (stores.name_index)
     {names};
     -- the load log and every replaced version (stores.embedded_history)
@@ -173,14 +183,18 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _blob(conn: sqlite3.Connection, size: int) -> bytearray:
-    """The snapshot's bytes, read a slice at a time into one buffer (reading the column
-    would hold them twice at once: SQLite's copy and Python's)."""
-    data = bytearray(size)
-    with conn.blobopen("snapshot", "data", 1, readonly=True) as blob:
-        for start in range(0, size, 1 << 24):
-            chunk = blob.read(1 << 24)
-            data[start : start + len(chunk)] = chunk
+def _snapshot_bytes(conn: sqlite3.Connection) -> bytearray:
+    """The snapshot's bytes, its parts read a slice at a time into one buffer (reading the
+    values would hold them twice at once: SQLite's copy and Python's)."""
+    parts = conn.execute("SELECT part, length(data) FROM snapshot_parts ORDER BY part").fetchall()
+    data = bytearray(sum(size for _, size in parts))
+    at = 0
+    for part, size in parts:
+        with conn.blobopen("snapshot_parts", "data", part, readonly=True) as blob:
+            for start in range(0, size, 1 << 24):
+                chunk = blob.read(1 << 24)
+                data[at + start : at + start + len(chunk)] = chunk
+        at += size
     return data
 
 
@@ -896,10 +910,10 @@ class EmbeddedStore:
         conn = self._conn
         conn.execute("BEGIN")
         try:
-            row = conn.execute("SELECT generation, format, length(data) FROM snapshot").fetchone()
+            row = conn.execute("SELECT generation, format FROM snapshot").fetchone()
             if row is None or row[1] != model.FORMAT:
                 return
-            data = _blob(conn, row[2])
+            data = _snapshot_bytes(conn)
         finally:
             conn.execute("COMMIT")
         try:
@@ -1008,9 +1022,17 @@ class EmbeddedStore:
                 if int(self._meta("generation")) != self._generation:
                     conn.execute("ROLLBACK")
                     return False
+                conn.execute(_SNAPSHOT_PARTS)
+                conn.execute("DELETE FROM snapshot_parts")
+                view = memoryview(payload)
+                for part, start in enumerate(range(0, len(view), _PART_BYTES)):
+                    conn.execute(
+                        "INSERT INTO snapshot_parts VALUES (?, ?)",
+                        (part, view[start : start + _PART_BYTES]),
+                    )
                 conn.execute(
-                    "INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, ?)",
-                    (self._generation, model.FORMAT, payload),
+                    "INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, x'')",
+                    (self._generation, model.FORMAT),
                 )
                 conn.execute("COMMIT")
             except BaseException:

@@ -860,7 +860,7 @@ _PLAIN = (
     "edge_end", "key", "out_ptr", "out_edges", "in_ptr", "in_edges",
 )  # fmt: skip
 #: Version of the snapshot's layout; a snapshot of another version is ignored (rebuilt).
-FORMAT = 2
+FORMAT = 3
 _ALIGN = 8
 
 
@@ -878,7 +878,7 @@ def _arrays(model: Model) -> dict[str, npt.NDArray[Any]]:
     return found
 
 
-def to_bytes(model: Model) -> bytes:
+def to_bytes(model: Model) -> bytearray:
     """The snapshot of a model (the graph as loaded, not a merged view): a JSON header (codes,
     and each array's name, dtype, offset and length) and the arrays' bytes, aligned."""
     if model.moved:
@@ -902,9 +902,10 @@ def to_bytes(model: Model) -> bytes:
     body = bytearray(start + offset)
     body[:8] = len(header).to_bytes(8, "little")
     body[8 : 8 + len(header)] = header
+    into = np.frombuffer(body, dtype=np.uint8)
     for (_, _, at, _), values in zip(layout, arrays.values(), strict=True):
-        body[start + at : start + at + values.nbytes] = values.tobytes()
-    return bytes(body)
+        into[start + at : start + at + values.nbytes] = values.view(np.uint8)  # (no copy made)
+    return body
 
 
 def from_bytes(data: bytes | bytearray) -> Model:

@@ -146,7 +146,9 @@ def test_a_crafted_snapshot_is_ignored_and_the_graph_built_from_rows(
     expected = graph_state(store)
     store.close()
     with sqlite3.connect(path) as conn:
-        conn.execute("INSERT OR REPLACE INTO snapshot VALUES (1, 1, ?, ?)", (model.FORMAT, payload))
+        conn.execute("INSERT OR REPLACE INTO snapshot VALUES (1, 1, ?, x'')", (model.FORMAT,))
+        conn.execute("DELETE FROM snapshot_parts")
+        conn.execute("INSERT INTO snapshot_parts VALUES (0, ?)", (payload,))
     reopened = EmbeddedStore(path)
     assert "ignoring an unreadable snapshot" in caplog.text
     assert graph_state(reopened) == expected
@@ -235,3 +237,23 @@ def test_a_file_fingerprint_is_the_store_fingerprint(tmp_path: Path, cases_dir: 
     expected = fingerprint(store)
     store.close()
     assert file_fingerprint(db) == expected
+
+
+def test_a_snapshot_larger_than_a_part_is_saved_in_parts_and_read_whole(
+    tmp_path: Path, small_snapshots: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite holds at most ~1 GB in one value and a 5M-node model is more: the snapshot is
+    saved in parts (here of 4 KiB) and read back as one."""
+    monkeypatch.setattr(embedded, "_PART_BYTES", 4096)
+    path = tmp_path / "s.db"
+    store = EmbeddedStore(path)
+    write(store, *chain_graph(300))
+    with sqlite3.connect(path) as conn:
+        parts = conn.execute("SELECT count(*), sum(length(data)) FROM snapshot_parts").fetchone()
+    assert parts[0] > 3
+    assert parts[1] == len(model.to_bytes(store._model))
+    expected = graph_state(store)
+    store.close()
+    reopened = EmbeddedStore(path)
+    assert reopened._model.generation == 1  # from the snapshot: nothing applied
+    assert graph_state(reopened) == expected
