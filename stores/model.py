@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -370,8 +370,8 @@ class Model:
         index = dict(zip(sorted_ids, range(len(sorted_ids)), strict=True))
         edges = [_edge_arrays(rows, index.__getitem__, types, edge_kinds) for rows in edge_chunks]
         del index
-        node = _NodeArrays.concatenated(nodes)
-        edge = _EdgeArrays.concatenated(edges)
+        node = _concatenated(nodes, _node_arrays((), Codes(), Codes()))
+        edge = _concatenated(edges, _edge_arrays((), lambda _: 0, Codes(), Codes()))
         order = np.argsort((edge.type.astype(np.int64) << _KEY_BITS) | edge.key, kind="stable")
         edge = edge.taken(order)
         n = len(sorted_ids)
@@ -472,7 +472,7 @@ class Model:
         """This model's nodes (moved on already) with the lines moved on: ``remap`` maps the
         old node indexes to the new."""
         types, edge_kinds = self.types.copy(), self.edge_kinds.copy()
-        new = _edge_arrays(rows, self._index_of(rows), types, edge_kinds)
+        new = _edge_arrays(rows, self._ends_of(rows), types, edge_kinds)
         drop = np.isin(self.key, np.array(sorted(removed | set(new.key.tolist())), np.int64))
         kept = ~drop
         src, dst = remap[self.src[kept]], remap[self.dst[kept]]
@@ -508,27 +508,15 @@ class Model:
             in_edges=in_edges,
         )
 
-    def _index_of(self, rows: Sequence[Sequence[Any]]) -> Callable[[str], int]:
-        """A node id → index lookup for the ends of ``rows``: found one by one for a few,
-        through a transient dict for many; a missing end is an error."""
-        if len(rows) * 16 < len(self):
-
-            def find(node_id: str) -> int:
-                at = self.ids.find(node_id)
-                if at < 0:
-                    raise ValueError(f"a line joins {node_id!r}, which is not in the graph")
-                return at
-
-            return find
-        index = dict(zip(self.ids, range(len(self)), strict=True))
-
-        def look_up(node_id: str) -> int:
-            try:
-                return index[node_id]
-            except KeyError:
-                raise ValueError(f"a line joins {node_id!r}, which is not in the graph") from None
-
-        return look_up
+    def _ends_of(self, rows: Sequence[Sequence[Any]]) -> Callable[[str], int]:
+        """id → node index of the ends of line ``rows`` (:func:`_find_all`); an end that is
+        not a node of this model is an error."""
+        wanted = sorted({str(r[0]) for r in rows} | {str(r[1]) for r in rows})
+        at = _find_all(self.ids, wanted)
+        if (at < 0).any():
+            missing = wanted[int(np.flatnonzero(at < 0)[0])]
+            raise ValueError(f"a line joins {missing!r}, which is not in the graph")
+        return dict(zip(wanted, at.tolist(), strict=True)).__getitem__
 
     def folded(self, into: Mapping[str, str]) -> Model:
         """The merged view (:mod:`stores.merges`): each alias of ``into`` (alias → canonical
@@ -598,20 +586,6 @@ class _NodeArrays:
     end: npt.NDArray[np.int32]
     props: dict[str, Floats]
 
-    @classmethod
-    def concatenated(cls, parts: Sequence[_NodeArrays]) -> _NodeArrays:
-        if not parts:
-            return _node_arrays((), Codes(), Codes())
-        return cls(
-            _joined([p.ids for p in parts]),
-            _joined([p.names for p in parts]),
-            np.concatenate([p.label for p in parts]),
-            np.concatenate([p.kind for p in parts]),
-            np.concatenate([p.start for p in parts]),
-            np.concatenate([p.end for p in parts]),
-            {k: np.concatenate([p.props[k] for p in parts]) for k in NODE_HOT},
-        )
-
 
 def _node_arrays(rows: Sequence[Sequence[Any]], labels: Codes, kinds: Codes) -> _NodeArrays:
     columns = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(NODE_HOT))
@@ -640,21 +614,6 @@ class _EdgeArrays:
     end: npt.NDArray[np.int32]
     props: dict[str, Floats]
 
-    @classmethod
-    def concatenated(cls, parts: Sequence[_EdgeArrays]) -> _EdgeArrays:
-        if not parts:
-            return _edge_arrays((), lambda _: 0, Codes(), Codes())
-        return cls(
-            np.concatenate([p.src for p in parts]),
-            np.concatenate([p.dst for p in parts]),
-            np.concatenate([p.key for p in parts]),
-            np.concatenate([p.type for p in parts]),
-            np.concatenate([p.kind for p in parts]),
-            np.concatenate([p.start for p in parts]),
-            np.concatenate([p.end for p in parts]),
-            {k: np.concatenate([p.props[k] for p in parts]) for k in EDGE_HOT},
-        )
-
     def taken(self, order: Ints) -> _EdgeArrays:
         return _EdgeArrays(
             self.src[order],
@@ -682,6 +641,26 @@ def _edge_arrays(
         _days(columns[6], NO_END),
         {name: _floats(columns[7 + k]) for k, name in enumerate(EDGE_HOT)},
     )
+
+
+A = TypeVar("A", "_NodeArrays", "_EdgeArrays")
+
+
+def _concatenated(parts: Sequence[A], empty: A) -> A:
+    """The chunks' arrays as one, field by field: texts joined, property columns by name,
+    arrays concatenated (``empty`` if there are no chunks)."""
+    if not parts:
+        return empty
+    joined: dict[str, Any] = {}
+    for name in (f.name for f in fields(parts[0])):
+        got: list[Any] = [getattr(p, name) for p in parts]
+        if isinstance(got[0], Texts):
+            joined[name] = _joined(got)
+        elif isinstance(got[0], dict):
+            joined[name] = {k: np.concatenate([g[k] for g in got]) for k in got[0]}
+        else:
+            joined[name] = np.concatenate(got)
+    return type(parts[0])(**joined)
 
 
 def _joined(parts: Sequence[Texts]) -> Texts:

@@ -111,10 +111,10 @@ def spliced(
     return raw.tobytes(), offsets
 
 
-def _prefix(text: str) -> int:
-    """The first eight UTF-8 bytes of ``text`` as a big-endian number (zero-padded): the
-    strings' order where prefixes differ."""
-    return int.from_bytes(text.encode()[:8].ljust(8, b"\0"), "big")
+def _prefix(key: bytes) -> int:
+    """The first eight bytes of a UTF-8 ``key`` as a big-endian number (zero-padded): the
+    strings' order where prefixes differ (:func:`_prefixes` of one)."""
+    return int.from_bytes(key[:8].ljust(8, b"\0"), "big")
 
 
 def _prefixes(texts: Texts) -> npt.NDArray[np.uint64]:
@@ -187,7 +187,7 @@ class SortedTexts(Texts):
     def _place(self, key: bytes) -> int:
         """Where the UTF-8 ``key`` is or would go: the run of equal prefixes, then the bytes
         (UTF-8 byte order is Python's string order)."""
-        prefixes, prefix = self._prefix, int.from_bytes(key[:8].ljust(8, b"\0"), "big")
+        prefixes, prefix = self._prefix, _prefix(key)
         lo = bisect_left(prefixes, prefix)
         n = len(prefixes)
         if lo == n or prefixes[lo] != prefix:
