@@ -34,6 +34,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,9 +103,11 @@ _BUSY_TIMEOUT_S = 30.0
 #: SQLite VM steps between two looks at a query's time limit (~1 ms of work).
 _PROGRESS_STEPS = 20_000
 #: SQLite page cache of a writer: large enough that a province's indexes stay in memory.
-_WRITE_CACHE_KIB = 1024 * 1024
+_WRITE_CACHE_KIB = 256 * 1024
 #: Rows inserted into an empty table from which its indexes are made afterwards, by sorting.
 _REINDEX_ROWS = 50_000
+#: Rows the model is made of at a time (read back, or as inserted).
+_CHUNK_ROWS = 100_000
 
 
 class StoreBusyError(StoreError):
@@ -179,6 +182,21 @@ def _ddl() -> str:
     """
 
 
+def _write_parts(conn: sqlite3.Connection, size: int, pieces: list[tuple[int, memoryview]]) -> None:
+    """Write a snapshot of ``size`` bytes into ``snapshot_parts``, straight from its pieces
+    (:func:`model.snapshot_pieces`): each part is made of zeros, then the pieces that fall in
+    it are written in place."""
+    for part, start in enumerate(range(0, size, _PART_BYTES)):
+        end = min(start + _PART_BYTES, size)
+        conn.execute("INSERT INTO snapshot_parts VALUES (?, zeroblob(?))", (part, end - start))
+        with conn.blobopen("snapshot_parts", "data", part) as blob:
+            for at, piece in pieces:
+                low, high = max(at, start), min(at + len(piece), end)
+                if low < high:
+                    blob.seek(low - start)
+                    blob.write(piece[low - at : high - at])
+
+
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
@@ -234,7 +252,7 @@ def _built(conn: sqlite3.Connection, generation: int) -> Model:
     return Model.built(generation, _chunks(nodes), _chunks(edges))
 
 
-def _chunks(cursor: sqlite3.Cursor, size: int = 100_000) -> Iterator[list[Any]]:
+def _chunks(cursor: sqlite3.Cursor, size: int = _CHUNK_ROWS) -> Iterator[list[Any]]:
     while rows := cursor.fetchmany(size):
         yield rows
 
@@ -386,6 +404,16 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+def _passed(
+    rows: Iterable[tuple[Any, ...]], seen: Callable[[Sequence[tuple[Any, ...]]], None]
+) -> Iterator[tuple[Any, ...]]:
+    """``rows``, each chunk of them passed to ``seen`` before it is given on."""
+    it = iter(rows)
+    while chunk := list(islice(it, _CHUNK_ROWS)):
+        seen(chunk)
+        yield from chunk
+
+
 def _meta_of(conn: sqlite3.Connection, key: str) -> str:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return str(row[0])
@@ -453,6 +481,38 @@ class EmbeddedWriter:
         #: judgements to end, then to write, once the write's nodes are in (``done``)
         self._ends: dict[tuple[str, str], tuple[str, str, str]] = {}
         self._judgements: dict[str, Judgement] = {}
+        #: the model of the graph this write leaves, made from the rows it inserts, while it
+        #: fills empty graph tables (a province's first load): no need to read them back
+        self._fresh: model.Builder | None = None
+        self._fresh_possible = True
+        self._next_eid = 1
+
+    @property
+    def fresh(self) -> tuple[int, model.Builder] | None:
+        """The generation and model of the graph this write leaves, if it filled empty graph
+        tables and did nothing else to them (else None: the store reads the rows back)."""
+        return (self.generation, self._fresh) if self._fresh is not None else None
+
+    def _not_fresh(self) -> None:
+        self._fresh, self._fresh_possible = None, False
+
+    def _fresh_nodes(self, chunk: Sequence[tuple[Any, ...]]) -> None:
+        """Node table rows just inserted into the empty table, for the fresh model."""
+        if self._fresh is None:
+            self._fresh = model.Builder()
+        self._fresh.add_nodes(list(zip(*chunk, strict=True)))
+
+    def _last_eid(self) -> int:
+        return int(self._conn.execute("SELECT coalesce(max(eid), 0) FROM edges").fetchone()[0])
+
+    def _fresh_lines(self, chunk: Sequence[tuple[Any, ...]]) -> None:
+        """Edge table rows just inserted into the empty table, for the fresh model: their
+        keys are the rowids SQLite gives rows inserted into an empty table, 1, 2, …"""
+        assert self._fresh is not None
+        columns = list(zip(*chunk, strict=True))
+        keys = range(self._next_eid, self._next_eid + len(chunk))
+        self._next_eid += len(chunk)
+        self._fresh.add_lines([columns[1], columns[2], keys, *columns[3:]])
 
     def done(self) -> None:
         """The write is over: index the names of its nodes, write its judgements (after its
@@ -613,7 +673,8 @@ class EmbeddedWriter:
         """Write node rows; ``names()`` gives their ids, names, English names and aliases in
         the same order, for the index of names when they are inserted into an empty table
         (else :meth:`done` indexes the names of every node the write wrote)."""
-        if self._upsert("node", "nodes", _NODE_COLS, rows, count, graph=True):
+        seen = self._fresh_nodes if self._fresh_possible else None
+        if self._upsert("node", "nodes", _NODE_COLS, rows, count, graph=True, seen=seen):
             if self._names_indexed:
                 self._names_indexed = name_index.index_new(self._conn, names)
         else:
@@ -623,6 +684,7 @@ class EmbeddedWriter:
             ).fetchall()
             if relabelled:
                 raise LabelChangeError(relabelled)
+            self._not_fresh()
             self._apply_stage("nodes", "id", _NODE_COLS)
             self._names_indexed = False
         self._written.update(ids)
@@ -639,6 +701,8 @@ class EmbeddedWriter:
             raise ValueError(f"not a record kind: {kind!r}")
         table, key = embedded_history.TABLES[kind]
         wanted = sorted(set(ids))
+        if wanted and kind in ("node", "edge"):
+            self._not_fresh()
         if kind == "node":
             self._refuse_joined(wanted)
         for start in range(0, len(wanted), 500):
@@ -686,8 +750,14 @@ class EmbeddedWriter:
             found = self._existing(ends)
             if ends - found:
                 raise UnknownNodeError(ends - found)
-        if not self._upsert("edge", "edges", _EDGE_COLS, rows, count, graph=True):
+        seen = self._fresh_lines if self._fresh is not None else None
+        if not self._upsert("edge", "edges", _EDGE_COLS, rows, count, graph=True, seen=seen):
+            self._not_fresh()
             self._apply_stage("edges", "key", _EDGE_COLS)
+        elif seen is None:
+            self._not_fresh()  # lines into an empty table, their nodes written before
+        elif self._last_eid() != self._next_eid - 1:
+            self._not_fresh()  # (never seen: the rowids are not 1, 2, …)
 
     # -- writing and staging ---------------------------------------------------------------
 
@@ -700,11 +770,12 @@ class EmbeddedWriter:
         count: int,
         *,
         graph: bool = False,
+        seen: Callable[[Sequence[tuple[Any, ...]]], None] | None = None,
     ) -> bool:
         """Write ``rows()`` (``count`` of them: ``cols`` and data; distinct keys) into
-        ``table``: inserted outright if the table is empty (True), else staged and counted
-        (False; graph tables are left for the caller to check and apply, the others are
-        applied).
+        ``table``: inserted outright if the table is empty (True; each chunk of rows passed
+        to ``seen`` as it is inserted), else staged and counted (False; graph tables are left
+        for the caller to check and apply, the others are applied).
 
         A large insert into an empty table drops the table's secondary indexes first and
         makes them again after (in the same transaction): sorting once is much faster than
@@ -726,7 +797,8 @@ class EmbeddedWriter:
             for name, _ in indexes:
                 conn.execute(f'DROP INDEX "{name}"')
             created = conn.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows()
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                rows() if seen is None else _passed(rows(), seen),
             ).rowcount
             for _, sql in indexes:
                 conn.execute(sql)
@@ -927,9 +999,11 @@ class EmbeddedStore:
             return
         self._model = found
 
-    def _catch_up(self) -> int:
+    def _catch_up(self, fresh: tuple[int, model.Builder] | None = None) -> int:
         """Move the model on by the rows of every generation it has not seen, and work the
-        merged view out again; return how many rows were applied.
+        merged view out again; return how many rows were applied. ``fresh``: a generation
+        and the model of the graph it left, made by the write (:attr:`EmbeddedWriter.fresh`),
+        taken if the file is of that generation.
 
         Reads in one transaction (the caller's, if one is open), so the graph moves from one
         committed state to another. Call with the lock held.
@@ -942,7 +1016,11 @@ class EmbeddedStore:
             try:
                 generation = int(self._meta("generation"))
                 applied = 0
-                if generation != self._model.generation:
+                if fresh is not None and fresh[0] == generation:
+                    self._model = fresh[1].model(generation)
+                    applied = len(self._model) + self._model.edge_count
+                    self._view = None
+                elif generation != self._model.generation:
                     self._model, applied = _moved_on(self._model, conn, generation)
                     self._view = None
                 if self._view is None:
@@ -1006,7 +1084,7 @@ class EmbeddedStore:
         moved on meanwhile (another process wrote; it will save its own) or, with
         ``wait=False``, if another process is writing it right now."""
         with self._lock:
-            payload = model.to_bytes(self._model)
+            size, pieces = model.snapshot_pieces(self._model)
             conn = self._conn
             if not wait:
                 conn.execute("PRAGMA busy_timeout = 0")
@@ -1024,12 +1102,7 @@ class EmbeddedStore:
                     return False
                 conn.execute(_SNAPSHOT_PARTS)
                 conn.execute("DELETE FROM snapshot_parts")
-                view = memoryview(payload)
-                for part, start in enumerate(range(0, len(view), _PART_BYTES)):
-                    conn.execute(
-                        "INSERT INTO snapshot_parts VALUES (?, ?)",
-                        (part, view[start : start + _PART_BYTES]),
-                    )
+                _write_parts(conn, size, pieces)
                 conn.execute(
                     "INSERT OR REPLACE INTO snapshot VALUES (1, ?, ?, x'')",
                     (self._generation, model.FORMAT),
@@ -1083,7 +1156,7 @@ class EmbeddedStore:
         writer.load = load
         if writer.summary.changed:
             with self._lock:
-                self._catch_up()
+                self._catch_up(writer.fresh)
 
     # -- reading ----------------------------------------------------------------------------
 

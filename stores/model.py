@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from functools import cached_property
+from itertools import pairwise
 from typing import Any, TypeVar
 
 import numpy as np
@@ -51,6 +52,7 @@ __all__ = [
     "NODE_HOT",
     "Model",
     "from_bytes",
+    "snapshot_pieces",
     "to_bytes",
 ]
 
@@ -360,49 +362,15 @@ class Model:
         node_chunks: Iterable[Sequence[Sequence[Any]]],
         edge_chunks: Iterable[Sequence[Sequence[Any]]],
     ) -> Model:
-        """The model of every row, read in chunks (rows as for :meth:`updated`; nodes in id
-        order, without repeats): each chunk becomes arrays before the next is read, so a
-        province is never held as millions of Python tuples."""
-        labels, kinds, types, edge_kinds = Codes(), Codes(), Codes(), Codes()
-        nodes = [_node_arrays(rows, labels, kinds) for rows in node_chunks]
-        ids = _joined([n.ids for n in nodes])
-        sorted_ids = SortedTexts(ids.raw, ids.offsets)
-        index = dict(zip(sorted_ids, range(len(sorted_ids)), strict=True))
-        edges = [_edge_arrays(rows, index.__getitem__, types, edge_kinds) for rows in edge_chunks]
-        del index
-        node = _concatenated(nodes, _node_arrays((), Codes(), Codes()))
-        edge = _concatenated(edges, _edge_arrays((), lambda _: 0, Codes(), Codes()))
-        order = np.argsort((edge.type.astype(np.int64) << _KEY_BITS) | edge.key, kind="stable")
-        edge = edge.taken(order)
-        n = len(sorted_ids)
-        out_ptr, out_edges = _csr(edge.src, n)
-        in_ptr, in_edges = _csr(edge.dst, n)
-        return cls(
-            generation,
-            sorted_ids,
-            _joined([n.names for n in nodes]),
-            node.label,
-            node.kind,
-            node.start,
-            node.end,
-            node.props,
-            labels,
-            kinds,
-            edge.src,
-            edge.dst,
-            edge.type,
-            edge.kind,
-            edge.start,
-            edge.end,
-            edge.key,
-            edge.props,
-            types,
-            edge_kinds,
-            out_ptr,
-            out_edges,
-            in_ptr,
-            in_edges,
-        )
+        """The model of every row, read in chunks (rows as for :meth:`updated`): each chunk
+        becomes arrays before the next is read, so a province is never held as millions of
+        Python tuples."""
+        builder = Builder()
+        for rows in node_chunks:
+            builder.add_nodes(list(zip(*rows, strict=True)))
+        for rows in edge_chunks:
+            builder.add_lines(list(zip(*rows, strict=True)))
+        return builder.model(generation)
 
     def updated(
         self,
@@ -446,13 +414,13 @@ class Model:
 
     def _with_nodes(self, rows: Sequence[Sequence[Any]], keep: Bools, at: Ints) -> Model:
         labels, kinds = self.labels.copy(), self.kinds.copy()
-        new = _node_arrays(rows, labels, kinds)
+        new = _node_arrays(list(zip(*rows, strict=True)), labels, kinds)
 
         def put(values: npt.NDArray[Any], added: npt.NDArray[Any]) -> npt.NDArray[Any]:
             return np.insert(values[keep], at, added)
 
-        id_raw, id_offsets = spliced(self.ids, keep, at, list(new.ids))
-        name_raw, name_offsets = spliced(self.names, keep, at, list(new.names))
+        id_raw, id_offsets = spliced(self.ids, keep, at, [str(r[0]) for r in rows])
+        name_raw, name_offsets = spliced(self.names, keep, at, [str(r[3]) for r in rows])
         return replace(
             self,
             ids=SortedTexts(id_raw, id_offsets),
@@ -472,14 +440,14 @@ class Model:
         """This model's nodes (moved on already) with the lines moved on: ``remap`` maps the
         old node indexes to the new."""
         types, edge_kinds = self.types.copy(), self.edge_kinds.copy()
-        new = _edge_arrays(rows, self._ends_of(rows), types, edge_kinds)
+        new = _edge_arrays(list(zip(*rows, strict=True)), self._ends_of(rows), types, edge_kinds)
         drop = np.isin(self.key, np.array(sorted(removed | set(new.key.tolist())), np.int64))
         kept = ~drop
         src, dst = remap[self.src[kept]], remap[self.dst[kept]]
         if (src < 0).any() or (dst < 0).any():
             raise ValueError("a line joins a node that is not in the graph")
         order = np.argsort((new.type.astype(np.int64) << _KEY_BITS) | new.key, kind="stable")
-        new = new.taken(order)
+        new = _taken(new, order)
         old_sort = (self.type[kept].astype(np.int64) << _KEY_BITS) | self.key[kept]
         at = np.searchsorted(old_sort, (new.type.astype(np.int64) << _KEY_BITS) | new.key)
 
@@ -576,10 +544,9 @@ class Model:
 
 @dataclass(frozen=True)
 class _NodeArrays:
-    """Node rows (``id, label, kind, name, valid_from, valid_to, *NODE_HOT``) as arrays."""
+    """Node columns (``id, label, kind, name, valid_from, valid_to, *NODE_HOT``) as arrays,
+    but for the ids and names: texts, kept apart (:class:`Texts`, in id order)."""
 
-    ids: Texts
-    names: Texts
     label: npt.NDArray[np.int8]
     kind: npt.NDArray[np.int16]
     start: npt.NDArray[np.int32]
@@ -587,11 +554,12 @@ class _NodeArrays:
     props: dict[str, Floats]
 
 
-def _node_arrays(rows: Sequence[Sequence[Any]], labels: Codes, kinds: Codes) -> _NodeArrays:
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(NODE_HOT))
+def _node_arrays(columns: Sequence[Sequence[Any]], labels: Codes, kinds: Codes) -> _NodeArrays:
+    """Node columns (``id, label, kind, name, valid_from, valid_to, *NODE_HOT``; the ids and
+    names are not read) as :class:`_NodeArrays`."""
+    if not columns:
+        columns = [()] * (6 + len(NODE_HOT))
     return _NodeArrays(
-        Texts.of(columns[0]),
-        Texts.of(columns[3]),
         labels.encode(columns[1], np.int8),
         kinds.encode(columns[2], np.int16),
         _days(columns[4], NO_START),
@@ -614,26 +582,18 @@ class _EdgeArrays:
     end: npt.NDArray[np.int32]
     props: dict[str, Floats]
 
-    def taken(self, order: Ints) -> _EdgeArrays:
-        return _EdgeArrays(
-            self.src[order],
-            self.dst[order],
-            self.key[order],
-            self.type[order],
-            self.kind[order],
-            self.start[order],
-            self.end[order],
-            {k: v[order] for k, v in self.props.items()},
-        )
-
 
 def _edge_arrays(
-    rows: Sequence[Sequence[Any]], index: Callable[[str], int], types: Codes, edge_kinds: Codes
+    columns: Sequence[Sequence[Any]], index: Callable[[str], int], types: Codes, edge_kinds: Codes
 ) -> _EdgeArrays:
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (7 + len(EDGE_HOT))
+    """Line columns (``src, dst, key, type, kind, valid_from, valid_to, *EDGE_HOT``) as
+    arrays, the ends as node indexes (``index``)."""
+    if not columns:
+        columns = [()] * (7 + len(EDGE_HOT))
+    count = len(columns[0])
     return _EdgeArrays(
-        np.fromiter(map(index, columns[0]), np.int32, len(rows)),
-        np.fromiter(map(index, columns[1]), np.int32, len(rows)),
+        np.fromiter(map(index, columns[0]), np.int32, count),
+        np.fromiter(map(index, columns[1]), np.int32, count),
         np.array(columns[2], dtype=np.int64),
         types.encode(columns[3], np.int8),
         edge_kinds.encode(columns[4], np.int16),
@@ -643,35 +603,130 @@ def _edge_arrays(
     )
 
 
+class Builder:
+    """A model made as its rows come, a chunk of columns at a time: every node first (in any
+    order), then the lines. :meth:`Model.built` reads the rows back from SQLite this way; a
+    first write into an empty store hands over the columns it inserts, so a province's model
+    is made without reading it back.
+
+    Each chunk becomes arrays as it comes; only the ids and names are kept as the strings
+    given until the nodes are put in id order, when the first lines come (or the model is
+    asked for)."""
+
+    def __init__(self) -> None:
+        self._labels, self._kinds, self._types, self._edge_kinds = (Codes() for _ in range(4))
+        self._node_parts: list[_NodeArrays] = []
+        self._ids: list[str] = []
+        self._names: list[str] = []
+        self._nodes: tuple[SortedTexts, Texts, _NodeArrays] | None = None
+        self._index: dict[str, int] = {}
+        self._lines: list[_EdgeArrays] = []
+
+    def add_nodes(self, columns: Sequence[Sequence[Any]]) -> None:
+        """Nodes (columns ``id, label, kind, name, valid_from, valid_to, *NODE_HOT``; more
+        columns after those are ignored); ids never given before."""
+        if self._nodes is not None:
+            raise ValueError("nodes come before the lines that join them")
+        if not columns or not len(columns[0]):
+            return
+        self._node_parts.append(_node_arrays(columns, self._labels, self._kinds))
+        self._ids.extend(columns[0])
+        self._names.extend(columns[3])
+
+    def add_lines(self, columns: Sequence[Sequence[Any]]) -> None:
+        """Lines (columns ``src, dst, key, type, kind, valid_from, valid_to, *EDGE_HOT``;
+        more columns after those are ignored), joining nodes given before."""
+        self._in_order()
+        self._lines.append(
+            _edge_arrays(columns, self._index.__getitem__, self._types, self._edge_kinds)
+        )
+
+    def _in_order(self) -> tuple[SortedTexts, Texts, _NodeArrays]:
+        """The nodes in id order (Python's string order: UTF-8 byte order, SQLite's), made
+        once: their ids, names and other arrays."""
+        if self._nodes is None:
+            ids, names = self._ids, self._names
+            self._ids, self._names = [], []
+            order = None
+            if any(a >= b for a, b in pairwise(ids)):
+                order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+                ids = [ids[i] for i in order.tolist()]
+                names = [names[i] for i in order.tolist()]
+            arrays = _concatenated(self._node_parts, _node_arrays((), Codes(), Codes()))
+            self._node_parts = []
+            if order is not None:
+                arrays = _taken(arrays, order)
+            self._index = dict(zip(ids, range(len(ids)), strict=True))
+            self._nodes = (SortedTexts.of(ids), Texts.of(names), arrays)
+        return self._nodes
+
+    def model(self, generation: int) -> Model:
+        """The model of the rows given, as of ``generation``."""
+        ids, names, node = self._in_order()
+        self._index = {}
+        edge = _concatenated(self._lines, _edge_arrays((), lambda _: 0, Codes(), Codes()))
+        self._lines = []
+        order = np.argsort((edge.type.astype(np.int64) << _KEY_BITS) | edge.key, kind="stable")
+        edge = _taken(edge, order)
+        n = len(ids)
+        out_ptr, out_edges = _csr(edge.src, n)
+        in_ptr, in_edges = _csr(edge.dst, n)
+        return Model(
+            generation,
+            ids,
+            names,
+            node.label,
+            node.kind,
+            node.start,
+            node.end,
+            node.props,
+            self._labels,
+            self._kinds,
+            edge.src,
+            edge.dst,
+            edge.type,
+            edge.kind,
+            edge.start,
+            edge.end,
+            edge.key,
+            edge.props,
+            self._types,
+            self._edge_kinds,
+            out_ptr,
+            out_edges,
+            in_ptr,
+            in_edges,
+        )
+
+
 A = TypeVar("A", "_NodeArrays", "_EdgeArrays")
 
 
 def _concatenated(parts: Sequence[A], empty: A) -> A:
-    """The chunks' arrays as one, field by field: texts joined, property columns by name,
-    arrays concatenated (``empty`` if there are no chunks)."""
+    """The chunks' arrays as one, field by field: property columns by name, arrays
+    concatenated (``empty`` if there are no chunks)."""
     if not parts:
         return empty
     joined: dict[str, Any] = {}
     for name in (f.name for f in fields(parts[0])):
         got: list[Any] = [getattr(p, name) for p in parts]
-        if isinstance(got[0], Texts):
-            joined[name] = _joined(got)
-        elif isinstance(got[0], dict):
+        if isinstance(got[0], dict):
             joined[name] = {k: np.concatenate([g[k] for g in got]) for k in got[0]}
         else:
             joined[name] = np.concatenate(got)
     return type(parts[0])(**joined)
 
 
-def _joined(parts: Sequence[Texts]) -> Texts:
-    """One :class:`Texts` of several, in order."""
-    if len(parts) == 1:
-        return parts[0]
-    lengths = [p.lengths() for p in parts]
-    offsets = np.zeros(sum(len(x) for x in lengths) + 1, dtype=np.int64)
-    if len(offsets) > 1:
-        np.cumsum(np.concatenate(lengths), out=offsets[1:])
-    return Texts(b"".join(p.buffer().tobytes() for p in parts), offsets)
+def _taken(arrays: A, order: Ints) -> A:
+    """The arrays with their items in ``order`` (property columns too)."""
+    taken: dict[str, Any] = {}
+    for name in (f.name for f in fields(arrays)):
+        values = getattr(arrays, name)
+        if isinstance(values, dict):
+            taken[name] = {k: v[order] for k, v in values.items()}
+        else:
+            taken[name] = values[order]
+    return type(arrays)(**taken)
 
 
 def _remap(keep: Bools, at: Ints, old: Ints, n: int) -> npt.NDArray[np.int32]:
@@ -857,9 +912,12 @@ def _arrays(model: Model) -> dict[str, npt.NDArray[Any]]:
     return found
 
 
-def to_bytes(model: Model) -> bytearray:
-    """The snapshot of a model (the graph as loaded, not a merged view): a JSON header (codes,
-    and each array's name, dtype, offset and length) and the arrays' bytes, aligned."""
+def snapshot_pieces(model: Model) -> tuple[int, list[tuple[int, memoryview]]]:
+    """The snapshot of a model (the graph as loaded, not a merged view) as its size and its
+    pieces, each at its offset — a JSON header (codes, and each array's name, dtype, offset
+    and length), then the arrays' own bytes, aligned; the bytes between are zeros. The
+    pieces are the arrays' memory, not copies: a snapshot is written without a second model
+    in memory."""
     if model.moved:
         raise ValueError("a merged view is not saved; save the model it was folded from")
     arrays = _arrays(model)
@@ -878,12 +936,18 @@ def to_bytes(model: Model) -> bytearray:
         }
     ).encode()
     start = -(-(len(header) + 8) // _ALIGN) * _ALIGN
-    body = bytearray(start + offset)
-    body[:8] = len(header).to_bytes(8, "little")
-    body[8 : 8 + len(header)] = header
-    into = np.frombuffer(body, dtype=np.uint8)
+    pieces = [(0, memoryview(len(header).to_bytes(8, "little") + header))]
     for (_, _, at, _), values in zip(layout, arrays.values(), strict=True):
-        into[start + at : start + at + values.nbytes] = values.view(np.uint8)  # (no copy made)
+        pieces.append((start + at, np.ascontiguousarray(values).view(np.uint8).data))
+    return start + offset, pieces
+
+
+def to_bytes(model: Model) -> bytearray:
+    """The snapshot of a model in one buffer (:func:`snapshot_pieces`)."""
+    size, pieces = snapshot_pieces(model)
+    body = bytearray(size)
+    for at, piece in pieces:
+        body[at : at + len(piece)] = piece
     return body
 
 

@@ -138,6 +138,73 @@ def test_every_write_moves_the_model_to_what_the_rows_say(tmp_path: Path, seed: 
         assert describe(from_bytes(to_bytes(model))) == describe(model)
 
 
+def _first_write(rng: random.Random, writer: Any) -> int:
+    """A first write, as a load writes it (rows): nodes, ids out of order, and the lines
+    between them; how many lines."""
+    from graph_schema.rows import row_of
+
+    nodes = [_node(rng, i) for i in reversed(_IDS)]
+    edges = list({e.key: e for e in (_edge(rng, _IDS) for _ in range(30))}.values())
+    writer.upsert_rows("node", [row_of(n)[1] for n in nodes])
+    writer.upsert_rows("edge", [row_of(e)[1] for e in edges])
+    return len(edges)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_first_write_makes_the_model_of_the_rows_it_inserts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Into an empty store, the write hands over the model of what it inserted (here in
+    chunks of 7 rows): nothing is read back, and it is the model built from the rows."""
+    monkeypatch.setattr(embedded, "_CHUNK_ROWS", 7)
+    store = EmbeddedStore(tmp_path / "first.db")
+
+    def not_read(*args: Any) -> Any:
+        raise AssertionError("the rows of a first write were read back")
+
+    with monkeypatch.context() as m:
+        m.setattr(embedded, "_moved_on", not_read)
+        m.setattr(embedded, "_built", not_read)
+        with store.writer() as w:
+            lines = _first_write(random.Random(seed), w)
+    model = loaded(store)
+    assert describe(model) == describe(fresh(store))
+    assert sorted(model.ids) == sorted(_IDS)
+    assert model.edge_count == lines
+
+
+def _nodes_twice(w: Any) -> None:
+    w.upsert_nodes([Node("x1", "PartyOrg", "branch", "again")])
+
+
+def _a_removal(w: Any) -> None:
+    w.remove("edge", ["SUPERVISES|a|b||"])
+
+
+@pytest.mark.parametrize(
+    ("more", "read_back"),
+    [(_nodes_twice, True), (_a_removal, True), (lambda w: None, False)],
+    ids=["nodes-written-twice", "a-removal", "nodes-only"],
+)
+def test_a_first_write_that_does_more_is_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, more: Any, read_back: bool
+) -> None:
+    """A first write that also updates what it inserted, or removes anything, leaves a graph
+    its inserts alone may not say: the store reads the rows back. A first write of nodes
+    alone is still its own model."""
+    store = EmbeddedStore(tmp_path / "more.db")
+    reads: list[int] = []
+    built = embedded._built
+    monkeypatch.setattr(embedded, "_built", lambda *a: reads.append(1) or built(*a))
+    with store.writer() as w:
+        w.upsert_rows("node", [(i, "PartyOrg", "branch", f"N {i}", *[None] * 14) for i in _IDS])
+        more(w)
+    model = loaded(store)
+    assert bool(reads) is read_back
+    assert describe(model) == describe(fresh(store))
+    assert sorted(model.ids) == sorted(_IDS)
+
+
 def test_a_snapshot_is_read_in_place(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "s.db")
     rng = random.Random(1)
