@@ -207,7 +207,9 @@ class RowWriter(Protocol):
 
     def upsert_rows(self, kind: str, rows: Sequence[Row]) -> None:
         """Upsert valid rows of one record kind ("source", "node", "edge", "transfer"),
-        whose ids (edges: keys) are distinct; as the upserts of their records would."""
+        whose ids (edges: keys) are distinct; as the upserts of their records would. The rows
+        are the writer's to use up: a list may be emptied as it is written, so that a
+        province's rows are let go of one by one, not all at the end."""
         ...
 
 

@@ -34,7 +34,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
-from itertools import islice
+from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,7 +103,7 @@ _BUSY_TIMEOUT_S = 30.0
 #: SQLite VM steps between two looks at a query's time limit (~1 ms of work).
 _PROGRESS_STEPS = 20_000
 #: SQLite page cache of a writer: large enough that a province's indexes stay in memory.
-_WRITE_CACHE_KIB = 256 * 1024
+_WRITE_CACHE_KIB = 128 * 1024
 #: Rows inserted into an empty table from which its indexes are made afterwards, by sorting.
 _REINDEX_ROWS = 50_000
 #: Rows the model is made of at a time (read back, or as inserted).
@@ -404,6 +404,15 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+def _let_go(rows: list[Row]) -> Iterator[Row]:
+    """Each of ``rows``, which the list no longer holds once it is given (its items become
+    None): rows written are freed as the write goes on, not at its end."""
+    for at in range(len(rows)):
+        row = rows[at]
+        rows[at] = None  # type: ignore[call-overload]
+        yield row
+
+
 def _passed(
     rows: Iterable[tuple[Any, ...]], seen: Callable[[Sequence[tuple[Any, ...]]], None]
 ) -> Iterator[tuple[Any, ...]]:
@@ -473,7 +482,8 @@ class EmbeddedWriter:
         self.load = 0  # set once committed
         self.info = WriteInfo()
         self.summary = WriteSummary()
-        #: the ids of the nodes this write has written (edges need no lookup for them)
+        #: the ids of the nodes this write has written (edges need no lookup for them), but
+        #: for those the fresh model holds (:meth:`_unwritten`)
         self._written: set[str] = set()
         #: whether the names of every node this write has written are indexed already (by
         #: an insert into an empty table: :func:`name_index.index_new`)
@@ -497,10 +507,21 @@ class EmbeddedWriter:
         self._fresh, self._fresh_possible = None, False
 
     def _fresh_nodes(self, chunk: Sequence[tuple[Any, ...]]) -> None:
-        """Node table rows just inserted into the empty table, for the fresh model."""
-        if self._fresh is None:
+        """Node table rows just inserted into the empty table, for the fresh model (none
+        after lines: then the rows are read back)."""
+        if self._fresh is None and self._fresh_possible:
             self._fresh = model.Builder()
-        self._fresh.add_nodes(list(zip(*chunk, strict=True)))
+        if self._fresh is not None and self._fresh.ordered:
+            self._not_fresh()
+        if self._fresh is not None:
+            self._fresh.add_nodes(list(zip(*chunk, strict=True)))
+
+    def _unwritten(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` this write has not written (as far as it knows: a node the
+        fresh model was given is written; if that model was given up, the file is asked)."""
+        written = self._written
+        fresh = self._fresh.index() if self._fresh is not None else {}
+        return {i for i in ids if i not in written and i not in fresh}
 
     def _last_eid(self) -> int:
         return int(self._conn.execute("SELECT coalesce(max(eid), 0) FROM edges").fetchone()[0])
@@ -554,7 +575,7 @@ class EmbeddedWriter:
         if not self._judgements:
             return
         records = list(self._judgements.values())
-        ends = {i for j in records for i in j.pair} - self._written
+        ends = self._unwritten(i for j in records for i in j.pair)
         missing = ends - self._existing(ends)
         if missing:
             raise UnknownNodeError(missing)
@@ -627,16 +648,16 @@ class EmbeddedWriter:
         by_key = {e.key: e for e in records}
         rows = [(*_edge_cols(e), canonical_json(e)) for e in by_key.values()]
         self._upsert_edges(
-            lambda: rows,
-            len(rows),
-            {*(e.src for e in by_key.values()), *(e.dst for e in by_key.values())},
+            lambda: rows, len(rows), (end for e in by_key.values() for end in (e.src, e.dst))
         )
 
     def upsert_rows(self, kind: str, rows: Sequence[Row]) -> None:
         """Upsert valid rows of one record kind (:mod:`graph_schema.rows`), as the upserts of
         their records would: what a load writes. The table rows are made from them as they
-        are written, never all held at once. Their ids (edges: keys) must be distinct (a load
-        checks that): into an empty table, one given twice is an ``sqlite3.IntegrityError``."""
+        are written, never all held at once, and a list of edge rows is emptied as they are
+        written (the lines are most of a province's rows: each is let go of once written).
+        Their ids (edges: keys) must be distinct (a load checks that): into an empty table,
+        one given twice is an ``sqlite3.IntegrityError``."""
         if kind == "node":
             self._upsert_nodes(
                 lambda: _node_table_rows(rows),
@@ -646,9 +667,9 @@ class EmbeddedWriter:
             )
         elif kind == "edge":
             self._upsert_edges(
-                lambda: _edge_table_rows(rows),
+                lambda: _edge_table_rows(_let_go(rows) if isinstance(rows, list) else rows),
                 len(rows),
-                {*map(itemgetter(1), rows), *map(itemgetter(2), rows)},
+                chain(map(itemgetter(1), rows), map(itemgetter(2), rows)),
             )
         elif kind == "transfer":
             self._upsert(
@@ -687,7 +708,8 @@ class EmbeddedWriter:
             self._not_fresh()
             self._apply_stage("nodes", "id", _NODE_COLS)
             self._names_indexed = False
-        self._written.update(ids)
+        if seen is None or self._fresh is None:  # (else the fresh model holds them)
+            self._written.update(ids)
 
     def remove_edges(self, records: Iterable[Edge]) -> None:
         """Remove these edges (by key), noting each in ``removed`` for the graphs to catch
@@ -743,9 +765,9 @@ class EmbeddedWriter:
             raise NodeInUseError(uses)
 
     def _upsert_edges(
-        self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int, ends: set[str]
+        self, rows: Callable[[], Iterable[tuple[Any, ...]]], count: int, ends: Iterable[str]
     ) -> None:
-        ends -= self._written
+        ends = self._unwritten(ends)
         if ends:  # nodes of earlier writes: ask the file (before writing, if staged)
             found = self._existing(ends)
             if ends - found:

@@ -633,6 +633,16 @@ class Builder:
         self._ids.extend(columns[0])
         self._names.extend(columns[3])
 
+    @property
+    def ordered(self) -> bool:
+        """Whether the nodes are in id order already (no more can be added)."""
+        return self._nodes is not None
+
+    def index(self) -> Mapping[str, int]:
+        """Each node's id → its index in the model (the nodes are then in order)."""
+        self._in_order()
+        return self._index
+
     def add_lines(self, columns: Sequence[Sequence[Any]]) -> None:
         """Lines (columns ``src, dst, key, type, kind, valid_from, valid_to, *EDGE_HOT``;
         more columns after those are ignored), joining nodes given before."""

@@ -174,7 +174,10 @@ def test_a_first_write_makes_the_model_of_the_rows_it_inserts(
 
 
 def _nodes_twice(w: Any) -> None:
+    """Nodes written again (staged), then a line between nodes of the first insert: known
+    to the write (asked of the file) though the fresh model is given up."""
     w.upsert_nodes([Node("x1", "PartyOrg", "branch", "again")])
+    w.upsert_edges([Edge("AFFILIATED_TO", "a", "b", "territorial", None, None, {})])
 
 
 def _a_removal(w: Any) -> None:
