@@ -416,11 +416,16 @@ def _let_go(rows: list[Row]) -> Iterator[Row]:
 def _passed(
     rows: Iterable[tuple[Any, ...]], seen: Callable[[Sequence[tuple[Any, ...]]], None]
 ) -> Iterator[tuple[Any, ...]]:
-    """``rows``, each chunk of them passed to ``seen`` before it is given on."""
+    """``rows``, each chunk of them passed to ``seen`` before it is given on (the rows of a
+    chunk given by ``chain``, without a Python step each)."""
     it = iter(rows)
-    while chunk := list(islice(it, _CHUNK_ROWS)):
-        seen(chunk)
-        yield from chunk
+
+    def chunks() -> Iterator[list[tuple[Any, ...]]]:
+        while chunk := list(islice(it, _CHUNK_ROWS)):
+            seen(chunk)
+            yield chunk
+
+    return chain.from_iterable(chunks())
 
 
 def _meta_of(conn: sqlite3.Connection, key: str) -> str:
@@ -1077,13 +1082,12 @@ class EmbeddedStore:
 
     def _labels(self, ids: Iterable[str]) -> dict[str, str]:
         """The labels of those of ``ids`` in the graph as loaded."""
-        found = {}
+        if not len(self._model):  # (a province's first load asks of every id it holds)
+            return {}
+        wanted = sorted(set(ids))
         names, codes = self._model.labels.names, self._model.label
-        for node_id in ids:
-            at = self._model.ids.find(node_id)
-            if at >= 0:
-                found[node_id] = names[codes[at]]
-        return found
+        at = model.find_all(self._model.ids, wanted)
+        return {i: names[codes[a]] for i, a in zip(wanted, at.tolist(), strict=True) if a >= 0}
 
     def merges(self) -> Merges:
         """The groups of ids the named queries read as one node (:mod:`stores.merges`)."""

@@ -51,6 +51,7 @@ __all__ = [
     "EDGE_HOT",
     "NODE_HOT",
     "Model",
+    "find_all",
     "from_bytes",
     "snapshot_pieces",
     "to_bytes",
@@ -112,7 +113,7 @@ def _csr(ends: npt.NDArray[np.int32], n: int) -> tuple[Ints, npt.NDArray[np.int3
     return ptr, order
 
 
-def _find_all(ids: SortedTexts, wanted: Sequence[str]) -> Ints:
+def find_all(ids: SortedTexts, wanted: Sequence[str]) -> Ints:
     """The index of each of ``wanted`` (-1: absent): one lookup each for a few, a transient
     dict for many."""
     if len(wanted) * 8 < len(ids):
@@ -390,10 +391,10 @@ class Model:
         written = [str(r[0]) for r in nodes]
         gone = set(removed_ids) - set(written)
         n = len(self)
-        old = _find_all(self.ids, written) if n else np.full(len(written), -1, np.int64)
+        old = find_all(self.ids, written) if n else np.full(len(written), -1, np.int64)
         keep = np.ones(n, dtype=bool)
         keep[old[old >= 0]] = False
-        keep[[i for i in _find_all(self.ids, sorted(gone)).tolist() if i >= 0]] = False
+        keep[[i for i in find_all(self.ids, sorted(gone)).tolist() if i >= 0]] = False
         at = self._insertions(written, old, keep)
         base = replace(self, generation=generation)
         model = base._with_nodes(nodes, keep, at) if nodes or not keep.all() else base
@@ -477,10 +478,10 @@ class Model:
         )
 
     def _ends_of(self, rows: Sequence[Sequence[Any]]) -> Callable[[str], int]:
-        """id → node index of the ends of line ``rows`` (:func:`_find_all`); an end that is
+        """id → node index of the ends of line ``rows`` (:func:`find_all`); an end that is
         not a node of this model is an error."""
         wanted = sorted({str(r[0]) for r in rows} | {str(r[1]) for r in rows})
-        at = _find_all(self.ids, wanted)
+        at = find_all(self.ids, wanted)
         if (at < 0).any():
             missing = wanted[int(np.flatnonzero(at < 0)[0])]
             raise ValueError(f"a line joins {missing!r}, which is not in the graph")
