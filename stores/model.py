@@ -665,8 +665,11 @@ class Builder:
                 names = [names[i] for i in order.tolist()]
             arrays = _concatenated(self._node_parts, _node_arrays((), Codes(), Codes()))
             self._node_parts = []
-            if order is not None:
+            if order is not None:  # (and the codes numbered as met in id order)
                 arrays = _taken(arrays, order)
+                label, self._labels = _recoded(arrays.label, self._labels)
+                kind, self._kinds = _recoded(arrays.kind, self._kinds)
+                arrays = replace(arrays, label=label, kind=kind)
             self._index = dict(zip(ids, range(len(ids)), strict=True))
             self._nodes = (SortedTexts.of(ids), Texts.of(names), arrays)
         return self._nodes
@@ -726,6 +729,21 @@ def _concatenated(parts: Sequence[A], empty: A) -> A:
         else:
             joined[name] = np.concatenate(got)
     return type(parts[0])(**joined)
+
+
+C = TypeVar("C", npt.NDArray[np.int8], npt.NDArray[np.int16])
+
+
+def _recoded(values: C, codes: Codes) -> tuple[C, Codes]:
+    """``values`` (codes of ``codes``, -1: none) coded anew in the order the names are met
+    in them: as coding them in this order makes them, so that a model is the same array for
+    array whatever order its rows came in."""
+    given = values[values >= 0]
+    met, first = np.unique(given, return_index=True)
+    in_order = met[np.argsort(first)]
+    renumber = np.full(len(codes.names) + 1, -1, dtype=values.dtype)  # (the last: -1 → -1)
+    renumber[in_order] = np.arange(len(in_order), dtype=values.dtype)
+    return renumber[values], Codes(codes.names[c] for c in in_order.tolist())
 
 
 def _taken(arrays: A, order: Ints) -> A:
