@@ -199,7 +199,12 @@ def test_a_first_write_that_does_more_is_read_back(
     store = EmbeddedStore(tmp_path / "more.db")
     reads: list[int] = []
     built = embedded._built
-    monkeypatch.setattr(embedded, "_built", lambda *a: reads.append(1) or built(*a))
+
+    def counted(*args: Any) -> Model:
+        reads.append(1)
+        return built(*args)
+
+    monkeypatch.setattr(embedded, "_built", counted)
     with store.writer() as w:
         w.upsert_rows("node", [(i, "PartyOrg", "branch", f"N {i}", *[None] * 14) for i in _IDS])
         more(w)
