@@ -256,14 +256,24 @@ def _outside_line(facts: MismatchFacts) -> Found:
     count = orgs_of[enterprise]
     walker = facts.based[spans((np.cumsum(orgs_of) - orgs_of)[enterprise], count)]
     area = np.repeat(area, count)
-    met = member(facts.committees, area * n + walker % n)
+    is_committee = np.zeros(n, dtype=bool)
+    is_committee[facts.committees % n] = True
+
+    def meets(at: Ints, nodes: Ints) -> Bools:
+        """Whether each walker's node is a committee of its area (most are no committee)."""
+        found = is_committee[nodes]
+        some = np.flatnonzero(found)
+        found[some] = member(facts.committees, area[at[some]] * n + nodes[some])
+        return found
+
+    met = meets(np.arange(len(walker)), walker % n)
     walking = np.flatnonzero(~met)
     met[walking] = (
         first_on_chains(
             walker[walking] % n,
             facts.up,
             facts.halts,
-            lambda at, nodes: member(facts.committees, area[walking[at]] * n + nodes),
+            lambda at, nodes: meets(walking[at], nodes),
         )
         >= 0
     )
@@ -352,11 +362,8 @@ def _over_graph(view: GraphView, params: MismatchesParams) -> MismatchesResult:
 
         def enterprise(at: int) -> tuple[str, str, float | None]:
             value = float(pct[at])
-            return (
-                adj.node[ids[at]]["name"],
-                kinds[columns.kind[at]],
-                (None if value != value else value),
-            )
+            none = value != value  # NaN: no value
+            return adj.node[ids[at]]["name"], kinds[columns.kind[at]], None if none else value
 
         return _result(view, found, params, ids.__getitem__, enterprise)
 

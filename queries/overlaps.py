@@ -173,7 +173,7 @@ def _overlaps_result(
 ) -> OverlapsResult:
     """One page of the ranked entity codes (those at or above the minimum); ``info`` gives an
     entity's id, label, kind and name, ``kind_of`` a superior's kind."""
-    shown = np.array(page(ranked.tolist(), params), dtype=np.int64)
+    shown = ranked[params.offset : params.offset + params.limit]  # (page, without a list)
     starts = np.searchsorted(counts.entity, shown, "left").tolist()
     ends = np.searchsorted(counts.entity, shown, "right").tolist()
     items = []
