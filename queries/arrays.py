@@ -41,7 +41,7 @@ def run_starts(values: npt.NDArray[Any]) -> Bools:
 
 def distinct(values: npt.NDArray[np.integer[Any]]) -> Ints:
     """The distinct values, sorted (``np.unique`` hashes, which is slower on large arrays)."""
-    ordered = np.sort(values.astype(np.int64))
+    ordered = np.sort(values.astype(np.int64, copy=False))  # (sort copies)
     found: Ints = ordered[run_starts(ordered)]
     return found
 
@@ -49,6 +49,8 @@ def distinct(values: npt.NDArray[np.integer[Any]]) -> Ints:
 def distinct_days(keys: Ints, days: Days) -> tuple[Ints, Days]:
     """The distinct ``keys`` (below 2**55), sorted, each with the union of its ``days``
     (one sort: the days ride in the low byte)."""
+    if _increasing(keys):  # distinct and sorted already (the pairs of a query's columns)
+        return keys.astype(np.int64), days.astype(np.uint8)  # (copies: callers change them)
     packed = np.sort((keys << 8) | days)
     found = packed >> 8
     starts = np.flatnonzero(run_starts(found))
@@ -56,6 +58,11 @@ def distinct_days(keys: Ints, days: Days) -> tuple[Ints, Days]:
         return found, np.zeros(0, dtype=np.uint8)
     union: Days = np.bitwise_or.reduceat((packed & 0xFF).astype(np.uint8), starts)
     return found[starts], union
+
+
+def _increasing(values: npt.NDArray[np.integer[Any]]) -> bool:
+    """Whether ``values`` are strictly increasing: a pass, where a sort would be several."""
+    return bool((values[1:] > values[:-1]).all())
 
 
 def pairs(
@@ -76,9 +83,11 @@ def member(sorted_keys: Ints, keys: Ints) -> Bools:
 
 def spans(starts: npt.NDArray[np.integer[Any]], counts: npt.NDArray[np.integer[Any]]) -> Ints:
     """The positions ``starts[i], starts[i] + 1, …`` (``counts[i]`` of them) of every span,
-    one after the other: the rows of a sorted array that each span covers."""
-    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    found: Ints = np.repeat(starts, counts) + offsets
+    one after the other: the rows of a sorted array that each span covers (the ``k``-th
+    position overall is ``k`` shifted by its span's start less the positions before it:
+    one repeat over the output)."""
+    shift = starts.astype(np.int64) - (np.cumsum(counts) - counts)
+    found: Ints = np.repeat(shift, counts) + np.arange(int(counts.sum()))
     return found
 
 

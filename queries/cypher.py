@@ -59,8 +59,9 @@ def cypher_chain(org: str) -> str:
     it reaches by active AFFILIATED_TO lines, at most :data:`MAX_DEPTH` away — each once,
     then each one's active lines ``r`` to ``t`` (``OPTIONAL MATCH``; aggregate per ``m``).
 
-    A superset of the chain itself: the walk (:func:`queries.chain.walk`) decides where it
-    stops, from these lines, in Python.
+    A superset of the chain itself: the walk (:func:`queries.chain.walk`, or
+    :func:`queries.chain.first_on_chains` for many at once) decides where it stops, from
+    these lines.
     """
     return f"""OPTIONAL MATCH p = ({org})-[:AFFILIATED_TO*1..{MAX_DEPTH}]->(s:{NODE_LABEL})
 WHERE ALL(r IN relationships(p) WHERE {cypher_active("r")})

@@ -17,45 +17,61 @@ reported. An area's **committees** are the organizations based in it.
   them (Tianjin Pharmaceutical); ``related_id``: the area (the first by id).
 
 Each item carries the organization's latest transfer record, which may explain it (a
-``retained`` decision). :func:`enterprise_mismatches` with :class:`Chains` is the one
-definition of the rules; the embedded store asks it only of the enterprises a few numpy passes
-over its columns find may have one (:func:`_candidates`): asking every enterprise of a
-province took seconds.
+``retained`` decision). :func:`find_mismatches` is the one definition of the rules, for both
+stores: numpy over integer node codes (:class:`MismatchFacts`, which each store gathers —
+the embedded store from its columns, the Cypher answer by coding its rows' ids), every
+enterprise at once, the chains walked together by :func:`queries.chain.first_on_chains`;
+asking each enterprise in Python, walking its chains one by one, took seconds on a province.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import date
-from functools import cache
+from itertools import chain
 from textwrap import indent
-from typing import Any, Generic, Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-from queries.arrays import Bools, Ints, member, pairs, spans
-from queries.base import Answer, Column, Listing, ListParams, NamedQuery, Opens, Route, Rows, page
-from queries.chain import MAX_DEPTH, N, StopReason, walk
+from graph_schema.records import Transfer
+from queries.arrays import Bools, Ints, distinct, member, pairs, run_starts, spans
+from queries.base import (
+    Answer,
+    Column,
+    Listing,
+    ListParams,
+    NamedQuery,
+    Opens,
+    Route,
+    Rows,
+    is_graph_view,
+)
+from queries.chain import first_on_chains
 from queries.cypher import cypher_active, cypher_based_orgs, cypher_chain
 from stores.base import CypherView, GraphView
-from stores.columns import Columns, day
-from stores.deadline import bounded
+from stores.columns import Columns, Floats, day
 
 __all__ = [
+    "DETAILS",
     "DETAIL_WORDS",
     "MISMATCHES",
+    "TYPES",
     "TYPE_WORDS",
-    "Chains",
+    "Found",
+    "MismatchFacts",
     "MismatchItem",
     "MismatchesParams",
     "MismatchesResult",
-    "enterprise_mismatches",
+    "find_mismatches",
 ]
 
 #: Area kinds whose committees a registered enterprise's line is expected to run through.
 LINE_AREA_KINDS = ("street", "township", "park")
 MAJORITY_PCT = 50.0
+#: up to how many organizations' transfer records the embedded store looks up one by one
+ASK_EACH_ORG = 1000
 
 MismatchType = Literal["ownership", "location"]
 Detail = Literal["state_line_zero_equity", "majority_state_no_line", "registered_outside_line"]
@@ -121,174 +137,267 @@ class MismatchesResult(Answer):
 
 # -- the rules, shared by both stores ----------------------------------------------------------
 
+#: each detail's type
+DETAIL_TYPES: dict[Detail, MismatchType] = {
+    "majority_state_no_line": "ownership",
+    "registered_outside_line": "location",
+    "state_line_zero_equity": "ownership",
+}
+#: the details and the types in the answer's order (by name)
+DETAILS: tuple[Detail, ...] = tuple(sorted(DETAIL_TYPES))
+TYPES: tuple[MismatchType, ...] = tuple(sorted(set(DETAIL_TYPES.values())))
+_TYPE_OF_DETAIL = np.array([TYPES.index(DETAIL_TYPES[d]) for d in DETAILS], dtype=np.int64)
+_MAJORITY, _OUTSIDE, _ZERO = range(len(DETAILS))
 
-class Chains(Generic[N]):
-    """Reporting chains over a graph seen through three functions, each asked once per node
-    (the chains of a province's organizations share their upper reaches).
 
-    ``lines(n)``: targets of the active AFFILIATED_TO lines leaving ``n`` (one per line);
-    ``halts(n)``: the walk stops on reaching ``n`` (dissolved, unresolved, or unknown);
-    ``is_state(n)``: ``n`` is a state-system committee.
-    """
+class MismatchFacts(NamedTuple):
+    """What the rules read, on one day. Nodes are integer codes below ``size`` given in id
+    order (ordering codes orders ids); a pair is one integer, ``first * size + second``
+    (:mod:`queries.arrays`)."""
 
-    def __init__(
-        self,
-        lines: Callable[[N], list[N]],
-        halts: Callable[[N], bool],
-        is_state: Callable[[N], bool],
-    ) -> None:
-        self._lines: Callable[[N], list[N]] = cache(lines)
-        self._halts: Callable[[N], bool] = cache(halts)
-        self._is_state: Callable[[N], bool] = cache(is_state)
-        self._chains: dict[N, list[N]] = {}
+    size: int
+    #: the active resolved enterprises examined, sorted
+    enterprises: Ints
+    #: their ``state_equity_pct``, in the same order (NaN: none)
+    pct: Floats
+    #: (enterprise, active organization based in it by an active line), sorted, distinct
+    based: Ints
+    #: (enterprise, active street/township/park it is registered in), sorted, distinct
+    registered: Ints
+    #: (area, active organization based in it by an active line: its committee), sorted
+    committees: Ints
+    #: each node's one superior (the target of its active AFFILIATED_TO lines), or -1: none,
+    #: or several (the chain walk stops there)
+    up: Ints
+    #: the chain walk stops on reaching the node (dissolved, unresolved, or unknown)
+    halts: Bools
+    #: the node is a state-system committee
+    state: Bools
 
-    def chain(self, org: N) -> list[N]:
-        """The organization, then its superiors, as :func:`queries.chain.walk` walks them
-        (each organization's walked once: the rules ask for it more than once)."""
-        found = self._chains.get(org)
-        if found is None:
-            stop: StopReason = "superior_dissolved"  # which halt it is does not matter here
-            halts = self._halts
-            found = walk(org, self._lines, lambda node: stop if halts(node) else None).nodes
-            self._chains[org] = found
+
+class Found(NamedTuple):
+    """The mismatches found, one a row, in the answer's order: by type, enterprise,
+    organization (none first), detail."""
+
+    enterprise: Ints
+    #: position in :data:`DETAILS`
+    detail: Ints
+    #: -1: none (an enterprise with no organization)
+    org: Ints
+    #: the committee reached (ownership) or the area (location); -1: none
+    related: Ints
+
+    def type(self) -> Ints:
+        """Each row's position in :data:`TYPES`."""
+        found: Ints = _TYPE_OF_DETAIL[self.detail]
         return found
 
-    def reaches_state(self, org: N) -> N | None:
-        """The nearest state-system committee among the superiors on ``org``'s chain."""
-        return next((node for node in self.chain(org)[1:] if self._is_state(node)), None)
+    def rows(self, kept: Ints | Bools | slice) -> Found:
+        """The rows ``kept`` picks (a mask, positions or a slice)."""
+        return Found(*(column[kept] for column in self))
 
 
-def enterprise_mismatches(ent: Mapping[str, Any], chains: Chains[Any]) -> list[dict[str, Any]]:
-    """Every mismatch of one active enterprise.
-
-    ``ent``: id, name, kind, state_equity_pct, orgs (ids of the organizations based in it),
-    areas (``{area, committees}`` for its registered street/township/park areas).
-    """
-    orgs = sorted(set(ent["orgs"]))
-    pct = ent["state_equity_pct"]
-    found: list[dict[str, Any]] = []
-
-    def item(type_: MismatchType, detail: Detail, org: str | None, related: str | None) -> None:
-        found.append(
-            {
-                "id": ent["id"],
-                "name": ent["name"],
-                "kind": ent["kind"],
-                "type": type_,
-                "detail": detail,
-                "org_id": org,
-                "related_id": related,
-                "state_equity_pct": pct,
-            }
-        )
-
-    if pct is not None and pct == 0:
-        for org in orgs:
-            committee = chains.reaches_state(org)
-            if committee is not None:
-                item("ownership", "state_line_zero_equity", org, committee)
-    elif pct is not None and pct > MAJORITY_PCT:
-        if not orgs:
-            item("ownership", "majority_state_no_line", None, None)
-        elif all(chains.reaches_state(org) is None for org in orgs):
-            for org in orgs:
-                item("ownership", "majority_state_no_line", org, None)
-    areas = sorted(
-        {a["area"]: frozenset(a["committees"]) for a in ent["areas"] if a["committees"]}.items()
+def find_mismatches(facts: MismatchFacts) -> Found:
+    """Every mismatch, by the rules of the module docstring: the one definition, for both
+    stores, and for every enterprise at once in numpy (a province's enterprises asked one
+    by one, their chains walked in Python, took seconds). The chains are
+    :func:`queries.chain.walk`'s, walked by :func:`queries.chain.first_on_chains`."""
+    n = facts.size
+    pct = np.full(n, np.nan)
+    pct[facts.enterprises] = facts.pct
+    zero, majority = pct == 0, pct > MAJORITY_PCT  # (NaN is neither)
+    owner, org = facts.based // n, facts.based % n
+    # ownership: the nearest state-system committee on each organization's chain
+    asked = np.flatnonzero(zero[owner] | majority[owner])
+    reached = np.full(len(facts.based), -1, dtype=np.int64)
+    reached[asked] = first_on_chains(
+        org[asked], facts.up, facts.halts, lambda _, nodes: facts.state[nodes]
     )
-    if areas:
-        for org in orgs:
-            on_chain = set(chains.chain(org))
-            missed = [area for area, committees in areas if not on_chain & committees]
-            if missed:
-                item("location", "registered_outside_line", org, missed[0])
-    return found
+    in_line = reached >= 0
+    reaching = np.zeros(n, dtype=bool)
+    reaching[owner[in_line]] = True
+    with_orgs = np.zeros(n, dtype=bool)
+    with_orgs[owner] = True
+    zero_line = np.flatnonzero(zero[owner] & in_line)
+    no_line = np.flatnonzero(majority[owner] & ~reaching[owner])
+    no_orgs = facts.enterprises[majority[facts.enterprises] & ~with_orgs[facts.enterprises]]
+    parts = [
+        _rows(owner[zero_line], _ZERO, org[zero_line], reached[zero_line]),
+        _rows(owner[no_line], _MAJORITY, org[no_line], None),
+        _rows(no_orgs, _MAJORITY, None, None),
+        _outside_line(facts),
+    ]
+    found = Found(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+    order = np.lexsort((found.detail, found.org, found.enterprise, found.type()))
+    return found.rows(order)
+
+
+def _rows(enterprise: Ints, detail: int, org: Ints | None, related: Ints | None) -> Found:
+    none = np.full(len(enterprise), -1, dtype=np.int64)
+    return Found(
+        enterprise.astype(np.int64),
+        np.full(len(enterprise), detail, dtype=np.int64),
+        none if org is None else org.astype(np.int64),
+        none if related is None else related.astype(np.int64),
+    )
+
+
+def _outside_line(facts: MismatchFacts) -> Found:
+    """``registered_outside_line``: each (enterprise, organization) whose chain (the
+    organization included) holds no committee of some area of registration that has
+    committees, with the first such area. One walker per (enterprise, area, organization)."""
+    n = facts.size
+    with_committees = np.zeros(n, dtype=bool)
+    with_committees[facts.committees // n] = True
+    orgs_of = np.bincount(facts.based // n, minlength=n)  # (the pairs are by enterprise)
+    enterprise, area = facts.registered // n, facts.registered % n
+    kept = with_committees[area] & (orgs_of[enterprise] > 0)
+    enterprise, area = enterprise[kept], area[kept]
+    count = orgs_of[enterprise]
+    walker = facts.based[spans((np.cumsum(orgs_of) - orgs_of)[enterprise], count)]
+    area = np.repeat(area, count)
+    is_committee = np.zeros(n, dtype=bool)
+    is_committee[facts.committees % n] = True
+
+    def meets(at: Ints, nodes: Ints) -> Bools:
+        """Whether each walker's node is a committee of its area (most are no committee)."""
+        found = is_committee[nodes]
+        some = np.flatnonzero(found)
+        found[some] = member(facts.committees, area[at[some]] * n + nodes[some])
+        return found
+
+    met = meets(np.arange(len(walker)), walker % n)
+    walking = np.flatnonzero(~met)
+    met[walking] = (
+        first_on_chains(
+            walker[walking] % n,
+            facts.up,
+            facts.halts,
+            lambda at, nodes: meets(walking[at], nodes),
+        )
+        >= 0
+    )
+    missed = np.flatnonzero(~met)
+    order = missed[np.lexsort((area[missed], walker[missed]))]
+    first_missed = order[run_starts(walker[order])]  # the first area by id
+    return _rows(walker[first_missed] // n, _OUTSIDE, walker[first_missed] % n, area[first_missed])
 
 
 def _result(
-    view: CypherView | GraphView, found: list[dict[str, Any]], params: MismatchesParams
+    view: CypherView | GraphView,
+    found: Found,
+    params: MismatchesParams,
+    id_of: Callable[[int], str],
+    enterprise: Callable[[int], tuple[str, str, float | None]],
 ) -> MismatchesResult:
-    by_type: dict[str, int] = {}
-    for item in found:
-        by_type[item["type"]] = by_type.get(item["type"], 0) + 1
+    """One page of the mismatches found: ``id_of`` gives a node code's id, ``enterprise`` an
+    enterprise's name, kind and ``state_equity_pct`` (asked of those shown only)."""
+    types = found.type()
+    by_type = np.bincount(types, minlength=len(TYPES))
     if params.kind:
-        found = [item for item in found if item["type"] == params.kind]
-    found.sort(key=lambda i: (i["type"], i["id"], i["org_id"] or "", i["detail"]))
-    shown = page(found, params)
-    transfers = latest_transfers(view, {i["org_id"] for i in shown if i["org_id"]}, params.as_of)
-    items = [
-        MismatchItem(
-            **item,
-            transfer_id=transfers.get(item["org_id"], (None, None))[0],
-            transfer_status=transfers.get(item["org_id"], (None, None))[1],
+        found = found.rows(types == TYPES.index(params.kind))
+    shown = found.rows(slice(params.offset, params.offset + params.limit))
+    items = []
+    for at, detail, org, related in zip(*(column.tolist() for column in shown), strict=True):
+        name, kind, pct = enterprise(at)
+        items.append(
+            {
+                "id": id_of(at),
+                "name": name,
+                "kind": kind,
+                "type": TYPES[_TYPE_OF_DETAIL[detail]],
+                "detail": DETAILS[detail],
+                "org_id": None if org < 0 else id_of(org),
+                "related_id": None if related < 0 else id_of(related),
+                "state_equity_pct": pct,
+            }
         )
-        for item in shown
-    ]
+    transfers = latest_transfers(view, {i["org_id"] for i in items if i["org_id"]}, params.as_of)
     return MismatchesResult(
         as_of=params.as_of,
-        items=items,
-        total=len(found),
+        items=[
+            MismatchItem(
+                **item,
+                transfer_id=transfers.get(item["org_id"], (None, None))[0],
+                transfer_status=transfers.get(item["org_id"], (None, None))[1],
+            )
+            for item in items
+        ],
+        total=len(found.enterprise),
         limit=params.limit,
         offset=params.offset,
-        by_type=dict(sorted(by_type.items())),
+        by_type={TYPES[t]: int(count) for t, count in enumerate(by_type.tolist()) if count},
     )
 
 
 def latest_transfers(
-    view: CypherView | GraphView, orgs: set[str | None], as_of: date
-) -> dict[str | None, tuple[str, str]]:
+    view: CypherView | GraphView, orgs: set[str], as_of: date
+) -> dict[str, tuple[str, str]]:
     """(id, status) of the latest transfer record (by date, then id) of each organization,
-    among those dated by ``as_of`` (or undated): a later decision explains nothing yet."""
+    among those dated by ``as_of`` (or undated): a later decision explains nothing yet.
+
+    The embedded store looks up the records of a page's few organizations one by one (by an
+    index: reading a province's every record took a few hundred milliseconds at 5M nodes);
+    otherwise, and over Bolt (a round trip each), every record is read once."""
     if not orgs:
         return {}
-    return {
-        t.org: (t.id, t.status)
-        for t in view.iter_transfers()
-        if t.org in orgs and (t.date is None or t.date <= as_of)
-    }
+    records: Iterable[Transfer]
+    if is_graph_view(view) and len(orgs) <= ASK_EACH_ORG:
+        records = chain.from_iterable(view.iter_transfers(org=org) for org in orgs)
+    else:
+        records = (t for t in view.iter_transfers() if t.org in orgs)
+    return {t.org: (t.id, t.status) for t in records if t.date is None or t.date <= as_of}
 
 
 # -- the embedded store -------------------------------------------------------------------------
 
 
 def _over_graph(view: GraphView, params: MismatchesParams) -> MismatchesResult:
-    """The rules asked of the candidates in index space: nodes are column indexes (in id
-    order, so sorting them sorts their ids), a node's one superior, whether it halts a walk
-    and whether it is a state-system committee are read from arrays; ids are decoded for
-    the items found only."""
+    """The rules over the columns: node codes are column indexes (in id order); ids, names
+    and kinds are read for the page shown only."""
     columns = view.columns()
-    on, ids = day(params.as_of), columns.ids
-    alive = columns.alive(on)
-    up = _superiors(columns, on).data
-    halts = (~alive | columns.unresolved).data
-    state = _state_committees(columns, on, alive).data
-    chains = Chains[int](
-        lambda i: [up[i]] if up[i] >= 0 else [], lambda i: bool(halts[i]), lambda i: bool(state[i])
-    )
-    kinds, pct = columns.kinds.names, columns.prop("state_equity_pct")
-    found: list[dict[str, Any]] = []
-    for ent in bounded(_candidates(columns, params.as_of)):
-        at = ent["id"]
-        value = float(pct[at])
-        ent.update(  # (its name is read for the items found only)
-            name=None,
-            kind=kinds[columns.kind[at]],
-            state_equity_pct=None if value != value else value,
-        )
-        found.extend(enterprise_mismatches(ent, chains))
+    found = find_mismatches(_facts(columns, day(params.as_of)))
+    ids, kinds, pct = columns.ids, columns.kinds.names, columns.prop("state_equity_pct")
     with view.reading_graph() as adj:
-        named = {i: ids[i] for item in found for i in _codes(item)}
-        names = {i: adj.node[named[i]]["name"] for i in {item["id"] for item in found}}
-    for item in found:
-        item["name"] = names[item["id"]]
-        for field in ("id", "org_id", "related_id"):
-            if item[field] is not None:
-                item[field] = named[item[field]]
-    return _result(view, found, params)
+
+        def enterprise(at: int) -> tuple[str, str, float | None]:
+            value = float(pct[at])
+            none = value != value  # NaN: no value
+            return adj.node[ids[at]]["name"], kinds[columns.kind[at]], None if none else value
+
+        return _result(view, found, params, ids.__getitem__, enterprise)
 
 
-def _codes(item: Mapping[str, Any]) -> list[int]:
-    return [item[k] for k in ("id", "org_id", "related_id") if item[k] is not None]
+def _facts(columns: Columns, on: int) -> MismatchFacts:
+    """The facts of the rules on day number ``on``, in a few numpy passes over the columns."""
+    n = len(columns)
+    alive = columns.alive(on)
+    party = columns.label_is("PartyOrg")
+    enterprises = columns.label_is("Enterprise") & alive & ~columns.unresolved
+    located = columns.edges("LOCATED_IN")
+    areas = columns.label_is("Area") & columns.kind_in(LINE_AREA_KINDS) & alive
+    registered = (
+        located.active(on)
+        & columns.edge_kind_is(located, "registered")
+        & enterprises[located.src]
+        & areas[located.dst]
+    )
+    based = columns.edges("BASED_IN")
+    by_org = based.active(on) & party[based.src] & alive[based.src]
+    in_area = by_org & areas[based.dst]
+    in_enterprise = by_org & enterprises[based.dst]
+    examined = np.flatnonzero(enterprises)
+    return MismatchFacts(
+        size=n,
+        enterprises=examined,
+        pct=columns.prop("state_equity_pct")[examined],
+        based=pairs(based.dst[in_enterprise], based.src[in_enterprise], n),
+        registered=pairs(located.src[registered], located.dst[registered], n),
+        committees=pairs(based.dst[in_area], based.src[in_area], n),
+        up=_superiors(columns, on),
+        halts=~alive | columns.unresolved,
+        state=_state_committees(columns, on, alive),
+    )
 
 
 def _state_committees(columns: Columns, on: int, alive: Bools) -> Bools:
@@ -302,96 +411,23 @@ def _state_committees(columns: Columns, on: int, alive: Bools) -> Bools:
     return found
 
 
-def _candidates(columns: Columns, as_of: date) -> list[dict[str, Any]]:
-    """The active resolved enterprises that may have a mismatch, with the facts
-    :func:`enterprise_mismatches` needs (``id``, ``orgs``, ``areas``, as column indexes; the
-    caller adds kind and ``state_equity_pct``), gathered in a few numpy passes over the
-    columns.
-
-    They are every ownership candidate (few), and those registered in an area with
-    committees where an organization based in them has a reporting chain holding none of
-    the area's committees — the chains walked for all of them at once, as
-    :meth:`Chains.chain` walks one. :func:`enterprise_mismatches` decides for each."""
-    on = day(as_of)
-    n = len(columns)
-    alive = columns.alive(on)
-    party = columns.label_is("PartyOrg")
-    enterprises = columns.label_is("Enterprise") & alive & ~columns.unresolved
-    pct = columns.prop("state_equity_pct")
-    found = enterprises & ((pct == 0) | (pct > MAJORITY_PCT))  # ownership candidates
-    # registered in an area of a line-area kind: (enterprise, area)
-    located = columns.edges("LOCATED_IN")
-    areas = columns.label_is("Area") & columns.kind_in(LINE_AREA_KINDS) & alive
-    registered = (
-        located.active(on)
-        & columns.edge_kind_is(located, "registered")
-        & enterprises[located.src]
-        & areas[located.dst]
-    )
-    ent_area = pairs(located.src[registered], located.dst[registered], n)
-    # the committees of those areas: (area, committee), and the organizations of the
-    # enterprises: (enterprise, organization)
-    based = columns.edges("BASED_IN")
-    by_org = based.active(on) & party[based.src] & alive[based.src]
-    in_area = np.zeros(n, dtype=bool)
-    in_area[ent_area % n] = True
-    committee = pairs(
-        based.dst[by_org & in_area[based.dst]], based.src[by_org & in_area[based.dst]], n
-    )
-    ent_org = pairs(
-        based.dst[by_org & enterprises[based.dst]], based.src[by_org & enterprises[based.dst]], n
-    )
-    with_committees = np.zeros(n, dtype=bool)
-    with_committees[committee // n] = True
-    ent_area = ent_area[with_committees[ent_area % n]]
-    # one walker per (enterprise, organization, area): does the chain meet a committee?
-    owner_of = ent_org // n
-    first = np.searchsorted(owner_of, ent_area // n, "left")
-    count = np.searchsorted(owner_of, ent_area // n, "right") - first
-    pick = spans(first, count)
-    walker_ent = ent_org[pick] // n
-    walker_area = np.repeat(ent_area % n, count)
-    node = ent_org[pick] % n  # the organization itself is on its chain
-    met = member(committee, walker_area * n + node)
-    up, halts = _superiors(columns, on), ~alive | columns.unresolved
-    walking = np.flatnonzero(~met)
-    for _ in range(MAX_DEPTH):  # a chain holds at most MAX_DEPTH superiors
-        step = up[node[walking]]
-        walking = walking[step >= 0]
-        if not len(walking):
-            break
-        node[walking] = step[step >= 0]
-        met[walking] = member(committee, walker_area[walking] * n + node[walking])
-        walking = walking[~met[walking] & ~halts[node[walking]]]  # stops after a halt
-    found[walker_ent[~met]] = True
-    # the facts of the candidates
-    ent_area = ent_area[found[ent_area // n]]
-    wanted = np.zeros(n, dtype=bool)
-    wanted[ent_area % n] = True
-    committees: dict[int, list[int]] = {}
-    for key in committee[wanted[committee // n]].tolist():  # (sorted: by area, committee)
-        committees.setdefault(key // n, []).append(key % n)
-    facts: dict[int, dict[str, Any]] = {
-        i: {"id": i, "orgs": [], "areas": []} for i in np.flatnonzero(found).tolist()
-    }
-    for key in ent_org[found[ent_org // n]].tolist():
-        facts[key // n]["orgs"].append(key % n)
-    for key in ent_area.tolist():
-        facts[key // n]["areas"].append({"area": key % n, "committees": committees[key % n]})
-    return list(facts.values())
-
-
 def _superiors(columns: Columns, on: int) -> Ints:
     """Each node's one superior by its active AFFILIATED_TO lines (their targets, whatever
-    their state), or -1: none, or several at once (as :func:`queries.chain.walk`)."""
+    their state), or -1: none, or several at once (as :func:`queries.chain.walk`).
+
+    Most nodes have one line or none: only the lines of nodes with several are sorted, to
+    see whether they lead to one superior (sorting every line took longer than the rest)."""
     n = len(columns)
     aff = columns.edges("AFFILIATED_TO")
-    line = aff.active(on)
-    lines = pairs(aff.src[line], aff.dst[line], n)
-    distinct = np.bincount(lines // n, minlength=n)
+    line = np.flatnonzero(aff.active(on))
+    src, dst = aff.src[line], aff.dst[line]
     up = np.full(n, -1, dtype=np.int64)
-    one = distinct[lines // n] == 1
-    up[lines[one] // n] = lines[one] % n
+    one = np.bincount(src, minlength=n)[src] == 1
+    up[src[one]] = dst[one]
+    several = pairs(src[~one], dst[~one], n)
+    distinct = np.bincount(several // n, minlength=n)
+    alike = distinct[several // n] == 1
+    up[several[alike] // n] = several[alike] % n
     return up
 
 
@@ -436,28 +472,61 @@ RETURN e.id AS id, e.name AS name, e.kind AS kind, e.state_equity_pct AS state_e
 
 
 def _from_rows(view: CypherView, rows: Rows, params: MismatchesParams) -> MismatchesResult:
-    info: dict[str, dict[str, Any]] = {}
+    """The rules over the rows: node ids get codes in id order."""
+    ids = sorted(
+        {row["id"] for row in rows}
+        | {org for row in rows for org in row["orgs"]}
+        | {area["area"] for row in rows for area in row["areas"]}
+        | {c for row in rows for area in row["areas"] for c in area["committees"]}
+        | {node["id"] for row in rows for node in row["chain"]}
+        | {t for row in rows for node in row["chain"] for t in node["lines"]}
+    )
+    code = {node_id: at for at, node_id in enumerate(ids)}
+    n = len(ids)
+    up = np.full(n, -1, dtype=np.int64)
+    halts = np.ones(n, dtype=bool)  # a node the rows do not describe stops a walk
+    state = np.zeros(n, dtype=bool)
     for row in rows:
         for node in row["chain"]:
-            info[node["id"]] = node
+            at, targets = code[node["id"]], set(node["lines"])
+            up[at] = code[targets.pop()] if len(targets) == 1 else -1
+            halts[at] = not node["active"] or bool(node["unresolved"])
+            state[at] = bool(node["active"]) and bool(node["sasac"])
+    by_code = {code[row["id"]]: row for row in rows}
+    examined = np.array(sorted(by_code), dtype=np.int64)
+    facts = MismatchFacts(
+        size=n,
+        enterprises=examined,
+        pct=np.array(
+            [_number(by_code[at]["state_equity_pct"]) for at in examined.tolist()], dtype=float
+        ),
+        based=_pairs_of([(code[r["id"]], code[o]) for r in rows for o in r["orgs"]], n),
+        registered=_pairs_of(
+            [(code[r["id"]], code[a["area"]]) for r in rows for a in r["areas"]], n
+        ),
+        committees=_pairs_of(
+            [(code[a["area"]], code[c]) for r in rows for a in r["areas"] for c in a["committees"]],
+            n,
+        ),
+        up=up,
+        halts=halts,
+        state=state,
+    )
 
-    def lines(node_id: str) -> list[str]:
-        node = info.get(node_id)
-        return list(node["lines"]) if node else []
+    def enterprise(at: int) -> tuple[str, str, float | None]:
+        row = by_code[at]
+        return row["name"], row["kind"], row["state_equity_pct"]
 
-    def halts(node_id: str) -> bool:
-        node = info.get(node_id)
-        return node is None or not node["active"] or bool(node["unresolved"])
+    return _result(view, find_mismatches(facts), params, ids.__getitem__, enterprise)
 
-    def is_state(node_id: str) -> bool:
-        node = info.get(node_id)
-        return node is not None and bool(node["active"]) and bool(node["sasac"])
 
-    chains = Chains(lines, halts, is_state)
-    found: list[dict[str, Any]] = []
-    for row in rows:
-        found.extend(enterprise_mismatches(row, chains))
-    return _result(view, found, params)
+def _number(value: float | None) -> float:
+    return np.nan if value is None else float(value)
+
+
+def _pairs_of(found: list[tuple[int, int]], n: int) -> Ints:
+    """The distinct pairs of codes below ``n``, as :mod:`queries.arrays` keys, sorted."""
+    return distinct(np.array([first * n + second for first, second in found], dtype=np.int64))
 
 
 MISMATCHES: NamedQuery[MismatchesParams, MismatchesResult] = NamedQuery(

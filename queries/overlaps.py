@@ -151,8 +151,16 @@ class OverlapPairsResult(Answer):
 
 def _ranked(found: Ints, superiors: Ints, rank: npt.NDArray[np.integer[Any]]) -> Ints:
     """Entity codes ranked most superiors first, then by id (``rank``: a code's position in
-    id order)."""
-    ranked: Ints = found[np.lexsort((rank[found], -superiors[found]))]
+    id order).
+
+    Two stable sorts: by id (no work where the codes are in id order already, as the
+    embedded store's are), then by count, in 16 bits where the counts fit (numpy sorts those
+    by radix: a province's million entities in milliseconds)."""
+    by_id = found[np.argsort(rank[found], kind="stable")]
+    most = -superiors[by_id]
+    if len(most) and int(most.min()) >= np.iinfo(np.int16).min:
+        most = most.astype(np.int16)
+    ranked: Ints = by_id[np.argsort(most, kind="stable")]
     return ranked
 
 
@@ -165,7 +173,7 @@ def _overlaps_result(
 ) -> OverlapsResult:
     """One page of the ranked entity codes (those at or above the minimum); ``info`` gives an
     entity's id, label, kind and name, ``kind_of`` a superior's kind."""
-    shown = np.array(page(ranked.tolist(), params), dtype=np.int64)
+    shown = ranked[params.offset : params.offset + params.limit]  # (page, without a list)
     starts = np.searchsorted(counts.entity, shown, "left").tolist()
     ends = np.searchsorted(counts.entity, shown, "right").tolist()
     items = []
@@ -342,10 +350,11 @@ def _lines_on(
     is_org[org] = True
     of_orgs = np.flatnonzero(is_org[subject])
     order = of_orgs[np.argsort(subject[of_orgs], kind="stable")]
-    ordered = subject[order]
-    first = np.searchsorted(ordered, org, "left")
-    count = np.searchsorted(ordered, org, "right") - first
-    via = order[spans(first, count)]
+    # an organization's lines are a run of order, found by counting (a binary search for
+    # each organization took twice as long at 1M nodes)
+    lines_of = np.bincount(subject[of_orgs], minlength=len(columns))
+    count = lines_of[org]
+    via = order[spans((np.cumsum(lines_of) - lines_of)[org], count)]
     via_days = line_days[via] & np.repeat(host_days, count)
     direct_days = line_days & alive_wanted[subject]
     direct, by_org = direct_days != 0, via_days != 0

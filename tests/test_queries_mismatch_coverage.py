@@ -8,12 +8,13 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from loaders.load import load_paths
-from queries.chain import chain_result
+from queries.chain import chain_result, first_on_chains
 from queries.coverage import COVERAGE, CoverageParams
-from queries.mismatches import MISMATCHES, Chains, MismatchesParams
+from queries.mismatches import MISMATCHES, MismatchesParams
 from stores.base import GraphStore
 from tests.conftest import Dataset
 from tests.query_graphs_mismatch import COVERAGE_DAY, MISMATCH_DAY, load_coverage, load_mismatch
@@ -277,8 +278,11 @@ CASES_COVERAGE = [
 @pytest.mark.parametrize("seed", range(40))
 def test_mismatch_chains_are_the_chain_query_chains(seed: int) -> None:
     """On random graphs with cycles, double superiors, dissolved and unresolved superiors and
-    chains longer than 50, :class:`Chains` (mismatches) follows exactly the chain the
-    ``chain`` query shows, and the state-system committee it finds is the nearest on it."""
+    chains longer than 50, :func:`queries.chain.first_on_chains` (mismatches' walker, every
+    chain at once) follows exactly the chain the ``chain`` query shows: asked, from every
+    node, for the first superior that is a given node, it finds that node where it is on
+    the chain and nothing where it is not; and the state-system committee it finds is the
+    nearest on the chain."""
     rng = random.Random(seed)
     n = rng.choice([8, 30, 130])
     ids = [f"n{i:03d}" for i in range(n)]
@@ -315,13 +319,20 @@ def test_mismatch_chains_are_the_chain_query_chains(seed: int) -> None:
     def is_state(node: str) -> bool:
         return node in state and node not in dissolved
 
-    chains = Chains(
-        lambda node: list(ups[node]), lambda node: node in dissolved or node in unresolved, is_state
+    code = {node: at for at, node in enumerate(ids)}
+    up = np.array(
+        [code[ups[node][0]] if len(set(ups[node])) == 1 else -1 for node in ids], dtype=np.int64
     )
-    order = list(ids)
-    rng.shuffle(order)
-    for node in order:
+    halts = np.array([node in dissolved or node in unresolved for node in ids])
+    state_at = np.array([is_state(node) for node in ids])
+    every = np.arange(n, dtype=np.int64)
+    start, target = np.repeat(every, n), np.tile(every, n)
+    first = first_on_chains(start, up, halts, lambda at, nodes: nodes == target[at])
+    nearest = first_on_chains(every, up, halts, lambda _, nodes: state_at[nodes])
+    for node in ids:
         walked = [step.id for step in chain_result(node, D("2025-01-01"), info, lines).items]
-        assert list(chains.chain(node)) == walked
+        superiors = {code[s] for s in walked[1:]}
+        found = first[start == code[node]]
+        assert found.tolist() == [t if t in superiors else -1 for t in range(n)], node
         expected = next((s for s in walked[1:] if is_state(s)), None)
-        assert chains.reaches_state(node) == expected, node
+        assert nearest[code[node]] == (-1 if expected is None else code[expected]), node

@@ -6,24 +6,20 @@ the interval boundaries; reporting chains stop where the chain walk stops."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 from graph_schema.records import Edge, Node, Transfer
 from queries.base import EntityParams, ListParams
+from queries.chain import walk
 from queries.conflicts import CONFLICTS
 from queries.coverage import COVERAGE, CoverageParams
 from queries.graph import active, lines_in, lines_out
-from queries.mismatches import (
-    LINE_AREA_KINDS,
-    MISMATCHES,
-    Chains,
-    MismatchesParams,
-    enterprise_mismatches,
-)
+from queries.mismatches import LINE_AREA_KINDS, MAJORITY_PCT, MISMATCHES, MismatchesParams
 from queries.orphans import ORPHANS, OrphansParams, classify
 from queries.overlaps import OVERLAP_PAIRS, OVERLAPS, OverlapPairsParams, OverlapsParams
 from queries.superiors import SUPERIORS
@@ -237,16 +233,50 @@ def every_orphan(store: EmbeddedStore, as_of: date) -> list[tuple[Any, ...]]:
     return sorted(found)
 
 
+def enterprise_mismatches(
+    ent: dict[str, Any], chain: Callable[[str], list[str]], is_state: Callable[[str], bool]
+) -> list[tuple[Any, ...]]:
+    """The rules of :mod:`queries.mismatches`, as its docstring states them, asked of one
+    enterprise (``ent``: id, state_equity_pct, orgs, areas as ``{area: committees}``);
+    ``chain(org)``: the organization's chain, as :func:`queries.chain.walk` walks it."""
+    orgs, pct = sorted(set(ent["orgs"])), ent["state_equity_pct"]
+
+    def reaches_state(org: str) -> str | None:
+        return next((node for node in chain(org)[1:] if is_state(node)), None)
+
+    found: list[tuple[Any, ...]] = []
+    if pct == 0:
+        found += [
+            (ent["id"], "ownership", "state_line_zero_equity", org, reaches_state(org))
+            for org in orgs
+            if reaches_state(org) is not None
+        ]
+    elif pct is not None and pct > MAJORITY_PCT:
+        if not orgs:
+            found.append((ent["id"], "ownership", "majority_state_no_line", None, None))
+        elif all(reaches_state(org) is None for org in orgs):
+            found += [(ent["id"], "ownership", "majority_state_no_line", org, None) for org in orgs]
+    areas = sorted((area, set(c)) for area, c in ent["areas"].items() if c)
+    for org in orgs:
+        missed = [area for area, committees in areas if not set(chain(org)) & committees]
+        if missed:
+            found.append((ent["id"], "location", "registered_outside_line", org, missed[0]))
+    return found
+
+
 def every_mismatch(store: EmbeddedStore, as_of: date) -> list[tuple[Any, ...]]:
-    """``enterprise_mismatches`` asked of every active enterprise, over the graph."""
+    """:func:`enterprise_mismatches` asked of every active enterprise, over the graph."""
     adj = _graph(store)
     nodes = adj.node
 
-    def lines(node_id: str) -> list[str]:
-        return [t for t, _, _ in lines_out(adj, node_id, "AFFILIATED_TO", as_of)]
+    def chain(node_id: str) -> list[str]:
+        def halts(node: str) -> Literal["superior_dissolved"] | None:
+            stop = not active(nodes[node], as_of) or bool(nodes[node].get("unresolved"))
+            return "superior_dissolved" if stop else None
 
-    def halts(node_id: str) -> bool:
-        return not active(nodes[node_id], as_of) or bool(nodes[node_id].get("unresolved"))
+        return walk(
+            node_id, lambda n: [t for t, _, _ in lines_out(adj, n, "AFFILIATED_TO", as_of)], halts
+        ).nodes
 
     def is_state(node_id: str) -> bool:
         return active(nodes[node_id], as_of) and any(
@@ -254,28 +284,22 @@ def every_mismatch(store: EmbeddedStore, as_of: date) -> list[tuple[Any, ...]]:
             for b, _, _ in lines_out(adj, node_id, "BASED_IN", as_of)
         )
 
-    chains = Chains(lines, halts, is_state)
     found = []
     for ent_id, attrs in nodes.items():
         if attrs["label"] != "Enterprise" or attrs.get("unresolved") or not active(attrs, as_of):
             continue
-        areas = [
-            {
-                "area": a,
-                "committees": sorted(
-                    {
-                        c
-                        for c, _, _ in lines_in(adj, a, "BASED_IN", as_of)
-                        if nodes[c]["label"] == "PartyOrg" and active(nodes[c], as_of)
-                    }
-                ),
-            }
+        areas = {
+            a: [
+                c
+                for c, _, _ in lines_in(adj, a, "BASED_IN", as_of)
+                if nodes[c]["label"] == "PartyOrg" and active(nodes[c], as_of)
+            ]
             for a, _, line in lines_out(adj, ent_id, "LOCATED_IN", as_of)
             if line.get("kind") == "registered"
             and nodes[a]["label"] == "Area"
             and nodes[a]["kind"] in LINE_AREA_KINDS
             and active(nodes[a], as_of)
-        ]
+        }
         orgs = [
             o
             for o, _, _ in lines_in(adj, ent_id, "BASED_IN", as_of)
@@ -283,24 +307,21 @@ def every_mismatch(store: EmbeddedStore, as_of: date) -> list[tuple[Any, ...]]:
         ]
         ent = {
             "id": ent_id,
-            "name": attrs["name"],
-            "kind": attrs["kind"],
             "state_equity_pct": attrs.get("state_equity_pct"),
             "orgs": orgs,
             "areas": areas,
         }
-        found += [
-            (i["id"], i["type"], i["detail"], i["org_id"], i["related_id"])
-            for i in enterprise_mismatches(ent, chains)
-        ]
+        found += enterprise_mismatches(ent, chain, is_state)
     return sorted(found, key=lambda r: (r[0], r[1], r[2], r[3] or "", r[4] or ""))
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_candidates_miss_nothing(tmp_path: Path, seed: int) -> None:
-    """orphans and mismatches ask their rules only of the candidates numpy finds: they find
-    all that asking every organization and enterprise finds (larger random provinces, with
-    long chains through dissolved and placeholder superiors)."""
+    """orphans asks its rules only of the candidates numpy finds, and mismatches asks its
+    rules in numpy of every enterprise at once: they find all that asking every
+    organization and enterprise one by one finds, the chains walked by
+    :func:`queries.chain.walk` (larger random provinces, with long chains through dissolved
+    and placeholder superiors)."""
     store = EmbeddedStore(tmp_path / "r.db")
     nodes, edges, transfers = random_province(seed, size=400)
     with store.writer() as w:
