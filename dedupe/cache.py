@@ -124,8 +124,8 @@ def _read(store: GraphStore, state: State, read: Callable[[], T]) -> T:
 def _blocking(store: GraphStore, state: State) -> Blocking:
     """The first pass over every node (:class:`dedupe.candidates.Blocking`), a label and kind
     at a time, each in a read of its own that digests its nodes as they are read (the
-    embedded store fetches a read's rows at once: one kind of one label is a fraction of a
-    province, and no more than its rows is held), then the nodes of kinds not declared."""
+    embedded store fetches a read's rows a chunk at a time; one kind of one label is also a
+    fraction of a province), then the nodes of kinds not declared."""
 
     def digested(label: str, kind: str | None = None) -> Callable[[], tuple[int, Blocking]]:
         def read() -> tuple[int, Blocking]:

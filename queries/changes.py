@@ -36,7 +36,7 @@ from graph_schema.declaration import REL_TYPES
 from graph_schema.records import Transfer, active, evidence_from_canonical
 from queries.arrays import Bools, Ints
 from queries.base import MAX_LIMIT, MAX_OFFSET, Column, QueryError, QueryParams
-from queries.change_table import NO_DAY, TYPE_NAMES, ChangeTable, Coding
+from queries.change_table import NO_DAY, TYPE_NAMES, ChangeTable, Coding, DayNumbers
 from queries.cypher import MAX_DEPTH, cypher_node
 from queries.graph import Adjacency, lines_in
 from queries.history import Evidence
@@ -485,7 +485,7 @@ class Page(NamedTuple):
     total: int
     by_change: dict[str, int]
     #: the day numbers of every dated change kept (all pages), for a timeline's series
-    days: Ints
+    days: DayNumbers
 
 
 def _kept(found: Gathered, params: ScopeParams) -> Bools:

@@ -10,7 +10,7 @@ days: one founded or dissolved in the period shows as that event and its lines' 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, Self
 
 import numpy as np
@@ -20,7 +20,16 @@ from graph_schema.models import IsoDate
 from graph_schema.records import Transfer
 from queries.arrays import Bools, Ints, distinct, member, run_starts, spans
 from queries.base import Answer, Listing, NamedQuery, Opens, Route, Rows
-from queries.change_table import NO_DAY, TYPE_NAMES, ChangeTable, Coding, Lazy, last_day
+from queries.change_table import (
+    NO_DAY,
+    TYPE_NAMES,
+    ChangeColumns,
+    ChangeTable,
+    Coding,
+    DayNumbers,
+    Lazy,
+    last_day,
+)
 from queries.changes import (
     CHANGE_CODE,
     CHANGE_COLUMNS,
@@ -37,7 +46,7 @@ from queries.changes import (
     page_of,
 )
 from queries.orphans import find_orphans
-from queries.overlaps import PairsOnDays, superior_pairs_on
+from queries.overlaps import superior_pairs_on
 from queries.superiors import DayPairs
 from stores.base import CypherView, GraphView
 
@@ -86,22 +95,25 @@ class DiffResult(Answer):
 
 class Facts(NamedTuple):
     """Per node code, the latest day (-1: none) of the period's events that can explain a
-    difference of state — worked out once, over the whole table, in numpy."""
+    difference of state — worked out once, over the whole table, in numpy (day numbers of
+    32 bits, as the table's: a province's six arrays of them are half the memory)."""
 
     #: founded or dissolved (so the node lacks one of the two days)
-    node_event: Ints
+    node_event: DayNumbers
     #: any event the node is the subject of (its own lines, its transfers)
-    own: Ints
+    own: DayNumbers
     #: its own AFFILIATED_TO lines
-    affiliation: Ints
+    affiliation: DayNumbers
     #: any event it takes part in (as subject, or as a line's other end)
-    touch: Ints
+    touch: DayNumbers
     #: BASED_IN lines it takes part in
-    based: Ints
+    based: DayNumbers
     #: lines it takes part in
-    lines: Ints
-    #: the line events: their two ends and days (for :meth:`between`)
-    line_ends: tuple[Ints, Ints, Ints]
+    lines: DayNumbers
+    #: the table's rows, and which are line events (for :meth:`between`: read in place, as a
+    #: copy of the lines' ends and days would be ~10 MiB more for a province)
+    rows: ChangeColumns
+    line: Bools
 
     @classmethod
     def of(cls, table: ChangeTable, size: int) -> Facts:
@@ -122,27 +134,31 @@ class Facts(NamedTuple):
                 last_day(size, src[based], day[based]), last_day(size, dst[based], day[based])
             ),
             lines=np.maximum(last_day(size, src, day), as_other),
-            line_ends=(src, dst, day),
+            rows=rows,
+            line=line,
         )
 
-    def between(self, first: Ints, second: Ints, size: int) -> Ints:
+    def between(self, first: Ints, second: Ints, size: int) -> DayNumbers:
         """The latest day of the line events between each ``first[i]`` and ``second[i]``,
         either way (-1: none); only the lines between nodes asked about are looked at."""
-        src, dst, day = self.line_ends
+        rows = self.rows
         asked = np.zeros(size, dtype=bool)
         asked[first] = True
         asked[second] = True
-        near = asked[src] & asked[dst]
-        keys = np.minimum(src[near], dst[near]) * size + np.maximum(src[near], dst[near])
+        # (a line's other end is a code: a row of no line has -1, masked out by ``line``)
+        near = np.flatnonzero(self.line & asked[rows.node] & asked[rows.other])
+        ends = rows.node[near].astype(np.int64), rows.other[near].astype(np.int64)
+        keys = np.minimum(*ends) * size + np.maximum(*ends)
         order = np.argsort(keys, kind="stable")
-        starts = np.flatnonzero(run_starts(keys[order]))
-        pairs = keys[order][starts]
+        keys = keys[order]
+        starts = np.flatnonzero(run_starts(keys))
+        pairs = keys[starts]
         wanted = np.minimum(first, second) * size + np.maximum(first, second)
         if not len(pairs):
-            return np.full(len(wanted), -1, dtype=np.int64)
-        latest = np.maximum.reduceat(day[near][order], starts)
+            return np.full(len(wanted), -1, dtype=np.int32)
+        latest = np.maximum.reduceat(rows.day[near[order]], starts)
         at = np.minimum(np.searchsorted(pairs, wanted), len(pairs) - 1)
-        found: Ints = np.where(pairs[at] == wanted, latest[at], -1)
+        found: DayNumbers = np.where(pairs[at] == wanted, latest[at], np.int32(-1))
         return found
 
 
@@ -153,20 +169,27 @@ def _marked(size: int, codes: Ints) -> Bools:
     return found
 
 
-def _days(values: Ints) -> Ints:
+def _days(values: DayNumbers) -> DayNumbers:
     """Latest days as the table's days (none: :data:`NO_DAY`, undated)."""
-    return np.where(values >= 0, values, NO_DAY)
+    return np.where(values >= 0, values, np.int32(NO_DAY))
 
 
 class States(NamedTuple):
     """What the differences of state are worked out from, over one coding of size
-    ``size``: the orphans of both days, the superiors of both days (counted at once), and
-    the superior pairs gained and lost per kind (:func:`pair_changes`)."""
+    ``size``: the orphans of both days, and from the superiors of both days (counted at
+    once) the formal pairs of each, the superior pairs gained and lost per kind
+    (:func:`pair_changes`) and the rest of :class:`~queries.overlaps.PairsOnDays`. The
+    pairs themselves are not kept (a province's 1.5M: ~15 MiB through the rest)."""
 
     size: int
     orphans: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]
-    superiors: PairsOnDays
+    #: the formal pairs of the first day and of the second, sorted
+    formal: tuple[Ints, Ints]
     changes: dict[str, tuple[Ints, Ints]]
+    #: the (enterprise, organization based in it) pairs on either day
+    based: tuple[Ints, Ints]
+    #: entity code → its label (Enterprise or PartyOrg), None for a code of no entity
+    label_of: Callable[[int], str | None]
 
     @classmethod
     def of(cls, view: CypherView | GraphView, period: Period, coding: Coding) -> States:
@@ -178,13 +201,22 @@ class States(NamedTuple):
             coding.codes(orphans)
             coding.codes(o["related_id"] for o in orphans.values() if o["related_id"])
         superiors = superior_pairs_on(view, days, coding.extra, len(coding))
-        return cls(superiors.size, (before, after), superiors, pair_changes(superiors.pairs))
+        pairs = superiors.pairs
+        return cls(
+            superiors.size,
+            (before, after),
+            (_formal_on(pairs, 0), _formal_on(pairs, 1)),
+            pair_changes(pairs),
+            superiors.based,
+            superiors.label_of,
+        )
 
-    def formal_on(self, day: int) -> Ints:
-        """The formal pairs of the ``day``-th day (0 or 1), sorted."""
-        keys, formal, _ = self.superiors.pairs.on(day)
-        found: Ints = keys[formal]
-        return found
+
+def _formal_on(pairs: DayPairs, day: int) -> Ints:
+    """The formal pairs of the ``day``-th day (0 or 1), sorted."""
+    keys, formal, _ = pairs.on(day)
+    found: Ints = keys[formal]
+    return found
 
 
 def _orphan_changes(states: States, period: Period, coding: Coding, facts: Facts) -> list[Event]:
@@ -251,7 +283,7 @@ def _labelled(states: States, coding: Coding, codes: Ints, label: str) -> Bools:
         inside = codes < len(coding.columns)
         found: Bools = inside & coding.columns.label_is(label)[np.where(inside, codes, 0)]
         return found
-    label_of = states.superiors.label_of
+    label_of = states.label_of
     return np.array([label_of(c) == label for c in codes.tolist()], dtype=bool)
 
 
@@ -285,7 +317,7 @@ def _superior_changes(
     for transfer in transfers.values():
         if transfer.status == "transferred":
             moves.setdefault(transfer.org, []).append(transfer)
-    first, second = states.formal_on(0), states.formal_on(1)
+    first, second = states.formal
     gained, lost = states.changes["formal"]
     orgs = distinct(np.concatenate([gained // size, lost // size]))
     orgs = orgs[_labelled(states, coding, orgs, "PartyOrg") & (facts.node_event[orgs] < 0)]
@@ -327,7 +359,7 @@ def _parents_in_law_changes(table: ChangeTable, states: States, facts: Facts, si
     of the entity, of an organization based in it or of a superior gained or lost; a
     BASED_IN line of theirs; a line between one of them and a superior gained or lost."""
     coding = table.coding
-    hosts, based = (ends.astype(np.int64) for ends in states.superiors.based)
+    hosts, based = states.based
     # the two sorts of entity are told apart by label, so they are dated in one pass
     kinds = [
         _changed_entities(states, coding, facts, which, wanted, size)
@@ -345,14 +377,15 @@ def _parents_in_law_changes(table: ChangeTable, states: States, facts: Facts, si
     np.maximum.at(latest, of, np.maximum(facts.node_event[subject], facts.based[subject]))
     itself = member(moved, of * size + subject)  # a subject that is a superior moved
     np.maximum.at(latest, of[itself], facts.lines[subject[itself]])
-    # each subject with each superior its entity gained or lost (rows of ``moved``)
-    counts = np.bincount(owner, minlength=size)
-    lo = (np.cumsum(counts) - counts)[of]
-    across = spans(lo, counts[of])
+    # each subject with each superior its entity gained or lost (rows of ``moved``, found
+    # by owner in them: no arrays over every code)
+    lo = np.searchsorted(owner, of, "left")
+    counts = np.searchsorted(owner, of, "right") - lo
+    across = spans(lo, counts)
     np.maximum.at(
         latest,
-        np.repeat(of, counts[of]),
-        facts.between(np.repeat(subject, counts[of]), superior[across], size),
+        np.repeat(of, counts),
+        facts.between(np.repeat(subject, counts), superior[across], size),
     )
     objects = []
     for which in ("supervising", "all"):

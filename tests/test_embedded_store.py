@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -221,6 +222,30 @@ def test_a_read_sees_one_generation_even_if_another_process_commits(tmp_path: Pa
     with reader.reading_graph() as graph:
         assert graph.node["a"]["name"] == "new name"
         assert reader.node_records(["a"])["a"].name == "new name"
+
+
+def test_records_read_in_chunks_inside_a_read_are_of_its_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside a read (an export's) the records come a chunk at a time (here two rows), and
+    every chunk is of the read's state though another process commits between two of them;
+    outside a read, of the state committed last."""
+    monkeypatch.setattr(embedded, "_READ_CHUNK", 2)
+    path = tmp_path / "s.db"
+    reader = EmbeddedStore(path)
+    other = EmbeddedStore(path)  # stands in for another process
+    nodes, edges = chain_graph(7)
+    write(other, nodes, edges)
+    lines = list(reader.iter_edges())
+    assert len(lines) == len(edges)
+    renamed = [replace(n, name="renamed") for n in nodes]
+    with reader.reading():
+        found = reader.iter_nodes()
+        first = [next(found) for _ in range(3)]  # two chunks read, the statement still open
+        write(other, [*renamed, Node("z", "Area", "county", "z")], [])
+        assert first + list(found) == nodes
+        assert list(reader.iter_edges()) == lines
+    assert list(reader.iter_nodes()) == [*renamed, Node("z", "Area", "county", "z")]
 
 
 def test_a_file_fingerprint_is_the_store_fingerprint(tmp_path: Path, cases_dir: Path) -> None:
