@@ -88,8 +88,9 @@ SELECT id, pos, {FOLD_FUNCTION}(text), name_len FROM (
 _FTS_HASHSIZE = 1 << 20
 #: the ``hashsize`` while many names are indexed at once: a province's 2 million names are
 #: then written as a few large segments instead of hundreds merged again and again (at 1M
-#: nodes 3.7 s instead of 6.2 s, for 64 MiB more memory during the write)
-_BULK_HASHSIZE = 64 << 20
+#: nodes 3.7 s instead of 6.2 s with 64 MiB; 32 MiB is as fast, 2.9–3.0 s against 3.0–3.2,
+#: and its 34 MiB less is felt: the write of a load is its peak of memory; 16 MiB: 3.6 s)
+_BULK_HASHSIZE = 32 << 20
 #: names at least this many are indexed with :data:`_BULK_HASHSIZE`
 _BULK_NAMES = 50_000
 
