@@ -106,8 +106,9 @@ _PROGRESS_STEPS = 20_000
 _WRITE_CACHE_KIB = 128 * 1024
 #: Rows inserted into an empty table from which its indexes are made afterwards, by sorting.
 _REINDEX_ROWS = 50_000
-#: Rows the model is made of at a time (read back, or as inserted).
-_CHUNK_ROWS = 100_000
+#: Rows the model is made of at a time (read back, or as inserted: the table rows of a chunk,
+#: their JSON included, are held until it is written, ~10 MiB).
+_CHUNK_ROWS = 20_000
 #: Rows a read inside a transaction fetches at a time (:meth:`EmbeddedStore._iter_data`).
 _READ_CHUNK = 10_000
 

@@ -660,9 +660,11 @@ class Builder:
             self._ids, self._names = [], []
             order = None
             if any(a >= b for a, b in pairwise(ids)):
-                order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
-                ids = [ids[i] for i in order.tolist()]
-                names = [names[i] for i in order.tolist()]
+                by_id = sorted(range(len(ids)), key=ids.__getitem__)
+                ids = [ids[i] for i in by_id]
+                names = [names[i] for i in by_id]
+                order = np.fromiter(by_id, np.int64, len(by_id))
+                del by_id  # (a list of a million numbers: gone before the index is made)
             arrays = _concatenated(self._node_parts, _node_arrays((), Codes(), Codes()))
             self._node_parts = []
             if order is not None:  # (and the codes numbered as met in id order)
