@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "AnyInts",
     "Bools",
     "Days",
     "Ints",
@@ -27,6 +28,8 @@ __all__ = [
 ]
 
 Ints = npt.NDArray[np.int64]
+#: integer codes of any width (the columns' 32-bit node codes, or 64-bit ones)
+AnyInts = npt.NDArray[np.integer[Any]]
 Bools = npt.NDArray[np.bool_]
 #: day masks: bit ``d`` set where something holds on the ``d``-th of the days asked
 Days = npt.NDArray[np.uint8]
