@@ -54,6 +54,9 @@ def distinct_days(keys: Ints, days: Days) -> tuple[Ints, Days]:
     (one sort: the days ride in the low byte)."""
     if _increasing(keys):  # distinct and sorted already (the pairs of a query's columns)
         return keys.astype(np.int64), days.astype(np.uint8)  # (copies: callers change them)
+    if len(days) and bool((days == days[0]).all()):  # one day mask for all (one day asked)
+        found = distinct(keys)
+        return found, np.full(len(found), days[0], dtype=np.uint8)
     packed = np.sort((keys << 8) | days)
     found = packed >> 8
     starts = np.flatnonzero(run_starts(found))

@@ -337,9 +337,9 @@ def _lines_on(
     up = on_days(aff.active) & party[aff.src] & alive[aff.src] & alive[aff.dst]
     down = on_days(sup.active) & alive[sup.src] & alive[sup.dst]
     ups, downs = np.flatnonzero(up), np.flatnonzero(down)
+    # lines numbered affiliation lines first: a line is formal by its number
     subject = np.concatenate((aff.src[ups], sup.dst[downs]))
     superior = np.concatenate((aff.dst[ups], sup.src[downs]))
-    formal = np.concatenate((np.ones(len(ups), dtype=bool), np.zeros(len(downs), dtype=bool)))
     line_days = np.concatenate((up[ups], down[downs]))
     host, org, host_days = _based(columns, on_days, party, alive, enterprise & alive_wanted)
     lines_of = np.bincount(subject, minlength=n)
@@ -359,20 +359,21 @@ def _lines_on(
     count = lines_of[org]
     via = order[spans(np.cumsum(lines_of)[org] - count, count)]
     via_days = line_days[via] & np.repeat(host_days, count)
+    via_host = np.repeat(host.astype(subject.dtype), count)
+    if not via_days.all():
+        by_org = via_days != 0
+        via, via_days, via_host = via[by_org], via_days[by_org], via_host[by_org]
     direct_days = line_days & alive_wanted[subject]
-    direct = direct_days != 0
-    by_org = via_days != 0
-    if not by_org.all():
-        via = via[by_org]
-    entity = np.concatenate((subject[direct], np.repeat(host.astype(subject.dtype), count)[by_org]))
+    direct = np.flatnonzero(direct_days)
+    reaching = np.concatenate((direct, via))  # (indexes: one gather each, no masks)
     if len(ons) == 1:  # one day: every line holds on it (no days to take apart)
-        held = np.ones(len(entity), dtype=np.uint8)
+        held = np.ones(len(reaching), dtype=np.uint8)
     else:
-        held = np.concatenate((direct_days[direct], via_days[by_org]))
+        held = np.concatenate((direct_days[direct], via_days))
     return (
-        entity,
-        np.concatenate((superior[direct], superior[via])),
-        np.concatenate((formal[direct], formal[via])),
+        np.concatenate((subject[direct], via_host)),
+        superior[reaching],
+        reaching < len(ups),
         held,
         host,
         org,

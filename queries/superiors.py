@@ -297,14 +297,10 @@ def count_superiors(
         np.ones_like(based_org, np.uint8),
     )
     owner, reached = packing.unpack(pair)
-    # the pairs are sorted by entity: an entity's counts are sums over its run of pairs
+    # the pairs are sorted by entity: an entity's superiors are the length of its run
+    # (a bincount's two passes over the pairs; a sum over runs counted the flags no faster)
     starts = np.flatnonzero(run_starts(owner))
     entities = owner[starts]
-
-    def per_entity(flags: Bools) -> Ints:
-        found = np.zeros(size, dtype=np.int64)
-        found[entities] = np.add.reduceat(flags, starts, dtype=np.int64)
-        return found
 
     superiors = np.zeros(size, dtype=np.int64)
     superiors[entities] = np.diff(np.append(starts, len(owner)))
@@ -314,8 +310,8 @@ def count_superiors(
         pair_formal,
         pair_supervising,
         superiors,
-        per_entity(pair_formal),
-        per_entity(pair_supervising),
+        np.bincount(owner[pair_formal], minlength=size),
+        np.bincount(owner[pair_supervising], minlength=size),
     )
 
 
