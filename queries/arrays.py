@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "AnyInts",
     "Bools",
     "Days",
     "Ints",
@@ -27,6 +28,8 @@ __all__ = [
 ]
 
 Ints = npt.NDArray[np.int64]
+#: integer codes of any width (the columns' 32-bit node codes, or 64-bit ones)
+AnyInts = npt.NDArray[np.integer[Any]]
 Bools = npt.NDArray[np.bool_]
 #: day masks: bit ``d`` set where something holds on the ``d``-th of the days asked
 Days = npt.NDArray[np.uint8]
@@ -51,6 +54,9 @@ def distinct_days(keys: Ints, days: Days) -> tuple[Ints, Days]:
     (one sort: the days ride in the low byte)."""
     if _increasing(keys):  # distinct and sorted already (the pairs of a query's columns)
         return keys.astype(np.int64), days.astype(np.uint8)  # (copies: callers change them)
+    if len(days) and bool((days == days[0]).all()):  # one day mask for all (one day asked)
+        found = distinct(keys)
+        return found, np.full(len(found), days[0], dtype=np.uint8)
     packed = np.sort((keys << 8) | days)
     found = packed >> 8
     starts = np.flatnonzero(run_starts(found))

@@ -12,15 +12,17 @@ imports neither the Neo4j driver nor a store class. Both implementations give eq
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import chain
 from typing import Any, Generic, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph_schema.models import IsoDate
+from graph_schema.records import Transfer
 from queries.graphview import GraphAnswer
 from stores.base import CypherView, GraphStore, GraphView, StoreError, read_consistently
 from stores.deadline import time_limit
@@ -45,12 +47,15 @@ __all__ = [
     "Rows",
     "is_graph_view",
     "page",
+    "transfers_of",
 ]
 
 #: The most items one page of a list answer may hold.
 MAX_LIMIT = 10_000
 #: The furthest a page may start (beyond any store's size; keeps values within 64 bits).
 MAX_OFFSET = 1_000_000_000
+#: Up to how many organizations' transfer records the embedded store looks up one by one.
+ASK_EACH_ORG = 1000
 
 
 class QueryError(StoreError):
@@ -211,6 +216,18 @@ def is_graph_view(view: CypherView | GraphView) -> bool:
     """Whether ``view`` holds the graph in memory (the embedded store), not Cypher: for
     the few shared gatherings (orphans, superiors) that other queries compose."""
     return _view_of(type(view)) is GraphView
+
+
+def transfers_of(view: CypherView | GraphView, orgs: Collection[str]) -> Iterable[Transfer]:
+    """The transfer records of ``orgs``, each organization's in the stores' order (undated
+    first, then by date, then id): for a page's latest records.
+
+    The embedded store looks up a page's few organizations one by one (by its index on org:
+    reading a province's every record took a few hundred milliseconds at 5M nodes);
+    otherwise, and over Bolt (a round trip each), every record is read once."""
+    if is_graph_view(view) and len(orgs) <= ASK_EACH_ORG:
+        return chain.from_iterable(view.iter_transfers(org=org) for org in orgs)
+    return (t for t in view.iter_transfers() if t.org in orgs)
 
 
 def _resolved(store: CypherView | GraphView | GraphStore, params: P) -> P:

@@ -26,16 +26,14 @@ asking each enterprise in Python, walking its chains one by one, took seconds on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
-from itertools import chain
 from textwrap import indent
 from typing import Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-from graph_schema.records import Transfer
 from queries.arrays import Bools, Ints, distinct, member, pairs, run_starts, spans
 from queries.base import (
     Answer,
@@ -46,7 +44,7 @@ from queries.base import (
     Opens,
     Route,
     Rows,
-    is_graph_view,
+    transfers_of,
 )
 from queries.chain import first_on_chains
 from queries.cypher import cypher_active, cypher_based_orgs, cypher_chain
@@ -70,8 +68,6 @@ __all__ = [
 #: Area kinds whose committees a registered enterprise's line is expected to run through.
 LINE_AREA_KINDS = ("street", "township", "park")
 MAJORITY_PCT = 50.0
-#: up to how many organizations' transfer records the embedded store looks up one by one
-ASK_EACH_ORG = 1000
 
 MismatchType = Literal["ownership", "location"]
 Detail = Literal["state_line_zero_equity", "majority_state_no_line", "registered_outside_line"]
@@ -334,18 +330,11 @@ def latest_transfers(
     view: CypherView | GraphView, orgs: set[str], as_of: date
 ) -> dict[str, tuple[str, str]]:
     """(id, status) of the latest transfer record (by date, then id) of each organization,
-    among those dated by ``as_of`` (or undated): a later decision explains nothing yet.
-
-    The embedded store looks up the records of a page's few organizations one by one (by an
-    index: reading a province's every record took a few hundred milliseconds at 5M nodes);
-    otherwise, and over Bolt (a round trip each), every record is read once."""
+    among those dated by ``as_of`` (or undated): a later decision explains nothing yet
+    (the page's organizations' records: :func:`~queries.base.transfers_of`)."""
     if not orgs:
         return {}
-    records: Iterable[Transfer]
-    if is_graph_view(view) and len(orgs) <= ASK_EACH_ORG:
-        records = chain.from_iterable(view.iter_transfers(org=org) for org in orgs)
-    else:
-        records = (t for t in view.iter_transfers() if t.org in orgs)
+    records = transfers_of(view, orgs)
     return {t.org: (t.id, t.status) for t in records if t.date is None or t.date <= as_of}
 
 

@@ -39,6 +39,7 @@ from queries.base import (
     Rows,
     is_graph_view,
     page,
+    transfers_of,
 )
 from queries.cypher import cypher_active
 from queries.graph import active, lines_out
@@ -157,13 +158,14 @@ def _result(
 
 
 def _open_transfers(view: CypherView | GraphView, orgs: set[str], as_of: date) -> dict[str, str]:
-    """The latest proposed or pending transfer of each organization (iter order: by date)."""
+    """The latest proposed or pending transfer of each organization (iter order: by date),
+    of the page's organizations only (:func:`~queries.base.transfers_of`)."""
     if not orgs:
         return {}
     return {
         t.org: t.id
-        for t in view.iter_transfers()
-        if t.org in orgs and t.status in OPEN_TRANSFER and (t.date is None or t.date <= as_of)
+        for t in transfers_of(view, orgs)
+        if t.status in OPEN_TRANSFER and (t.date is None or t.date <= as_of)
     }
 
 

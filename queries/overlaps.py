@@ -75,6 +75,9 @@ __all__ = [
 
 JACCARD_PLACES = 6
 
+#: node codes as the columns hold them (32 bits)
+Codes = npt.NDArray[np.int32]
+
 
 class OverlapsParams(ListParams):
     """Which entities to rank."""
@@ -242,7 +245,7 @@ def _overlaps_over_graph(view: GraphView, params: OverlapsParams) -> OverlapsRes
     with view.reading_graph() as adj:
         nodes = adj.node
         columns = view.columns()
-        counts = count_superiors(len(columns), *_lines(columns, params.as_of, labels))
+        counts = count_superiors(len(columns), *_lines(columns, params.as_of, labels, params.min))
         ranked = _ranked(
             np.flatnonzero(counts.superiors >= params.min), counts.superiors, columns.rank()
         )
@@ -281,18 +284,18 @@ def _pairs_over_graph(view: GraphView, params: OverlapPairsParams) -> OverlapPai
 
 
 def _lines(
-    columns: Columns, as_of: date, labels: Collection[str]
-) -> tuple[Ints, Ints, Bools, Ints, Ints]:
+    columns: Columns, as_of: date, labels: Collection[str], at_least: int
+) -> tuple[Codes, Codes, Bools, Ints, Ints]:
     """The lines of :mod:`queries.superiors` for every active entity of ``labels`` at once,
-    over the columns: the arguments of :func:`count_superiors` after its ``size``
-    (:func:`_lines_on` of one day)."""
-    entity, superior, formal, _, host, org, _ = _lines_on(columns, (as_of,), labels)
+    over the columns, but only of the entities that could have ``at_least`` superiors: the
+    arguments of :func:`count_superiors` after its ``size`` (:func:`_lines_on` of one day)."""
+    entity, superior, formal, _, host, org, _ = _lines_on(columns, (as_of,), labels, at_least)
     return entity, superior, formal, host, org
 
 
 def _lines_on(
-    columns: Columns, days: Sequence[date], labels: Collection[str]
-) -> tuple[Ints, Ints, Bools, Days, Ints, Ints, Days]:
+    columns: Columns, days: Sequence[date], labels: Collection[str], at_least: int = 1
+) -> tuple[Codes, Codes, Bools, Days, Ints, Ints, Days]:
     """The lines of :mod:`queries.superiors` for every entity of ``labels`` at once, on
     each of ``days`` (bit ``d`` of a day mask: the ``d``-th day), over the columns: the
     arguments of :func:`count_on_days` after its ``size``.
@@ -300,7 +303,13 @@ def _lines_on(
     Returns the lines (entity, superior, formal, days) that reach each entity — itself or,
     for an enterprise, an active organization based in it by an active line — from an
     active superior by an active line, each with the days it does; and the (enterprise,
-    organization) pairs of those based organizations, with theirs. Codes are node indexes.
+    organization) pairs of those based organizations, with theirs. Codes are node indexes
+    (32 bits: the columns' own, not widened for a province's lines).
+
+    Only entities reached by ``at_least`` lines on the days together are kept (each
+    superior takes a line at least, so no other can have that many superiors): ``overlaps``
+    asks for a minimum, and the lines of the entities below it (most of a province's) are
+    neither gathered nor counted.
     """
     ons = [day(d) for d in days]
     every = np.uint8((1 << len(ons)) - 1)
@@ -317,9 +326,10 @@ def _lines_on(
         found: Days = np.where(mask, every, np.uint8(0)).astype(np.uint8)
         return found
 
+    n = len(columns)
     alive = on_days(columns.alive)
     party, enterprise = always(columns.label_is("PartyOrg")), always(columns.label_is("Enterprise"))
-    wanted = np.zeros(len(columns), dtype=bool)
+    wanted = np.zeros(n, dtype=bool)
     for label in labels:
         wanted |= columns.label_is(label)
     alive_wanted = always(wanted) & alive
@@ -327,47 +337,82 @@ def _lines_on(
     up = on_days(aff.active) & party[aff.src] & alive[aff.src] & alive[aff.dst]
     down = on_days(sup.active) & alive[sup.src] & alive[sup.dst]
     ups, downs = np.flatnonzero(up), np.flatnonzero(down)
-    subject = np.concatenate((aff.src[ups], sup.dst[downs])).astype(np.int64)
-    superior = np.concatenate((aff.dst[ups], sup.src[downs])).astype(np.int64)
-    formal = np.concatenate((np.ones(len(ups), dtype=bool), np.zeros(len(downs), dtype=bool)))
+    # lines numbered affiliation lines first: a line is formal by its number
+    subject = np.concatenate((aff.src[ups], sup.dst[downs]))
+    superior = np.concatenate((aff.dst[ups], sup.src[downs]))
     line_days = np.concatenate((up[ups], down[downs]))
-    based = columns.edges("BASED_IN")
-    kept = (
-        on_days(based.active)
-        & party[based.src]
-        & alive[based.src]
-        & enterprise[based.dst]
-        & alive_wanted[based.dst]
-    )
-    kept_at = np.flatnonzero(kept)
-    hosted, host_days = distinct_days(
-        based.dst[kept_at].astype(np.int64) * len(columns) + based.src[kept_at], kept[kept_at]
-    )
-    host, org = hosted // len(columns), hosted % len(columns)
+    host, org, host_days = _based(columns, on_days, party, alive, enterprise & alive_wanted)
+    lines_of = np.bincount(subject, minlength=n)
+    if at_least > 1:
+        alive_wanted *= _enough_lines(lines_of, host, org, at_least)
+        kept = alive_wanted[host] != 0
+        host, org, host_days = host[kept], org[kept], host_days[kept]
     # each (enterprise, organization) pair takes the lines of the organization, on the days
     # both hold
-    is_org = np.zeros(len(columns), dtype=bool)
+    is_org = np.zeros(n, dtype=bool)
     is_org[org] = True
     of_orgs = np.flatnonzero(is_org[subject])
     order = of_orgs[np.argsort(subject[of_orgs], kind="stable")]
     # an organization's lines are a run of order, found by counting (a binary search for
     # each organization took twice as long at 1M nodes)
-    lines_of = np.bincount(subject[of_orgs], minlength=len(columns))
+    lines_of = np.where(is_org, lines_of, 0)
     count = lines_of[org]
-    via = order[spans((np.cumsum(lines_of) - lines_of)[org], count)]
+    via = order[spans(np.cumsum(lines_of)[org] - count, count)]
     via_days = line_days[via] & np.repeat(host_days, count)
+    via_host = np.repeat(host.astype(subject.dtype), count)
+    if not via_days.all():
+        by_org = via_days != 0
+        via, via_days, via_host = via[by_org], via_days[by_org], via_host[by_org]
     direct_days = line_days & alive_wanted[subject]
-    direct, by_org = direct_days != 0, via_days != 0
-    via = via[by_org]
+    direct = np.flatnonzero(direct_days)
+    reaching = np.concatenate((direct, via))  # (indexes: one gather each, no masks)
+    if len(ons) == 1:  # one day: every line holds on it (no days to take apart)
+        held = np.ones(len(reaching), dtype=np.uint8)
+    else:
+        held = np.concatenate((direct_days[direct], via_days))
     return (
-        np.concatenate((subject[direct], np.repeat(host, count)[by_org])),
-        np.concatenate((superior[direct], superior[via])),
-        np.concatenate((formal[direct], formal[via])),
-        np.concatenate((direct_days[direct], via_days[by_org])),
+        np.concatenate((subject[direct], via_host)),
+        superior[reaching],
+        reaching < len(ups),
+        held,
         host,
         org,
         host_days,
     )
+
+
+def _enough_lines(lines_of: Ints, host: Ints, org: Ints, at_least: int) -> Bools:
+    """Which nodes are reached by ``at_least`` lines: their own (``lines_of``, by node),
+    and for an enterprise those of the organizations based in it (``host``, ``org``: the
+    pairs, sorted by enterprise). Only these can have that many superiors."""
+    enough = lines_of >= at_least
+    if len(host):
+        starts = np.flatnonzero(run_starts(host))
+        hosts = host[starts]
+        reached = lines_of[hosts] + np.add.reduceat(lines_of[org], starts)
+        enough[hosts[reached >= at_least]] = True
+    return enough
+
+
+def _based(
+    columns: Columns,
+    on_days: Callable[[Callable[[int], Bools]], Days],
+    party: Days,
+    alive: Days,
+    host: Days,
+) -> tuple[Ints, Ints, Days]:
+    """The distinct (enterprise, organization) pairs of active BASED_IN lines from an active
+    Party organization to an enterprise ``host`` holds for, sorted, with their days (the
+    pair packed by shifts, as :mod:`queries.superiors` packs its pairs: no 64-bit
+    division)."""
+    based = columns.edges("BASED_IN")
+    kept = on_days(based.active) & party[based.src] & alive[based.src] & host[based.dst]
+    kept_at = np.flatnonzero(kept)
+    bits = max(len(columns) - 1, 1).bit_length()
+    hosted, host_days = distinct_days(
+        (based.dst[kept_at].astype(np.int64) << bits) | based.src[kept_at], kept[kept_at]
+    )
+    return hosted >> bits, hosted & ((1 << bits) - 1), host_days
 
 
 def _supervisor_pairs(columns: Columns, as_of: date) -> tuple[Ints, Ints, Ints, Ints]:

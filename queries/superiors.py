@@ -27,7 +27,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from graph_schema.cypher import NODE_LABEL
-from queries.arrays import Bools, Ints, distinct, distinct_days, run_starts
+from queries.arrays import AnyInts, Bools, Ints, distinct_days, run_starts
 from queries.base import Answer, EntityParams, NamedQuery, NotFoundError, QueryError, Route, Rows
 from queries.cypher import (
     cypher_active,
@@ -156,8 +156,8 @@ class DayPairs(NamedTuple):
 
 def count_on_days(
     size: int,
-    entity: Ints,
-    superior: Ints,
+    entity: AnyInts,
+    superior: AnyInts,
     formal: Bools,
     days: npt.NDArray[np.uint8],
     based_entity: Ints,
@@ -177,11 +177,10 @@ def count_on_days(
     are sorted once: comparing two days costs little more than counting one.
     """
     packing = _Packing(size)
-    keys = packing.line_keys(entity, superior, formal)
     if _one_mask(days, based_days):  # one day asked: no days to gather
         on = days[0] if len(days) else np.uint8(1)
         pair, is_formal, is_supervising = _count_uniform(
-            packing, keys, on, based_entity, based_org, based_days
+            packing, entity, superior, formal, on, based_entity, based_org, based_days
         )
         none = np.uint8(0)
         return DayPairs(
@@ -190,7 +189,7 @@ def count_on_days(
             np.where(is_supervising, on, none).astype(np.uint8),
         )
     # (pair, relation) keys, sorted, each with its days: a pair's supervision key first
-    body, held = distinct_days(keys, days)
+    body, held = distinct_days(packing.line_keys(entity, superior, formal), days)
     pair = body >> 1
     held &= _not_own(size, *packing.unpack(pair), based_entity, based_org, based_days)
     kept = held != 0
@@ -217,7 +216,7 @@ class _Packing:
         self.bits = max(size - 1, 1).bit_length()
         self.mask = (1 << self.bits) - 1
 
-    def line_keys(self, entity: Ints, superior: Ints, formal: Bools) -> Ints:
+    def line_keys(self, entity: AnyInts, superior: AnyInts, formal: Bools) -> Ints:
         """(pair, relation) keys of lines: the pair, then 1 for a formal line (in place:
         each pass over a province's lines costs)."""
         keys: Ints = entity.astype(np.int64) << (self.bits + 1)
@@ -237,7 +236,9 @@ class _Packing:
 
 def _count_uniform(
     packing: _Packing,
-    keys: Ints,
+    entity: AnyInts,
+    superior: AnyInts,
+    formal: Bools,
     on: np.uint8,
     based_entity: Ints,
     based_org: Ints,
@@ -245,11 +246,19 @@ def _count_uniform(
 ) -> tuple[Ints, Bools, Bools]:
     """:func:`count_on_days` when every line and based pair holds on the same days ``on``
     (one day asked: ``superiors``, ``overlaps``): the same rule, without days to gather.
-    Returns the pairs that count (packed), and which are formal and supervising."""
-    keys = distinct(keys)
-    pair = keys >> 1
-    counts = _not_own(packing.size, *packing.unpack(pair), based_entity, based_org, based_days)
-    keys = keys[(counts & on) != 0]
+    Returns the pairs that count (packed), and which are formal and supervising.
+
+    Whether a superior counts is asked of each line, before the sort, while its codes are
+    at hand (of the sorted keys it took them apart again: two more passes over a
+    province's lines); the lines of a pair all get the same answer."""
+    counts = (
+        _not_own(packing.size, entity, superior, based_entity, based_org, based_days) & on
+    ) != 0
+    keys = packing.line_keys(entity, superior, formal)
+    if not counts.all():
+        keys = keys[counts]
+    keys.sort()  # (in place: the keys are this function's own)
+    keys = keys[run_starts(keys)]
     pair = keys >> 1
     is_formal = (keys & 1).astype(bool)
     first = run_starts(pair)
@@ -267,26 +276,40 @@ def _one_mask(days: npt.NDArray[np.uint8], based_days: npt.NDArray[np.uint8]) ->
 
 
 def count_superiors(
-    size: int, entity: Ints, superior: Ints, formal: Bools, based_entity: Ints, based_org: Ints
+    size: int,
+    entity: AnyInts,
+    superior: AnyInts,
+    formal: Bools,
+    based_entity: Ints,
+    based_org: Ints,
 ) -> SuperiorCounts:
     """Count the distinct superiors of entities on one day from the lines that reach them
     (:func:`count_on_days`, of one day)."""
     packing = _Packing(size)
     pair, pair_formal, pair_supervising = _count_uniform(
         packing,
-        packing.line_keys(entity, superior, formal),
+        entity,
+        superior,
+        formal,
         np.uint8(1),
         based_entity,
         based_org,
         np.ones_like(based_org, np.uint8),
     )
     owner, reached = packing.unpack(pair)
+    # the pairs are sorted by entity: an entity's superiors are the length of its run
+    # (a bincount's two passes over the pairs; a sum over runs counted the flags no faster)
+    starts = np.flatnonzero(run_starts(owner))
+    entities = owner[starts]
+
+    superiors = np.zeros(size, dtype=np.int64)
+    superiors[entities] = np.diff(np.append(starts, len(owner)))
     return SuperiorCounts(
         owner,
         reached,
         pair_formal,
         pair_supervising,
-        np.bincount(owner, minlength=size),
+        superiors,
         np.bincount(owner[pair_formal], minlength=size),
         np.bincount(owner[pair_supervising], minlength=size),
     )
@@ -294,8 +317,8 @@ def count_superiors(
 
 def _not_own(
     size: int,
-    entity: Ints,
-    superior: Ints,
+    entity: AnyInts,
+    superior: AnyInts,
     based_entity: Ints,
     based_org: Ints,
     based_days: npt.NDArray[np.uint8],

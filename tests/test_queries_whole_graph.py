@@ -189,6 +189,23 @@ def test_overlaps_count_what_superiors_finds(store: GraphStore, seed: int) -> No
             ), (node.id, day)
 
 
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_minimum_cuts_the_ranking_without_one(store: GraphStore, seed: int) -> None:
+    """On either store: overlaps with a minimum is the ranking without one, cut at it (the
+    embedded store gathers and counts only the lines of entities that could reach it)."""
+    nodes, edges, _ = random_province(seed)
+    with store.writer() as w:
+        w.upsert_nodes(nodes)
+        w.upsert_edges(edges)
+    for day in ("2015-06-01", "2025-01-01"):
+        every = OVERLAPS.run(store, OverlapsParams(as_of=D(day), min=1, limit=10_000)).items
+        assert any(item.superiors >= 4 for item in every)  # the cuts below cut something
+        for least in (2, 3, 4):
+            cut = OVERLAPS.run(store, OverlapsParams(as_of=D(day), min=least, limit=10_000))
+            assert cut.items == [item for item in every if item.superiors >= least], least
+            assert cut.total == len(cut.items)
+
+
 # -- the numpy candidates miss nothing the rules find -------------------------------------------
 
 
