@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,28 @@ def test_fts5_folding_is_not_the_rule_and_the_index_keeps_the_rule(
 ALPHABET = 'aAbBİiıΣσςßẞÄäＡａ党委天津 "*%_'
 
 
+def _enterprises(
+    names: Sequence[tuple[str, str | None, list[str] | None]], *, empty_aliases: bool
+) -> list[Node]:
+    """Enterprises ``n0``, ``n1``, … of (name, English name, aliases); an empty list of
+    aliases is given as such with ``empty_aliases``, else left out."""
+    return [
+        Node(
+            f"n{i}",
+            "Enterprise",
+            "private",
+            name,
+            None,
+            None,
+            {
+                **({"name_en": name_en} if name_en is not None else {}),
+                **({"aliases": aliases} if aliases or (empty_aliases and aliases == []) else {}),
+            },
+        )
+        for i, (name, name_en, aliases) in enumerate(names)
+    ]
+
+
 @settings(max_examples=examples(200))
 @given(
     names=st.lists(
@@ -164,21 +186,7 @@ def test_random_names_found_as_the_old_rule_finds_them(
     names: list[tuple[str, str | None, list[str]]],
     queries: list[str],
 ) -> None:
-    nodes = [
-        Node(
-            f"n{i}",
-            "Enterprise",
-            "private",
-            name,
-            None,
-            None,
-            {
-                **({"name_en": name_en} if name_en is not None else {}),
-                **({"aliases": aliases} if aliases else {}),
-            },
-        )
-        for i, (name, name_en, aliases) in enumerate(names)
-    ]
+    nodes = _enterprises(names, empty_aliases=False)
     store = EmbeddedStore(tmp_path_factory.mktemp("random") / "x.db")
     try:
         with store.writer() as w:
@@ -220,21 +228,7 @@ def test_names_indexed_from_the_values_as_from_the_stored_records(
     (``name_index.index_new``): the rows are those made from the stored records (ids, order,
     folding, a name's length as SQLite counts it, empty names left out), in one write or
     two (the second: staged, the whole write's names made again from the records)."""
-    nodes = [
-        Node(
-            f"n{i}",
-            "Enterprise",
-            "private",
-            name,
-            None,
-            None,
-            {
-                **({"name_en": name_en} if name_en is not None else {}),
-                **({"aliases": aliases} if aliases is not None else {}),
-            },
-        )
-        for i, (name, name_en, aliases) in enumerate(names)
-    ]
+    nodes = _enterprises(names, empty_aliases=True)
     folder = tmp_path_factory.mktemp("from-values")
     for writes in ([nodes], [nodes[: len(nodes) // 2], nodes[len(nodes) // 2 :]]):
         db = folder / f"{len(writes)}.db"
