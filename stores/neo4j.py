@@ -38,7 +38,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, LiteralString, cast
 
 import orjson
-from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Session, unit_of_work
 from neo4j.exceptions import ConstraintError, DriverError, Neo4jError
 from neo4j.time import Date as CypherDate
 
@@ -379,6 +379,13 @@ _MAKE_STATE = _q(f"""
 MERGE (s:{STORE_LABEL} {{id: 'store'}})
 ON CREATE SET s.generation = 0, s.epoch = $epoch, s.loads = 0
 """)
+#: Every node label's type, made when a store opens: ArcadeDB makes a type for each set of
+#: labels on its first use (``Node~PartyOrg``), and refuses a second write making the same
+#: type at the same moment with a general error that names neither. A node of the label is
+#: created (under an id no record has) and deleted by one statement, which leaves the type.
+_MAKE_NODE_TYPES = {
+    label: _q(f"CREATE (n:{NODE_LABEL}:{label} {{id: $id}}) DELETE n") for label in NODE_LABELS
+}
 # A write's first statement takes its number, so that the versions it keeps can name it:
 # it also locks the state node (Neo4j) for the write, so that writes are numbered in the
 # order they commit (ArcadeDB: a write that took a number another took meanwhile is made
@@ -868,6 +875,17 @@ def _refolds(writer: Neo4jWriter, aliases: set[str]) -> bool:
         return True  # a removal by id: its lines' ends are not known here
     lines = (*writer.edges.values(), *writer.removed.values())
     return any(e.src in aliases or e.dst in aliases for e in lines)
+
+
+def _make_node_types(session: Session) -> None:
+    """Make every node label's type (see ``_MAKE_NODE_TYPES``). A label's statement is sent
+    a second time if it failed: another client opening the store may have made the type at
+    the same moment, and then the second finds it."""
+    for make in _MAKE_NODE_TYPES.values():
+        try:
+            session.run(make, id=f"affgraph-type-{uuid.uuid4().hex}").consume()
+        except Neo4jError:
+            session.run(make, id=f"affgraph-type-{uuid.uuid4().hex}").consume()
 
 
 def _write_all(tx: ManagedTransaction, writer: Neo4jWriter) -> tuple[WriteSummary, int]:
@@ -1459,6 +1477,7 @@ class Neo4jStore:
             # another client making it at the same moment is fine: it is there
             with suppress(ConstraintError):
                 session.run(_MAKE_STATE, epoch=uuid.uuid4().hex).consume()
+            _make_node_types(session)
             # another client migrating it at the same moment: its entry is the one kept
             try:
                 session.execute_write(_migrate)

@@ -36,6 +36,7 @@ import httpx
 import pytest
 
 from exports import export
+from graph_schema.declaration import NODE_LABELS
 from graph_schema.records import Node
 from loaders.load import load_paths
 from queries.catalog import QUERIES
@@ -587,6 +588,62 @@ def test_neo4j_first_writes_at_once_and_an_emptied_database(
     with pytest.raises(StoreChangedError):
         emptied_and_loaded_again()
     assert store.generation() == 2
+
+
+#: clients, and new databases they each open and write at once
+_CLIENTS, _NEW_DATABASES = 4, 12
+#: a node of every label the schema declares, as (label, a kind of it)
+_A_KIND_OF_EACH_LABEL = tuple((name, next(iter(nl.kinds))) for name, nl in NODE_LABELS.items())
+
+
+def _open_and_write_at_once(bolt: BoltTarget, prefix: str) -> tuple[list[Neo4jStore], list[str]]:
+    """:data:`_CLIENTS` threads open the database at once, then each writes a node of every
+    label at once: the stores opened, and what failed."""
+    barrier = threading.Barrier(_CLIENTS)
+    failed: list[str] = []
+    opened: list[Neo4jStore] = []
+
+    def open_and_write(client: int) -> None:
+        nodes = [
+            Node(f"{prefix}-{client}-{label}", label, kind, f"{label} {client}", None, None, {})
+            for label, kind in _A_KIND_OF_EACH_LABEL
+        ]
+        try:
+            barrier.wait()
+            store = Neo4jStore(bolt.uri, bolt.auth, database=bolt.database)
+            opened.append(store)
+            barrier.wait()
+            with store.writer() as w:
+                w.upsert_nodes(nodes)
+        except BaseException as exc:  # reported by the caller
+            failed.append(f"client {client}: {exc!r}")
+            barrier.abort()  # the others stop waiting for this one
+
+    clients = [
+        threading.Thread(target=open_and_write, args=(c,), daemon=True) for c in range(_CLIENTS)
+    ]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join(timeout=120)
+    return opened, failed
+
+
+def test_neo4j_clients_opening_and_writing_every_label_at_once(bolt: BoltTarget) -> None:
+    """Clients opening a new database at once, then writing a node of every label at once,
+    all land: ArcadeDB makes a type per set of labels on first use and refuses a second
+    maker at the same moment, so the store makes them when it opens (and tries again if
+    another client opening it made one meanwhile)."""
+    for round_ in range(_NEW_DATABASES):
+        bolt.reset()
+        opened, failed = _open_and_write_at_once(bolt, f"r{round_}")
+        try:
+            assert not failed, f"new database {round_}: {failed}"
+            assert opened[0].counts().nodes == _CLIENTS * len(_A_KIND_OF_EACH_LABEL)
+            assert opened[0].generation() == _CLIENTS
+        finally:
+            for store in opened:
+                store.close()
 
 
 @contextmanager

@@ -124,36 +124,39 @@ def test_killed_revert_leaves_the_store_as_before_or_after_it(
     assert after != before
     assert after[1][0] == 3
     print(f"\nnormal revert: commit began after {cpu_at_commit:.2f} CPU s")
-    points: list[tuple[str, Callable[[int, Path], bool], str]] = [
+    points: list[tuple[str, Callable[[int, Path], bool]]] = [
         *(
             (
                 f"{share:.0%} of the way to the commit",
                 lambda pid, db, share=share: cpu_seconds(pid) >= share * cpu_at_commit,
-                "before",
             )
             for share in (0.5, 0.8, 0.95)
         ),
-        ("the commit", lambda pid, db: size(f"{db}-wal") > 0, "either"),
+        ("the commit", lambda pid, db: size(f"{db}-wal") > 0),
     ]
     db = copy_store(two_loads, tmp_path / "affgraph.db")
-    for name, trigger, expect in points:
+    killed_before_the_commit = 0
+    for name, trigger in points:
         run = Watched([*AFFGRAPH, "revert", "2", "--store", str(db)], markers=(REVERTING,))
         try:
             while run.running() and not trigger(run.proc.pid, db):
                 time.sleep(0.001)
             assert run.running(), f"the revert ended before {name}:\n{run.text()[-2000:]}"
-            wal = size(f"{db}-wal")
             run.kill()
         finally:
             run.close()
+        # what the killed process had written decides what may be left: a run's CPU time
+        # to its commit varies, so the share of a normal run's is only where to aim
+        committing = size(f"{db}-wal") > 0
         state = file_state(db)
-        allowed = [before] if expect == "before" else [before, after]
+        allowed = [before, after] if committing else [before]
         assert state in allowed, f"killed at {name}: {state}\nbefore: {before}\nafter: {after}"
-        if expect == "before":
-            assert wal <= 0, f"killed at {name}: the WAL had grown ({wal} bytes)"
-        print(f"killed at {name}: {'before' if state == before else 'after'}")
+        killed_before_the_commit += not committing
+        said = "before" if state == before else "after"
+        print(f"killed at {name} ({'committing' if committing else 'not committing'}): {said}")
         if state == after:
             break
+    assert killed_before_the_commit, "no kill landed before the revert began its commit"
     # the revert goes through (if a kill did not already see it committed)
     if file_state(db) == before:
         done = run_affgraph("revert", "2", "--store", str(db))
