@@ -336,6 +336,7 @@ def _changes(
         for _ in range(args.reps):
             seconds, answer = run(name, values)
             times.append(seconds)
+        assert answer is not None, "--reps is at least 1"
         stats = summarize(times)
         stats["total"] = answer.total
         stats["by_change"] = answer.by_change

@@ -598,7 +598,11 @@ def test_neo4j_load_process_killed_mid_write_leaves_nothing(
                 and load.elapsed() > load.events["writing"] + fraction * span
             ):
                 time.sleep(0.002)
-            assert load.running(), f"the load ended before the kill:\n{load.text()[-2000:]}"
+            if not load.running():  # it outran the kill: a whole load; then earlier
+                assert load.proc.wait() == 0, load.text()[-3000:]
+                assert _settled(store) == after
+                print(f"\nthe load ended before {fraction:.0%} of {span:.2f}s")
+                continue
             load.kill()
             into = load.elapsed() - load.events["writing"]
             print(f"\nkilled {into:.2f}s into a write of {span:.2f}s")

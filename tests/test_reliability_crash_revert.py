@@ -247,7 +247,11 @@ def test_neo4j_revert_killed_mid_write_leaves_nothing(
                 REVERTING in run.events and run.elapsed() > run.events[REVERTING] + fraction * span
             ):
                 time.sleep(0.002)
-            assert run.running(), f"the revert ended before the kill:\n{run.text()[-2000:]}"
+            if not run.running():  # it outran the kill: a whole revert; then earlier
+                assert run.proc.wait() == 0, run.text()[-3000:]
+                assert _settled(store)[0] == after[0]
+                print(f"\nthe revert ended before {fraction:.0%} of {span:.2f} s")
+                continue
             run.kill()
             into = run.elapsed() - run.events[REVERTING]
         finally:
