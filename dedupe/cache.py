@@ -192,7 +192,7 @@ def _compute(store: GraphStore, min_score: float) -> Computed:
     found = _blocking(store, state).blocks()
 
     def nodes(ids: list[str]) -> dict[str, Node]:
-        return _read(store, state, lambda: {i: n for i in ids if (n := store.get_node(i))})
+        return _read(store, state, partial(store.get_nodes, ids))
 
     pairs = candidates_in(found, nodes, min_score=min_score)
     return Computed(

@@ -238,6 +238,11 @@ class GraphStore(Protocol):
         """The node with this id, or None."""
         ...
 
+    def get_nodes(self, ids: Iterable[str]) -> dict[str, Node]:
+        """The nodes of ``ids`` the store holds, by id (others left out): :meth:`get_node`
+        of many, in a few queries rather than one each."""
+        ...
+
     def node_labels(self, ids: Iterable[str]) -> dict[str, str]:
         """The label of each of ``ids`` that names a node in the store (others left out)."""
         ...

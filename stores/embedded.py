@@ -1243,8 +1243,8 @@ class EmbeddedStore:
                     sql.format(marks=", ".join("?" for _ in chunk)), chunk
                 ).fetchall()
 
-    def node_records(self, ids: Iterable[str]) -> dict[str, Node]:
-        """Full records (texts and provenance included) of the given node ids."""
+    def get_nodes(self, ids: Iterable[str]) -> dict[str, Node]:
+        self.refresh()
         nodes = (
             node_from_canonical(orjson.loads(data))
             for (data,) in self._by_keys("SELECT data FROM nodes WHERE id IN ({marks})", ids)
@@ -1271,7 +1271,7 @@ class EmbeddedStore:
                 merged=merged,
             )
             matched = [groups[h.node][h.record] if h.record else h.node for h in hits]
-            records = self.node_records([*(h.node for h in hits), *matched])
+            records = self.get_nodes([*(h.node for h in hits), *matched])
         return total, [
             (records[h.node], records[m], h.pos) for h, m in zip(hits, matched, strict=True)
         ]
@@ -1279,7 +1279,7 @@ class EmbeddedStore:
     def _merged_names(self, groups: Mapping[str, tuple[str, ...]]) -> str:
         """The merged view's aliases for the name index, as JSON: alias, canonical id, its
         place in the group, the canonical name's length."""
-        names = {c: n.name for c, n in self.node_records(groups).items()}
+        names = {c: n.name for c, n in self.get_nodes(groups).items()}
         return orjson.dumps(
             [
                 [alias, canonical, at, len(names[canonical])]

@@ -262,6 +262,7 @@ def test_the_records_stay_as_loaded(graph: GraphStore) -> None:
     assert list(graph.iter_edges()) == before_edges
     assert list(graph.iter_nodes(label="Body")) == [n for n in before_nodes if n.label == "Body"]
     assert graph.get_node("gzw-b") == NODES[2]
+    assert graph.get_nodes([n.id for n in NODES]) == {n.id: n for n in NODES}
     assert graph.counts() == counts
     assert graph.node_labels(["gzw-a", "gzw-b", "bod-b"]) == labels
     assert {n.id: graph.edges(n.id, direction="both") for n in NODES} == out_edges

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+import networkx as nx
+import numpy as np
 import pytest
 
 from dedupe import candidates as candidates_module
 from dedupe.cache import CandidateCache
-from dedupe.candidates import candidates
+from dedupe.candidates import _components, blocks, candidates, candidates_in, slim
 from dedupe.listing import listing
 from dedupe.names import normalize, normalize_many, parse, parse_many
 from generator import generate_province
@@ -151,3 +153,42 @@ def test_odd_nodes_count_in_two_passes_as_in_one(store: GraphStore) -> None:
     assert found == reference.candidates(nodes, min_score=0.0)
     odd_pairs = {(c.a, c.b) for c in found if c.rule == "uscc" and c.a.startswith("odd")}
     assert odd_pairs == {("odd-1", "odd-2"), ("odd-1", "odd-3"), ("odd-2", "odd-3")}
+
+
+def test_components_are_those_networkx_finds() -> None:
+    """Of each node, the smallest node of its connected component of the pairs (given in
+    two arrays, as the USCC pairs and the name pairs are)."""
+    n = 3000
+    drawn = np.random.default_rng(7).integers(0, n, size=(2200, 2)).tolist()
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in drawn if a != b})
+    codes = np.array([a * n + b for a, b in pairs], dtype=np.int64)
+    graph: nx.Graph[int] = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(pairs)
+    expected = list(range(n))
+    for component in nx.connected_components(graph):
+        for node in component:
+            expected[node] = min(component)
+    assert max(len(c) for c in nx.connected_components(graph)) > 20
+    assert _components([codes[:900], codes[900:]], n).tolist() == expected
+
+
+def test_the_second_pass_reads_each_node_about_once(
+    province_store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pairs come in the order of their connected components, so a chunk of pairs reads
+    (and parses) its nodes once, and a node is read again only where its component straddles
+    two chunks: at chunks of 100 pairs, 1.03 reads a node here (1.53 when the pairs came in
+    the order of each node's first block; 4.9 at a million nodes)."""
+    monkeypatch.setattr(candidates_module, "PAIRS", 100)
+    nodes = {n.id: n for n in province_store.iter_nodes()}
+    found = blocks([[s for n in nodes.values() if (s := slim(n)) is not None]])
+    assert len(found.usccs) + len(found.names) > 1000
+    read: list[str] = []
+
+    def nodes_of(ids: list[str]) -> dict[str, Node]:
+        read.extend(ids)
+        return {i: nodes[i] for i in ids}
+
+    candidates_in(found, nodes_of)
+    assert len(read) <= 1.1 * len(set(read))

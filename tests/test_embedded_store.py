@@ -217,11 +217,11 @@ def test_a_read_sees_one_generation_even_if_another_process_commits(tmp_path: Pa
     with reader.reading_graph() as graph:
         assert graph.node["a"]["name"] == "old name"
         write(other, [Node("a", "PartyOrg", "branch", "new name")], [])  # commits meanwhile
-        assert reader.node_records(["a"])["a"].name == "old name"  # still the graph's state
+        assert reader.get_nodes(["a"])["a"].name == "old name"  # still the graph's state
         assert graph.node["a"]["name"] == "old name"
     with reader.reading_graph() as graph:
         assert graph.node["a"]["name"] == "new name"
-        assert reader.node_records(["a"])["a"].name == "new name"
+        assert reader.get_nodes(["a"])["a"].name == "new name"
 
 
 def test_records_read_in_chunks_inside_a_read_are_of_its_state(

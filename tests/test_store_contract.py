@@ -120,6 +120,9 @@ def test_upsert_then_read_back_exactly(store: GraphStore) -> None:
     for node in NODES:
         assert store.get_node(node.id) == node
     assert store.get_node("no-such-id") is None
+    wanted = [*(n.id for n in reversed(NODES)), "no-such-id", NODES[0].id]
+    assert store.get_nodes(wanted) == {n.id: n for n in NODES}
+    assert store.get_nodes([]) == {}
     assert store.get_source(SOURCE.id) == SOURCE
     assert list(store.iter_transfers()) == [TRANSFER]
     assert list(store.iter_edges()) == sorted(EDGES, key=lambda e: e.key)
