@@ -1471,8 +1471,9 @@ class Neo4jStore:
             raise StoreError(f"Neo4j store at {self.location}: {exc}") from exc
 
     def ensure_schema(self) -> None:
-        """Create the constraints and indexes the schema asks for, and the store's state
-        node (idempotent); migrate a store made before the load log (:meth:`_migrate`)."""
+        """Create the constraints and indexes the schema asks for, the store's state node
+        and every node label's type (``_MAKE_NODE_TYPES``), idempotently; migrate a store
+        made before the load log (:meth:`_migrate`)."""
         with self.driver.session(database=self.database) as session:
             for statement in (*constraint_statements(), *history_statements()):
                 session.run(_q(statement)).consume()
