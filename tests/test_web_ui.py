@@ -415,13 +415,26 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    with _served(db, root / "serve.log") as url:
+        judged = httpx.post(
+            f"{url}/api/duplicates/judgements",
+            json={"a": MERGED[1], "b": MERGED[0], "verdict": "same", "who": "fixture"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert judged.status_code == 201, judged.text
+        _write_history(root, url)
+        yield url
+
+
+@contextlib.contextmanager
+def _served(db: Path, log_path: Path) -> Iterator[str]:
+    """``affgraph serve`` of ``db`` with the test tokens, until the block ends: its URL."""
     port = free_port()
     # its output (an access log line per request) to a file: a pipe no one reads fills up
     # (64 KiB, some fifty tests' requests) and the server then blocks on its next log line
-    log_path = root / "serve.log"
     log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
-        [*affgraph, "serve", "--store", str(db), "--port", str(port)],
+        [sys.executable, "-m", "app", "serve", "--store", str(db), "--port", str(port)],
         env={
             **os.environ,
             "AFFGRAPH_API_TOKEN": TOKEN,
@@ -443,13 +456,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
                 assert process.poll() is None, f"affgraph serve exited: {output}"
                 assert time.monotonic() < deadline, "affgraph serve did not start"
                 time.sleep(0.2)
-        judged = httpx.post(
-            f"{url}/api/duplicates/judgements",
-            json={"a": MERGED[1], "b": MERGED[0], "verdict": "same", "who": "fixture"},
-            headers={"Authorization": f"Bearer {TOKEN}"},
-        )
-        assert judged.status_code == 201, judged.text
-        _write_history(root, url)
         yield url
     finally:
         process.terminate()
@@ -1413,6 +1419,42 @@ def test_duplicates_view_shows_a_pair_and_says_judging_needs_a_token(page: Any) 
     page.wait_for_function(f"() => !location.hash.includes('at={at}')")
     wait_ready(page)
     assert page.get_attribute(".dup-pair", "data-a") != DUP[0]
+
+
+def test_duplicates_view_says_why_no_pair_is_left_to_judge(
+    page: Any, tmp_path: Path, cases_dir: Path
+) -> None:
+    """An empty list of pairs to judge says why: no candidate at all (a store of the public
+    cases alone, as ``make run`` serves with the demo), or every candidate judged."""
+    db = tmp_path / "quiet.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "load", str(cases_dir), "--store", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with _served(db, tmp_path / "serve.log") as url:
+        page.base = url
+        open_view(page, "view=duplicates")
+        assert "No candidate pair: no two nodes have names alike" in page.inner_text(".empty")
+        body = _write(tmp_path / "dup.jsonl", [r for r in EXTRA if r.get("id") in DUP]).read_bytes()
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        loaded = httpx.post(
+            f"{url}/api/load", files=[("files", ("dup.jsonl", body))], headers=auth, timeout=60
+        )
+        assert loaded.status_code == 200, loaded.text
+        judged = httpx.post(
+            f"{url}/api/duplicates/judgements",
+            json={"a": DUP[0], "b": DUP[1], "verdict": "different", "who": "test"},
+            headers=auth,
+        )
+        assert judged.status_code == 201, judged.text
+        open_view(page, "view=duplicates&judged=no")  # another hash: drawn again
+        assert "the one candidate has a judgement" in page.inner_text(".empty")
+        open_view(page, "view=duplicates&judged=all")
+        assert page.get_attribute(".dup-pair", "data-a") == DUP[0]
 
 
 def test_duplicates_judged_with_one_key_and_undone(page: Any) -> None:

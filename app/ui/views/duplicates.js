@@ -21,7 +21,7 @@ const PAGE = 20;
 const WHO_KEY = "affgraph.who";
 const JUDGED = ["no", "yes", "all"];
 
-let current = null; // {judged, at, answer, pair, sides}
+let current = null; // {judged, at, answer, pair, sides, candidates (all listed, when none is shown)}
 let notice = null; // {text, undo?} said after a judgement, until the next one
 let keysReady = false;
 
@@ -46,8 +46,11 @@ export async function show(state, signal) {
   }
   const pair = answer.items[at - answer.offset] || null;
   const sides = pair ? await Promise.all([pair.a, pair.b].map((n) => side(n.id, state.date, opts))) : [];
+  // an empty list of pairs to judge: none listed at all, or every one judged?
+  const candidates = answer.total || judged === "yes" ? null
+    : judged === "all" ? 0 : (await get("/duplicates", { judged: "all", limit: 1 }, opts)).total;
   stillWanted(signal);
-  current = { judged, at, answer, pair, sides };
+  current = { judged, at, answer, pair, sides, candidates };
   if (!keysReady) {
     document.addEventListener("keydown", onKey);
     keysReady = true;
@@ -119,8 +122,15 @@ function listBar() {
 }
 
 function empty() {
-  const words = current.judged === "yes" ? t("No pair has been judged yet.", "尚无已判断的候选对。")
-    : t("No pair left to judge: every candidate has a judgement.", "没有待判断的候选对。");
+  const { judged, candidates } = current;
+  const words = judged === "yes" ? t("No pair has been judged yet.", "尚无已判断的候选对。")
+    : candidates === 0
+      ? t("No candidate pair: no two nodes have names alike enough to be listed.",
+        "没有候选对：没有名称足够相似的两个节点。")
+      : candidates === 1
+        ? t("No pair left to judge: the one candidate has a judgement.", "没有待判断的候选对：唯一的一对已判断。")
+        : t(`No pair left to judge: all ${candidates} candidates have a judgement.`,
+          `没有待判断的候选对：全部 ${candidates} 对均已判断。`);
   return h("p", { className: "empty" }, words);
 }
 
