@@ -406,15 +406,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
     extra = _write(root / "extra.jsonl", EXTRA)
     big = _write(root / "big.jsonl", _big_tree())
     reorg = _write(root / "reorg.jsonl", _reorganized())
-    affgraph = [sys.executable, "-m", "app"]
-    done = subprocess.run(
-        [*affgraph, "load", str(cases_dir), str(extra), str(big), str(reorg), "--store", str(db)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    _load(db, cases_dir, extra, big, reorg)
     with _served(db, root / "serve.log") as url:
         judged = httpx.post(
             f"{url}/api/duplicates/judgements",
@@ -424,6 +416,18 @@ def server(tmp_path_factory: pytest.TempPathFactory, cases_dir: Path) -> Iterato
         assert judged.status_code == 201, judged.text
         _write_history(root, url)
         yield url
+
+
+def _load(db: Path, *paths: Path) -> None:
+    """``affgraph load`` these files and folders into ``db``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "load", *map(str, paths), "--store", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 @contextlib.contextmanager
@@ -1427,14 +1431,7 @@ def test_duplicates_view_says_why_no_pair_is_left_to_judge(
     """An empty list of pairs to judge says why: no candidate at all (a store of the public
     cases alone, as ``make run`` serves with the demo), or every candidate judged."""
     db = tmp_path / "quiet.db"
-    done = subprocess.run(
-        [sys.executable, "-m", "app", "load", str(cases_dir), "--store", str(db)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    _load(db, cases_dir)
     with _served(db, tmp_path / "serve.log") as url:
         page.base = url
         open_view(page, "view=duplicates")
