@@ -345,9 +345,9 @@ def _pairs(
     largest: int | None,
 ) -> npt.NDArray[np.int64]:
     """The pairs of every group of two to ``largest`` (None: any number) of ``n`` positions,
-    as ``a * n + b`` (``a`` < ``b``); ascending, each once. Made into
-    one array sized beforehand, sorted in place (a province's millions of pairs, held once
-    and a half rather than several times)."""
+    as ``a * n + b`` (``a`` < ``b``); ascending, each once. Made into one array sized
+    beforehand, sorted in place (a province's millions of pairs, held once and a half rather
+    than several times)."""
     positions, starts = grouped
     sizes = np.diff(np.append(starts, len(positions)))
     chosen = sizes >= 2 if largest is None else (sizes >= 2) & (sizes <= largest)
@@ -397,7 +397,7 @@ def _by_component(
     to each other (as positions), and the pairs again in that order: a chunk of pairs in
     :func:`candidates_in` then reads and parses each node about once (at a million nodes,
     0.95M node reads instead of 4.6M when a node's blocks were scattered)."""
-    order = np.lexsort((np.arange(n, dtype=np.int64), _components(codes, n)))
+    order = np.argsort(_components(codes, n), kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n, dtype=np.int64)
     moved = []
